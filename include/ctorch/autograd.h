@@ -1,0 +1,61 @@
+/// @file autograd.h
+/// @brief Eager reverse-mode autograd: requires_grad, backward, .grad, grad_fn, no_grad.
+#ifndef CTORCH_AUTOGRAD_H
+#define CTORCH_AUTOGRAD_H
+#include "ctorch/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// A node of the backward graph (PyTorch's grad_fn). Opaque; owned by the tensors
+/// that refer to it.
+typedef struct ct_node ct_node;
+
+/// Set requires_grad on a leaf (only floating leaves may require grad; setting it on a
+/// non-leaf errors like PyTorch). Returns CT_OK or an error status.
+CT_API ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad);
+/// t.requires_grad_(): same as ct_set_requires_grad, returns t (NULL on error).
+CT_API ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
+/// Whether t requires grad (leaf flag or produced by a differentiable op under grad mode).
+CT_API bool ct_requires_grad(const ct_tensor *t);
+/// True for tensors with no grad_fn.
+CT_API bool ct_is_leaf(const ct_tensor *t);
+/// The accumulated gradient of a leaf, or NULL (borrowed).
+CT_API ct_tensor *ct_grad(const ct_tensor *t);
+/// Set the gradient of a tensor (NULL clears it: PyTorch's `x.grad = None`).
+CT_API ct_status ct_set_grad(ct_tensor *t, ct_tensor *grad);
+/// Zero the existing gradient in place (no-op when there is none).
+CT_API void ct_zero_grad(ct_tensor *t);
+
+/// Backpropagate from `root`. `gradient` may be NULL only for one-element roots (implicit
+/// 1). Frees the graph afterwards; use ct_backward_ex to retain it.
+CT_API ct_status ct_backward(ct_tensor *root, const ct_tensor *gradient);
+/// Backward with retain_graph: when true the saved tensors are kept for another backward.
+CT_API ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain_graph);
+
+/// A new tensor sharing storage, detached from the graph (requires_grad false).
+CT_API ct_tensor *ct_detach(ct_tensor *t);
+
+/// Grad mode (thread-local). ct_no_grad_enter() disables graph recording and returns the
+/// previous mode to hand back to ct_grad_mode_restore() (PyTorch's `with torch.no_grad()`).
+CT_API bool ct_no_grad_enter(void);
+CT_API void ct_grad_mode_restore(bool previous);
+CT_API bool ct_is_grad_enabled(void);
+
+/// grad_fn of t (borrowed), NULL for leaves.
+CT_API ct_node *ct_grad_fn(const ct_tensor *t);
+/// PyTorch's class name of the node: "MulBackward0", "AccumulateGrad" ...
+CT_API const char *ct_node_name(const ct_node *node);
+/// Number of next_functions entries (one per differentiable input).
+CT_API int ct_node_num_next(const ct_node *node);
+/// The i-th next function (borrowed): the input's grad_fn, an AccumulateGrad node for a
+/// leaf requiring grad, or NULL for an input that does not require grad.
+CT_API ct_node *ct_node_next(const ct_node *node, int i);
+/// For an AccumulateGrad node: the leaf it accumulates into (borrowed).
+CT_API ct_tensor *ct_node_variable(const ct_node *node);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

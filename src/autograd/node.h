@@ -1,0 +1,65 @@
+// Backward-graph nodes (PyTorch's grad_fn objects) and the recording API ops use.
+//
+// An op that supports autograd computes its result, then calls ct__record(). When grad
+// mode is on and an input requires grad, a node is attached to the result: it holds a
+// reference to each input's grad_fn (or to the AccumulateGrad node of a leaf), detached
+// aliases of the tensors backward needs, and the input shapes/dtypes.
+#ifndef CTORCH_SRC_AUTOGRAD_NODE_H
+#define CTORCH_SRC_AUTOGRAD_NODE_H
+#include "core/tensor_impl.h"
+
+/// Computes the gradients of the node's inputs from the gradient of its output. Fills
+/// grad_in[i] for each input i with node->next[i] != NULL (others may stay NULL). Tensors
+/// it creates belong to the engine's scope. Runs with grad mode off.
+typedef ct_status (*ct_backward_fn)(ct_node *node, ct_tensor *grad_out, ct_tensor **grad_in);
+
+typedef struct ct_input_meta {
+  ct_dtype dtype;
+  int ndim;
+  int64_t shape[CT_MAX_DIMS];
+} ct_input_meta;
+
+#define CT_NODE_MAX_SAVED 4
+
+struct ct_node {
+  int64_t refcount;
+  const char *name;           // PyTorch's class name, e.g. "MulBackward0"
+  ct_backward_fn backward;    // NULL for AccumulateGrad
+  uint64_t sequence_nr;       // creation order; the engine runs newer nodes first
+  int num_next;
+  ct_node **next;             // owned references; NULL where no grad is needed
+  ct_input_meta *inputs;      // geometry of each input, for reducing gradients
+  int num_saved;
+  ct_tensor *saved[CT_NODE_MAX_SAVED]; // detached aliases, owned; NULL after release
+  bool saved_released;        // backward ran without retain_graph
+  ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
+  // Op-specific arguments (dims, scalars); meaning documented by each op.
+  int64_t ints[2 * CT_MAX_DIMS + 4];
+  double scalars[4];
+  int64_t *extra;             // op-specific array (freed with the node), e.g. cat sizes
+  // Engine bookkeeping during one backward pass.
+  int dependencies;
+  uint64_t visit_mark;        // pass number that last reached this node
+  ct_tensor *pending_grad;
+};
+
+/// Records `out` as the result of op `name`. No-op (CT_OK, *node_out = NULL) when grad
+/// mode is off or no input requires grad. `saved` tensors are stored as detached aliases.
+/// On success with recording, out->grad_fn is set and out->requires_grad is true.
+ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, int n_inputs,
+                     ct_tensor *const *inputs, int n_saved, ct_tensor *const *saved,
+                     ct_node **node_out);
+/// True when an op on these inputs would be recorded (grad mode on and one requires grad).
+bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
+
+ct_node *ct__node_retain(ct_node *n);
+void ct__node_release(ct_node *n);
+
+/// Sum `grad` down to the shape of input i (undoing broadcasting) and convert to its
+/// dtype. Returns grad itself when nothing needs doing.
+ct_tensor *ct__grad_for_input(const ct_node *node, int i, ct_tensor *grad);
+/// The saved tensor in slot i, or NULL with PyTorch's "backward through the graph a
+/// second time" error when the graph was freed.
+ct_tensor *ct__saved(ct_node *node, int i);
+
+#endif

@@ -1,0 +1,29 @@
+// dtype and device names and sizes.
+#include <stdint.h>
+#include "ctorch/dtype.h"
+
+const char *ct_dtype_name(ct_dtype dtype) {
+  switch (dtype) {
+  case CT_BOOL: return "bool";
+  case CT_INT32: return "int32";
+  case CT_INT64: return "int64";
+  case CT_FLOAT32: return "float32";
+  case CT_FLOAT64: return "float64";
+  default: return "unknown";
+  }
+}
+
+size_t ct_dtype_size(ct_dtype dtype) {
+  switch (dtype) {
+  case CT_BOOL: return 1;
+  case CT_INT32: return 4;
+  case CT_INT64: return 8;
+  case CT_FLOAT32: return 4;
+  case CT_FLOAT64: return 8;
+  default: return 0;
+  }
+}
+
+bool ct_dtype_is_floating(ct_dtype dtype) { return dtype == CT_FLOAT32 || dtype == CT_FLOAT64; }
+
+const char *ct_device_name(ct_device device) { return device == CT_CPU ? "cpu" : "unknown"; }

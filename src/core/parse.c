@@ -1,0 +1,137 @@
+// torch.tensor(nested list) for C: parsing "[[0, 1], [2, 3.5]]" literals.
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/error_impl.h"
+#include "core/tensor_impl.h"
+
+typedef struct parser {
+  const char *s;
+  int ndim;                   // depth fixed by the first leaf reached
+  int64_t shape[CT_MAX_DIMS]; // -1 until the first list at that depth closes
+  double *values;
+  size_t count, capacity;
+  bool saw_float, saw_int, saw_bool;
+} parser;
+
+static void skip_ws(parser *p) {
+  while (isspace((unsigned char)*p->s)) p->s++;
+}
+
+static bool push_value(parser *p, double v) {
+  if (p->count == p->capacity) {
+    size_t cap = p->capacity ? 2 * p->capacity : 64;
+    double *vals = realloc(p->values, cap * sizeof *vals);
+    if (!vals) {
+      ct__error(CT_ERR_MEMORY, "out of memory parsing a tensor literal");
+      return false;
+    }
+    p->values = vals;
+    p->capacity = cap;
+  }
+  p->values[p->count++] = v;
+  return true;
+}
+
+static bool parse_scalar(parser *p) {
+  skip_ws(p);
+  const char *s = p->s;
+  if (!strncmp(s, "True", 4) || !strncmp(s, "False", 5)) {
+    bool v = s[0] == 'T';
+    p->s += v ? 4 : 5;
+    p->saw_bool = true;
+    return push_value(p, v);
+  }
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s) {
+    ct__error(CT_ERR_ARG, "tensor literal: unexpected character '%c' at offset %ld", *s ? *s : '?', (long)(s - p->s));
+    return false;
+  }
+  bool is_float = false;
+  for (const char *c = s; c < end; c++)
+    if (*c == '.' || *c == 'e' || *c == 'E' || *c == 'n' || *c == 'N' || *c == 'i' || *c == 'I') is_float = true;
+  if (is_float) p->saw_float = true;
+  else p->saw_int = true;
+  p->s = end;
+  return push_value(p, v);
+}
+
+static bool parse_level(parser *p, int depth) {
+  skip_ws(p);
+  if (*p->s != '[') {
+    if (p->ndim < 0) p->ndim = depth;
+    if (depth != p->ndim) {
+      ct__error(CT_ERR_ARG, "tensor literal: expected a list at depth %d", depth);
+      return false;
+    }
+    return parse_scalar(p);
+  }
+  if (depth >= CT_MAX_DIMS) {
+    ct__error(CT_ERR_ARG, "tensor literal: more than %d dimensions", CT_MAX_DIMS);
+    return false;
+  }
+  p->s++;
+  int64_t n = 0;
+  skip_ws(p);
+  if (*p->s == ']') {
+    p->s++;
+    if (p->ndim < 0) p->ndim = depth + 1;
+  } else {
+    for (;;) {
+      if (!parse_level(p, depth + 1)) return false;
+      n++;
+      skip_ws(p);
+      if (*p->s == ',') {
+        p->s++;
+        skip_ws(p);
+        if (*p->s == ']') { // trailing comma
+          p->s++;
+          break;
+        }
+        continue;
+      }
+      if (*p->s == ']') {
+        p->s++;
+        break;
+      }
+      ct__error(CT_ERR_ARG, "tensor literal: expected ',' or ']'");
+      return false;
+    }
+  }
+  if (depth >= p->ndim) {
+    ct__error(CT_ERR_ARG, "tensor literal: lists nested unevenly");
+    return false;
+  }
+  if (p->shape[depth] < 0) p->shape[depth] = n;
+  else if (p->shape[depth] != n) {
+    ct__error(CT_ERR_ARG, "expected sequence of length %lld at dim %d (got %lld)", (long long)p->shape[depth],
+              depth, (long long)n);
+    return false;
+  }
+  return true;
+}
+
+static ct_tensor *parse(const char *literal, bool force_float) {
+  if (!literal) return ct__error_null(CT_ERR_ARG, "tensor literal is NULL");
+  parser p = {.s = literal, .ndim = -1};
+  for (int i = 0; i < CT_MAX_DIMS; i++) p.shape[i] = -1;
+  ct_tensor *out = NULL;
+  if (parse_level(&p, 0)) {
+    skip_ws(&p);
+    if (*p.s) {
+      ct__error(CT_ERR_ARG, "tensor literal: trailing characters after the value");
+    } else {
+      for (int i = 0; i < p.ndim; i++)
+        if (p.shape[i] < 0) p.shape[i] = 0;
+      ct_dtype dtype = force_float || p.saw_float ? CT_FLOAT32 : p.saw_int ? CT_INT64 : p.saw_bool ? CT_BOOL : CT_FLOAT32;
+      out = ct_tensor_from_data(p.values, CT_FLOAT64, dtype, p.ndim, p.shape);
+    }
+  }
+  free(p.values);
+  return out;
+}
+
+ct_tensor *ct_tensor_parse(const char *literal) { return parse(literal, false); }
+ct_tensor *ct_Tensor_parse(const char *literal) { return parse(literal, true); }

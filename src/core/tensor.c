@@ -1,0 +1,359 @@
+// Tensor and storage lifetime, geometry accessors, element access.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "autograd/node.h"
+#include "core/error_impl.h"
+#include "core/tensor_impl.h"
+
+#define CT_ALIGNMENT 64
+
+int64_t ct__numel_of(int ndim, const int64_t *shape) {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= shape[i];
+  return n;
+}
+
+void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
+  int64_t s = 1;
+  for (int i = ndim - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i] > 1 ? shape[i] : 1;
+  }
+}
+
+static ct_storage *storage_new(size_t nbytes) {
+  ct_storage *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  // Round up so aligned_alloc's size rule holds and vector tails can read a full line.
+  size_t padded = (nbytes + CT_ALIGNMENT - 1) / CT_ALIGNMENT * CT_ALIGNMENT;
+  s->data = aligned_alloc(CT_ALIGNMENT, padded ? padded : CT_ALIGNMENT);
+  if (!s->data) {
+    free(s);
+    return NULL;
+  }
+  s->refcount = 1;
+  s->nbytes = nbytes;
+  s->device = CT_CPU;
+  s->owns_data = true;
+  return s;
+}
+
+static void storage_release(ct_storage *s) {
+  if (!s || --s->refcount > 0) return;
+  if (s->owns_data) free(s->data);
+  else if (s->deleter) s->deleter(s->data, s->deleter_ctx);
+  free(s);
+}
+
+static bool valid_shape(int ndim, const int64_t *shape) {
+  if (ndim < 0 || ndim > CT_MAX_DIMS) {
+    ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
+    return false;
+  }
+  if (ndim > 0 && !shape) {
+    ct__error(CT_ERR_ARG, "shape is NULL");
+    return false;
+  }
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0) {
+      ct__error(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: ",
+                (long long)shape[i]);
+      return false;
+    }
+    if (shape[i] && n > (INT64_MAX / 16) / shape[i]) {
+      ct__error(CT_ERR_MEMORY, "tensor of %d dims is too large to allocate", ndim);
+      return false;
+    }
+    n *= shape[i];
+  }
+  return true;
+}
+
+static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
+  ct_tensor *t = calloc(1, sizeof *t);
+  if (!t) return ct__error_null(CT_ERR_MEMORY, "out of memory allocating a tensor");
+  t->refcount = 1;
+  t->dtype = dtype;
+  t->ndim = ndim;
+  if (ndim) memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+  return t;
+}
+
+ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
+  if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
+  if (!valid_shape(ndim, shape)) return NULL;
+  ct_tensor *t = tensor_shell(dtype, ndim, shape);
+  if (!t) return NULL;
+  ct__contiguous_strides(ndim, shape, t->strides);
+  size_t nbytes = (size_t)ct__numel_of(ndim, shape) * ct_dtype_size(dtype);
+  t->storage = storage_new(nbytes);
+  if (!t->storage) {
+    free(t);
+    return ct__error_null(CT_ERR_MEMORY, "out of memory allocating %zu bytes", nbytes);
+  }
+  return ct__register(t);
+}
+
+static ct_tensor *view_unregistered(const ct_tensor *base, int ndim, const int64_t *shape,
+                                    const int64_t *strides, int64_t offset) {
+  ct_tensor *t = tensor_shell(base->dtype, ndim, shape);
+  if (!t) return NULL;
+  if (ndim) memcpy(t->strides, strides, (size_t)ndim * sizeof *strides);
+  t->offset = offset;
+  t->storage = base->storage;
+  t->storage->refcount++;
+  return t;
+}
+
+ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset) {
+  return ct__register(view_unregistered(base, ndim, shape, strides, offset));
+}
+
+ct_tensor *ct__alias(const ct_tensor *t) {
+  return ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+}
+
+ct_tensor *ct__alias_unregistered(const ct_tensor *t) {
+  return view_unregistered(t, t->ndim, t->shape, t->strides, t->offset);
+}
+
+ct_tensor *ct_retain(ct_tensor *t) {
+  if (t) t->refcount++;
+  return t;
+}
+
+void ct_release(ct_tensor *t) {
+  if (!t || --t->refcount > 0) return;
+  if (t->grad_accumulator) t->grad_accumulator->variable = NULL; // weak back-pointer
+  ct_release(t->grad);
+  ct__node_release(t->grad_fn);
+  storage_release(t->storage);
+  free(t);
+}
+
+// ---- external buffers ----
+
+ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *shape,
+                        const int64_t *strides, ct_deleter deleter, void *ctx) {
+  if (!data) return ct__error_null(CT_ERR_ARG, "from_blob: data is NULL");
+  if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
+  if (!valid_shape(ndim, shape)) return NULL;
+  int64_t max_index = 0;
+  if (strides) {
+    for (int i = 0; i < ndim; i++) {
+      if (strides[i] < 0) return ct__error_null(CT_ERR_ARG, "from_blob: negative strides are not supported");
+      if (shape[i] > 0) max_index += (shape[i] - 1) * strides[i];
+    }
+  }
+  ct_tensor *t = tensor_shell(dtype, ndim, shape);
+  if (!t) return NULL;
+  ct_storage *s = calloc(1, sizeof *s);
+  if (!s) {
+    free(t);
+    return ct__error_null(CT_ERR_MEMORY, "out of memory");
+  }
+  if (strides) memcpy(t->strides, strides, (size_t)ndim * sizeof *strides);
+  else ct__contiguous_strides(ndim, shape, t->strides);
+  int64_t n = ct__numel_of(ndim, shape);
+  s->refcount = 1;
+  s->data = data;
+  s->nbytes = (size_t)(strides ? (n ? max_index + 1 : 0) : n) * ct_dtype_size(dtype);
+  s->device = CT_CPU;
+  s->deleter = deleter;
+  s->deleter_ctx = ctx;
+  t->storage = s;
+  return ct__register(t);
+}
+
+// ---- accessors ----
+
+int ct_dim(const ct_tensor *t) { return t ? t->ndim : -1; }
+const int64_t *ct_shape(const ct_tensor *t) { return t ? t->shape : NULL; }
+const int64_t *ct_strides(const ct_tensor *t) { return t ? t->strides : NULL; }
+int64_t ct_storage_offset(const ct_tensor *t) { return t ? t->offset : -1; }
+int64_t ct_numel(const ct_tensor *t) { return t ? ct__numel_of(t->ndim, t->shape) : -1; }
+ct_dtype ct_get_dtype(const ct_tensor *t) { return t ? t->dtype : CT_FLOAT32; }
+ct_device ct_get_device(const ct_tensor *t) { return t ? t->storage->device : CT_CPU; }
+void *ct_data_ptr(const ct_tensor *t) { return t ? ct__data(t) : NULL; }
+bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b) {
+  return a && b && a->storage == b->storage;
+}
+
+int ct__wrap_dim(int dim, int ndim, bool extra) {
+  int n = ndim + (extra ? 1 : 0);
+  int lo = n > 0 ? -n : -1, hi = n > 0 ? n - 1 : 0;
+  if (dim < lo || dim > hi) {
+    ct__error(CT_ERR_INDEX, "Dimension out of range (expected to be in range of [%d, %d], but got %d)",
+              lo, hi, dim);
+    return -1;
+  }
+  return dim < 0 ? dim + (n > 0 ? n : 1) : dim;
+}
+
+int64_t ct_size(const ct_tensor *t, int dim) {
+  if (!t) return -1;
+  int d = ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0 || t->ndim == 0) {
+    if (t->ndim == 0) ct__error(CT_ERR_INDEX, "dimension specified as %d but tensor has no dimensions", dim);
+    return -1;
+  }
+  return t->shape[d];
+}
+
+bool ct_is_contiguous(const ct_tensor *t) {
+  if (!t) return false;
+  int64_t expected = 1;
+  for (int i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] == 0) return true;
+    if (t->shape[i] != 1) {
+      if (t->strides[i] != expected) return false;
+      expected *= t->shape[i];
+    }
+  }
+  return true;
+}
+
+double ct__load_f64(const char *p, ct_dtype dtype) {
+  switch (dtype) {
+  case CT_BOOL: return *(const bool *)p ? 1.0 : 0.0;
+  case CT_INT32: return *(const int32_t *)p;
+  case CT_INT64: return (double)*(const int64_t *)p;
+  case CT_FLOAT32: return *(const float *)p;
+  case CT_FLOAT64: return *(const double *)p;
+  default: return 0;
+  }
+}
+
+int64_t ct__load_i64(const char *p, ct_dtype dtype) {
+  switch (dtype) {
+  case CT_BOOL: return *(const bool *)p;
+  case CT_INT32: return *(const int32_t *)p;
+  case CT_INT64: return *(const int64_t *)p;
+  case CT_FLOAT32: return (int64_t)*(const float *)p;
+  case CT_FLOAT64: return (int64_t)*(const double *)p;
+  default: return 0;
+  }
+}
+
+void ct__store_f64(char *p, ct_dtype dtype, double v) {
+  switch (dtype) {
+  case CT_BOOL: *(bool *)p = v != 0; break;
+  case CT_INT32: *(int32_t *)p = (int32_t)v; break;
+  case CT_INT64: *(int64_t *)p = (int64_t)v; break;
+  case CT_FLOAT32: *(float *)p = (float)v; break;
+  case CT_FLOAT64: *(double *)p = v; break;
+  default: break;
+  }
+}
+
+static const char *element_at(const ct_tensor *t, const int64_t *index, ct_status *st) {
+  int64_t off = t->offset;
+  for (int i = 0; i < t->ndim; i++) {
+    int64_t k = index[i] < 0 ? index[i] + t->shape[i] : index[i];
+    if (k < 0 || k >= t->shape[i]) {
+      *st = ct__error(CT_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
+                      (long long)index[i], i, (long long)t->shape[i]);
+      return NULL;
+    }
+    off += k * t->strides[i];
+  }
+  return (const char *)t->storage->data + off * (int64_t)ct_dtype_size(t->dtype);
+}
+
+ct_status ct_get(const ct_tensor *t, const int64_t *index, double *out) {
+  if (!t || !out || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_get: NULL argument");
+  ct_status st = CT_OK;
+  const char *p = element_at(t, index, &st);
+  if (!p) return st;
+  *out = ct__load_f64(p, t->dtype);
+  return CT_OK;
+}
+
+ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
+  if (!t || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_set: NULL argument");
+  ct_status st = CT_OK;
+  const char *p = element_at(t, index, &st);
+  if (!p) return st;
+  ct__store_f64((char *)p, t->dtype, value);
+  return CT_OK;
+}
+
+static ct_status item_ptr(const ct_tensor *t, const char **p) {
+  if (!t) return ct__error(CT_ERR_ARG, "item: tensor is NULL");
+  int64_t n = ct_numel(t);
+  if (n != 1)
+    return ct__error(CT_ERR_ARG, "a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
+  *p = ct__data(t);
+  return CT_OK;
+}
+
+ct_status ct_item(const ct_tensor *t, double *out) {
+  const char *p = NULL;
+  ct_status st = item_ptr(t, &p);
+  if (st == CT_OK && out) *out = ct__load_f64(p, t->dtype);
+  return st;
+}
+
+ct_status ct_item_int(const ct_tensor *t, int64_t *out) {
+  const char *p = NULL;
+  ct_status st = item_ptr(t, &p);
+  if (st == CT_OK && out) *out = ct__load_i64(p, t->dtype);
+  return st;
+}
+
+// Visits every element in row-major order, passing its address.
+static void for_each_element(const ct_tensor *t, void (*visit)(const char *p, ct_dtype dt, void *ctx, int64_t i),
+                             void *ctx) {
+  int64_t n = ct_numel(t);
+  int64_t idx[CT_MAX_DIMS] = {0};
+  size_t es = ct_dtype_size(t->dtype);
+  const char *base = (const char *)t->storage->data;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t off = t->offset;
+    for (int d = 0; d < t->ndim; d++) off += idx[d] * t->strides[d];
+    visit(base + off * (int64_t)es, t->dtype, ctx, i);
+    for (int d = t->ndim - 1; d >= 0; d--) {
+      if (++idx[d] < t->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+static void visit_f64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((double *)ctx)[i] = ct__load_f64(p, dt); }
+static void visit_i64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((int64_t *)ctx)[i] = ct__load_i64(p, dt); }
+
+ct_status ct_to_f64_array(const ct_tensor *t, double *out) {
+  if (!t || !out) return ct__error(CT_ERR_ARG, "ct_to_f64_array: NULL argument");
+  for_each_element(t, visit_f64, out);
+  return CT_OK;
+}
+
+ct_status ct_to_i64_array(const ct_tensor *t, int64_t *out) {
+  if (!t || !out) return ct__error(CT_ERR_ARG, "ct_to_i64_array: NULL argument");
+  for_each_element(t, visit_i64, out);
+  return CT_OK;
+}
+
+void ct__shape_to_str(int ndim, const int64_t *shape, char *buf, size_t cap) {
+  size_t len = 0;
+  if (cap == 0) return;
+  buf[0] = '\0';
+  len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "[");
+  for (int i = 0; i < ndim; i++)
+    len += (size_t)snprintf(buf + (len < cap ? len : cap - 1), len < cap ? cap - len : 0, "%s%lld",
+                            i ? ", " : "", (long long)shape[i]);
+  snprintf(buf + (len < cap ? len : cap - 1), len < cap ? cap - len : 0, "]");
+}
+
+ct_status ct_shape_str(const ct_tensor *t, char *buf, size_t cap) {
+  if (!t || !buf) return ct__error(CT_ERR_ARG, "ct_shape_str: NULL argument");
+  char dims[CT_MAX_DIMS * 24 + 4];
+  ct__shape_to_str(t->ndim, t->shape, dims, sizeof dims);
+  int n = snprintf(buf, cap, "torch.Size(%s)", dims);
+  if (n < 0 || (size_t)n >= cap) return ct__error(CT_ERR_ARG, "ct_shape_str: buffer of %zu bytes is too small", cap);
+  return CT_OK;
+}

@@ -1,0 +1,74 @@
+// Internal layout of tensors and storages, and the allocation helpers every op uses.
+// Ownership rule (docs/DESIGN.md, "Memory"): each new tensor's first reference goes to
+// the innermost open scope, or to the caller when no scope is open. Code that stores a
+// tensor (a node, a module, a .grad field) takes its own reference with ct_retain().
+// Code that creates temporaries it does not return opens a scope around them.
+#ifndef CTORCH_SRC_CORE_TENSOR_IMPL_H
+#define CTORCH_SRC_CORE_TENSOR_IMPL_H
+#include <stdint.h>
+#include <stddef.h>
+#include "ctorch/creation.h"
+#include "ctorch/tensor.h"
+#include "ctorch/autograd.h"
+
+typedef struct ct_storage {
+  int64_t refcount;
+  void *data;
+  size_t nbytes;
+  ct_device device;
+  ct_deleter deleter; // NULL: ctorch allocated data (freed with free) or borrowed
+  void *deleter_ctx;
+  bool owns_data;     // data was allocated by ctorch
+} ct_storage;
+
+struct ct_tensor {
+  int64_t refcount;
+  ct_dtype dtype;
+  int ndim;
+  int64_t shape[CT_MAX_DIMS];
+  int64_t strides[CT_MAX_DIMS]; // in elements
+  int64_t offset;               // in elements
+  ct_storage *storage;
+  // autograd
+  bool requires_grad; // leaf flag, or "produced by a recorded op"
+  bool is_param;      // printed as "Parameter containing:"
+  ct_tensor *grad;    // owned reference or NULL
+  ct_node *grad_fn;   // owned reference or NULL (leaf)
+  ct_node *grad_accumulator; // weak: the AccumulateGrad node of this leaf, if alive
+};
+
+/// New contiguous tensor with uninitialised data, registered with the current scope.
+ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape);
+/// New view of base's storage with the given geometry, registered with the scope.
+ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset);
+/// Same geometry and storage as t, no autograd fields (detached alias).
+ct_tensor *ct__alias(const ct_tensor *t);
+/// Detached alias owned by the caller (not registered with any scope).
+ct_tensor *ct__alias_unregistered(const ct_tensor *t);
+/// Hand a fresh tensor (refcount 1) to the current scope, or to the caller if none.
+ct_tensor *ct__register(ct_tensor *t);
+
+/// Give up a tensor this code just created and will not return (error paths): removes
+/// it from the innermost scope and releases it, or releases it when no scope is open.
+void ct__drop(ct_tensor *t);
+
+/// Pointer to element 0 of t, as char*.
+static inline char *ct__data(const ct_tensor *t) {
+  return (char *)t->storage->data + t->offset * (int64_t)ct_dtype_size(t->dtype);
+}
+int64_t ct__numel_of(int ndim, const int64_t *shape);
+void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/// Normalise a dim in [-ndim, ndim-1] (or [-ndim-1, ndim] when `extra`), recording
+/// PyTorch's IndexError message when out of range. Returns -1 on error.
+int ct__wrap_dim(int dim, int ndim, bool extra);
+/// Format a shape as "[2, 3]" into buf.
+void ct__shape_to_str(int ndim, const int64_t *shape, char *buf, size_t cap);
+/// Read element i (by byte pointer) of dtype as double / write a double.
+double ct__load_f64(const char *p, ct_dtype dtype);
+void ct__store_f64(char *p, ct_dtype dtype, double v);
+int64_t ct__load_i64(const char *p, ct_dtype dtype);
+
+#define CT_CHECK_NULL(t) do { if (!(t)) return NULL; } while (0)
+
+#endif

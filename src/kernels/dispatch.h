@@ -1,0 +1,37 @@
+// Per-device kernel tables. Op code (src/ops, src/core) never calls a CPU kernel by
+// name: it asks ct__kernels(device) for the table of the tensor's device and calls
+// through it, so a CUDA backend is a new table, not a change to the ops.
+// Each kernel family declares its own struct in its header; the table points to one
+// instance per family.
+#ifndef CTORCH_SRC_KERNELS_DISPATCH_H
+#define CTORCH_SRC_KERNELS_DISPATCH_H
+#include "kernels/iter.h"
+
+/// Conversion and fill loops (kernels/cpu/copy.c).
+typedef struct ct_copy_kernels {
+  /// cast[dst][src]: operand 0 (dtype dst) = operand 1 (dtype src), C conversion rules
+  /// (float->int truncates, nonzero->true).
+  ct_loop_fn cast[CT_NUM_DTYPES][CT_NUM_DTYPES];
+  /// fill[dtype]: operand 0 = *(const <dtype> *)ctx.
+  ct_loop_fn fill[CT_NUM_DTYPES];
+  /// accumulate[dtype]: operand 0 += operand 1 (same dtype). Not parallel-safe when
+  /// operand 0 is broadcast (stride 0): callers reducing into it run serially.
+  ct_loop_fn accumulate[CT_NUM_DTYPES];
+} ct_copy_kernels;
+
+struct ct_elementwise_kernels;
+struct ct_reduce_kernels;
+struct ct_blas_kernels;
+
+typedef struct ct_kernel_table {
+  const char *name;
+  const ct_copy_kernels *copy;
+  const struct ct_elementwise_kernels *elementwise; // kernels/elementwise.h
+  const struct ct_reduce_kernels *reduce;           // kernels/reduce.h
+  const struct ct_blas_kernels *blas;               // kernels/blas.h
+} ct_kernel_table;
+
+/// The kernel table of a device (never NULL for a valid device).
+const ct_kernel_table *ct__kernels(ct_device device);
+
+#endif
