@@ -39,7 +39,7 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
   return out;
 }
 
-ct_status ct__accumulate_into(ct_tensor *dst, const ct_tensor *src) {
+static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_parallel) {
   if (dst->dtype != src->dtype) return ct__error(CT_ERR_ARG, "accumulate: dtype mismatch");
   ct_iter it;
   const ct_tensor *ops[2] = {dst, src};
@@ -49,6 +49,10 @@ ct_status ct__accumulate_into(ct_tensor *dst, const ct_tensor *src) {
   bool dst_broadcast = false;
   for (int d = 0; d < it.ndim; d++)
     if (it.strides[0][d] == 0) dst_broadcast = true;
-  ct__iter_run(&it, ct__kernels(dst->storage->device)->copy->accumulate[dst->dtype], NULL, !dst_broadcast);
+  ct__iter_run(&it, ct__kernels(dst->storage->device)->copy->accumulate[dst->dtype], NULL,
+               allow_parallel && !dst_broadcast);
   return CT_OK;
 }
+
+ct_status ct__accumulate_into(ct_tensor *dst, const ct_tensor *src) { return accumulate(dst, src, true); }
+ct_status ct__accumulate_into_serial(ct_tensor *dst, const ct_tensor *src) { return accumulate(dst, src, false); }

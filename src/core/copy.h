@@ -13,4 +13,6 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype);
 /// dst += src (same dtype). src broadcasts to dst, or dst may be an expanded view
 /// (stride 0) of a smaller tensor to reduce src into it.
 ct_status ct__accumulate_into(ct_tensor *dst, const ct_tensor *src);
+/// Same, always on one thread: for destinations whose elements overlap (unfold views).
+ct_status ct__accumulate_into_serial(ct_tensor *dst, const ct_tensor *src);
 #endif

@@ -1,0 +1,153 @@
+// Views that pick sub-ranges: select (x[i]), slice (x[a:b:c]), narrow, unfold.
+// Their backward writes the gradient into the picked region of a zero tensor shaped
+// like the input; ints[] records where that region was.
+#include <string.h>
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ctorch/view.h"
+#include "ops/view_internal.h"
+
+enum { ARG_DIM, ARG_START, ARG_STEP_OR_SIZE, ARG_STEP };
+
+// The region of a contiguous zero tensor `z` that the forward view picked.
+static ct_tensor *picked_region(const ct_node *node, ct_tensor *z, const ct_tensor *grad) {
+  int d = (int)node->ints[ARG_DIM];
+  int64_t start = node->ints[ARG_START];
+  int64_t strides[CT_MAX_DIMS];
+  int64_t offset = start * z->strides[d];
+  if (!strcmp(node->name, "SelectBackward0")) {
+    for (int i = 0, j = 0; i < z->ndim; i++)
+      if (i != d) strides[j++] = z->strides[i];
+  } else if (!strcmp(node->name, "UnfoldBackward0")) {
+    for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
+    strides[d] = z->strides[d] * node->ints[ARG_STEP];
+    strides[z->ndim] = z->strides[d];
+  } else { // SliceBackward0
+    for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
+    strides[d] = z->strides[d] * node->ints[ARG_STEP_OR_SIZE];
+  }
+  return ct__make_view(z, grad->ndim, grad->shape, strides, offset);
+}
+
+static ct_status scatter_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *z = ct__zeros_for_input(node, 0, grad);
+  if (!z) return ct_last_status();
+  ct_tensor *region = picked_region(node, z, grad);
+  if (!region) return ct_last_status();
+  // Unfold windows overlap: accumulate serially. Select/slice regions are disjoint.
+  ct_status st = ct__accumulate_into_serial(region, grad);
+  grad_in[0] = z;
+  return st;
+}
+
+ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index) {
+  CT_CHECK_NULL(t);
+  if (t->ndim == 0) return ct__error_null(CT_ERR_INDEX, "select() cannot be applied to a 0-dim tensor.");
+  int d = ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0) return NULL;
+  int64_t size = t->shape[d];
+  if (index < -size || index >= size) {
+    char buf[256];
+    ct__shape_to_str(t->ndim, t->shape, buf, sizeof buf);
+    return ct__error_null(CT_ERR_INDEX, "select(): index %lld out of range for tensor of size %s at dimension %d",
+                          (long long)index, buf, d);
+  }
+  if (index < 0) index += size;
+  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+  for (int i = 0, j = 0; i < t->ndim; i++) {
+    if (i == d) continue;
+    shape[j] = t->shape[i];
+    strides[j++] = t->strides[i];
+  }
+  ct_node *node;
+  ct_tensor *out = ct__view_op(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], "SelectBackward0",
+                               scatter_back, &node);
+  if (node) {
+    node->ints[ARG_DIM] = d;
+    node->ints[ARG_START] = index;
+  }
+  return out;
+}
+
+ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t step) {
+  CT_CHECK_NULL(t);
+  if (t->ndim == 0) return ct__error_null(CT_ERR_INDEX, "slice() cannot be applied to a 0-dim tensor.");
+  int d = ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0) return NULL;
+  if (step <= 0) return ct__error_null(CT_ERR_ARG, "slice step must be positive");
+  int64_t size = t->shape[d];
+  // Python's clamping of slice bounds.
+  if (start < 0) start += size;
+  if (stop < 0) stop += size;
+  if (start < 0) start = 0;
+  if (start > size) start = size;
+  if (stop < start) stop = start;
+  if (stop > size) stop = size;
+  int64_t len = (stop - start + step - 1) / step;
+  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+  for (int i = 0; i < t->ndim; i++) {
+    shape[i] = t->shape[i];
+    strides[i] = t->strides[i];
+  }
+  shape[d] = len;
+  strides[d] = t->strides[d] * step;
+  ct_node *node;
+  ct_tensor *out =
+      ct__view_op(t, t->ndim, shape, strides, t->offset + start * t->strides[d], "SliceBackward0", scatter_back, &node);
+  if (node) {
+    node->ints[ARG_DIM] = d;
+    node->ints[ARG_START] = start;
+    node->ints[ARG_STEP_OR_SIZE] = step;
+  }
+  return out;
+}
+
+ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length) {
+  CT_CHECK_NULL(t);
+  if (t->ndim == 0) return ct__error_null(CT_ERR_ARG, "narrow() cannot be applied to a 0-dim tensor.");
+  int d = ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0) return NULL;
+  int64_t size = t->shape[d];
+  if (start < -size || start > size)
+    return ct__error_null(CT_ERR_INDEX, "start out of range (expected to be in range of [%lld, %lld], but got %lld)",
+                          (long long)-size, (long long)size, (long long)start);
+  if (start < 0) start += size;
+  if (length < 0 || start + length > size)
+    return ct__error_null(CT_ERR_ARG, "start (%lld) + length (%lld) exceeds dimension size (%lld).", (long long)start,
+                          (long long)length, (long long)size);
+  return ct_slice(t, d, start, start + length, 1);
+}
+
+ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
+  CT_CHECK_NULL(t);
+  int d = t->ndim == 0 ? 0 : ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0) return NULL;
+  if (t->ndim >= CT_MAX_DIMS) return ct__error_null(CT_ERR_ARG, "tensors have at most %d dimensions", CT_MAX_DIMS);
+  int64_t have = t->ndim ? t->shape[d] : 1;
+  if (size > have)
+    return ct__error_null(CT_ERR_ARG, "maximum size for tensor at dimension %d is %lld but size is %lld", d,
+                          (long long)have, (long long)size);
+  if (size < 0) return ct__error_null(CT_ERR_ARG, "size is %lld but must be >= 0", (long long)size);
+  if (step <= 0) return ct__error_null(CT_ERR_ARG, "step is %lld but must be > 0", (long long)step);
+  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+  for (int i = 0; i < t->ndim; i++) {
+    shape[i] = t->shape[i];
+    strides[i] = t->strides[i];
+  }
+  int64_t dstride = t->ndim ? t->strides[d] : 1;
+  if (t->ndim) {
+    shape[d] = (have - size) / step + 1;
+    strides[d] = dstride * step;
+  }
+  shape[t->ndim] = size;
+  strides[t->ndim] = dstride;
+  ct_node *node;
+  ct_tensor *out =
+      ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnfoldBackward0", scatter_back, &node);
+  if (node) {
+    node->ints[ARG_DIM] = d;
+    node->ints[ARG_START] = 0;
+    node->ints[ARG_STEP] = step;
+  }
+  return out;
+}
