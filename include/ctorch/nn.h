@@ -1,12 +1,145 @@
 /// @file nn.h
-/// @brief Neural-network modules: the module system and layers.
+/// @brief Neural-network modules (torch.nn): the module system and the standard layers.
+///
+/// A module is a struct that starts with a `ct_module` and has a small vtable (name,
+/// forward, extra_repr, destroy). Modules own their registered parameters and children;
+/// names compose recursively, so a Sequential inside a field `model` names its first
+/// layer's weight "model.0.weight". A user module (the seed's MultilayerPerceptron):
+///
+/// ```c
+/// typedef struct { ct_module base; ct_module *model; } MLP;
+/// static ct_tensor *mlp_forward(ct_module *self, ct_tensor *x) {
+///   return ct_module_forward(((MLP *)self)->model, x);
+/// }
+/// static const ct_module_vtable mlp_vtable = {"MultilayerPerceptron", mlp_forward, NULL, NULL};
+/// ct_module *mlp_new(int64_t in, int64_t hidden) {
+///   MLP *m = ct_module_new(sizeof *m, &mlp_vtable);
+///   m->model = ct_module_register_module(&m->base, "model", ct_sequential_new(4, (ct_module *[]){
+///       ct_linear_new(in, hidden, true), ct_relu_new(), ct_linear_new(hidden, in, true), ct_sigmoid_new()}));
+///   return &m->base;
+/// }
+/// ```
 #ifndef CTORCH_NN_H
 #define CTORCH_NN_H
+#include <stdio.h>
 #include "ctorch/tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct ct_module ct_module;
+
+/// The behaviour of a module type.
+typedef struct ct_module_vtable {
+  /// Class name, as PyTorch prints it ("Linear", "MultilayerPerceptron").
+  const char *name;
+  /// Forward pass. The input is borrowed; the result follows the usual scope rules.
+  ct_tensor *(*forward)(ct_module *self, ct_tensor *input);
+  /// Optional: PyTorch's extra_repr ("in_features=4, out_features=2, bias=True").
+  void (*extra_repr)(const ct_module *self, char *buf, size_t cap);
+  /// Optional: frees resources of the embedding struct (not parameters or children).
+  void (*destroy)(ct_module *self);
+} ct_module_vtable;
+
+/// Embed as the first member of a module struct. Fields are managed by ctorch.
+struct ct_module {
+  const ct_module_vtable *vtable;
+  bool training;
+  struct ct_module_entries *entries; ///< registered parameters and children (private)
+};
+
+/// A (name, tensor) pair, as named_parameters() yields.
+typedef struct ct_named_tensor {
+  char name[256];
+  ct_tensor *tensor; ///< borrowed
+} ct_named_tensor;
+
+/// A list of named tensors (free with ct_named_list_free).
+typedef struct ct_named_list {
+  int count;
+  ct_named_tensor *items;
+} ct_named_list;
+
+/// Allocate a zeroed module struct of `size` bytes (>= sizeof(ct_module)) with vtable.
+/// Free it with ct_module_free. NULL on error.
+CT_API void *ct_module_new(size_t size, const ct_module_vtable *vtable);
+/// Free a module: its children, its parameter references, then vtable->destroy, then
+/// the struct. NULL is a no-op.
+CT_API void ct_module_free(ct_module *m);
+/// Call forward (PyTorch's module(input)). NULL module or input gives NULL.
+CT_API ct_tensor *ct_module_forward(ct_module *m, ct_tensor *input);
+
+/// Register (and own a reference to) a parameter: marks it requires_grad and a
+/// Parameter (printed "Parameter containing:"). Returns the tensor (NULL on error).
+CT_API ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tensor *param);
+/// Register a child module; the parent owns it from now on (it is freed with the
+/// parent, also when this call fails). Returns child (NULL on error).
+CT_API ct_module *ct_module_register_module(ct_module *m, const char *name, ct_module *child);
+
+/// All parameters, recursively, with dotted names, in registration order (PyTorch's
+/// named_parameters()). Shared parameters appear once. NULL on error.
+CT_API ct_named_list *ct_module_named_parameters(ct_module *m);
+/// Direct children with their names (tensor field unused: NULL). NULL on error.
+CT_API ct_named_list *ct_module_named_children(ct_module *m);
+/// The i-th direct child module (registration order), NULL when out of range.
+CT_API ct_module *ct_module_child(ct_module *m, int i);
+/// Number of direct children.
+CT_API int ct_module_num_children(const ct_module *m);
+/// Parameters as a plain array (for optimizers): fills *count; free() the array.
+CT_API ct_tensor **ct_module_parameters(ct_module *m, int *count);
+CT_API void ct_named_list_free(ct_named_list *list);
+
+/// train(mode) / eval(), recursively.
+CT_API void ct_module_train(ct_module *m, bool mode);
+CT_API void ct_module_eval(ct_module *m);
+/// zero_grad: set_to_none true clears .grad (PyTorch 2's default), false zeroes it.
+CT_API void ct_module_zero_grad(ct_module *m, bool set_to_none);
+/// requires_grad_(flag) on every parameter (freezing).
+CT_API void ct_module_requires_grad_(ct_module *m, bool requires_grad);
+
+/// PyTorch's module repr into buf. Errors (truncated text) when cap is too small.
+CT_API ct_status ct_module_repr(const ct_module *m, char *buf, size_t cap);
+/// Print the module repr and a newline to stdout.
+CT_API ct_status ct_module_print(const ct_module *m);
+
+/// state_dict(): the named parameters (tensors borrowed from the module).
+CT_API ct_named_list *ct_module_state_dict(ct_module *m);
+/// load_state_dict: copies values by name. strict: every parameter must be present and
+/// no unknown names given. Shapes must match. Returns a status.
+CT_API ct_status ct_module_load_state_dict(ct_module *m, const ct_named_list *state, bool strict);
+/// Save the state dict to a directory of <name>.npy files / load it back.
+CT_API ct_status ct_module_save(ct_module *m, const char *dir);
+CT_API ct_status ct_module_load(ct_module *m, const char *dir);
+
+// ---- layers (PyTorch's default initialisation from the global generator) ----
+
+/// nn.Linear(in, out, bias): weight [out, in] kaiming_uniform(a=sqrt(5)), bias uniform.
+CT_API ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias);
+/// The weight / bias (NULL without bias) of a Linear, borrowed.
+CT_API ct_tensor *ct_linear_weight(ct_module *linear);
+CT_API ct_tensor *ct_linear_bias(ct_module *linear);
+/// nn.Embedding(num, dim, padding_idx): weight N(0,1), padding row zero and never
+/// updated by gradients. padding_idx < 0 counts from num; pass CT_NO_PADDING for none.
+CT_API ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
+#define CT_NO_PADDING INT64_MIN
+CT_API ct_tensor *ct_embedding_weight(ct_module *embedding);
+/// Activations and utilities.
+CT_API ct_module *ct_relu_new(void);
+CT_API ct_module *ct_sigmoid_new(void);
+CT_API ct_module *ct_tanh_new(void);
+CT_API ct_module *ct_leaky_relu_new(double negative_slope);
+CT_API ct_module *ct_gelu_new(void);
+CT_API ct_module *ct_softmax_new(int dim);
+CT_API ct_module *ct_log_softmax_new(int dim);
+CT_API ct_module *ct_identity_new(void);
+CT_API ct_module *ct_flatten_new(int start_dim, int end_dim);
+/// nn.Dropout(p): in training mode zeroes elements with probability p (PyTorch's masks
+/// from the global generator) and scales by 1/(1-p); identity in eval mode.
+CT_API ct_module *ct_dropout_new(double p);
+/// nn.Sequential: children named "0", "1", ...; takes ownership of the modules (also
+/// on failure). forward chains them.
+CT_API ct_module *ct_sequential_new(int n, ct_module *const *modules);
 
 #ifdef __cplusplus
 }
