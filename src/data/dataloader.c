@@ -1,0 +1,133 @@
+// DataLoader: sampler (sequential or PyTorch's RandomSampler), batching, collate.
+// Per epoch PyTorch draws, from the loader's generator: the iterator's _base_seed
+// (random64 % 2^63) when the iterator is created, then — with shuffle, at the first
+// batch — the RandomSampler's seed (another random64 % 2^63), which seeds a fresh
+// generator that draws randperm(n). Reproducing those draws gives PyTorch's batches.
+#include <stdlib.h>
+#include <string.h>
+#include "core/error_impl.h"
+#include "ctorch/data.h"
+#include "ctorch/random.h"
+#include "ctorch/scope.h"
+#include "ctorch/view.h"
+
+struct ct_dataloader {
+  ct_dataset dataset;
+  ct_dataloader_options options;
+  int64_t length;   // dataset length, read at epoch start
+  int64_t *order;   // sample order of the current epoch
+  int64_t position; // next sample in `order`
+  bool started, sampled;
+};
+
+ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options) {
+  if (!dataset || !dataset->length || !dataset->get_item)
+    return ct__error_null(CT_ERR_ARG, "DataLoader: dataset needs length and get_item callbacks");
+  if (options.batch_size < 0)
+    return ct__error_null(CT_ERR_ARG, "batch_size should be a positive integer value, but got batch_size=%lld",
+                          (long long)options.batch_size);
+  ct_dataloader *l = calloc(1, sizeof *l);
+  if (!l) return ct__error_null(CT_ERR_MEMORY, "out of memory creating a DataLoader");
+  l->dataset = *dataset;
+  l->options = options;
+  if (!l->options.batch_size) l->options.batch_size = 1;
+  if (!l->options.collate) l->options.collate = ct_default_collate;
+  return l;
+}
+
+void ct_dataloader_free(ct_dataloader *loader) {
+  if (!loader) return;
+  free(loader->order);
+  free(loader);
+}
+
+int64_t ct_dataloader_len(const ct_dataloader *l) {
+  if (!l) return -1;
+  int64_t n = l->dataset.length(l->dataset.ctx), b = l->options.batch_size;
+  return l->options.drop_last ? n / b : (n + b - 1) / b;
+}
+
+ct_status ct_dataloader_start_epoch(ct_dataloader *l) {
+  if (!l) return ct__error(CT_ERR_ARG, "DataLoader is NULL");
+  int64_t n = l->dataset.length(l->dataset.ctx);
+  if (n < 0) return ct__error(CT_ERR_ARG, "dataset length is negative (%lld)", (long long)n);
+  int64_t *order = realloc(l->order, (size_t)(n ? n : 1) * sizeof *order);
+  if (!order) return ct__error(CT_ERR_MEMORY, "out of memory starting an epoch");
+  l->order = order;
+  l->length = n;
+  l->position = 0;
+  l->started = true;
+  l->sampled = false;
+  (void)ct_generator_random64(l->options.generator); // the iterator's _base_seed
+  return CT_OK;
+}
+
+// RandomSampler.__iter__: a fresh generator seeded from the loader's generator.
+static ct_status shuffle_order(ct_dataloader *l) {
+  uint64_t seed = ct_generator_random64(l->options.generator) % (UINT64_C(1) << 63);
+  ct_generator *g = ct_generator_new();
+  if (!g) return ct_last_status();
+  ct_generator_manual_seed(g, seed);
+  ct_scope *s = ct_scope_open();
+  ct_tensor *perm = s ? ct_randperm_gen(l->length, g) : NULL;
+  ct_status st = perm ? ct_to_i64_array(perm, l->order) : ct_last_status();
+  ct_scope_close(s);
+  ct_generator_free(g);
+  return st;
+}
+
+static ct_status sample_order(ct_dataloader *l) {
+  l->sampled = true;
+  if (l->options.shuffle) return shuffle_order(l);
+  for (int64_t i = 0; i < l->length; i++) l->order[i] = i;
+  return CT_OK;
+}
+
+bool ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
+  if (!l || !batch) {
+    ct__error(CT_ERR_ARG, "DataLoader next: NULL argument");
+    return false;
+  }
+  memset(batch, 0, sizeof *batch);
+  if (!l->started && ct_dataloader_start_epoch(l) != CT_OK) return false;
+  if (!l->sampled && sample_order(l) != CT_OK) return false;
+  int64_t left = l->length - l->position, b = l->options.batch_size;
+  if (left <= 0 || (l->options.drop_last && left < b)) {
+    l->started = false; // the next call starts a new epoch, like a new iter(loader)
+    ct_clear_error();
+    return false;
+  }
+  int n = (int)(left < b ? left : b);
+  ct_batch *samples = calloc((size_t)n, sizeof *samples);
+  if (!samples) {
+    ct__error(CT_ERR_MEMORY, "out of memory fetching a batch");
+    return false;
+  }
+  ct_status st = CT_OK;
+  for (int i = 0; st == CT_OK && i < n; i++)
+    st = l->dataset.get_item(l->dataset.ctx, l->order[l->position + i], &samples[i]);
+  if (st == CT_OK) st = l->options.collate(l->options.collate_ctx, samples, n, batch);
+  free(samples);
+  l->position += n;
+  if (st != CT_OK && ct_last_status() == CT_OK) ct__error(st, "DataLoader: a dataset or collate callback failed");
+  return st == CT_OK;
+}
+
+ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, ct_batch *batch) {
+  (void)ctx;
+  if (n <= 0) return ct__error(CT_ERR_ARG, "collate: empty batch");
+  int fields = samples[0].count;
+  ct_tensor **column = malloc((size_t)n * sizeof *column);
+  if (!column) return ct__error(CT_ERR_MEMORY, "out of memory collating");
+  ct_status st = CT_OK;
+  for (int k = 0; st == CT_OK && k < fields; k++) {
+    for (int i = 0; st == CT_OK && i < n; i++) {
+      if (samples[i].count != fields) st = ct__error(CT_ERR_ARG, "collate: samples have different field counts");
+      column[i] = samples[i].fields[k];
+    }
+    if (st == CT_OK && !(batch->fields[k] = ct_stack(column, n, 0))) st = ct_last_status();
+  }
+  free(column);
+  batch->count = st == CT_OK ? fields : 0;
+  return st;
+}
