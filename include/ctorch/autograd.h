@@ -17,6 +17,9 @@ typedef struct ct_node ct_node;
 CT_API ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad);
 /// t.requires_grad_(): same as ct_set_requires_grad, returns t (NULL on error).
 CT_API ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
+/// Marks a leaf as an nn.Parameter (requires_grad=True, printed with "Parameter
+/// containing:"); returns t, or NULL on error (non-leaf or non-floating t).
+CT_API ct_tensor *ct_parameter(ct_tensor *t);
 /// Whether t requires grad (leaf flag or produced by a differentiable op under grad mode).
 CT_API bool ct_requires_grad(const ct_tensor *t);
 /// True for tensors with no grad_fn.
