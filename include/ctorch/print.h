@@ -22,6 +22,9 @@ CT_API ct_status ct_fprint(FILE *stream, const ct_tensor *t);
 /// Print the shape as "torch.Size([2, 3])" and a newline to stdout.
 CT_API ct_status ct_print_shape(const ct_tensor *t);
 
+/// Python's repr() of a float ("0.5", "2.0", "1e-05"), as f"{loss}" prints a 0-d tensor.
+CT_API ct_status ct_format_float(double value, char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
