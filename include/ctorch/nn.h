@@ -22,6 +22,7 @@
 #ifndef CTORCH_NN_H
 #define CTORCH_NN_H
 #include <stdio.h>
+#include "ctorch/init.h"
 #include "ctorch/tensor.h"
 
 #ifdef __cplusplus
@@ -120,9 +121,8 @@ CT_API ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool 
 CT_API ct_tensor *ct_linear_weight(ct_module *linear);
 CT_API ct_tensor *ct_linear_bias(ct_module *linear);
 /// nn.Embedding(num, dim, padding_idx): weight N(0,1), padding row zero and never
-/// updated by gradients. padding_idx < 0 counts from num; pass CT_NO_PADDING for none.
+/// updated by gradients. padding_idx < 0 counts from num; pass CT_NO_PADDING_IDX for none.
 CT_API ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
-#define CT_NO_PADDING INT64_MIN
 CT_API ct_tensor *ct_embedding_weight(ct_module *embedding);
 /// Activations and utilities.
 CT_API ct_module *ct_relu_new(void);
