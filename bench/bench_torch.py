@@ -1,0 +1,79 @@
+"""PyTorch side of `make bench`: times the same workloads as bench_workloads.c and prints
+one `<workload> <median seconds>` line each. Single-threaded, like the ctorch side."""
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+torch.set_num_threads(1)
+
+
+def median_time(fn, repeats, inner=1):
+    fn()  # warm up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def seed_mlp_step():
+    torch.manual_seed(0)
+    y = torch.ones(10, 5)
+    x = y + torch.randn_like(y)
+    model = nn.Sequential(nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 5), nn.Sigmoid())
+    adam = optim.Adam(model.parameters(), lr=1e-1)
+    loss_function = nn.BCELoss()
+
+    def step():
+        adam.zero_grad()
+        loss = loss_function(model(x), y)
+        loss.backward()
+        adam.step()
+    return median_time(step, 15, 200)
+
+
+def mlp784_step():
+    torch.manual_seed(0)
+    x = torch.randn(128, 784)
+    target = torch.randint(0, 10, (128,))
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    adam = optim.Adam(model.parameters(), lr=1e-3)
+    loss_function = nn.CrossEntropyLoss()
+
+    def step():
+        adam.zero_grad()
+        loss = loss_function(model(x), target)
+        loss.backward()
+        adam.step()
+    return median_time(step, 9, 5)
+
+
+def word_window_train():
+    sys.path.insert(0, sys.argv[1])  # tests/examples: the notebook's code
+    import compare_word_window as notebook
+    return median_time(lambda: notebook.notebook(0, 1000, []), 3)
+
+
+def add_4m():
+    a, b = torch.rand(4 << 20), torch.rand(4 << 20)
+    return median_time(lambda: torch.add(a, b), 21, 5)
+
+
+def sum_4m():
+    a = torch.rand(4 << 20)
+    return median_time(lambda: a.sum(), 21, 5)
+
+
+WORKLOADS = [seed_mlp_step, mlp784_step, word_window_train, add_4m, sum_4m]
+
+if __name__ == "__main__":
+    wanted = sys.argv[2:] or [w.__name__ for w in WORKLOADS]
+    for w in WORKLOADS:
+        if w.__name__ in wanted:
+            print(f"{w.__name__} {w():.9f}", flush=True)

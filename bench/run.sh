@@ -1,0 +1,18 @@
+#!/bin/sh
+# make bench: each workload timed in ctorch and in PyTorch in the same invocation.
+# Prints `<workload> ctorch=<seconds> <peer>=<seconds> speedup=<peer/ctorch>` per line.
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+ours=$(mktemp)
+theirs=$(mktemp)
+trap 'rm -f "$ours" "$theirs"' EXIT
+"$build/bench/bench_workloads" > "$ours"
+/usr/bin/python3 "$here/bench_torch.py" "$here/../tests/examples" > "$theirs"
+while read -r name secs; do
+  peer=$(awk -v n="$name" '$1 == n {print $2}' "$theirs")
+  [ -n "$peer" ] && awk -v n="$name" -v c="$secs" -v p="$peer" \
+    'BEGIN { printf "%s ctorch=%.6f pytorch=%.6f speedup=%.2f\n", n, c, p, p / c }'
+done < "$ours"
+"$build/bench/bench_sgemm"
