@@ -1,0 +1,272 @@
+// Public random tensor functions: argument checks with PyTorch's messages (in PyTorch's
+// order), autograd rules for in-place fills, and the choice of fill path.
+#include <float.h>
+#include "autograd/node.h"
+#include "core/error_impl.h"
+#include "ctorch/autograd.h"
+#include "ctorch/random.h"
+#include "random/distributions.h"
+#include "random/fill_order.h"
+#include "random/normal_fill.h"
+
+// c10's ScalarType names, as PyTorch's dispatch errors print them.
+static const char *scalar_type_name(ct_dtype dtype) {
+  static const char *names[CT_NUM_DTYPES] = {"Bool", "Int", "Long", "Float", "Double"};
+  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "?";
+}
+// C++ type names, as PyTorch's bounds errors print them.
+static const char *cpp_type_name(ct_dtype dtype) {
+  static const char *names[CT_NUM_DTYPES] = {"bool", "int", "long", "float", "double"};
+  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "?";
+}
+
+static ct_status not_implemented(const char *kernel, ct_dtype dtype) {
+  return ct__error(CT_ERR_ARG, "\"%s\" not implemented for '%s'", kernel, scalar_type_name(dtype));
+}
+
+// ---- autograd for in-place fills ----
+
+// The gradient of a random fill with respect to what the tensor held before is zero.
+static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  (void)node;
+  grad_in[0] = ct_zeros_like(grad);
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+static ct_status check_inplace_leaf(const ct_tensor *t) {
+  if (t->requires_grad && !t->grad_fn && ct_is_grad_enabled())
+    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+  return CT_OK;
+}
+
+static ct_tensor *finish_inplace(ct_tensor *t, ct_status st, const char *grad_fn_name) {
+  if (st != CT_OK) return NULL;
+  if (ct__record(t, grad_fn_name, zero_backward, 1, &t, 0, NULL, NULL) != CT_OK) return NULL;
+  return t;
+}
+
+// ---- uniform_ ----
+
+static ct_status check_uniform(const ct_tensor *t, double from, double to) {
+  if (!ct_dtype_is_floating(t->dtype)) return not_implemented("check_uniform_bounds", t->dtype);
+  double max = t->dtype == CT_FLOAT32 ? FLT_MAX : DBL_MAX;
+  const char *name = cpp_type_name(t->dtype);
+  if (!(from >= -max && from <= max)) return ct__error(CT_ERR_ARG, "from is out of bounds for %s", name);
+  if (!(to >= -max && to <= max)) return ct__error(CT_ERR_ARG, "to is out of bounds for %s", name);
+  if (from > to)
+    return ct__error(CT_ERR_ARG, "uniform_ expects to return a [from, to) range, but found from=%g > to=%g",
+                     from, to);
+  if (to - from > max)
+    return ct__error(CT_ERR_ARG,
+                     "uniform_ expects to-from <= std::numeric_limits<%s>::max(), but found to=%g and from=%g "
+                     "which result in to-from to exceed the limit",
+                     scalar_type_name(t->dtype), to, from);
+  return CT_OK;
+}
+
+static ct_status uniform_fill(ct_tensor *t, double from, double to, ct_generator *g) {
+  ct_status st = check_uniform(t, from, to);
+  if (st == CT_OK) st = ct__check_no_internal_overlap(t);
+  if (st != CT_OK) return st;
+  ct_draw d = {.kind = CT_DRAW_UNIFORM, .a = from, .b = to};
+  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+}
+
+ct_tensor *ct_uniform_gen_(ct_tensor *t, double from, double to, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  return finish_inplace(t, uniform_fill(t, from, to, gen), "UniformBackward0");
+}
+ct_tensor *ct_uniform_(ct_tensor *t, double from, double to) { return ct_uniform_gen_(t, from, to, NULL); }
+
+// ---- normal_ ----
+
+static ct_status normal_fill(ct_tensor *t, double mean, double std, ct_generator *gen) {
+  if (!(std >= 0.0)) return ct__error(CT_ERR_ARG, "normal expects std >= 0.0, but found std %g", std);
+  if (!ct_dtype_is_floating(t->dtype)) return not_implemented("normal_kernel_cpu", t->dtype);
+  ct_status st = ct__check_no_internal_overlap(t);
+  if (st != CT_OK) return st;
+  ct_generator *g = ct__generator_or_default(gen);
+  int64_t n = ct__numel_of(t->ndim, t->shape);
+  if (n >= CT_NORMAL_FILL_MIN && ct_is_contiguous(t)) {
+    if (t->dtype == CT_FLOAT32) ct__normal_fill_f32((float *)ct__data(t), n, (float)mean, (float)std, g);
+    else ct__normal_fill_f64((double *)ct__data(t), n, mean, std, g);
+    return CT_OK;
+  }
+  ct_draw d = {.kind = CT_DRAW_NORMAL, .a = mean, .b = std};
+  return ct__fill_serial(t, &d, g);
+}
+
+ct_tensor *ct_normal_gen_(ct_tensor *t, double mean, double std, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  return finish_inplace(t, normal_fill(t, mean, std, gen), "NormalBackward0");
+}
+ct_tensor *ct_normal_(ct_tensor *t, double mean, double std) { return ct_normal_gen_(t, mean, std, NULL); }
+
+// ---- bernoulli_ ----
+
+static ct_status bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
+  if (!(p >= 0.0 && p <= 1.0))
+    return ct__error(CT_ERR_ARG, "bernoulli_ expects p to be in [0, 1], but got p=%g", p);
+  ct_status st = ct__check_no_internal_overlap(t);
+  if (st != CT_OK) return st;
+  ct_draw d = {.kind = CT_DRAW_BERNOULLI, .a = p};
+  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+}
+
+ct_tensor *ct_bernoulli_gen_(ct_tensor *t, double p, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  return finish_inplace(t, bernoulli_fill(t, p, gen), "BernoulliBackward2");
+}
+ct_tensor *ct_bernoulli_(ct_tensor *t, double p) { return ct_bernoulli_gen_(t, p, NULL); }
+
+// ---- random_(from, to) ----
+
+// For float dtypes PyTorch moves bounds that the dtype cannot hold exactly inward to the
+// nearest representable integers (update_from / update_to in DistributionTemplates.h).
+static int64_t float_adjusted_from(int64_t from, ct_dtype dtype) {
+  int digits = dtype == CT_FLOAT32 ? FLT_MANT_DIG : DBL_MANT_DIG;
+  int64_t from_plus_1 = dtype == CT_FLOAT32 ? (int64_t)(float)(from + 1) : (int64_t)(double)(from + 1);
+  if (from_plus_1 < from) {
+    uint64_t mag = from + 1 < 0 ? -(uint64_t)(from + 1) : (uint64_t)(from + 1);
+    int n = 0;
+    while (mag >>= 1) n++;
+    from = from_plus_1 + (INT64_C(1) << (n - digits + 1));
+  }
+  return from;
+}
+static int64_t float_adjusted_to(int64_t to, ct_dtype dtype) {
+  int digits = dtype == CT_FLOAT32 ? FLT_MANT_DIG : DBL_MANT_DIG;
+  int64_t to_minus_1 = dtype == CT_FLOAT32 ? (int64_t)(float)(to - 1) : (int64_t)(double)(to - 1);
+  if (to_minus_1 >= to) {
+    uint64_t mag = to - 1 < 0 ? -(uint64_t)(to - 1) : (uint64_t)(to - 1);
+    int n = 0;
+    while (mag >>= 1) n++;
+    to = to_minus_1 - (INT64_C(1) << (n - digits + 1));
+  }
+  return to;
+}
+
+static ct_status check_in_dtype_range(int64_t v, const char *what, ct_dtype dtype) {
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if (dtype == CT_BOOL) lo = 0, hi = 1;
+  if (dtype == CT_INT32) lo = INT32_MIN, hi = INT32_MAX;
+  if (v < lo || v > hi) return ct__error(CT_ERR_ARG, "%s is out of bounds for %s", what, cpp_type_name(dtype));
+  return CT_OK;
+}
+
+static ct_status random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *g) {
+  ct_status st = ct__check_no_internal_overlap(t);
+  if (st != CT_OK) return st;
+  if (from >= to)
+    return ct__error(CT_ERR_ARG, "random_ expects 'from' to be less than 'to', but got from=%lld >= to=%lld",
+                     (long long)from, (long long)to);
+  if (ct_dtype_is_floating(t->dtype)) {
+    from = float_adjusted_from(from, t->dtype);
+    to = float_adjusted_to(to, t->dtype);
+    if (from >= to)
+      return ct__error(CT_ERR_ARG,
+                       "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                       "from=%lld >= to=%lld",
+                       (long long)from, (long long)to);
+  } else if ((st = check_in_dtype_range(from, "from", t->dtype)) != CT_OK ||
+             (st = check_in_dtype_range(to - 1, "to - 1", t->dtype)) != CT_OK) {
+    return st;
+  }
+  ct_draw d = {.kind = CT_DRAW_RANGE, .range = (uint64_t)to - (uint64_t)from, .base = from};
+  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+}
+
+ct_tensor *ct_random_gen_(ct_tensor *t, int64_t from, int64_t to, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  return finish_inplace(t, random_fill(t, from, to, gen), "RandomBackward0");
+}
+ct_tensor *ct_random_(ct_tensor *t, int64_t from, int64_t to) { return ct_random_gen_(t, from, to, NULL); }
+
+// ---- creation ----
+
+typedef ct_status (*fill_fn)(ct_tensor *t, double a, double b, ct_generator *g);
+
+// New tensor of (ndim, shape, dtype) filled by `fill`; when `like` is given, with like's
+// shape, dtype and memory layout (empty_like's preserve_format).
+static ct_tensor *create_filled(const ct_tensor *like, int ndim, const int64_t *shape, ct_dtype dtype,
+                                fill_fn fill, double a, double b, ct_generator *g) {
+  ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc(dtype, ndim, shape);
+  if (!out) return NULL;
+  if (fill(out, a, b, g) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+static ct_status bernoulli_fill2(ct_tensor *t, double p, double unused, ct_generator *g) {
+  (void)unused;
+  return bernoulli_fill(t, p, g);
+}
+
+ct_tensor *ct_rand_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
+  return create_filled(NULL, ndim, shape, dtype, uniform_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_rand(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_rand_gen(ndim, shape, dtype, NULL); }
+
+ct_tensor *ct_randn_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
+  return create_filled(NULL, ndim, shape, dtype, normal_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_randn(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_randn_gen(ndim, shape, dtype, NULL); }
+
+ct_tensor *ct_rand_like_gen(const ct_tensor *t, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(t, 0, NULL, t->dtype, uniform_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_rand_like(const ct_tensor *t) { return ct_rand_like_gen(t, NULL); }
+
+ct_tensor *ct_randn_like_gen(const ct_tensor *t, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(t, 0, NULL, t->dtype, normal_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_randn_like(const ct_tensor *t) { return ct_randn_like_gen(t, NULL); }
+
+// torch.bernoulli(t, p) allocates a contiguous result (LEGACY_CONTIGUOUS_MEMORY_FORMAT).
+ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(NULL, t->ndim, t->shape, t->dtype, bernoulli_fill2, p, 0.0, gen);
+}
+ct_tensor *ct_bernoulli(const ct_tensor *t, double p) { return ct_bernoulli_gen(t, p, NULL); }
+
+ct_tensor *ct_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_dtype dtype,
+                          ct_generator *gen) {
+  ct_tensor *out = ct__alloc(dtype, ndim, shape);
+  if (!out) return NULL;
+  if (random_fill(out, low, high, gen) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+  return ct_randint_gen(low, high, ndim, shape, CT_INT64, NULL);
+}
+
+// randperm: the identity, then for i = 0..n-2 swap r[i] with r[i + random() % (n - i)].
+ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen) {
+  if (n < 0)
+    return ct__error_null(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld]",
+                          (long long)n, (long long)n);
+  ct_tensor *out = ct__alloc(CT_INT64, 1, &n);
+  if (!out) return NULL;
+  ct_generator *g = ct__generator_or_default(gen);
+  int64_t *r = (int64_t *)ct__data(out);
+  for (int64_t i = 0; i < n; i++) r[i] = i;
+  for (int64_t i = 0; i + 1 < n; i++) {
+    int64_t z = (int64_t)(ct__gen_random(g) % (uint64_t)(n - i));
+    int64_t tmp = r[i];
+    r[i] = r[i + z];
+    r[i + z] = tmp;
+  }
+  return out;
+}
+ct_tensor *ct_randperm(int64_t n) { return ct_randperm_gen(n, NULL); }

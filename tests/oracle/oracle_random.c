@@ -1,0 +1,270 @@
+// Oracle program for random numbers (driven by oracle_random.py). One case per stdin line:
+// commands separated by " ; ", each answered by one output line, then "@@END@@".
+//
+// Generators: slot 0 is the default generator; `gnew <k>` makes slot k a new generator
+// (torch.Generator()). A trailing "@k" on any drawing command uses slot k.
+//   seed <s> [@k]                       manual_seed (s as unsigned 64-bit)
+//   initial_seed [@k] | r32 [@k] | r64 [@k]
+//   state [@k]                          state blob as hex
+//   save [@k] / load [@k]               get_state into / set_state from a saved blob
+//   rand|randn <dt> <shape> [@k]         shape "2,3", or "s" for 0-d
+//   randint <lo> <hi> <dt> <shape> [@k] / randperm <n> [@k]
+//   dataloader <n> [@k]                 one DataLoader(range(n), shuffle=True) epoch's order
+//   <inplace> <a> <b> <dt> <base> <view> [@k]   inplace: uniform_ normal_ random_ (a, b) and
+//   bernoulli_ <p> <dt> <base> <view> [@k]      bernoulli_; runs on a view of zeros(base)
+//   rand_like|randn_like <dt> <base> <view> [@k] / bernoulli <p> <dt> <base> <view> [@k]
+// <view> is "c" (the base itself) or transforms joined by "/": "p<d>.<d>..." permute,
+// "s<dim>.<start>.<stop>.<step>" slice. In-place commands print the whole base buffer;
+// *_like print the result's strides and values (row-major). Values print as bit patterns
+// in hex (float32: 8 digits, float64: 16) or as decimal integers. Errors print "ERR <msg>".
+#define _POSIX_C_SOURCE 200809L // getline, strtok_r
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctorch.h"
+
+#define MAX_SLOTS 8
+static ct_generator *slots[MAX_SLOTS];
+static unsigned char saved[MAX_SLOTS][CT_GENERATOR_STATE_SIZE];
+
+static ct_dtype parse_dtype(const char *s) {
+  static const char *names[] = {"bool", "i32", "i64", "f32", "f64"};
+  for (int d = 0; d < CT_NUM_DTYPES; d++)
+    if (s && !strcmp(s, names[d])) return (ct_dtype)d;
+  fprintf(stderr, "bad dtype %s\n", s ? s : "(null)");
+  exit(2);
+}
+
+static int parse_shape(const char *s, int64_t *shape) {
+  if (!strcmp(s, "s")) return 0;
+  int n = 0;
+  for (char *p = (char *)s; *p && n < CT_MAX_DIMS; p += (*p == ',')) shape[n++] = strtoll(p, &p, 10);
+  return n;
+}
+
+// Splits a command into tokens; a trailing "@k" selects the generator slot.
+static int tokenize(char *cmd, char **tok, int max, ct_generator **gen) {
+  int n = 0;
+  char *save;
+  for (char *t = strtok_r(cmd, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save)) tok[n++] = t;
+  *gen = NULL;
+  if (n && tok[n - 1][0] == '@') {
+    int k = atoi(tok[n - 1] + 1);
+    *gen = k ? slots[k] : ct_default_generator();
+    n--;
+  }
+  return n;
+}
+
+static void print_values(const ct_tensor *t) {
+  int64_t n = ct_numel(t), idx[CT_MAX_DIMS] = {0};
+  int nd = ct_dim(t);
+  const int64_t *shape = ct_shape(t), *strides = ct_strides(t);
+  size_t es = ct_dtype_size(ct_get_dtype(t));
+  const char *base = ct_data_ptr(t);
+  for (int64_t k = 0; k < n; k++) {
+    int64_t off = 0;
+    for (int d = 0; d < nd; d++) off += idx[d] * strides[d];
+    const char *p = base + off * (int64_t)es;
+    switch (ct_get_dtype(t)) {
+    case CT_BOOL: printf(" %d", *(const bool *)p); break;
+    case CT_INT32: printf(" %d", *(const int32_t *)p); break;
+    case CT_INT64: printf(" %lld", (long long)*(const int64_t *)p); break;
+    case CT_FLOAT32: {
+      uint32_t u;
+      memcpy(&u, p, 4);
+      printf(" %08x", u);
+      break;
+    }
+    case CT_FLOAT64: {
+      uint64_t u;
+      memcpy(&u, p, 8);
+      printf(" %016llx", (unsigned long long)u);
+      break;
+    }
+    default: break;
+    }
+    for (int d = nd - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
+  }
+}
+
+static void print_tensor(const ct_tensor *t, bool with_strides) {
+  if (!t) {
+    printf("ERR %s\n", ct_last_error());
+    return;
+  }
+  printf("%s [", ct_dtype_name(ct_get_dtype(t)));
+  for (int d = 0; d < ct_dim(t); d++) printf("%s%lld", d ? "," : "", (long long)ct_shape(t)[d]);
+  printf("]");
+  if (with_strides) {
+    printf(" (");
+    for (int d = 0; d < ct_dim(t); d++) printf("%s%lld", d ? "," : "", (long long)ct_strides(t)[d]);
+    printf(")");
+  }
+  print_values(t);
+  printf("\n");
+}
+
+// A view of `base` described by `spec`, built with ct_from_blob over base's buffer.
+static ct_tensor *make_view(ct_tensor *base, const char *spec) {
+  int nd = ct_dim(base);
+  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS], offset = 0;
+  memcpy(shape, ct_shape(base), sizeof(int64_t) * (size_t)nd);
+  memcpy(strides, ct_strides(base), sizeof(int64_t) * (size_t)nd);
+  for (const char *p = spec; *p && *p != 'c';) {
+    if (*p == 'p') {
+      int64_t s2[CT_MAX_DIMS], st2[CT_MAX_DIMS];
+      char *q = (char *)p + 1;
+      for (int d = 0; d < nd; d++) {
+        int src = (int)strtol(q, &q, 10);
+        s2[d] = shape[src];
+        st2[d] = strides[src];
+        if (*q == '.') q++;
+      }
+      memcpy(shape, s2, sizeof s2);
+      memcpy(strides, st2, sizeof st2);
+      p = q;
+    } else if (*p == 's') {
+      char *q = (char *)p + 1;
+      int dim = (int)strtol(q, &q, 10);
+      int64_t start = strtoll(q + 1, &q, 10), stop = strtoll(q + 1, &q, 10), step = strtoll(q + 1, &q, 10);
+      if (stop > shape[dim]) stop = shape[dim]; // Python's slice clamping
+      offset += start * strides[dim];
+      shape[dim] = stop > start ? (stop - start + step - 1) / step : 0;
+      strides[dim] *= step;
+      p = q;
+    }
+    if (*p == '/') p++;
+  }
+  char *data = (char *)ct_data_ptr(base) + offset * (int64_t)ct_dtype_size(ct_get_dtype(base));
+  return ct_from_blob(data, ct_get_dtype(base), nd, shape, strides, NULL, NULL);
+}
+
+static void print_hex_state(ct_generator *g) {
+  unsigned char buf[CT_GENERATOR_STATE_SIZE];
+  if (ct_generator_get_state(g, buf, sizeof buf) != CT_OK) {
+    printf("ERR %s\n", ct_last_error());
+    return;
+  }
+  for (size_t i = 0; i < sizeof buf; i++) printf("%02x", buf[i]);
+  printf("\n");
+}
+
+static int slot_of(ct_generator *g) {
+  for (int k = 1; k < MAX_SLOTS; k++)
+    if (slots[k] && slots[k] == g) return k;
+  return 0;
+}
+
+// Commands on a view of a fresh zeros(base) tensor.
+static void run_view_command(char **tok, int n, ct_generator *g) {
+  const char *op = tok[0];
+  bool two_args = strcmp(op, "bernoulli_") && strcmp(op, "bernoulli") && strcmp(op, "rand_like") &&
+                  strcmp(op, "randn_like");
+  bool one_arg = !strcmp(op, "bernoulli_") || !strcmp(op, "bernoulli");
+  int a = 1 + (two_args ? 2 : one_arg ? 1 : 0);
+  if (n < a + 3) {
+    fprintf(stderr, "bad command %s\n", op);
+    exit(2);
+  }
+  int64_t shape[CT_MAX_DIMS];
+  int nd = parse_shape(tok[a + 1], shape);
+  ct_scope *s = ct_scope_open();
+  ct_tensor *base = ct_zeros(nd, shape, parse_dtype(tok[a]));
+  ct_tensor *v = make_view(base, tok[a + 2]);
+  ct_tensor *r = NULL;
+  if (!strcmp(op, "uniform_")) r = ct_uniform_gen_(v, strtod(tok[1], NULL), strtod(tok[2], NULL), g);
+  else if (!strcmp(op, "normal_")) r = ct_normal_gen_(v, strtod(tok[1], NULL), strtod(tok[2], NULL), g);
+  else if (!strcmp(op, "random_")) r = ct_random_gen_(v, strtoll(tok[1], NULL, 10), strtoll(tok[2], NULL, 10), g);
+  else if (!strcmp(op, "bernoulli_")) r = ct_bernoulli_gen_(v, strtod(tok[1], NULL), g);
+  else if (!strcmp(op, "bernoulli")) r = ct_bernoulli_gen(v, strtod(tok[1], NULL), g);
+  else if (!strcmp(op, "rand_like")) r = ct_rand_like_gen(v, g);
+  else if (!strcmp(op, "randn_like")) r = ct_randn_like_gen(v, g);
+  if (!r) printf("ERR %s\n", ct_last_error());
+  else if (op[strlen(op) - 1] == '_') print_tensor(base, false);
+  else print_tensor(r, true);
+  ct_scope_close(s);
+}
+
+static void run_command(char *cmd) {
+  char *tok[16];
+  ct_generator *g;
+  int n = tokenize(cmd, tok, 16, &g);
+  if (!n) return;
+  const char *op = tok[0];
+  int64_t shape[CT_MAX_DIMS];
+  if (!strcmp(op, "seed")) {
+    ct_generator_manual_seed(g, strtoull(tok[1], NULL, 10));
+    printf("ok\n");
+  } else if (!strcmp(op, "gnew")) {
+    int k = atoi(tok[1]);
+    ct_generator_free(slots[k]);
+    slots[k] = ct_generator_new();
+    printf("ok\n");
+  } else if (!strcmp(op, "initial_seed")) {
+    printf("%llu\n", (unsigned long long)ct_generator_initial_seed(g));
+  } else if (!strcmp(op, "r32")) {
+    printf("%u\n", ct_generator_random(g));
+  } else if (!strcmp(op, "r64")) {
+    printf("%llu\n", (unsigned long long)ct_generator_random64(g));
+  } else if (!strcmp(op, "state")) {
+    print_hex_state(g);
+  } else if (!strcmp(op, "save")) {
+    ct_generator_get_state(g, saved[slot_of(g)], CT_GENERATOR_STATE_SIZE);
+    printf("ok\n");
+  } else if (!strcmp(op, "load")) {
+    if (ct_generator_set_state(g, saved[slot_of(g)], CT_GENERATOR_STATE_SIZE) != CT_OK)
+      printf("ERR %s\n", ct_last_error());
+    else printf("ok\n");
+  } else if (!strcmp(op, "rand") || !strcmp(op, "randn")) {
+    int nd = parse_shape(tok[2], shape);
+    ct_tensor *t = (op[4] == 'n' ? ct_randn_gen : ct_rand_gen)(nd, shape, parse_dtype(tok[1]), g);
+    print_tensor(t, false);
+    ct_release(t);
+  } else if (!strcmp(op, "randint")) {
+    int nd = parse_shape(tok[4], shape);
+    ct_tensor *t = ct_randint_gen(strtoll(tok[1], NULL, 10), strtoll(tok[2], NULL, 10), nd, shape,
+                                  parse_dtype(tok[3]), g);
+    print_tensor(t, false);
+    ct_release(t);
+  } else if (!strcmp(op, "randperm")) {
+    ct_tensor *t = ct_randperm_gen(strtoll(tok[1], NULL, 10), g);
+    print_tensor(t, false);
+    ct_release(t);
+  } else if (!strcmp(op, "dataloader")) {
+    // One exhausted epoch of DataLoader(range(n), shuffle=True): the iterator draws _base_seed;
+    // RandomSampler then uses a fresh generator seeded from a second draw, or, when the loader
+    // has a generator, that generator, which also draws a discarded second permutation when
+    // the sampler runs out (its `randperm(n)[:num_samples % n]` tail).
+    int64_t items = strtoll(tok[1], NULL, 10);
+    ct_generator *loader_gen = g ? g : ct_default_generator();
+    ct_generator_random64(loader_gen);
+    ct_generator *sampler = g;
+    if (!g) {
+      sampler = ct_generator_new();
+      ct_generator_manual_seed(sampler, ct_generator_random64(NULL) % (UINT64_C(1) << 63));
+    }
+    ct_tensor *t = ct_randperm_gen(items, sampler);
+    print_tensor(t, false);
+    ct_release(t);
+    if (g) ct_release(ct_randperm_gen(items, g));
+    else ct_generator_free(sampler);
+  } else {
+    run_view_command(tok, n, g);
+  }
+}
+
+int main(void) {
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, stdin) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *save;
+    for (char *cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) run_command(cmd);
+    printf("@@END@@\n");
+    fflush(stdout);
+  }
+  free(line);
+  for (int k = 0; k < MAX_SLOTS; k++) ct_generator_free(slots[k]);
+  return 0;
+}
