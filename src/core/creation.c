@@ -70,44 +70,102 @@ ct_tensor *ct_empty_like(const ct_tensor *like) { return ct_full_like(like, 0.0)
 ct_tensor *ct_zeros_like(const ct_tensor *like) { return ct_full_like(like, 0.0); }
 ct_tensor *ct_ones_like(const ct_tensor *like) { return ct_full_like(like, 1.0); }
 
+// PyTorch's CPU range kernels as its AVX2 build runs them (GCC fuses a*b+c there): a
+// contiguous output is filled two vectors at a time (8 floats or 4 doubles per vector),
+// each vector from the value at its first index plus j*step; the tail after the last full
+// pair of vectors uses the scalar formula.
+static int64_t range_vec_len(ct_dtype dtype) { return dtype == CT_FLOAT32 ? 8 : 4; }
+static double round_to(ct_dtype dtype, double v) { return dtype == CT_FLOAT32 ? (double)(float)v : v; }
+
+// Floating arange works in double: element i = fma(step, i, start); inside a vector,
+// element j = fma(j, step, base) with base the first element rounded to the dtype.
+static void arange_fill_float(char *p, ct_dtype dtype, int64_t n, double start, double step) {
+  int64_t vs = range_vec_len(dtype), es = (int64_t)ct_dtype_size(dtype);
+  int64_t vec_end = n - n % (2 * vs);
+  for (int64_t v = 0; v < vec_end; v += vs) {
+    double base = round_to(dtype, fma(step, (double)v, start));
+    for (int64_t j = 0; j < vs; j++) ct__store_f64(p + (v + j) * es, dtype, fma((double)j, step, base));
+  }
+  for (int64_t i = vec_end; i < n; i++) ct__store_f64(p + i * es, dtype, fma(step, (double)i, start));
+}
+
 ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
-  if (step == 0) return ct__error_null(CT_ERR_ARG, "step must be nonzero");
+  bool integral = !ct_dtype_is_floating(dtype);
+  // Integer dtypes compute in int64: start, end and step are truncated first (so a step
+  // of 0.5 is zero), and int64 even takes its length from the truncated values.
+  double xstart = integral ? trunc(start) : start, xend = integral ? trunc(end) : end;
+  double xstep = integral ? trunc(step) : step;
+  if (integral && !(fabs(start) < 0x1p63 && fabs(end) < 0x1p63 && fabs(step) < 0x1p63))
+    return ct__error_null(CT_ERR_ARG, "value cannot be converted to type int64_t without overflow");
+  if (xstep == 0) return ct__error_null(CT_ERR_ARG, "step must be nonzero");
   if (!isfinite(start) || !isfinite(end))
     return ct__error_null(CT_ERR_ARG, "unsupported range: %g -> %g", start, end);
-  if ((step > 0 && start > end) || (step < 0 && start < end))
+  if ((xstep > 0 && xstart > xend) || (xstep < 0 && xstart < xend))
     return ct__error_null(CT_ERR_ARG, "upper bound and larger bound inconsistent with step sign");
-  double len = ceil((end - start) / step);
+  double len = dtype == CT_INT64 ? ceil((xend - xstart) / xstep) : ceil((end - start) / step);
   if (len > 1e15) return ct__error_null(CT_ERR_ARG, "arange: too many elements");
-  int64_t n = (int64_t)len;
+  int64_t n = len > 0 ? (int64_t)len : 0;
   ct_tensor *out = ct__alloc(dtype, 1, &n);
   if (!out) return NULL;
   char *p = ct__data(out);
   size_t es = ct_dtype_size(dtype);
-  // PyTorch computes start + i*step in the output's accumulate type (double for floats).
+  if (!integral) {
+    arange_fill_float(p, dtype, n, start, step);
+    return out;
+  }
+  int64_t first = (int64_t)xstart, inc = (int64_t)xstep;
   for (int64_t i = 0; i < n; i++) {
-    if (dtype == CT_INT64 || dtype == CT_INT32)
-      ct__store_f64(p + i * (int64_t)es, dtype, (double)((int64_t)start + i * (int64_t)step));
-    else
-      ct__store_f64(p + i * (int64_t)es, dtype, start + (double)i * step);
+    if (dtype == CT_INT64) ((int64_t *)(void *)p)[i] = first + i * inc; // exact beyond 2^53
+    else ct__store_f64(p + i * (int64_t)es, dtype, (double)(first + i * inc));
   }
   return out;
 }
 
+// Floating linspace works in the dtype: step = (end - start) / (steps - 1); element k is
+// fma(step, k, start) in the first half and fma(-step, steps-1-k, end) in the second;
+// inside a vector, element j = base + j*step (not fused) from the vector's first element.
+#define LINSPACE_FILL(name, T, FMA, VS)                                                      \
+  static T name##_at(int64_t k, int64_t steps, T start, T end, T step) {                     \
+    return k < steps / 2 ? FMA(step, (T)k, start) : FMA(-step, (T)(steps - k - 1), end);     \
+  }                                                                                          \
+  static void name(T *out, int64_t steps, T start, T end) {                                  \
+    T step = (end - start) / (T)(steps - 1);                                                 \
+    int64_t vec_end = steps - steps % (2 * (VS));                                            \
+    for (int64_t v = 0; v < vec_end; v += (VS)) {                                            \
+      T base = name##_at(v, steps, start, end, step);                                        \
+      for (int64_t j = 0; j < (VS); j++) {                                                   \
+        T offset = (T)j * step;                                                              \
+        out[v + j] = base + offset;                                                          \
+      }                                                                                      \
+    }                                                                                        \
+    for (int64_t k = vec_end; k < steps; k++) out[k] = name##_at(k, steps, start, end, step); \
+  }
+LINSPACE_FILL(linspace_fill_f32, float, fmaf, 8)
+LINSPACE_FILL(linspace_fill_f64, double, fma, 4)
+
 ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype) {
   if (steps < 0) return ct__error_null(CT_ERR_ARG, "number of steps must be non-negative");
   ct_tensor *out = ct__alloc(dtype, 1, &steps);
-  if (!out) return NULL;
+  if (!out || steps == 0) return out;
   char *p = ct__data(out);
   size_t es = ct_dtype_size(dtype);
-  double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0.0;
+  if (steps == 1) { // PyTorch fills with start
+    ct__store_f64(p, dtype, start);
+    return out;
+  }
+  if (dtype == CT_FLOAT32) {
+    linspace_fill_f32((float *)p, steps, (float)start, (float)end);
+    return out;
+  }
+  if (dtype == CT_FLOAT64) {
+    linspace_fill_f64((double *)p, steps, start, end);
+    return out;
+  }
+  double step = (end - start) / (double)(steps - 1);
   // PyTorch fills the first half from start and the second half from end.
   int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; i++) {
     double v = i < half ? start + step * (double)i : end - step * (double)(steps - i - 1);
-    if (dtype == CT_FLOAT32) {
-      float fs = (float)step;
-      v = i < half ? (double)((float)start + fs * (float)i) : (double)((float)end - fs * (float)(steps - i - 1));
-    }
     ct__store_f64(p + i * (int64_t)es, dtype, v);
   }
   return out;

@@ -1,5 +1,6 @@
 // torch.tensor(nested list) for C: parsing "[[0, 1], [2, 3.5]]" literals.
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ typedef struct parser {
   int ndim;                   // depth fixed by the first leaf reached
   int64_t shape[CT_MAX_DIMS]; // -1 until the first list at that depth closes
   double *values;
+  int64_t *ints; // exact int/bool literals: int64 results must not pass through double
   size_t count, capacity;
   bool saw_float, saw_int, saw_bool;
 } parser;
@@ -19,17 +21,20 @@ static void skip_ws(parser *p) {
   while (isspace((unsigned char)*p->s)) p->s++;
 }
 
-static bool push_value(parser *p, double v) {
+static bool push_value(parser *p, double v, int64_t iv) {
   if (p->count == p->capacity) {
     size_t cap = p->capacity ? 2 * p->capacity : 64;
     double *vals = realloc(p->values, cap * sizeof *vals);
-    if (!vals) {
+    if (vals) p->values = vals;
+    int64_t *ints = vals ? realloc(p->ints, cap * sizeof *ints) : NULL;
+    if (ints) p->ints = ints;
+    if (!vals || !ints) {
       ct__error(CT_ERR_MEMORY, "out of memory parsing a tensor literal");
       return false;
     }
-    p->values = vals;
     p->capacity = cap;
   }
+  p->ints[p->count] = iv;
   p->values[p->count++] = v;
   return true;
 }
@@ -41,7 +46,7 @@ static bool parse_scalar(parser *p) {
     bool v = s[0] == 'T';
     p->s += v ? 4 : 5;
     p->saw_bool = true;
-    return push_value(p, v);
+    return push_value(p, v, v);
   }
   char *end;
   double v = strtod(s, &end);
@@ -52,10 +57,22 @@ static bool parse_scalar(parser *p) {
   bool is_float = false;
   for (const char *c = s; c < end; c++)
     if (*c == '.' || *c == 'e' || *c == 'E' || *c == 'n' || *c == 'N' || *c == 'i' || *c == 'I') is_float = true;
+  int64_t iv = 0; // unused for float literals (the tensor is then floating)
+  if (!is_float) {
+    char *iend;
+    errno = 0;
+    long long exact = strtoll(s, &iend, 0);
+    if (errno == ERANGE) {
+      ct__error(CT_ERR_ARG, "Overflow when unpacking long");
+      return false;
+    }
+    iv = exact;
+    is_float = iend != end; // e.g. a hex float: strtod read more than an integer
+  }
   if (is_float) p->saw_float = true;
   else p->saw_int = true;
   p->s = end;
-  return push_value(p, v);
+  return push_value(p, v, iv);
 }
 
 static bool parse_level(parser *p, int depth) {
@@ -126,10 +143,12 @@ static ct_tensor *parse(const char *literal, bool force_float) {
       for (int i = 0; i < p.ndim; i++)
         if (p.shape[i] < 0) p.shape[i] = 0;
       ct_dtype dtype = force_float || p.saw_float ? CT_FLOAT32 : p.saw_int ? CT_INT64 : p.saw_bool ? CT_BOOL : CT_FLOAT32;
-      out = ct_tensor_from_data(p.values, CT_FLOAT64, dtype, p.ndim, p.shape);
+      out = dtype == CT_INT64 ? ct_tensor_from_data(p.ints, CT_INT64, dtype, p.ndim, p.shape)
+                              : ct_tensor_from_data(p.values, CT_FLOAT64, dtype, p.ndim, p.shape);
     }
   }
   free(p.values);
+  free(p.ints);
   return out;
 }
 
