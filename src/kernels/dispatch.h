@@ -22,6 +22,7 @@ typedef struct ct_copy_kernels {
 struct ct_elementwise_kernels;
 struct ct_reduce_kernels;
 struct ct_blas_kernels;
+struct ct_index_kernels;
 
 typedef struct ct_kernel_table {
   const char *name;
@@ -29,6 +30,7 @@ typedef struct ct_kernel_table {
   const struct ct_elementwise_kernels *elementwise; // kernels/elementwise.h
   const struct ct_reduce_kernels *reduce;           // kernels/reduce.h
   const struct ct_blas_kernels *blas;               // kernels/blas.h
+  const struct ct_index_kernels *index;             // ops/index_kernels.h
 } ct_kernel_table;
 
 /// The kernel table of a device (never NULL for a valid device).

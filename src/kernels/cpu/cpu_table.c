@@ -2,10 +2,12 @@
 #include "kernels/dispatch.h"
 
 extern const ct_copy_kernels ct__cpu_copy_kernels;
+extern const struct ct_index_kernels ct__cpu_index_kernels;
 
 static const ct_kernel_table cpu_table = {
     .name = "cpu",
     .copy = &ct__cpu_copy_kernels,
+    .index = &ct__cpu_index_kernels,
 };
 
 const ct_kernel_table *ct__kernels(ct_device device) {

@@ -1,0 +1,72 @@
+// F.embedding: rows of a 2-D weight picked by an index tensor (what nn.Embedding calls).
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ctorch/index.h"
+#include "ops/index_internal.h"
+
+// EmbeddingBackward0: saved[0] = int64 indices, ints[0] = padding row (-1: none). The
+// padding row only ever receives its own rows' gradients, so zeroing it afterwards is the
+// same as skipping them.
+static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const ct_input_meta *m = &node->inputs[0];
+  ct_tensor *idx = ct__saved(node, 0);
+  if (!idx) return ct_last_status();
+  ct_tensor *gw = ct__take_backward(grad, m->ndim, m->shape, 0, idx);
+  if (!gw) return ct_last_status();
+  int64_t pad = node->ints[0];
+  if (pad >= 0) {
+    ct_tensor row = ct__restride(gw, 1, &gw->shape[1], &gw->strides[1]);
+    row.offset += pad * gw->strides[0];
+    if (ct__fill(&row, 0.0) != CT_OK) return ct_last_status();
+  }
+  grad_in[0] = gw;
+  return CT_OK;
+}
+
+// PyTorch's legacy type names, used by its argument-type message.
+static const char *legacy_type_name(ct_dtype dtype) {
+  switch (dtype) {
+  case CT_FLOAT32: return "torch.FloatTensor";
+  case CT_FLOAT64: return "torch.DoubleTensor";
+  case CT_BOOL: return "CPUBoolType";
+  default: return ct_dtype_name(dtype);
+  }
+}
+
+ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_idx) {
+  CT_CHECK_NULL(weight);
+  CT_CHECK_NULL(indices);
+  int64_t pad = -1;
+  if (padding_idx != CT_NO_PADDING && weight->ndim > 0) { // F.embedding checks this first
+    int64_t rows = weight->shape[0];
+    if (padding_idx >= rows || padding_idx < -rows)
+      return ct__error_null(CT_ERR_ARG, "Padding_idx must be within num_embeddings");
+    pad = padding_idx < 0 ? padding_idx + rows : padding_idx;
+  }
+  if (weight->ndim != 2) return ct__error_null(CT_ERR_ARG, "'weight' must be 2-D");
+  if (indices->dtype != CT_INT64 && indices->dtype != CT_INT32)
+    return ct__error_null(CT_ERR_ARG,
+                          "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                          "Long, Int; but got %s instead (while checking arguments for embedding)",
+                          legacy_type_name(indices->dtype));
+  int64_t rows = weight->shape[0];
+  if (rows == 0 && ct_numel(indices) > 0)
+    return ct__error_null(CT_ERR_INDEX, "index_select(): self indexing axis dim should be positive");
+  ct_tensor *idx = indices->dtype == CT_INT64 ? indices : ct__copy_as(indices, CT_INT64);
+  if (!idx) return NULL;
+  ct_tensor *out = NULL;
+  ct_index_scan scan;
+  if (!ct__index_scan(idx, 0, rows, &scan)) {
+    ct__index_select_range_error(weight, 0, scan.bad);
+  } else {
+    out = ct__take(weight, 0, idx);
+  }
+  ct_node *node = NULL;
+  if (out && ct__record(out, "EmbeddingBackward0", embedding_back, 1, &weight, 1, &idx, &node) != CT_OK) {
+    ct__drop(out);
+    out = NULL;
+  }
+  if (node) node->ints[0] = pad;
+  if (idx != indices) ct__drop(idx);
+  return out;
+}

@@ -1,0 +1,144 @@
+// Geometry and kernel plumbing shared by the indexing ops (see index_internal.h).
+#include <string.h>
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ops/index_internal.h"
+
+const ct_index_kernels *ct__index_kernels(const ct_tensor *t) { return ct__kernels(t->storage->device)->index; }
+
+ct_tensor ct__restride(const ct_tensor *t, int ndim, const int64_t *shape, const int64_t *strides) {
+  ct_tensor g = *t;
+  g.ndim = ndim;
+  if (ndim) {
+    memcpy(g.shape, shape, (size_t)ndim * sizeof *shape);
+    memcpy(g.strides, strides, (size_t)ndim * sizeof *strides);
+  }
+  g.grad = NULL;
+  g.grad_fn = NULL;
+  g.grad_accumulator = NULL;
+  return g;
+}
+
+ct_tensor ct__nonempty(const ct_tensor *t) {
+  if (t->ndim > 0) return ct__restride(t, t->ndim, t->shape, t->strides);
+  return ct__restride(t, 1, (const int64_t[]){1}, (const int64_t[]){0});
+}
+
+bool ct__index_scan(const ct_tensor *idx, int64_t lo, int64_t hi, ct_index_scan *scan) {
+  *scan = (ct_index_scan){.lo = lo, .hi = hi, .min = INT64_MAX, .max = INT64_MIN};
+  ct_iter it;
+  const ct_tensor *ops[1] = {idx};
+  if (ct__iter_build(&it, 1, ops) != CT_OK) return false;
+  ct__iter_run(&it, ct__index_kernels(idx)->scan, scan, false); // serial: first offender
+  return !scan->bad_found;
+}
+
+ct_tensor *ct__index_wrapped(const ct_tensor *idx, int64_t size) {
+  ct_tensor *out = ct__alloc(CT_INT64, idx->ndim, idx->shape);
+  if (!out) return NULL;
+  ct_iter it;
+  const ct_tensor *ops[2] = {out, idx};
+  if (ct__iter_build(&it, 2, ops) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  ct__iter_run(&it, ct__index_kernels(idx)->wrap_negative, &size, true);
+  return out;
+}
+
+ct_status ct__take_shape(const ct_tensor *src, int dim, const ct_tensor *idx, int *ndim, int64_t *shape) {
+  int nd = src->ndim - 1 + idx->ndim;
+  if (nd > CT_MAX_DIMS) return ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, indexing would make %d", CT_MAX_DIMS, nd);
+  int j = 0;
+  for (int d = 0; d < dim; d++) shape[j++] = src->shape[d];
+  for (int d = 0; d < idx->ndim; d++) shape[j++] = idx->shape[d];
+  for (int d = dim + 1; d < src->ndim; d++) shape[j++] = src->shape[d];
+  *ndim = nd;
+  return CT_OK;
+}
+
+// Stand-ins for a take over the result's shape: src walks its own dims and stays put along
+// the index dims (the kernel adds index * stride there); idx walks only the index dims.
+static void take_operands(const ct_tensor *src, int dim, const ct_tensor *idx, int nd, const int64_t *shape,
+                          ct_tensor *src_g, ct_tensor *idx_g) {
+  int64_t ss[CT_MAX_DIMS] = {0}, is[CT_MAX_DIMS] = {0};
+  int j = 0;
+  for (int d = 0; d < dim; d++) ss[j++] = src->strides[d];
+  for (int d = 0; d < idx->ndim; d++) is[j++] = idx->strides[d];
+  for (int d = dim + 1; d < src->ndim; d++) ss[j++] = src->strides[d];
+  *src_g = ct__restride(src, nd, shape, ss);
+  *idx_g = ct__restride(idx, nd, shape, is);
+}
+
+static ct_index_step step_along(const ct_tensor *t, int dim) {
+  return (ct_index_step){t->strides[dim] * (int64_t)ct_dtype_size(t->dtype)};
+}
+
+ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
+  int nd;
+  int64_t shape[CT_MAX_DIMS];
+  if (ct__take_shape(src, dim, idx, &nd, shape) != CT_OK) return NULL;
+  ct_tensor *out = ct__alloc(src->dtype, nd, shape);
+  if (!out) return NULL;
+  ct_tensor src_g, idx_g;
+  take_operands(src, dim, idx, nd, shape, &src_g, &idx_g);
+  ct_iter it;
+  const ct_tensor *ops[3] = {out, &src_g, &idx_g};
+  if (ct__iter_build(&it, 3, ops) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  ct_index_step step = step_along(src, dim);
+  ct__iter_run(&it, ct__index_kernels(src)->gather[src->dtype], &step, true);
+  return out;
+}
+
+ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx) {
+  ct_tensor *gx = ct__alloc(grad->dtype, ndim, shape);
+  if (!gx) return NULL;
+  ct_tensor gx_g, idx_g;
+  take_operands(gx, dim, idx, grad->ndim, grad->shape, &gx_g, &idx_g);
+  ct_iter it;
+  const ct_tensor *ops[3] = {&gx_g, grad, &idx_g};
+  if (ct__fill(gx, 0.0) != CT_OK || ct__iter_build(&it, 3, ops) != CT_OK) {
+    ct__drop(gx);
+    return NULL;
+  }
+  ct_index_step step = step_along(gx, dim);
+  ct__iter_run(&it, ct__index_kernels(gx)->scatter_add[gx->dtype], &step, false);
+  return gx;
+}
+
+// t over index's positions: t's strides, except 0 along dim when `fixed_dim` (the kernel
+// moves along dim by index * stride).
+static ct_tensor over_index(const ct_tensor *t, const ct_tensor *index, int dim, bool fixed_dim) {
+  ct_tensor tn = ct__nonempty(t), in = ct__nonempty(index);
+  int64_t strides[CT_MAX_DIMS];
+  for (int d = 0; d < in.ndim; d++) strides[d] = fixed_dim && d == dim ? 0 : tn.strides[d];
+  return ct__restride(t, in.ndim, in.shape, strides);
+}
+
+ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index) {
+  ct_tensor out_g = ct__nonempty(out), self_g = over_index(self, index, dim, true), index_g = ct__nonempty(index);
+  ct_iter it;
+  const ct_tensor *ops[3] = {&out_g, &self_g, &index_g};
+  ct_status st = ct__iter_build(&it, 3, ops);
+  if (st != CT_OK) return st;
+  ct_tensor self_n = ct__nonempty(self);
+  ct_index_step step = step_along(&self_n, dim);
+  ct__iter_run(&it, ct__index_kernels(self)->gather[self->dtype], &step, true);
+  return CT_OK;
+}
+
+ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src) {
+  ct_tensor dst_g = over_index(dst, index, dim, true), src_g = over_index(src, index, dim, false),
+            index_g = ct__nonempty(index);
+  ct_iter it;
+  const ct_tensor *ops[3] = {&dst_g, &src_g, &index_g};
+  ct_status st = ct__iter_build(&it, 3, ops);
+  if (st != CT_OK) return st;
+  ct_tensor dst_n = ct__nonempty(dst);
+  ct_index_step step = step_along(&dst_n, dim);
+  ct__iter_run(&it, ct__index_kernels(dst)->scatter_add[dst->dtype], &step, false);
+  return CT_OK;
+}

@@ -1,0 +1,49 @@
+// Shared plumbing of the indexing ops (src/ops/index_*.c, gather.c, embedding.c).
+//
+// Two families of indexed copies, both run by the iterator over operands whose geometry
+// is prepared here (stand-ins: by-value tensor headers with other shapes/strides, which
+// take no references and never outlive the tensor they describe):
+//  * take along dim (x[i], index_select, embedding):
+//      out[pre..., i..., post...] = src[pre..., idx[i...], post...]
+//  * gather/scatter (gather, scatter_add, one_hot), element by element:
+//      out[p] = self[p with p[dim] = index[p]]   /   dst[p with p[dim] = index[p]] += src[p]
+#ifndef CTORCH_SRC_OPS_INDEX_INTERNAL_H
+#define CTORCH_SRC_OPS_INDEX_INTERNAL_H
+#include "autograd/node.h"
+#include "ops/index_kernels.h"
+
+/// The index kernels of t's device.
+const ct_index_kernels *ct__index_kernels(const ct_tensor *t);
+
+/// A stand-in for t with another geometry (same storage, offset, dtype). No reference.
+ct_tensor ct__restride(const ct_tensor *t, int ndim, const int64_t *shape, const int64_t *strides);
+/// t as PyTorch's scatter/gather see it: a 0-d tensor becomes a 1-element vector.
+ct_tensor ct__nonempty(const ct_tensor *t);
+
+/// Folds the values of the int64 tensor idx into *scan (min, max, first value outside
+/// [lo, hi)). Returns true when every value is in range.
+bool ct__index_scan(const ct_tensor *idx, int64_t lo, int64_t hi, ct_index_scan *scan);
+/// A new contiguous int64 tensor with idx's values, negatives wrapped by + size.
+ct_tensor *ct__index_wrapped(const ct_tensor *idx, int64_t size);
+
+/// Records index_select's out-of-range message for value `bad` along dim of x (PyTorch
+/// words it by code path); returns NULL.
+void *ct__index_select_range_error(const ct_tensor *x, int dim, int64_t bad);
+
+/// Shape of taking idx along dim of src: src.shape[:dim] + idx.shape + src.shape[dim+1:].
+ct_status ct__take_shape(const ct_tensor *src, int dim, const ct_tensor *idx, int *ndim, int64_t *shape);
+/// Take along dim into a new contiguous tensor. idx (int64) must be validated already.
+ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx);
+/// Backward of a take: zeros of `shape` (grad's dtype), then each row of grad added at its
+/// index (duplicates accumulate, in order).
+ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx);
+
+/// out = self gathered along dim by index (index's shape). Arguments checked already.
+ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);
+/// dst[... index[p] ...] += src[p] for every position p of index (serial).
+ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
+
+/// Formats a shape like PyTorch's IntArrayRef: "[2, 3]".
+#define CT_SHAPE_STR(t, buf) ct__shape_to_str((t)->ndim, (t)->shape, buf, sizeof buf)
+
+#endif

@@ -1,0 +1,92 @@
+// masked_fill (out of place): x's values, or `value` where the broadcast mask is true.
+#include <float.h>
+#include <math.h>
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ctorch/index.h"
+#include "ops/index_internal.h"
+
+typedef union fill_bits {
+  bool b;
+  int32_t i32;
+  int64_t i64;
+  float f32;
+  double f64;
+} fill_bits;
+
+// PyTorch refuses values that overflow an integer or float32 (infinities and nan stay
+// allowed for floats; anything goes for bool).
+static ct_status to_fill_bits(double v, ct_dtype dtype, fill_bits *out) {
+  const char *type = NULL;
+  switch (dtype) {
+  case CT_INT32:
+    if (!(v >= INT32_MIN && v <= INT32_MAX)) type = "int";
+    break;
+  case CT_INT64: // the bounds are (double)INT64_MIN and (double)INT64_MAX = 2^63
+    if (!(v >= -0x1p63 && v <= 0x1p63)) type = "int64_t";
+    break;
+  case CT_FLOAT32:
+    if (isfinite(v) && fabs(v) > FLT_MAX) type = "float";
+    break;
+  default: break;
+  }
+  if (type) return ct__error(CT_ERR_ARG, "value cannot be converted to type %s without overflow", type);
+  if (dtype == CT_INT64 && v == 0x1p63)
+    out->i64 = INT64_MIN; // what PyTorch's conversion yields on x86
+  else
+    ct__store_f64((char *)out, dtype, v);
+  return CT_OK;
+}
+
+// PyTorch's C++ type names, as its mask-dtype message prints them.
+static const char *cpp_type_name(ct_dtype dtype) {
+  switch (dtype) {
+  case CT_INT32: return "int";
+  case CT_INT64: return "long int";
+  case CT_FLOAT32: return "float";
+  case CT_FLOAT64: return "double";
+  default: return "bool";
+  }
+}
+
+// out = mask ? value : x over out's shape (x and mask broadcast to it).
+static ct_status fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask, const fill_bits *value) {
+  ct_iter it;
+  const ct_tensor *ops[3] = {out, x, mask};
+  ct_status st = ct__iter_build(&it, 3, ops);
+  if (st != CT_OK) return st;
+  ct__iter_run(&it, ct__index_kernels(out)->masked_fill[out->dtype], (void *)value, true);
+  return CT_OK;
+}
+
+// MaskedFillBackward0: saved[0] = mask. Filled positions get no gradient.
+static ct_status masked_fill_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *mask = ct__saved(node, 0);
+  if (!mask) return ct_last_status();
+  ct_tensor *g = ct__alloc(grad->dtype, grad->ndim, grad->shape);
+  fill_bits zero = {0};
+  if (!g || fill_into(g, grad, mask, &zero) != CT_OK) return ct_last_status();
+  grad_in[0] = ct__grad_for_input(node, 0, g); // sums over dims the mask broadcast x to
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value) {
+  CT_CHECK_NULL(x);
+  CT_CHECK_NULL(mask);
+  if (mask->dtype != CT_BOOL)
+    return ct__error_null(CT_ERR_ARG, "masked_fill_ only supports boolean masks, but got mask with dtype %s",
+                          cpp_type_name(mask->dtype));
+  fill_bits bits;
+  if (to_fill_bits(value, x->dtype, &bits) != CT_OK) return NULL;
+  int nd;
+  int64_t shape[CT_MAX_DIMS];
+  if (ct__broadcast_shapes(mask->ndim, mask->shape, x->ndim, x->shape, &nd, shape) != CT_OK) return NULL;
+  ct_tensor *out = ct__alloc(x->dtype, nd, shape);
+  if (!out) return NULL;
+  if (fill_into(out, x, mask, &bits) != CT_OK ||
+      ct__record(out, "MaskedFillBackward0", masked_fill_back, 1, &x, 1, &mask, NULL) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
