@@ -35,11 +35,21 @@ const char *ct__npy_printable(const void *bytes, size_t n, char *buf, size_t cap
 }
 static const char *printable(npy_span s, char *buf, size_t cap) { return ct__npy_printable(s.p, s.n, buf, cap); }
 
-static bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+// Python's whitespace between tokens: blanks, line breaks, form feeds, '\' line
+// continuations and '#' comments.
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 static void skip_space(cursor *c) {
-  while (c->p < c->end && is_space(*c->p)) c->p++;
+  while (c->p < c->end) {
+    if (is_space(*c->p)) {
+      c->p++;
+    } else if (*c->p == '\\' && c->end - c->p > 1 && (c->p[1] == '\n' || c->p[1] == '\r')) {
+      c->p += 2;
+    } else if (*c->p == '#') {
+      while (c->p < c->end && *c->p != '\n' && *c->p != '\r') c->p++;
+    } else {
+      break;
+    }
+  }
 }
 static bool at(const cursor *c, char ch) { return c->p < c->end && *c->p == ch; }
 
@@ -47,7 +57,7 @@ static bool at(const cursor *c, char ch) { return c->p < c->end && *c->p == ch; 
 static bool skip_string(cursor *c) {
   char quote = *c->p++;
   while (c->p < c->end && *c->p != quote) {
-    if (*c->p == '\n') return false;
+    if (*c->p == '\n' || *c->p == '\r') return false;
     c->p += (*c->p == '\\' && c->end - c->p > 1) ? 2 : 1;
   }
   if (c->p >= c->end) return false;
@@ -56,16 +66,21 @@ static bool skip_string(cursor *c) {
 }
 
 // Finds the extent of one dict value: everything up to the ',' or '}' that ends it at
-// bracket depth 0. Brackets must balance. The value's meaning is checked per key later.
+// bracket depth 0, less trailing blanks and comments. Brackets must balance. The value's
+// meaning is checked per key later.
 static bool value_extent(cursor *c, npy_span *out) {
   enum { MAX_DEPTH = 64 };
   char closers[MAX_DEPTH];
   int depth = 0;
-  const char *start = c->p;
+  const char *start = c->p, *last = c->p;
   while (c->p < c->end) {
     char ch = *c->p;
+    const char *before = c->p;
+    skip_space(c);
+    if (c->p != before) continue;
     if (ch == '\'' || ch == '"') {
       if (!skip_string(c)) return false;
+      last = c->p;
       continue;
     }
     if (ch == '(' || ch == '[' || ch == '{') {
@@ -80,13 +95,11 @@ static bool value_extent(cursor *c, npy_span *out) {
     } else if (ch == ',' && depth == 0) {
       break;
     }
-    c->p++;
+    last = ++c->p;
   }
   if (c->p >= c->end) return false;
-  const char *stop = c->p;
-  while (stop > start && is_space(stop[-1])) stop--;
   out->p = start;
-  out->n = (size_t)(stop - start);
+  out->n = (size_t)(last - start);
   return out->n > 0;
 }
 
@@ -150,18 +163,38 @@ static bool parse_fortran_order(npy_span v, ct__npy_header *h, char *err, size_t
   return true;
 }
 
-// One tuple element: [+-]digits, with Python 2's 'L' suffix in version 1 and 2 files
-// (NumPy filters those out too). Sets *negative, *too_big instead of failing on range.
+// Value of the digit at the cursor in `base`, or -1.
+static int digit_at(const cursor *c, const char *p, int base) {
+  if (p >= c->end) return -1;
+  int v = *p >= '0' && *p <= '9' ? *p - '0' : (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f' ? (*p | 0x20) - 'a' + 10 : -1;
+  return v < base ? v : -1;
+}
+
+// One tuple element: a Python int literal ([+-], decimal without leading zeros, or 0x/0o/0b,
+// single '_' between digits), with Python 2's 'L' suffix in version 1 and 2 files (NumPy
+// filters those out). Sets *negative, *too_big instead of failing on range.
 static bool parse_dim(cursor *c, int major, int64_t *value, bool *negative, bool *too_big) {
   *negative = at(c, '-');
   if (at(c, '-') || at(c, '+')) c->p++;
   skip_space(c);
-  if (!(c->p < c->end && *c->p >= '0' && *c->p <= '9')) return false;
+  int base = 10;
+  if (at(c, '0') && c->end - c->p > 1) {
+    char prefix = (char)(c->p[1] | 0x20);
+    base = prefix == 'x' ? 16 : prefix == 'o' ? 8 : prefix == 'b' ? 2 : 10;
+    if (base != 10) {
+      c->p += 2;
+      if (at(c, '_') && digit_at(c, c->p + 1, base) >= 0) c->p++;
+    }
+  }
+  if (digit_at(c, c->p, base) < 0) return false;
+  bool leading_zero = base == 10 && *c->p == '0';
   int64_t x = 0;
-  while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-    int digit = *c->p++ - '0';
-    if (x > (INT64_MAX - digit) / 10) *too_big = true;
-    else x = x * 10 + digit;
+  for (int digit; (digit = digit_at(c, c->p, base)) >= 0;) {
+    c->p++;
+    if (leading_zero && digit) return false;
+    if (x > (INT64_MAX - digit) / base) *too_big = true;
+    else x = x * base + digit;
+    if (at(c, '_') && digit_at(c, c->p + 1, base) >= 0) c->p++;
   }
   if (major <= 2 && (at(c, 'L') || at(c, 'l'))) c->p++;
   *value = x;
@@ -192,7 +225,13 @@ static bool parse_shape(npy_span v, int major, ct__npy_header *h, char *err, siz
       ok = ok && at(&c, ')');
     }
   }
-  ok = ok && at(&c, ')') && c.p + 1 == c.end && !(count == 1 && !trailing_comma);
+  if (ok && at(&c, ')')) {
+    c.p++;
+    skip_space(&c);
+    ok = c.p == c.end && !(count == 1 && !trailing_comma);
+  } else {
+    ok = false;
+  }
   if (!ok) return fail(err, cap, "shape is not valid: %s", printable(v, shown, sizeof shown));
   if (negative)
     return fail(err, cap, "shape is not valid: %s (negative dimensions are not allowed)",

@@ -1,10 +1,12 @@
 // Saving tensors as version 1.0, C-order .npy files (what np.save writes), to a file or
 // to a memory buffer. Contiguous tensors are written straight from their storage; others
 // through a contiguous copy.
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
@@ -60,13 +62,15 @@ ct_status ct_save_npy(const char *path, const ct_tensor *t) {
   bool ok = fwrite(im.header, 1, im.header_len, fp) == im.header_len &&
             (im.data_len == 0 || fwrite(im.data, 1, im.data_len, fp) == im.data_len);
   int err = ok ? 0 : errno;
+  struct stat info;
+  bool regular = fstat(fileno(fp), &info) == 0 && S_ISREG(info.st_mode);
   if (fclose(fp) != 0 && ok) {
     ok = false;
     err = errno;
   }
   image_done(&im);
   if (!ok) {
-    remove(path); // do not leave a truncated file behind
+    if (regular) remove(path); // no truncated file left behind (a device such as /dev/full stays)
     return ct__error(CT_ERR_IO, "cannot save .npy file '%s': %s", path, err ? strerror(err) : "write failed");
   }
   return CT_OK;
