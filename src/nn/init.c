@@ -94,14 +94,14 @@ static ct_status xavier_std(const ct_tensor *t, double gain, double *std) {
 }
 
 ct_tensor *ct_init_xavier_uniform_(ct_tensor *t, double gain) {
-  double std;
+  double std = 0.0;
   if (!t || xavier_std(t, gain, &std) != CT_OK) return NULL;
   double a = sqrt(3.0) * std;
   return no_grad_uniform(t, -a, a);
 }
 
 ct_tensor *ct_init_xavier_normal_(ct_tensor *t, double gain) {
-  double std;
+  double std = 0.0;
   if (!t || xavier_std(t, gain, &std) != CT_OK) return NULL;
   return no_grad_normal(t, 0.0, std);
 }
@@ -121,7 +121,7 @@ static ct_status kaiming_std(const ct_tensor *t, double a, const char *mode, con
 }
 
 ct_tensor *ct_init_kaiming_uniform_(ct_tensor *t, double a, const char *mode, const char *nonlinearity) {
-  double std;
+  double std = 0.0;
   bool skip;
   if (!t || kaiming_std(t, a, mode, nonlinearity, &std, &skip) != CT_OK) return NULL;
   if (skip) return t;
@@ -130,7 +130,7 @@ ct_tensor *ct_init_kaiming_uniform_(ct_tensor *t, double a, const char *mode, co
 }
 
 ct_tensor *ct_init_kaiming_normal_(ct_tensor *t, double a, const char *mode, const char *nonlinearity) {
-  double std;
+  double std = 0.0;
   bool skip;
   if (!t || kaiming_std(t, a, mode, nonlinearity, &std, &skip) != CT_OK) return NULL;
   if (skip) return t;

@@ -29,13 +29,8 @@ static inline uint64_t range_draw(ct_generator *g, uint64_t range, bool wide) {
 static void draw_into(char *out, int64_t n, ct_dtype dtype, const ct_draw *d, ct_generator *g) {
   switch (d->kind) {
   case CT_DRAW_UNIFORM:
-    if (dtype == CT_FLOAT32) {
-      float from = (float)d->a, width = (float)d->b - from;
-      STORE_LOOP(float, out, n, fmaf(ct__gen_uniform24(g), width, from));
-    } else {
-      double from = d->a, width = d->b - d->a;
-      STORE_LOOP(double, out, n, fma(ct__gen_uniform53(g), width, from));
-    }
+    if (dtype == CT_FLOAT32) ct__gen_uniform24_fill(g, (float *)out, n, (float)d->a, (float)d->b - (float)d->a);
+    else ct__gen_uniform53_fill(g, (double *)out, n, d->a, d->b - d->a);
     break;
   case CT_DRAW_NORMAL:
     if (dtype == CT_FLOAT32) STORE_LOOP(float, out, n, ct__gen_normal(g, d->a, d->b));

@@ -76,6 +76,31 @@ uint64_t ct_generator_initial_seed(const ct_generator *gen) {
 uint32_t ct_generator_random(ct_generator *gen) { return ct__gen_random(ct__generator_or_default(gen)); }
 uint64_t ct_generator_random64(ct_generator *gen) { return ct__gen_random64(ct__generator_or_default(gen)); }
 
+// Bulk uniforms: raw draws in stack-sized chunks, then a conversion loop that vectorises.
+#define DRAW_CHUNK 512
+
+void ct__gen_uniform24_fill(ct_generator *g, float *out, int64_t n, float from, float width) {
+  uint32_t raw[DRAW_CHUNK];
+  for (int64_t i = 0; i < n; i += DRAW_CHUNK) {
+    int64_t k = n - i < DRAW_CHUNK ? n - i : DRAW_CHUNK;
+    ct__mt_fill(&g->mt, raw, k);
+    for (int64_t j = 0; j < k; j++) out[i + j] = fmaf((float)(raw[j] & 0xFFFFFFu) * 0x1p-24f, width, from);
+  }
+}
+
+void ct__gen_uniform53_fill(ct_generator *g, double *out, int64_t n, double from, double width) {
+  uint32_t raw[DRAW_CHUNK];
+  const uint64_t mask = (UINT64_C(1) << 53) - 1;
+  for (int64_t i = 0; i < n; i += DRAW_CHUNK / 2) {
+    int64_t k = n - i < DRAW_CHUNK / 2 ? n - i : DRAW_CHUNK / 2;
+    ct__mt_fill(&g->mt, raw, 2 * k);
+    for (int64_t j = 0; j < k; j++) {
+      uint64_t r = (uint64_t)raw[2 * j] << 32 | raw[2 * j + 1];
+      out[i + j] = fma((double)(r & mask) * 0x1p-53, width, from);
+    }
+  }
+}
+
 void ct_manual_seed(uint64_t seed) { ct_generator_manual_seed(NULL, seed); }
 uint64_t ct_seed(void) { return ct_generator_seed(NULL); }
 uint64_t ct_initial_seed(void) { return ct_generator_initial_seed(NULL); }

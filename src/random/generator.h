@@ -42,6 +42,11 @@ static inline double ct__gen_uniform53(ct_generator *g) {
   return (double)(ct__gen_random64(g) & ((UINT64_C(1) << 53) - 1)) * 0x1p-53;
 }
 
+/// out[i] = fmaf(uniform24, width, from) for n consecutive draws (float32 uniform_).
+void ct__gen_uniform24_fill(ct_generator *g, float *out, int64_t n, float from, float width);
+/// out[i] = fma(uniform53, width, from) for n consecutive 64-bit draws (float64 uniform_).
+void ct__gen_uniform53_fill(ct_generator *g, double *out, int64_t n, double from, double width);
+
 /// One normal_distribution<double>(mean, std) sample: Box-Muller on two 53-bit uniforms,
 /// returning the cosine half and caching the sine half for the next call.
 static inline double ct__gen_normal(ct_generator *g, double mean, double std) {

@@ -24,3 +24,21 @@ void ct__mt_twist(ct_mt19937 *mt) {
   mt->left = CT_MT_N;
   mt->next = 0;
 }
+
+void ct__mt_fill(ct_mt19937 *mt, uint32_t *out, int64_t n) {
+  while (n > 0) {
+    // left - 1 outputs remain before the next twist. ct__mt_next twists on the draw that
+    // takes left to 0 and leaves left = 624 after reading word 0; left = 625 here does the same.
+    if (mt->left == 1) {
+      ct__mt_twist(mt);
+      mt->left = CT_MT_N + 1;
+    }
+    int64_t k = mt->left - 1 < n ? mt->left - 1 : n;
+    const uint32_t *s = mt->state + mt->next;
+    for (int64_t i = 0; i < k; i++) out[i] = ct__mt_temper(s[i]);
+    mt->next += (uint32_t)k;
+    mt->left -= (int32_t)k;
+    out += k;
+    n -= k;
+  }
+}

@@ -19,15 +19,20 @@ void ct__mt_seed(ct_mt19937 *mt, uint32_t seed);
 /// Regenerate all 624 words (called when `left` runs out).
 void ct__mt_twist(ct_mt19937 *mt);
 
-/// One tempered 32-bit output.
-static inline uint32_t ct__mt_next(ct_mt19937 *mt) {
-  if (--mt->left == 0) ct__mt_twist(mt);
-  uint32_t y = mt->state[mt->next++];
+/// n consecutive outputs into out (the same values as n calls of ct__mt_next, faster).
+void ct__mt_fill(ct_mt19937 *mt, uint32_t *out, int64_t n);
+
+static inline uint32_t ct__mt_temper(uint32_t y) {
   y ^= y >> 11;
   y ^= (y << 7) & 0x9d2c5680u;
   y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
+  return y ^ (y >> 18);
+}
+
+/// One tempered 32-bit output.
+static inline uint32_t ct__mt_next(ct_mt19937 *mt) {
+  if (--mt->left == 0) ct__mt_twist(mt);
+  return ct__mt_temper(mt->state[mt->next++]);
 }
 
 #endif

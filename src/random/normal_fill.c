@@ -23,15 +23,18 @@ static inline float bits_to_f32(uint32_t u) {
 
 // avx_mathfun's log256_ps for x > 0.
 static inline float cephes_logf(float x) {
-  const float min_norm = 0x1p-126f, sqrthf = 0x1.6a09e6p-1f;
+  const float sqrthf = 0x1.6a09e6p-1f;
   const float q1 = -0x1.bd0106p-13f, q2 = 0x1.63p-1f;
-  x = x > min_norm ? x : min_norm;
+  // max(x, smallest normal), on the bits (x > 0, so they order like the values).
   uint32_t bits = f32_to_bits(x);
+  bits = bits > 0x00800000u ? bits : 0x00800000u;
   float e = (float)((int32_t)(bits >> 23) - 127) + 1.0f;
   float m = bits_to_f32((bits & 0x807FFFFFu) | 0x3F000000u); // mantissa in [0.5, 1)
-  bool small = m < sqrthf;
-  e = small ? e - 1.0f : e;
-  x = (m - 1.0f) + (small ? m : 0.0f);
+  // Bit masks rather than ?: so the compiler cannot turn `e - 1` into a branch and the
+  // lanes vectorise (as in the AVX2 code: e -= 1 & mask; x = (m - 1) + (m & mask)).
+  uint32_t small = -(uint32_t)(m < sqrthf);
+  e = e - bits_to_f32(f32_to_bits(1.0f) & small);
+  x = (m - 1.0f) + bits_to_f32(f32_to_bits(m) & small);
   float z = x * x;
   float y = 0x1.204376p-4f;
   y = fmaf(y, x, -0x1.d7a37p-4f);
@@ -66,10 +69,12 @@ static inline void cephes_sincosf(float x, float *sin_out, float *cos_out) {
   float s = fmaf(fmaf(-0x1.9943f2p-13f, z, 0x1.11073cp-7f), z, -0x1.555546p-3f);
   s = s * z;
   s = fmaf(s, x, x);
-  bool swap = (j & 2) != 0;
-  float sn = swap ? c : s, cs = swap ? s : c;
-  *sin_out = (j & 4) ? -sn : sn;
-  *cos_out = (~(j - 2) & 4) ? -cs : cs;
+  // Swap when j & 2, then flip signs by xoring bit 2 of j (moved to bit 31) into the sign,
+  // all as bit operations like the AVX2 kernel.
+  uint32_t swap = -(uint32_t)((j & 2) != 0), sb = f32_to_bits(s), cb = f32_to_bits(c);
+  uint32_t sin_bits = (cb & swap) | (sb & ~swap), cos_bits = (sb & swap) | (cb & ~swap);
+  *sin_out = bits_to_f32(sin_bits ^ ((uint32_t)(j & 4) << 29));
+  *cos_out = bits_to_f32(cos_bits ^ ((uint32_t)(~(j - 2) & 4) << 29));
 }
 
 static void box_muller16_f32(float *d, float mean, float std) {
@@ -92,17 +97,18 @@ static void box_muller16_f64(double *d, double mean, double std) {
   }
 }
 
-// The shared fill skeleton, per element type: uniforms, full blocks, re-drawn tail block.
-#define DEFINE_NORMAL_FILL(name, T, uniform, block)                           \
+// The shared fill skeleton, per element type: uniforms on [0, 1), full blocks, re-drawn
+// tail block.
+#define DEFINE_NORMAL_FILL(name, T, uniform_fill, block)                      \
   void name(T *data, int64_t n, T mean, T std, ct_generator *g) {             \
-    for (int64_t i = 0; i < n; i++) data[i] = uniform(g);                     \
+    uniform_fill(g, data, n, 0, 1);                                           \
     for (int64_t i = 0; i + 16 <= n; i += 16) block(data + i, mean, std);     \
     if (n % 16) {                                                             \
       T *tail = data + n - 16;                                                \
-      for (int i = 0; i < 16; i++) tail[i] = uniform(g);                      \
+      uniform_fill(g, tail, 16, 0, 1);                                        \
       block(tail, mean, std);                                                 \
     }                                                                         \
   }
 
-DEFINE_NORMAL_FILL(ct__normal_fill_f32, float, ct__gen_uniform24, box_muller16_f32)
-DEFINE_NORMAL_FILL(ct__normal_fill_f64, double, ct__gen_uniform53, box_muller16_f64)
+DEFINE_NORMAL_FILL(ct__normal_fill_f32, float, ct__gen_uniform24_fill, box_muller16_f32)
+DEFINE_NORMAL_FILL(ct__normal_fill_f64, double, ct__gen_uniform53_fill, box_muller16_f64)

@@ -2,7 +2,8 @@
 
 Cases are sequences of commands (see oracle_random.c for the language) run on both sides:
 rand / randn (float32, float64: all three randn paths, every size 1..40 plus 100, 1000,
-4099, so the n % 16 tail re-draw and the normal cache are covered), randint (int64, int32,
+4099, odd sizes up to 181073, sizes around the 624-word twist after 0..625 earlier draws,
+so the n % 16 tail re-draw, bulk draws and the normal cache are covered), randint (int64, int32,
 float, bool; narrow and >= 2^32 ranges), randperm, bernoulli, uniform_ / normal_ /
 random_ / bernoulli_ on contiguous, transposed, permuted and sliced views (the serial path
 and its fill order), rand_like / randn_like (empty_like's layout), raw 32/64-bit draws,
@@ -171,6 +172,14 @@ def cases(rng):
                 follow = rng.choice(["randn f32 1", "randn f64 3", "rand f32 2", "randn f32 17"])
                 add(f"seed {seed} ; randn {dt} {n} ; {follow}")
                 add(f"seed {seed} ; rand {dt} {n} ; {follow}")
+    # Bulk draws across the 624-word twist and the conversion chunks, after 0..625 earlier draws.
+    for pre in [0, 1, 2, 311, 623, 624, 625]:
+        n = rng.choice([255, 256, 257, 511, 512, 513, 623, 624, 625, 1025, 1248, 1249])
+        add(f"seed {rng.choice(SEEDS)} ; randint 0 10 i32 {pre} ; rand f32 {n} ; rand f64 {n} ; randn f32 {n} ; "
+            f"randn f64 {n} ; r32")
+    # Larger and odd sizes.
+    for n in [181073] + [rng.randint(41, 3000) for _ in range(12)]:
+        add(f"seed {rng.choice(SEEDS)} ; randn f32 {n} ; randn f64 {n // 3} ; rand f32 {n} ; rand f64 5")
     # Shapes, 0-d and empty.
     for shape in ["s", "0", "2,0,3", "4,4", "2,3,4", "3,16", "17,1", "1,20"]:
         for dt in ("f32", "f64"):
