@@ -32,19 +32,16 @@ static inline uint64_t ct__gen_random64(ct_generator *g) {
   return hi << 32 | lo;
 }
 
-/// [0, 1) from the low 24 bits of one 32-bit draw (float32 uniforms).
-static inline float ct__gen_uniform24(ct_generator *g) {
-  return (float)(ct__gen_random(g) & 0xFFFFFFu) * 0x1p-24f;
-}
-
-/// [0, 1) from the low 53 bits of one 64-bit draw (float64 uniforms, bernoulli, normal).
+/// [0, 1) from the low 53 bits of one 64-bit draw (bernoulli and the serial normal).
 static inline double ct__gen_uniform53(ct_generator *g) {
   return (double)(ct__gen_random64(g) & ((UINT64_C(1) << 53) - 1)) * 0x1p-53;
 }
 
-/// out[i] = fmaf(uniform24, width, from) for n consecutive draws (float32 uniform_).
+/// out[i] = fmaf(uniform24, width, from) for n consecutive draws (float32 uniform_), where
+/// uniform24 = (float)(draw & 0xFFFFFF) * 2^-24.
 void ct__gen_uniform24_fill(ct_generator *g, float *out, int64_t n, float from, float width);
 /// out[i] = fma(uniform53, width, from) for n consecutive 64-bit draws (float64 uniform_).
+/// PyTorch's uniform_real_distribution; with (0, 1) it is the plain uniform.
 void ct__gen_uniform53_fill(ct_generator *g, double *out, int64_t n, double from, double width);
 
 /// One normal_distribution<double>(mean, std) sample: Box-Muller on two 53-bit uniforms,

@@ -1,5 +1,5 @@
-// Public random tensor functions: argument checks with PyTorch's messages (in PyTorch's
-// order), autograd rules for in-place fills, and the choice of fill path.
+// In-place random fills (uniform_, normal_, bernoulli_, random_): argument checks with
+// PyTorch's messages in PyTorch's order, the choice of fill path, and autograd rules.
 #include <float.h>
 #include "autograd/node.h"
 #include "core/error_impl.h"
@@ -7,6 +7,7 @@
 #include "ctorch/random.h"
 #include "random/distributions.h"
 #include "random/fill_order.h"
+#include "random/inplace.h"
 #include "random/normal_fill.h"
 
 // c10's ScalarType names, as PyTorch's dispatch errors print them.
@@ -64,7 +65,7 @@ static ct_status check_uniform(const ct_tensor *t, double from, double to) {
   return CT_OK;
 }
 
-static ct_status uniform_fill(ct_tensor *t, double from, double to, ct_generator *g) {
+ct_status ct__uniform_fill(ct_tensor *t, double from, double to, ct_generator *g) {
   ct_status st = check_uniform(t, from, to);
   if (st == CT_OK) st = ct__check_no_internal_overlap(t);
   if (st != CT_OK) return st;
@@ -75,13 +76,13 @@ static ct_status uniform_fill(ct_tensor *t, double from, double to, ct_generator
 ct_tensor *ct_uniform_gen_(ct_tensor *t, double from, double to, ct_generator *gen) {
   CT_CHECK_NULL(t);
   if (check_inplace_leaf(t) != CT_OK) return NULL;
-  return finish_inplace(t, uniform_fill(t, from, to, gen), "UniformBackward0");
+  return finish_inplace(t, ct__uniform_fill(t, from, to, gen), "UniformBackward0");
 }
 ct_tensor *ct_uniform_(ct_tensor *t, double from, double to) { return ct_uniform_gen_(t, from, to, NULL); }
 
 // ---- normal_ ----
 
-static ct_status normal_fill(ct_tensor *t, double mean, double std, ct_generator *gen) {
+ct_status ct__normal_fill(ct_tensor *t, double mean, double std, ct_generator *gen) {
   if (!(std >= 0.0)) return ct__error(CT_ERR_ARG, "normal expects std >= 0.0, but found std %g", std);
   if (!ct_dtype_is_floating(t->dtype)) return not_implemented("normal_kernel_cpu", t->dtype);
   ct_status st = ct__check_no_internal_overlap(t);
@@ -100,13 +101,13 @@ static ct_status normal_fill(ct_tensor *t, double mean, double std, ct_generator
 ct_tensor *ct_normal_gen_(ct_tensor *t, double mean, double std, ct_generator *gen) {
   CT_CHECK_NULL(t);
   if (check_inplace_leaf(t) != CT_OK) return NULL;
-  return finish_inplace(t, normal_fill(t, mean, std, gen), "NormalBackward0");
+  return finish_inplace(t, ct__normal_fill(t, mean, std, gen), "NormalBackward0");
 }
 ct_tensor *ct_normal_(ct_tensor *t, double mean, double std) { return ct_normal_gen_(t, mean, std, NULL); }
 
 // ---- bernoulli_ ----
 
-static ct_status bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
+ct_status ct__bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
   if (!(p >= 0.0 && p <= 1.0))
     return ct__error(CT_ERR_ARG, "bernoulli_ expects p to be in [0, 1], but got p=%g", p);
   ct_status st = ct__check_no_internal_overlap(t);
@@ -118,7 +119,7 @@ static ct_status bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
 ct_tensor *ct_bernoulli_gen_(ct_tensor *t, double p, ct_generator *gen) {
   CT_CHECK_NULL(t);
   if (check_inplace_leaf(t) != CT_OK) return NULL;
-  return finish_inplace(t, bernoulli_fill(t, p, gen), "BernoulliBackward2");
+  return finish_inplace(t, ct__bernoulli_fill(t, p, gen), "BernoulliBackward2");
 }
 ct_tensor *ct_bernoulli_(ct_tensor *t, double p) { return ct_bernoulli_gen_(t, p, NULL); }
 
@@ -157,7 +158,7 @@ static ct_status check_in_dtype_range(int64_t v, const char *what, ct_dtype dtyp
   return CT_OK;
 }
 
-static ct_status random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *g) {
+ct_status ct__random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *g) {
   ct_status st = ct__check_no_internal_overlap(t);
   if (st != CT_OK) return st;
   if (from >= to)
@@ -182,91 +183,6 @@ static ct_status random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generato
 ct_tensor *ct_random_gen_(ct_tensor *t, int64_t from, int64_t to, ct_generator *gen) {
   CT_CHECK_NULL(t);
   if (check_inplace_leaf(t) != CT_OK) return NULL;
-  return finish_inplace(t, random_fill(t, from, to, gen), "RandomBackward0");
+  return finish_inplace(t, ct__random_fill(t, from, to, gen), "RandomBackward0");
 }
 ct_tensor *ct_random_(ct_tensor *t, int64_t from, int64_t to) { return ct_random_gen_(t, from, to, NULL); }
-
-// ---- creation ----
-
-typedef ct_status (*fill_fn)(ct_tensor *t, double a, double b, ct_generator *g);
-
-// New tensor of (ndim, shape, dtype) filled by `fill`; when `like` is given, with like's
-// shape, dtype and memory layout (empty_like's preserve_format).
-static ct_tensor *create_filled(const ct_tensor *like, int ndim, const int64_t *shape, ct_dtype dtype,
-                                fill_fn fill, double a, double b, ct_generator *g) {
-  ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc(dtype, ndim, shape);
-  if (!out) return NULL;
-  if (fill(out, a, b, g) != CT_OK) {
-    ct__drop(out);
-    return NULL;
-  }
-  return out;
-}
-
-static ct_status bernoulli_fill2(ct_tensor *t, double p, double unused, ct_generator *g) {
-  (void)unused;
-  return bernoulli_fill(t, p, g);
-}
-
-ct_tensor *ct_rand_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
-  return create_filled(NULL, ndim, shape, dtype, uniform_fill, 0.0, 1.0, gen);
-}
-ct_tensor *ct_rand(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_rand_gen(ndim, shape, dtype, NULL); }
-
-ct_tensor *ct_randn_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
-  return create_filled(NULL, ndim, shape, dtype, normal_fill, 0.0, 1.0, gen);
-}
-ct_tensor *ct_randn(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_randn_gen(ndim, shape, dtype, NULL); }
-
-ct_tensor *ct_rand_like_gen(const ct_tensor *t, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  return create_filled(t, 0, NULL, t->dtype, uniform_fill, 0.0, 1.0, gen);
-}
-ct_tensor *ct_rand_like(const ct_tensor *t) { return ct_rand_like_gen(t, NULL); }
-
-ct_tensor *ct_randn_like_gen(const ct_tensor *t, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  return create_filled(t, 0, NULL, t->dtype, normal_fill, 0.0, 1.0, gen);
-}
-ct_tensor *ct_randn_like(const ct_tensor *t) { return ct_randn_like_gen(t, NULL); }
-
-// torch.bernoulli(t, p) allocates a contiguous result (LEGACY_CONTIGUOUS_MEMORY_FORMAT).
-ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  return create_filled(NULL, t->ndim, t->shape, t->dtype, bernoulli_fill2, p, 0.0, gen);
-}
-ct_tensor *ct_bernoulli(const ct_tensor *t, double p) { return ct_bernoulli_gen(t, p, NULL); }
-
-ct_tensor *ct_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_dtype dtype,
-                          ct_generator *gen) {
-  ct_tensor *out = ct__alloc(dtype, ndim, shape);
-  if (!out) return NULL;
-  if (random_fill(out, low, high, gen) != CT_OK) {
-    ct__drop(out);
-    return NULL;
-  }
-  return out;
-}
-ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
-  return ct_randint_gen(low, high, ndim, shape, CT_INT64, NULL);
-}
-
-// randperm: the identity, then for i = 0..n-2 swap r[i] with r[i + random() % (n - i)].
-ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen) {
-  if (n < 0)
-    return ct__error_null(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld]",
-                          (long long)n, (long long)n);
-  ct_tensor *out = ct__alloc(CT_INT64, 1, &n);
-  if (!out) return NULL;
-  ct_generator *g = ct__generator_or_default(gen);
-  int64_t *r = (int64_t *)ct__data(out);
-  for (int64_t i = 0; i < n; i++) r[i] = i;
-  for (int64_t i = 0; i + 1 < n; i++) {
-    int64_t z = (int64_t)(ct__gen_random(g) % (uint64_t)(n - i));
-    int64_t tmp = r[i];
-    r[i] = r[i + z];
-    r[i + z] = tmp;
-  }
-  return out;
-}
-ct_tensor *ct_randperm(int64_t n) { return ct_randperm_gen(n, NULL); }

@@ -1,0 +1,90 @@
+// Random tensor creation: rand, randn, randint, randperm, *_like, bernoulli. Each allocates
+// (keeping the input's layout for *_like, as empty_like does) and runs an in-place fill.
+#include "core/error_impl.h"
+#include "ctorch/random.h"
+#include "random/fill_order.h"
+#include "random/generator.h"
+#include "random/inplace.h"
+
+typedef ct_status (*fill_fn)(ct_tensor *t, double a, double b, ct_generator *g);
+
+// New tensor of (ndim, shape, dtype) filled by `fill`; when `like` is given, with like's
+// shape, dtype and memory layout (empty_like's preserve_format).
+static ct_tensor *create_filled(const ct_tensor *like, int ndim, const int64_t *shape, ct_dtype dtype,
+                                fill_fn fill, double a, double b, ct_generator *g) {
+  ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc(dtype, ndim, shape);
+  if (!out) return NULL;
+  if (fill(out, a, b, g) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+static ct_status bernoulli_fill2(ct_tensor *t, double p, double unused, ct_generator *g) {
+  (void)unused;
+  return ct__bernoulli_fill(t, p, g);
+}
+
+ct_tensor *ct_rand_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
+  return create_filled(NULL, ndim, shape, dtype, ct__uniform_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_rand(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_rand_gen(ndim, shape, dtype, NULL); }
+
+ct_tensor *ct_randn_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen) {
+  return create_filled(NULL, ndim, shape, dtype, ct__normal_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_randn(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_randn_gen(ndim, shape, dtype, NULL); }
+
+ct_tensor *ct_rand_like_gen(const ct_tensor *t, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(t, 0, NULL, t->dtype, ct__uniform_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_rand_like(const ct_tensor *t) { return ct_rand_like_gen(t, NULL); }
+
+ct_tensor *ct_randn_like_gen(const ct_tensor *t, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(t, 0, NULL, t->dtype, ct__normal_fill, 0.0, 1.0, gen);
+}
+ct_tensor *ct_randn_like(const ct_tensor *t) { return ct_randn_like_gen(t, NULL); }
+
+// torch.bernoulli(t, p) allocates a contiguous result (LEGACY_CONTIGUOUS_MEMORY_FORMAT).
+ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *gen) {
+  CT_CHECK_NULL(t);
+  return create_filled(NULL, t->ndim, t->shape, t->dtype, bernoulli_fill2, p, 0.0, gen);
+}
+ct_tensor *ct_bernoulli(const ct_tensor *t, double p) { return ct_bernoulli_gen(t, p, NULL); }
+
+ct_tensor *ct_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_dtype dtype,
+                          ct_generator *gen) {
+  ct_tensor *out = ct__alloc(dtype, ndim, shape);
+  if (!out) return NULL;
+  if (ct__random_fill(out, low, high, gen) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+  return ct_randint_gen(low, high, ndim, shape, CT_INT64, NULL);
+}
+
+// randperm: the identity, then for i = 0..n-2 swap r[i] with r[i + random() % (n - i)].
+ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen) {
+  if (n < 0)
+    return ct__error_null(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld]",
+                          (long long)n, (long long)n);
+  ct_tensor *out = ct__alloc(CT_INT64, 1, &n);
+  if (!out) return NULL;
+  ct_generator *g = ct__generator_or_default(gen);
+  int64_t *r = (int64_t *)ct__data(out);
+  for (int64_t i = 0; i < n; i++) r[i] = i;
+  for (int64_t i = 0; i + 1 < n; i++) {
+    int64_t z = (int64_t)(ct__gen_random(g) % (uint64_t)(n - i));
+    int64_t tmp = r[i];
+    r[i] = r[i + z];
+    r[i + z] = tmp;
+  }
+  return out;
+}
+ct_tensor *ct_randperm(int64_t n) { return ct_randperm_gen(n, NULL); }
