@@ -1,8 +1,11 @@
 // DataLoader: sampler (sequential or PyTorch's RandomSampler), batching, collate.
 // Per epoch PyTorch draws, from the loader's generator: the iterator's _base_seed
-// (random64 % 2^63) when the iterator is created, then — with shuffle, at the first
-// batch — the RandomSampler's seed (another random64 % 2^63), which seeds a fresh
-// generator that draws randperm(n). Reproducing those draws gives PyTorch's batches.
+// (random64 % 2^63) when the iterator is created, then, with shuffle, at the first batch:
+//  - without a user generator, the RandomSampler's seed (another random64 % 2^63), which
+//    seeds a fresh generator that draws randperm(n);
+//  - with one, randperm(n) from that generator, plus a second, discarded randperm(n) when
+//    the sampler is exhausted (RandomSampler's `randperm(n)[:num_samples % n]` tail).
+// Reproducing those draws gives PyTorch's batches.
 #include <stdlib.h>
 #include <string.h>
 #include "core/error_impl.h"
@@ -62,16 +65,23 @@ ct_status ct_dataloader_start_epoch(ct_dataloader *l) {
   return CT_OK;
 }
 
-// RandomSampler.__iter__: a fresh generator seeded from the loader's generator.
+// randperm(n) from gen into `order` (NULL: drawn and discarded).
+static ct_status draw_permutation(int64_t n, ct_generator *gen, int64_t *order) {
+  ct_scope *s = ct_scope_open();
+  ct_tensor *perm = s ? ct_randperm_gen(n, gen) : NULL;
+  ct_status st = !perm ? ct_last_status() : order ? ct_to_i64_array(perm, order) : CT_OK;
+  ct_scope_close(s);
+  return st;
+}
+
+// RandomSampler.__iter__.
 static ct_status shuffle_order(ct_dataloader *l) {
-  uint64_t seed = ct_generator_random64(l->options.generator) % (UINT64_C(1) << 63);
+  if (l->options.generator) return draw_permutation(l->length, l->options.generator, l->order);
+  uint64_t seed = ct_generator_random64(NULL) % (UINT64_C(1) << 63);
   ct_generator *g = ct_generator_new();
   if (!g) return ct_last_status();
   ct_generator_manual_seed(g, seed);
-  ct_scope *s = ct_scope_open();
-  ct_tensor *perm = s ? ct_randperm_gen(l->length, g) : NULL;
-  ct_status st = perm ? ct_to_i64_array(perm, l->order) : ct_last_status();
-  ct_scope_close(s);
+  ct_status st = draw_permutation(l->length, g, l->order);
   ct_generator_free(g);
   return st;
 }
@@ -94,6 +104,9 @@ bool ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
   int64_t left = l->length - l->position, b = l->options.batch_size;
   if (left <= 0 || (l->options.drop_last && left < b)) {
     l->started = false; // the next call starts a new epoch, like a new iter(loader)
+    if (l->options.shuffle && l->options.generator && l->length > 0 &&
+        draw_permutation(l->length, l->options.generator, NULL) != CT_OK)
+      return false;
     ct_clear_error();
     return false;
   }
