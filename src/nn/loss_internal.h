@@ -1,0 +1,78 @@
+// Shared pieces of the fused losses (src/nn/loss_*.c): PyTorch's cascade sum, argument
+// checks, and the driver of the elementwise losses (BCE, BCE with logits, MSE, L1).
+#ifndef CTORCH_SRC_NN_LOSS_INTERNAL_H
+#define CTORCH_SRC_NN_LOSS_INTERNAL_H
+#include "autograd/node.h"
+#include "ctorch/loss.h"
+
+/// Sum of x[0..n-1] in PyTorch's single-thread cascade order (parity sheet section 7:
+/// 8 float / 4 double lanes, 4 accumulators at 4 levels), so means match bit for bit.
+float ct__cascade_sum_f32(const float *x, int64_t n);
+double ct__cascade_sum_f64(const double *x, int64_t n);
+
+/// True for a valid reduction; otherwise records PyTorch's "<r> is not a valid value for
+/// reduction" and returns false.
+bool ct__loss_reduction_ok(ct_reduction reduction);
+/// "\"<op>\" not implemented for '<Type>'" unless t is float32/float64; returns CT_OK or
+/// the error status.
+ct_status ct__loss_check_floating(const ct_tensor *t, const char *op);
+/// PyTorch's class name of a dtype in kernel messages: "Float", "Double", "Long" ...
+const char *ct__loss_type_name(ct_dtype dtype);
+/// PyTorch's "torch.Size([2, 1])" of a tensor's shape, into buf.
+void ct__loss_size_str(const ct_tensor *t, char *buf, size_t cap);
+/// A contiguous tensor of `dtype` holding t's values broadcast to shape[ndim]: t itself
+/// (a new reference in the current scope) when it already is one, else a copy. No autograd.
+ct_tensor *ct__loss_dense(ct_tensor *t, ct_dtype dtype, int ndim, const int64_t *shape);
+/// The value of a one-element gradient as double.
+double ct__loss_scalar(const ct_tensor *g);
+
+// ---- elementwise losses ----
+
+/// Dense operands of an elementwise loss: n elements each, one float dtype; w and pw may
+/// be NULL. `g` is the incoming gradient: one value (g_scalar) or n values.
+typedef struct ct_pointwise_args {
+  const void *x, *t, *w, *pw, *g;
+  bool g_scalar;
+  int64_t n;
+  double divisor; // 'mean': numel (the gradient is divided by it); otherwise 1
+} ct_pointwise_args;
+
+/// out[i] = loss of element i (weights applied). Returns NULL, or PyTorch's message for
+/// an invalid input value (the call then fails with CT_ERR_RUNTIME).
+typedef const char *(*ct_pointwise_forward)(const ct_pointwise_args *a, void *out);
+/// d loss / d input (or target) into out[n], for the gradient `g`.
+typedef void (*ct_pointwise_backward)(const ct_pointwise_args *a, void *out);
+
+/// One elementwise loss: its kernels per float dtype (index 0 float32, 1 float64) and
+/// the grad_fn name per reduction. `backward` is the node's function: a one-line wrapper
+/// calling ct__pointwise_loss_backward with this description.
+typedef struct ct_pointwise_loss {
+  const char *node_name[3];
+  ct_backward_fn backward;
+  ct_pointwise_forward forward[2];
+  ct_pointwise_backward input_grad[2];
+  ct_pointwise_backward target_grad[2]; // NULL: target gets no gradient
+} ct_pointwise_loss;
+
+/// Runs loss L on input and target already checked to broadcast to shape[ndim] (the
+/// loss's element shape) in float dtype `dtype`. extras (weight, pos_weight; entries may be
+/// NULL) broadcast to the same shape. Reduces, records the node, returns the result.
+ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target,
+                              ct_tensor *weight, ct_tensor *pos_weight, ct_dtype dtype, int ndim,
+                              const int64_t *shape, ct_reduction reduction);
+/// Backward of a node recorded by ct__pointwise_loss.
+ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
+                                      ct_tensor **grad_in);
+/// Checks that an optional weight-like tensor broadcasts to shape[ndim] and does not
+/// require grad (PyTorch: "The function '<op>' is not differentiable with respect to
+/// argument '<arg>'..."). `w_first`: name w "tensor a" in the broadcast message.
+ct_status ct__loss_check_weight(const ct_tensor *w, const char *op, const char *arg, int ndim,
+                                const int64_t *shape, bool w_first);
+
+// ---- nll_loss / cross_entropy ----
+
+/// nll_loss on log-probabilities with optional label smoothing (ls > 0: PyTorch's
+/// cross_entropy formula, node AddBackward0).
+ct_tensor *ct__nll_loss(ct_tensor *log_probs, ct_tensor *target, ct_tensor *weight, int64_t ignore_index,
+                        double label_smoothing, ct_reduction reduction);
+#endif

@@ -1,0 +1,44 @@
+// torch.optim.SGD: option checks (PyTorch's messages) and the per-parameter update.
+#include "core/error_impl.h"
+#include "optim/optim_internal.h"
+#include "optim/optim_kernels.h"
+
+enum { MOMENTUM_BUFFER };
+
+static bool sgd_uses_buffer(const ct_optimizer *opt, int b) {
+  return b == MOMENTUM_BUFFER && opt->options.sgd.momentum != 0;
+}
+
+static void sgd_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *param, const ct_tensor *grad) {
+  const ct_sgd_options *o = &opt->options.sgd;
+  ct_sgd_step s = {
+      .lr = o->lr, .momentum = o->momentum, .dampening = o->dampening, .weight_decay = o->weight_decay,
+      .nesterov = o->nesterov, .maximize = o->maximize, .first = st->fresh[MOMENTUM_BUFFER],
+  };
+  ct_tensor *buf = st->buf[MOMENTUM_BUFFER];
+  int64_t n = ct_numel(param);
+  if (param->dtype == CT_FLOAT32)
+    ct__sgd_update_f32(ct__data(param), (const float *)ct__data(grad), buf ? (float *)ct__data(buf) : NULL, n, &s);
+  else
+    ct__sgd_update_f64(ct__data(param), (const double *)ct__data(grad), buf ? (double *)ct__data(buf) : NULL, n, &s);
+}
+
+const ct_optim_algorithm ct__sgd_algorithm = {
+    .name = "SGD",
+    .buffer_keys = {"momentum_buffer", NULL, NULL},
+    .has_step = false,
+    .update = sgd_update,
+    .uses_buffer = sgd_uses_buffer,
+};
+
+ct_sgd_options ct_sgd_defaults(double lr) { return (ct_sgd_options){.lr = lr}; }
+
+ct_optimizer *ct_sgd_new(ct_tensor *const *params, int n, ct_sgd_options o) {
+  // The checks and their order are torch.optim.SGD.__init__'s (NaN passes, as in Python).
+  if (o.lr < 0) return ct__optim_invalid("learning rate", o.lr), NULL;
+  if (o.momentum < 0) return ct__optim_invalid("momentum value", o.momentum), NULL;
+  if (o.weight_decay < 0) return ct__optim_invalid("weight_decay value", o.weight_decay), NULL;
+  if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+    return ct__error_null(CT_ERR_ARG, "Nesterov momentum requires a momentum and zero dampening");
+  return ct__optimizer_new(CT_OPTIM_SGD, params, n, (ct_optim_options){.sgd = o});
+}
