@@ -1,0 +1,423 @@
+// The seed's demo, line for line: the CS224N word-window location classifier.
+//
+//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]
+//
+// Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
+// --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
+// between sentences), prints "epoch <n> loss <sum of batch losses>" every 100 epochs, then
+// tags each SENTENCE (default "She comes from Paris") with per-word probabilities.
+// Seeded with --seed (default 0), the loss curve and the predictions equal PyTorch's run of
+// the notebook.
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ctorch.h>
+
+// ---------------------------------------------------------------------------------------
+// Data: sentences as lower-cased words with 0/1 location labels.
+
+typedef struct sentence {
+  int64_t length;
+  char **words;
+  int64_t *labels;
+} sentence;
+
+typedef struct corpus {
+  int64_t count;
+  sentence *sentences;
+} corpus;
+
+static const char *notebook_corpus[] = {
+    "We always come to Paris", "The professor is from Australia", "I live in Stanford",
+    "He comes from Taiwan",    "The capital of Turkey is Ankara",
+};
+static const char *notebook_locations[] = {"australia", "ankara", "paris", "stanford", "taiwan", "turkey"};
+
+static char *lower_copy(const char *word, size_t len) {
+  char *w = malloc(len + 1);
+  if (!w) return NULL;
+  for (size_t i = 0; i < len; i++) w[i] = (char)tolower((unsigned char)word[i]);
+  w[len] = '\0';
+  return w;
+}
+
+static void corpus_free(corpus *c) {
+  for (int64_t s = 0; s < c->count; s++) {
+    for (int64_t i = 0; i < c->sentences[s].length; i++) free(c->sentences[s].words[i]);
+    free(c->sentences[s].words);
+    free(c->sentences[s].labels);
+  }
+  free(c->sentences);
+  *c = (corpus){0};
+}
+
+static sentence *corpus_add_sentence(corpus *c) {
+  sentence *grown = realloc(c->sentences, (size_t)(c->count + 1) * sizeof *grown);
+  if (!grown) return NULL;
+  c->sentences = grown;
+  c->sentences[c->count] = (sentence){0};
+  return &c->sentences[c->count++];
+}
+
+static int sentence_add_word(sentence *s, const char *word, size_t len, int64_t label) {
+  char **words = realloc(s->words, (size_t)(s->length + 1) * sizeof *words);
+  if (words) s->words = words;
+  int64_t *labels = realloc(s->labels, (size_t)(s->length + 1) * sizeof *labels);
+  if (labels) s->labels = labels;
+  char *w = lower_copy(word, len);
+  if (!words || !labels || !w) {
+    free(w);
+    return -1;
+  }
+  s->words[s->length] = w;
+  s->labels[s->length++] = label;
+  return 0;
+}
+
+// preprocess_sentence: lower-case and split on whitespace; label = word is a location.
+static int add_text_sentence(corpus *c, const char *text, const char *const *locations, int n_locations) {
+  sentence *s = corpus_add_sentence(c);
+  if (!s) return -1;
+  for (const char *p = text; *p;) {
+    while (*p && isspace((unsigned char)*p)) p++;
+    const char *start = p;
+    while (*p && !isspace((unsigned char)*p)) p++;
+    if (p == start) break;
+    char *w = lower_copy(start, (size_t)(p - start));
+    if (!w) return -1;
+    int64_t label = 0;
+    for (int k = 0; k < n_locations; k++)
+      if (!strcmp(w, locations[k])) label = 1;
+    free(w);
+    if (sentence_add_word(s, start, (size_t)(p - start), label)) return -1;
+  }
+  return 0;
+}
+
+// A CoNLL-style file: "word<TAB>label" per line, blank lines between sentences.
+static int load_conll(corpus *c, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "word_window: cannot read %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  char line[4096];
+  long lineno = 0;
+  sentence *current = NULL;
+  int status = 0;
+  while (status == 0 && fgets(line, sizeof line, f)) {
+    lineno++;
+    size_t len = strcspn(line, "\r\n");
+    line[len] = '\0';
+    if (len == 0) {
+      current = NULL;
+      continue;
+    }
+    char *tab = strchr(line, '\t');
+    if (!tab || tab == line || !tab[1]) {
+      fprintf(stderr, "word_window: %s:%ld: expected 'word<TAB>label', got '%s'\n", path, lineno, line);
+      status = -1;
+      break;
+    }
+    if (!current && !(current = corpus_add_sentence(c))) status = -1;
+    else if (sentence_add_word(current, line, (size_t)(tab - line), strstr(tab + 1, "LOC") != NULL)) status = -1;
+  }
+  fclose(f);
+  if (status == 0 && c->count == 0) {
+    fprintf(stderr, "word_window: %s: no sentences found\n", path);
+    status = -1;
+  }
+  return status;
+}
+
+// ---------------------------------------------------------------------------------------
+// Dataset and collate_fn (the notebook's custom_collate_fn).
+
+typedef struct demo_data {
+  const corpus *sentences;
+  ct_vocab *vocab;
+  int64_t window_size;
+} demo_data;
+
+static int64_t dataset_length(void *ctx) { return ((demo_data *)ctx)->sentences->count; }
+
+// Item i: (the sentence padded with window_size <pad> on both sides, as indices; labels).
+static ct_status dataset_get(void *ctx, int64_t index, ct_batch *sample) {
+  demo_data *d = ctx;
+  const sentence *s = &d->sentences->sentences[index];
+  int64_t w = d->window_size, n = s->length + 2 * w;
+  int64_t *ix = malloc((size_t)n * sizeof *ix);
+  if (!ix) return CT_ERR_MEMORY;
+  int64_t pad = ct_vocab_index(d->vocab, "<pad>");
+  for (int64_t i = 0; i < n; i++)
+    ix[i] = (i < w || i >= w + s->length) ? pad : ct_vocab_index(d->vocab, s->words[i - w]);
+  sample->count = 2;
+  sample->fields[0] = ct_tensor_from_i64(ix, 1, &n);
+  sample->fields[1] = ct_tensor_from_i64(s->labels, 1, &s->length);
+  free(ix);
+  return sample->fields[0] && sample->fields[1] ? CT_OK : ct_last_status();
+}
+
+static ct_status collate(void *ctx, const ct_batch *samples, int n, ct_batch *batch) {
+  demo_data *d = ctx;
+  ct_tensor *x[64], *y[64];
+  int64_t lengths[64];
+  if (n > 64) return CT_ERR_ARG; // batches here are small (batch_size 2)
+  for (int i = 0; i < n; i++) {
+    x[i] = samples[i].fields[0];
+    y[i] = samples[i].fields[1];
+    lengths[i] = ct_numel(y[i]);
+  }
+  int64_t batch_size = n;
+  batch->count = 3;
+  batch->fields[0] = ct_pad_sequence(x, n, true, (double)ct_vocab_index(d->vocab, "<pad>"));
+  batch->fields[1] = ct_pad_sequence(y, n, true, 0);
+  batch->fields[2] = ct_tensor_from_i64(lengths, 1, &batch_size);
+  return batch->fields[0] && batch->fields[1] && batch->fields[2] ? CT_OK : ct_last_status();
+}
+
+// ---------------------------------------------------------------------------------------
+// The model.
+
+typedef struct word_window_classifier {
+  ct_module base;
+  int64_t window_size;
+  ct_module *embeds, *hidden_layer, *output_layer, *probabilities;
+} word_window_classifier;
+
+static ct_tensor *classifier_forward(ct_module *self, ct_tensor *inputs) {
+  word_window_classifier *m = (word_window_classifier *)self;
+  int64_t B = ct_size(inputs, 0);
+  ct_tensor *token_windows = ct_unfold(inputs, 1, 2 * m->window_size + 1, 1); // (B, L~, 2w+1)
+  int64_t adjusted_length = ct_size(token_windows, 1);
+  ct_tensor *embedded_windows = ct_module_forward(m->embeds, token_windows); // (B, L~, 2w+1, D)
+  embedded_windows = ct_view(embedded_windows, CT_SHAPE(B, adjusted_length, -1));
+  ct_tensor *layer_1 = ct_module_forward(m->hidden_layer, embedded_windows);
+  ct_tensor *output = ct_module_forward(m->output_layer, layer_1);
+  output = ct_module_forward(m->probabilities, output);
+  return ct_view(output, CT_SHAPE(B, -1));
+}
+
+static const ct_module_vtable classifier_vtable = {"WordWindowClassifier", classifier_forward, NULL, NULL};
+
+static ct_module *word_window_classifier_new(int64_t window_size, int64_t embed_dim, int64_t hidden_dim,
+                                             int64_t vocab_size, int64_t pad_ix) {
+  word_window_classifier *m = ct_module_new(sizeof *m, &classifier_vtable);
+  if (!m) return NULL;
+  m->window_size = window_size;
+  int64_t full_window_size = 2 * window_size + 1;
+  m->embeds = ct_module_register_module(&m->base, "embeds", ct_embedding_new(vocab_size, embed_dim, pad_ix));
+  m->hidden_layer = ct_module_register_module(
+      &m->base, "hidden_layer",
+      ct_sequential_new(2, (ct_module *[]){ct_linear_new(full_window_size * embed_dim, hidden_dim, true), ct_tanh_new()}));
+  m->output_layer = ct_module_register_module(&m->base, "output_layer", ct_linear_new(hidden_dim, 1, true));
+  m->probabilities = ct_module_register_module(&m->base, "probabilities", ct_sigmoid_new());
+  if (!m->embeds || !m->hidden_layer || !m->output_layer || !m->probabilities) {
+    ct_module_free(&m->base);
+    return NULL;
+  }
+  return &m->base;
+}
+
+// BCELoss over the padded batch, normalised by the number of real words.
+static ct_tensor *loss_function(ct_tensor *batch_outputs, ct_tensor *batch_labels, ct_tensor *batch_lengths) {
+  ct_tensor *loss =
+      ct_binary_cross_entropy(batch_outputs, ct_to_dtype(batch_labels, CT_FLOAT32), NULL, CT_REDUCTION_MEAN);
+  return ct_div(loss, ct_to_dtype(ct_sum(batch_lengths), CT_FLOAT32));
+}
+
+// ---------------------------------------------------------------------------------------
+// Training.
+
+typedef struct progress {
+  bool enabled;
+  struct timespec start;
+} progress;
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
+}
+
+static void show_progress(const progress *p, int epoch, int epochs, double loss) {
+  if (!p->enabled) return;
+  double elapsed = seconds_since(&p->start);
+  fprintf(stderr, "\r  epoch %d/%d  loss %.6f  %.1fs  %.0f epochs/s ", epoch + 1, epochs, loss, elapsed,
+          elapsed > 0 ? (epoch + 1) / elapsed : 0.0);
+  if (epoch + 1 == epochs) fprintf(stderr, "\n");
+}
+
+static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader *loader, double *total_loss) {
+  *total_loss = 0;
+  ct_dataloader_start_epoch(loader);
+  for (;;) {
+    ct_scope *step = ct_scope_open(); // owns every tensor of this batch
+    ct_batch batch;
+    if (!ct_dataloader_next(loader, &batch)) {
+      ct_scope_close(step);
+      return ct_last_status() == CT_OK ? 0 : -1;
+    }
+    ct_tensor *batch_inputs = batch.fields[0], *batch_labels = batch.fields[1], *batch_lengths = batch.fields[2];
+    ct_optimizer_zero_grad(optimizer, true);
+    ct_tensor *outputs = ct_module_forward(model, batch_inputs);
+    ct_tensor *loss = loss_function(outputs, batch_labels, batch_lengths);
+    double value;
+    int failed = ct_backward(loss, NULL) != CT_OK || ct_optimizer_step(optimizer) != CT_OK || ct_item(loss, &value) != CT_OK;
+    ct_scope_close(step);
+    if (failed) return -1;
+    *total_loss += value;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Prediction: per-word probabilities of new sentences.
+
+static int predict(ct_module *model, demo_data *data, const char *text) {
+  corpus test = {0};
+  int status = add_text_sentence(&test, text, NULL, 0);
+  if (status == 0 && test.sentences[0].length == 0) {
+    fprintf(stderr, "word_window: empty sentence\n");
+    status = -1;
+  }
+  if (status == 0) {
+    demo_data test_data = {&test, data->vocab, data->window_size};
+    ct_dataset dataset = {&test_data, dataset_length, dataset_get};
+    ct_dataloader *loader = ct_dataloader_new(
+        &dataset, (ct_dataloader_options){.batch_size = 1, .shuffle = false, .collate = collate, .collate_ctx = &test_data});
+    ct_scope *scope = ct_scope_open();
+    bool grad_mode = ct_no_grad_enter();
+    ct_batch batch;
+    if (loader && ct_dataloader_next(loader, &batch)) {
+      ct_tensor *outputs = ct_module_forward(model, batch.fields[0]);
+      double *probs = outputs ? malloc((size_t)ct_numel(outputs) * sizeof *probs) : NULL;
+      if (probs && ct_to_f64_array(outputs, probs) == CT_OK) {
+        for (int64_t i = 0; i < test.sentences[0].length; i++)
+          printf("%s%s(%.4f)", i ? " " : "", test.sentences[0].words[i], probs[i]);
+        printf("\n");
+      } else {
+        status = -1;
+      }
+      free(probs);
+    } else {
+      status = -1;
+    }
+    ct_grad_mode_restore(grad_mode);
+    ct_scope_close(scope);
+    ct_dataloader_free(loader);
+    if (status) fprintf(stderr, "word_window: prediction failed: %s\n", ct_last_error());
+  }
+  corpus_free(&test);
+  return status;
+}
+
+// ---------------------------------------------------------------------------------------
+
+static void usage(void) {
+  fprintf(stderr, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
+}
+
+int main(int argc, char **argv) {
+  long epochs = 1000;
+  unsigned long long seed = 0;
+  const char *corpus_path = NULL;
+  int first_sentence = argc;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) corpus_path = argv[++i];
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage();
+      return 0;
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+      usage();
+      return 2;
+    } else {
+      first_sentence = i;
+      break;
+    }
+  }
+  if (epochs < 0) {
+    usage();
+    return 2;
+  }
+  ct_manual_seed(seed);
+
+  // Corpus, labels and vocabulary.
+  corpus train_sentences = {0};
+  if (corpus_path) {
+    if (load_conll(&train_sentences, corpus_path)) {
+      corpus_free(&train_sentences);
+      return 1;
+    }
+  } else {
+    for (size_t i = 0; i < sizeof notebook_corpus / sizeof *notebook_corpus; i++)
+      add_text_sentence(&train_sentences, notebook_corpus[i], notebook_locations,
+                        (int)(sizeof notebook_locations / sizeof *notebook_locations));
+  }
+  int64_t n_words = 0;
+  for (int64_t s = 0; s < train_sentences.count; s++) n_words += train_sentences.sentences[s].length;
+  const char **all_words = malloc((size_t)(n_words ? n_words : 1) * sizeof *all_words);
+  for (int64_t s = 0, k = 0; all_words && s < train_sentences.count; s++)
+    for (int64_t i = 0; i < train_sentences.sentences[s].length; i++)
+      all_words[k++] = train_sentences.sentences[s].words[i];
+  ct_vocab *vocab = ct_vocab_new(all_words, n_words, (const char *[]){"<unk>", "<pad>"}, 2, "<unk>");
+  free(all_words);
+
+  // DataLoader(data, batch_size=2, shuffle=True, collate_fn=collate_fn).
+  int64_t window_size = 2;
+  demo_data data = {&train_sentences, vocab, window_size};
+  ct_dataset dataset = {&data, dataset_length, dataset_get};
+  ct_dataloader *loader = ct_dataloader_new(
+      &dataset, (ct_dataloader_options){.batch_size = 2, .shuffle = true, .collate = collate, .collate_ctx = &data});
+
+  // Model, optimizer.
+  ct_module *model = vocab ? word_window_classifier_new(window_size, 25, 25, ct_vocab_size(vocab),
+                                                        ct_vocab_index(vocab, "<pad>"))
+                           : NULL;
+  int n_params = 0;
+  ct_tensor **params = model ? ct_module_parameters(model, &n_params) : NULL;
+  ct_optimizer *optimizer = params ? ct_sgd_new(params, n_params, ct_sgd_defaults(0.01)) : NULL;
+  free(params);
+
+  int status = 0;
+  if (!loader || !model || !optimizer) {
+    fprintf(stderr, "word_window: setup failed: %s\n", ct_last_error());
+    status = 1;
+  }
+
+  // Train.
+  progress prog = {.enabled = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
+  clock_gettime(CLOCK_MONOTONIC, &prog.start);
+  for (long epoch = 0; status == 0 && epoch < epochs; epoch++) {
+    double epoch_loss;
+    if (train_epoch(model, optimizer, loader, &epoch_loss)) {
+      fprintf(stderr, "word_window: training failed: %s\n", ct_last_error());
+      status = 1;
+      break;
+    }
+    if (epoch % 100 == 0) {
+      if (prog.enabled) fprintf(stderr, "\r\033[K");
+      printf("epoch %ld loss %.6f\n", epoch, epoch_loss);
+      fflush(stdout);
+    }
+    show_progress(&prog, (int)epoch, (int)epochs, epoch_loss);
+  }
+
+  // Predict.
+  if (status == 0 && first_sentence == argc) status = predict(model, &data, "She comes from Paris") ? 1 : 0;
+  for (int i = first_sentence; status == 0 && i < argc; i++) status = predict(model, &data, argv[i]) ? 1 : 0;
+
+  ct_optimizer_free(optimizer);
+  ct_module_free(model);
+  ct_dataloader_free(loader);
+  ct_vocab_free(vocab);
+  corpus_free(&train_sentences);
+  return status;
+}

@@ -1,0 +1,145 @@
+// Layers with parameters: Linear, Embedding; and Dropout (draws masks).
+#include <stdio.h>
+#include "core/error_impl.h"
+#include "core/tensor_impl.h"
+#include "ctorch/creation.h"
+#include "ctorch/index.h"
+#include "ctorch/init.h"
+#include "ctorch/linalg.h"
+#include "ctorch/ops.h"
+#include "ctorch/random.h"
+#include "ctorch/scope.h"
+#include "nn/module_impl.h"
+
+// ---- Linear ----
+
+typedef struct linear_module {
+  ct_module base;
+  int64_t in_features, out_features;
+  ct_tensor *weight, *bias; // borrowed from the registry
+} linear_module;
+
+static ct_tensor *linear_forward(ct_module *self, ct_tensor *x) {
+  linear_module *m = (linear_module *)self;
+  return ct_linear(x, m->weight, m->bias);
+}
+
+static void linear_repr(const ct_module *self, char *buf, size_t cap) {
+  const linear_module *m = (const linear_module *)self;
+  snprintf(buf, cap, "in_features=%lld, out_features=%lld, bias=%s", (long long)m->in_features,
+           (long long)m->out_features, m->bias ? "True" : "False");
+}
+
+static const ct_module_vtable linear_vtable = {"Linear", linear_forward, linear_repr, NULL};
+
+// Creates a zero float32 parameter outside any scope and registers it (the module then
+// holds the only reference).
+static ct_tensor *new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape) {
+  ct_scope *s = ct_scope_open();
+  if (!s) return NULL;
+  ct_tensor *p = ct_module_register_parameter(m, name, ct_zeros(ndim, shape, CT_FLOAT32));
+  ct_scope_close(s);
+  return p;
+}
+
+ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
+  if (in_features < 0 || out_features < 0)
+    return ct__error_null(CT_ERR_ARG, "Linear: features must be non-negative, got in=%lld out=%lld",
+                          (long long)in_features, (long long)out_features);
+  linear_module *m = ct_module_new(sizeof *m, &linear_vtable);
+  if (!m) return NULL;
+  m->in_features = in_features;
+  m->out_features = out_features;
+  m->weight = new_parameter(&m->base, "weight", 2, (int64_t[]){out_features, in_features});
+  if (bias) m->bias = new_parameter(&m->base, "bias", 1, &out_features);
+  if (!m->weight || (bias && !m->bias) || ct_init_linear_reset_(m->weight, m->bias) != CT_OK) {
+    ct_module_free(&m->base);
+    return NULL;
+  }
+  return &m->base;
+}
+
+ct_tensor *ct_linear_weight(ct_module *linear) {
+  return linear && linear->vtable == &linear_vtable ? ((linear_module *)linear)->weight : NULL;
+}
+ct_tensor *ct_linear_bias(ct_module *linear) {
+  return linear && linear->vtable == &linear_vtable ? ((linear_module *)linear)->bias : NULL;
+}
+
+// ---- Embedding ----
+
+typedef struct embedding_module {
+  ct_module base;
+  int64_t num_embeddings, embedding_dim, padding_idx; // padding_idx: CT_NO_PADDING_IDX or 0..num-1
+  ct_tensor *weight;
+} embedding_module;
+
+static ct_tensor *embedding_forward(ct_module *self, ct_tensor *indices) {
+  embedding_module *m = (embedding_module *)self;
+  return ct_embedding(m->weight, indices, m->padding_idx); // CT_NO_PADDING_IDX passes through
+}
+
+static void embedding_repr(const ct_module *self, char *buf, size_t cap) {
+  const embedding_module *m = (const embedding_module *)self;
+  int n = snprintf(buf, cap, "%lld, %lld", (long long)m->num_embeddings, (long long)m->embedding_dim);
+  if (m->padding_idx != CT_NO_PADDING_IDX && n >= 0 && (size_t)n < cap)
+    snprintf(buf + n, cap - (size_t)n, ", padding_idx=%lld", (long long)m->padding_idx);
+}
+
+static const ct_module_vtable embedding_vtable = {"Embedding", embedding_forward, embedding_repr, NULL};
+
+ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx) {
+  if (num_embeddings < 0 || embedding_dim < 0)
+    return ct__error_null(CT_ERR_ARG, "Embedding: sizes must be non-negative");
+  if (padding_idx != CT_NO_PADDING_IDX) {
+    if (padding_idx >= num_embeddings || padding_idx < -num_embeddings)
+      return ct__error_null(CT_ERR_ARG, "Padding_idx must be within num_embeddings");
+    if (padding_idx < 0) padding_idx += num_embeddings;
+  }
+  embedding_module *m = ct_module_new(sizeof *m, &embedding_vtable);
+  if (!m) return NULL;
+  m->num_embeddings = num_embeddings;
+  m->embedding_dim = embedding_dim;
+  m->padding_idx = padding_idx;
+  m->weight = new_parameter(&m->base, "weight", 2, (int64_t[]){num_embeddings, embedding_dim});
+  if (!m->weight ||
+      ct_init_embedding_reset_(m->weight, padding_idx) != CT_OK) {
+    ct_module_free(&m->base);
+    return NULL;
+  }
+  return &m->base;
+}
+
+ct_tensor *ct_embedding_weight(ct_module *embedding) {
+  return embedding && embedding->vtable == &embedding_vtable ? ((embedding_module *)embedding)->weight : NULL;
+}
+
+// ---- Dropout ----
+
+typedef struct dropout_module {
+  ct_module base;
+  double p;
+} dropout_module;
+
+// F.dropout in training: noise = empty_like(x).bernoulli_(1-p); noise /= 1-p; x * noise.
+static ct_tensor *dropout_forward(ct_module *self, ct_tensor *x) {
+  dropout_module *m = (dropout_module *)self;
+  if (!self->training || m->p == 0) return ct__register(ct_retain(x));
+  if (m->p == 1) return ct_mul_scalar(x, 0.0);
+  ct_tensor *noise = ct_bernoulli_(ct_empty_like(x), 1 - m->p);
+  return ct_mul(x, ct_div_scalar(noise, 1 - m->p));
+}
+
+static void dropout_repr(const ct_module *self, char *buf, size_t cap) {
+  snprintf(buf, cap, "p=%g, inplace=False", ((const dropout_module *)self)->p);
+}
+
+static const ct_module_vtable dropout_vtable = {"Dropout", dropout_forward, dropout_repr, NULL};
+
+ct_module *ct_dropout_new(double p) {
+  if (!(p >= 0 && p <= 1))
+    return ct__error_null(CT_ERR_ARG, "dropout probability has to be between 0 and 1, but got %g", p);
+  dropout_module *m = ct_module_new(sizeof *m, &dropout_vtable);
+  if (m) m->p = p;
+  return m ? &m->base : NULL;
+}
