@@ -94,6 +94,8 @@ static bool value_extent(cursor *c, npy_span *out) {
       if (closers[--depth] != ch) return false;
     } else if (ch == ',' && depth == 0) {
       break;
+    } else if (ch == ':' && depth == 0) {
+      return false; // a value cannot hold a ':' (a missing ',' before the next key)
     }
     last = ++c->p;
   }

@@ -2,13 +2,16 @@
 // new tensor's storage and fixed up in place (byte order, bool bytes). Every size read
 // from the input is checked against the bytes actually available before anything is
 // allocated, so a hostile header cannot make this allocate more than the input holds.
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE // madvise
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/npy.h"
@@ -75,6 +78,19 @@ static void set_fortran_strides(ct_tensor *t) {
   }
 }
 
+// Reading into fresh storage faults in every page; transparent huge pages make that about
+// 3x cheaper for large arrays (NumPy advises them for arrays of 4 MB and more).
+static void advise_huge_pages(void *data, size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t page = 4096;
+  uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1), end = ((uintptr_t)data + n) & ~(page - 1);
+  if (n >= ((size_t)4 << 20) && end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)n;
+#endif
+}
+
 // Streams of unknown length: the data is gathered in a buffer that grows only as bytes
 // arrive, so a header claiming terabytes costs nothing unless the bytes are really sent.
 static size_t read_stream(source *s, size_t nbytes, unsigned char **out) {
@@ -94,16 +110,6 @@ static size_t read_stream(source *s, size_t nbytes, unsigned char **out) {
     got += n;
   }
   *out = buf;
-  return got;
-}
-
-// Reads the array data into t. Returns the number of bytes read (nbytes when complete).
-static size_t read_data(source *s, ct_tensor *t, size_t nbytes) {
-  if (s->size_known) return source_read(s, ct__data(t), nbytes);
-  unsigned char *buf = NULL;
-  size_t got = read_stream(s, nbytes, &buf);
-  if (got == nbytes && nbytes) memcpy(ct__data(t), buf, nbytes);
-  free(buf);
   return got;
 }
 
@@ -151,11 +157,26 @@ static ct_tensor *load(source *s) {
     return load_error(s, "EOF: reading array data, expected %llu bytes got %llu", (unsigned long long)nbytes,
                       (unsigned long long)(s->size_known ? s->left : 0));
 
+  // A stream's bytes are gathered first, so the tensor is only allocated once they exist.
+  unsigned char *streamed = NULL;
+  if (!s->size_known) {
+    got = read_stream(s, (size_t)nbytes, &streamed);
+    if (got < nbytes) {
+      free(streamed);
+      return load_error(s, "EOF: reading array data, expected %llu bytes got %zu", (unsigned long long)nbytes, got);
+    }
+  }
   ct_tensor *t = ct__alloc(h.dtype, h.ndim, h.shape);
-  if (!t) return NULL;
+  if (!t) {
+    free(streamed);
+    return NULL;
+  }
   if (h.fortran_order) set_fortran_strides(t);
-  got = read_data(s, t, (size_t)nbytes);
-  if (got < nbytes) {
+  advise_huge_pages(ct__data(t), (size_t)nbytes);
+  if (streamed) {
+    memcpy(ct__data(t), streamed, (size_t)nbytes);
+    free(streamed);
+  } else if ((got = source_read(s, ct__data(t), (size_t)nbytes)) < nbytes) {
     ct__drop(t);
     return load_error(s, "EOF: reading array data, expected %llu bytes got %zu", (unsigned long long)nbytes, got);
   }

@@ -354,7 +354,7 @@ def main():
         answers = run_c(binary, [c[0] for c in cases])
         for (line, path, flat, view, strides, offset), got in zip(cases, answers):
             label = os.path.basename(path)
-            expect = np.ascontiguousarray(view)
+            expect = np.array(view, order="C", copy=True)  # ascontiguousarray makes 0-d 1-d
             want_bytes = io.BytesIO()
             np.save(want_bytes, expect)
             with open(path, "rb") as f:
