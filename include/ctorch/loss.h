@@ -5,8 +5,10 @@
 /// (BinaryCrossEntropyBackward0, MseLossBackward0, NllLossBackward0 ...). Inputs are
 /// float32 or float64; `weight`-like arguments may be NULL (PyTorch's None). The result is
 /// a 0-d tensor for CT_REDUCTION_MEAN / CT_REDUCTION_SUM and an elementwise tensor for
-/// CT_REDUCTION_NONE. Float32 BCE and MSE follow PyTorch bit for bit (including the cascade
-/// summation of the mean); the others match to float rounding.
+/// CT_REDUCTION_NONE. BCE, MSE, L1 and NLL follow PyTorch 1.13's CPU kernels bit for bit on
+/// contiguous same-shape inputs (including the cascade summation of their reductions);
+/// BCE with logits uses glibc's exp/log where PyTorch uses SLEEF, so it matches to float
+/// rounding. Losses run single-threaded, like PyTorch's reductions on this machine.
 #ifndef CTORCH_LOSS_H
 #define CTORCH_LOSS_H
 #include "ctorch/tensor.h"
@@ -61,6 +63,7 @@ CT_API ct_tensor *ct_nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *we
                               int64_t ignore_index, ct_reduction reduction);
 
 /// F.cross_entropy with class-index targets: nll_loss(log_softmax(input, class dim)).
+/// Class-probability targets (a float target shaped like input) are not supported.
 /// Shapes, weight, ignore_index and reduction as ct_nll_loss (class dim is 0 for 1-D input,
 /// 1 otherwise). `label_smoothing` in [0, 1] mixes in the uniform distribution with
 /// PyTorch's formula (1-ls)*nll + ls/C * smooth loss; values <= 0 disable it. grad_fn

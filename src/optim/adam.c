@@ -20,10 +20,10 @@ static void adam_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *
   int64_t n = ct_numel(param);
   ct_tensor *vmax = o->amsgrad ? st->buf[MAX_EXP_AVG_SQ] : NULL;
   if (param->dtype == CT_FLOAT32)
-    ct__adam_update_f32(ct__data(param), (const float *)ct__data(grad), (float *)ct__data(st->buf[EXP_AVG]),
+    ct__adam_update_f32((float *)ct__data(param), (const float *)ct__data(grad), (float *)ct__data(st->buf[EXP_AVG]),
                         (float *)ct__data(st->buf[EXP_AVG_SQ]), vmax ? (float *)ct__data(vmax) : NULL, n, &s);
   else
-    ct__adam_update_f64(ct__data(param), (const double *)ct__data(grad), (double *)ct__data(st->buf[EXP_AVG]),
+    ct__adam_update_f64((double *)ct__data(param), (const double *)ct__data(grad), (double *)ct__data(st->buf[EXP_AVG]),
                         (double *)ct__data(st->buf[EXP_AVG_SQ]), vmax ? (double *)ct__data(vmax) : NULL, n, &s);
 }
 

@@ -25,22 +25,49 @@
     }                                                                                          \
   } while (0)
 
+// The loop bodies take their flags as arguments and are always inlined into call sites
+// that pass constants, so each flag combination gets its own branch-free loop that the
+// compiler vectorises.
+#define INLINE static inline __attribute__((always_inline))
+
 // SGD (torch/optim/sgd.py, _single_tensor_sgd):
 //   d = ±grad; d = d + wd*param; buf = buf*mom + (1-dampening)*d (or d on the first step);
 //   d = nesterov ? d + mom*buf : buf; param = param - lr*d
 #define DEFINE_SGD(T, SUFFIX, FMA)                                                             \
-  static void sgd_range_##SUFFIX(int64_t lo, int64_t hi, T *p, const T *g, T *buf, const ct_sgd_step *s) { \
-    const T sign = s->maximize ? -1 : 1, wd = (T)s->weight_decay, mom = (T)s->momentum;       \
-    const T keep = (T)(1 - s->dampening), neg_lr = (T)(-s->lr);                                \
-    const bool decay = s->weight_decay != 0, momentum = s->momentum != 0;                      \
+  typedef struct sgd_consts_##SUFFIX {                                                         \
+    T sign, wd, mom, keep, neg_lr;                                                             \
+  } sgd_consts_##SUFFIX;                                                                       \
+  INLINE void sgd_loop_##SUFFIX(int64_t lo, int64_t hi, T *restrict p, const T *restrict g,    \
+                                T *restrict buf, sgd_consts_##SUFFIX k, const bool decay,      \
+                                const bool momentum, const bool first, const bool nesterov) {  \
     for (int64_t i = lo; i < hi; i++) {                                                        \
-      T d = g[i] * sign;                                                                       \
-      if (decay) d = FMA(p[i], wd, d);                                                         \
+      T d = g[i] * k.sign;                                                                     \
+      if (decay) d = FMA(p[i], k.wd, d);                                                       \
       if (momentum) {                                                                          \
-        buf[i] = s->first ? d : FMA(d, keep, buf[i] * mom);                                    \
-        d = s->nesterov ? FMA(buf[i], mom, d) : buf[i];                                        \
+        const T b = first ? d : FMA(d, k.keep, buf[i] * k.mom);                                \
+        buf[i] = b;                                                                            \
+        d = nesterov ? FMA(b, k.mom, d) : b;                                                   \
       }                                                                                        \
-      p[i] = FMA(d, neg_lr, p[i]);                                                             \
+      p[i] = FMA(d, k.neg_lr, p[i]);                                                           \
+    }                                                                                          \
+  }                                                                                            \
+  static void sgd_range_##SUFFIX(int64_t lo, int64_t hi, T *p, const T *g, T *buf,             \
+                                 const ct_sgd_step *s) {                                       \
+    const sgd_consts_##SUFFIX k = {.sign = s->maximize ? -1 : 1, .wd = (T)s->weight_decay,    \
+                                   .mom = (T)s->momentum, .keep = (T)(1 - s->dampening),       \
+                                   .neg_lr = (T)(-s->lr)};                                     \
+    const bool decay = s->weight_decay != 0;                                                   \
+    if (s->momentum == 0) {                                                                    \
+      if (decay) sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, true, false, false, false);           \
+      else sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, false, false, false, false);                \
+    } else if (s->first) {                                                                     \
+      sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, decay, true, true, s->nesterov);                 \
+    } else if (s->nesterov) {                                                                  \
+      sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, decay, true, false, true);                       \
+    } else if (decay) {                                                                        \
+      sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, true, true, false, false);                       \
+    } else {                                                                                   \
+      sgd_loop_##SUFFIX(lo, hi, p, g, buf, k, false, true, false, false);                      \
     }                                                                                          \
   }                                                                                            \
   void ct__sgd_update_##SUFFIX(T *p, const T *g, T *buf, int64_t n, const ct_sgd_step *s) {    \
@@ -55,23 +82,41 @@
   typedef struct adam_consts_##SUFFIX {                                                        \
     T sign, wd, decay, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, eps, neg_step_size;       \
   } adam_consts_##SUFFIX;                                                                      \
-  static void adam_range_##SUFFIX(int64_t lo, int64_t hi, T *p, const T *g, T *m, T *v, T *vmax, \
-                                  const ct_adam_step *s, const adam_consts_##SUFFIX *k) {      \
-    const bool coupled = !s->decoupled && s->weight_decay != 0;                                \
-    const bool decoupled = s->decoupled && s->weight_decay != 0;                               \
+  INLINE void adam_loop_##SUFFIX(int64_t lo, int64_t hi, T *restrict p, const T *restrict g,   \
+                                 T *restrict m, T *restrict v, T *restrict vmax,               \
+                                 adam_consts_##SUFFIX k, const bool coupled,                   \
+                                 const bool decoupled, const bool amsgrad) {                   \
     for (int64_t i = lo; i < hi; i++) {                                                        \
-      T gi = g[i] * k->sign;                                                                   \
-      if (coupled) gi = FMA(p[i], k->wd, gi);                                                  \
-      if (decoupled) p[i] = p[i] * k->decay;                                                   \
-      m[i] = FMA(gi, k->one_minus_b1, m[i] * k->b1);                                           \
-      v[i] = FMA(k->one_minus_b2 * gi, gi, v[i] * k->b2);                                      \
-      T second = v[i];                                                                         \
-      if (s->amsgrad) {                                                                        \
-        T a = vmax[i];                                                                         \
-        vmax[i] = second = (a > second || a != a) ? a : second; /* torch.maximum keeps nan */  \
+      T gi = g[i] * k.sign, pi = p[i];                                                         \
+      if (coupled) gi = FMA(pi, k.wd, gi);                                                     \
+      if (decoupled) pi = pi * k.decay;                                                        \
+      const T mi = FMA(gi, k.one_minus_b1, m[i] * k.b1);                                       \
+      const T vi = FMA(k.one_minus_b2 * gi, gi, v[i] * k.b2);                                  \
+      m[i] = mi;                                                                               \
+      v[i] = vi;                                                                               \
+      T second = vi;                                                                           \
+      if (amsgrad) {                                                                           \
+        const T a = vmax[i];                                                                   \
+        second = ((a > vi) | (a != a)) ? a : vi; /* torch.maximum propagates nan */            \
+        vmax[i] = second;                                                                      \
       }                                                                                        \
-      T denom = SQRT(second) / k->bc2_sqrt + k->eps;                                           \
-      p[i] = p[i] + (k->neg_step_size * m[i]) / denom;                                         \
+      const T denom = SQRT(second) / k.bc2_sqrt + k.eps;                                       \
+      p[i] = pi + (k.neg_step_size * mi) / denom;                                              \
+    }                                                                                          \
+  }                                                                                            \
+  static void adam_range_##SUFFIX(int64_t lo, int64_t hi, T *p, const T *g, T *m, T *v,        \
+                                  T *vmax, const ct_adam_step *s, const adam_consts_##SUFFIX *kp) { \
+    const adam_consts_##SUFFIX k = *kp;                                                        \
+    const bool wd = s->weight_decay != 0, coupled = wd && !s->decoupled;                       \
+    const bool decoupled = wd && s->decoupled;                                                 \
+    if (s->amsgrad) {                                                                          \
+      if (coupled) adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, true, false, true);         \
+      else if (decoupled) adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, false, true, true);  \
+      else adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, false, false, true);                \
+    } else {                                                                                   \
+      if (coupled) adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, true, false, false);        \
+      else if (decoupled) adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, false, true, false); \
+      else adam_loop_##SUFFIX(lo, hi, p, g, m, v, vmax, k, false, false, false);               \
     }                                                                                          \
   }                                                                                            \
   void ct__adam_update_##SUFFIX(T *p, const T *g, T *m, T *v, T *vmax, int64_t n, const ct_adam_step *s) { \

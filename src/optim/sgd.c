@@ -18,9 +18,9 @@ static void sgd_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *p
   ct_tensor *buf = st->buf[MOMENTUM_BUFFER];
   int64_t n = ct_numel(param);
   if (param->dtype == CT_FLOAT32)
-    ct__sgd_update_f32(ct__data(param), (const float *)ct__data(grad), buf ? (float *)ct__data(buf) : NULL, n, &s);
+    ct__sgd_update_f32((float *)ct__data(param), (const float *)ct__data(grad), buf ? (float *)ct__data(buf) : NULL, n, &s);
   else
-    ct__sgd_update_f64(ct__data(param), (const double *)ct__data(grad), buf ? (double *)ct__data(buf) : NULL, n, &s);
+    ct__sgd_update_f64((double *)ct__data(param), (const double *)ct__data(grad), buf ? (double *)ct__data(buf) : NULL, n, &s);
 }
 
 const ct_optim_algorithm ct__sgd_algorithm = {
