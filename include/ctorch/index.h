@@ -15,7 +15,8 @@ extern "C" {
 /// x[index] (grad_fn IndexBackward0). An int64 index picks along dim 0: the result has
 /// shape index.shape + x.shape[1:], negative values count from the end. A bool index is
 /// a mask over x's leading index.ndim dims (shapes must match): the result has shape
-/// [number of true elements] + x.shape[index.ndim:].
+/// [number of true elements] + x.shape[index.ndim:]. A 0-d int64 index gives x.shape[1:]
+/// as aten::index does (Python's x[torch.tensor(1)] would make a SelectBackward0 view).
 CT_API ct_tensor *ct_index(ct_tensor *x, ct_tensor *index);
 
 /// torch.index_select(x, dim, index) (IndexSelectBackward0): index is a 1-D (or 0-d)
