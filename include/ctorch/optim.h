@@ -9,7 +9,10 @@
 /// buffers, Adam moments), which live outside any scope until ct_optimizer_free().
 ///
 /// ```c
+/// int n;
+/// ct_tensor **params = ct_module_parameters(model, &n);
 /// ct_optimizer *opt = ct_adam_new(params, n, ct_adam_defaults());
+/// free(params);                      // the optimizer keeps its own references
 /// for (...) {
 ///   ct_scope *s = ct_scope_open();
 ///   ct_optimizer_zero_grad(opt, true);

@@ -1,7 +1,8 @@
 """Optimizer parity: ctorch's SGD / Adam / AdamW against torch.optim, bit for bit.
 
 Each case builds random parameters (float32 and float64; contiguous and transposed
-non-contiguous leaves; sizes up to 70,000 elements so the multi-threaded path runs), then
+non-contiguous leaves; sizes up to 70,000 elements, and 2^20+3 for the multi-threaded
+path), then
 runs a fixed sequence of random gradients (passed as hex bit patterns; some parameters
 have no gradient at some steps, some gradients are non-contiguous) through N steps of one
 optimizer configuration, and compares every parameter after every step exactly.
@@ -155,6 +156,14 @@ def random_case(kind):
     return {"kind": kind, "opts": opts, "params": params, "steps": steps}
 
 
+def threaded_case(kind):
+    """A parameter above the kernels' threading threshold (2^20 elements), two steps."""
+    t = torch.randn((1 << 20) + 3)
+    steps = [{0: (torch.randn(t.shape), False)} for _ in range(2)]
+    opts = {"lr": 0.01, "momentum": 0.9} if kind == "sgd" else adam_options(kind)
+    return {"kind": kind, "opts": opts, "params": [(t, False)], "steps": steps}
+
+
 def error_cases():
     base = [(torch.randn(3), False)]
     one = [{0: (torch.randn(3), False)}]
@@ -179,6 +188,7 @@ def main():
     cases = []
     for kind in ("sgd", "adam", "adamw"):
         cases += [random_case(kind) for _ in range(60)]
+    cases += [threaded_case("sgd"), threaded_case("adam")]
     cases += error_cases()
     answers = run_c(binary, [c_line(c) for c in cases])
     chk = Checker("oracle_optim")
