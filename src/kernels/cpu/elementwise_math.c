@@ -1,0 +1,276 @@
+// CPU transcendental loops: exp, log, log1p, sin, cos, tanh, sigmoid, softplus, gelu,
+// sqrt, rsqrt and float pow.
+//
+// PyTorch's AVX2 kernels come in two kinds, and these loops reproduce both:
+// * "vml" ops (exp, log, log1p, sin, cos, tanh) call SLEEF's u10 functions on every
+//   element, whatever the layout: here SLEEF's 8/4-lane AVX2 versions on blocks and the
+//   1-lane purecfma versions (same bits) on the rest. Strided runs go through a buffer.
+// * "cpu_kernel_vec" ops (sigmoid, softplus, pow) use the vector formula on blocks of two
+//   vectors (16 floats / 8 doubles) of a contiguous run and the scalar formula, with
+//   glibc's functions, on the run's tail and on strided runs.
+// Without SLEEF (or AVX2+FMA) everything uses libm.
+#include "kernels/cpu/elementwise_cpu.h"
+#include "kernels/cpu/elementwise_loops.h"
+
+#if defined(CTORCH_HAVE_SLEEF) && defined(__AVX2__) && defined(__FMA__)
+#define EW_SLEEF 1
+#include <immintrin.h>
+#include <sleef.h>
+#else
+#define EW_SLEEF 0
+#endif
+
+// ---- one-element math, shared with the backward loops ----
+#if EW_SLEEF
+#define SCALAR_MATH(NAME, SF, SD)                                  \
+  float ct__cpu_##NAME##f(float x) { return SF(x); }                \
+  double ct__cpu_##NAME(double x) { return SD(x); }
+SCALAR_MATH(exp, Sleef_expf1_u10purecfma, Sleef_expd1_u10purecfma)
+SCALAR_MATH(log, Sleef_logf1_u10purecfma, Sleef_logd1_u10purecfma)
+SCALAR_MATH(sin, Sleef_sinf1_u10purecfma, Sleef_sind1_u10purecfma)
+SCALAR_MATH(cos, Sleef_cosf1_u10purecfma, Sleef_cosd1_u10purecfma)
+static inline float log1p_f1(float x) { return Sleef_log1pf1_u10purecfma(x); }
+static inline double log1p_d1(double x) { return Sleef_log1pd1_u10purecfma(x); }
+static inline float tanh_f1(float x) { return Sleef_tanhf1_u10purecfma(x); }
+static inline double tanh_d1(double x) { return Sleef_tanhd1_u10purecfma(x); }
+float ct__cpu_powf(float x, float y) { return Sleef_powf1_u10purecfma(x, y); }
+double ct__cpu_pow(double x, double y) { return Sleef_powd1_u10purecfma(x, y); }
+#else
+float ct__cpu_expf(float x) { return expf(x); }
+double ct__cpu_exp(double x) { return exp(x); }
+float ct__cpu_logf(float x) { return logf(x); }
+double ct__cpu_log(double x) { return log(x); }
+float ct__cpu_sinf(float x) { return sinf(x); }
+double ct__cpu_sin(double x) { return sin(x); }
+float ct__cpu_cosf(float x) { return cosf(x); }
+double ct__cpu_cos(double x) { return cos(x); }
+static inline float log1p_f1(float x) { return log1pf(x); }
+static inline double log1p_d1(double x) { return log1p(x); }
+static inline float tanh_f1(float x) { return tanhf(x); }
+static inline double tanh_d1(double x) { return tanh(x); }
+float ct__cpu_powf(float x, float y) { return powf(x, y); }
+double ct__cpu_pow(double x, double y) { return pow(x, y); }
+#endif
+
+// ---- vml ops: contiguous runs, then strided runs through a stack buffer ----
+#if EW_SLEEF
+#define VEC_MAP_F32(VF, o, x, i, n) \
+  for (; (i) + 8 <= (n); (i) += 8) _mm256_storeu_ps((o) + (i), VF(_mm256_loadu_ps((x) + (i))))
+#define VEC_MAP_F64(VD, o, x, i, n) \
+  for (; (i) + 4 <= (n); (i) += 4) _mm256_storeu_pd((o) + (i), VD(_mm256_loadu_pd((x) + (i))))
+#else
+#define VEC_MAP_F32(VF, o, x, i, n) (void)0
+#define VEC_MAP_F64(VD, o, x, i, n) (void)0
+#endif
+
+#define EW_BUFFER 256
+#define EW_SQRT1_2 0.70710678118654752440
+
+#define VML_OP(NAME, VF, VD, SF, SD)                                                   \
+  static void NAME##_run_f32(float *o, const float *x, int64_t n) {                   \
+    int64_t i = 0;                                                                     \
+    VEC_MAP_F32(VF, o, x, i, n);                                                       \
+    for (; i < n; i++) o[i] = SF(x[i]);                                                \
+  }                                                                                    \
+  static void NAME##_run_f64(double *o, const double *x, int64_t n) {                 \
+    int64_t i = 0;                                                                     \
+    VEC_MAP_F64(VD, o, x, i, n);                                                       \
+    for (; i < n; i++) o[i] = SD(x[i]);                                                \
+  }                                                                                    \
+  VML_LOOP(NAME, f32, float)                                                           \
+  VML_LOOP(NAME, f64, double)
+
+// Contiguous: one call. Strided: gather a chunk, map it in place, scatter it.
+#define VML_LOOP(NAME, S, T)                                                           \
+  static void NAME##_##S(char **data, const int64_t *s, int64_t n, void *ctx) {       \
+    (void)ctx;                                                                         \
+    if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {                    \
+      NAME##_run_##S((T *)data[0], (const T *)data[1], n);                             \
+      return;                                                                          \
+    }                                                                                  \
+    T buf[EW_BUFFER];                                                                  \
+    char *o = data[0];                                                                 \
+    const char *x = data[1];                                                           \
+    for (int64_t done = 0; done < n; done += EW_BUFFER) {                              \
+      int64_t m = n - done < EW_BUFFER ? n - done : EW_BUFFER;                         \
+      for (int64_t k = 0; k < m; k++, x += s[1]) buf[k] = *(const T *)x;               \
+      NAME##_run_##S(buf, buf, m);                                                     \
+      for (int64_t k = 0; k < m; k++, o += s[0]) *(T *)o = buf[k];                     \
+    }                                                                                  \
+  }
+
+VML_OP(exp, Sleef_expf8_u10avx2, Sleef_expd4_u10avx2, ct__cpu_expf, ct__cpu_exp)
+VML_OP(log, Sleef_logf8_u10avx2, Sleef_logd4_u10avx2, ct__cpu_logf, ct__cpu_log)
+VML_OP(log1p, Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, log1p_f1, log1p_d1)
+VML_OP(sin, Sleef_sinf8_u10avx2, Sleef_sind4_u10avx2, ct__cpu_sinf, ct__cpu_sin)
+VML_OP(cos, Sleef_cosf8_u10avx2, Sleef_cosd4_u10avx2, ct__cpu_cosf, ct__cpu_cos)
+VML_OP(tanh, Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, tanh_f1, tanh_d1)
+
+// ---- exact ops: plain loops the compiler vectorises ----
+#define EXACT_OPS(S, T)                                                                 \
+  EW_UNARY_LOOP(sqrt_##S, T, T, _Generic(a, float: sqrtf, double: sqrt)(a))            \
+  EW_UNARY_LOOP(rsqrt_##S, T, T, (T)1 / _Generic(a, float: sqrtf, double: sqrt)(a))    \
+  EW_UNARY_LOOP(gelu_##S, T, T,                                                         \
+                a * (T)0.5 * ((T)1 + _Generic(a, float: erff, double: erf)(a * (T)EW_SQRT1_2)))
+EW_FOR_FLOATS(EXACT_OPS)
+
+// ---- cpu_kernel_vec ops: vector formula on blocks of two vectors, scalar on the rest ----
+// KERNEL_VEC(NAME, S, T, BLOCK, VECTOR_BODY, SCALAR_EXPR): VECTOR_BODY processes
+// x[i..i+BLOCK) into o[...]; SCALAR_EXPR computes one element `a` with libm.
+#define KERNEL_VEC_UNARY(NAME, S, T, BLOCK, VECTOR_BODY, SCALAR_EXPR)                   \
+  static void NAME##_##S(char **data, const int64_t *s, int64_t n, void *ctx) {        \
+    EW_LOAD_PARAMS(T);                                                                  \
+    if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {                     \
+      T *o = (T *)data[0];                                                              \
+      const T *x = (const T *)data[1];                                                  \
+      int64_t i = 0;                                                                    \
+      if (EW_SLEEF)                                                                     \
+        for (; i + (BLOCK) <= n; i += (BLOCK)) { VECTOR_BODY; }                         \
+      for (; i < n; i++) {                                                              \
+        const T a = x[i];                                                               \
+        o[i] = (SCALAR_EXPR);                                                           \
+      }                                                                                 \
+      return;                                                                           \
+    }                                                                                   \
+    char *o = data[0];                                                                  \
+    const char *x = data[1];                                                            \
+    for (int64_t i = 0; i < n; i++, o += s[0], x += s[1]) {                             \
+      const T a = *(const T *)x;                                                        \
+      *(T *)o = (SCALAR_EXPR);                                                          \
+    }                                                                                   \
+  }
+
+#if EW_SLEEF
+// 1 / (1 + exp(0 - x)) on 8 floats / 4 doubles at offset j.
+#define SIGMOID_V_F32(j)                                                               \
+  _mm256_storeu_ps(o + (j), _mm256_div_ps(_mm256_set1_ps(1.f),                         \
+                   _mm256_add_ps(_mm256_set1_ps(1.f),                                  \
+                   Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_loadu_ps(x + (j)))))))
+#define SIGMOID_V_F64(j)                                                               \
+  _mm256_storeu_pd(o + (j), _mm256_div_pd(_mm256_set1_pd(1.),                          \
+                   _mm256_add_pd(_mm256_set1_pd(1.),                                   \
+                   Sleef_expd4_u10avx2(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(x + (j)))))))
+// x * beta > threshold ? x : log1p(exp(x * beta)) / beta
+#define SOFTPLUS_V_F32(j)                                                              \
+  do {                                                                                 \
+    __m256 v = _mm256_loadu_ps(x + (j)), beta = _mm256_set1_ps(p0);                    \
+    __m256 vb = _mm256_mul_ps(v, beta);                                                \
+    __m256 r = _mm256_div_ps(Sleef_log1pf8_u10avx2(Sleef_expf8_u10avx2(vb)), beta);    \
+    __m256 big = _mm256_cmp_ps(vb, _mm256_set1_ps(p1), _CMP_GT_OQ);                    \
+    _mm256_storeu_ps(o + (j), _mm256_blendv_ps(r, v, big));                            \
+  } while (0)
+#define SOFTPLUS_V_F64(j)                                                              \
+  do {                                                                                 \
+    __m256d v = _mm256_loadu_pd(x + (j)), beta = _mm256_set1_pd(p0);                   \
+    __m256d vb = _mm256_mul_pd(v, beta);                                               \
+    __m256d r = _mm256_div_pd(Sleef_log1pd4_u10avx2(Sleef_expd4_u10avx2(vb)), beta);   \
+    __m256d big = _mm256_cmp_pd(vb, _mm256_set1_pd(p1), _CMP_GT_OQ);                   \
+    _mm256_storeu_pd(o + (j), _mm256_blendv_pd(r, v, big));                            \
+  } while (0)
+#define POWS_V_F32(j) \
+  _mm256_storeu_ps(o + (j), Sleef_powf8_u10avx2(_mm256_loadu_ps(x + (j)), _mm256_set1_ps((float)e)))
+#define POWS_V_F64(j) \
+  _mm256_storeu_pd(o + (j), Sleef_powd4_u10avx2(_mm256_loadu_pd(x + (j)), _mm256_set1_pd(e)))
+#else
+#define SIGMOID_V_F32(j) (void)0
+#define SIGMOID_V_F64(j) (void)0
+#define SOFTPLUS_V_F32(j) (void)0
+#define SOFTPLUS_V_F64(j) (void)0
+#define POWS_V_F32(j) (void)0
+#define POWS_V_F64(j) (void)0
+#endif
+
+KERNEL_VEC_UNARY(sigmoid, f32, float, 16, SIGMOID_V_F32(i); SIGMOID_V_F32(i + 8),
+                 1.f / (1.f + expf(-a)))
+KERNEL_VEC_UNARY(sigmoid, f64, double, 8, SIGMOID_V_F64(i); SIGMOID_V_F64(i + 4),
+                 1. / (1. + exp(-a)))
+KERNEL_VEC_UNARY(softplus, f32, float, 16, SOFTPLUS_V_F32(i); SOFTPLUS_V_F32(i + 8),
+                 a * p0 > p1 ? a : log1pf(expf(a * p0)) / p0)
+KERNEL_VEC_UNARY(softplus, f64, double, 8, SOFTPLUS_V_F64(i); SOFTPLUS_V_F64(i + 4),
+                 a * p0 > p1 ? a : log1p(exp(a * p0)) / p0)
+
+// ---- pow by a scalar: PyTorch's fast paths, else SLEEF blocks + (float)pow(double) ----
+static inline float pow_tail_f32(float a, double e) { return (float)pow((double)a, e); }
+static inline double pow_tail_f64(double a, double e) { return pow(a, e); }
+
+#define POW_SCALAR(S, T, VBODY)                                                         \
+  EW_UNARY_LOOP(pow_sq_##S, T, T, a * a)                                                \
+  EW_UNARY_LOOP(pow_cube_##S, T, T, a * a * a)                                          \
+  EW_UNARY_LOOP(pow_inv_sq_##S, T, T, (T)1 / (a * a))                                   \
+  EW_UNARY_LOOP(pow_inv_##S, T, T, (T)1 / a)                                            \
+  EW_UNARY_LOOP(pow_one_##S, T, T, ((void)a, (T)1))                                     \
+  EW_UNARY_LOOP(pow_copy_##S, T, T, a)                                                  \
+  static void pow_general_##S(char **data, const int64_t *s, int64_t n, void *ctx) {   \
+    const double e = ((const ct_ew_params *)ctx)->f64[0];                               \
+    int64_t i = 0;                                                                      \
+    if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {                     \
+      T *o = (T *)data[0];                                                              \
+      const T *x = (const T *)data[1];                                                  \
+      if (EW_SLEEF)                                                                     \
+        for (; i + 64 / (int64_t)sizeof(T) <= n; i += 64 / (int64_t)sizeof(T)) { VBODY; } \
+      for (; i < n; i++) o[i] = pow_tail_##S(x[i], e);                                  \
+      return;                                                                           \
+    }                                                                                   \
+    char *o = data[0];                                                                  \
+    const char *x = data[1];                                                            \
+    for (; i < n; i++, o += s[0], x += s[1]) *(T *)o = pow_tail_##S(*(const T *)x, e);  \
+  }                                                                                     \
+  static void pow_scalar_##S(char **data, const int64_t *s, int64_t n, void *ctx) {   \
+    const double e = ((const ct_ew_params *)ctx)->f64[0];                               \
+    ct_loop_fn f = e == 2 ? pow_sq_##S : e == 3 ? pow_cube_##S : e == -2 ? pow_inv_sq_##S \
+                 : e == 0.5 ? sqrt_##S : e == -0.5 ? rsqrt_##S : e == -1 ? pow_inv_##S  \
+                 : e == 0 ? pow_one_##S : e == 1 ? pow_copy_##S : pow_general_##S;     \
+    f(data, s, n, ctx);                                                                 \
+  }
+POW_SCALAR(f32, float, POWS_V_F32(i); POWS_V_F32(i + 8))
+POW_SCALAR(f64, double, POWS_V_F64(i); POWS_V_F64(i + 4))
+
+// ---- pow of two tensors: SLEEF on blocks (also with a broadcast operand), powf/pow else ----
+#if EW_SLEEF
+#define POWT_LOAD_F32(p, j, sc) ((sc) ? _mm256_set1_ps(*(p)) : _mm256_loadu_ps((p) + (j)))
+#define POWT_LOAD_F64(p, j, sc) ((sc) ? _mm256_set1_pd(*(p)) : _mm256_loadu_pd((p) + (j)))
+#define POWT_V_F32(j) \
+  _mm256_storeu_ps(o + (j), Sleef_powf8_u10avx2(POWT_LOAD_F32(x, j, sx), POWT_LOAD_F32(y, j, sy)))
+#define POWT_V_F64(j) \
+  _mm256_storeu_pd(o + (j), Sleef_powd4_u10avx2(POWT_LOAD_F64(x, j, sx), POWT_LOAD_F64(y, j, sy)))
+#else
+#define POWT_V_F32(j) (void)0
+#define POWT_V_F64(j) (void)0
+#endif
+
+#define POW_TENSOR(S, T, VBODY, LIBM)                                                   \
+  void ct__cpu_pow_##S(char **data, const int64_t *s, int64_t n, void *ctx) {          \
+    (void)ctx;                                                                          \
+    const int64_t es = (int64_t)sizeof(T);                                              \
+    bool sx = s[1] == 0, sy = s[2] == 0;                                                \
+    if (s[0] == es && (s[1] == es || sx) && (s[2] == es || sy) && !(sx && sy)) {        \
+      T *o = (T *)data[0];                                                              \
+      const T *x = (const T *)data[1], *y = (const T *)data[2];                         \
+      int64_t i = 0;                                                                    \
+      if (EW_SLEEF)                                                                     \
+        for (; i + 64 / es <= n; i += 64 / es) { VBODY; }                               \
+      for (; i < n; i++) o[i] = LIBM(x[sx ? 0 : i], y[sy ? 0 : i]);                     \
+      return;                                                                           \
+    }                                                                                   \
+    char *o = data[0];                                                                  \
+    const char *x = data[1], *y = data[2];                                              \
+    for (int64_t i = 0; i < n; i++, o += s[0], x += s[1], y += s[2])                    \
+      *(T *)o = LIBM(*(const T *)x, *(const T *)y);                                     \
+  }
+POW_TENSOR(f32, float, POWT_V_F32(i); POWT_V_F32(i + 8), powf)
+POW_TENSOR(f64, double, POWT_V_F64(i); POWT_V_F64(i + 4), pow)
+
+const ct_loop_fn ct__cpu_ew_math[CT_EW_MATH_COUNT][CT_NUM_DTYPES] = {
+    [CT_EW_EXP] = EW_ROW_FLOAT(exp),
+    [CT_EW_LOG] = EW_ROW_FLOAT(log),
+    [CT_EW_LOG1P] = EW_ROW_FLOAT(log1p),
+    [CT_EW_SQRT] = EW_ROW_FLOAT(sqrt),
+    [CT_EW_RSQRT] = EW_ROW_FLOAT(rsqrt),
+    [CT_EW_SIN] = EW_ROW_FLOAT(sin),
+    [CT_EW_COS] = EW_ROW_FLOAT(cos),
+    [CT_EW_TANH] = EW_ROW_FLOAT(tanh),
+    [CT_EW_SIGMOID] = EW_ROW_FLOAT(sigmoid),
+    [CT_EW_GELU] = EW_ROW_FLOAT(gelu),
+    [CT_EW_SOFTPLUS] = EW_ROW_FLOAT(softplus),
+    [CT_EW_POW_SCALAR] = {NULL, ct__cpu_pow_scalar_i32, ct__cpu_pow_scalar_i64, pow_scalar_f32, pow_scalar_f64},
+};

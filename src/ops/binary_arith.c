@@ -1,0 +1,199 @@
+// add, sub, rsub, mul, div (tensor and scalar forms, and their in-place variants) with
+// autograd: AddBackward0, SubBackward0, RsubBackward0/1, MulBackward0, DivBackward0.
+#include "core/error_impl.h"
+#include "ctorch/autograd.h"
+#include "ctorch/ops.h"
+#include "ops/elementwise_internal.h"
+
+// ---- backward ----
+
+// grad * c with PyTorch's shortcuts (maybe_multiply: no op for 1; exact negation).
+static ct_tensor *scaled(ct_tensor *g, double c) {
+  if (c == 1) return g;
+  if (c == -1) return ct_neg(g);
+  return ct_mul_scalar(g, c);
+}
+
+// Add/Sub/Rsub: grad of input i is scalars[i] * grad.
+static ct_status linear_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  for (int i = 0; i < node->num_next; i++) {
+    if (!node->next[i]) continue;
+    grad_in[i] = ct__grad_for_input(node, i, scaled(grad, node->scalars[i]));
+    if (!grad_in[i]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+// The `other` operand saved in slot 1, or the scalar in scalars[0] when ints[0] is set.
+static ct__ew_arg saved_other(ct_node *node) {
+  return node->ints[0] ? CT__EW_S(node->scalars[0]) : CT__EW_T(ct__saved(node, 1));
+}
+
+static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const ct_elementwise_kernels *k = ct__ew_kernels();
+  if (node->next[0]) {
+    ct__ew_arg other = saved_other(node);
+    if (!node->ints[0] && !other.t) return ct_last_status();
+    grad_in[0] = ct__ew_grad_for(node, 0, k->binary[CT_EW_MUL], 2,
+                                 (ct__ew_arg[]){CT__EW_T(grad), other}, 0, 0);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  if (node->next[1]) {
+    ct_tensor *self = ct__saved(node, 0);
+    if (!self) return ct_last_status();
+    grad_in[1] = ct__ew_grad_for(node, 1, k->binary[CT_EW_MUL], 2,
+                                 (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self)}, 0, 0);
+    if (!grad_in[1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+// grad / other; -grad * ((self / other) / other).
+static ct_status div_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const ct_elementwise_kernels *k = ct__ew_kernels();
+  ct__ew_arg other = saved_other(node);
+  if (!node->ints[0] && !other.t) return ct_last_status();
+  if (node->next[0]) {
+    grad_in[0] = ct__ew_grad_for(node, 0, k->binary[CT_EW_DIV], 2,
+                                 (ct__ew_arg[]){CT__EW_T(grad), other}, 0, 0);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  if (node->next[1]) {
+    ct_tensor *self = ct__saved(node, 0);
+    if (!self) return ct_last_status();
+    grad_in[1] = ct__ew_grad_for(node, 1, k->grad2[CT_EW_GRAD2_DIV_OTHER], 3,
+                                 (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self), other}, 0, 0);
+    if (!grad_in[1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+// ---- checks ----
+
+static ct_status check_alpha(ct_dtype dtype, double alpha) {
+  if (!ct_dtype_is_floating(dtype) && !ct__scalar_is_integral(alpha))
+    return ct__error(CT_ERR_RUNTIME, "For integral input tensors, argument alpha must not be a floating point number.");
+  return CT_OK;
+}
+
+static ct_status check_sub(ct_dtype a, ct_dtype b) {
+  if (a == CT_BOOL && b == CT_BOOL)
+    return ct__error(CT_ERR_RUNTIME, "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                                     "Use the `^` or `logical_xor()` operator instead.");
+  if (a == CT_BOOL || b == CT_BOOL)
+    return ct__error(CT_ERR_RUNTIME, "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                                     "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                                     "operator instead.");
+  return CT_OK;
+}
+
+static ct_dtype dtype_of(ct__ew_arg x) { return x.t ? x.t->dtype : ct__scalar_dtype(x.s); }
+
+static ct_dtype result_type(ct__ew_arg a, ct__ew_arg b) {
+  ct__promotion p = CT__PROMOTION_INIT;
+  if (a.t) ct__promotion_add_tensor(&p, a.t);
+  else ct__promotion_add_scalar(&p, a.s);
+  if (b.t) ct__promotion_add_tensor(&p, b.t);
+  else ct__promotion_add_scalar(&p, b.s);
+  return ct__promotion_result(&p);
+}
+
+// ---- the shared implementation: out-of-place (dst NULL) or into dst = self ----
+
+typedef enum { OP_ADD, OP_SUB, OP_RSUB, OP_MUL, OP_DIV } arith_op;
+
+// self op other, other possibly a scalar. rsub computes other - alpha * self.
+static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double alpha, ct_tensor *dst) {
+  CT_CHECK_NULL(self);
+  ct__ew_arg x = CT__EW_T(self);
+  ct_dtype dt = result_type(x, other);
+  if ((op == OP_SUB || op == OP_RSUB) && check_sub(self->dtype, dtype_of(other)) != CT_OK) return NULL;
+  if ((op == OP_ADD || op == OP_SUB || op == OP_RSUB) && check_alpha(dt, alpha) != CT_OK) return NULL;
+  if (op == OP_DIV && !ct_dtype_is_floating(dt)) dt = CT_FLOAT32; // true division
+  if (dst && ct__ew_check_inplace(dst, dt) != CT_OK) return NULL;
+
+  ct_tensor *o = (ct_tensor *)other.t;
+  ct__ew_grad g = {.n_inputs = 2, .inputs = {self, o}, .result_slot = -1, .i0 = o == NULL, .s0 = other.s};
+  ct__ew_arg args[2] = {x, other};
+  ct_ew_binary_op kernel = CT_EW_ADD;
+  double p0 = alpha;
+  switch (op) {
+  case OP_ADD:
+    g = (ct__ew_grad){"AddBackward0", linear_backward, 2, {self, o}, 0, {NULL}, -1, 1, alpha, 0};
+    break;
+  case OP_SUB:
+    g = (ct__ew_grad){"SubBackward0", linear_backward, 2, {self, o}, 0, {NULL}, -1, 1, -alpha, 0};
+    p0 = -alpha;
+    break;
+  case OP_RSUB:
+    g = (ct__ew_grad){o ? "RsubBackward0" : "RsubBackward1", linear_backward, o ? 2 : 1, {self, o}, 0, {NULL},
+                      -1, -alpha, 1, 0};
+    args[0] = other;
+    args[1] = x;
+    p0 = -alpha;
+    break;
+  case OP_MUL:
+  case OP_DIV: {
+    bool self_grad = ct__needs_grad(1, &self), other_grad = o && ct__needs_grad(1, &o);
+    g.name = op == OP_MUL ? "MulBackward0" : "DivBackward0";
+    g.backward = op == OP_MUL ? mul_backward : div_backward;
+    g.n_saved = 2;
+    g.saved[0] = other_grad ? self : NULL;
+    g.saved[1] = (self_grad || (op == OP_DIV && other_grad)) ? o : NULL;
+    kernel = op == OP_MUL ? CT_EW_MUL : CT_EW_DIV;
+    break;
+  }
+  }
+  ct_ew_params params = ct__ew_params(dt, p0, 0);
+  return ct__ew_compute(ct__ew_kernels()->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g);
+}
+
+// ---- public API ----
+
+ct_tensor *ct_add(ct_tensor *a, ct_tensor *b) { return ct_add_alpha(a, b, 1); }
+ct_tensor *ct_add_alpha(ct_tensor *a, ct_tensor *b, double alpha) {
+  CT_CHECK_NULL(b);
+  return arith(OP_ADD, a, CT__EW_T(b), alpha, NULL);
+}
+ct_tensor *ct_sub(ct_tensor *a, ct_tensor *b) { return ct_sub_alpha(a, b, 1); }
+ct_tensor *ct_sub_alpha(ct_tensor *a, ct_tensor *b, double alpha) {
+  CT_CHECK_NULL(b);
+  return arith(OP_SUB, a, CT__EW_T(b), alpha, NULL);
+}
+ct_tensor *ct_rsub(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_RSUB, a, CT__EW_T(b), 1, NULL);
+}
+ct_tensor *ct_mul(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_MUL, a, CT__EW_T(b), 1, NULL);
+}
+ct_tensor *ct_div(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_DIV, a, CT__EW_T(b), 1, NULL);
+}
+
+ct_tensor *ct_add_scalar(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_S(s), 1, NULL); }
+ct_tensor *ct_sub_scalar(ct_tensor *a, double s) { return arith(OP_SUB, a, CT__EW_S(s), 1, NULL); }
+ct_tensor *ct_rsub_scalar(ct_tensor *a, double s) { return arith(OP_RSUB, a, CT__EW_S(s), 1, NULL); }
+ct_tensor *ct_mul_scalar(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_S(s), 1, NULL); }
+ct_tensor *ct_div_scalar(ct_tensor *a, double s) { return arith(OP_DIV, a, CT__EW_S(s), 1, NULL); }
+
+ct_tensor *ct_add_(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_ADD, a, CT__EW_T(b), 1, a);
+}
+ct_tensor *ct_sub_(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_SUB, a, CT__EW_T(b), 1, a);
+}
+ct_tensor *ct_mul_(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_MUL, a, CT__EW_T(b), 1, a);
+}
+ct_tensor *ct_div_(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(b);
+  return arith(OP_DIV, a, CT__EW_T(b), 1, a);
+}
+ct_tensor *ct_add_scalar_(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_S(s), 1, a); }
+ct_tensor *ct_mul_scalar_(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_S(s), 1, a); }

@@ -1,0 +1,239 @@
+// Elementwise plumbing: operand conversion, kernel runs, in-place checks, recording.
+#include <math.h>
+#include <string.h>
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ops/elementwise_internal.h"
+
+#define MAX_ARGS (CT_ITER_MAX_OPS - 1)
+
+static const ct_ew_params no_params;
+
+// A kernel operand: the tensor itself, a stack 0-d tensor holding a converted scalar, or
+// a converted copy (temp). Must not be moved once set up (scalar points into it).
+typedef struct operand {
+  const ct_tensor *t;
+  ct_tensor *temp;
+  ct_storage storage;
+  struct ct_tensor scalar;
+  union {
+    bool b;
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+  } value;
+} operand;
+
+const ct_elementwise_kernels *ct__ew_kernels(void) { return ct__kernels(CT_CPU)->elementwise; }
+
+static int64_t saturate(double v, int64_t lo, int64_t hi) {
+  if (isnan(v)) return 0;
+  if (v <= (double)lo) return lo;
+  if (v >= (double)hi) return hi;
+  return (int64_t)v;
+}
+
+ct_ew_params ct__ew_params(ct_dtype dtype, double p0, double p1) {
+  ct_ew_params p;
+  memset(&p, 0, sizeof p);
+  double v[2] = {p0, p1};
+  int64_t lo = dtype == CT_INT32 ? INT32_MIN : dtype == CT_BOOL ? 0 : INT64_MIN;
+  int64_t hi = dtype == CT_INT32 ? INT32_MAX : dtype == CT_BOOL ? 1 : INT64_MAX;
+  for (int k = 0; k < 2; k++) {
+    p.f64[k] = v[k];
+    p.f32[k] = (float)v[k];
+    p.i64[k] = dtype == CT_BOOL ? v[k] != 0 : saturate(v[k], lo, hi);
+  }
+  return p;
+}
+
+static void scalar_operand(operand *op, ct_dtype dtype) {
+  memset(&op->storage, 0, sizeof op->storage);
+  memset(&op->scalar, 0, sizeof op->scalar);
+  op->storage.refcount = 1;
+  op->storage.data = &op->value;
+  op->storage.nbytes = ct_dtype_size(dtype);
+  op->storage.device = CT_CPU;
+  op->scalar.refcount = 1;
+  op->scalar.dtype = dtype;
+  op->scalar.storage = &op->storage;
+  op->t = &op->scalar;
+}
+
+static void operand_from_double(operand *op, double s, ct_dtype dtype) {
+  op->temp = NULL;
+  scalar_operand(op, dtype);
+  switch (dtype) {
+  case CT_BOOL: op->value.b = s != 0; break;
+  case CT_INT32: op->value.i32 = (int32_t)saturate(s, INT32_MIN, INT32_MAX); break;
+  case CT_INT64: op->value.i64 = saturate(s, INT64_MIN, INT64_MAX); break;
+  case CT_FLOAT32: op->value.f32 = (float)s; break;
+  default: op->value.f64 = s; break;
+  }
+}
+
+// `dst`: the in-place output; an input overlapping it in another layout is copied first
+// so no element is read after it was overwritten.
+static ct_status operand_from_tensor(operand *op, const ct_tensor *t, ct_dtype dtype, const ct_tensor *dst) {
+  op->temp = NULL;
+  op->t = t;
+  bool overlaps = dst && t != dst && t->storage == dst->storage &&
+                  (t->offset != dst->offset || t->ndim != dst->ndim ||
+                   memcmp(t->strides, dst->strides, (size_t)t->ndim * sizeof(int64_t)) ||
+                   memcmp(t->shape, dst->shape, (size_t)t->ndim * sizeof(int64_t)));
+  if (t->dtype == dtype && !overlaps) return CT_OK;
+  if (t->ndim == 0) { // one element: convert it on the stack with the cast kernel
+    scalar_operand(op, dtype);
+    char *ptrs[2] = {(char *)&op->value, ct__data(t)};
+    int64_t strides[2] = {0, 0};
+    ct__kernels(CT_CPU)->copy->cast[dtype][t->dtype](ptrs, strides, 1, NULL);
+    return CT_OK;
+  }
+  op->temp = ct__copy_as(t, dtype);
+  if (!op->temp) return ct_last_status();
+  op->t = op->temp;
+  return CT_OK;
+}
+
+ct_status ct__ew_broadcast(int n_args, const ct__ew_arg *args, int *ndim, int64_t *shape) {
+  *ndim = 0;
+  for (int i = 0; i < n_args; i++) {
+    const ct_tensor *t = args[i].t;
+    if (!t) continue;
+    int64_t so_far[CT_MAX_DIMS];
+    memcpy(so_far, shape, (size_t)*ndim * sizeof *shape);
+    ct_status st = ct__broadcast_shapes(*ndim, so_far, t->ndim, t->shape, ndim, shape);
+    if (st != CT_OK) return st;
+  }
+  return CT_OK;
+}
+
+static ct_status check_output_shape(const ct_tensor *dst, int nd, const int64_t *shape) {
+  if (nd == dst->ndim && !memcmp(shape, dst->shape, (size_t)nd * sizeof(int64_t))) return CT_OK;
+  char a[256], b[256];
+  ct__shape_to_str(dst->ndim, dst->shape, a, sizeof a);
+  ct__shape_to_str(nd, shape, b, sizeof b);
+  return ct__error(CT_ERR_ARG, "output with shape %s doesn't match the broadcast shape %s", a, b);
+}
+
+static ct_status run(ct_loop_fn loop, ct_tensor *out, int n, operand *ops, const ct_ew_params *params) {
+  const ct_tensor *iter_ops[CT_ITER_MAX_OPS];
+  iter_ops[0] = out;
+  for (int i = 0; i < n; i++) iter_ops[i + 1] = ops[i].t;
+  ct_iter it;
+  ct_status st = ct__iter_build(&it, n + 1, iter_ops);
+  if (st != CT_OK) return st;
+  ct__iter_run(&it, loop, (void *)params, true);
+  return CT_OK;
+}
+
+ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
+                        ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst) {
+  if (!loop) return ct__ew_not_implemented("elementwise", compute);
+  int nd;
+  int64_t shape[CT_MAX_DIMS];
+  ct_status st = ct__ew_broadcast(n_args, args, &nd, shape);
+  if (st == CT_OK && dst) st = check_output_shape(dst, nd, shape);
+  if (st != CT_OK) return NULL;
+
+  operand ops[MAX_ARGS];
+  int ready = 0;
+  for (; ready < n_args && st == CT_OK; ready++) {
+    const ct_tensor *t = args[ready].t;
+    if (t) st = operand_from_tensor(&ops[ready], t, args[ready].mask ? t->dtype : compute, dst);
+    else operand_from_double(&ops[ready], args[ready].s, compute);
+  }
+  ct_tensor *result = NULL;
+  if (!params) params = &no_params;
+  if (st == CT_OK && dst && dst->dtype == out_dtype) {
+    st = run(loop, dst, n_args, ops, params);
+    if (st == CT_OK) result = dst;
+  } else if (st == CT_OK) { // a new tensor, or a temporary converted into dst
+    ct_tensor *out = ct__alloc(out_dtype, nd, shape);
+    st = out ? run(loop, out, n_args, ops, params) : ct_last_status();
+    if (st == CT_OK && dst) st = ct__copy_into(dst, out);
+    if (st == CT_OK) result = dst ? dst : out;
+    if (out && result != out) ct__drop(out);
+  }
+  // Release temps newest first (they sit at the top of the scope).
+  for (int i = ready; i-- > 0;) ct__drop(ops[i].temp);
+  return result;
+}
+
+void *ct__ew_not_implemented(const char *kernel, ct_dtype dtype) {
+  return ct__error_null(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", kernel, ct__dtype_title(dtype));
+}
+
+ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
+                          ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
+                          const ct__ew_grad *grad) {
+  if (!grad || !ct__needs_grad(grad->n_inputs, grad->inputs))
+    return ct__ew_apply(loop, n_args, args, compute, out_dtype, params, dst);
+  ct_tensor *saved[3] = {NULL, NULL, NULL}, *copies[3] = {NULL, NULL, NULL};
+  ct_status st = CT_OK;
+  for (int i = 0; i < grad->n_saved && st == CT_OK; i++) {
+    ct_tensor *t = grad->saved[i];
+    if (t && dst && t->storage == dst->storage) {
+      t = copies[i] = ct__ew_snapshot(t);
+      if (!t) st = ct_last_status();
+    }
+    saved[i] = t;
+  }
+  ct_tensor *out = st == CT_OK ? ct__ew_apply(loop, n_args, args, compute, out_dtype, params, dst) : NULL;
+  if (out && grad->result_slot >= 0) {
+    saved[grad->result_slot] = out;
+    if (dst && !(saved[grad->result_slot] = copies[grad->result_slot] = ct__ew_snapshot(out))) st = ct_last_status();
+  }
+  ct_node *node = NULL;
+  if (out && st == CT_OK)
+    st = ct__record(out, grad->name, grad->backward, grad->n_inputs, grad->inputs, grad->n_saved, saved, &node);
+  if (node) {
+    node->scalars[0] = grad->s0;
+    node->scalars[1] = grad->s1;
+    node->ints[0] = grad->i0;
+  }
+  for (int i = 3; i-- > 0;) ct__drop(copies[i]);
+  if (out && st != CT_OK) {
+    if (out != dst) ct__drop(out);
+    out = NULL;
+  }
+  return out;
+}
+
+ct_dtype ct__ew_result_type(int n_args, const ct__ew_arg *args) {
+  ct__promotion p = CT__PROMOTION_INIT;
+  for (int i = 0; i < n_args; i++) {
+    if (args[i].mask) continue;
+    if (args[i].t) ct__promotion_add_tensor(&p, args[i].t);
+    else ct__promotion_add_scalar(&p, args[i].s);
+  }
+  return ct__promotion_result(&p);
+}
+
+ct_tensor *ct__ew_grad_for(const ct_node *node, int i, const ct_loop_fn *loops, int n_args, const ct__ew_arg *args,
+                           double p0, double p1) {
+  ct_dtype dt = ct__ew_result_type(n_args, args);
+  ct_ew_params params = ct__ew_params(dt, p0, p1);
+  ct_tensor *g = ct__ew_apply(loops[dt], n_args, args, dt, dt, &params, NULL);
+  return g ? ct__grad_for_input(node, i, g) : NULL;
+}
+
+ct_status ct__ew_check_inplace(const ct_tensor *self, ct_dtype result) {
+  if (self->requires_grad && !self->grad_fn && ct_is_grad_enabled())
+    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+  if (!ct__can_cast(result, self->dtype))
+    return ct__error(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
+                     ct__dtype_title(result), ct__dtype_title(self->dtype));
+  return CT_OK;
+}
+
+ct_tensor *ct__ew_snapshot(const ct_tensor *t) { return t ? ct__copy_as(t, t->dtype) : NULL; }
+
+bool ct__ew_any_zero(const ct_tensor *t) {
+  bool found = false;
+  ct_iter it;
+  const ct_tensor *ops[1] = {t};
+  if (ct__iter_build(&it, 1, ops) == CT_OK) ct__iter_run(&it, ct__ew_kernels()->any_zero[t->dtype], &found, false);
+  return found;
+}

@@ -1,0 +1,178 @@
+// Unary math and activations with autograd (grad_fn <Name>Backward0, ClampBackward1),
+// plus the in-place relu_ and clamp_.
+#include <math.h>
+#include "core/error_impl.h"
+#include "ctorch/ops.h"
+#include "ops/elementwise_internal.h"
+#include "ops/view_internal.h"
+
+// ---- backward ----
+
+// Fused gradient loop ints[0] (ct_ew_grad_op) on (grad, saved[0]) with scalars[0..1].
+static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *saved = ct__saved(node, 0);
+  if (!saved) return ct_last_status();
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->grad[node->ints[0]], 2,
+                               (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, node->scalars[0], node->scalars[1]);
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+// Binary loop ints[0] (ct_ew_binary_op) on (grad, saved[0]): exp (grad * result) and
+// log (grad / self).
+static ct_status binary_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *saved = ct__saved(node, 0);
+  if (!saved) return ct_last_status();
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->binary[node->ints[0]], 2,
+                               (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, 0, 0);
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+static ct_status neg_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  grad_in[0] = ct__grad_for_input(node, 0, ct_neg(grad));
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+// sign, floor, ceil, round: zero gradient.
+static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  grad_in[0] = ct__zeros_for_input(node, 0, grad);
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+// ---- forward helpers ----
+
+static ct_tensor *unary(ct_loop_fn loop, ct_tensor *a, ct_dtype dt, double p0, double p1, ct_tensor *dst,
+                        const ct__ew_grad *g) {
+  ct_ew_params p = ct__ew_params(dt, p0, p1);
+  return ct__ew_compute(loop, 1, (ct__ew_arg[]){CT__EW_T(a)}, dt, dt, &p, dst, g);
+}
+
+// Float math: integer and bool inputs compute in float32. `result` saves the result
+// instead of the input for backward.
+static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op, const char *name, ct_backward_fn backward, int grad_op,
+                             bool result) {
+  CT_CHECK_NULL(a);
+  ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : CT_FLOAT32;
+  ct__ew_grad g = {name, backward, 1, {a}, 1, {result ? NULL : a}, result ? 0 : -1, 0, 0, grad_op};
+  return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g);
+}
+
+ct_tensor *ct_exp(ct_tensor *a) {
+  return float_math(a, CT_EW_EXP, "ExpBackward0", binary_loop_backward, CT_EW_MUL, true);
+}
+ct_tensor *ct_log(ct_tensor *a) {
+  return float_math(a, CT_EW_LOG, "LogBackward0", binary_loop_backward, CT_EW_DIV, false);
+}
+ct_tensor *ct_log1p(ct_tensor *a) {
+  return float_math(a, CT_EW_LOG1P, "Log1PBackward0", grad_loop_backward, CT_EW_GRAD_LOG1P, false);
+}
+ct_tensor *ct_sqrt(ct_tensor *a) {
+  return float_math(a, CT_EW_SQRT, "SqrtBackward0", grad_loop_backward, CT_EW_GRAD_SQRT, true);
+}
+ct_tensor *ct_rsqrt(ct_tensor *a) {
+  return float_math(a, CT_EW_RSQRT, "RsqrtBackward0", grad_loop_backward, CT_EW_GRAD_RSQRT, true);
+}
+ct_tensor *ct_sin(ct_tensor *a) {
+  return float_math(a, CT_EW_SIN, "SinBackward0", grad_loop_backward, CT_EW_GRAD_SIN, false);
+}
+ct_tensor *ct_cos(ct_tensor *a) {
+  return float_math(a, CT_EW_COS, "CosBackward0", grad_loop_backward, CT_EW_GRAD_COS, false);
+}
+ct_tensor *ct_tanh(ct_tensor *a) {
+  return float_math(a, CT_EW_TANH, "TanhBackward0", grad_loop_backward, CT_EW_GRAD_TANH, true);
+}
+ct_tensor *ct_sigmoid(ct_tensor *a) {
+  return float_math(a, CT_EW_SIGMOID, "SigmoidBackward0", grad_loop_backward, CT_EW_GRAD_SIGMOID, true);
+}
+
+// Activations defined for floating inputs only (PyTorch's kernel names in the error).
+static ct_tensor *float_only(ct_tensor *a, ct_loop_fn loop, const char *kernel, const char *name, int grad_op,
+                             double p0, double p1) {
+  CT_CHECK_NULL(a);
+  if (!ct_dtype_is_floating(a->dtype)) return ct__ew_not_implemented(kernel, a->dtype);
+  ct__ew_grad g = {name, grad_loop_backward, 1, {a}, 1, {a}, -1, p0, p1, grad_op};
+  return unary(loop, a, a->dtype, p0, p1, NULL, &g);
+}
+
+ct_tensor *ct_gelu(ct_tensor *a) {
+  CT_CHECK_NULL(a);
+  return float_only(a, ct__ew_kernels()->math[CT_EW_GELU][a->dtype], "GeluKernelImpl", "GeluBackward0",
+                    CT_EW_GRAD_GELU, 0, 0);
+}
+ct_tensor *ct_softplus(ct_tensor *a, double beta, double threshold) {
+  CT_CHECK_NULL(a);
+  return float_only(a, ct__ew_kernels()->math[CT_EW_SOFTPLUS][a->dtype], "softplus_cpu", "SoftplusBackward0",
+                    CT_EW_GRAD_SOFTPLUS, beta, threshold);
+}
+ct_tensor *ct_leaky_relu(ct_tensor *a, double negative_slope) {
+  CT_CHECK_NULL(a);
+  return float_only(a, ct__ew_kernels()->unary[CT_EW_LEAKY_RELU][a->dtype], "leaky_relu_cpu", "LeakyReluBackward0",
+                    CT_EW_GRAD_LEAKY_RELU, negative_slope, 0);
+}
+
+// Ops keeping the input dtype; `bool_error` is PyTorch's message for bool inputs.
+static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op, const char *bool_error, const char *name,
+                             ct_backward_fn backward, int grad_op, bool saves_input) {
+  CT_CHECK_NULL(a);
+  if (a->dtype == CT_BOOL && bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", bool_error);
+  ct__ew_grad g = {name, backward, 1, {a}, saves_input ? 1 : 0, {a}, -1, 0, 0, grad_op};
+  return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g);
+}
+
+ct_tensor *ct_neg(ct_tensor *a) {
+  return same_dtype(a, CT_EW_NEG,
+                    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                    "mask, use the `~` or `logical_not()` operator instead.",
+                    "NegBackward0", neg_backward, 0, false);
+}
+ct_tensor *ct_abs(ct_tensor *a) {
+  return same_dtype(a, CT_EW_ABS, "\"abs_cpu\" not implemented for 'Bool'", "AbsBackward0", grad_loop_backward,
+                    CT_EW_GRAD_ABS, true);
+}
+ct_tensor *ct_sign(ct_tensor *a) { return same_dtype(a, CT_EW_SIGN, NULL, "SignBackward0", zero_backward, 0, false); }
+ct_tensor *ct_floor(ct_tensor *a) {
+  return same_dtype(a, CT_EW_FLOOR, "\"floor_vml_cpu\" not implemented for 'Bool'", "FloorBackward0", zero_backward, 0,
+                    false);
+}
+ct_tensor *ct_ceil(ct_tensor *a) {
+  return same_dtype(a, CT_EW_CEIL, "\"ceil_vml_cpu\" not implemented for 'Bool'", "CeilBackward0", zero_backward, 0,
+                    false);
+}
+ct_tensor *ct_round(ct_tensor *a) {
+  return same_dtype(a, CT_EW_ROUND, "\"round_vml_cpu\" not implemented for 'Bool'", "RoundBackward0", zero_backward, 0,
+                    false);
+}
+
+// ---- relu and clamp (also in place) ----
+
+static ct_tensor *relu(ct_tensor *a, ct_tensor *dst) {
+  CT_CHECK_NULL(a);
+  if (a->dtype == CT_BOOL) return ct__error_null(CT_ERR_RUNTIME, "Boolean inputs not supported for relu");
+  if (dst && ct__ew_check_inplace(dst, a->dtype) != CT_OK) return NULL;
+  ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a}, 1, {NULL}, 0, 0, 0, CT_EW_GRAD_RELU};
+  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g);
+}
+ct_tensor *ct_relu(ct_tensor *a) { return relu(a, NULL); }
+ct_tensor *ct_relu_(ct_tensor *a) { return relu(a, a); }
+
+static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
+  CT_CHECK_NULL(a);
+  bool has_min = !isnan(min), has_max = !isnan(max);
+  if (!has_min && !has_max)
+    return ct__error_null(CT_ERR_RUNTIME, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  ct__promotion p = CT__PROMOTION_INIT;
+  ct__promotion_add_tensor(&p, a);
+  if (has_min) ct__promotion_add_scalar(&p, min);
+  if (has_max) ct__promotion_add_scalar(&p, max);
+  ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : ct__promotion_result(&p);
+  if (dst && ct__ew_check_inplace(dst, dst->dtype) != CT_OK) return NULL;
+  if (dst && dt != dst->dtype) { // PyTorch names the target by its C++ type here
+    const char *cpp = dst->dtype == CT_INT32 ? "int" : dst->dtype == CT_INT64 ? "long int" : "bool";
+    return ct__error_null(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
+                          ct__dtype_title(dt), cpp);
+  }
+  double lo = has_min ? min : -INFINITY, hi = has_max ? max : INFINITY;
+  ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a}, 1, {a}, -1, lo, hi, CT_EW_GRAD_CLAMP};
+  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g);
+}
+ct_tensor *ct_clamp(ct_tensor *a, double min, double max) { return clamp(a, min, max, NULL); }
+ct_tensor *ct_clamp_(ct_tensor *a, double min, double max) { return clamp(a, min, max, a); }
