@@ -2,12 +2,14 @@
 #include "kernels/dispatch.h"
 
 extern const ct_copy_kernels ct__cpu_copy_kernels;
+extern const struct ct_reduce_kernels ct__cpu_reduce_kernels;
 extern const struct ct_elementwise_kernels ct__cpu_elementwise_kernels;
 extern const struct ct_index_kernels ct__cpu_index_kernels;
 
 static const ct_kernel_table cpu_table = {
     .name = "cpu",
     .copy = &ct__cpu_copy_kernels,
+    .reduce = &ct__cpu_reduce_kernels,
     .elementwise = &ct__cpu_elementwise_kernels,
     .index = &ct__cpu_index_kernels,
 };

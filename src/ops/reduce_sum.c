@@ -1,0 +1,128 @@
+// sum, mean and prod, with autograd.
+#include "core/error_impl.h"
+#include "ctorch/reduce.h"
+#include "ops/reduce_plan.h"
+#include "ops/view_internal.h"
+
+// Sums and products of bool and integer tensors are int64 (PyTorch's rule).
+static ct_dtype accumulate_dtype(ct_dtype dtype) { return ct_dtype_is_floating(dtype) ? dtype : CT_INT64; }
+
+// SumBackward: the gradient expanded (stride 0) over the reduced dims.
+static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const ct_input_meta *m = &node->inputs[0];
+  grad_in[0] = ct__reduce_expand(grad, m->ndim, m->shape, (uint32_t)node->ints[0], node->ints[1]);
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+// MeanBackward: grad / count, expanded (dividing before expanding gives the same values).
+static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
+  if (!q) return ct_last_status();
+  ct_reduce_ctx ctx = {.param = node->scalars[0]};
+  ct_status st = ct__reduce_elementwise(ct__reduce_kernels_of(grad)->div_scalar[grad->dtype], 2,
+                                        (ct_tensor *[]){q, grad}, &ctx);
+  if (st != CT_OK) return st;
+  return sum_backward(node, q, grad_in);
+}
+
+// sum over mask into a new tensor, then / count for the mean (PyTorch's mean on CPU).
+static ct_tensor *sum_kernel(ct_tensor *t, const ct__reduce_plan *p, bool mean) {
+  const ct_reduce_kernels *k = ct__reduce_kernels_of(t);
+  ct_tensor *out = ct__reduce_alloc(p, accumulate_dtype(t->dtype));
+  if (!out) return NULL;
+  ct_status st = ct__reduce_launch(p, k->sum[t->dtype], 2, (ct_tensor *[]){out, t}, (const bool[]){false, true}, &p->ctx);
+  if (st == CT_OK && mean) {
+    ct_reduce_ctx ctx = {.param = (double)p->red_numel}; // sum / (float)count
+    st = ct__reduce_elementwise(k->div_scalar[out->dtype], 2, (ct_tensor *[]){out, out}, &ctx);
+  }
+  if (st != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+ct_tensor *ct__mean_mask(ct_tensor *t, uint32_t mask, bool keepdim) {
+  ct__reduce_plan p;
+  ct__reduce_plan_init(&p, t, mask, keepdim);
+  return sum_kernel(t, &p, true);
+}
+
+static ct_tensor *sum_or_mean(ct_tensor *t, const int *dims, int ndims, bool keepdim, bool all, bool mean) {
+  CT_CHECK_NULL(t);
+  if (mean && !ct_dtype_is_floating(t->dtype))
+    return ct__error_null(CT_ERR_ARG,
+                          "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                          "complex dtype. Got: %s",
+                          ct__reduce_type_name(t->dtype));
+  uint32_t mask;
+  if (ct__reduce_mask(t, all ? NULL : dims, all ? 0 : ndims, &mask) != CT_OK) return NULL;
+  ct__reduce_plan p;
+  ct__reduce_plan_init(&p, t, mask, keepdim);
+  ct_tensor *out = sum_kernel(t, &p, mean);
+  if (!out) return NULL;
+  const char *name = mean ? (all ? "MeanBackward0" : "MeanBackward1") : (all ? "SumBackward0" : "SumBackward1");
+  if (ct__reduce_record(out, name, mean ? mean_backward : sum_backward, t, &p, !all, 0, NULL, NULL) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+ct_tensor *ct_sum(ct_tensor *t) { return sum_or_mean(t, NULL, 0, false, true, false); }
+ct_tensor *ct_sum_dim(ct_tensor *t, int dim, bool keepdim) { return sum_or_mean(t, &dim, 1, keepdim, false, false); }
+ct_tensor *ct_sum_dims(ct_tensor *t, const int *dims, int ndims, bool keepdim) {
+  return sum_or_mean(t, dims, ndims, keepdim, false, false);
+}
+ct_tensor *ct_mean(ct_tensor *t) { return sum_or_mean(t, NULL, 0, false, true, true); }
+ct_tensor *ct_mean_dim(ct_tensor *t, int dim, bool keepdim) { return sum_or_mean(t, &dim, 1, keepdim, false, true); }
+ct_tensor *ct_mean_dims(ct_tensor *t, const int *dims, int ndims, bool keepdim) {
+  return sum_or_mean(t, dims, ndims, keepdim, false, true);
+}
+
+// ProdBackward: saved input and result. prod() works on the flattened input; prod(dim)
+// along dim. The kernel writes every element of grad_in.
+static ct_status prod_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *x = ct__saved(node, 0), *r = ct__saved(node, 1);
+  if (!x || !r) return ct_last_status();
+  if (x->ndim == 0) {
+    grad_in[0] = grad;
+    return CT_OK;
+  }
+  bool all = node->ints[2] == 0;
+  int64_t numel = ct_numel(x);
+  ct_tensor *src = all ? ct__reshape_nograd(x, 1, &numel) : x; // prod() works on the flat input
+  if (!src) return ct_last_status();
+  uint32_t mask = all ? 1u : (uint32_t)node->ints[0];
+  ct__reduce_plan p;
+  ct__reduce_plan_init(&p, src, mask, all ? false : node->ints[1]);
+  ct_tensor *gin = ct__alloc(x->dtype, src->ndim, src->shape);
+  if (!gin) return ct_last_status();
+  ct_reduce_ctx ctx = p.ctx;
+  ctx.stride2 = gin->strides[__builtin_ctz(mask)] * (int64_t)ct_dtype_size(gin->dtype);
+  ct_status st = ct__reduce_launch(&p, ct__reduce_kernels_of(x)->prod_backward[x->dtype], 4,
+                                   (ct_tensor *[]){gin, src, grad, r}, (const bool[]){true, true, false, false}, &ctx);
+  if (st != CT_OK) return st;
+  grad_in[0] = all ? ct__reshape_nograd(gin, x->ndim, x->shape) : gin;
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+static ct_tensor *prod_impl(ct_tensor *t, int dim, bool keepdim, bool all) {
+  CT_CHECK_NULL(t);
+  uint32_t mask;
+  if (ct__reduce_mask(t, all ? NULL : &dim, all ? 0 : 1, &mask) != CT_OK) return NULL;
+  ct__reduce_plan p;
+  ct__reduce_plan_init(&p, t, mask, keepdim);
+  ct_tensor *out = ct__reduce_simple(t, mask, keepdim, accumulate_dtype(t->dtype),
+                                     ct__reduce_kernels_of(t)->prod[t->dtype], 0, 0, false);
+  if (!out) return NULL;
+  if (ct__reduce_record(out, all ? "ProdBackward0" : "ProdBackward1", prod_backward, t, &p, !all, 2,
+                        (ct_tensor *[]){t, out}, NULL) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+ct_tensor *ct_prod(ct_tensor *t) { return prod_impl(t, 0, false, true); }
+ct_tensor *ct_prod_dim(ct_tensor *t, int dim, bool keepdim) { return prod_impl(t, dim, keepdim, false); }
