@@ -1,14 +1,8 @@
-// Shared pieces of the fused losses (src/nn/loss_*.c): PyTorch's cascade sum, argument
-// checks, and the driver of the elementwise losses (BCE, BCE with logits, MSE, L1).
+// Shared pieces of the fused losses (src/nn/loss_*.c): argument checks, and the driver of the elementwise losses (BCE, BCE with logits, MSE, L1).
 #ifndef CTORCH_SRC_NN_LOSS_INTERNAL_H
 #define CTORCH_SRC_NN_LOSS_INTERNAL_H
 #include "autograd/node.h"
 #include "ctorch/loss.h"
-
-/// Sum of x[0..n-1] in PyTorch's single-thread cascade order (parity sheet section 7:
-/// 8 float / 4 double lanes, 4 accumulators at 4 levels), so means match bit for bit.
-float ct__cascade_sum_f32(const float *x, int64_t n);
-double ct__cascade_sum_f64(const double *x, int64_t n);
 
 /// True for a valid reduction; otherwise records PyTorch's "<r> is not a valid value for
 /// reduction" and returns false.

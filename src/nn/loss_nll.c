@@ -144,7 +144,8 @@ static int64_t ceil_log2(int64_t x) {
     T loss_acc[CASCADE_LEVELS] = {0}, weight_acc[CASCADE_LEVELS] = {0}, smooth_acc = 0;        \
     int64_t ignored = 0;                                                                       \
     for (int64_t i = 0; i < count; i++) {                                                      \
-      const int64_t b = i / a->m, pos = i % a->m, t = a->target[i];                            \
+      const int64_t b = a->m == 1 ? i : i / a->m, pos = a->m == 1 ? 0 : i % a->m;               \
+      const int64_t t = a->target[i];                                                          \
       const T *row = x + b * a->c * a->m + pos;  /* row[k * m] = class k */                    \
       if (t == a->ignore) {                                                                    \
         ignored++;                                                                             \
@@ -209,7 +210,8 @@ static int64_t ceil_log2(int64_t x) {
     if (!none) scaled = -(a->reduction == CT_REDUCTION_MEAN ? g[0] / (T)total_weight : g[0]);  \
     const T keep = (T)(1 - a->smoothing), spread = (T)(a->smoothing / (double)a->c);           \
     for (int64_t i = 0; i < count; i++) {                                                      \
-      const int64_t b = i / a->m, pos = i % a->m, t = a->target[i];                            \
+      const int64_t b = a->m == 1 ? i : i / a->m, pos = a->m == 1 ? 0 : i % a->m;               \
+      const int64_t t = a->target[i];                                                          \
       if (t == a->ignore) continue;                                                            \
       T *row = gin + b * a->c * a->m + pos;                                                    \
       const T gi = none ? -g[i] : scaled;                                                      \

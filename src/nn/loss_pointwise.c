@@ -1,9 +1,11 @@
 // The driver of the elementwise losses: dense operands, the loss kernel, PyTorch's
-// reduction (cascade sum, mean = sum / numel), one backward node saving the dense
-// operands. Loss files (loss_bce.c, loss_regression.c ...) supply the kernels.
+// reduction (the reduce kernels' cascade sum, mean = sum / numel), one backward node
+// saving the dense operands. Loss files (loss_bce.c, loss_regression.c ...) supply the kernels.
 #include <stdlib.h>
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
+#include "kernels/dispatch.h"
+#include "kernels/reduce.h"
 #include "nn/loss_internal.h"
 
 // Reduced losses of up to this many bytes are computed in a stack buffer.
@@ -12,6 +14,18 @@
 enum { SAVED_X, SAVED_T, SAVED_W, SAVED_PW };
 
 static const void *data_or_null(const ct_tensor *t) { return t ? ct__data(t) : NULL; }
+
+// out[0] = sum of buf[0..n-1] by the device's sum kernel (PyTorch's cascade order), then
+// / n for 'mean' (PyTorch: sum, then a true division by numel).
+static void reduce_buffer(ct_tensor *out, const void *buf, int64_t n, ct_reduction reduction) {
+  ct_reduce_ctx c = {.len = n, .stride = (int64_t)ct_dtype_size(out->dtype)};
+  char *data[2] = {ct__data(out), (char *)buf};
+  int64_t strides[2] = {0, 0};
+  ct__kernels(out->storage->device)->reduce->sum[out->dtype](data, strides, 1, &c);
+  if (reduction != CT_REDUCTION_MEAN) return;
+  if (out->dtype == CT_FLOAT32) *(float *)ct__data(out) /= (float)n;
+  else *(double *)ct__data(out) /= (double)n;
+}
 
 // Writes sum or mean of the n elementwise losses into out's only element.
 static const char *reduce_into(const ct_pointwise_loss *L, const ct_pointwise_args *a, ct_dtype dtype,
@@ -24,13 +38,7 @@ static const char *reduce_into(const ct_pointwise_loss *L, const ct_pointwise_ar
     return "out of memory computing a loss";
   }
   const char *msg = L->forward[dtype == CT_FLOAT64](a, buf);
-  if (!msg && dtype == CT_FLOAT32) {
-    float s = ct__cascade_sum_f32(buf, a->n);
-    *(float *)ct__data(out) = reduction == CT_REDUCTION_MEAN ? s / (float)a->n : s;
-  } else if (!msg) {
-    double s = ct__cascade_sum_f64(buf, a->n);
-    *(double *)ct__data(out) = reduction == CT_REDUCTION_MEAN ? s / (double)a->n : s;
-  }
+  if (!msg) reduce_buffer(out, buf, a->n, reduction);
   if (buf != stack) free(buf);
   return msg;
 }

@@ -77,6 +77,7 @@ static ct_tensor *run_loss(const loss_case *c, ct_tensor *x, ct_tensor *t) {
   if (!strcmp(l, "mse")) return ct_mse_loss(x, t, c->reduction);
   if (!strcmp(l, "l1")) return ct_l1_loss(x, t, c->reduction);
   if (!strcmp(l, "nll")) return ct_nll_loss(x, t, c->w, c->ignore, c->reduction);
+  if (!strcmp(l, "ce")) return ct_cross_entropy(x, t, c->w, c->ignore, c->ls, c->reduction);
   fprintf(stderr, "unknown loss %s\n", l);
   exit(2);
 }
