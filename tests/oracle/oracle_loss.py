@@ -228,7 +228,7 @@ def upstream(shape, dtype, red):
 def pointwise_cases():
     cases = []
     for loss in ("bce", "mse", "l1", "bce_logits"):
-        for i in range(90 if loss != "bce" else 160):
+        for i in range(200 if loss != "bce" else 300):
             dt = torch.float32 if rng.random() < 0.7 else torch.float64
             dtc = DT_CODE[dt]
             shape = rng.choice(SHAPES)
@@ -281,7 +281,7 @@ def pointwise_cases():
 
 def class_cases(loss):
     cases = []
-    for i in range(160):
+    for i in range(250):
         dt = torch.float32 if rng.random() < 0.7 else torch.float64
         kind = rng.random()
         c = rng.choice([1, 2, 3, 5, 10, 17])
