@@ -62,8 +62,6 @@ double ct__loss_scalar(const ct_tensor *g) {
 ct_status ct__loss_check_weight(const ct_tensor *w, const char *op, const char *arg, int ndim,
                                 const int64_t *shape, bool w_first) {
   if (!w) return CT_OK;
-  if (ct_dtype_is_floating(w->dtype) == false)
-    return ct__error(CT_ERR_RUNTIME, "expected scalar type Float but found %s", ct__loss_type_name(w->dtype));
   if (w->requires_grad && ct_is_grad_enabled())
     return ct__error(CT_ERR_RUNTIME,
                      "The function '%s' is not differentiable with respect to argument '%s'. This input "

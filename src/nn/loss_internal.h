@@ -57,7 +57,8 @@ ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_t
 /// Backward of a node recorded by ct__pointwise_loss.
 ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
                                       ct_tensor **grad_in);
-/// Checks that an optional weight-like tensor broadcasts to shape[ndim] and does not
+/// Checks that an optional weight-like tensor (any dtype: it is converted to the loss's,
+/// as PyTorch's in-place multiply does) broadcasts to shape[ndim] and does not
 /// require grad (PyTorch: "The function '<op>' is not differentiable with respect to
 /// argument '<arg>'..."). `w_first`: name w "tensor a" in the broadcast message.
 ct_status ct__loss_check_weight(const ct_tensor *w, const char *op, const char *arg, int ndim,
