@@ -6,6 +6,7 @@
 /// repeated indices accumulate.
 #ifndef CTORCH_INDEX_H
 #define CTORCH_INDEX_H
+#include "ctorch/init.h"
 #include "ctorch/tensor.h"
 
 #ifdef __cplusplus
@@ -39,14 +40,10 @@ CT_API ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_ten
 /// not fit x's dtype ("value cannot be converted to type int without overflow").
 CT_API ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value);
 
-/// padding_idx value meaning "no padding row" (same value as in nn.h).
-#ifndef CT_NO_PADDING
-#define CT_NO_PADDING INT64_MIN
-#endif
 
 /// F.embedding(indices, weight, padding_idx) (EmbeddingBackward0): rows of the 2-D weight
 /// picked by int64/int32 indices of any shape; the result has shape indices.shape +
-/// [weight.size(1)]. padding_idx (negative counts from the end, CT_NO_PADDING for none)
+/// [weight.size(1)]. padding_idx (negative counts from the end, CT_NO_PADDING_IDX (init.h) for none)
 /// only affects backward: that row's gradient stays zero.
 CT_API ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_idx);
 

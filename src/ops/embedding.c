@@ -37,7 +37,7 @@ ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_i
   CT_CHECK_NULL(weight);
   CT_CHECK_NULL(indices);
   int64_t pad = -1;
-  if (padding_idx != CT_NO_PADDING && weight->ndim > 0) { // F.embedding checks this first
+  if (padding_idx != CT_NO_PADDING_IDX && weight->ndim > 0) { // F.embedding checks this first
     int64_t rows = weight->shape[0];
     if (padding_idx >= rows || padding_idx < -rows)
       return ct__error_null(CT_ERR_ARG, "Padding_idx must be within num_embeddings");

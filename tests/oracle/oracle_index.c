@@ -71,7 +71,7 @@ static ct_tensor *run_op(const test_case *c) {
   if (!strcmp(c->op, "gather")) return ct_gather(t[0], (int)i, t[1]);
   if (!strcmp(c->op, "scatter_add")) return ct_scatter_add(t[0], (int)i, t[1], t[2]);
   if (!strcmp(c->op, "masked_fill")) return ct_masked_fill(t[0], t[1], c->farg);
-  if (!strcmp(c->op, "embedding")) return ct_embedding(t[0], t[1], strcmp(c->iarg, "none") ? i : CT_NO_PADDING);
+  if (!strcmp(c->op, "embedding")) return ct_embedding(t[0], t[1], strcmp(c->iarg, "none") ? i : CT_NO_PADDING_IDX);
   if (!strcmp(c->op, "one_hot")) return ct_one_hot(t[0], i);
   fprintf(stderr, "unknown op %s\n", c->op);
   exit(2);

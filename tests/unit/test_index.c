@@ -107,14 +107,14 @@ static void error_cases(bool scoped) {
                "value cannot be converted to type int64_t without overflow");
   EXPECT_ERROR(ct_masked_fill(x, in.mask2, 1e39), "value cannot be converted to type float without overflow");
   // embedding
-  EXPECT_ERROR(ct_embedding(x, fidx, CT_NO_PADDING),
+  EXPECT_ERROR(ct_embedding(x, fidx, CT_NO_PADDING_IDX),
                "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got "
                "torch.FloatTensor instead (while checking arguments for embedding)");
-  EXPECT_ERROR(ct_embedding(in.weight1d, col, CT_NO_PADDING), "'weight' must be 2-D");
+  EXPECT_ERROR(ct_embedding(in.weight1d, col, CT_NO_PADDING_IDX), "'weight' must be 2-D");
   EXPECT_ERROR(ct_embedding(x, col, 3), "Padding_idx must be within num_embeddings");
   EXPECT_ERROR(ct_embedding(x, col, -4), "Padding_idx must be within num_embeddings");
   EXPECT_ERROR(ct_embedding(x, idx, 0), "index out of range in self");
-  EXPECT_ERROR(ct_embedding(empty_rows, col, CT_NO_PADDING), "index_select(): self indexing axis dim should be positive");
+  EXPECT_ERROR(ct_embedding(empty_rows, col, CT_NO_PADDING_IDX), "index_select(): self indexing axis dim should be positive");
   // one_hot
   EXPECT_ERROR(ct_one_hot(iidx, 3), "one_hot is only applicable to index tensor.");
   EXPECT_ERROR(ct_one_hot(neg, 3), "Class values must be non-negative.");
@@ -212,7 +212,7 @@ static void test_embedding_large(void **state) {
   ct_tensor *w = ct_view(ct_arange(0, (double)(rows * dim), 1, CT_FLOAT32), CT_SHAPE(rows, dim));
   int64_t *v = malloc(sizeof *v * (size_t)n);
   for (int64_t i = 0; i < n; i++) v[i] = (i * 7919) % rows;
-  ct_tensor *y = ct_embedding(w, i64(CT_SHAPE(n), v), CT_NO_PADDING);
+  ct_tensor *y = ct_embedding(w, i64(CT_SHAPE(n), v), CT_NO_PADDING_IDX);
   float *got = ct_data_ptr(y);
   bool ok = ct_is_contiguous(y);
   for (int64_t i = 0; ok && i < n; i++)
