@@ -73,15 +73,73 @@ static void operand_from_double(operand *op, double s, ct_dtype dtype) {
   }
 }
 
-// `dst`: the in-place output; an input overlapping it in another layout is copied first
-// so no element is read after it was overwritten.
+// ---- memory overlap (PyTorch's TensorIterator checks for in-place outputs) ----
+
+static bool same_layout(const ct_tensor *a, const ct_tensor *b) {
+  return a->offset == b->offset && a->ndim == b->ndim &&
+         !memcmp(a->strides, b->strides, (size_t)a->ndim * sizeof(int64_t)) &&
+         !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof(int64_t));
+}
+
+// A permutation of a contiguous layout (no gaps, no element visited twice).
+static bool dense(const ct_tensor *t) {
+  int64_t strides[CT_MAX_DIMS], sizes[CT_MAX_DIMS];
+  int n = 0;
+  for (int d = 0; d < t->ndim; d++) {
+    if (t->shape[d] == 0) return true;
+    if (t->shape[d] == 1) continue;
+    int k = n++; // insertion sort by stride
+    while (k > 0 && strides[k - 1] > t->strides[d]) {
+      strides[k] = strides[k - 1];
+      sizes[k] = sizes[k - 1];
+      k--;
+    }
+    strides[k] = t->strides[d];
+    sizes[k] = t->shape[d];
+  }
+  int64_t expected = 1;
+  for (int k = 0; k < n; k++) {
+    if (strides[k] != expected) return false;
+    expected *= sizes[k];
+  }
+  return true;
+}
+
+static ct_status check_output_overlap(const ct_tensor *dst) {
+  for (int d = 0; d < dst->ndim; d++)
+    if (dst->strides[d] == 0 && dst->shape[d] > 1)
+      return ct__error(CT_ERR_RUNTIME, "unsupported operation: more than one element of the written-to tensor "
+                                       "refers to a single memory location. Please clone() the tensor before "
+                                       "performing the operation.");
+  return CT_OK;
+}
+
+// An input sharing memory with the in-place output in another layout: an error when both
+// are dense (PyTorch's partial overlap), else it is copied first so no element is read
+// after it was overwritten.
+static ct_status check_input_overlap(const ct_tensor *t, const ct_tensor *dst, bool *copy) {
+  *copy = false;
+  if (!dst || t == dst || t->storage != dst->storage || same_layout(t, dst)) return CT_OK;
+  if (dense(t) && dense(dst)) {
+    int64_t ta = t->offset, tb = ta + ct__numel_of(t->ndim, t->shape);
+    int64_t da = dst->offset, db = da + ct__numel_of(dst->ndim, dst->shape);
+    if (ta < db && da < tb)
+      return ct__error(CT_ERR_RUNTIME, "unsupported operation: some elements of the input tensor and the "
+                                       "written-to tensor refer to a single memory location. Please clone() the "
+                                       "tensor before performing the operation.");
+    return CT_OK;
+  }
+  *copy = true;
+  return CT_OK;
+}
+
+// `dst`: the in-place output (see check_input_overlap).
 static ct_status operand_from_tensor(operand *op, const ct_tensor *t, ct_dtype dtype, const ct_tensor *dst) {
   op->temp = NULL;
   op->t = t;
-  bool overlaps = dst && t != dst && t->storage == dst->storage &&
-                  (t->offset != dst->offset || t->ndim != dst->ndim ||
-                   memcmp(t->strides, dst->strides, (size_t)t->ndim * sizeof(int64_t)) ||
-                   memcmp(t->shape, dst->shape, (size_t)t->ndim * sizeof(int64_t)));
+  bool overlaps;
+  ct_status st = check_input_overlap(t, dst, &overlaps);
+  if (st != CT_OK) return st;
   if (t->dtype == dtype && !overlaps) return CT_OK;
   if (t->ndim == 0) { // one element: convert it on the stack with the cast kernel
     scalar_operand(op, dtype);
@@ -135,6 +193,7 @@ ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_
   int64_t shape[CT_MAX_DIMS];
   ct_status st = ct__ew_broadcast(n_args, args, &nd, shape);
   if (st == CT_OK && dst) st = check_output_shape(dst, nd, shape);
+  if (st == CT_OK && dst) st = check_output_overlap(dst);
   if (st != CT_OK) return NULL;
 
   operand ops[MAX_ARGS];
