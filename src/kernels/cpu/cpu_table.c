@@ -5,6 +5,7 @@ extern const ct_copy_kernels ct__cpu_copy_kernels;
 extern const struct ct_reduce_kernels ct__cpu_reduce_kernels;
 extern const struct ct_elementwise_kernels ct__cpu_elementwise_kernels;
 extern const struct ct_index_kernels ct__cpu_index_kernels;
+extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 
 static const ct_kernel_table cpu_table = {
     .name = "cpu",
@@ -12,6 +13,7 @@ static const ct_kernel_table cpu_table = {
     .reduce = &ct__cpu_reduce_kernels,
     .elementwise = &ct__cpu_elementwise_kernels,
     .index = &ct__cpu_index_kernels,
+    .blas = &ct__cpu_blas_kernels,
 };
 
 const ct_kernel_table *ct__kernels(ct_device device) {

@@ -1,0 +1,175 @@
+// The CPU matrix-product kernel table. Handles what every backend shares: empty
+// products, batches, integer dtypes (exact, wrapping loops, as PyTorch's non-BLAS path)
+// and bmm's plain loop for small products; float32/float64 products go to OpenBLAS
+// (blas_cblas.c) or, without it or with CTORCH_GEMM=fallback, to blas_fallback.c.
+#include "kernels/cpu/blas_internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+// CTORCH_GEMM=fallback, read once, routes float products to the portable code even when
+// OpenBLAS is available, so one test binary can check both paths against PyTorch.
+static bool use_fallback(void) {
+  static atomic_int mode = -1; // -1: not read yet, 0: CBLAS, 1: fallback
+  int m = atomic_load_explicit(&mode, memory_order_relaxed);
+  if (m < 0) {
+    const char *env = getenv("CTORCH_GEMM");
+    m = !ct__cblas_available() || (env && strcmp(env, "fallback") == 0);
+    atomic_store_explicit(&mode, m, memory_order_relaxed);
+  }
+  return m;
+}
+
+// One product of a batch, as a batch-1 argument block.
+static ct_gemm_args batch_item(const ct_gemm_args *g, int64_t b, size_t elem) {
+  ct_gemm_args one = *g;
+  one.batch = 1;
+  one.a = (const char *)g->a + b * g->a_bs * (int64_t)elem;
+  one.b = (const char *)g->b + b * g->b_bs * (int64_t)elem;
+  one.c = (char *)g->c + b * g->c_bs * (int64_t)elem;
+  return one;
+}
+
+// The plain product loop, for all dtypes. ACC is the arithmetic type: the element type
+// for floats (plain multiply then add, as PyTorch's loops), an unsigned type for integers
+// so that overflow wraps as in PyTorch instead of being undefined.
+#define PLAIN_GEMM(N, T, ACC)                                                                                \
+  /* beta * C + alpha * (A @ B), one sequential sum per element (PyTorch's plain loops). */                  \
+  static void plain_gemm_##N(const ct_gemm_args *g) {                                                        \
+    const ACC alpha = (ACC)(T)g->alpha, beta = (ACC)(T)g->beta;                                              \
+    for (int64_t b = 0; b < g->batch; b++) {                                                                 \
+      const T *A = (const T *)g->a + b * g->a_bs, *B = (const T *)g->b + b * g->b_bs;                        \
+      T *C = (T *)g->c + b * g->c_bs;                                                                        \
+      for (int64_t i = 0; i < g->m; i++)                                                                     \
+        for (int64_t j = 0; j < g->n; j++) {                                                                 \
+          ACC acc = 0;                                                                                       \
+          for (int64_t p = 0; p < g->k; p++)                                                                 \
+            acc += (ACC)A[i * g->a_rs + p * g->a_cs] * (ACC)B[p * g->b_rs + j * g->b_cs];                    \
+          T *c = C + i * g->c_rs + j * g->c_cs;                                                              \
+          *c = beta == 0 ? (T)(alpha * acc) : (T)((ACC)*c * beta + alpha * acc);                             \
+        }                                                                                                    \
+    }                                                                                                        \
+  }
+
+PLAIN_GEMM(i32, int32_t, uint32_t)
+PLAIN_GEMM(i64, int64_t, uint64_t)
+PLAIN_GEMM(f32, float, float)
+PLAIN_GEMM(f64, double, double)
+
+// C = beta * C (beta 0: zeros, NaNs included) for products with k == 0.
+#define SCALE_C(N, T, ACC)                                                                                   \
+  static void scale_c_##N(const ct_gemm_args *g) {                                                           \
+    const T beta = (T)g->beta;                                                                               \
+    for (int64_t b = 0; b < g->batch; b++)                                                                   \
+      for (int64_t i = 0; i < g->m; i++)                                                                     \
+        for (int64_t j = 0; j < g->n; j++) {                                                                 \
+          T *c = (T *)g->c + b * g->c_bs + i * g->c_rs + j * g->c_cs;                                        \
+          *c = beta == 0 ? 0 : (T)((ACC)*c * (ACC)beta);                                                     \
+        }                                                                                                    \
+  }
+SCALE_C(i32, int32_t, uint32_t)
+SCALE_C(i64, int64_t, uint64_t)
+SCALE_C(f32, float, float)
+SCALE_C(f64, double, double)
+
+// Integer entries: plain loops (exact; the order of a wrapping sum does not matter).
+#define INT_ENTRIES(N, T, ACC)                                                                               \
+  static void gemm_##N(const ct_gemm_args *g) {                                                              \
+    if (g->m == 0 || g->n == 0) return;                                                                      \
+    if (g->k == 0)                                                                                           \
+      scale_c_##N(g);                                                                                        \
+    else                                                                                                     \
+      plain_gemm_##N(g);                                                                                     \
+  }                                                                                                          \
+  static void gemv_##N(const ct_gemv_args *g) {                                                              \
+    ct_gemm_args mm = {.batch = 1,                                                                           \
+                       .m = g->m,                                                                            \
+                       .n = 1,                                                                               \
+                       .k = g->n,                                                                            \
+                       .a = g->a,                                                                            \
+                       .a_rs = g->a_rs,                                                                      \
+                       .a_cs = g->a_cs,                                                                      \
+                       .b = g->x,                                                                            \
+                       .b_rs = g->incx,                                                                      \
+                       .c = g->y,                                                                            \
+                       .c_rs = g->incy,                                                                      \
+                       .alpha = g->alpha,                                                                    \
+                       .beta = g->beta};                                                                     \
+    gemm_##N(&mm);                                                                                           \
+  }                                                                                                          \
+  static void dot_##N(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out) {      \
+    ACC acc = 0;                                                                                             \
+    for (int64_t i = 0; i < n; i++)                                                                          \
+      acc += (ACC)((const T *)x)[i * incx] * (ACC)((const T *)y)[i * incy];                                  \
+    *(T *)out = (T)acc;                                                                                      \
+  }
+INT_ENTRIES(i32, int32_t, uint32_t)
+INT_ENTRIES(i64, int64_t, uint64_t)
+
+// Float entries: each product is one BLAS call (or the fallback), as PyTorch's addmm.
+#define FLOAT_ENTRIES(N, T)                                                                                  \
+  static void gemm_##N(const ct_gemm_args *g) {                                                              \
+    if (g->m == 0 || g->n == 0) return;                                                                      \
+    if (g->k == 0) {                                                                                         \
+      scale_c_##N(g);                                                                                        \
+      return;                                                                                                \
+    }                                                                                                        \
+    const bool fallback = use_fallback();                                                                    \
+    for (int64_t b = 0; b < g->batch; b++) {                                                                 \
+      ct_gemm_args one = batch_item(g, b, sizeof(T));                                                        \
+      if (fallback)                                                                                          \
+        ct__gemm_fallback_##N(&one);                                                                         \
+      else                                                                                                   \
+        ct__cblas_gemm(&one, sizeof(T));                                                                     \
+    }                                                                                                        \
+  }                                                                                                          \
+  static void gemv_##N(const ct_gemv_args *g) {                                                              \
+    if (g->m == 0) return;                                                                                   \
+    if (g->n == 0) {                                                                                         \
+      ct_gemm_args y = {.batch = 1, .m = g->m, .n = 1, .c = g->y, .c_rs = g->incy, .beta = g->beta};         \
+      scale_c_##N(&y);                                                                                       \
+    } else if (use_fallback()) {                                                                             \
+      ct__gemv_fallback_##N(g);                                                                              \
+    } else {                                                                                                 \
+      ct__cblas_gemv(g, sizeof(T));                                                                          \
+    }                                                                                                        \
+  }                                                                                                          \
+  static void dot_##N(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out) {      \
+    if (n == 0)                                                                                              \
+      *(T *)out = 0;                                                                                         \
+    else if (use_fallback())                                                                                 \
+      ct__dot_fallback_##N(n, x, incx, y, incy, out);                                                        \
+    else                                                                                                     \
+      ct__cblas_dot(n, x, incx, y, incy, out, sizeof(T));                                                    \
+  }
+FLOAT_ENTRIES(f32, float)
+FLOAT_ENTRIES(f64, double)
+
+// torch.bmm: small products by the plain loop (PyTorch's baddbmm_cpu_kernel), others as mm.
+#define BMM_ENTRY(N)                                                                                         \
+  static void bmm_##N(const ct_gemm_args *g) {                                                               \
+    if (g->m == 0 || g->n == 0 || g->batch == 0) return;                                                     \
+    if (g->k == 0)                                                                                           \
+      scale_c_##N(g);                                                                                        \
+    else if (g->m * g->n * g->k < CT_BMM_PLAIN_LOOP_LIMIT)                                                   \
+      plain_gemm_##N(g);                                                                                     \
+    else                                                                                                     \
+      gemm_##N(g);                                                                                           \
+  }
+BMM_ENTRY(i32)
+BMM_ENTRY(i64)
+BMM_ENTRY(f32)
+BMM_ENTRY(f64)
+
+#define BY_DTYPE(prefix)                                                                                     \
+  {                                                                                                          \
+    [CT_INT32] = prefix##_i32, [CT_INT64] = prefix##_i64, [CT_FLOAT32] = prefix##_f32,                       \
+    [CT_FLOAT64] = prefix##_f64                                                                              \
+  }
+
+const ct_blas_kernels ct__cpu_blas_kernels = {
+    .gemm = BY_DTYPE(gemm),
+    .bmm = BY_DTYPE(bmm),
+    .gemv = BY_DTYPE(gemv),
+    .dot = BY_DTYPE(dot),
+};

@@ -1,0 +1,30 @@
+// Internal interface of the CPU BLAS backend. blas.c owns the kernel table and the
+// cases every backend shares (empty products, batches, integer dtypes, bmm's plain
+// loop); it hands single non-empty float32/float64 products (m, n, k >= 1, batch 1) to
+// OpenBLAS (blas_cblas.c) or to the portable blocked code (blas_fallback.c).
+#ifndef CTORCH_SRC_KERNELS_CPU_BLAS_INTERNAL_H
+#define CTORCH_SRC_KERNELS_CPU_BLAS_INTERNAL_H
+#include "kernels/blas.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+/// True when ctorch was built with CBLAS (OpenBLAS).
+bool ct__cblas_available(void);
+/// One product / matrix-vector product / dot through CBLAS, with the argument mapping
+/// PyTorch's CPU code uses (so OpenBLAS runs the same kernel on the same data layout).
+/// `elem` is 4 (float32) or 8 (float64). Layouts BLAS cannot take are copied first.
+void ct__cblas_gemm(const ct_gemm_args *g, size_t elem);
+void ct__cblas_gemv(const ct_gemv_args *g, size_t elem);
+void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
+                   size_t elem);
+
+/// Portable versions: cache-blocked GEMM over packed panels with a register-tiled,
+/// vectorised micro-kernel; vectorised GEMV and dot. Any strides, no copies of C.
+void ct__gemm_fallback_f32(const ct_gemm_args *g);
+void ct__gemm_fallback_f64(const ct_gemm_args *g);
+void ct__gemv_fallback_f32(const ct_gemv_args *g);
+void ct__gemv_fallback_f64(const ct_gemv_args *g);
+void ct__dot_fallback_f32(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out);
+void ct__dot_fallback_f64(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out);
+
+#endif

@@ -1,0 +1,286 @@
+// Matrix-matrix products: mm, addmm, bmm, with PyTorch's checks, error wording and
+// backward formulas (mm_mat1_backward / mm_mat2_backward, BmmBackward0).
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ctorch/linalg.h"
+#include "ctorch/ops.h"
+#include "ctorch/reduce.h"
+#include "ops/linalg_internal.h"
+#include "ops/view_internal.h"
+#include <math.h>
+#include <string.h>
+
+// ---- backward ----
+// MmBackward0 / AddmmBackward0 keep the forward strides of mat1 and mat2 in ints[0..3]
+// and alpha in scalars[0] (AddmmBackward0: beta in scalars[1]).
+
+// Gradient of mat1 in a = x @ y: grad @ y^T, or (y @ grad^T)^T when x was column-major
+// (PyTorch returns a gradient laid out like the input then).
+static ct_tensor *mat1_grad(ct_tensor *grad, ct_tensor *y, const ct_input_meta *x, const int64_t *x_strides,
+                            double alpha) {
+  ct_tensor *result;
+  if (x_strides[0] == 1 && x_strides[1] == x->shape[0]) {
+    ct_tensor *gt = ct__mT_view(grad);
+    ct_tensor *r = gt ? ct__mm_alpha(y, gt, alpha) : NULL;
+    result = r ? ct__mT_view(r) : NULL;
+    ct__drop(gt);
+    ct__drop(r);
+  } else {
+    ct_tensor *yt = ct__mT_view(y);
+    result = yt ? ct__mm_alpha(grad, yt, alpha) : NULL;
+    ct__drop(yt);
+  }
+  return result;
+}
+
+// Gradient of mat2 in a = x @ y: x^T @ grad, or (grad^T @ x)^T when y was column-major.
+static ct_tensor *mat2_grad(ct_tensor *grad, ct_tensor *x, const ct_input_meta *y, const int64_t *y_strides,
+                            double alpha) {
+  ct_tensor *result;
+  if (y_strides[0] == 1 && y_strides[1] == y->shape[0]) {
+    ct_tensor *gt = ct__mT_view(grad);
+    ct_tensor *r = gt ? ct__mm_alpha(gt, x, alpha) : NULL;
+    result = r ? ct__mT_view(r) : NULL;
+    ct__drop(gt);
+    ct__drop(r);
+  } else {
+    ct_tensor *xt = ct__mT_view(x);
+    result = xt ? ct__mm_alpha(xt, grad, alpha) : NULL;
+    ct__drop(xt);
+  }
+  return result;
+}
+
+// Gradients of the two matrix inputs at positions first and first+1 of the node.
+static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
+  const double alpha = node->scalars[0];
+  if (node->next[first]) {
+    ct_tensor *y = ct__saved(node, 1);
+    if (!y) return ct_last_status();
+    grad_in[first] = mat1_grad(grad, y, &node->inputs[first], &node->ints[0], alpha);
+    if (!grad_in[first]) return ct_last_status();
+  }
+  if (node->next[first + 1]) {
+    ct_tensor *x = ct__saved(node, 0);
+    if (!x) return ct_last_status();
+    grad_in[first + 1] = mat2_grad(grad, x, &node->inputs[first + 1], &node->ints[2], alpha);
+    if (!grad_in[first + 1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+static ct_status mm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  return matrices_back(node, 0, grad, grad_in);
+}
+
+// PyTorch's sum_to: the gradient of a broadcast input, summed with torch.sum (so in its
+// order) over the leading dims and the dims where the input has size 1.
+static ct_tensor *sum_to_input(const ct_input_meta *input, ct_tensor *grad) {
+  int dims[CT_MAX_DIMS], n = 0;
+  const int lead = grad->ndim - input->ndim;
+  for (int d = 0; d < grad->ndim; d++)
+    if (d < lead || (input->shape[d - lead] == 1 && grad->shape[d] != 1)) dims[n++] = d;
+  if (n == 0) return grad;
+  ct_tensor *sum = ct_sum_dims(grad, dims, n, true);
+  ct_tensor *out = sum ? ct__reshape_nograd(sum, input->ndim, input->shape) : NULL;
+  ct__drop(sum);
+  return out;
+}
+
+static ct_status addmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (node->next[0]) {
+    const double beta = node->scalars[1];
+    ct_tensor *scaled = beta == 1 ? grad : ct_mul_scalar(grad, beta); // maybe_multiply
+    grad_in[0] = scaled ? sum_to_input(&node->inputs[0], scaled) : NULL;
+    if (!grad_in[0]) return ct_last_status();
+  }
+  return matrices_back(node, 1, grad, grad_in);
+}
+
+// Records a product node: inputs[first], inputs[first+1] are the matrices x, y.
+static ct_status record_product(ct_tensor *out, const char *name, ct_backward_fn fn, int n_inputs,
+                                ct_tensor *const *inputs, int first, double alpha, double beta) {
+  ct_tensor *x = inputs[first], *y = inputs[first + 1];
+  if (!ct__needs_grad(n_inputs, inputs)) return CT_OK;
+  // x is needed for y's gradient and y for x's.
+  ct_tensor *saved[2] = {y->requires_grad ? x : NULL, x->requires_grad ? y : NULL};
+  ct_node *node;
+  ct_status st = ct__record(out, name, fn, n_inputs, inputs, 2, saved, &node);
+  if (st != CT_OK || !node) return st;
+  node->ints[0] = x->strides[0], node->ints[1] = x->strides[1];
+  node->ints[2] = y->strides[0], node->ints[3] = y->strides[1];
+  node->scalars[0] = alpha;
+  node->scalars[1] = beta;
+  return CT_OK;
+}
+
+// ---- mm / addmm ----
+
+static ct_tensor *shapes_error(const ct_tensor *a, const ct_tensor *b) {
+  return ct__error_null(CT_ERR_ARG, "mat1 and mat2 shapes cannot be multiplied (%lldx%lld and %lldx%lld)",
+                        (long long)a->shape[0], (long long)a->shape[1], (long long)b->shape[0],
+                        (long long)b->shape[1]);
+}
+
+ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(a);
+  CT_CHECK_NULL(b);
+  if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "self must be a matrix");
+  if (b->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat2 must be a matrix");
+  if (a->shape[1] != b->shape[0]) return shapes_error(a, b);
+  const ct_blas_kernels *k = ct__blas_of(a);
+  // PyTorch dispatches on dtype only when there is something to multiply.
+  const bool work = a->shape[0] && b->shape[1] && a->shape[1];
+  if (work &&
+      ct__check_product_dtypes(k->gemm[a->dtype] != NULL, "addmm_impl_cpu_", a->dtype, b->dtype) != CT_OK)
+    return NULL;
+  ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
+  if (!out) return NULL;
+  if (!work)
+    ct__fill(out, 0.0);
+  else
+    ct__gemm_run(k->gemm[a->dtype], out, a, b, 1.0, 0.0);
+  ct_tensor *inputs[2] = {a, b};
+  if (record_product(out, "MmBackward0", mm_back, 2, inputs, 0, 1.0, 1.0) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+static const char *legacy_tensor_type(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "BoolTensor",
+                                                   [CT_INT32] = "IntTensor",
+                                                   [CT_INT64] = "LongTensor",
+                                                   [CT_FLOAT32] = "FloatTensor",
+                                                   [CT_FLOAT64] = "DoubleTensor"};
+  return names[dtype];
+}
+
+// addmm's expand_size(self, {m, n}) check, with at::expand's messages.
+static ct_status check_expandable(const ct_tensor *self, int64_t m, int64_t n) {
+  const int64_t target[2] = {m, n};
+  char have[256];
+  ct__shape_to_str(self->ndim, self->shape, have, sizeof have);
+  if (self->ndim > 2)
+    return ct__error(
+        CT_ERR_ARG,
+        "expand(torch.%s{%s}, size=[%lld, %lld]): the number of sizes provided (2) must be greater "
+        "or equal to the number of dimensions in the tensor (%d)",
+        legacy_tensor_type(self->dtype), have, (long long)m, (long long)n, self->ndim);
+  for (int d = 0; d < self->ndim; d++) {
+    const int td = d + 2 - self->ndim;
+    if (self->shape[d] != 1 && self->shape[d] != target[td])
+      return ct__error(CT_ERR_ARG,
+                       "The expanded size of the tensor (%lld) must match the existing size (%lld) at "
+                       "non-singleton dimension %d.  Target sizes: [%lld, %lld].  Tensor sizes: %s",
+                       (long long)target[td], (long long)self->shape[d], td, (long long)m, (long long)n,
+                       have);
+  }
+  return CT_OK;
+}
+
+// PyTorch's result.mul_(beta) on an empty product: an in-place multiply that errors when
+// the scalar's type cannot be stored in the tensor's dtype.
+static ct_status check_beta_storable(ct_dtype dtype, double beta) {
+  const bool integral_beta = beta == nearbyint(beta);
+  if (ct_dtype_is_floating(dtype) || (dtype != CT_BOOL && integral_beta)) return CT_OK;
+  return ct__error(CT_ERR_ARG, "result type %s can't be cast to the desired output type %s",
+                   integral_beta ? "Long" : "Float", ct__scalar_type_name(dtype));
+}
+
+ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, double alpha) {
+  CT_CHECK_NULL(bias);
+  CT_CHECK_NULL(a);
+  CT_CHECK_NULL(b);
+  if (bias->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "self and mat2 must have the same dtype");
+  if (a->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "mat1 and mat2 must have the same dtype");
+  if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat1 must be a matrix, got %d-D tensor", a->ndim);
+  if (b->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat2 must be a matrix, got %d-D tensor", b->ndim);
+  if (a->shape[1] != b->shape[0]) return shapes_error(a, b);
+  const int64_t m = a->shape[0], n = b->shape[1];
+  if (check_expandable(bias, m, n) != CT_OK) return NULL;
+  const ct_blas_kernels *k = ct__blas_of(a);
+  const bool any = m && n, work = any && a->shape[1];
+  if (work &&
+      ct__check_product_dtypes(k->gemm[a->dtype] != NULL, "addmm_impl_cpu_", a->dtype, a->dtype) != CT_OK)
+    return NULL;
+  if (any && !work && beta != 0 && check_beta_storable(a->dtype, beta) != CT_OK) return NULL;
+  ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){m, n});
+  if (!out) return NULL;
+  if (any) {
+    // beta * bias enters through the kernel's C (never read when beta is 0).
+    if (beta != 0 && ct__copy_into(out, bias) != CT_OK) {
+      ct__drop(out);
+      return NULL;
+    }
+    if (work || beta != 0)
+      ct__gemm_run(k->gemm[a->dtype], out, a, b, alpha, beta); // k == 0: beta * C
+    else
+      ct__fill(out, 0.0);
+  }
+  ct_tensor *inputs[3] = {bias, a, b};
+  if (record_product(out, "AddmmBackward0", addmm_back, 3, inputs, 1, alpha, beta) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
+
+// ---- bmm ----
+
+static ct_status bmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (node->next[0]) { // grad @ mat2^T
+    ct_tensor *y = ct__saved(node, 1);
+    ct_tensor *yt = y ? ct__mT_view(y) : NULL;
+    grad_in[0] = yt ? ct_bmm(grad, yt) : NULL;
+    ct__drop(yt);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  if (node->next[1]) { // self^T @ grad
+    ct_tensor *x = ct__saved(node, 0);
+    ct_tensor *xt = x ? ct__mT_view(x) : NULL;
+    grad_in[1] = xt ? ct_bmm(xt, grad) : NULL;
+    ct__drop(xt);
+    if (!grad_in[1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
+  CT_CHECK_NULL(a);
+  CT_CHECK_NULL(b);
+  if (a->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch1 must be a 3D tensor");
+  if (b->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch2 must be a 3D tensor");
+  const int64_t batch = a->shape[0], m = a->shape[1], inner = a->shape[2], n = b->shape[2];
+  if (b->shape[0] != batch || b->shape[1] != inner)
+    return ct__error_null(
+        CT_ERR_ARG,
+        "Expected size for first two dimensions of batch2 tensor to be: [%lld, %lld] but got: "
+        "[%lld, %lld].",
+        (long long)batch, (long long)inner, (long long)b->shape[0], (long long)b->shape[1]);
+  const ct_blas_kernels *k = ct__blas_of(a);
+  const bool work = batch && m && n && inner;
+  if (work) {
+    // Small products run PyTorch's loop (dispatched on batch1's dtype), others one addmm
+    // per batch item (dispatched on the result's, which is batch2's).
+    ct_status st =
+        m * n * inner < CT_BMM_PLAIN_LOOP_LIMIT
+            ? ct__check_product_dtypes(k->bmm[a->dtype] != NULL, "bmm", a->dtype, b->dtype)
+            : ct__check_product_dtypes(k->bmm[b->dtype] != NULL, "addmm_impl_cpu_", b->dtype, a->dtype);
+    if (st != CT_OK) return NULL;
+  }
+  ct_tensor *out = ct__alloc(b->dtype, 3, (int64_t[]){batch, m, n});
+  if (!out) return NULL;
+  if (!work)
+    ct__fill(out, 0.0);
+  else
+    ct__gemm_run(k->bmm[a->dtype], out, a, b, 1.0, 0.0);
+  ct_tensor *inputs[2] = {a, b};
+  ct_tensor *saved[2] = {a, b};
+  if (ct__record(out, "BmmBackward0", bmm_back, 2, inputs, 2, saved, NULL) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
