@@ -9,7 +9,7 @@
 ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
                                int64_t *out) {
   int n = na > nb ? na : nb;
-  for (int i = 0; i < n; i++) {
+  for (int i = n - 1; i >= 0; i--) { // from the last dim, so errors name the one PyTorch names
     int ia = na - n + i, ib = nb - n + i;
     int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
     if (sa != sb && sa != 1 && sb != 1)
@@ -23,15 +23,47 @@ ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *
   return CT_OK;
 }
 
+// True when t has out's shape and is row-major contiguous (then every dim coalesces).
+static bool dense_like(const ct_tensor *t, const ct_tensor *out) {
+  if (t->ndim != out->ndim) return false;
+  int64_t expected = 1;
+  for (int d = t->ndim - 1; d >= 0; d--) {
+    if (t->shape[d] != out->shape[d]) return false;
+    if (t->shape[d] != 1 && t->strides[d] != expected) return false;
+    expected *= t->shape[d];
+  }
+  return true;
+}
+
+// The common case of small ops (same-shape contiguous operands) without the general
+// broadcast/coalesce work; the result is what the general path would build.
+static bool build_dense(ct_iter *it, int nops, const ct_tensor *const *ops) {
+  const ct_tensor *out = ops[0];
+  for (int k = 0; k < nops; k++)
+    if (!dense_like(ops[k], out)) return false;
+  int64_t numel = ct__numel_of(out->ndim, out->shape);
+  if (numel == 0) return false;
+  it->nops = nops;
+  it->ndim = numel > 1 ? 1 : 0;
+  it->shape[0] = numel;
+  it->numel = numel;
+  for (int k = 0; k < nops; k++) {
+    it->data[k] = ct__data(ops[k]);
+    it->strides[k][0] = numel > 1 ? (int64_t)ct__dtype_size(ops[k]->dtype) : 0;
+  }
+  return true;
+}
+
 ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
   const ct_tensor *out = ops[0];
   int nd = out->ndim;
+  if (build_dense(it, nops, ops)) return CT_OK;
   memset(it, 0, sizeof *it);
   it->nops = nops;
   for (int k = 0; k < nops; k++) {
     const ct_tensor *t = ops[k];
     if (t->ndim > nd) return ct__error(CT_ERR_ARG, "iterator: operand has more dims than output");
-    size_t es = ct_dtype_size(t->dtype);
+    size_t es = ct__dtype_size(t->dtype);
     it->data[k] = ct__data(t);
     for (int d = 0; d < nd; d++) {
       int td = t->ndim - nd + d;
@@ -71,40 +103,50 @@ ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
   return CT_OK;
 }
 
-// Runs linear elements [begin, end) of the iteration space.
+// Runs linear elements [begin, end) of the iteration space as 1-D runs along the inner
+// dim; the operands' pointers advance incrementally (an odometer over the outer dims).
 static void run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t begin, int64_t end) {
-  if (it->ndim == 0) { // a single element
-    char *ptrs[CT_ITER_MAX_OPS];
-    int64_t zero[CT_ITER_MAX_OPS] = {0};
-    memcpy(ptrs, it->data, sizeof ptrs);
-    if (begin < end) loop(ptrs, zero, 1, ctx);
+  const int nops = it->nops;
+  char *ptrs[CT_ITER_MAX_OPS];
+  if (it->ndim <= 1) {
+    int64_t strides[CT_ITER_MAX_OPS] = {0};
+    for (int k = 0; k < nops; k++) {
+      strides[k] = it->ndim ? it->strides[k][0] : 0;
+      ptrs[k] = it->data[k] + begin * strides[k];
+    }
+    if (begin < end) loop(ptrs, strides, it->ndim ? end - begin : 1, ctx);
     return;
   }
-  int nd = it->ndim, inner = nd - 1;
+  const int inner = it->ndim - 1;
   int64_t idx[CT_MAX_DIMS];
   int64_t rem = begin;
-  for (int d = nd - 1; d >= 0; d--) {
+  for (int d = inner; d >= 0; d--) {
     idx[d] = rem % it->shape[d];
     rem /= it->shape[d];
   }
   int64_t inner_strides[CT_ITER_MAX_OPS];
-  for (int k = 0; k < it->nops; k++) inner_strides[k] = it->strides[k][inner];
+  char *outer[CT_ITER_MAX_OPS]; // operand k at (idx[0..inner-1], 0)
+  for (int k = 0; k < nops; k++) {
+    inner_strides[k] = it->strides[k][inner];
+    int64_t off = 0;
+    for (int d = 0; d < inner; d++) off += idx[d] * it->strides[k][d];
+    outer[k] = it->data[k] + off;
+  }
   int64_t pos = begin;
   while (pos < end) {
-    char *ptrs[CT_ITER_MAX_OPS];
-    for (int k = 0; k < it->nops; k++) {
-      int64_t off = 0;
-      for (int d = 0; d < nd; d++) off += idx[d] * it->strides[k][d];
-      ptrs[k] = it->data[k] + off;
-    }
+    for (int k = 0; k < nops; k++) ptrs[k] = outer[k] + idx[inner] * inner_strides[k];
     int64_t n = it->shape[inner] - idx[inner];
     if (n > end - pos) n = end - pos;
     loop(ptrs, inner_strides, n, ctx);
     pos += n;
     idx[inner] += n;
-    for (int d = inner; d > 0 && idx[d] >= it->shape[d]; d--) {
+    if (idx[inner] < it->shape[inner]) break; // only at the end of the range
+    idx[inner] = 0;
+    for (int d = inner - 1; d >= 0; d--) {
+      for (int k = 0; k < nops; k++) outer[k] += it->strides[k][d];
+      if (++idx[d] < it->shape[d]) break;
+      for (int k = 0; k < nops; k++) outer[k] -= it->shape[d] * it->strides[k][d];
       idx[d] = 0;
-      idx[d - 1]++;
     }
   }
 }
