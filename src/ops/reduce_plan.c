@@ -174,7 +174,7 @@ static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx 
 ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops,
                             const bool *kept, const ct_reduce_ctx *ctx) {
   ct_tensor *views[CT_ITER_MAX_OPS] = {NULL};
-  const ct_tensor *iops[CT_ITER_MAX_OPS];
+  const ct_tensor *iops[CT_ITER_MAX_OPS] = {NULL};
   ct_status st = CT_OK;
   for (int i = 0; i < nops && st == CT_OK; i++) {
     if (kept && kept[i]) {

@@ -8,23 +8,15 @@
 #define BEATS_MIN(v, best, ISNAN) ((v) < (best) || ISNAN(v))
 #define NEVER_NAN(v) false
 
-// Values only. Contiguous runs keep 8 independent accumulators so the compiler can
-// vectorise; an accumulator that became nan stays nan, which gives max's nan rule.
-#define DEFINE_EXTREME(OP, SUF, T, BEATS, ISNAN)                                                      \
+// Values only. Contiguous float runs use the vector helpers of reduce_impl.h; the
+// others a plain loop (an accumulator that became nan stays nan: max's nan rule).
+#define DEFINE_EXTREME(OP, SUF, T, BEATS, ISNAN, CONTIGUOUS_RUN)                               \
   static inline T OP##_run_##SUF(const char *p, int64_t len, int64_t stride, T acc) {          \
-    int64_t i = 0;                                                                             \
-    if (stride == (int64_t)sizeof(T) && len >= 16) {                                           \
-      const T *x = (const T *)(const void *)p;                                                 \
-      T a[8];                                                                                  \
-      for (int l = 0; l < 8; l++) a[l] = x[l];                                                 \
-      for (i = 8; i + 8 <= len; i += 8)                                                        \
-        for (int l = 0; l < 8; l++) a[l] = BEATS(x[i + l], a[l], ISNAN) ? x[i + l] : a[l];            \
-      for (int l = 0; l < 8; l++) acc = BEATS(a[l], acc, ISNAN) ? a[l] : acc;                         \
-    }                                                                                          \
-    for (; i < len; i++) {                                                                     \
+    if (stride == (int64_t)sizeof(T)) return CONTIGUOUS_RUN((const T *)(const void *)p, len, acc); \
+    for (int64_t i = 0; i < len; i++) {                                                        \
       T v;                                                                                     \
       memcpy(&v, p + i * stride, sizeof v);                                                    \
-      acc = BEATS(v, acc, ISNAN) ? v : acc;                                                           \
+      acc = BEATS(v, acc, ISNAN) ? v : acc;                                                    \
     }                                                                                          \
     return acc;                                                                                \
   }                                                                                            \
@@ -40,8 +32,27 @@
     }                                                                                          \
   }
 
-#define DEFINE_EXTREMES(SUF, T, ISNAN) \
-  DEFINE_EXTREME(max, SUF, T, BEATS_MAX, ISNAN) DEFINE_EXTREME(min, SUF, T, BEATS_MIN, ISNAN)
+// Plain loops for the integer types (the compiler vectorises these).
+#define DEFINE_INT_RUNS(SUF, T)                                                                \
+  static inline T max_contiguous_##SUF(const T *x, int64_t n, T acc) {                         \
+    for (int64_t i = 0; i < n; i++) acc = x[i] > acc ? x[i] : acc;                             \
+    return acc;                                                                                \
+  }                                                                                            \
+  static inline T min_contiguous_##SUF(const T *x, int64_t n, T acc) {                         \
+    for (int64_t i = 0; i < n; i++) acc = x[i] < acc ? x[i] : acc;                             \
+    return acc;                                                                                \
+  }
+DEFINE_INT_RUNS(b, bool)
+DEFINE_INT_RUNS(i32, int32_t)
+DEFINE_INT_RUNS(i64, int64_t)
+#define max_contiguous_f32 ct__max_run_f32
+#define min_contiguous_f32 ct__min_run_f32
+#define max_contiguous_f64 ct__max_run_f64
+#define min_contiguous_f64 ct__min_run_f64
+
+#define DEFINE_EXTREMES(SUF, T, ISNAN)                                      \
+  DEFINE_EXTREME(max, SUF, T, BEATS_MAX, ISNAN, max_contiguous_##SUF)        \
+  DEFINE_EXTREME(min, SUF, T, BEATS_MIN, ISNAN, min_contiguous_##SUF)
 DEFINE_EXTREMES(b, bool, NEVER_NAN)
 DEFINE_EXTREMES(i32, int32_t, NEVER_NAN)
 DEFINE_EXTREMES(i64, int64_t, NEVER_NAN)

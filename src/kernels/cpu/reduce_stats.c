@@ -1,6 +1,7 @@
 // var/std, norm and logsumexp kernels, and the elementwise loops of the gradients of
 // var/std, prod, norm and logsumexp.
 #include <math.h>
+#include "kernels/cpu/elementwise_cpu.h"
 #include "kernels/cpu/reduce_impl.h"
 
 #define LOAD(T, p) load_##T(p)
@@ -8,11 +9,12 @@ static inline float load_float(const char *p) { float v; memcpy(&v, p, sizeof v)
 static inline double load_double(const char *p) { double v; memcpy(&v, p, sizeof v); return v; }
 #define STORE(p, v) memcpy((p), &(v), sizeof(v))
 
-// Math functions per type (float uses the f-suffixed libm functions).
-#define EXP_float expf
-#define EXP_double exp
-#define LOG_float logf
-#define LOG_double log
+// Math functions per type: exp and log as PyTorch's vectorised exp_/log_ compute them
+// (SLEEF, or libm without it); the rest from libm.
+#define EXP_float ct__cpu_expf
+#define EXP_double ct__cpu_exp
+#define LOG_float ct__cpu_logf
+#define LOG_double ct__cpu_log
 #define POW_float powf
 #define POW_double pow
 #define SQRT_float sqrtf
