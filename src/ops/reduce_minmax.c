@@ -110,15 +110,11 @@ static ct_status index_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad
                            (ct_tensor *[]){gin, grad, indices}, (const bool[]){true, false, false}, &ctx);
 }
 
-// Values and first indices along one dim. `op` names the function in error messages.
-static ct_status arg_reduce(ct_tensor *t, int dim, bool keepdim, bool is_max, const char *op, ct_tensor **values,
+// Values and first indices of the extreme over mask, which must give one run in
+// row-major order (one dim, or all dims of a contiguous tensor).
+static ct_status arg_reduce(ct_tensor *t, uint32_t mask, bool keepdim, bool is_max, ct_tensor **values,
                             ct_tensor **indices, ct__reduce_plan *p) {
-  *values = *indices = NULL;
-  int d = ct__wrap_dim(dim, t->ndim, false);
-  if (d < 0) return ct_last_status();
-  if (t->ndim && t->shape[d] == 0)
-    return ct__error(CT_ERR_INDEX, "%s(): Expected reduction dim %d to have non-zero size.", op, d);
-  ct__reduce_plan_init(p, t, t->ndim ? 1u << d : 0, keepdim);
+  ct__reduce_plan_init(p, t, mask, keepdim);
   *values = ct__reduce_alloc(p, t->dtype);
   *indices = ct__reduce_alloc(p, CT_INT64);
   const ct_reduce_kernels *k = ct__reduce_kernels_of(t);
@@ -134,12 +130,25 @@ static ct_status arg_reduce(ct_tensor *t, int dim, bool keepdim, bool is_max, co
   return st;
 }
 
+// The mask of one dim for max/min/argmax/argmin(dim), with PyTorch's errors.
+static ct_status dim_mask(const ct_tensor *t, int dim, const char *op, uint32_t *mask) {
+  int d = ct__wrap_dim(dim, t->ndim, false);
+  if (d < 0) return ct_last_status();
+  if (t->ndim && t->shape[d] == 0)
+    return ct__error(CT_ERR_INDEX, "%s(): Expected reduction dim %d to have non-zero size.", op, d);
+  *mask = t->ndim ? 1u << d : 0;
+  return CT_OK;
+}
+
 static ct_tensor *extreme_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices_out, bool is_max) {
   if (indices_out) *indices_out = NULL;
   CT_CHECK_NULL(t);
   ct_tensor *values, *indices;
   ct__reduce_plan p;
-  if (arg_reduce(t, dim, keepdim, is_max, is_max ? "max" : "min", &values, &indices, &p) != CT_OK) return NULL;
+  uint32_t mask;
+  if (dim_mask(t, dim, is_max ? "max" : "min", &mask) != CT_OK ||
+      arg_reduce(t, mask, keepdim, is_max, &values, &indices, &p) != CT_OK)
+    return NULL;
   if (ct__reduce_record(values, is_max ? "MaxBackward0" : "MinBackward0", index_backward, t, &p, true, 1, &indices,
                         NULL) != CT_OK) {
     ct__drop(values);
@@ -158,28 +167,23 @@ ct_tensor *ct_min_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices) 
   return extreme_dim(t, dim, keepdim, indices, false);
 }
 
-// argmax/argmin: the flattened tensor (in row-major order) when `all`, else along dim.
+// argmax/argmin: the flattened tensor (row-major order; non-contiguous input is copied
+// so the reduced elements form one run) when `all`, else along dim.
 static ct_tensor *arg_extreme(ct_tensor *t, int dim, bool keepdim, bool all, bool is_max) {
   CT_CHECK_NULL(t);
   const char *op = is_max ? "argmax" : "argmin";
-  // PyTorch skips the kernel (and its dtype check) when the dim has size 1.
-  int d = all ? 0 : ct__wrap_dim(dim, t->ndim, false);
-  if (d < 0) return NULL;
-  bool trivial = !all && t->ndim > 0 && t->shape[d] == 1;
-  if (t->dtype == CT_BOOL && !trivial)
-    return ct__error_null(CT_ERR_ARG, "\"%s_cpu\" not implemented for 'Bool'", op);
-  ct_tensor *src = t;
-  if (all) {
-    if (ct_numel(t) == 0)
-      return ct__error_null(CT_ERR_INDEX, "%s(): Expected reduction dim to be specified for input.numel() == 0.", op);
-    int64_t numel = ct_numel(t);
-    src = ct__reshape_nograd(t, 1, &numel);
-    if (!src) return NULL;
-    dim = 0;
-  }
+  uint32_t mask = ct__reduce_mask_all(t);
+  if (all && ct_numel(t) == 0)
+    return ct__error_null(CT_ERR_INDEX, "%s(): Expected reduction dim to be specified for input.numel() == 0.", op);
+  if (!all && dim_mask(t, dim, op, &mask) != CT_OK) return NULL;
+  // PyTorch skips the kernel (and its dtype check) when the reduced dim has size 1.
+  bool trivial = !all && mask && t->shape[__builtin_ctz(mask)] == 1;
+  if (t->dtype == CT_BOOL && !trivial) return ct__error_null(CT_ERR_ARG, "\"%s_cpu\" not implemented for 'Bool'", op);
+  ct_tensor *src = all && !ct_is_contiguous(t) ? ct__copy_as(t, t->dtype) : t;
+  if (!src) return NULL;
   ct_tensor *values, *indices;
   ct__reduce_plan p;
-  ct_status st = arg_reduce(src, dim, keepdim, is_max, op, &values, &indices, &p);
+  ct_status st = arg_reduce(src, mask, keepdim, is_max, &values, &indices, &p);
   if (src != t) ct__drop(src);
   if (st != CT_OK) return NULL;
   ct__drop(values);
