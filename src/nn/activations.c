@@ -1,6 +1,7 @@
 // Stateless activation and utility modules: each forward is one functional op.
 #include <stdio.h>
 #include "ctorch/ops.h"
+#include "ctorch/print.h"
 #include "ctorch/reduce.h"
 #include "ctorch/view.h"
 #include "core/tensor_impl.h"
@@ -27,12 +28,19 @@ static ct_tensor *identity_forward(ct_module *self, ct_tensor *x) {
 static ct_tensor *leaky_forward(ct_module *self, ct_tensor *x) { return ct_leaky_relu(x, CONFIG(self)->scalar); }
 static ct_tensor *softmax_forward(ct_module *self, ct_tensor *x) { return ct_softmax(x, CONFIG(self)->dims[0]); }
 static ct_tensor *log_softmax_forward(ct_module *self, ct_tensor *x) { return ct_log_softmax(x, CONFIG(self)->dims[0]); }
+// torch.flatten returns its input itself when start and end name the same dim.
 static ct_tensor *flatten_forward(ct_module *self, ct_tensor *x) {
-  return ct_flatten(x, CONFIG(self)->dims[0], CONFIG(self)->dims[1]);
+  CT_CHECK_NULL(x);
+  int start = CONFIG(self)->dims[0], end = CONFIG(self)->dims[1], n = x->ndim;
+  if (n > 0 && start >= -n && start < n && end >= -n && end < n && (start + n) % n == (end + n) % n)
+    return ct__register(ct_retain(x));
+  return ct_flatten(x, start, end);
 }
 
 static void leaky_repr(const ct_module *self, char *buf, size_t cap) {
-  snprintf(buf, cap, "negative_slope=%g", CONFIG(self)->scalar);
+  char slope[32];
+  ct_format_float(CONFIG(self)->scalar, slope, sizeof slope); // Python's str(float): 0.01, 1.0, 1e-05
+  snprintf(buf, cap, "negative_slope=%s", slope);
 }
 static void dim_repr(const ct_module *self, char *buf, size_t cap) { snprintf(buf, cap, "dim=%d", CONFIG(self)->dims[0]); }
 static void flatten_repr(const ct_module *self, char *buf, size_t cap) {

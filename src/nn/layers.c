@@ -7,6 +7,7 @@
 #include "ctorch/init.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
+#include "ctorch/print.h"
 #include "ctorch/random.h"
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
@@ -42,10 +43,16 @@ static ct_tensor *new_parameter(ct_module *m, const char *name, int ndim, const 
   return p;
 }
 
+// torch.empty's check on a 2-D parameter shape, with its message.
+static bool shape_ok(int64_t rows, int64_t cols) {
+  if (rows >= 0 && cols >= 0) return true;
+  ct__error(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld, %lld]",
+            (long long)(rows < 0 ? rows : cols), (long long)rows, (long long)cols);
+  return false;
+}
+
 ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
-  if (in_features < 0 || out_features < 0)
-    return ct__error_null(CT_ERR_ARG, "Linear: features must be non-negative, got in=%lld out=%lld",
-                          (long long)in_features, (long long)out_features);
+  if (!shape_ok(out_features, in_features)) return NULL;
   linear_module *m = ct_module_new(sizeof *m, &linear_vtable);
   if (!m) return NULL;
   m->in_features = in_features;
@@ -89,13 +96,17 @@ static void embedding_repr(const ct_module *self, char *buf, size_t cap) {
 static const ct_module_vtable embedding_vtable = {"Embedding", embedding_forward, embedding_repr, NULL};
 
 ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx) {
-  if (num_embeddings < 0 || embedding_dim < 0)
-    return ct__error_null(CT_ERR_ARG, "Embedding: sizes must be non-negative");
+  // nn.Embedding.__init__'s order: the padding_idx asserts, then torch.empty, then the
+  // padding row fill (which is what rejects padding_idx 0 of an empty table).
   if (padding_idx != CT_NO_PADDING_IDX) {
-    if (padding_idx >= num_embeddings || padding_idx < -num_embeddings)
+    if ((padding_idx > 0 && padding_idx >= num_embeddings) || (padding_idx < 0 && padding_idx < -num_embeddings))
       return ct__error_null(CT_ERR_ARG, "Padding_idx must be within num_embeddings");
     if (padding_idx < 0) padding_idx += num_embeddings;
   }
+  if (!shape_ok(num_embeddings, embedding_dim)) return NULL;
+  if (padding_idx != CT_NO_PADDING_IDX && padding_idx >= num_embeddings)
+    return ct__error_null(CT_ERR_INDEX, "index %lld is out of bounds for dimension 0 with size %lld",
+                          (long long)padding_idx, (long long)num_embeddings);
   embedding_module *m = ct_module_new(sizeof *m, &embedding_vtable);
   if (!m) return NULL;
   m->num_embeddings = num_embeddings;
@@ -121,24 +132,37 @@ typedef struct dropout_module {
   double p;
 } dropout_module;
 
-// F.dropout in training: noise = empty_like(x).bernoulli_(1-p); noise /= 1-p; x * noise.
+// F.dropout in training (ATen's _dropout_impl on the CPU): the input itself when p is 0,
+// in eval mode or for an empty input; x * 0 when p is 1; else
+// noise = empty(x.shape).bernoulli_(1-p) (row-major, whatever x's strides), noise /= 1-p,
+// x * noise. The noise is a temporary: the product's node keeps what it needs.
 static ct_tensor *dropout_forward(ct_module *self, ct_tensor *x) {
   dropout_module *m = (dropout_module *)self;
-  if (!self->training || m->p == 0) return ct__register(ct_retain(x));
+  CT_CHECK_NULL(x);
+  if (!self->training || m->p == 0 || ct_numel(x) == 0) return ct__register(ct_retain(x));
   if (m->p == 1) return ct_mul_scalar(x, 0.0);
-  ct_tensor *noise = ct_bernoulli_(ct_empty_like(x), 1 - m->p);
-  return ct_mul(x, ct_div_scalar(noise, 1 - m->p));
+  ct_scope *s = ct_scope_open();
+  if (!s) return NULL;
+  ct_tensor *noise = ct_bernoulli_(ct_empty(x->ndim, x->shape, x->dtype), 1 - m->p);
+  ct_tensor *out = ct_keep(ct_mul(x, ct_div_scalar(noise, 1 - m->p)));
+  ct_scope_close(s);
+  return out;
 }
 
 static void dropout_repr(const ct_module *self, char *buf, size_t cap) {
-  snprintf(buf, cap, "p=%g, inplace=False", ((const dropout_module *)self)->p);
+  char p[32];
+  ct_format_float(((const dropout_module *)self)->p, p, sizeof p);
+  snprintf(buf, cap, "p=%s, inplace=False", p);
 }
 
 static const ct_module_vtable dropout_vtable = {"Dropout", dropout_forward, dropout_repr, NULL};
 
 ct_module *ct_dropout_new(double p) {
-  if (!(p >= 0 && p <= 1))
-    return ct__error_null(CT_ERR_ARG, "dropout probability has to be between 0 and 1, but got %g", p);
+  if (!(p >= 0 && p <= 1)) {
+    char text[32];
+    ct_format_float(p, text, sizeof text);
+    return ct__error_null(CT_ERR_ARG, "dropout probability has to be between 0 and 1, but got %s", text);
+  }
   dropout_module *m = ct_module_new(sizeof *m, &dropout_vtable);
   if (m) m->p = p;
   return m ? &m->base : NULL;

@@ -1,4 +1,5 @@
-// The module system: allocation, registration, recursive traversal, train/eval.
+// The module system: allocation, registration, forward, train/eval, per-parameter flags.
+// Listing (named_parameters, state_dict order) lives in module_lists.c.
 #include <stdlib.h>
 #include <string.h>
 #include "core/error_impl.h"
@@ -24,20 +25,28 @@ ct_module *ct__simple_module_new(const ct_module_vtable *vtable) {
   return ct_module_new(sizeof(ct_module), vtable);
 }
 
+static void free_tree(ct_module *m) {
+  for (int i = 0; i < m->entries->count; i++) {
+    ct_module_entry *e = &m->entries->items[i];
+    ct_release(e->param);
+    if (e->child) free_tree(e->child);
+    free(e->name);
+  }
+  free(m->entries->items);
+  free(m->entries);
+  if (m->vtable->destroy) m->vtable->destroy(m);
+  free(m);
+}
+
 void ct_module_free(ct_module *m) {
   if (!m) return;
-  if (m->entries) {
-    for (int i = 0; i < m->entries->count; i++) {
-      ct_module_entry *e = &m->entries->items[i];
-      ct_release(e->param);
-      ct_module_free(e->child);
-      free(e->name);
-    }
-    free(m->entries->items);
-    free(m->entries);
+  if (m->entries->has_parent) {
+    // Freeing it here would leave a dangling child in the parent (and a double free later).
+    ct__error(CT_ERR_ARG, "ct_module_free: this %s is registered in a parent module, which owns and frees it",
+              m->vtable->name);
+    return;
   }
-  if (m->vtable && m->vtable->destroy) m->vtable->destroy(m);
-  free(m);
+  free_tree(m);
 }
 
 ct_tensor *ct_module_forward(ct_module *m, ct_tensor *input) {
@@ -48,9 +57,23 @@ ct_tensor *ct_module_forward(ct_module *m, ct_tensor *input) {
   return m->vtable->forward(m, input);
 }
 
-static bool valid_name(ct_module *m, const char *name) {
-  if (!name || !*name || strchr(name, '.')) {
-    ct__error(CT_ERR_ARG, "module name can't contain \".\", got: %s", name ? name : "(null)");
+// ---- registration ----
+
+// PyTorch's checks (register_parameter / add_module) and their KeyError texts. A name in
+// use errors (PyTorch would replace a same-kind entry; here callers hold borrowed pointers
+// to entries, so replacing would leave them dangling).
+static bool valid_name(ct_module *m, const char *name, const char *kind) {
+  if (!name) {
+    ct__error(CT_ERR_ARG, "%s name should be a string. Got NoneType", kind);
+    return false;
+  }
+  if (strchr(name, '.')) {
+    if (!strcmp(kind, "module")) ct__error(CT_ERR_ARG, "module name can't contain \".\", got: %s", name);
+    else ct__error(CT_ERR_ARG, "%s name can't contain \".\"", kind);
+    return false;
+  }
+  if (!*name) {
+    ct__error(CT_ERR_ARG, "%s name can't be empty string \"\"", kind);
     return false;
   }
   for (int i = 0; i < m->entries->count; i++)
@@ -70,9 +93,10 @@ static ct_module_entry *add_entry(ct_module *m, const char *name) {
     es->items = items;
     es->capacity = cap;
   }
-  char *copy = malloc(strlen(name) + 1);
+  size_t len = strlen(name) + 1;
+  char *copy = malloc(len);
   if (!copy) return ct__error_null(CT_ERR_MEMORY, "out of memory registering '%s'", name);
-  strcpy(copy, name);
+  memcpy(copy, name, len);
   ct_module_entry *e = &es->items[es->count++];
   *e = (ct_module_entry){.name = copy};
   return e;
@@ -81,14 +105,15 @@ static ct_module_entry *add_entry(ct_module *m, const char *name) {
 ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tensor *param) {
   if (!m) return ct__error_null(CT_ERR_ARG, "register_parameter: module is NULL");
   CT_CHECK_NULL(param);
-  if (!valid_name(m, name)) return NULL;
+  if (!valid_name(m, name, "parameter")) return NULL;
   if (!ct_dtype_is_floating(param->dtype))
     return ct__error_null(CT_ERR_ARG, "Only Tensors of floating point and complex dtype can require gradients");
   if (param->grad_fn)
     return ct__error_null(CT_ERR_ARG,
                           "Cannot assign non-leaf Tensor to parameter '%s'. Model parameters must be created "
-                          "explicitly.",
-                          name);
+                          "explicitly. To express '%s' as a function of another Tensor, compute the value in "
+                          "the forward() method.",
+                          name, name);
   ct_module_entry *e = add_entry(m, name);
   if (!e) return NULL;
   e->param = ct_retain(param);
@@ -97,127 +122,34 @@ ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tenso
   return param;
 }
 
+static bool contains(const ct_module *root, const ct_module *m) {
+  if (root == m) return true;
+  for (int i = 0; i < root->entries->count; i++)
+    if (root->entries->items[i].child && contains(root->entries->items[i].child, m)) return true;
+  return false;
+}
+
 ct_module *ct_module_register_module(ct_module *m, const char *name, ct_module *child) {
-  if (!child) {
-    ct_module_free(child);
-    return NULL;
-  }
-  if (!m || !valid_name(m, name)) {
-    if (!m) ct__error(CT_ERR_ARG, "register_module: module is NULL");
-    ct_module_free(child);
-    return NULL;
-  }
-  ct_module_entry *e = add_entry(m, name);
+  if (!child) return NULL; // a failed constructor: its message stands
+  // A child that already has an owner, or that contains m (a cycle), stays with its owner.
+  if (child->entries->has_parent)
+    return ct__error_null(CT_ERR_ARG, "register_module: this %s is already registered in another module",
+                          child->vtable->name);
+  if (m && contains(child, m))
+    return ct__error_null(CT_ERR_ARG, "register_module: a module can't be registered inside itself");
+  ct_module_entry *e = NULL;
+  if (!m) ct__error(CT_ERR_ARG, "register_module: module is NULL");
+  else if (valid_name(m, name, "module")) e = add_entry(m, name);
   if (!e) {
     ct_module_free(child);
     return NULL;
   }
   e->child = child;
+  child->entries->has_parent = true;
   return child;
 }
 
-// ---- traversal ----
-
-typedef struct list_builder {
-  ct_named_list *list;
-  int capacity;
-  bool failed;
-} list_builder;
-
-static void list_add(list_builder *b, const char *name, ct_tensor *t) {
-  ct_named_list *l = b->list;
-  for (int i = 0; t && i < l->count; i++)
-    if (l->items[i].tensor == t) return; // shared parameter: listed once, like PyTorch
-  if (l->count == b->capacity) {
-    int cap = b->capacity ? 2 * b->capacity : 8;
-    ct_named_tensor *items = realloc(l->items, (size_t)cap * sizeof *items);
-    if (!items) {
-      b->failed = true;
-      return;
-    }
-    l->items = items;
-    b->capacity = cap;
-  }
-  ct_named_tensor *it = &l->items[l->count++];
-  snprintf(it->name, sizeof it->name, "%s", name);
-  it->tensor = t;
-}
-
-static void collect_params(ct_module *m, const char *prefix, list_builder *b) {
-  for (int i = 0; i < m->entries->count && !b->failed; i++) {
-    ct_module_entry *e = &m->entries->items[i];
-    char name[256];
-    snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", e->name);
-    if (e->param) list_add(b, name, e->param);
-    else collect_params(e->child, name, b);
-  }
-}
-
-static ct_named_list *new_list(void) {
-  ct_named_list *l = calloc(1, sizeof *l);
-  if (!l) ct__error(CT_ERR_MEMORY, "out of memory");
-  return l;
-}
-
-static ct_named_list *finish(list_builder *b) {
-  if (!b->failed) return b->list;
-  ct_named_list_free(b->list);
-  return ct__error_null(CT_ERR_MEMORY, "out of memory listing module entries");
-}
-
-ct_named_list *ct_module_named_parameters(ct_module *m) {
-  if (!m) return ct__error_null(CT_ERR_ARG, "named_parameters: module is NULL");
-  list_builder b = {.list = new_list()};
-  if (!b.list) return NULL;
-  collect_params(m, "", &b);
-  return finish(&b);
-}
-
-ct_named_list *ct_module_state_dict(ct_module *m) { return ct_module_named_parameters(m); }
-
-ct_named_list *ct_module_named_children(ct_module *m) {
-  if (!m) return ct__error_null(CT_ERR_ARG, "named_children: module is NULL");
-  list_builder b = {.list = new_list()};
-  if (!b.list) return NULL;
-  for (int i = 0; i < m->entries->count; i++)
-    if (m->entries->items[i].child) list_add(&b, m->entries->items[i].name, NULL);
-  return finish(&b);
-}
-
-int ct_module_num_children(const ct_module *m) {
-  int n = 0;
-  for (int i = 0; m && i < m->entries->count; i++) n += m->entries->items[i].child != NULL;
-  return n;
-}
-
-ct_module *ct_module_child(ct_module *m, int index) {
-  for (int i = 0, k = 0; m && i < m->entries->count; i++) {
-    if (!m->entries->items[i].child) continue;
-    if (k++ == index) return m->entries->items[i].child;
-  }
-  return NULL;
-}
-
-ct_tensor **ct_module_parameters(ct_module *m, int *count) {
-  if (count) *count = 0;
-  ct_named_list *l = ct_module_named_parameters(m);
-  if (!l) return NULL;
-  ct_tensor **arr = malloc((size_t)(l->count ? l->count : 1) * sizeof *arr);
-  if (arr) {
-    for (int i = 0; i < l->count; i++) arr[i] = l->items[i].tensor;
-    if (count) *count = l->count;
-  } else {
-    ct__error(CT_ERR_MEMORY, "out of memory");
-  }
-  ct_named_list_free(l);
-  return arr;
-}
-
-void ct_named_list_free(ct_named_list *list) {
-  if (!list) return;
-  free(list->items);
-  free(list);
-}
+// ---- recursive flags ----
 
 void ct_module_train(ct_module *m, bool mode) {
   if (!m) return;

@@ -21,21 +21,31 @@ static void put(builder *b, const char *fmt, ...) {
 
 static void put_indent(builder *b, int indent) { put(b, "%*s", indent, ""); }
 
+// Text whose later lines are indented by `indent` (a multi-line extra_repr, as _addindent does).
+static void put_lines(builder *b, const char *text, int indent) {
+  for (const char *nl; (nl = strchr(text, '\n')); text = nl + 1) {
+    put(b, "%.*s\n", (int)(nl - text), text);
+    put_indent(b, indent);
+  }
+  put(b, "%s", text);
+}
+
 // `indent` is the column of the line where this module's repr starts (children lines
-// are indented two more, as _addindent does).
+// are indented two more, as _addindent does). A one-line extra_repr and no children
+// stay on one line; anything else becomes a block of lines.
 static void repr(builder *b, const ct_module *m, int indent) {
-  char extra[512] = "";
+  char extra[1024] = "";
   if (m->vtable->extra_repr) m->vtable->extra_repr(m, extra, sizeof extra);
   int children = ct_module_num_children(m);
   put(b, "%s(", m->vtable->name);
-  if (!children) {
+  if (!children && !strchr(extra, '\n')) {
     put(b, "%s)", extra);
     return;
   }
   if (*extra) {
     put(b, "\n");
     put_indent(b, indent + 2);
-    put(b, "%s", extra);
+    put_lines(b, extra, indent + 2);
   }
   for (int i = 0; i < m->entries->count; i++) {
     const ct_module_entry *e = &m->entries->items[i];

@@ -1,16 +1,36 @@
 // nn.Sequential: children "0", "1", ... applied in order.
 #include <stdio.h>
 #include "core/error_impl.h"
+#include "core/tensor_impl.h"
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
 
+// Intermediate outputs live in a local scope (without one, a caller with no scope open
+// would own and leak them). Walks the registry directly: ct_module_child(i) is O(i).
 static ct_tensor *sequential_forward(ct_module *self, ct_tensor *x) {
-  int n = ct_module_num_children(self);
-  for (int i = 0; i < n && x; i++) x = ct_module_forward(ct_module_child(self, i), x);
-  return x;
+  const struct ct_module_entries *es = self->entries;
+  ct_scope *s = ct_scope_open();
+  if (!s) return NULL;
+  ct_tensor *y = ct__register(ct_retain(x)); // nn.Sequential() returns its input
+  for (int i = 0; i < es->count && y; i++)
+    if (es->items[i].child) y = ct_module_forward(es->items[i].child, y);
+  y = ct_keep(y);
+  ct_scope_close(s);
+  return y;
 }
 
 static const ct_module_vtable sequential_vtable = {"Sequential", sequential_forward, NULL, NULL};
+
+// Sequential owns its arguments, also when it fails: frees modules[from..n-1], each once
+// (a module listed twice, or already handled at an earlier index, is skipped), leaving
+// modules that another parent owns alone.
+static void free_arguments(int n, ct_module *const *modules, int from) {
+  for (int k = from; modules && k < n; k++) {
+    bool seen = false;
+    for (int j = 0; j < k && !seen; j++) seen = modules[j] == modules[k];
+    if (!seen && modules[k] && !modules[k]->entries->has_parent) ct_module_free(modules[k]);
+  }
+}
 
 ct_module *ct_sequential_new(int n, ct_module *const *modules) {
   bool inputs_ok = n >= 0 && (n == 0 || modules);
@@ -18,16 +38,17 @@ ct_module *ct_sequential_new(int n, ct_module *const *modules) {
     if (!modules[i]) inputs_ok = false;
   ct_module *seq = inputs_ok ? ct__simple_module_new(&sequential_vtable) : NULL;
   if (!seq) {
-    // Sequential owns its arguments: free them on failure too.
-    for (int i = 0; modules && i < n; i++) ct_module_free(modules[i]);
-    if (!inputs_ok && ct_last_status() == CT_OK) ct__error(CT_ERR_ARG, "Sequential: a module argument is NULL");
+    free_arguments(n, modules, 0);
+    if (n < 0 || (n > 0 && !modules)) ct__error(CT_ERR_ARG, "Sequential: bad module list (n=%d)", n);
+    // A NULL element is usually a failed constructor, whose message stands.
+    else if (!inputs_ok && ct_last_status() == CT_OK) ct__error(CT_ERR_ARG, "Sequential: a module argument is NULL");
     return NULL;
   }
   for (int i = 0; i < n; i++) {
     char name[16];
     snprintf(name, sizeof name, "%d", i);
     if (!ct_module_register_module(seq, name, modules[i])) {
-      for (int k = i + 1; k < n; k++) ct_module_free(modules[k]);
+      free_arguments(n, modules, i + 1);
       ct_module_free(seq);
       return NULL;
     }
