@@ -4,6 +4,7 @@
 #include "autograd/node.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/pool.h"
 
 static uint64_t next_sequence_nr; // shared counter; graphs are built on one thread
 
@@ -12,26 +13,29 @@ ct_node *ct__node_retain(ct_node *n) {
   return n;
 }
 
+// A node and its per-input arrays (next, inputs) are one pool block.
+static size_t node_block_size(int n_inputs) {
+  return sizeof(ct_node) + (size_t)n_inputs * (sizeof(ct_node *) + sizeof(ct_input_meta));
+}
+
 // Releasing a long chain recursively would overflow the stack, so nodes whose count
-// drops to zero are collected on an explicit work list.
+// drops to zero are collected on an explicit work list (on the stack while it is short).
 void ct__node_release(ct_node *n) {
   if (!n || --n->refcount > 0) return;
-  size_t cap = 16, count = 0;
-  ct_node **work = malloc(cap * sizeof *work);
-  ct_node *inline_work[1];
-  if (!work) {
-    work = inline_work;
-    cap = 1;
-  }
+  ct_node *stack_work[32];
+  ct_node **work = stack_work;
+  size_t cap = sizeof stack_work / sizeof *stack_work, count = 0;
   work[count++] = n;
   while (count) {
     ct_node *x = work[--count];
     for (int i = 0; i < x->num_next; i++) {
       ct_node *c = x->next[i];
       if (c && --c->refcount == 0) {
-        if (count == cap && work != inline_work) {
-          ct_node **grown = realloc(work, 2 * cap * sizeof *work);
+        if (count == cap) {
+          ct_node **grown = malloc(2 * cap * sizeof *work);
           if (grown) {
+            memcpy(grown, work, count * sizeof *work);
+            if (work != stack_work) free(work);
             work = grown;
             cap *= 2;
           }
@@ -46,29 +50,21 @@ void ct__node_release(ct_node *n) {
       ct_release(x->variable);
     }
     ct_release(x->pending_grad);
-    free(x->next);
-    free(x->inputs);
     free(x->extra);
-    free(x);
+    ct__pool_free(x, node_block_size(x->num_next));
   }
-  if (work != inline_work) free(work);
+  if (work != stack_work) free(work);
 }
 
 static ct_node *node_alloc(const char *name, int n_inputs) {
-  ct_node *n = calloc(1, sizeof *n);
+  ct_node *n = ct__pool_calloc(node_block_size(n_inputs));
   if (!n) return NULL;
   n->refcount = 1;
   n->name = name;
   n->sequence_nr = next_sequence_nr++;
   if (n_inputs) {
-    n->next = calloc((size_t)n_inputs, sizeof *n->next);
-    n->inputs = calloc((size_t)n_inputs, sizeof *n->inputs);
-    if (!n->next || !n->inputs) {
-      free(n->next);
-      free(n->inputs);
-      free(n);
-      return NULL;
-    }
+    n->next = (ct_node **)(n + 1);
+    n->inputs = (ct_input_meta *)(n->next + n_inputs);
   }
   n->num_next = n_inputs;
   return n;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/error_impl.h"
+#include "core/pool.h"
 #include "core/tensor_impl.h"
 
 #define CT_ALIGNMENT 64
@@ -23,17 +24,20 @@ void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
   }
 }
 
+// An owned storage is one pool block: the header, padded to a cache line, then the data.
+// Data is rounded up to whole lines so vector tails can read a full line.
+#define STORAGE_HEADER ((sizeof(ct_storage) + CT_ALIGNMENT - 1) / CT_ALIGNMENT * CT_ALIGNMENT)
+
+static size_t owned_block_size(size_t nbytes) {
+  return STORAGE_HEADER + (nbytes + CT_ALIGNMENT - 1) / CT_ALIGNMENT * CT_ALIGNMENT;
+}
+
 static ct_storage *storage_new(size_t nbytes) {
-  ct_storage *s = calloc(1, sizeof *s);
+  ct_storage *s = ct__pool_alloc(owned_block_size(nbytes));
   if (!s) return NULL;
-  // Round up so aligned_alloc's size rule holds and vector tails can read a full line.
-  size_t padded = (nbytes + CT_ALIGNMENT - 1) / CT_ALIGNMENT * CT_ALIGNMENT;
-  s->data = aligned_alloc(CT_ALIGNMENT, padded ? padded : CT_ALIGNMENT);
-  if (!s->data) {
-    free(s);
-    return NULL;
-  }
+  memset(s, 0, sizeof *s);
   s->refcount = 1;
+  s->data = (char *)s + STORAGE_HEADER;
   s->nbytes = nbytes;
   s->device = CT_CPU;
   s->owns_data = true;
@@ -42,9 +46,12 @@ static ct_storage *storage_new(size_t nbytes) {
 
 static void storage_release(ct_storage *s) {
   if (!s || --s->refcount > 0) return;
-  if (s->owns_data) free(s->data);
-  else if (s->deleter) s->deleter(s->data, s->deleter_ctx);
-  free(s);
+  if (s->owns_data) {
+    ct__pool_free(s, owned_block_size(s->nbytes));
+    return;
+  }
+  if (s->deleter) s->deleter(s->data, s->deleter_ctx);
+  ct__pool_free(s, sizeof *s);
 }
 
 static bool valid_shape(int ndim, const int64_t *shape) {
@@ -73,7 +80,7 @@ static bool valid_shape(int ndim, const int64_t *shape) {
 }
 
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
-  ct_tensor *t = calloc(1, sizeof *t);
+  ct_tensor *t = ct__pool_calloc(sizeof *t);
   if (!t) return ct__error_null(CT_ERR_MEMORY, "out of memory allocating a tensor");
   t->refcount = 1;
   t->dtype = dtype;
@@ -88,10 +95,10 @@ ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
   ct__contiguous_strides(ndim, shape, t->strides);
-  size_t nbytes = (size_t)ct__numel_of(ndim, shape) * ct_dtype_size(dtype);
+  size_t nbytes = (size_t)ct__numel_of(ndim, shape) * ct__dtype_size(dtype);
   t->storage = storage_new(nbytes);
   if (!t->storage) {
-    free(t);
+    ct__pool_free(t, sizeof *t);
     return ct__error_null(CT_ERR_MEMORY, "out of memory allocating %zu bytes", nbytes);
   }
   return ct__register(t);
@@ -132,7 +139,7 @@ void ct_release(ct_tensor *t) {
   ct_release(t->grad);
   ct__node_release(t->grad_fn);
   storage_release(t->storage);
-  free(t);
+  ct__pool_free(t, sizeof *t);
 }
 
 // ---- external buffers ----
@@ -151,9 +158,9 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   }
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
-  ct_storage *s = calloc(1, sizeof *s);
+  ct_storage *s = ct__pool_calloc(sizeof *s);
   if (!s) {
-    free(t);
+    ct__pool_free(t, sizeof *t);
     return ct__error_null(CT_ERR_MEMORY, "out of memory");
   }
   if (strides) memcpy(t->strides, strides, (size_t)ndim * sizeof *strides);

@@ -53,9 +53,16 @@ ct_tensor *ct__register(ct_tensor *t);
 /// it from the innermost scope and releases it, or releases it when no scope is open.
 void ct__drop(ct_tensor *t);
 
+/// ct_dtype_size without a call, for hot paths (dtype must be valid).
+static inline size_t ct__dtype_size(ct_dtype dtype) {
+  static const unsigned char sizes[CT_NUM_DTYPES] = {
+      [CT_BOOL] = 1, [CT_INT32] = 4, [CT_INT64] = 8, [CT_FLOAT32] = 4, [CT_FLOAT64] = 8};
+  return sizes[dtype];
+}
+
 /// Pointer to element 0 of t, as char*.
 static inline char *ct__data(const ct_tensor *t) {
-  return (char *)t->storage->data + t->offset * (int64_t)ct_dtype_size(t->dtype);
+  return (char *)t->storage->data + t->offset * (int64_t)ct__dtype_size(t->dtype);
 }
 int64_t ct__numel_of(int ndim, const int64_t *shape);
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);

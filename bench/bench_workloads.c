@@ -1,0 +1,177 @@
+// ctorch side of `make bench`: times each workload and prints `<workload> <median seconds>`.
+// The PyTorch side (bench_torch.py) runs the same workloads; bench/run.sh pairs them up.
+#define _POSIX_C_SOURCE 200809L
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ctorch.h>
+
+extern char **environ;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef void (*workload_fn)(void *ctx);
+
+// Median over `repeats` of the mean time of `inner` calls, after one warm-up call.
+static double median_time(workload_fn fn, void *ctx, int repeats, int inner) {
+  double times[64];
+  fn(ctx);
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now();
+    for (int i = 0; i < inner; i++) fn(ctx);
+    times[r] = (now() - t0) / inner;
+  }
+  qsort(times, (size_t)repeats, sizeof *times, compare_doubles);
+  return times[repeats / 2];
+}
+
+// ---- training steps ----
+
+typedef struct train_setup {
+  ct_module *model;
+  ct_optimizer *optimizer;
+  ct_tensor *x, *target;
+  bool cross_entropy; // else BCELoss
+} train_setup;
+
+static void train_step(void *ctx) {
+  train_setup *t = ctx;
+  ct_scope *step = ct_scope_open();
+  ct_optimizer_zero_grad(t->optimizer, true);
+  ct_tensor *out = ct_module_forward(t->model, t->x);
+  ct_tensor *loss = t->cross_entropy ? ct_cross_entropy(out, t->target, NULL, -100, 0.0, CT_REDUCTION_MEAN)
+                                     : ct_binary_cross_entropy(out, t->target, NULL, CT_REDUCTION_MEAN);
+  if (ct_backward(loss, NULL) != CT_OK || ct_optimizer_step(t->optimizer) != CT_OK) {
+    fprintf(stderr, "bench: training step failed: %s\n", ct_last_error());
+    exit(1);
+  }
+  ct_scope_close(step);
+}
+
+static double time_training(ct_module *model, ct_tensor *x, ct_tensor *target, bool cross_entropy, double lr,
+                            int repeats, int inner) {
+  int n;
+  ct_tensor **params = ct_module_parameters(model, &n);
+  ct_adam_options options = ct_adam_defaults();
+  options.lr = lr;
+  train_setup t = {model, ct_adam_new(params, n, options), x, target, cross_entropy};
+  free(params);
+  double secs = median_time(train_step, &t, repeats, inner);
+  ct_optimizer_free(t.optimizer);
+  return secs;
+}
+
+static double seed_mlp_step(void) {
+  ct_manual_seed(0);
+  ct_scope *data = ct_scope_open();
+  ct_tensor *y = ct_ones(CT_SHAPE(10, 5), CT_FLOAT32);
+  ct_tensor *x = ct_add(y, ct_randn_like(y));
+  ct_module *model = ct_sequential_new(
+      4, (ct_module *[]){ct_linear_new(5, 3, true), ct_relu_new(), ct_linear_new(3, 5, true), ct_sigmoid_new()});
+  double secs = time_training(model, x, y, false, 0.1, 15, 200);
+  ct_module_free(model);
+  ct_scope_close(data);
+  return secs;
+}
+
+static double mlp784_step(void) {
+  ct_manual_seed(0);
+  ct_scope *data = ct_scope_open();
+  ct_tensor *x = ct_randn(CT_SHAPE(128, 784), CT_FLOAT32);
+  ct_tensor *target = ct_randint(0, 10, CT_SHAPE(128));
+  ct_module *model = ct_sequential_new(5, (ct_module *[]){ct_linear_new(784, 512, true), ct_relu_new(),
+                                                          ct_linear_new(512, 512, true), ct_relu_new(),
+                                                          ct_linear_new(512, 10, true)});
+  double secs = time_training(model, x, target, true, 1e-3, 9, 5);
+  ct_module_free(model);
+  ct_scope_close(data);
+  return secs;
+}
+
+// ---- the demo: 1000 epochs of the word_window program ----
+
+static const char *demo_path;
+
+static void run_demo(void *ctx) {
+  (void)ctx;
+  char *argv[] = {(char *)demo_path, "--epochs", "1000", NULL};
+  pid_t pid;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 1 /* O_WRONLY */, 0);
+  int status = -1;
+  if (posix_spawn(&pid, demo_path, &actions, NULL, argv, environ) == 0) waitpid(pid, &status, 0);
+  posix_spawn_file_actions_destroy(&actions);
+  if (status != 0) {
+    fprintf(stderr, "bench: %s failed\n", demo_path);
+    exit(1);
+  }
+}
+
+static double word_window_train(void) { return median_time(run_demo, NULL, 5, 1); }
+
+// ---- elementwise and reduction over 4M floats ----
+
+typedef struct big_inputs {
+  ct_tensor *a, *b;
+} big_inputs;
+
+static void add_once(void *ctx) {
+  big_inputs *in = ctx;
+  ct_scope *s = ct_scope_open();
+  ct_add(in->a, in->b);
+  ct_scope_close(s);
+}
+
+static void sum_once(void *ctx) {
+  big_inputs *in = ctx;
+  ct_scope *s = ct_scope_open();
+  ct_sum(in->a);
+  ct_scope_close(s);
+}
+
+static double time_big(workload_fn fn) {
+  ct_scope *data = ct_scope_open();
+  big_inputs in = {ct_rand(CT_SHAPE(4 << 20), CT_FLOAT32), ct_rand(CT_SHAPE(4 << 20), CT_FLOAT32)};
+  double secs = median_time(fn, &in, 21, 5);
+  ct_scope_close(data);
+  return secs;
+}
+
+static double add_4m(void) { return time_big(add_once); }
+static double sum_4m(void) { return time_big(sum_once); }
+
+int main(int argc, char **argv) {
+  // The demo binary sits in ../examples relative to this program.
+  static char path[4096];
+  snprintf(path, sizeof path, "%s", argv[0]);
+  char *slash = strrchr(path, '/');
+  snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0), "../examples/word_window");
+  demo_path = path;
+  struct {
+    const char *name;
+    double (*run)(void);
+  } workloads[] = {{"seed_mlp_step", seed_mlp_step}, {"mlp784_step", mlp784_step},
+                   {"word_window_train", word_window_train}, {"add_4m", add_4m}, {"sum_4m", sum_4m}};
+  for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
+    bool wanted = argc < 2;
+    for (int k = 1; k < argc; k++) wanted |= !strcmp(argv[k], workloads[i].name);
+    if (wanted) {
+      printf("%s %.9f\n", workloads[i].name, workloads[i].run());
+      fflush(stdout);
+    }
+  }
+  return 0;
+}
