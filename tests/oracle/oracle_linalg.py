@@ -332,7 +332,8 @@ def product_cases(rng):
                       Case("bmm", [R([b, 7, 7]), R([b, 7, 8])])]  # 392: PyTorch's plain loop
     for dt in FLOATS:  # sizes that cross the fallback's cache blocks and micro-tiles
         R = lambda s, lay="random": Spec.make(rng, s, dt, True, lay)  # noqa: E731
-        cases += [Case("mm", [R([181, 263]), R([263, 37])]), Case("mm", [R([13, 300], "mT"), R([300, 19], "mT")]),
+        cases += [Case("mm", [R([250, 341]), R([341, 21])]), Case("mm", [R([13, 650], "mT"), R([650, 19], "mT")]),
+                  Case("mm", [R([7, 3]), R([3, 4100])]),
                   Case("mv", [R([70, 290]), R([290])]), Case("mv", [R([70, 290], "mT"), R([290])]),
                   Case("dot", [R([1000]), R([1000])]), Case("bmm", [R([3, 20, 30]), R([3, 30, 20], "mT")]),
                   Case("matmul", [R([3, 40, 50]), R([50, 30])]),
