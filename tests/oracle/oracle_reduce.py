@@ -331,7 +331,9 @@ def large_cases():
     """Sizes that exercise the cascade's levels and the vectorised paths."""
     cases = []
     seed = 10000
-    for n in (1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 199, 1000, 4099, 32768, 32769, 100000, 300001):
+    # (600001 and more: the threaded cascade, which must give the serial bits)
+    for n in (1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 199, 1000, 4099, 32768, 32769, 100000, 300001, 600001,
+              2097152 + 77):
         for op in ("sum", "mean"):
             for dtype in FLOATS:
                 cases.append(Case(op, dtype, [n], kind="offset" if n % 2 else "randn", grad=n < 5000, seed=seed))

@@ -2,7 +2,11 @@
 // build: 8 float / 4 double lanes), including its choice between the inner-contiguous,
 // outer-contiguous and scalar paths, so results are bit-identical to torch.sum for the
 // same reduction geometry (docs: pytorch-parity.md section 7).
+#include <stdlib.h>
 #include "kernels/cpu/reduce_impl.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef double v4d __attribute__((vector_size(32)));
@@ -23,8 +27,7 @@ static inline int level_power(int64_t q) {
 // and the levels are added at the end. One 4-vector of accumulators per level.
 // ROW_SUM: a row of m items as (m/4, 4) rows through MULTI, the tail into item 0.
 #define DEFINE_CASCADE(SUF, T, LD)                                                             \
-  static inline void multi_##SUF(const char *p, int64_t rs, int64_t cs, int64_t q, T out[4]) {  \
-    const int P = level_power(q);                                                              \
+  static inline void multi_p_##SUF(const char *p, int64_t rs, int64_t cs, int64_t q, int P, T out[4]) { \
     const int64_t S = (int64_t)1 << P, mask = S - 1;                                           \
     const T zero = {0};                                                                        \
     T l1[4] = {zero, zero, zero, zero}, l2[4] = {zero, zero, zero, zero};                      \
@@ -50,6 +53,9 @@ static inline int level_power(int64_t q) {
       for (int k = 0; k < 4; k++) a[k] += LD(p + i * rs + k * cs);                             \
     for (int k = 0; k < 4; k++) out[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];                     \
   }                                                                                            \
+  static inline void multi_##SUF(const char *p, int64_t rs, int64_t cs, int64_t q, T out[4]) {  \
+    multi_p_##SUF(p, rs, cs, q, level_power(q), out);                                          \
+  }                                                                                            \
   static inline T row_sum_##SUF(const char *p, int64_t is, int64_t m) {                        \
     int64_t q = m / 4;                                                                         \
     T a[4];                                                                                    \
@@ -58,10 +64,66 @@ static inline int level_power(int64_t q) {
     return ((a[0] + a[1]) + a[2]) + a[3];                                                      \
   }
 
+// The same cascade with its level-2 units (S^2 rows, independent of each other) summed
+// by several threads, then combined in the serial order: identical results. Used for
+// long contiguous runs outside parallel regions.
+#define PARALLEL_MIN_ROWS 16384 /* 512K floats */
+#define DEFINE_PARALLEL_ROW_SUM(VT)                                                            \
+  static VT row_sum_par_##VT(const char *p, int64_t is, int64_t m) {                           \
+    const int64_t q = m / 4, rs = 4 * is;                                                      \
+    const int P = level_power(q);                                                              \
+    const int64_t S = (int64_t)1 << P, mask = S - 1, unit = S * S, nunits = q / unit;          \
+    VT *u = q >= PARALLEL_MIN_ROWS && nunits >= 4 ? malloc((size_t)nunits * 4 * sizeof(VT)) : NULL; \
+    if (!u) return row_sum_##VT(p, is, m);                                                     \
+    _Pragma("omp parallel for schedule(static)")                                               \
+    for (int64_t j = 0; j < nunits; j++) {                                                     \
+      VT r[4];                                                                                 \
+      multi_p_##VT(p + j * unit * rs, rs, is, unit, P, r);                                     \
+      memcpy(u + 4 * j, r, sizeof r);                                                          \
+    }                                                                                          \
+    const VT zero = {0};                                                                       \
+    VT l2[4] = {zero, zero, zero, zero}, l3[4] = {zero, zero, zero, zero};                     \
+    for (int64_t j = 0; j < nunits; j++) {                                                     \
+      for (int k = 0; k < 4; k++) {                                                            \
+        VT v;                                                                                  \
+        memcpy(&v, u + 4 * j + k, sizeof v);                                                   \
+        l2[k] += v;                                                                            \
+      }                                                                                        \
+      if (((j + 1) * unit) & (mask << (2 * P))) continue;                                      \
+      for (int k = 0; k < 4; k++) l3[k] += l2[k], l2[k] = zero;                                \
+    }                                                                                          \
+    free(u);                                                                                   \
+    VT l1[4] = {zero, zero, zero, zero}, a[4] = {zero, zero, zero, zero};                      \
+    int64_t i = nunits * unit;                                                                 \
+    while (i + S <= q) { /* whole level-0 blocks left (fewer than S): into level 1 */         \
+      VT b[4] = {zero, zero, zero, zero};                                                      \
+      for (int64_t end = i + S; i < end; i++)                                                  \
+        for (int k = 0; k < 4; k++) b[k] += ld_##VT(p + i * rs + k * is);                      \
+      for (int k = 0; k < 4; k++) l1[k] += b[k];                                               \
+    }                                                                                          \
+    for (; i < q; i++)                                                                         \
+      for (int k = 0; k < 4; k++) a[k] += ld_##VT(p + i * rs + k * is);                        \
+    for (int64_t t = 4 * q; t < m; t++) a[0] += ld_##VT(p + t * is);                           \
+    VT r[4];                                                                                   \
+    for (int k = 0; k < 4; k++) r[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];                       \
+    return ((r[0] + r[1]) + r[2]) + r[3];                                                      \
+  }
+
 DEFINE_CASCADE(f32, float, ld_f32)
 DEFINE_CASCADE(f64, double, ld_f64)
 DEFINE_CASCADE(v8f, v8f, ld_v8f)
 DEFINE_CASCADE(v4d, v4d, ld_v4d)
+DEFINE_PARALLEL_ROW_SUM(v8f)
+DEFINE_PARALLEL_ROW_SUM(v4d)
+
+// Whether a single long run may use the threaded cascade.
+static inline bool may_thread(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads() > 1 && !omp_in_parallel();
+#else
+  return false;
+#endif
+}
 
 // Float kernels, W lanes per vector (VT). PyTorch picks, per 2-D block of (reduced run,
 // outputs): "inner" (run contiguous and >= W long: vector cascade per output), "outer"
@@ -73,7 +135,8 @@ DEFINE_CASCADE(v4d, v4d, ld_v4d)
   static inline T run_sum_##SUF(const char *p, int64_t n, int64_t stride) {                   \
     if (stride != (int64_t)sizeof(T) || n < W) return row_sum_##SUF(p, stride, n);            \
     int64_t nv = n / W;                                                                        \
-    VT vacc = row_sum_##VT(p, W * (int64_t)sizeof(T), nv);                                     \
+    VT vacc = nv / 4 >= PARALLEL_MIN_ROWS && may_thread() ? row_sum_par_##VT(p, W * (int64_t)sizeof(T), nv) \
+                                                          : row_sum_##VT(p, W * (int64_t)sizeof(T), nv); \
     T acc = 0;                                                                                 \
     for (int64_t k = nv * W; k < n; k++) acc += ld_##SUF(p + k * (int64_t)sizeof(T));          \
     for (int l = 0; l < W; l++) acc += vacc[l];                                                \
