@@ -7,8 +7,8 @@
 // first input element reduced into output j. The kernel reduces, for each output, the
 // elements described by ct_reduce_ctx: a run of `len` elements `stride` bytes apart,
 // repeated over `nouter` further reduced dims when the reduced dims could not be merged
-// into one run (only sum-like kernels accept nouter > 0; the op layer makes other
-// inputs single-run first).
+// into one run (every reduction accepts nouter > 0 except argmax/argmin, which the op
+// layer gives one run in row-major order).
 #ifndef CTORCH_SRC_KERNELS_REDUCE_H
 #define CTORCH_SRC_KERNELS_REDUCE_H
 #include "kernels/iter.h"

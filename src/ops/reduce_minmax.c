@@ -43,7 +43,7 @@ static ct_status amax_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
 static ct_tensor *extreme_values(ct_tensor *t, uint32_t mask, bool keepdim, bool is_max, bool dims_given,
                                  const char *name, ct_backward_fn backward) {
   const ct_reduce_kernels *k = ct__reduce_kernels_of(t);
-  ct_tensor *out = ct__reduce_simple(t, mask, keepdim, t->dtype, (is_max ? k->max : k->min)[t->dtype], 0, 0, false);
+  ct_tensor *out = ct__reduce_simple(t, mask, keepdim, t->dtype, (is_max ? k->max : k->min)[t->dtype], 0, 0);
   if (!out) return NULL;
   ct__reduce_plan p;
   ct__reduce_plan_init(&p, t, mask, keepdim);

@@ -1,7 +1,6 @@
 // Reduction planning (output shape, kept view, reduced runs) and the runner that hands
 // outputs to the kernels, in parallel chunks when the work is large.
 #include <string.h>
-#include "core/copy.h"
 #include "core/error_impl.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
@@ -95,38 +94,6 @@ void ct__reduce_plan_init(ct__reduce_plan *p, const ct_tensor *in, uint32_t mask
   }
 }
 
-ct_status ct__reduce_plan_single_run(ct__reduce_plan *p) {
-  if (p->ctx.nouter == 0) return CT_OK;
-  const ct_tensor *in = p->src;
-  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
-  int n = 0;
-  for (int pass = 0; pass < 2; pass++) // kept dims first, then the reduced ones
-    for (int d = 0; d < in->ndim; d++)
-      if (!(p->mask & (1u << d)) == (pass == 0)) {
-        shape[n] = in->shape[d];
-        strides[n++] = in->strides[d];
-      }
-  ct_tensor *view = ct__make_view(in, in->ndim, shape, strides, in->offset);
-  ct_tensor *copy = view ? ct__copy_as(view, in->dtype) : NULL;
-  ct__drop(view);
-  if (!copy) return ct_last_status();
-  int o = 0, k = 0;
-  for (int d = 0; d < in->ndim; d++) {
-    if (!(p->mask & (1u << d))) p->kept_strides[o++] = copy->strides[k++];
-    else if (p->keepdim) p->kept_strides[o++] = 0;
-  }
-  p->ctx.len = p->red_numel;
-  p->ctx.stride = (int64_t)ct_dtype_size(in->dtype);
-  p->ctx.nouter = 0;
-  p->src = p->copy = copy;
-  return CT_OK;
-}
-
-void ct__reduce_plan_free(ct__reduce_plan *p) {
-  ct__drop(p->copy);
-  p->copy = NULL;
-}
-
 ct_tensor *ct__reduce_alloc(const ct__reduce_plan *p, ct_dtype dtype) {
   return ct__alloc(dtype, p->out_ndim, p->out_shape);
 }
@@ -217,10 +184,9 @@ ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, u
 }
 
 ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtype out_dtype, ct_loop_fn loop,
-                             double param, int flags, bool single_run) {
+                             double param, int flags) {
   ct__reduce_plan p;
   ct__reduce_plan_init(&p, in, mask, keepdim);
-  if (single_run && ct__reduce_plan_single_run(&p) != CT_OK) return NULL;
   ct_tensor *out = ct__reduce_alloc(&p, out_dtype);
   ct_reduce_ctx ctx = p.ctx;
   ctx.param = param;
@@ -230,7 +196,6 @@ ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtyp
     ct__drop(out);
     out = NULL;
   }
-  ct__reduce_plan_free(&p);
   return out;
 }
 

@@ -12,8 +12,7 @@
 #include "kernels/reduce.h"
 
 typedef struct ct__reduce_plan {
-  const ct_tensor *src;       // what the kept view and ctx describe: the input or a copy
-  ct_tensor *copy;            // owned copy made by ct__reduce_plan_single_run, or NULL
+  const ct_tensor *src;       // the input: what the kept view and ctx describe
   uint32_t mask;              // reduced dims of the input (bit d)
   bool keepdim;
   int out_ndim;
@@ -30,10 +29,6 @@ ct_status ct__reduce_mask(const ct_tensor *t, const int *dims, int ndims, uint32
 uint32_t ct__reduce_mask_all(const ct_tensor *t);
 /// Plan a reduction of `in` over `mask`. Never fails.
 void ct__reduce_plan_init(ct__reduce_plan *p, const ct_tensor *in, uint32_t mask, bool keepdim);
-/// Make the reduced elements of each output one run (ctx.nouter == 0), copying the input
-/// with its reduced dims moved last when needed. Release with ct__reduce_plan_free.
-ct_status ct__reduce_plan_single_run(ct__reduce_plan *p);
-void ct__reduce_plan_free(ct__reduce_plan *p);
 /// A new output tensor of the plan's shape.
 ct_tensor *ct__reduce_alloc(const ct__reduce_plan *p, ct_dtype dtype);
 /// The kept view of `t` (the input or any tensor of the input's shape) for this plan.
@@ -50,10 +45,10 @@ ct_status ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *op
 /// the full input shape: PyTorch's sum_backward expand.
 ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask, bool keepdim);
 
-/// One reduction kernel over `in` into a new tensor of out_dtype: plan, allocate, run.
-/// `single_run` makes the input single-run first (kernels that need it).
+/// One reduction kernel over `in` into a new tensor of out_dtype: plan, allocate, run
+/// (ctx param / flags as given).
 ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtype out_dtype, ct_loop_fn loop,
-                             double param, int flags, bool single_run);
+                             double param, int flags);
 
 /// The reduction kernels of t's device.
 static inline const ct_reduce_kernels *ct__reduce_kernels_of(const ct_tensor *t) {

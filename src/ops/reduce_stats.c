@@ -140,11 +140,11 @@ static ct_status logsumexp_into(ct_tensor *t, uint32_t mask, bool keepdim, ct_te
     *out = ct__reduce_alloc(&plan, t->dtype);
     return *out ? ct__fill(*out, -INFINITY) : ct_last_status();
   }
-  ct_tensor *m = ct__reduce_simple(t, mask, true, t->dtype, k->max[t->dtype], 0, 0, false);
+  ct_tensor *m = ct__reduce_simple(t, mask, true, t->dtype, k->max[t->dtype], 0, 0);
   ct_tensor *e = ct__alloc(t->dtype, t->ndim, t->shape);
   ct_status st = m && e ? CT_OK : ct_last_status();
   if (st == CT_OK) st = ct__reduce_elementwise(k->exp_sub[t->dtype], 3, (ct_tensor *[]){e, t, m}, NULL);
-  ct_tensor *s = st == CT_OK ? ct__reduce_simple(e, mask, keepdim, t->dtype, k->sum[t->dtype], 0, 0, false) : NULL;
+  ct_tensor *s = st == CT_OK ? ct__reduce_simple(e, mask, keepdim, t->dtype, k->sum[t->dtype], 0, 0) : NULL;
   ct_tensor *m_out = NULL;
   if (s) { // m with the output's shape
     ct__reduce_plan squeeze;
@@ -214,7 +214,7 @@ ct_tensor *ct_norm_dims(ct_tensor *t, double p, const int *dims, int ndims, bool
                           ct__reduce_type_name(t->dtype));
   uint32_t mask;
   if (ct__reduce_mask(t, dims, ndims, &mask) != CT_OK) return NULL;
-  ct_tensor *out = ct__reduce_simple(t, mask, keepdim, t->dtype, ct__reduce_kernels_of(t)->norm[t->dtype], p, 0, false);
+  ct_tensor *out = ct__reduce_simple(t, mask, keepdim, t->dtype, ct__reduce_kernels_of(t)->norm[t->dtype], p, 0);
   if (!out) return NULL;
   ct__reduce_plan plan;
   ct__reduce_plan_init(&plan, t, mask, keepdim);

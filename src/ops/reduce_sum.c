@@ -114,7 +114,7 @@ static ct_tensor *prod_impl(ct_tensor *t, int dim, bool keepdim, bool all) {
   ct__reduce_plan p;
   ct__reduce_plan_init(&p, t, mask, keepdim);
   ct_tensor *out = ct__reduce_simple(t, mask, keepdim, accumulate_dtype(t->dtype),
-                                     ct__reduce_kernels_of(t)->prod[t->dtype], 0, 0, false);
+                                     ct__reduce_kernels_of(t)->prod[t->dtype], 0, 0);
   if (!out) return NULL;
   if (ct__reduce_record(out, all ? "ProdBackward0" : "ProdBackward1", prod_backward, t, &p, !all, 2,
                         (ct_tensor *[]){t, out}, NULL) != CT_OK) {
