@@ -12,20 +12,8 @@
 
 #ifndef CTORCH_HAVE_CBLAS
 
+// Without CBLAS every product takes the portable path (blas.c never calls these then).
 bool ct__cblas_available(void) { return false; }
-// Whether C (m×n, strides rs/cs) can be BLAS's column-major C (*tc false) or, transposed,
-// its row-major C (*tc true: PyTorch then computes C^T = B^T A^T).
-static bool result_layout(int64_t m, int64_t n, int64_t rs, int64_t cs, bool *tc) {
-  if (rs == 1 && (n == 1 || cs >= max1(m))) {
-    *tc = false;
-    return true;
-  }
-  if (cs == 1 && (m == 1 || rs >= max1(n))) {
-    *tc = true;
-    return true;
-  }
-  return false;
-}
 
 void ct__cblas_gemm(const ct_gemm_args *g, size_t elem) {
   if (elem == 4)
