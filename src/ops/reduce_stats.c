@@ -104,12 +104,12 @@ static ct_tensor *var_impl(ct_tensor *t, const int *dims, int ndims, int64_t cor
 ct_tensor *ct_std(ct_tensor *t) { return var_impl(t, NULL, 0, 1, false, true, false); }
 ct_tensor *ct_std_dim(ct_tensor *t, int dim, bool keepdim) { return var_impl(t, &dim, 1, 1, keepdim, true, true); }
 ct_tensor *ct_std_ex(ct_tensor *t, const int *dims, int ndims, int64_t correction, bool keepdim) {
-  return var_impl(t, dims, ndims, correction, keepdim, true, dims != NULL);
+  return var_impl(t, dims, ndims, correction, keepdim, true, dims && ndims > 0);
 }
 ct_tensor *ct_var(ct_tensor *t) { return var_impl(t, NULL, 0, 1, false, false, false); }
 ct_tensor *ct_var_dim(ct_tensor *t, int dim, bool keepdim) { return var_impl(t, &dim, 1, 1, keepdim, false, true); }
 ct_tensor *ct_var_ex(ct_tensor *t, const int *dims, int ndims, int64_t correction, bool keepdim) {
-  return var_impl(t, dims, ndims, correction, keepdim, false, dims != NULL);
+  return var_impl(t, dims, ndims, correction, keepdim, false, dims && ndims > 0);
 }
 
 // ---- logsumexp ----
