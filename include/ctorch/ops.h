@@ -3,9 +3,10 @@
 /// promotion (bool < int < float; a 0-d tensor or a scalar raises the category, not the
 /// width). Differentiable for floating dtypes, with PyTorch's grad_fn names.
 ///
-/// Scalars are passed as double. A scalar with an integral value behaves like a Python
-/// int (int64 tensor * 2 stays int64), any other value like a Python float
-/// (int64 tensor * 1.5 is float32).
+/// Scalar operands are C doubles and behave like Python floats: float tensors keep their
+/// dtype, int and bool tensors promote to float32 (`x.view(2, 3) * 1.0` is float32). For
+/// Python-int semantics (int64 tensor * 2 stays int64) multiply by a 0-d int64 tensor:
+/// `ct_mul(x, ct_scalar(2, CT_INT64))`.
 ///
 /// Results are new contiguous tensors. float32 exp/log/log1p/sin/cos/tanh/sigmoid give
 /// PyTorch's bits (SLEEF, as its AVX2 kernels) when ctorch is built with libsleef.

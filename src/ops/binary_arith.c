@@ -87,14 +87,14 @@ static ct_status check_sub(ct_dtype a, ct_dtype b) {
   return CT_OK;
 }
 
-static ct_dtype dtype_of(ct__ew_arg x) { return x.t ? x.t->dtype : ct__scalar_dtype(x.s); }
+static ct_dtype dtype_of(ct__ew_arg x) { return x.t ? x.t->dtype : ct__scalar_dtype(x.s, x.python_float); }
 
 static ct_dtype result_type(ct__ew_arg a, ct__ew_arg b) {
   ct__promotion p = CT__PROMOTION_INIT;
   if (a.t) ct__promotion_add_tensor(&p, a.t);
-  else ct__promotion_add_scalar(&p, a.s);
+  else ct__promotion_add_scalar(&p, a.s, a.python_float);
   if (b.t) ct__promotion_add_tensor(&p, b.t);
-  else ct__promotion_add_scalar(&p, b.s);
+  else ct__promotion_add_scalar(&p, b.s, b.python_float);
   return ct__promotion_result(&p);
 }
 
@@ -173,11 +173,11 @@ ct_tensor *ct_div(ct_tensor *a, ct_tensor *b) {
   return arith(OP_DIV, a, CT__EW_T(b), 1, NULL);
 }
 
-ct_tensor *ct_add_scalar(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_S(s), 1, NULL); }
-ct_tensor *ct_sub_scalar(ct_tensor *a, double s) { return arith(OP_SUB, a, CT__EW_S(s), 1, NULL); }
-ct_tensor *ct_rsub_scalar(ct_tensor *a, double s) { return arith(OP_RSUB, a, CT__EW_S(s), 1, NULL); }
-ct_tensor *ct_mul_scalar(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_S(s), 1, NULL); }
-ct_tensor *ct_div_scalar(ct_tensor *a, double s) { return arith(OP_DIV, a, CT__EW_S(s), 1, NULL); }
+ct_tensor *ct_add_scalar(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_F(s), 1, NULL); }
+ct_tensor *ct_sub_scalar(ct_tensor *a, double s) { return arith(OP_SUB, a, CT__EW_F(s), 1, NULL); }
+ct_tensor *ct_rsub_scalar(ct_tensor *a, double s) { return arith(OP_RSUB, a, CT__EW_F(s), 1, NULL); }
+ct_tensor *ct_mul_scalar(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_F(s), 1, NULL); }
+ct_tensor *ct_div_scalar(ct_tensor *a, double s) { return arith(OP_DIV, a, CT__EW_F(s), 1, NULL); }
 
 ct_tensor *ct_add_(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(b);
@@ -195,5 +195,5 @@ ct_tensor *ct_div_(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(b);
   return arith(OP_DIV, a, CT__EW_T(b), 1, a);
 }
-ct_tensor *ct_add_scalar_(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_S(s), 1, a); }
-ct_tensor *ct_mul_scalar_(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_S(s), 1, a); }
+ct_tensor *ct_add_scalar_(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_F(s), 1, a); }
+ct_tensor *ct_mul_scalar_(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_F(s), 1, a); }

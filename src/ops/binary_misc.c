@@ -3,6 +3,7 @@
 #include "core/error_impl.h"
 #include "ctorch/creation.h"
 #include "ctorch/ops.h"
+#include "ctorch/scope.h"
 #include "ops/elementwise_internal.h"
 #include "ops/view_internal.h"
 
@@ -138,6 +139,13 @@ ct_tensor *ct_pow(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(b);
   ct_dtype dt = ct__result_type_tt(a, b);
   if (dt == CT_BOOL) return ct__ew_not_implemented("pow", dt);
+  if (!ct_dtype_is_floating(dt)) { // integer exponents must all be >= 0
+    ct_scope *s = ct_scope_open();
+    ct_tensor *non_negative = s ? ct_ge_scalar(b, 0) : NULL;
+    bool negative = !non_negative || ct__ew_any_zero(non_negative);
+    ct_scope_close(s);
+    if (negative) return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
+  }
   ct__ew_grad g = {"PowBackward1", pow_backward, 2, {a, b}, 3, {a, b, NULL}, 2, 0, 0, 0};
   return binary(CT_EW_POW, dt, CT__EW_T(a), CT__EW_T(b), &g);
 }
@@ -145,15 +153,15 @@ ct_tensor *ct_pow(ct_tensor *a, ct_tensor *b) {
 ct_tensor *ct_rpow_scalar(double base, ct_tensor *a) {
   CT_CHECK_NULL(a);
   // PyTorch: torch.tensor(base, dtype=result_type(base, a)) ** a
-  ct_dtype dt = ct__result_type_ts(a, base);
+  ct_dtype dt = ct__result_type_ts(a, base, true);
   if (dt == CT_BOOL) return ct__ew_not_implemented("pow", dt);
   ct__ew_grad g = {"PowBackward1", pow_backward, 2, {NULL, a}, 3, {NULL, a, NULL}, 2, base, 0, 1};
-  return binary(CT_EW_POW, dt, CT__EW_S(base), CT__EW_T(a), &g);
+  return binary(CT_EW_POW, dt, CT__EW_F(base), CT__EW_T(a), &g);
 }
 
 ct_tensor *ct_pow_scalar(ct_tensor *a, double exponent) {
   CT_CHECK_NULL(a);
-  ct_dtype dt = ct__result_type_ts(a, exponent);
+  ct_dtype dt = ct__result_type_ts(a, exponent, true);
   if (!ct_dtype_is_floating(dt) && exponent < 0)
     return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
   ct_ew_params p = ct__ew_params(dt, exponent, 0);

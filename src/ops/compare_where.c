@@ -6,7 +6,7 @@
 
 static ct_tensor *compare(ct_ew_compare_op op, ct_tensor *a, ct__ew_arg b) {
   CT_CHECK_NULL(a);
-  ct_dtype dt = b.t ? ct__result_type_tt(a, b.t) : ct__result_type_ts(a, b.s);
+  ct_dtype dt = b.t ? ct__result_type_tt(a, b.t) : ct__result_type_ts(a, b.s, b.python_float);
   return ct__ew_apply(ct__ew_kernels()->compare[op][dt], 2, (ct__ew_arg[]){CT__EW_T(a), b}, dt, CT_BOOL, NULL,
                       NULL);
 }
@@ -16,7 +16,7 @@ static ct_tensor *compare(ct_ew_compare_op op, ct_tensor *a, ct__ew_arg b) {
     CT_CHECK_NULL(b);                                                                           \
     return compare(OP, a, CT__EW_T(b));                                                         \
   }                                                                                             \
-  ct_tensor *ct_##NAME##_scalar(ct_tensor *a, double s) { return compare(OP, a, CT__EW_S(s)); }
+  ct_tensor *ct_##NAME##_scalar(ct_tensor *a, double s) { return compare(OP, a, CT__EW_F(s)); }
 COMPARE_API(eq, CT_EW_EQ)
 COMPARE_API(ne, CT_EW_NE)
 COMPARE_API(lt, CT_EW_LT)

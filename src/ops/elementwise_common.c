@@ -265,7 +265,7 @@ ct_dtype ct__ew_result_type(int n_args, const ct__ew_arg *args) {
   for (int i = 0; i < n_args; i++) {
     if (args[i].mask) continue;
     if (args[i].t) ct__promotion_add_tensor(&p, args[i].t);
-    else ct__promotion_add_scalar(&p, args[i].s);
+    else ct__promotion_add_scalar(&p, args[i].s, args[i].python_float);
   }
   return ct__promotion_result(&p);
 }

@@ -9,14 +9,19 @@
 
 /// An input of an elementwise op: a tensor, or (t == NULL) the C scalar s. `mask`:
 /// passed to the kernel in its own dtype (where's bool condition), not converted.
+/// `python_float`: the scalar is a user's operand of a *_scalar op and promotes as a
+/// Python float; other scalars (clamp bounds, internal constants) act as a Python int
+/// when integral.
 typedef struct ct__ew_arg {
   const ct_tensor *t;
   double s;
   bool mask;
+  bool python_float;
 } ct__ew_arg;
-#define CT__EW_T(x) ((ct__ew_arg){.t = (x), .s = 0, .mask = false})
-#define CT__EW_S(v) ((ct__ew_arg){.t = NULL, .s = (v), .mask = false})
-#define CT__EW_MASK(x) ((ct__ew_arg){.t = (x), .s = 0, .mask = true})
+#define CT__EW_T(x) ((ct__ew_arg){.t = (x), .s = 0, .mask = false, .python_float = false})
+#define CT__EW_S(v) ((ct__ew_arg){.t = NULL, .s = (v), .mask = false, .python_float = false})
+#define CT__EW_F(v) ((ct__ew_arg){.t = NULL, .s = (v), .mask = false, .python_float = true})
+#define CT__EW_MASK(x) ((ct__ew_arg){.t = (x), .s = 0, .mask = true, .python_float = false})
 
 /// The elementwise kernels of a tensor's device (CPU today).
 const ct_elementwise_kernels *ct__ew_kernels(void);

@@ -23,8 +23,8 @@ void ct__promotion_add_tensor(ct__promotion *p, const ct_tensor *t) {
   else p->dim = promote_skip_undefined(p->dim, t->dtype);
 }
 
-void ct__promotion_add_scalar(ct__promotion *p, double s) {
-  p->wrapped = promote_skip_undefined(p->wrapped, ct__scalar_dtype(s));
+void ct__promotion_add_scalar(ct__promotion *p, double s, bool python_float) {
+  p->wrapped = promote_skip_undefined(p->wrapped, ct__scalar_dtype(s, python_float));
 }
 
 ct_dtype ct__promotion_result(const ct__promotion *p) {
@@ -36,7 +36,9 @@ bool ct__scalar_is_integral(double s) {
   return isfinite(s) && s == floor(s) && fabs(s) < 9223372036854775808.0;
 }
 
-ct_dtype ct__scalar_dtype(double s) { return ct__scalar_is_integral(s) ? CT_INT64 : CT_FLOAT32; }
+ct_dtype ct__scalar_dtype(double s, bool python_float) {
+  return !python_float && ct__scalar_is_integral(s) ? CT_INT64 : CT_FLOAT32;
+}
 
 ct_dtype ct__result_type_tt(const ct_tensor *a, const ct_tensor *b) {
   ct__promotion p = CT__PROMOTION_INIT;
@@ -45,10 +47,10 @@ ct_dtype ct__result_type_tt(const ct_tensor *a, const ct_tensor *b) {
   return ct__promotion_result(&p);
 }
 
-ct_dtype ct__result_type_ts(const ct_tensor *a, double s) {
+ct_dtype ct__result_type_ts(const ct_tensor *a, double s, bool python_float) {
   ct__promotion p = CT__PROMOTION_INIT;
   ct__promotion_add_tensor(&p, a);
-  ct__promotion_add_scalar(&p, s);
+  ct__promotion_add_scalar(&p, s, python_float);
   return ct__promotion_result(&p);
 }
 

@@ -17,19 +17,19 @@ typedef struct ct__promotion {
 #define CT__PROMOTION_INIT {-1, -1, -1}
 
 void ct__promotion_add_tensor(ct__promotion *p, const ct_tensor *t);
-void ct__promotion_add_scalar(ct__promotion *p, double s);
+void ct__promotion_add_scalar(ct__promotion *p, double s, bool python_float);
 ct_dtype ct__promotion_result(const ct__promotion *p);
 
 /// promote_types for two dtypes of the same class.
 static inline ct_dtype ct__promote_types(ct_dtype a, ct_dtype b) { return a > b ? a : b; }
-/// A scalar with an integral value (and within int64) acts as a Python int, any other as
-/// a Python float.
+/// True for integral values within int64.
 bool ct__scalar_is_integral(double s);
-/// dtype of a wrapped scalar: int64 or the default float32.
-ct_dtype ct__scalar_dtype(double s);
+/// dtype of a wrapped scalar: float32 for a Python float (`python_float`, the operands of
+/// the public *_scalar ops), else int64 when integral (clamp bounds, fill values).
+ct_dtype ct__scalar_dtype(double s, bool python_float);
 /// Result type of a binary op on a tensor and a tensor / a scalar.
 ct_dtype ct__result_type_tt(const ct_tensor *a, const ct_tensor *b);
-ct_dtype ct__result_type_ts(const ct_tensor *a, double s);
+ct_dtype ct__result_type_ts(const ct_tensor *a, double s, bool python_float);
 /// torch.can_cast: no floating -> integral/bool, no non-bool -> bool.
 bool ct__can_cast(ct_dtype from, ct_dtype to);
 /// PyTorch's ScalarType name used in messages: "Float", "Double", "Long", "Int", "Bool".

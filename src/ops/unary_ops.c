@@ -161,8 +161,8 @@ static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
     return ct__error_null(CT_ERR_RUNTIME, "torch.clamp: At least one of 'min' or 'max' must not be None");
   ct__promotion p = CT__PROMOTION_INIT;
   ct__promotion_add_tensor(&p, a);
-  if (has_min) ct__promotion_add_scalar(&p, min);
-  if (has_max) ct__promotion_add_scalar(&p, max);
+  if (has_min) ct__promotion_add_scalar(&p, min, false);
+  if (has_max) ct__promotion_add_scalar(&p, max, false);
   ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : ct__promotion_result(&p);
   if (dst && ct__ew_check_inplace(dst, dst->dtype) != CT_OK) return NULL;
   if (dst && dt != dst->dtype) { // PyTorch names the target by its C++ type here

@@ -40,7 +40,8 @@ def creation():
     print(torch.rand_like(x))
     print(torch.randn_like(x))
     print(torch.Tensor([[1, 2], [3, 4]]))
-    print(torch.arange(5), torch.arange(0.5, 2.5, 0.5))
+    print(torch.arange(5))
+    print(torch.arange(0.5, 2.5, 0.5))
     print(torch.full((2, 3), 7.0))
     print(torch.eye(3))
     print(torch.rand(2, 3))
@@ -63,7 +64,8 @@ def matrix_ops():
     v = torch.tensor([4., 5.])
     print(torch.outer(u, v))
     print(torch.dot(u, u))
-    print(a + b, a - 1)
+    print(a + b)
+    print(a - 1)
 
 
 @section
@@ -93,7 +95,9 @@ def reductions():
     print("Mean: {}".format(m.mean()))
     print("Mean in the 0th dimension: {}".format(m.mean(0)))
     print("Mean in the 1st dimension: {}".format(m.mean(1)))
-    print(m.max(), m.argmax(), m.sum())
+    print(m.max())
+    print(m.argmax())
+    print(m.sum())
 
 
 @section

@@ -67,7 +67,10 @@ static ct_tensor *run_op(const test_case *c) {
   ct_tensor *a = c->t[0], *b = c->t[1], *d = c->t[2];
   double p0 = c->p0, p1 = c->p1;
   const char *op = c->op;
-  if (c->nonleaf) a = ct_mul_scalar(a, 1); // in-place ops on a non-leaf
+  if (c->nonleaf) { // a * 1 with a Python int 1: in-place ops on a non-leaf
+    ct_dtype one = ct_get_dtype(a) == CT_BOOL ? CT_INT64 : ct_get_dtype(a);
+    a = ct_mul(a, ct_scalar(1, one));
+  }
 #define BIN(name) if (!strcmp(op, #name)) return ct_##name(a, b)
 #define SCALAR(name) if (!strcmp(op, #name)) return ct_##name(a, p0)
 #define UN(name) if (!strcmp(op, #name)) return ct_##name(a)

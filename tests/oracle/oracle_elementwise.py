@@ -50,7 +50,8 @@ def fmt_value(v, dt):
 
 
 def py(v):
-    """The Python number ctorch's double scalar stands for (integral values are ints)."""
+    """The Python number an integral-or-not double argument (alpha, clamp bounds, fill
+    values) stands for. Scalar operands of the *_scalar ops are always Python floats."""
     return int(v) if math.isfinite(v) and v == math.floor(v) else float(v)
 
 
@@ -154,19 +155,19 @@ OPS = {
     "ge": (2, lambda t, p0, p1: torch.ge(t[0], t[1]), "exact"),
     "logical_and": (2, lambda t, p0, p1: torch.logical_and(t[0], t[1]), "exact"),
     "logical_or": (2, lambda t, p0, p1: torch.logical_or(t[0], t[1]), "exact"),
-    "add_scalar": (1, lambda t, p0, p1: t[0] + py(p0), "exact"),
-    "sub_scalar": (1, lambda t, p0, p1: t[0] - py(p0), "exact"),
-    "rsub_scalar": (1, lambda t, p0, p1: py(p0) - t[0], "exact"),
-    "mul_scalar": (1, lambda t, p0, p1: t[0] * py(p0), "exact"),
-    "div_scalar": (1, lambda t, p0, p1: t[0] / py(p0), "exact"),
-    "pow_scalar": (1, lambda t, p0, p1: t[0] ** py(p0), "layout"),
-    "rpow_scalar": (1, lambda t, p0, p1: py(p0) ** t[0], "layout"),
-    "eq_scalar": (1, lambda t, p0, p1: t[0] == py(p0), "exact"),
-    "ne_scalar": (1, lambda t, p0, p1: t[0] != py(p0), "exact"),
-    "lt_scalar": (1, lambda t, p0, p1: t[0] < py(p0), "exact"),
-    "le_scalar": (1, lambda t, p0, p1: t[0] <= py(p0), "exact"),
-    "gt_scalar": (1, lambda t, p0, p1: t[0] > py(p0), "exact"),
-    "ge_scalar": (1, lambda t, p0, p1: t[0] >= py(p0), "exact"),
+    "add_scalar": (1, lambda t, p0, p1: t[0] + float(p0), "exact"),
+    "sub_scalar": (1, lambda t, p0, p1: t[0] - float(p0), "exact"),
+    "rsub_scalar": (1, lambda t, p0, p1: float(p0) - t[0], "exact"),
+    "mul_scalar": (1, lambda t, p0, p1: t[0] * float(p0), "exact"),
+    "div_scalar": (1, lambda t, p0, p1: t[0] / float(p0), "exact"),
+    "pow_scalar": (1, lambda t, p0, p1: t[0] ** float(p0), "layout"),
+    "rpow_scalar": (1, lambda t, p0, p1: float(p0) ** t[0], "layout"),
+    "eq_scalar": (1, lambda t, p0, p1: t[0] == float(p0), "exact"),
+    "ne_scalar": (1, lambda t, p0, p1: t[0] != float(p0), "exact"),
+    "lt_scalar": (1, lambda t, p0, p1: t[0] < float(p0), "exact"),
+    "le_scalar": (1, lambda t, p0, p1: t[0] <= float(p0), "exact"),
+    "gt_scalar": (1, lambda t, p0, p1: t[0] > float(p0), "exact"),
+    "ge_scalar": (1, lambda t, p0, p1: t[0] >= float(p0), "exact"),
     "where": (3, lambda t, p0, p1: torch.where(t[0], t[1], t[2]), "exact"),
     "neg": (1, lambda t, p0, p1: torch.neg(t[0]), "exact"),
     "abs": (1, lambda t, p0, p1: torch.abs(t[0]), "exact"),
@@ -193,8 +194,8 @@ OPS = {
     "sub_": (2, lambda t, p0, p1: t[0].sub_(t[1]), "exact"),
     "mul_": (2, lambda t, p0, p1: t[0].mul_(t[1]), "exact"),
     "div_": (2, lambda t, p0, p1: t[0].div_(t[1]), "exact"),
-    "add_scalar_": (1, lambda t, p0, p1: t[0].add_(py(p0)), "exact"),
-    "mul_scalar_": (1, lambda t, p0, p1: t[0].mul_(py(p0)), "exact"),
+    "add_scalar_": (1, lambda t, p0, p1: t[0].add_(float(p0)), "exact"),
+    "mul_scalar_": (1, lambda t, p0, p1: t[0].mul_(float(p0)), "exact"),
     "clamp_": (1, lambda t, p0, p1: t[0].clamp_(*clamp_args(p0, p1)), "exact"),
     "relu_": (1, lambda t, p0, p1: t[0].relu_(), "exact"),
     "fill_": (1, lambda t, p0, p1: t[0].fill_(py(p0)), "exact"),

@@ -76,7 +76,7 @@ static void test_errors_without_scope(void **state) {
   EXPECT_ERROR(ct_add_(leaf, f), leaf_msg);
   EXPECT_ERROR(ct_relu_(leaf), leaf_msg);
   EXPECT_ERROR(ct_clamp_(leaf, 0, 1), leaf_msg);
-  EXPECT_ERROR(ct_pow_scalar(i, -1), "Integers to negative integer powers are not allowed.");
+  EXPECT_ERROR(ct_pow(i, ct_scalar(-1, CT_INT64)), "Integers to negative integer powers are not allowed.");
   EXPECT_ERROR(ct_floor_divide(i, z), "ZeroDivisionError");
   EXPECT_ERROR(ct_remainder(i, z), "ZeroDivisionError");
   EXPECT_ERROR(ct_where(f, f, f), "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
@@ -209,7 +209,8 @@ static void test_integer_wraparound(void **state) {
   ct_scope *s = ct_scope_open();
   ct_tensor *big = ct_tensor_from_i64((int64_t[]){INT64_MAX, INT64_MIN, 7}, CT_SHAPE(3));
   int64_t v[3];
-  ct_to_i64_array(ct_add_scalar(big, 1), v);
+  ct_tensor *one = ct_scalar(1, CT_INT64); // a Python int: keeps the tensor's integer dtype
+  ct_to_i64_array(ct_add(big, one), v);
   assert_true(v[0] == INT64_MIN && v[1] == INT64_MIN + 1 && v[2] == 8);
   ct_to_i64_array(ct_floor_divide(big, ct_scalar(-1, CT_INT64)), v);
   assert_true(v[0] == -INT64_MAX && v[1] == INT64_MIN && v[2] == -7);
@@ -219,12 +220,13 @@ static void test_integer_wraparound(void **state) {
   assert_true(v[0] == -INT64_MAX && v[1] == INT64_MIN && v[2] == -7);
   ct_to_i64_array(ct_mul(big, big), v);
   assert_true(v[0] == 1 && v[1] == 0 && v[2] == 49);
-  ct_to_i64_array(ct_pow_scalar(ct_tensor_from_i64((int64_t[]){2, 3, -2}, CT_SHAPE(3)), 63), v);
+  ct_to_i64_array(ct_pow(ct_tensor_from_i64((int64_t[]){2, 3, -2}, CT_SHAPE(3)), ct_scalar(63, CT_INT64)), v);
   assert_true(v[0] == INT64_MIN && v[2] == INT64_MIN);
   ct_tensor *i32 = ct_tensor_from_i32((int32_t[]){INT32_MAX, INT32_MIN}, CT_SHAPE(2));
-  ct_to_i64_array(ct_add_scalar(i32, 1), v);
+  ct_to_i64_array(ct_add(i32, one), v);
   assert_true(v[0] == INT32_MIN && v[1] == INT32_MIN + 1);
-  assert_int_equal(ct_get_dtype(ct_add_scalar(i32, 1)), CT_INT32);
+  assert_int_equal(ct_get_dtype(ct_add(i32, one)), CT_INT32);
+  assert_int_equal(ct_get_dtype(ct_add_scalar(i32, 1)), CT_FLOAT32); // a C double is a Python float
   ct_to_i64_array(ct_abs(i32), v);
   assert_true(v[0] == INT32_MAX && v[1] == INT32_MIN);
   ct_scope_close(s);
@@ -244,7 +246,8 @@ static void test_exact_math(void **state) {
   assert_true(tu_allclose(ct_remainder(i, ct_scalar(-2, CT_INT64)), (double[]){-1, -1, -1}, 3, 0, 0));
   assert_true(tu_allclose(ct_round(ct_tensor_from_f32((float[]){2.5f, 3.5f, -2.5f}, CT_SHAPE(3))),
                           (double[]){2, 4, -2}, 3, 0, 0));
-  assert_int_equal(ct_get_dtype(ct_mul_scalar(i, 2)), CT_INT64);
+  assert_int_equal(ct_get_dtype(ct_mul(i, ct_scalar(2, CT_INT64))), CT_INT64);
+  assert_int_equal(ct_get_dtype(ct_mul_scalar(i, 2)), CT_FLOAT32);
   assert_int_equal(ct_get_dtype(ct_mul_scalar(i, 1.5)), CT_FLOAT32);
   ct_tensor *r = ct_relu(ct_tensor_from_f32((float[]){-0.0f, -1, 2}, CT_SHAPE(3)));
   assert_true(signbit(get1(r, 0)) && get1(r, 1) == 0 && get1(r, 2) == 2);
