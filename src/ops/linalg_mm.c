@@ -160,6 +160,10 @@ static const char *legacy_tensor_type(ct_dtype dtype) {
 // addmm's expand_size(self, {m, n}) check, with at::expand's messages.
 static ct_status check_expandable(const ct_tensor *self, int64_t m, int64_t n) {
   const int64_t target[2] = {m, n};
+  int bad_dim = -1;
+  for (int d = 0; d < self->ndim && self->ndim <= 2 && bad_dim < 0; d++)
+    if (self->shape[d] != 1 && self->shape[d] != target[d + 2 - self->ndim]) bad_dim = d + 2 - self->ndim;
+  if (self->ndim <= 2 && bad_dim < 0) return CT_OK;
   char have[256];
   ct__shape_to_str(self->ndim, self->shape, have, sizeof have);
   if (self->ndim > 2)
@@ -168,16 +172,12 @@ static ct_status check_expandable(const ct_tensor *self, int64_t m, int64_t n) {
         "expand(torch.%s{%s}, size=[%lld, %lld]): the number of sizes provided (2) must be greater "
         "or equal to the number of dimensions in the tensor (%d)",
         legacy_tensor_type(self->dtype), have, (long long)m, (long long)n, self->ndim);
-  for (int d = 0; d < self->ndim; d++) {
-    const int td = d + 2 - self->ndim;
-    if (self->shape[d] != 1 && self->shape[d] != target[td])
-      return ct__error(CT_ERR_ARG,
-                       "The expanded size of the tensor (%lld) must match the existing size (%lld) at "
-                       "non-singleton dimension %d.  Target sizes: [%lld, %lld].  Tensor sizes: %s",
-                       (long long)target[td], (long long)self->shape[d], td, (long long)m, (long long)n,
-                       have);
-  }
-  return CT_OK;
+  return ct__error(
+      CT_ERR_ARG,
+      "The expanded size of the tensor (%lld) must match the existing size (%lld) at non-singleton "
+      "dimension %d.  Target sizes: [%lld, %lld].  Tensor sizes: %s",
+      (long long)target[bad_dim], (long long)self->shape[bad_dim - 2 + self->ndim], bad_dim, (long long)m,
+      (long long)n, have);
 }
 
 // PyTorch's result.mul_(beta) on an empty product: an in-place multiply that errors when
