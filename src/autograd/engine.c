@@ -60,10 +60,22 @@ static bool same_shape(const ct_tensor *a, int ndim, const int64_t *shape) {
   return a->ndim == ndim && !memcmp(a->shape, shape, (size_t)ndim * sizeof(int64_t));
 }
 
+// A dense gradient nobody else can see: the engine may keep it or add into it instead of
+// copying it (PyTorch's AccumulateGrad and InputBuffer do the same). `held` counts the
+// references the engine itself holds besides the engine scope's.
+static bool reusable(const ct_tensor *g, int64_t held) {
+  return g->offset == 0 && g->storage->owns_data && ct_is_contiguous(g) &&
+         g->storage->nbytes == (size_t)ct_numel(g) * ct__dtype_size(g->dtype) && ct__exclusively_held(g, held);
+}
+
 static ct_status accumulate_leaf(ct_tensor *leaf, ct_tensor *g) {
   if (!same_shape(g, leaf->ndim, leaf->shape) || g->dtype != leaf->dtype)
     return ct__error(CT_ERR_RUNTIME, "internal: gradient of shape/dtype unlike its leaf");
   if (leaf->grad) return ct__accumulate_into(leaf->grad, g);
+  if (reusable(g, 1)) { // the same values as a copy, without the copy
+    leaf->grad = ct_retain(g);
+    return CT_OK;
+  }
   ct_tensor *copy = ct__copy_as(g, leaf->dtype);
   if (!copy) return ct_last_status();
   leaf->grad = ct_retain(copy);
@@ -76,10 +88,11 @@ static ct_status add_pending(ct_node *n, ct_tensor *g) {
     n->pending_grad = ct_retain(g);
     return CT_OK;
   }
+  if (!same_shape(n->pending_grad, g->ndim, g->shape))
+    return ct__error(CT_ERR_RUNTIME, "internal: gradients of different shapes reach %s", n->name);
+  if (n->pending_grad != g && reusable(n->pending_grad, 1)) return ct__accumulate_into(n->pending_grad, g);
   ct_tensor *sum = ct__copy_as(n->pending_grad, n->pending_grad->dtype);
   if (!sum) return ct_last_status();
-  if (!same_shape(sum, g->ndim, g->shape))
-    return ct__error(CT_ERR_RUNTIME, "internal: gradients of different shapes reach %s", n->name);
   ct_status st = ct__accumulate_into(sum, g);
   if (st != CT_OK) return st;
   ct_release(n->pending_grad);

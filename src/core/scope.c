@@ -108,3 +108,11 @@ void ct__drop(ct_tensor *t) {
     }
   }
 }
+
+bool ct__exclusively_held(const ct_tensor *t, int64_t extra_refs) {
+  if (!t || !innermost || t->refcount != 1 + extra_refs || t->storage->refcount != 1) return false;
+  // Newest first: the tensors asked about were usually created moments ago.
+  for (size_t i = innermost->count; i-- > 0;)
+    if (innermost->items[i] == t) return true;
+  return false;
+}

@@ -52,6 +52,9 @@ ct_tensor *ct__register(ct_tensor *t);
 /// Give up a tensor this code just created and will not return (error paths): removes
 /// it from the innermost scope and releases it, or releases it when no scope is open.
 void ct__drop(ct_tensor *t);
+/// True when t's only reference is the innermost scope's plus `extra_refs` others the
+/// caller accounts for, and no other tensor shares its storage: nothing else can see t.
+bool ct__exclusively_held(const ct_tensor *t, int64_t extra_refs);
 
 /// ct_dtype_size without a call, for hot paths (dtype must be valid).
 static inline size_t ct__dtype_size(ct_dtype dtype) {
