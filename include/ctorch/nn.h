@@ -66,20 +66,28 @@ typedef struct ct_named_list {
 /// Free it with ct_module_free. NULL on error.
 CT_API void *ct_module_new(size_t size, const ct_module_vtable *vtable);
 /// Free a module: its children, its parameter references, then vtable->destroy, then
-/// the struct. NULL is a no-op.
+/// the struct. NULL is a no-op. A module registered in a parent is not freed (an error is
+/// recorded): its parent owns and frees it.
 CT_API void ct_module_free(ct_module *m);
 /// Call forward (PyTorch's module(input)). NULL module or input gives NULL.
 CT_API ct_tensor *ct_module_forward(ct_module *m, ct_tensor *input);
 
 /// Register (and own a reference to) a parameter: marks it requires_grad and a
 /// Parameter (printed "Parameter containing:"). Returns the tensor (NULL on error).
+/// PyTorch's checks and texts: the name is non-empty, without '.', and not in use (PyTorch
+/// would replace a parameter of the same name; here that is an error, as callers hold
+/// borrowed pointers); the tensor is a floating-point leaf. A NULL param returns NULL
+/// without a new message. The same tensor may be registered in several modules (tying).
 CT_API ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tensor *param);
 /// Register a child module; the parent owns it from now on (it is freed with the
-/// parent, also when this call fails). Returns child (NULL on error).
+/// parent, also when this call fails for a bad name or a NULL parent). Returns child
+/// (NULL on error). Refused without freeing it: a child that already has a parent, or
+/// one that contains m (a cycle). A NULL child returns NULL without a new message.
 CT_API ct_module *ct_module_register_module(ct_module *m, const char *name, ct_module *child);
 
-/// All parameters, recursively, with dotted names, in registration order (PyTorch's
-/// named_parameters()). Shared parameters appear once. NULL on error.
+/// All parameters, recursively, with dotted names, in PyTorch's named_parameters() order:
+/// a module's own parameters (in registration order), then each child's, recursively.
+/// Shared parameters appear once. NULL on error (also for a dotted name longer than 255).
 CT_API ct_named_list *ct_module_named_parameters(ct_module *m);
 /// Direct children with their names (tensor field unused: NULL). NULL on error.
 CT_API ct_named_list *ct_module_named_children(ct_module *m);
@@ -104,13 +112,27 @@ CT_API ct_status ct_module_repr(const ct_module *m, char *buf, size_t cap);
 /// Print the module repr and a newline to stdout.
 CT_API ct_status ct_module_print(const ct_module *m);
 
-/// state_dict(): the named parameters (tensors borrowed from the module).
+/// state_dict(): the parameters under their dotted names, in named_parameters order but
+/// with a shared parameter listed under each of its names (tensors borrowed).
 CT_API ct_named_list *ct_module_state_dict(ct_module *m);
-/// load_state_dict: copies values by name. strict: every parameter must be present and
-/// no unknown names given. Shapes must match. Returns a status.
+/// load_state_dict: copies values by name (converting dtypes, as Tensor.copy_). strict:
+/// every parameter must be present, and no key unknown by PyTorch's per-module rule. Shapes
+/// must match in both modes (PyTorch's legacy rule: a 1-D value for a 0-d parameter gives
+/// its first element). Everything is checked before anything is copied, so a failed load
+/// leaves the module unchanged (PyTorch copies the matching entries before raising). The
+/// error is PyTorch's: "Error(s) in loading state_dict for Net:\n\tMissing key(s) in
+/// state_dict: \"a\". \n\tUnexpected key(s) ...\n\tsize mismatch for ...".
 CT_API ct_status ct_module_load_state_dict(ct_module *m, const ct_named_list *state, bool strict);
-/// Save the state dict to a directory of <name>.npy files / load it back.
+/// Save the state dict as one NumPy file per entry, "<dir>/<dotted name>.npy" (np.save's
+/// bytes: np.load / torch.from_numpy(np.load(f)) read them). Creates dir (one level) if
+/// missing; on a write error the files written so far are removed. Parameter names with
+/// '/' are refused.
 CT_API ct_status ct_module_save(ct_module *m, const char *dir);
+/// Load a directory written by ct_module_save or by NumPy (for a torch model:
+/// `for k, v in model.state_dict().items(): np.save(f"{dir}/{k}.npy", v.numpy())`): every
+/// "<name>.npy" file is a state-dict entry (other files are ignored; names are sorted), and
+/// the load is a strict ct_module_load_state_dict: all or nothing; float64 or Fortran-order
+/// files convert on the way in.
 CT_API ct_status ct_module_load(ct_module *m, const char *dir);
 
 // ---- layers (PyTorch's default initialisation from the global generator) ----
@@ -135,10 +157,13 @@ CT_API ct_module *ct_log_softmax_new(int dim);
 CT_API ct_module *ct_identity_new(void);
 CT_API ct_module *ct_flatten_new(int start_dim, int end_dim);
 /// nn.Dropout(p): in training mode zeroes elements with probability p (PyTorch's masks
-/// from the global generator) and scales by 1/(1-p); identity in eval mode.
+/// from the global generator, drawn in row-major order whatever the input's strides) and
+/// scales by 1/(1-p): grad_fn MulBackward0. In eval mode, or for p = 0 or an empty input,
+/// returns the input itself (a new reference).
 CT_API ct_module *ct_dropout_new(double p);
 /// nn.Sequential: children named "0", "1", ...; takes ownership of the modules (also
-/// on failure). forward chains them.
+/// on failure: a NULL element frees the others). forward chains them; intermediate
+/// outputs are released, only the result goes to the caller's scope.
 CT_API ct_module *ct_sequential_new(int n, ct_module *const *modules);
 
 #ifdef __cplusplus
