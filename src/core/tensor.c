@@ -35,8 +35,7 @@ static size_t owned_block_size(size_t nbytes) {
 static ct_storage *storage_new(size_t nbytes) {
   ct_storage *s = ct__pool_alloc(owned_block_size(nbytes));
   if (!s) return NULL;
-  memset(s, 0, sizeof *s);
-  s->refcount = 1;
+  *s = (ct_storage){.refcount = 1};
   s->data = (char *)s + STORAGE_HEADER;
   s->nbytes = nbytes;
   s->device = CT_CPU;
@@ -80,11 +79,9 @@ static bool valid_shape(int ndim, const int64_t *shape) {
 }
 
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
-  ct_tensor *t = ct__pool_calloc(sizeof *t);
+  ct_tensor *t = ct__pool_alloc(sizeof *t);
   if (!t) return ct__error_null(CT_ERR_MEMORY, "out of memory allocating a tensor");
-  t->refcount = 1;
-  t->dtype = dtype;
-  t->ndim = ndim;
+  *t = (ct_tensor){.refcount = 1, .dtype = dtype, .ndim = ndim};
   if (ndim) memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
   return t;
 }
@@ -158,7 +155,7 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   }
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
-  ct_storage *s = ct__pool_calloc(sizeof *s);
+  ct_storage *s = ct__pool_alloc(sizeof *s);
   if (!s) {
     ct__pool_free(t, sizeof *t);
     return ct__error_null(CT_ERR_MEMORY, "out of memory");
@@ -166,7 +163,7 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   if (strides) memcpy(t->strides, strides, (size_t)ndim * sizeof *strides);
   else ct__contiguous_strides(ndim, shape, t->strides);
   int64_t n = ct__numel_of(ndim, shape);
-  s->refcount = 1;
+  *s = (ct_storage){.refcount = 1};
   s->data = data;
   s->nbytes = (size_t)(strides ? (n ? max_index + 1 : 0) : n) * ct_dtype_size(dtype);
   s->device = CT_CPU;

@@ -55,35 +55,35 @@ static bool build_dense(ct_iter *it, int nops, const ct_tensor *const *ops) {
 }
 
 ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
-  const ct_tensor *out = ops[0];
-  int nd = out->ndim;
   if (build_dense(it, nops, ops)) return CT_OK;
-  memset(it, 0, sizeof *it);
+  const ct_tensor *out = ops[0];
+  const int nd = out->ndim;
+  // Size-1 dims of the output take no part in the walk: only the others get strides.
+  int kept[CT_MAX_DIMS], m = 0;
+  for (int d = 0; d < nd; d++)
+    if (out->shape[d] != 1) kept[m++] = d;
   it->nops = nops;
   for (int k = 0; k < nops; k++) {
     const ct_tensor *t = ops[k];
     if (t->ndim > nd) return ct__error(CT_ERR_ARG, "iterator: operand has more dims than output");
-    size_t es = ct__dtype_size(t->dtype);
-    it->data[k] = ct__data(t);
-    for (int d = 0; d < nd; d++) {
-      int td = t->ndim - nd + d;
-      int64_t size = td >= 0 ? t->shape[td] : 1;
+    const int lead = nd - t->ndim; // t's missing leading dims have size 1
+    for (int d = lead; d < nd; d++) {
+      int64_t size = t->shape[d - lead];
       if (size != out->shape[d] && size != 1)
         return ct__error(CT_ERR_ARG,
                          "output with shape %lld at dim %d doesn't match the broadcast shape %lld",
                          (long long)out->shape[d], d, (long long)size);
-      it->strides[k][d] = (td >= 0 && size != 1) ? t->strides[td] * (int64_t)es : 0;
+    }
+    const int64_t es = (int64_t)ct__dtype_size(t->dtype);
+    it->data[k] = ct__data(t);
+    for (int j = 0; j < m; j++) {
+      int td = kept[j] - lead;
+      it->strides[k][j] = (td >= 0 && t->shape[td] != 1) ? t->strides[td] * es : 0;
     }
   }
-  // Drop size-1 dims, then merge dim d into d+1 when every operand steps through them
-  // as one run (stride[d] == stride[d+1] * shape[d+1]).
-  int m = 0;
-  for (int d = 0; d < nd; d++) {
-    if (out->shape[d] == 1) continue;
-    it->shape[m] = out->shape[d];
-    for (int k = 0; k < nops; k++) it->strides[k][m] = it->strides[k][d];
-    m++;
-  }
+  for (int j = 0; j < m; j++) it->shape[j] = out->shape[kept[j]];
+  // Merge dim d into the current dim c when every operand steps through them as one
+  // run (stride[c] == stride[d] * shape[d]).
   int c = 0;
   for (int d = 1; d < m; d++) {
     bool mergeable = true;
@@ -91,12 +91,11 @@ ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
       if (it->strides[k][c] != it->strides[k][d] * it->shape[d]) mergeable = false;
     if (mergeable) {
       it->shape[c] *= it->shape[d];
-      for (int k = 0; k < nops; k++) it->strides[k][c] = it->strides[k][d];
     } else {
       c++;
       it->shape[c] = it->shape[d];
-      for (int k = 0; k < nops; k++) it->strides[k][c] = it->strides[k][d];
     }
+    for (int k = 0; k < nops; k++) it->strides[k][c] = it->strides[k][d];
   }
   it->ndim = m ? c + 1 : 0;
   it->numel = ct__numel_of(nd, out->shape);
@@ -117,35 +116,42 @@ static void run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t beg
     if (begin < end) loop(ptrs, strides, it->ndim ? end - begin : 1, ctx);
     return;
   }
-  const int inner = it->ndim - 1;
-  int64_t idx[CT_MAX_DIMS];
-  int64_t rem = begin;
-  for (int d = inner; d >= 0; d--) {
+  // Rows of the inner dim are walked by pointer increments; dims above the row dim
+  // advance as an odometer once per plane.
+  const int inner = it->ndim - 1, row_dim = inner - 1;
+  const int64_t cols = it->shape[inner], rows = it->shape[row_dim];
+  int64_t idx[CT_MAX_DIMS] = {0};
+  for (int64_t rem = begin, d = inner; rem && d >= 0; d--) {
     idx[d] = rem % it->shape[d];
     rem /= it->shape[d];
   }
-  int64_t inner_strides[CT_ITER_MAX_OPS];
-  char *outer[CT_ITER_MAX_OPS]; // operand k at (idx[0..inner-1], 0)
+  int64_t inner_strides[CT_ITER_MAX_OPS], row_step[CT_ITER_MAX_OPS];
+  char *row[CT_ITER_MAX_OPS]; // operand k at (idx[0..row_dim], 0)
   for (int k = 0; k < nops; k++) {
     inner_strides[k] = it->strides[k][inner];
+    row_step[k] = it->strides[k][row_dim];
     int64_t off = 0;
     for (int d = 0; d < inner; d++) off += idx[d] * it->strides[k][d];
-    outer[k] = it->data[k] + off;
+    row[k] = it->data[k] + off;
   }
-  int64_t pos = begin;
-  while (pos < end) {
-    for (int k = 0; k < nops; k++) ptrs[k] = outer[k] + idx[inner] * inner_strides[k];
-    int64_t n = it->shape[inner] - idx[inner];
-    if (n > end - pos) n = end - pos;
-    loop(ptrs, inner_strides, n, ctx);
-    pos += n;
-    idx[inner] += n;
-    if (idx[inner] < it->shape[inner]) break; // only at the end of the range
-    idx[inner] = 0;
-    for (int d = inner - 1; d >= 0; d--) {
-      for (int k = 0; k < nops; k++) outer[k] += it->strides[k][d];
+  int64_t pos = begin, col = idx[inner], r = idx[row_dim];
+  for (;;) {
+    for (; r < rows; r++) {
+      int64_t n = cols - col;
+      if (n > end - pos) n = end - pos;
+      for (int k = 0; k < nops; k++) ptrs[k] = row[k] + col * inner_strides[k];
+      loop(ptrs, inner_strides, n, ctx);
+      pos += n;
+      if (pos >= end) return;
+      col = 0;
+      for (int k = 0; k < nops; k++) row[k] += row_step[k];
+    }
+    r = 0;
+    for (int k = 0; k < nops; k++) row[k] -= rows * row_step[k];
+    for (int d = row_dim - 1; d >= 0; d--) {
+      for (int k = 0; k < nops; k++) row[k] += it->strides[k][d];
       if (++idx[d] < it->shape[d]) break;
-      for (int k = 0; k < nops; k++) outer[k] -= it->shape[d] * it->strides[k][d];
+      for (int k = 0; k < nops; k++) row[k] -= it->shape[d] * it->strides[k][d];
       idx[d] = 0;
     }
   }
