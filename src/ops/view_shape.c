@@ -54,7 +54,7 @@ ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim) {
   int s = ct__wrap_dim(start_dim, t->ndim, false), e = ct__wrap_dim(end_dim, t->ndim, false);
   if (s < 0 || e < 0) return NULL;
   if (s > e) return ct__error_null(CT_ERR_ARG, "flatten() has invalid args: start_dim cannot come after end_dim");
-  if (s == e) return ct__view_op(t, t->ndim, t->shape, t->strides, t->offset, "AliasBackward0", reshape_back, NULL);
+  if (s == e) return ct__register(ct_retain(t)); // torch.flatten returns its input itself here
   int64_t shape[CT_MAX_DIMS];
   int n = 0;
   for (int d = 0; d < s; d++) shape[n++] = t->shape[d];

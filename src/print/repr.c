@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/error_impl.h"
+#include "ctorch/print.h"
 #include "print/print_impl.h"
 
 // "tensor(" is the prefix; nested rows indent one column per level below it.
