@@ -43,7 +43,9 @@ CT_API ct_tensor *ct_detach(ct_tensor *t);
 /// Grad mode (thread-local). ct_no_grad_enter() disables graph recording and returns the
 /// previous mode to hand back to ct_grad_mode_restore() (PyTorch's `with torch.no_grad()`).
 CT_API bool ct_no_grad_enter(void);
+/// Restore the grad mode returned by ct_no_grad_enter() (leaves the no_grad block).
 CT_API void ct_grad_mode_restore(bool previous);
+/// Whether graph recording is on for this thread (torch.is_grad_enabled()).
 CT_API bool ct_is_grad_enabled(void);
 
 /// grad_fn of t (borrowed), NULL for leaves.

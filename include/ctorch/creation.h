@@ -44,8 +44,11 @@ CT_API ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64
 
 /// Uninitialised tensor (contents unspecified; ctorch zero-fills for determinism).
 CT_API ct_tensor *ct_empty(int ndim, const int64_t *shape, ct_dtype dtype);
+/// torch.zeros(shape, dtype).
 CT_API ct_tensor *ct_zeros(int ndim, const int64_t *shape, ct_dtype dtype);
+/// torch.ones(shape, dtype).
 CT_API ct_tensor *ct_ones(int ndim, const int64_t *shape, ct_dtype dtype);
+/// torch.full(shape, value, dtype): every element is value (converted to dtype).
 CT_API ct_tensor *ct_full(int ndim, const int64_t *shape, double value, ct_dtype dtype);
 /// torch.arange(start, end, step) with PyTorch's length rule ceil((end-start)/step).
 CT_API ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype);
@@ -56,8 +59,11 @@ CT_API ct_tensor *ct_eye(int64_t n, int64_t m, ct_dtype dtype);
 
 /// Same shape and dtype as `like` (PyTorch keeps dense strides; so does ctorch).
 CT_API ct_tensor *ct_empty_like(const ct_tensor *like);
+/// torch.zeros_like(like).
 CT_API ct_tensor *ct_zeros_like(const ct_tensor *like);
+/// torch.ones_like(like).
 CT_API ct_tensor *ct_ones_like(const ct_tensor *like);
+/// torch.full_like(like, value).
 CT_API ct_tensor *ct_full_like(const ct_tensor *like, double value);
 
 /// Shape helper for literals: CT_SHAPE(2, 3) expands to `2, (int64_t[]){2, 3}`.

@@ -64,10 +64,12 @@ CT_API ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, c
 /// (t0[i], t1[i], ...). The dataset holds references to the tensors; free with
 /// ct_tensor_dataset_free.
 CT_API ct_dataset *ct_tensor_dataset_new(int n, ct_tensor *const *tensors);
+/// Free a dataset from ct_tensor_dataset_new (drops its tensor references). NULL is a no-op.
 CT_API void ct_tensor_dataset_free(ct_dataset *dataset);
 
 /// Create a loader over `dataset` (borrowed: must outlive the loader). NULL on error.
 CT_API ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options);
+/// Free a loader. NULL is a no-op.
 CT_API void ct_dataloader_free(ct_dataloader *loader);
 /// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed and, with
 /// shuffle, the sampler's seed at the first batch, exactly as PyTorch does.
@@ -89,7 +91,9 @@ typedef struct ct_vocab ct_vocab;
 /// words or specials) is the index of words not in the vocabulary.
 CT_API ct_vocab *ct_vocab_new(const char *const *words, int64_t n, const char *const *specials, int n_specials,
                              const char *unk_token);
+/// Free a vocabulary. NULL is a no-op.
 CT_API void ct_vocab_free(ct_vocab *vocab);
+/// Number of distinct words (specials included); -1 for NULL.
 CT_API int64_t ct_vocab_size(const ct_vocab *vocab);
 /// Index of `word`, or the unknown token's index.
 CT_API int64_t ct_vocab_index(const ct_vocab *vocab, const char *word);

@@ -97,10 +97,12 @@ CT_API ct_module *ct_module_child(ct_module *m, int i);
 CT_API int ct_module_num_children(const ct_module *m);
 /// Parameters as a plain array (for optimizers): fills *count; free() the array.
 CT_API ct_tensor **ct_module_parameters(ct_module *m, int *count);
+/// Free a list from named_parameters / named_children / state_dict. NULL is a no-op.
 CT_API void ct_named_list_free(ct_named_list *list);
 
 /// train(mode) / eval(), recursively.
 CT_API void ct_module_train(ct_module *m, bool mode);
+/// eval(): train(false), recursively.
 CT_API void ct_module_eval(ct_module *m);
 /// zero_grad: set_to_none true clears .grad (PyTorch 2's default), false zeroes it.
 CT_API void ct_module_zero_grad(ct_module *m, bool set_to_none);
@@ -141,20 +143,30 @@ CT_API ct_status ct_module_load(ct_module *m, const char *dir);
 CT_API ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias);
 /// The weight / bias (NULL without bias) of a Linear, borrowed.
 CT_API ct_tensor *ct_linear_weight(ct_module *linear);
+/// The bias of a Linear (borrowed), NULL without bias or for another module type.
 CT_API ct_tensor *ct_linear_bias(ct_module *linear);
 /// nn.Embedding(num, dim, padding_idx): weight N(0,1), padding row zero and never
 /// updated by gradients. padding_idx < 0 counts from num; pass CT_NO_PADDING_IDX for none.
 CT_API ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
+/// The weight [num_embeddings, embedding_dim] of an Embedding (borrowed).
 CT_API ct_tensor *ct_embedding_weight(ct_module *embedding);
 /// Activations and utilities.
 CT_API ct_module *ct_relu_new(void);
+/// nn.Sigmoid().
 CT_API ct_module *ct_sigmoid_new(void);
+/// nn.Tanh().
 CT_API ct_module *ct_tanh_new(void);
+/// nn.LeakyReLU(negative_slope).
 CT_API ct_module *ct_leaky_relu_new(double negative_slope);
+/// nn.GELU() (exact erf form).
 CT_API ct_module *ct_gelu_new(void);
+/// nn.Softmax(dim).
 CT_API ct_module *ct_softmax_new(int dim);
+/// nn.LogSoftmax(dim).
 CT_API ct_module *ct_log_softmax_new(int dim);
+/// nn.Identity(): forward returns its input itself.
 CT_API ct_module *ct_identity_new(void);
+/// nn.Flatten(start_dim, end_dim) (PyTorch's defaults are 1, -1).
 CT_API ct_module *ct_flatten_new(int start_dim, int end_dim);
 /// nn.Dropout(p): in training mode zeroes elements with probability p (PyTorch's masks
 /// from the global generator, drawn in row-major order whatever the input's strides) and

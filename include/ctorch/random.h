@@ -97,9 +97,11 @@ CT_API ct_status ct_set_rng_state(const void *buf, size_t size);
 
 /// torch.rand(shape, dtype): uniform on [0, 1). dtype float32 or float64.
 CT_API ct_tensor *ct_rand(int ndim, const int64_t *shape, ct_dtype dtype);
+/// ct_rand drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_rand_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen);
 /// torch.randn(shape, dtype): standard normal. dtype float32 or float64.
 CT_API ct_tensor *ct_randn(int ndim, const int64_t *shape, ct_dtype dtype);
+/// ct_randn drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_randn_gen(int ndim, const int64_t *shape, ct_dtype dtype, ct_generator *gen);
 /// torch.randint(low, high, shape): int64 integers in [low, high) (PyTorch's modulo rule).
 CT_API ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
@@ -108,17 +110,21 @@ CT_API ct_tensor *ct_randint_gen(int64_t low, int64_t high, int ndim, const int6
                                  ct_generator *gen);
 /// torch.randperm(n): a random permutation of 0..n-1, int64.
 CT_API ct_tensor *ct_randperm(int64_t n);
+/// ct_randperm drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen);
 /// torch.rand_like(t): like ct_rand with t's shape and dtype; keeps t's memory layout
 /// (strides) like PyTorch's empty_like, which decides the order values are drawn in.
 CT_API ct_tensor *ct_rand_like(const ct_tensor *t);
+/// ct_rand_like drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_rand_like_gen(const ct_tensor *t, ct_generator *gen);
 /// torch.randn_like(t): like ct_randn with t's shape, dtype and memory layout.
 CT_API ct_tensor *ct_randn_like(const ct_tensor *t);
+/// ct_randn_like drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_randn_like_gen(const ct_tensor *t, ct_generator *gen);
 /// torch.bernoulli(t, p): a contiguous tensor of t's shape and dtype holding 0/1, 1 with
 /// probability p (each element: uniform53(random64()) < p, as F.dropout draws its mask).
 CT_API ct_tensor *ct_bernoulli(const ct_tensor *t, double p);
+/// ct_bernoulli drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *gen);
 
 // ---- in-place fills (return t, or NULL on error) ----
@@ -128,15 +134,19 @@ CT_API ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *g
 
 /// t.uniform_(from, to). float32: fmaf(x24, (float)to - (float)from, (float)from).
 CT_API ct_tensor *ct_uniform_(ct_tensor *t, double from, double to);
+/// ct_uniform_ drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_uniform_gen_(ct_tensor *t, double from, double to, ct_generator *gen);
 /// t.normal_(mean, std).
 CT_API ct_tensor *ct_normal_(ct_tensor *t, double mean, double std);
+/// ct_normal_ drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_normal_gen_(ct_tensor *t, double mean, double std, ct_generator *gen);
 /// t.bernoulli_(p) with a scalar p in [0, 1]. Any dtype.
 CT_API ct_tensor *ct_bernoulli_(ct_tensor *t, double p);
+/// ct_bernoulli_ drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_bernoulli_gen_(ct_tensor *t, double p, ct_generator *gen);
 /// t.random_(from, to): integers in [from, to) stored in t's dtype (any dtype).
 CT_API ct_tensor *ct_random_(ct_tensor *t, int64_t from, int64_t to);
+/// ct_random_ drawing from `gen` (NULL: the default generator).
 CT_API ct_tensor *ct_random_gen_(ct_tensor *t, int64_t from, int64_t to, ct_generator *gen);
 
 #ifdef __cplusplus
