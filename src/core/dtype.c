@@ -1,6 +1,15 @@
 // dtype and device names and sizes.
 #include <stdint.h>
-#include "ctorch/dtype.h"
+#include "core/dtype_impl.h"
+
+const char *ct__scalar_type_name(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "Bool",
+                                                   [CT_INT32] = "Int",
+                                                   [CT_INT64] = "Long",
+                                                   [CT_FLOAT32] = "Float",
+                                                   [CT_FLOAT64] = "Double"};
+  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "Undefined";
+}
 
 const char *ct_dtype_name(ct_dtype dtype) {
   switch (dtype) {

@@ -3,6 +3,7 @@
 // rather than log1p, every product rounded (no FMA). Parity sheet section 9.
 #include <math.h>
 #include <string.h>
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "nn/loss_internal.h"
 
@@ -89,8 +90,8 @@ ct_tensor *ct_binary_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tenso
   }
   if (ct__loss_check_floating(input, "binary_cross_entropy") != CT_OK) return NULL;
   if (target->dtype != input->dtype)
-    return ct__error_null(CT_ERR_RUNTIME, "Found dtype %s but expected %s", ct__loss_type_name(target->dtype),
-                          ct__loss_type_name(input->dtype));
+    return ct__error_null(CT_ERR_RUNTIME, "Found dtype %s but expected %s",
+                          ct__scalar_type_name(target->dtype), ct__scalar_type_name(input->dtype));
   if (ct__loss_check_weight(weight, "binary_cross_entropy", "weight", input->ndim, input->shape, false) != CT_OK)
     return NULL;
   return ct__pointwise_loss(&bce, input, target, weight, NULL, input->dtype, input->ndim, input->shape,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "kernels/iter.h"
 #include "nn/loss_internal.h"
@@ -13,20 +14,9 @@ bool ct__loss_reduction_ok(ct_reduction reduction) {
   return false;
 }
 
-const char *ct__loss_type_name(ct_dtype dtype) {
-  switch (dtype) {
-  case CT_BOOL: return "Bool";
-  case CT_INT32: return "Int";
-  case CT_INT64: return "Long";
-  case CT_FLOAT32: return "Float";
-  case CT_FLOAT64: return "Double";
-  default: return "Unknown";
-  }
-}
-
 ct_status ct__loss_check_floating(const ct_tensor *t, const char *op) {
   if (ct_dtype_is_floating(t->dtype)) return CT_OK;
-  return ct__error(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", op, ct__loss_type_name(t->dtype));
+  return ct__error(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", op, ct__scalar_type_name(t->dtype));
 }
 
 void ct__loss_size_str(const ct_tensor *t, char *buf, size_t cap) {

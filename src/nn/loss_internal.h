@@ -10,8 +10,6 @@ bool ct__loss_reduction_ok(ct_reduction reduction);
 /// "\"<op>\" not implemented for '<Type>'" unless t is float32/float64; returns CT_OK or
 /// the error status.
 ct_status ct__loss_check_floating(const ct_tensor *t, const char *op);
-/// PyTorch's class name of a dtype in kernel messages: "Float", "Double", "Long" ...
-const char *ct__loss_type_name(ct_dtype dtype);
 /// PyTorch's "torch.Size([2, 1])" of a tensor's shape, into buf.
 void ct__loss_size_str(const ct_tensor *t, char *buf, size_t cap);
 /// A contiguous tensor of `dtype` holding t's values broadcast to shape[ndim]: t itself

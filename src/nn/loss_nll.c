@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
@@ -99,8 +100,8 @@ static ct_status geometry(const ct_tensor *input, const ct_tensor *target, ct_re
 static ct_status check_weight(const ct_tensor *input, const ct_tensor *weight, int64_t classes) {
   if (!weight) return CT_OK;
   if (weight->dtype != input->dtype)
-    return ct__error(CT_ERR_RUNTIME, "expected scalar type %s but found %s", ct__loss_type_name(input->dtype),
-                     ct__loss_type_name(weight->dtype));
+    return ct__error(CT_ERR_RUNTIME, "expected scalar type %s but found %s",
+                     ct__scalar_type_name(input->dtype), ct__scalar_type_name(weight->dtype));
   if (weight->ndim == 1 && weight->shape[0] == classes) return CT_OK;
   if (input->ndim > 2) return ct__error(CT_ERR_RUNTIME, "weight tensor should be defined either for all or no classes");
   char s[256];
@@ -261,10 +262,11 @@ ct_tensor *ct__nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, 
   nll_geometry geo;
   if (geometry(input, target, reduction, &geo) != CT_OK) return NULL;
   if (target->dtype != CT_INT64)
-    return ct__error_null(CT_ERR_RUNTIME, "expected scalar type Long but found %s", ct__loss_type_name(target->dtype));
+    return ct__error_null(CT_ERR_RUNTIME, "expected scalar type Long but found %s",
+                          ct__scalar_type_name(target->dtype));
   if (!ct_dtype_is_floating(input->dtype))
     return ct__error_null(CT_ERR_RUNTIME, "\"nll_loss_out_frame\" not implemented for '%s'",
-                          ct__loss_type_name(input->dtype));
+                          ct__scalar_type_name(input->dtype));
   if (check_weight(input, weight, geo.c) != CT_OK) return NULL;
   if (weight && weight->requires_grad && ct_is_grad_enabled())
     return ct__error_null(CT_ERR_RUNTIME,

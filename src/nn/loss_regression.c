@@ -2,6 +2,7 @@
 // F.l1_loss (composite sub/abs/mean in PyTorch 1.13; one fused node here).
 // Input and target broadcast together, as F.mse_loss / F.l1_loss do after their warning.
 #include <math.h>
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "kernels/iter.h"
 #include "nn/loss_internal.h"
@@ -106,7 +107,7 @@ static ct_tensor *regression_loss(const ct_pointwise_loss *L, const char *kernel
   if (ct_dtype_is_floating(target->dtype) && target->dtype > dtype) dtype = target->dtype;
   if (!ct_dtype_is_floating(dtype))
     return ct__error_null(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", kernel_name,
-                          ct__loss_type_name(dtype));
+                          ct__scalar_type_name(dtype));
   return ct__pointwise_loss(L, input, target, NULL, NULL, dtype, ndim, shape, reduction);
 }
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ops/elementwise_internal.h"
 
@@ -221,7 +222,8 @@ ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_
 }
 
 void *ct__ew_not_implemented(const char *kernel, ct_dtype dtype) {
-  return ct__error_null(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", kernel, ct__dtype_title(dtype));
+  return ct__error_null(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", kernel,
+                        ct__scalar_type_name(dtype));
 }
 
 ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
@@ -283,7 +285,7 @@ ct_status ct__ew_check_inplace(const ct_tensor *self, ct_dtype result) {
     return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
   if (!ct__can_cast(result, self->dtype))
     return ct__error(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
-                     ct__dtype_title(result), ct__dtype_title(self->dtype));
+                     ct__scalar_type_name(result), ct__scalar_type_name(self->dtype));
   return CT_OK;
 }
 

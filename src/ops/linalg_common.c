@@ -1,20 +1,12 @@
 // Helpers shared by the matrix-product ops: kernel calls on tensors, PyTorch's dtype
 // errors, views without autograd, and in-place reshapes of fresh results.
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ops/linalg_internal.h"
 #include "ops/view_internal.h"
 #include <string.h>
 
 const ct_blas_kernels *ct__blas_of(const ct_tensor *t) { return ct__kernels(t->storage->device)->blas; }
-
-const char *ct__scalar_type_name(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "Bool",
-                                                   [CT_INT32] = "Int",
-                                                   [CT_INT64] = "Long",
-                                                   [CT_FLOAT32] = "Float",
-                                                   [CT_FLOAT64] = "Double"};
-  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "Undefined";
-}
 
 ct_status ct__check_product_dtypes(bool supported, const char *kernel, ct_dtype expected, ct_dtype other) {
   if (!supported)

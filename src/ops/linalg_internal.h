@@ -6,8 +6,6 @@
 
 /// The matrix-product kernels of t's device.
 const ct_blas_kernels *ct__blas_of(const ct_tensor *t);
-/// PyTorch's ScalarType name of a dtype, as its messages print it: "Float", "Long" ...
-const char *ct__scalar_type_name(ct_dtype dtype);
 /// Records PyTorch's dispatch errors for a product computed in `expected`'s dtype:
 /// '"<kernel>" not implemented for 'Bool'' when the kernel is not `supported`, or "expected scalar type
 /// Float but found Double" when `other` differs. Returns CT_OK when the product can run.

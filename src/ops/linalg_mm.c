@@ -1,6 +1,7 @@
 // Matrix-matrix products: mm, addmm, bmm, with PyTorch's checks, error wording and
 // backward formulas (mm_mat1_backward / mm_mat2_backward, BmmBackward0).
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"

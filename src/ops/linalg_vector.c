@@ -1,5 +1,6 @@
 // Products with vectors: mv and dot, with PyTorch's checks, messages and backward.
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/linalg.h"
 #include "ops/linalg_internal.h"

@@ -60,17 +60,6 @@ bool ct__can_cast(ct_dtype from, ct_dtype to) {
   return true;
 }
 
-const char *ct__dtype_title(ct_dtype dtype) {
-  switch (dtype) {
-  case CT_BOOL: return "Bool";
-  case CT_INT32: return "Int";
-  case CT_INT64: return "Long";
-  case CT_FLOAT32: return "Float";
-  case CT_FLOAT64: return "Double";
-  default: return "Undefined";
-  }
-}
-
 ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return a ? a->dtype : (b ? b->dtype : CT_FLOAT32);
   return ct__result_type_tt(a, b);

@@ -32,8 +32,6 @@ ct_dtype ct__result_type_tt(const ct_tensor *a, const ct_tensor *b);
 ct_dtype ct__result_type_ts(const ct_tensor *a, double s, bool python_float);
 /// torch.can_cast: no floating -> integral/bool, no non-bool -> bool.
 bool ct__can_cast(ct_dtype from, ct_dtype to);
-/// PyTorch's ScalarType name used in messages: "Float", "Double", "Long", "Int", "Bool".
-const char *ct__dtype_title(ct_dtype dtype);
 static inline bool ct__is_integral(ct_dtype d) { return d == CT_INT32 || d == CT_INT64; }
 
 #endif

@@ -7,11 +7,6 @@
 #include <omp.h>
 #endif
 
-const char *ct__reduce_type_name(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {"Bool", "Int", "Long", "Float", "Double"};
-  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "Undefined";
-}
-
 uint32_t ct__reduce_mask_all(const ct_tensor *t) { return t->ndim ? (1u << t->ndim) - 1 : 0; }
 
 ct_status ct__reduce_mask(const ct_tensor *t, const int *dims, int ndims, uint32_t *mask) {

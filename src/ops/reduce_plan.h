@@ -54,8 +54,6 @@ ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtyp
 static inline const ct_reduce_kernels *ct__reduce_kernels_of(const ct_tensor *t) {
   return ct__kernels(t->storage->device)->reduce;
 }
-/// PyTorch's ScalarType name of a dtype ("Float", "Long" ...), for error messages.
-const char *ct__reduce_type_name(ct_dtype dtype);
 /// Record an op reducing input over mask: node ints[0] = mask, ints[1] = keepdim,
 /// ints[2] = 1 when dims were given, scalars[0] = red_numel.
 ct_status ct__reduce_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *in,

@@ -1,6 +1,7 @@
 // std/var, logsumexp and norm, with autograd.
 #include <math.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
@@ -211,7 +212,7 @@ ct_tensor *ct_norm_dims(ct_tensor *t, double p, const int *dims, int ndims, bool
   CT_CHECK_NULL(t);
   if (!ct_dtype_is_floating(t->dtype))
     return ct__error_null(CT_ERR_ARG, "norm(): input dtype should be either floating point or complex. Got %s instead.",
-                          ct__reduce_type_name(t->dtype));
+                          ct__scalar_type_name(t->dtype));
   uint32_t mask;
   if (ct__reduce_mask(t, dims, ndims, &mask) != CT_OK) return NULL;
   ct_tensor *out = ct__reduce_simple(t, mask, keepdim, t->dtype, ct__reduce_kernels_of(t)->norm[t->dtype], p, 0);

@@ -1,4 +1,5 @@
 // sum, mean and prod, with autograd.
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
@@ -54,7 +55,7 @@ static ct_tensor *sum_or_mean(ct_tensor *t, const int *dims, int ndims, bool kee
     return ct__error_null(CT_ERR_ARG,
                           "mean(): could not infer output dtype. Input dtype must be either a floating point or "
                           "complex dtype. Got: %s",
-                          ct__reduce_type_name(t->dtype));
+                          ct__scalar_type_name(t->dtype));
   uint32_t mask;
   if (ct__reduce_mask(t, all ? NULL : dims, all ? 0 : ndims, &mask) != CT_OK) return NULL;
   ct__reduce_plan p;

@@ -2,6 +2,7 @@
 // contiguous and viewed as [outer, dim, inner]; the kernels work on those blocks, and
 // large inputs are split across threads along `outer` (results do not depend on it).
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
@@ -74,7 +75,7 @@ static ct_tensor *softmax_impl(ct_tensor *t, int dim, bool log) {
     return ct__error_null(CT_ERR_ARG, "\"%s\" not implemented for '%s'",
                           lastdim ? (log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl")
                                   : "softmax_kernel_impl",
-                          ct__reduce_type_name(t->dtype));
+                          ct__scalar_type_name(t->dtype));
   }
   ct_tensor *x = ct_is_contiguous(t) ? t : ct__copy_as(t, t->dtype);
   ct_tensor *out = x ? ct__alloc(t->dtype, t->ndim, t->shape) : NULL;

@@ -1,6 +1,7 @@
 // Unary math and activations with autograd (grad_fn <Name>Backward0, ClampBackward1),
 // plus the in-place relu_ and clamp_.
 #include <math.h>
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
@@ -168,7 +169,7 @@ static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
   if (dst && dt != dst->dtype) { // PyTorch names the target by its C++ type here
     const char *cpp = dst->dtype == CT_INT32 ? "int" : dst->dtype == CT_INT64 ? "long int" : "bool";
     return ct__error_null(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
-                          ct__dtype_title(dt), cpp);
+                          ct__scalar_type_name(dt), cpp);
   }
   double lo = has_min ? min : -INFINITY, hi = has_max ? max : INFINITY;
   ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a}, 1, {a}, -1, lo, hi, CT_EW_GRAD_CLAMP};

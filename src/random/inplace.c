@@ -2,6 +2,7 @@
 // PyTorch's messages in PyTorch's order, the choice of fill path, and autograd rules.
 #include <float.h>
 #include "autograd/node.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/random.h"
@@ -10,11 +11,6 @@
 #include "random/inplace.h"
 #include "random/normal_fill.h"
 
-// c10's ScalarType names, as PyTorch's dispatch errors print them.
-static const char *scalar_type_name(ct_dtype dtype) {
-  static const char *names[CT_NUM_DTYPES] = {"Bool", "Int", "Long", "Float", "Double"};
-  return (unsigned)dtype < CT_NUM_DTYPES ? names[dtype] : "?";
-}
 // C++ type names, as PyTorch's bounds errors print them.
 static const char *cpp_type_name(ct_dtype dtype) {
   static const char *names[CT_NUM_DTYPES] = {"bool", "int", "long", "float", "double"};
@@ -22,7 +18,7 @@ static const char *cpp_type_name(ct_dtype dtype) {
 }
 
 static ct_status not_implemented(const char *kernel, ct_dtype dtype) {
-  return ct__error(CT_ERR_ARG, "\"%s\" not implemented for '%s'", kernel, scalar_type_name(dtype));
+  return ct__error(CT_ERR_ARG, "\"%s\" not implemented for '%s'", kernel, ct__scalar_type_name(dtype));
 }
 
 // ---- autograd for in-place fills ----
@@ -61,7 +57,7 @@ static ct_status check_uniform(const ct_tensor *t, double from, double to) {
     return ct__error(CT_ERR_ARG,
                      "uniform_ expects to-from <= std::numeric_limits<%s>::max(), but found to=%g and from=%g "
                      "which result in to-from to exceed the limit",
-                     scalar_type_name(t->dtype), to, from);
+                     ct__scalar_type_name(t->dtype), to, from);
   return CT_OK;
 }
 
