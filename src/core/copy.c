@@ -1,5 +1,6 @@
 // Copying, converting and filling through the kernel table (no autograd here).
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "kernels/dispatch.h"
 
@@ -13,13 +14,7 @@ ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
 }
 
 ct_status ct__fill(ct_tensor *dst, double value) {
-  union {
-    bool b;
-    int32_t i32;
-    int64_t i64;
-    float f32;
-    double f64;
-  } v;
+  ct__element v;
   ct__store_f64((char *)&v, dst->dtype, value);
   ct_iter it;
   const ct_tensor *ops[1] = {dst};

@@ -17,13 +17,7 @@ typedef struct operand {
   ct_tensor *temp;
   ct_storage storage;
   struct ct_tensor scalar;
-  union {
-    bool b;
-    int32_t i32;
-    int64_t i64;
-    float f32;
-    double f64;
-  } value;
+  ct__element value;
 } operand;
 
 const ct_elementwise_kernels *ct__ew_kernels(void) { return ct__kernels(CT_CPU)->elementwise; }

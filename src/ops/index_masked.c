@@ -2,21 +2,14 @@
 #include <float.h>
 #include <math.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
-typedef union fill_bits {
-  bool b;
-  int32_t i32;
-  int64_t i64;
-  float f32;
-  double f64;
-} fill_bits;
-
 // PyTorch refuses values that overflow an integer or float32 (infinities and nan stay
 // allowed for floats; anything goes for bool).
-static ct_status to_fill_bits(double v, ct_dtype dtype, fill_bits *out) {
+static ct_status to_fill_element(double v, ct_dtype dtype, ct__element *out) {
   const char *type = NULL;
   switch (dtype) {
   case CT_INT32:
@@ -50,7 +43,8 @@ static const char *cpp_type_name(ct_dtype dtype) {
 }
 
 // out = mask ? value : x over out's shape (x and mask broadcast to it).
-static ct_status fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask, const fill_bits *value) {
+static ct_status fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask,
+                           const ct__element *value) {
   ct_iter it;
   const ct_tensor *ops[3] = {out, x, mask};
   ct_status st = ct__iter_build(&it, 3, ops);
@@ -64,7 +58,7 @@ static ct_status masked_fill_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
   ct_tensor *mask = ct__saved(node, 0);
   if (!mask) return ct_last_status();
   ct_tensor *g = ct__alloc(grad->dtype, grad->ndim, grad->shape);
-  fill_bits zero = {0};
+  ct__element zero = {0};
   if (!g || fill_into(g, grad, mask, &zero) != CT_OK) return ct_last_status();
   grad_in[0] = ct__grad_for_input(node, 0, g); // sums over dims the mask broadcast x to
   return grad_in[0] ? CT_OK : ct_last_status();
@@ -76,8 +70,8 @@ ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value) {
   if (mask->dtype != CT_BOOL)
     return ct__error_null(CT_ERR_ARG, "masked_fill_ only supports boolean masks, but got mask with dtype %s",
                           cpp_type_name(mask->dtype));
-  fill_bits bits;
-  if (to_fill_bits(value, x->dtype, &bits) != CT_OK) return NULL;
+  ct__element bits;
+  if (to_fill_element(value, x->dtype, &bits) != CT_OK) return NULL;
   int nd;
   int64_t shape[CT_MAX_DIMS];
   if (ct__broadcast_shapes(mask->ndim, mask->shape, x->ndim, x->shape, &nd, shape) != CT_OK) return NULL;
