@@ -7,8 +7,14 @@
 #include "core/error_impl.h"
 #include "core/pool.h"
 #include "core/tensor_impl.h"
+#include "core/threads.h"
 
 #define CT_ALIGNMENT 64
+
+// Load-time setup. It lives here because every program using ctorch links this file
+// (a static archive only pulls in the objects that are referenced). Shared libraries
+// are initialised before the objects that depend on them, so OpenBLAS is ready.
+__attribute__((constructor)) static void library_loaded(void) { ct__threads_quiet_blas(); }
 
 int64_t ct__numel_of(int ndim, const int64_t *shape) {
   int64_t n = 1;
