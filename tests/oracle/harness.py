@@ -1,19 +1,32 @@
 """Shared plumbing for the live-oracle tests.
 
 Each oracle test is a pair: oracle_<area>.c (a C program built by CMake) and
-oracle_<area>.py (this driver's user). The driver generates cases (seeded, so a failure
+oracle_<area>.py (this module's user). The driver generates cases (seeded, so a failure
 reproduces), feeds them to the C program on stdin, runs the same cases through real
 PyTorch in this process, and compares. ctest passes the C program's path as argv[1].
 
 Protocol: the driver writes one case per line; the C program answers each case with its
 output followed by a line holding only RECORD_END. Formats of a case and an answer are
-the area's own.
+the area's own, built from the pieces here, which tests/util/oracle_io.{h,c} mirror on
+the C side:
+  * tensor specs (spec, tensor_spec, Strided): "<dtype> <ndim> <shape...> <strides...>
+    <offset> <buflen> <values...>", a view of a buffer;
+  * values (values): integers in decimal, bools 0/1, floats as Python's float.hex()
+    (HEX: exact values, NaN as "nan") or as bit patterns (BITS: exact bits);
+  * results of ops (result_answer): "ok <dtype> <torch.Size>", "fn <graph>", "v <values>",
+    or "err <PyTorch's message>".
 """
+import math
+import struct
 import subprocess
 import sys
 
+import torch
+
 RECORD_END = "@@END@@"
 
+
+# ---- running the C program and counting cases ----
 
 def run_c(binary, cases, extra_args=()):
     """Runs the C program on the cases (a list of str lines); returns one str per case."""
@@ -53,3 +66,184 @@ class Checker:
             print("no cases ran")
             sys.exit(1)
         sys.exit(1 if self.failed else 0)
+
+
+# ---- dtypes and values ----
+
+DTYPES = {"bool": torch.bool, "int32": torch.int32, "int64": torch.int64,
+          "float32": torch.float32, "float64": torch.float64}
+NAME = {v: k for k, v in DTYPES.items()}  # torch dtype -> PyTorch's name, as ct_dtype_name
+FLOATS = ("float32", "float64")
+HEX, BITS = "hex", "bits"
+
+
+def bits(v, name):
+    """The bit pattern of float v stored as dtype `name`: 8 or 16 lowercase hex digits."""
+    if name == "float32":
+        return f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}"
+    return f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}"
+
+
+def from_bits(h):
+    """The float a bit pattern (8 or 16 hex digits) stands for."""
+    if len(h) == 8:
+        return struct.unpack("<f", struct.pack("<I", int(h, 16)))[0]
+    return struct.unpack("<d", struct.pack("<Q", int(h, 16)))[0]
+
+
+def value_token(v, name, fmt=HEX):
+    """One element as the C side writes and reads it."""
+    if name in FLOATS:
+        return float(v).hex() if fmt == HEX else bits(v, name)
+    return str(int(v))
+
+
+def parse_value(tok):
+    """A value token (hex float, nan, inf or decimal integer) as a float."""
+    return float.fromhex(tok) if "0x" in tok else float(tok)
+
+
+def values(t, fmt=HEX):
+    """" <element>" for each element of tensor t in row-major order (tu_print_values)."""
+    name = NAME[t.dtype]
+    return "".join(" " + value_token(v, name, fmt) for v in t.detach().reshape(-1).tolist())
+
+
+# ---- tensor specs ----
+
+def strides_for(shape, order=None, steps=None):
+    """Strides of a buffer laid out with dims in `order` (outermost first), dim d taking
+    every steps[d]-th element: row-major when both are left out."""
+    nd = len(shape)
+    order = list(range(nd)) if order is None else order
+    steps = [1] * nd if steps is None else steps
+    strides, acc = [0] * nd, 1
+    for d in reversed(order):
+        strides[d] = acc * steps[d]
+        acc *= max(shape[d], 1) * steps[d]
+    return strides
+
+
+def storage_size(shape, strides, offset):
+    """Elements a buffer needs for the view (shape, strides, offset)."""
+    if all(s > 0 for s in shape):
+        return offset + sum((s - 1) * st for s, st in zip(shape, strides)) + 1
+    return offset + 1
+
+
+def spec(name, shape, strides, offset, buf, fmt=HEX):
+    """A tensor spec: dtype `name` viewing `buf` with (shape, strides, offset)."""
+    parts = [name, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides]
+    parts += [str(offset), str(len(buf))] + [value_token(v, name, fmt) for v in buf]
+    return " ".join(parts)
+
+
+def tensor_spec(t):
+    """The spec of tensor t's values, row-major."""
+    shape = list(t.shape)
+    return spec(NAME[t.dtype], shape, strides_for(shape), 0, t.detach().reshape(-1).tolist())
+
+
+class Strided:
+    """An input tensor: a flat buffer (Python numbers) viewed with (shape, strides, offset)."""
+
+    def __init__(self, name, shape, strides, offset, buf, requires_grad=False):
+        if name == "float32":  # the exact float32 values both sides will hold
+            buf = torch.tensor(buf, dtype=torch.float32).tolist()
+        self.name, self.shape, self.strides, self.offset, self.buf = name, list(shape), list(strides), offset, buf
+        self.requires_grad = requires_grad and name in FLOATS
+
+    @property
+    def contiguous(self):
+        return self.strides == strides_for(self.shape) if self.shape else True
+
+    def encode(self):
+        return spec(self.name, self.shape, self.strides, self.offset, self.buf)
+
+    def view(self, absolute=False):
+        """The view of the buffer, a leaf when it requires grad (absolute: float64 |values|)."""
+        base = torch.tensor(self.buf, dtype=DTYPES[self.name])
+        if absolute:
+            base = base.double().abs()
+        t = torch.as_strided(base, self.shape, self.strides, self.offset)
+        return t.detach().requires_grad_() if self.requires_grad else t
+
+    def leaf(self):
+        """A tensor of its own with this layout, not a view (in-place ops on views differ)."""
+        base = torch.tensor(self.buf, dtype=DTYPES[self.name])
+        t = torch.empty_strided(self.shape, self.strides, dtype=base.dtype)
+        t.copy_(torch.as_strided(base, self.shape, self.strides, self.offset))
+        return t.requires_grad_() if self.requires_grad else t
+
+
+def laid_out(name, shape, values, order=None, steps=None, offset=0, requires_grad=False):
+    """A Strided over a fresh buffer of values() (called once per element, in order),
+    laid out as strides_for(shape, order, steps) describes, starting at offset."""
+    strides = strides_for(shape, order, steps)
+    buf = [values() for _ in range(storage_size(shape, strides, offset))]
+    return Strided(name, shape, strides, offset, buf, requires_grad)
+
+
+def op_inputs(specs, w=None, fd=False):
+    """The inputs of an op case (tu_read_op_inputs): each spec with its requires_grad flag,
+    the output gradient w (or none), the finite-difference flag."""
+    text = f"{len(specs)} " + " ".join(f"{int(s.requires_grad)} {s.encode()}" for s in specs)
+    return text + (f" W {tensor_spec(w)}" if w is not None else " -") + f" {int(fd)}"
+
+
+# ---- answers ----
+
+def error_text(ex):
+    """The first line of an exception's message (what the C side prints)."""
+    return str(ex).split("\n")[0]
+
+
+def graph(fn, depth=-1):
+    """The graph below grad_fn fn as tu_print_graph writes it."""
+    if fn is None:
+        return "None"
+    name = type(fn).__name__
+    if name == "AccumulateGrad":
+        return "Leaf"
+    if depth == 0:
+        return name
+    return name + "(" + ",".join(graph(n[0], depth - 1) for n in fn.next_functions) + ")"
+
+
+def result_answer(out, graph_depth=-1):
+    """The forward answer for a result (tu_print_result)."""
+    return (f"ok {NAME[out.dtype]} torch.Size({list(out.shape)})\nfn {graph(out.grad_fn, graph_depth)}\n"
+            f"v{values(out)}\n")
+
+
+def gradient_answer(specs, tensors):
+    """The "g<k>" lines of tu_print_gradients for the inputs that require grad."""
+    text = ""
+    for k, (s, t) in enumerate(zip(specs, tensors)):
+        if s.requires_grad:
+            text += f"g{k}{' None' if t.grad is None else values(t.grad)}\n"
+    return text
+
+
+# ---- comparing ----
+
+def close(a, b, rtol, atol=0.0, scale=0.0):
+    """|a - b| <= rtol * (|b| + scale) + atol; NaN matches NaN, an infinity only itself."""
+    if math.isnan(a) and math.isnan(b):
+        return True
+    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= rtol * (abs(b) + scale) + atol
+
+
+def first_difference(got_lines, want_lines):
+    """The first differing line of each side, values cut around the first differing one."""
+    for k, (a, b) in enumerate(zip(got_lines, want_lines)):
+        if a != b:
+            ga, wb = a.split(), b.split()
+            j = next((i for i, (x, y) in enumerate(zip(ga, wb)) if x != y), min(len(ga), len(wb)))
+            lo = max(0, j - 2)
+            return (f"line {k}, token {j}:\n--- ctorch: {' '.join(ga[:2])} ... {' '.join(ga[lo:j + 3])}\n"
+                    f"--- torch:  {' '.join(wb[:2])} ... {' '.join(wb[lo:j + 3])}")
+    return f"--- ctorch: {len(got_lines)} lines\n--- torch: {len(want_lines)} lines\n" + "\n".join(
+        x[:200] for x in got_lines + ["==="] + want_lines)

@@ -1,0 +1,120 @@
+// Plumbing shared by the live-oracle programs (tests/oracle/oracle_<area>.c): the case loop
+// of tests/oracle/harness.py's protocol, tokens, tensor specs, and the answer formats that
+// harness.py writes for the PyTorch side. Each oracle program keeps only its area's logic.
+//
+// Tensor spec (harness.spec / harness.tensor_spec write it):
+//   <dtype> <ndim> <shape...> <strides...> <offset> <buflen> <value...>
+// a view (shape, strides and offset in elements) of a buffer of buflen elements. dtype is
+// a PyTorch name (float32 ...) or a short code (f32 f64 i32 i64 b). Values: integers in
+// decimal, bools 0/1, floats as hex floats (Python's float.hex(), or inf/nan) or, to carry
+// NaN payloads, as "0x" + the element's bit pattern (8 or 16 hex digits, no 'p').
+#ifndef CTORCH_ORACLE_IO_H
+#define CTORCH_ORACLE_IO_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "ctorch.h"
+
+// ---- the case loop ----
+
+/// Whether tu_oracle_main opens a scope around each case.
+typedef enum tu_case_scope { TU_SCOPE_PER_CASE, TU_NO_SCOPE } tu_case_scope;
+
+/// Reads stdin line by line (newline stripped), runs each line through run_case, and ends
+/// each answer with the harness's end-of-record line. Returns main's exit status.
+int tu_oracle_main(void (*run_case)(char *line), tu_case_scope scope);
+/// Calls run_command on each ';'-separated command of line (the command languages).
+void tu_for_each_command(char *line, void (*run_command)(char *command));
+
+// ---- tokens ----
+
+/// A cursor over the whitespace-separated tokens of a line (the line is modified).
+typedef struct tu_tokens {
+  char *rest;
+} tu_tokens;
+
+/// A cursor at the start of line.
+tu_tokens tu_tokens_of(char *line);
+/// The next token, or NULL at the end of the line.
+char *tu_next(tu_tokens *tok);
+/// The next token; a missing one is a malformed case (exit status 2).
+char *tu_need(tu_tokens *tok);
+/// The next token as an integer / a double (strtod: decimal, hex floats, inf, nan).
+long long tu_next_int(tu_tokens *tok);
+double tu_next_double(tu_tokens *tok);
+/// Reports a malformed case on stderr and exits with status 2 (a driver bug, not a result).
+_Noreturn void tu_bad_case(const char *what, const char *token);
+
+// ---- reading cases ----
+
+/// The dtype a token names (PyTorch's name or a short code); anything else is a bad case.
+ct_dtype tu_parse_dtype(const char *name);
+/// Parses a comma-separated shape ("2,3", "s" for 0-d) into shape; returns ndim.
+int tu_parse_shape_list(const char *text, int64_t *shape);
+
+/// How tu_read_tensor builds the tensor of a spec.
+typedef enum tu_storage {
+  TU_WRAP, ///< ct_from_blob over the parsed buffer, which the tensor frees: any layout
+  TU_COPY, ///< a fresh row-major tensor (ct_empty) holding the view's elements
+} tu_storage;
+
+/// Reads a tensor spec (see the top of this file). The tensor goes to the open scope, or
+/// to the caller when none is open.
+ct_tensor *tu_read_tensor(tu_tokens *tok, tu_storage how);
+
+// ---- answers ----
+
+/// How float elements are written.
+typedef enum tu_float_format {
+  TU_HEX,  ///< Python's float.hex() of the value; NaN as "nan" (its sign and payload dropped)
+  TU_BITS, ///< the bit pattern, 8 (float32) or 16 (float64) lowercase hex digits
+} tu_float_format;
+
+/// Writes " <element>" for each element in row-major order: integers in decimal, bools as
+/// their byte (0/1), floats in fmt.
+void tu_print_values(FILE *out, const ct_tensor *t, tu_float_format fmt);
+/// Writes "<tag>" + tu_print_values + newline to stdout.
+void tu_print_line(const char *tag, const ct_tensor *t, tu_float_format fmt);
+/// Writes the graph below node as harness.graph() does: Name(next,...), "Leaf" for
+/// AccumulateGrad, "None" for a missing edge; below `depth` levels only the names.
+void tu_print_graph(const ct_node *node, int depth);
+/// Writes "err <message>" for a NULL result, else "ok <dtype> <torch.Size>", "fn <graph>"
+/// and "v <values>" (TU_HEX) lines: harness.result_answer. Returns out != NULL.
+bool tu_print_result(const ct_tensor *out, int graph_depth);
+
+// ---- gradients ----
+
+/// sum(t * w) in double over row-major elements; w NULL means ones.
+double tu_weighted_sum(const ct_tensor *t, const ct_tensor *w);
+/// Central differences of objective(ctx) with respect to each element of x, in row-major
+/// order, into out[numel(x)]. Each element moves by h = rel_step * |v| + abs_step (h =
+/// abs_step when rel_step is 0) and is restored afterwards.
+void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *ctx, double rel_step,
+                            double abs_step, double *out);
+
+// ---- op cases: the elementwise, index and linalg oracles ----
+
+#define TU_MAX_INPUTS 3
+
+/// Inputs of an op case: "<n> (<requires_grad> <spec>)... (W <spec> | -) <fd>".
+typedef struct tu_op_case {
+  int n;
+  ct_tensor *in[TU_MAX_INPUTS];
+  bool requires_grad[TU_MAX_INPUTS];
+  ct_tensor *w; ///< gradient of the output (backward of sum(out * w)), or NULL: forward only
+  bool fd;      ///< also check the gradients against central differences
+  const void *args; ///< the area's own arguments, for its op function
+} tu_op_case;
+
+/// The area's op: returns the result for the case's inputs (NULL on error).
+typedef ct_tensor *(*tu_op_fn)(const tu_op_case *c);
+
+/// Reads the inputs of an op case (TU_WRAP tensors, requires_grad set as given).
+void tu_read_op_inputs(tu_tokens *tok, tu_op_case *c);
+/// After the forward answer: backward of out with c->w, then "g<k> <values|None>" for
+/// each input requiring grad (or "bwerr <message>"), then, when c->fd, "fd ok" if every
+/// gradient element agrees with central differences of sum(op * w) (step h) to within
+/// tol * (1 + |gradient|), else "fd bad <worst>".
+void tu_print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double h, double tol);
+
+#endif
