@@ -5,12 +5,11 @@ Each case gives the op, its tensors (a buffer plus strides and offset, so inputs
 non-contiguous), an int and a float argument, and the gradient `w` of the output (the
 gradient of sum(out * w)). Both sides print the result's dtype, shape, grad_fn name and
 values, then the gradients of the inputs that require grad; errors print PyTorch's
-message. Everything is compared exactly (float values with 17 significant digits). For
+message. Everything is compared exactly (float values as hex floats). For
 float64 cases the C program also checks its gradients against central finite
 differences of its own forward and prints "fd ok".
 
-Case line: op iarg farg ntensors tensor... (W w-tensor | -) fd
-tensor:    dtype ndim shape... strides... offset buflen values... requires_grad
+Case line: op iarg farg <op inputs>  (farg as a hex float; op inputs: harness.op_inputs)
 """
 import os
 import random
@@ -20,82 +19,20 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RECORD_END, Checker, run_c  # noqa: E402,F401
-
-DTYPES = {"b": torch.bool, "i32": torch.int32, "i64": torch.int64, "f32": torch.float32, "f64": torch.float64}
-CODE = {v: k for k, v in DTYPES.items()}
-FLOATS = ("f32", "f64")
+from harness import (FLOATS, Checker, error_text, gradient_answer, laid_out, op_inputs, result_answer,  # noqa: E402
+                     run_c)
 
 
-def fmt_value(v, dt):
-    if dt in FLOATS:
-        return format(float(v), ".17g")
-    return str(int(v))
 
-
-class Spec:
-    """One input tensor: a flat buffer viewed with (shape, strides, offset)."""
-
-    def __init__(self, rng, shape, dt, values, noncontig=False, requires_grad=False):
-        nd = len(shape)
-        strides = [0] * nd
-        offset = 0
-        acc = 1
-        order = list(range(nd))
-        steps = [1] * nd
-        if noncontig and nd > 0:
-            rng.shuffle(order)
-            steps = [rng.choice([1, 1, 2, 3]) for _ in range(nd)]
-            offset = rng.randrange(0, 3)
-        for d in reversed(order):
-            strides[d] = acc * steps[d]
-            acc *= max(shape[d], 1) * steps[d]
-        if all(s > 0 for s in shape):
-            size = offset + sum((s - 1) * st for s, st in zip(shape, strides)) + 1
-        else:
-            size = offset + 1
-        buf = [values() for _ in range(size)]
-        if dt == "f32":  # the exact float32 values both sides will hold
-            buf = torch.tensor(buf, dtype=torch.float32).tolist()
-        self.shape, self.strides, self.offset, self.dt, self.buf = list(shape), strides, offset, dt, buf
-        self.requires_grad = requires_grad and dt in FLOATS
-
-    def encode(self):
-        parts = [self.dt, str(len(self.shape))] + [str(s) for s in self.shape] + [str(s) for s in self.strides]
-        parts += [str(self.offset), str(len(self.buf))] + [fmt_value(v, self.dt) for v in self.buf]
-        parts.append("1" if self.requires_grad else "0")
-        return " ".join(parts)
-
-    def torch(self):
-        base = torch.tensor(self.buf, dtype=DTYPES[self.dt])
-        t = torch.as_strided(base, self.shape, self.strides, self.offset)
-        if self.requires_grad:
-            t = t.detach().requires_grad_()
-        return t
-
-
-def encode_plain(t):
-    """A contiguous tensor (the output gradient w)."""
-    dt = CODE[t.dtype]
-    shape = list(t.shape)
-    strides = list(t.contiguous().stride())
-    vals = [fmt_value(v, dt) for v in t.reshape(-1).tolist()]
-    return " ".join([dt, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides] +
-                    ["0", str(len(vals))] + vals + ["0"])
-
-
-def values(t, dt):
-    return "".join(" " + fmt_value(v, dt) for v in t.detach().reshape(-1).tolist())
-
-
-def error_text(ex):
-    return str(ex).split("\n")[0]
-
-
-def tensor_lines(out):
-    dt = CODE[out.dtype]
-    gf = type(out.grad_fn).__name__ if out.grad_fn is not None else "None"
-    return f"ok {dt} torch.Size({list(out.shape)}) {gf}\nv{values(out, dt)}\n"
+def make_spec(rng, shape, dt, values, noncontig=False, requires_grad=False):
+    """An input over a buffer of values(); noncontig: shuffled dims, steps and an offset."""
+    nd = len(shape)
+    order, steps, offset = list(range(nd)), [1] * nd, 0
+    if noncontig and nd > 0:
+        rng.shuffle(order)
+        steps = [rng.choice([1, 1, 2, 3]) for _ in range(nd)]
+        offset = rng.randrange(0, 3)
+    return laid_out(dt, shape, values, order, steps, offset, requires_grad)
 
 
 class Case:
@@ -126,27 +63,24 @@ def torch_op(case, ts):
 
 def run_torch(case, rng):
     """Returns (case line, expected answer)."""
-    ts = [s.torch() for s in case.specs]
-    head = f"{case.op} {case.iarg} {format(case.farg, '.17g')} {len(ts)} " + " ".join(s.encode() for s in case.specs)
+    ts = [s.view() for s in case.specs]
+    head = f"{case.op} {case.iarg} {float(case.farg).hex()} "
     try:
         out = torch_op(case, ts)
     except (RuntimeError, IndexError, AssertionError) as ex:
-        return head + " - 0", f"err {error_text(ex)}\n"
-    text = tensor_lines(out)
+        return head + op_inputs(case.specs), f"err {error_text(ex)}\n"
+    text = result_answer(out, graph_depth=0)
     if not out.requires_grad:
-        return head + " - 0", text
+        return head + op_inputs(case.specs), text
     w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
     # The padding row's gradient is zero by definition, not the derivative.
-    fd = int(out.dtype == torch.float64 and not (case.op == "embedding" and case.iarg != "none"))
-    line = head + " W " + encode_plain(w) + f" {fd}"
+    fd = out.dtype == torch.float64 and not (case.op == "embedding" and case.iarg != "none")
+    line = head + op_inputs(case.specs, w, fd)
     try:
         out.backward(w)
     except RuntimeError as ex:
         return line, text + f"bwerr {error_text(ex)}\n"
-    for k, (s, t) in enumerate(zip(case.specs, ts)):
-        if s.requires_grad:
-            g = t.grad
-            text += f"g{k}{' None' if g is None else values(g, s.dt)}\n"
+    text += gradient_answer(case.specs, ts)
     if fd:
         text += "fd ok\n"
     return line, text
@@ -164,19 +98,19 @@ def float_values(rng):
 
 
 def data_spec(rng, shape, dt=None, grad_p=0.85):
-    dt = dt or rng.choice(["f32", "f32", "f64", "f64", "i64"])
+    dt = dt or rng.choice(["float32", "float32", "float64", "float64", "int64"])
     values = float_values(rng) if dt in FLOATS else (lambda: rng.randint(-9, 9))
-    if dt == "b":
+    if dt == "bool":
         values = lambda: rng.random() < 0.5  # noqa: E731
-    return Spec(rng, shape, dt, values, noncontig=rng.random() < 0.5, requires_grad=rng.random() < grad_p)
+    return make_spec(rng, shape, dt, values, noncontig=rng.random() < 0.5, requires_grad=rng.random() < grad_p)
 
 
-def index_spec(rng, shape, lo, hi, bad_p=0.04, dt="i64", bad_values=()):
+def index_spec(rng, shape, lo, hi, bad_p=0.04, dt="int64", bad_values=()):
     def value():
         if bad_values and rng.random() < bad_p:
             return rng.choice(bad_values)
         return rng.randint(lo, hi - 1) if hi > lo else 0
-    return Spec(rng, shape, dt, value, noncontig=rng.random() < 0.4)
+    return make_spec(rng, shape, dt, value, noncontig=rng.random() < 0.4)
 
 
 def gen_index(rng):
@@ -190,11 +124,11 @@ def gen_index(rng):
         mshape = list(xs[:k])
         if rng.random() < 0.1 and k > 0:
             mshape[rng.randrange(k)] += 1
-        mask = Spec(rng, mshape, "b", lambda: rng.random() < 0.5, noncontig=rng.random() < 0.4)
+        mask = make_spec(rng, mshape, "bool", lambda: rng.random() < 0.5, noncontig=rng.random() < 0.4)
         return Case("index", 0, 0.0, [data_spec(rng, xs), mask])
     idx = index_spec(rng, ishape, -n, n, bad_values=(n, n + 2, -n - 1))
     if rng.random() < 0.03:
-        idx = Spec(rng, ishape, rng.choice(["i32", "f32"]), lambda: 0)
+        idx = make_spec(rng, ishape, rng.choice(["int32", "float32"]), lambda: 0)
     return Case("index", 0, 0.0, [data_spec(rng, xs), idx])
 
 
@@ -206,13 +140,13 @@ def gen_index_select(rng):
     ishape = [] if rng.random() < 0.1 else [rng.randint(0, 6)]
     if not xs:
         ishape = rng.choice([[], [1]])
-    dt = rng.choice(["i64", "i64", "i32"])
+    dt = rng.choice(["int64", "int64", "int32"])
     idx = index_spec(rng, ishape, 0, n, dt=dt, bad_values=(-1, n, n + 3))
     r = rng.random()
     if r < 0.03:
-        idx = Spec(rng, [2, 1], "i64", lambda: 0)
+        idx = make_spec(rng, [2, 1], "int64", lambda: 0)
     elif r < 0.05:
-        idx = Spec(rng, [2], "f32", lambda: 0)
+        idx = make_spec(rng, [2], "float32", lambda: 0)
     elif r < 0.07:
         dim = nd + 1
     return Case("index_select", dim, 0.0, [data_spec(rng, xs), idx])
@@ -232,7 +166,7 @@ def gen_gather(rng):
     n = ne[d]
     idx = index_spec(rng, ishape, 0, n, bad_values=(-1, n, n + 1))
     if rng.random() < 0.03:
-        idx = Spec(rng, ishape + [1], "i64", lambda: 0)
+        idx = make_spec(rng, ishape + [1], "int64", lambda: 0)
     return Case("gather", dim, 0.0, [data_spec(rng, xs), idx])
 
 
@@ -252,7 +186,7 @@ def gen_scatter_add(rng):
         ishape[rng.randrange(len(ishape))] += 3
     n = ne[d]
     x = data_spec(rng, xs)
-    src = data_spec(rng, sshape, dt=x.dt if rng.random() > 0.03 else "f64")
+    src = data_spec(rng, sshape, dt=x.name if rng.random() > 0.03 else "float64")
     idx = index_spec(rng, ishape, 0, n, bad_values=(-1, n, n + 1))
     return Case("scatter_add", dim, 0.0, [x, idx, src])
 
@@ -265,11 +199,11 @@ def gen_masked_fill(rng):
         ms = rand_shape(rng, 0, 2) + ms  # the mask broadcasts x to a larger shape
     if rng.random() < 0.04 and ms:
         ms[-1] += 1
-    dt = rng.choice(["f32", "f64", "i64", "i32", "b"])
+    dt = rng.choice(["float32", "float64", "int64", "int32", "bool"])
     value = rng.choice([rng.uniform(-5, 5), float(rng.randint(-5, 5)), float("inf"), -0.0])
     if rng.random() < 0.08:
         value = rng.choice([3e9, -3e9, 1e39, 2147483647.5, 1e19, float("nan")])
-    mask = Spec(rng, ms, "b", lambda: rng.random() < 0.4, noncontig=rng.random() < 0.4)
+    mask = make_spec(rng, ms, "bool", lambda: rng.random() < 0.4, noncontig=rng.random() < 0.4)
     return Case("masked_fill", 0, value, [data_spec(rng, xs, dt=dt), mask])
 
 
@@ -278,9 +212,9 @@ def gen_embedding(rng):
     wshape = [v, dim]
     if rng.random() < 0.03:
         wshape = [v]
-    weight = data_spec(rng, wshape, dt=rng.choice(["f32", "f32", "f64"]), grad_p=0.9)
+    weight = data_spec(rng, wshape, dt=rng.choice(["float32", "float32", "float64"]), grad_p=0.9)
     ishape = rand_shape(rng, 0, 3, smax=5, zero_p=0.05)
-    dt = rng.choice(["i64", "i64", "i32"]) if rng.random() > 0.03 else "f32"
+    dt = rng.choice(["int64", "int64", "int32"]) if rng.random() > 0.03 else "float32"
     idx = index_spec(rng, ishape, 0, v, dt=dt, bad_values=(-1, v))
     pad = "none" if rng.random() < 0.35 else rng.randint(-v - (rng.random() < 0.05), v - 1 + (rng.random() < 0.05))
     return Case("embedding", pad, 0.0, [weight, idx])
@@ -291,7 +225,7 @@ def gen_one_hot(rng):
     idx = index_spec(rng, ishape, 0, 5, bad_values=(-1, -3))
     ncls = rng.choice([-1, -1, 5, 6, 8, 3, 0])
     if rng.random() < 0.03:
-        idx = Spec(rng, ishape, "i32", lambda: 0)
+        idx = make_spec(rng, ishape, "int32", lambda: 0)
     return Case("one_hot", ncls, 0.0, [idx])
 
 
