@@ -20,8 +20,7 @@ OpenBLAS, which PyTorch calls the same way).
 The cases run twice: with ctorch's default GEMM (OpenBLAS when built with it) and with
 CTORCH_GEMM=fallback (the portable blocked GEMM).
 
-Case line: op beta alpha ntensors tensor... (W w-tensor | -) fd
-tensor:    dtype ndim shape... strides... offset buflen values... requires_grad
+Case line: op beta alpha <op inputs>  (beta, alpha as hex floats; op inputs: harness.op_inputs)
 """
 import math
 import os
@@ -32,94 +31,36 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checker, run_c  # noqa: E402
+from harness import (FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs, parse_value,  # noqa: E402
+                     run_c, storage_size, strides_for)
 
-DTYPES = {"b": torch.bool, "i32": torch.int32, "i64": torch.int64, "f32": torch.float32, "f64": torch.float64}
-CODE = {v: k for k, v in DTYPES.items()}
-FLOATS = ("f32", "f64")
-EPS = {"f32": 2.0 ** -24, "f64": 2.0 ** -53}
+EPS = {"float32": 2.0 ** -24, "float64": 2.0 ** -53}
 
 
-def fmt_value(v, dt):
+def make_spec(rng, shape, dt, requires_grad=False, layout="random", zero_stride=False):
+    """layout: "contiguous", "random" (permuted dims, steps, offset half of the time),
+    "mT" (last two dims transposed in memory), "T01" (first two dims transposed)."""
+    nd = len(shape)
+    order, steps, offset = list(range(nd)), [1] * nd, 0
+    if layout == "random" and nd > 0 and rng.random() < 0.5:
+        rng.shuffle(order)
+        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
+        offset = rng.randrange(0, 3)
+    elif layout == "mT" and nd >= 2:
+        order[-1], order[-2] = order[-2], order[-1]
+    elif layout == "T01" and nd >= 2:
+        order[0], order[1] = order[1], order[0]
+    strides = strides_for(shape, order, steps)
+    if zero_stride and nd > 0:  # a broadcast (expanded) operand
+        strides[rng.randrange(nd)] = 0
+    size = storage_size(shape, strides, offset)
     if dt in FLOATS:
-        return "nan" if math.isnan(v) else format(float(v), ".17g")
-    return str(int(v))
-
-
-class Spec:
-    """One input tensor: a flat buffer viewed with (shape, strides, offset)."""
-
-    def __init__(self, shape, strides, offset, buf, dt, requires_grad):
-        if dt == "f32":  # the exact float32 values both sides will hold
-            buf = torch.tensor(buf, dtype=torch.float32).tolist()
-        self.shape, self.strides, self.offset, self.dt, self.buf = list(shape), list(strides), offset, dt, buf
-        self.requires_grad = requires_grad and dt in FLOATS
-
-    @staticmethod
-    def make(rng, shape, dt, requires_grad=False, layout="random", zero_stride=False):
-        """layout: "contiguous", "random" (permuted dims, steps, offset half of the time),
-        "mT" (last two dims transposed in memory), "T01" (first two dims transposed)."""
-        nd = len(shape)
-        order, steps, offset = list(range(nd)), [1] * nd, 0
-        if layout == "random" and nd > 0 and rng.random() < 0.5:
-            rng.shuffle(order)
-            steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-            offset = rng.randrange(0, 3)
-        elif layout == "mT" and nd >= 2:
-            order[-1], order[-2] = order[-2], order[-1]
-        elif layout == "T01" and nd >= 2:
-            order[0], order[1] = order[1], order[0]
-        strides, acc = [0] * nd, 1
-        for d in reversed(order):
-            strides[d] = acc * steps[d]
-            acc *= max(shape[d], 1) * steps[d]
-        if zero_stride and nd > 0:  # a broadcast (expanded) operand
-            strides[rng.randrange(nd)] = 0
-        if all(s > 0 for s in shape):
-            size = offset + sum((s - 1) * st for s, st in zip(shape, strides)) + 1
-        else:
-            size = offset + 1
-        if dt in FLOATS:
-            buf = [rng.uniform(-2, 2) for _ in range(size)]
-        elif dt == "b":
-            buf = [rng.random() < 0.5 for _ in range(size)]
-        else:
-            buf = [rng.randint(-9, 9) for _ in range(size)]
-        return Spec(shape, strides, offset, buf, dt, requires_grad)
-
-    def encode(self):
-        parts = [self.dt, str(len(self.shape))] + [str(s) for s in self.shape] + [str(s) for s in self.strides]
-        parts += [str(self.offset), str(len(self.buf))] + [fmt_value(v, self.dt) for v in self.buf]
-        parts.append("1" if self.requires_grad else "0")
-        return " ".join(parts)
-
-    def torch(self, absolute=False):
-        base = torch.tensor(self.buf, dtype=DTYPES[self.dt])
-        if absolute:
-            base = base.double().abs()
-        t = torch.as_strided(base, self.shape, self.strides, self.offset)
-        if self.requires_grad:
-            t = t.detach().requires_grad_()
-        return t
-
-
-def encode_plain(t):
-    """A contiguous tensor (the output gradient w)."""
-    dt = CODE[t.dtype]
-    shape = list(t.shape)
-    strides = list(t.contiguous().stride())
-    vals = [fmt_value(v, dt) for v in t.reshape(-1).tolist()]
-    return " ".join([dt, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides] +
-                    ["0", str(len(vals))] + vals + ["0"])
-
-
-def graph(fn):
-    if fn is None:
-        return "None"
-    name = type(fn).__name__
-    if name == "AccumulateGrad":
-        return "Leaf"
-    return name + "(" + ",".join(graph(n[0]) for n in fn.next_functions) + ")"
+        buf = [rng.uniform(-2, 2) for _ in range(size)]
+    elif dt == "bool":
+        buf = [rng.random() < 0.5 for _ in range(size)]
+    else:
+        buf = [rng.randint(-9, 9) for _ in range(size)]
+    return Strided(dt, shape, strides, offset, buf, requires_grad)
 
 
 class Case:
@@ -155,29 +96,29 @@ def flat(t):
 
 def run_torch(case, rng):
     """Returns (case line, expected answer as a dict)."""
-    ts = [s.torch() for s in case.specs]
-    head = f"{case.op} {case.beta!r} {case.alpha!r} {len(ts)} " + " ".join(s.encode() for s in case.specs)
+    ts = [s.view() for s in case.specs]
+    head = f"{case.op} {float(case.beta).hex()} {float(case.alpha).hex()} "
     try:
         out = torch_op(case, ts)
     except RuntimeError as ex:
-        return head + " - 0", {"err": str(ex).split("\n")[0]}
-    want = {"dt": CODE[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
+        return head + op_inputs(case.specs), {"err": error_text(ex)}
+    want = {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
             "v": flat(out), "k": max([1] + [max(s.shape, default=1) for s in case.specs])}
     if want["dt"] in FLOATS:
-        absolute = [s.torch(absolute=True) for s in case.specs]
+        absolute = [s.view(absolute=True) for s in case.specs]
         for a in absolute:
             a.requires_grad_(False)
         want["m"] = flat(torch_op(Case(case.op, case.specs, abs(case.beta), abs(case.alpha)), absolute))
     if not out.requires_grad:
-        return head + " - 0", want
+        return head + op_inputs(case.specs), want
     w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
     # Finite differences rerun the op twice per input element: small cases only.
     fd = int(out.dtype == torch.float64 and all(0 not in s.strides for s in case.specs if s.requires_grad) and
              sum(math.prod(s.shape) for s in case.specs) <= 400)
-    line = head + " W " + encode_plain(w) + f" {fd}"
+    line = head + op_inputs(case.specs, w, fd)
     out.backward(w)
     # Gradient magnitudes: the same backward on absolute values.
-    absolute = [s.torch(absolute=True) for s in case.specs]
+    absolute = [s.view(absolute=True) for s in case.specs]
     torch_op(Case(case.op, case.specs, abs(case.beta), abs(case.alpha)), absolute).backward(w.double().abs())
     want["g"] = {}
     for k, (s, t, a) in enumerate(zip(case.specs, ts, absolute)):
@@ -198,9 +139,9 @@ def parse_answer(text):
         elif tag == "fn":
             got["fn"] = rest
         elif tag == "v":
-            got["v"] = [float(x) for x in rest.split()]
+            got["v"] = [parse_value(x) for x in rest.split()]
         elif tag.startswith("g"):
-            got["g"][int(tag[1:])] = None if rest == "None" else [float(x) for x in rest.split()]
+            got["g"][int(tag[1:])] = None if rest == "None" else [parse_value(x) for x in rest.split()]
         elif tag == "fd":
             got["fd"] = rest
         elif tag == "bwerr":
@@ -261,7 +202,7 @@ def compare(got, want, stats, op):
 # ---- case generators -------------------------------------------------------------
 
 def fdt(rng):
-    return rng.choice(["f32", "f64"])
+    return rng.choice(["float32", "float64"])
 
 
 def gen_matmul(rng, ra, rb):
@@ -277,14 +218,14 @@ def gen_matmul(rng, ra, rb):
     sb = batch_of(rb) + ([k, p] if rb >= 2 else [k])
     if rng.random() < 0.06:  # mismatched inner size: PyTorch's error
         sb[-2 if rb >= 2 else -1] += 1
-    dt = fdt(rng) if rng.random() < 0.9 else rng.choice(["i64", "i32"])
+    dt = fdt(rng) if rng.random() < 0.9 else rng.choice(["int64", "int32"])
     layout = rng.choice(["random", "random", "mT", "T01", "contiguous"])
-    return Case("matmul", [Spec.make(rng, sa, dt, rng.random() < 0.8, layout),
-                           Spec.make(rng, sb, dt, rng.random() < 0.8, rng.choice(["random", "mT", "contiguous"]))])
+    return Case("matmul", [make_spec(rng, sa, dt, rng.random() < 0.8, layout),
+                           make_spec(rng, sb, dt, rng.random() < 0.8, rng.choice(["random", "mT", "contiguous"]))])
 
 
-def spec(rng, shape, dt="f32", rg=True, layout="contiguous"):
-    return Spec.make(rng, shape, dt, rg, layout)
+def spec(rng, shape, dt="float32", rg=True, layout="contiguous"):
+    return make_spec(rng, shape, dt, rg, layout)
 
 
 def structure_cases(rng):
@@ -322,7 +263,7 @@ def product_cases(rng):
     cases = []
     for _ in range(2):
         for dt in FLOATS:
-            R = lambda s: Spec.make(rng, s, dt, rng.random() < 0.8)  # noqa: E731
+            R = lambda s: make_spec(rng, s, dt, rng.random() < 0.8)  # noqa: E731
             m, k, n = rng.randint(1, 6), rng.randint(1, 6), rng.randint(1, 6)
             b = rng.randint(1, 4)
             cases += [Case("mm", [R([m, k]), R([k, n])]), Case("mv", [R([m, k]), R([k])]),
@@ -331,7 +272,7 @@ def product_cases(rng):
                       Case("bmm", [R([b, 8, 7]), R([b, 7, 8])]),  # 448 >= 400: one GEMM per batch item
                       Case("bmm", [R([b, 7, 7]), R([b, 7, 8])])]  # 392: PyTorch's plain loop
     for dt in FLOATS:  # sizes that cross the fallback's cache blocks and micro-tiles
-        R = lambda s, lay="random": Spec.make(rng, s, dt, True, lay)  # noqa: E731
+        R = lambda s, lay="random": make_spec(rng, s, dt, True, lay)  # noqa: E731
         cases += [Case("mm", [R([250, 341]), R([341, 21])]), Case("mm", [R([13, 650], "mT"), R([650, 19], "mT")]),
                   Case("mm", [R([7, 3]), R([3, 4100])]),
                   Case("mv", [R([70, 290]), R([290])]), Case("mv", [R([70, 290], "mT"), R([290])]),
@@ -340,23 +281,23 @@ def product_cases(rng):
                   Case("linear", [R([64, 100], "contiguous"), R([50, 100], "contiguous"), R([50], "contiguous")])]
     # broadcast (stride 0) operands, as produced by expand()
     for dt in FLOATS:
-        cases += [Case("mm", [Spec.make(rng, [4, 3], dt, False, zero_stride=True), spec(rng, [3, 5], dt)]),
-                  Case("mv", [spec(rng, [4, 3], dt), Spec.make(rng, [3], dt, False, zero_stride=True)]),
-                  Case("dot", [spec(rng, [5], dt), Spec.make(rng, [5], dt, False, zero_stride=True)])]
+        cases += [Case("mm", [make_spec(rng, [4, 3], dt, False, zero_stride=True), spec(rng, [3, 5], dt)]),
+                  Case("mv", [spec(rng, [4, 3], dt), make_spec(rng, [3], dt, False, zero_stride=True)]),
+                  Case("dot", [spec(rng, [5], dt), make_spec(rng, [5], dt, False, zero_stride=True)])]
     # addmm: bias shapes, beta/alpha, beta 0 ignoring NaN, empty products
     for dt in FLOATS:
         for bias in ([4], [3, 4], [1, 4], [3, 1], [], [1, 1], [1]):
             for beta, alpha in ((1.0, 1.0), (0.5, 2.0), (0.0, -1.5), (-2.0, 1.0)):
-                cases.append(Case("addmm", [Spec.make(rng, bias, dt, rng.random() < 0.8),
-                                            Spec.make(rng, [3, 5], dt, rng.random() < 0.8),
-                                            Spec.make(rng, [5, 4], dt, rng.random() < 0.8)], beta, alpha))
-        nan_bias = Spec([3, 4], [4, 1], 0, [float("nan")] * 12, dt, False)
+                cases.append(Case("addmm", [make_spec(rng, bias, dt, rng.random() < 0.8),
+                                            make_spec(rng, [3, 5], dt, rng.random() < 0.8),
+                                            make_spec(rng, [5, 4], dt, rng.random() < 0.8)], beta, alpha))
+        nan_bias = Strided(dt, [3, 4], [4, 1], 0, [float("nan")] * 12, False)
         cases.append(Case("addmm", [nan_bias, spec(rng, [3, 2], dt), spec(rng, [2, 4], dt)], 0.0, 1.0))
         cases.append(Case("addmm", [spec(rng, [4], dt), spec(rng, [3, 0], dt), spec(rng, [0, 4], dt)], 3.0, 1.0))
         cases.append(Case("addmm", [spec(rng, [4], dt), spec(rng, [3, 0], dt), spec(rng, [0, 4], dt)], 0.0, 1.0))
     # integer products (exact)
-    for dt in ("i64", "i32"):
-        I = lambda s: Spec.make(rng, s, dt, False)  # noqa: E731
+    for dt in ("int64", "int32"):
+        I = lambda s: make_spec(rng, s, dt, False)  # noqa: E731
         cases += [Case("mm", [I([3, 4]), I([4, 2])]), Case("mv", [I([3, 4]), I([4])]), Case("dot", [I([5]), I([5])]),
                   Case("bmm", [I([2, 3, 4]), I([2, 4, 5])]), Case("bmm", [I([2, 9, 9]), I([2, 9, 9])]),
                   Case("matmul", [I([2, 3, 4]), I([4])]), Case("outer", [I([3]), I([2])]),
@@ -366,52 +307,52 @@ def product_cases(rng):
 
 
 def error_cases(rng):
-    S = lambda shape, dt="f32": Spec.make(rng, shape, dt, False)  # noqa: E731
+    S = lambda shape, dt="float32": make_spec(rng, shape, dt, False)  # noqa: E731
     C = Case
     return [
         C("mm", [S([4, 3]), S([2, 2])]), C("matmul", [S([4, 3]), S([2, 2])]),
         C("mm", [S([3]), S([3, 5])]), C("mm", [S([2, 3]), S([2, 3, 5])]),
-        C("mm", [S([2, 3]), S([3, 2], "f64")]), C("mm", [S([2, 3], "i64"), S([3, 2])]),
-        C("mm", [S([2, 3], "i32"), S([3, 2], "i64")]), C("mm", [S([2, 3], "b"), S([3, 2], "b")]),
-        C("mm", [S([2, 3]), S([3, 2], "b")]), C("mm", [S([2, 0], "b"), S([0, 2], "b")]),
+        C("mm", [S([2, 3]), S([3, 2], "float64")]), C("mm", [S([2, 3], "int64"), S([3, 2])]),
+        C("mm", [S([2, 3], "int32"), S([3, 2], "int64")]), C("mm", [S([2, 3], "bool"), S([3, 2], "bool")]),
+        C("mm", [S([2, 3]), S([3, 2], "bool")]), C("mm", [S([2, 0], "bool"), S([0, 2], "bool")]),
         C("bmm", [S([2, 2, 3]), S([2, 4, 5])]), C("bmm", [S([2, 2, 3]), S([3, 3, 5])]),
         C("bmm", [S([2, 3]), S([3, 3, 5])]), C("bmm", [S([2, 2, 3]), S([3, 5])]),
-        C("bmm", [S([2, 2, 3], "i64"), S([2, 3, 2])]), C("bmm", [S([2, 20, 30], "i64"), S([2, 30, 20])]),
-        C("bmm", [S([2, 20, 30]), S([2, 30, 20], "i64")]), C("bmm", [S([2, 2, 3], "b"), S([2, 3, 2])]),
-        C("bmm", [S([2, 2, 3]), S([2, 3, 2], "b")]), C("bmm", [S([2, 20, 30]), S([2, 30, 20], "b")]),
-        C("bmm", [S([2, 20, 30], "b"), S([2, 30, 20])]),
+        C("bmm", [S([2, 2, 3], "int64"), S([2, 3, 2])]), C("bmm", [S([2, 20, 30], "int64"), S([2, 30, 20])]),
+        C("bmm", [S([2, 20, 30]), S([2, 30, 20], "int64")]), C("bmm", [S([2, 2, 3], "bool"), S([2, 3, 2])]),
+        C("bmm", [S([2, 2, 3]), S([2, 3, 2], "bool")]), C("bmm", [S([2, 20, 30]), S([2, 30, 20], "bool")]),
+        C("bmm", [S([2, 20, 30], "bool"), S([2, 30, 20])]),
         C("mv", [S([2, 3]), S([4])]), C("mv", [S([3]), S([4])]), C("mv", [S([2, 3]), S([3, 1])]),
-        C("mv", [S([2, 3, 4]), S([3])]), C("mv", [S([2, 3]), S([3], "f64")]), C("mv", [S([2, 3], "i64"), S([3])]),
-        C("mv", [S([2, 3], "b"), S([3], "b")]), C("mv", [S([2, 3]), S([3], "b")]),
+        C("mv", [S([2, 3, 4]), S([3])]), C("mv", [S([2, 3]), S([3], "float64")]), C("mv", [S([2, 3], "int64"), S([3])]),
+        C("mv", [S([2, 3], "bool"), S([3], "bool")]), C("mv", [S([2, 3]), S([3], "bool")]),
         C("dot", [S([3]), S([4])]), C("dot", [S([3, 1]), S([3])]), C("dot", [S([3]), S([3, 1])]),
-        C("dot", [S([3]), S([3], "f64")]), C("dot", [S([3], "b"), S([3], "b")]),
-        C("dot", [S([3], "b"), S([4], "b")]), C("dot", [S([3]), S([3], "i64")]),
+        C("dot", [S([3]), S([3], "float64")]), C("dot", [S([3], "bool"), S([3], "bool")]),
+        C("dot", [S([3], "bool"), S([4], "bool")]), C("dot", [S([3]), S([3], "int64")]),
         C("outer", [S([3]), S([3, 2])]), C("outer", [S([3, 1]), S([3])]), C("outer", [S([]), S([4])]),
-        C("outer", [S([3]), S([3], "f64")]), C("outer", [S([3], "i64"), S([4])]),
+        C("outer", [S([3]), S([3], "float64")]), C("outer", [S([3], "int64"), S([4])]),
         C("matmul", [S([]), S([2, 2])]), C("matmul", [S([2, 2]), S([])]), C("matmul", [S([3]), S([4])]),
         C("matmul", [S([3]), S([4, 2])]), C("matmul", [S([2, 3]), S([4])]), C("matmul", [S([5, 2, 3]), S([4])]),
         C("matmul", [S([5, 2, 3]), S([4, 2])]), C("matmul", [S([3]), S([5, 4, 2])]),
         C("matmul", [S([5, 2, 3]), S([5, 4, 2])]), C("matmul", [S([5, 2, 3]), S([4, 3, 2])]),
-        C("matmul", [S([2, 5, 2, 3]), S([4, 3, 2])]), C("matmul", [S([2, 3]), S([3, 2], "f64")]),
-        C("matmul", [S([2, 3], "f64"), S([3, 2])]), C("matmul", [S([3]), S([3], "f64")]),
-        C("matmul", [S([2, 3]), S([3], "f64")]), C("matmul", [S([3]), S([3, 2], "f64")]),
-        C("matmul", [S([4, 2, 3]), S([3, 2], "f64")]), C("matmul", [S([4, 2, 3]), S([4, 3, 2], "f64")]),
-        C("matmul", [S([2, 3]), S([5, 3, 4], "f64")]), C("matmul", [S([3, 2], "b"), S([2], "b")]),
-        C("matmul", [S([3], "b"), S([3], "b")]), C("matmul", [S([4, 2, 3], "b"), S([4, 3, 2], "b")]),
-        C("addmm", [S([2]), S([2, 3]), S([3, 2], "f64")]), C("addmm", [S([2], "f64"), S([2, 3]), S([3, 2])]),
-        C("addmm", [S([2]), S([2, 3], "i64"), S([3, 2])]), C("addmm", [S([3]), S([2, 3]), S([3, 2])]),
+        C("matmul", [S([2, 5, 2, 3]), S([4, 3, 2])]), C("matmul", [S([2, 3]), S([3, 2], "float64")]),
+        C("matmul", [S([2, 3], "float64"), S([3, 2])]), C("matmul", [S([3]), S([3], "float64")]),
+        C("matmul", [S([2, 3]), S([3], "float64")]), C("matmul", [S([3]), S([3, 2], "float64")]),
+        C("matmul", [S([4, 2, 3]), S([3, 2], "float64")]), C("matmul", [S([4, 2, 3]), S([4, 3, 2], "float64")]),
+        C("matmul", [S([2, 3]), S([5, 3, 4], "float64")]), C("matmul", [S([3, 2], "bool"), S([2], "bool")]),
+        C("matmul", [S([3], "bool"), S([3], "bool")]), C("matmul", [S([4, 2, 3], "bool"), S([4, 3, 2], "bool")]),
+        C("addmm", [S([2]), S([2, 3]), S([3, 2], "float64")]), C("addmm", [S([2], "float64"), S([2, 3]), S([3, 2])]),
+        C("addmm", [S([2]), S([2, 3], "int64"), S([3, 2])]), C("addmm", [S([3]), S([2, 3]), S([3, 2])]),
         C("addmm", [S([2, 3]), S([2, 3]), S([3, 2])]), C("addmm", [S([2]), S([2, 3]), S([4, 2])]),
         C("addmm", [S([2]), S([3]), S([3, 2])]), C("addmm", [S([2]), S([2, 3]), S([3])]),
         C("addmm", [S([2]), S([2, 3, 1]), S([3, 2])]), C("addmm", [S([2, 2, 2]), S([2, 3]), S([3, 2])]),
-        C("addmm", [S([3, 1]), S([2, 3]), S([3, 2])]), C("addmm", [S([2], "b"), S([2, 3], "b"), S([3, 2], "b")]),
-        C("addmm", [S([2], "b"), S([2, 0], "b"), S([0, 2], "b")]),
-        C("addmm", [S([2], "i64"), S([2, 0], "i64"), S([0, 2], "i64")], 0.5, 1.0),
+        C("addmm", [S([3, 1]), S([2, 3]), S([3, 2])]), C("addmm", [S([2], "bool"), S([2, 3], "bool"), S([3, 2], "bool")]),
+        C("addmm", [S([2], "bool"), S([2, 0], "bool"), S([0, 2], "bool")]),
+        C("addmm", [S([2], "int64"), S([2, 0], "int64"), S([0, 2], "int64")], 0.5, 1.0),
         C("linear", [S([2, 3]), S([4, 5])]), C("linear", [S([2, 3]), S([4, 3]), S([5])]),
         C("linear", [S([3]), S([4, 5])]), C("linear", [S([2, 2, 3]), S([4, 5])]),
-        C("linear", [S([2, 2, 3]), S([4, 3]), S([5])]), C("linear", [S([2, 3]), S([4, 3], "f64")]),
-        C("linear", [S([2, 3], "f64"), S([4, 3]), S([4])]), C("linear", [S([2, 3]), S([4, 3]), S([4], "f64")]),
+        C("linear", [S([2, 2, 3]), S([4, 3]), S([5])]), C("linear", [S([2, 3]), S([4, 3], "float64")]),
+        C("linear", [S([2, 3], "float64"), S([4, 3]), S([4])]), C("linear", [S([2, 3]), S([4, 3]), S([4], "float64")]),
         C("linear", [S([]), S([4, 3])]), C("linear", [S([2, 3]), S([3]), S([2])]),
-        C("linear", [S([2, 3]), S([2, 4, 3])]), C("linear", [S([2, 3], "b"), S([4, 3], "b")]),
+        C("linear", [S([2, 3]), S([2, 4, 3])]), C("linear", [S([2, 3], "bool"), S([4, 3], "bool")]),
     ]
 
 
