@@ -6,53 +6,28 @@ upstream gradient ('none') or the implicit 1. binary_cross_entropy, mse_loss, l1
 nll_loss (float32 and float64; the parity sheet pins their kernels and summation order)
 must match bit for bit, forward and backward, on same-shape contiguous inputs; the rest
 (BCE's target gradient, BCE with logits, broadcasting, transposed inputs, cross entropy)
-match to a stated tolerance (see tolerance()). Float64 cases also check ctorch's gradients against its own central finite
-differences. Error cases compare PyTorch's message text exactly.
+match to a stated tolerance (see tolerance()). Float64 cases also check ctorch's
+gradients against its own central finite differences. Error cases compare PyTorch's message text exactly.
 Inputs cover BCE values at and near 0 and 1 (exact 0, 1, 1e-30, 1-2^-24), weights
 broadcast along dims, ignore_index, empty batches, (N, C, d1...) inputs, label smoothing.
 """
 import math
 import os
 import random
-import struct
 import sys
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
+from harness import BITS, Checker, close, first_difference, from_bits, run_c, tensor_spec, values  # noqa: E402
 
 warnings.simplefilter("ignore")
 RED = ["none", "mean", "sum"]
-DT = {"f32": torch.float32, "f64": torch.float64, "i64": torch.int64}
-DT_CODE = {v: k for k, v in DT.items()}
-
-
-def bits(v, dtype):
-    if dtype == torch.float32:
-        return f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}"
-    return f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}"
-
-
-def from_bits(h):
-    if len(h) == 8:
-        return struct.unpack("<f", struct.pack("<I", int(h, 16)))[0]
-    return struct.unpack("<d", struct.pack("<Q", int(h, 16)))[0]
-
-
-def spec(t):
-    shape = "s" if t.dim() == 0 else ",".join(map(str, t.shape))
-    vals = t.flatten().tolist()
-    if t.dtype == torch.int64:
-        body = ",".join(str(int(v)) for v in vals)
-    else:
-        body = ",".join(bits(v, t.dtype) for v in vals)
-    return f"{DT_CODE[t.dtype]}:{shape}:{body}"
 
 
 def fmt(tag, t):
-    return " ".join([tag] + [bits(v, t.dtype) for v in t.detach().contiguous().flatten().tolist()])
+    return tag + values(t, BITS)
 
 
 # ---- the torch side ----
@@ -100,11 +75,11 @@ def c_line(case):
     parts = [case["loss"], str(case["red"])]
     for key in ("x", "t", "w", "pw", "go"):
         if case.get(key) is not None:
-            parts.append(f"{key}={spec(case[key])}")
+            parts.append(f"{key} {tensor_spec(case[key])}")
     if "ignore" in case:
-        parts.append(f"ignore={case['ignore']}")
+        parts.append(f"ignore {case['ignore']}")
     if "ls" in case:
-        parts.append(f"ls={case['ls']!r}")
+        parts.append(f"ls {float(case['ls']).hex()}")
     for flag in ("gx", "gt", "T", "fd"):
         if case.get(flag):
             parts.append(flag)
@@ -112,14 +87,6 @@ def c_line(case):
 
 
 # ---- comparison ----
-
-def close(a, b, rtol, atol):
-    if math.isnan(a) and math.isnan(b):
-        return True
-    if math.isinf(a) or math.isinf(b):
-        return a == b
-    return abs(a - b) <= atol + rtol * abs(b)
-
 
 def compare_lines(chk, case, got, want, tol):
     """tol: None for exact, else (rtol, atol) for values."""
@@ -148,19 +115,6 @@ def compare_lines(chk, case, got, want, tol):
         else:
             ok &= all(close(from_bits(a), from_bits(b), *tol) for a, b in zip(gv, wv))
     return chk.check(ok, f"case {desc}\n" + first_difference(g_lines, want))
-
-
-def first_difference(got_lines, want_lines):
-    """The first differing line of each side, values cut to the first differing one."""
-    for k, (a, b) in enumerate(zip(got_lines, want_lines)):
-        if a != b:
-            ga, wb = a.split(), b.split()
-            j = next((i for i, (x, y) in enumerate(zip(ga, wb)) if x != y), min(len(ga), len(wb)))
-            lo = max(0, j - 2)
-            return (f"line {k}, token {j}:\n--- ctorch: {' '.join(ga[:2])} ... {' '.join(ga[lo:j + 3])}\n"
-                    f"--- torch:  {' '.join(wb[:2])} ... {' '.join(wb[lo:j + 3])}")
-    return f"--- ctorch: {len(got_lines)} lines\n--- torch: {len(want_lines)} lines\n" + "\n".join(
-        x[:200] for x in got_lines + ["==="] + want_lines)
 
 
 def torch_out_values(lines):
@@ -230,7 +184,6 @@ def pointwise_cases():
     for loss in ("bce", "mse", "l1", "bce_logits"):
         for i in range(200 if loss != "bce" else 300):
             dt = torch.float32 if rng.random() < 0.7 else torch.float64
-            dtc = DT_CODE[dt]
             shape = rng.choice(SHAPES)
             red = rng.randrange(3)
             n = numel(shape)
@@ -243,7 +196,7 @@ def pointwise_cases():
                 case["w"] = maybe_weight(shape, dt)
                 # the target gradient is -logit(x): finite only strictly inside (0, 1)
                 case["gt"] = not near and rng.random() < 0.4
-                case["fd"] = dtc == "f64" and not near and n <= 100
+                case["fd"] = dt == torch.float64 and not near and n <= 100
             elif loss == "bce_logits":
                 case["x"] = torch.randn(shape, dtype=dt) * 3
                 case["t"] = torch.rand(shape, dtype=dt)
@@ -251,7 +204,7 @@ def pointwise_cases():
                 if shape and rng.random() < 0.4:
                     case["pw"] = torch.rand(shape[-1:], dtype=dt) * 3
                 case["gt"] = rng.random() < 0.5
-                case["fd"] = dtc == "f64" and n <= 100
+                case["fd"] = dt == torch.float64 and n <= 100
             else:
                 xshape, tshape = shape, shape
                 if shape and rng.random() < 0.2:  # broadcasting (PyTorch warns, then broadcasts)
@@ -263,7 +216,7 @@ def pointwise_cases():
                 if loss == "l1" and rng.random() < 0.1:
                     case["t"] = case["x"].clone() if xshape == tshape else case["t"]  # zero differences
                 case["gt"] = rng.random() < 0.5
-                case["fd"] = dtc == "f64" and numel(xshape) <= 100 and numel(tshape) <= 100 and \
+                case["fd"] = dt == torch.float64 and numel(xshape) <= 100 and numel(tshape) <= 100 and \
                     not torch.equal(case["t"], case["x"])
                 shape = torch.broadcast_shapes(xshape, tshape)
             case["go"] = upstream(shape, dt, red)

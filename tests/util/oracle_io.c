@@ -181,6 +181,7 @@ static void print_element(FILE *out, const char *p, ct_dtype dtype, tu_float_for
 }
 
 void tu_print_values(FILE *out, const ct_tensor *t, tu_float_format fmt) {
+  if (!t) return;
   ct_dtype dtype = ct_get_dtype(t);
   size_t size = ct_dtype_size(dtype);
   const char *base = ct_data_ptr(t);

@@ -71,7 +71,7 @@ typedef enum tu_float_format {
 } tu_float_format;
 
 /// Writes " <element>" for each element in row-major order: integers in decimal, bools as
-/// their byte (0/1), floats in fmt.
+/// their byte (0/1), floats in fmt. Nothing for NULL.
 void tu_print_values(FILE *out, const ct_tensor *t, tu_float_format fmt);
 /// Writes "<tag>" + tu_print_values + newline to stdout.
 void tu_print_line(const char *tag, const ct_tensor *t, tu_float_format fmt);
