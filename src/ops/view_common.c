@@ -64,20 +64,26 @@ ct_status ct__infer_shape(int ndim, const int64_t *shape, int64_t numel, int64_t
       infer = i;
     } else if (shape[i] < 0) {
       return ct__error(CT_ERR_ARG, "invalid shape dimension %lld", (long long)shape[i]);
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      known = -1; // no tensor has that many elements: reported as a mismatch below
     }
     out[i] = shape[i];
   }
-  bool ok = infer >= 0 ? (known != 0 && numel % known == 0) : known == numel;
-  if (infer >= 0 && known == 0 && numel == 0) ok = false;
-  if (!ok) {
-    char buf[256];
-    ct__shape_to_str(ndim, shape, buf, sizeof buf);
-    return ct__error(CT_ERR_ARG, "shape '%s' is invalid for input of size %lld", buf, (long long)numel);
+  char buf[256];
+  if (numel == known || (infer >= 0 && known > 0 && numel % known == 0)) {
+    if (infer < 0) return CT_OK;
+    if (known == 0) { // 0 elements: any size fits the -1
+      ct__shape_to_str(ndim, shape, buf, sizeof buf);
+      return ct__error(CT_ERR_ARG,
+                       "cannot reshape tensor of 0 elements into shape %s because the unspecified dimension "
+                       "size -1 can be any value and is ambiguous",
+                       buf);
+    }
+    out[infer] = numel / known;
+    return CT_OK;
   }
-  if (infer >= 0) out[infer] = numel / known;
-  return CT_OK;
+  ct__shape_to_str(ndim, shape, buf, sizeof buf);
+  return ct__error(CT_ERR_ARG, "shape '%s' is invalid for input of size %lld", buf, (long long)numel);
 }
 
 ct_tensor *ct__reshape_nograd(ct_tensor *t, int ndim, const int64_t *shape) {
@@ -99,4 +105,115 @@ ct_tensor *ct__zeros_for_input(const ct_node *node, int i, const ct_tensor *like
     return NULL;
   }
   return z;
+}
+
+// ---- memory layouts (which strides PyTorch gives new tensors made from t) ----
+
+bool ct__contiguous_like_torch(const ct_tensor *t) {
+  return ct__numel_of(t->ndim, t->shape) == 0 || ct_is_contiguous(t);
+}
+
+bool ct__dense_layout(const ct_tensor *t) {
+  if (ct__contiguous_like_torch(t)) return true;
+  // Dims of size >= 2 sorted by stride must tile memory without gaps or repeats.
+  int64_t strides[CT_MAX_DIMS], sizes[CT_MAX_DIMS];
+  int n = 0;
+  for (int d = 0; d < t->ndim; d++) {
+    if (t->shape[d] < 2) continue;
+    int k = n++;
+    while (k > 0 && strides[k - 1] > t->strides[d]) {
+      strides[k] = strides[k - 1];
+      sizes[k] = sizes[k - 1];
+      k--;
+    }
+    strides[k] = t->strides[d];
+    sizes[k] = t->shape[d];
+  }
+  int64_t expected = 1;
+  for (int k = 0; k < n; k++) {
+    if (strides[k] != expected) return false;
+    expected *= sizes[k];
+  }
+  return true;
+}
+
+// PyTorch's infer_dense_strides: dims ordered by stride (a stable insertion sort where
+// stride-0 dims keep their place), then dense strides in that order.
+static void infer_dense_strides(const ct_tensor *t, int64_t *out) {
+  int nd = t->ndim;
+  int perm[CT_MAX_DIMS]; // perm[0] is the fastest-moving dim
+  for (int i = 0; i < nd; i++) perm[i] = nd - 1 - i;
+  for (int i = 1; i < nd; i++) {
+    int dim1 = i;
+    for (int dim0 = i - 1; dim0 >= 0; dim0--) {
+      int64_t s0 = t->strides[perm[dim0]], s1 = t->strides[perm[dim1]];
+      int cmp = 0; // > 0: perm[dim0] moves after perm[dim1]
+      if (s0 != 0 && s1 != 0) {
+        if (s0 < s1) cmp = -1;
+        else if (s0 > s1) cmp = 1;
+        else if (t->shape[perm[dim0]] > t->shape[perm[dim1]]) cmp = 1;
+      }
+      if (cmp > 0) {
+        int tmp = perm[dim0];
+        perm[dim0] = perm[dim1];
+        perm[dim1] = tmp;
+        dim1 = dim0;
+      } else if (cmp < 0) {
+        break;
+      }
+    }
+  }
+  int64_t stride = 1;
+  for (int i = 0; i < nd; i++) {
+    out[perm[i]] = stride;
+    if (t->shape[perm[i]] > 1) stride *= t->shape[perm[i]];
+  }
+}
+
+void ct__preserved_strides(const ct_tensor *t, int64_t *strides) {
+  if (ct__dense_layout(t)) memcpy(strides, t->strides, (size_t)t->ndim * sizeof *strides);
+  else infer_dense_strides(t, strides);
+}
+
+// is_channels_last_strides_2d_s4 / _3d_s5: strides non-decreasing in the order C, W, H(, D), N.
+static bool strides_like_channels_last(const int64_t *shape, const int64_t *strides, const int *order, int n) {
+  if (strides[1] == 0) return false;
+  int64_t min = 0;
+  for (int k = 0; k < n; k++) {
+    int d = order[k];
+    if (shape[d] == 0 || strides[d] < min) return false;
+    if (d == 0 && min == strides[1]) return false; // ambiguous (N111 ...): NCHW
+    min = strides[d];
+    if (shape[d] > 1) min *= shape[d];
+  }
+  return true;
+}
+
+ct__memory_format ct__suggest_format(int ndim, const int64_t *shape, const int64_t *strides) {
+  static const int order4[] = {1, 3, 2, 0}, order5[] = {1, 4, 3, 2, 0};
+  if (ndim == 4 && strides_like_channels_last(shape, strides, order4, 4)) return CT__CHANNELS_LAST;
+  if (ndim == 5 && strides_like_channels_last(shape, strides, order5, 5)) return CT__CHANNELS_LAST_3D;
+  return CT__CONTIGUOUS_FORMAT;
+}
+
+void ct__format_strides(ct__memory_format format, int ndim, const int64_t *shape, int64_t *strides) {
+  if (format == CT__CONTIGUOUS_FORMAT) {
+    ct__contiguous_strides(ndim, shape, strides);
+    return;
+  }
+  // Channels (dim 1) fastest, then the spatial dims from the last, then the batch.
+  int64_t s = 1;
+  strides[1] = s;
+  s *= shape[1];
+  for (int d = ndim - 1; d >= 2; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  strides[0] = s;
+}
+
+ct_tensor *ct__alloc_strided(ct_dtype dtype, int ndim, const int64_t *shape, const int64_t *strides) {
+  ct_tensor *out = ct__alloc(dtype, ndim, shape);
+  if (out && ndim) memcpy(out->strides, strides, (size_t)ndim * sizeof *strides);
+  return out;
 }

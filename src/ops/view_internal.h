@@ -18,4 +18,24 @@ ct_status ct__infer_shape(int ndim, const int64_t *shape, int64_t numel, int64_t
 ct_tensor *ct__reshape_nograd(ct_tensor *t, int ndim, const int64_t *shape);
 /// Zero tensor of the node's input i geometry (dtype of `like`), for scatter-style backward.
 ct_tensor *ct__zeros_for_input(const ct_node *node, int i, const ct_tensor *like);
+/// clone(memory_format=torch.contiguous_format), recording CloneBackward0.
+ct_tensor *ct__clone_contiguous(ct_tensor *t);
+
+// ---- memory layouts ----
+/// PyTorch's is_contiguous: row-major without gaps, or no elements at all.
+bool ct__contiguous_like_torch(const ct_tensor *t);
+/// PyTorch's is_non_overlapping_and_dense: the elements fill numel slots exactly once,
+/// in any dim order.
+bool ct__dense_layout(const ct_tensor *t);
+/// Strides PyTorch gives a copy made with memory_format=preserve (clone, .to(dtype)):
+/// t's own strides when dense, else dense strides in t's dim order.
+void ct__preserved_strides(const ct_tensor *t, int64_t *strides);
+/// PyTorch's suggest_memory_format (what cat gives its output).
+typedef enum { CT__CONTIGUOUS_FORMAT, CT__CHANNELS_LAST, CT__CHANNELS_LAST_3D } ct__memory_format;
+ct__memory_format ct__suggest_format(int ndim, const int64_t *shape, const int64_t *strides);
+/// Dense strides of a tensor of `shape` laid out in `format`.
+void ct__format_strides(ct__memory_format format, int ndim, const int64_t *shape, int64_t *strides);
+/// New uninitialised tensor with the given dense strides (a permutation of a contiguous
+/// layout), registered with the scope.
+ct_tensor *ct__alloc_strided(ct_dtype dtype, int ndim, const int64_t *shape, const int64_t *strides);
 #endif

@@ -40,7 +40,7 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *shape) {
   if (ct__view_strides(t->ndim, t->shape, t->strides, ndim, sizes, strides))
     return ct__view_op(t, ndim, sizes, strides, t->offset, "ReshapeAliasBackward0", reshape_back, NULL);
   // Not viewable: PyTorch clones to contiguous memory, then views the copy.
-  ct_tensor *copy = ct_clone(t);
+  ct_tensor *copy = ct__clone_contiguous(t);
   if (!copy) return NULL;
   ct__contiguous_strides(ndim, sizes, strides);
   ct_tensor *out = ct__view_op(copy, ndim, sizes, strides, 0, "UnsafeViewBackward0", reshape_back, NULL);
@@ -50,10 +50,12 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *shape) {
 
 ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim) {
   CT_CHECK_NULL(t);
-  if (t->ndim == 0) return ct_reshape(t, 1, (int64_t[]){1});
-  int s = ct__wrap_dim(start_dim, t->ndim, false), e = ct__wrap_dim(end_dim, t->ndim, false);
-  if (s < 0 || e < 0) return NULL;
+  int s = ct__wrap_dim(start_dim, t->ndim, false);
+  if (s < 0) return NULL;
+  int e = ct__wrap_dim(end_dim, t->ndim, false);
+  if (e < 0) return NULL;
   if (s > e) return ct__error_null(CT_ERR_ARG, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (t->ndim == 0) return ct_reshape(t, 1, (int64_t[]){1});
   if (s == e) return ct__register(ct_retain(t)); // torch.flatten returns its input itself here
   int64_t shape[CT_MAX_DIMS];
   int n = 0;
@@ -107,43 +109,65 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
   return ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnsqueezeBackward0", reshape_back, NULL);
 }
 
+// "torch.FloatTensor" ..., as PyTorch names a CPU tensor's type in some messages.
+static const char *legacy_type_name(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {"CPUBoolType", "torch.IntTensor", "torch.LongTensor",
+                                                   "torch.FloatTensor", "torch.DoubleTensor"};
+  return names[dtype];
+}
+
+// PyTorch's inferExpandGeometry: dims are matched from the last; a new leading dim of
+// size 1 gets the stride a contiguous layout would give it, expanded dims get stride 0.
 ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
   CT_CHECK_NULL(t);
-  if (ndim < t->ndim || ndim > CT_MAX_DIMS || (ndim && !shape))
+  if (ndim < 0 || ndim > CT_MAX_DIMS || (ndim && !shape))
+    return ct__error_null(CT_ERR_ARG, "expand: %d sizes given (at most %d, and a non-NULL array)", ndim, CT_MAX_DIMS);
+  char target[256], have_str[256];
+  if (ndim < t->ndim) {
+    ct__shape_to_str(ndim, shape, target, sizeof target);
+    ct__shape_to_str(t->ndim, t->shape, have_str, sizeof have_str);
     return ct__error_null(CT_ERR_ARG,
-                          "expand: the number of sizes provided (%d) must be greater or equal to the number of "
-                          "dimensions in the tensor (%d)",
-                          ndim, t->ndim);
+                          "expand(%s{%s}, size=%s): the number of sizes provided (%d) must be greater or equal to "
+                          "the number of dimensions in the tensor (%d)",
+                          legacy_type_name(t->dtype), have_str, target, ndim, t->ndim);
+  }
   int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   int lead = ndim - t->ndim;
-  for (int d = 0; d < ndim; d++) {
+  for (int d = ndim - 1; d >= 0; d--) {
     int td = d - lead;
+    int64_t size = td >= 0 ? t->shape[td] : 1;
     int64_t want = shape[d];
-    if (td < 0) {
-      if (want < 0)
-        return ct__error_null(CT_ERR_ARG, "The expanded size of the tensor (%lld) isn't allowed in a leading, "
-                                          "non-existing dimension %d", (long long)want, d);
+    if (t->ndim == 0) { // PyTorch takes the sizes as given, all strides 0
       sizes[d] = want;
       strides[d] = 0;
       continue;
     }
-    int64_t have = t->shape[td];
-    if (want == -1) want = have;
-    if (have == want) {
-      sizes[d] = have;
-      strides[d] = t->strides[td];
-    } else if (have == 1 && want >= 0) {
-      sizes[d] = want;
-      strides[d] = 0;
-    } else {
-      char target[256], sizes_now[256];
-      ct__shape_to_str(ndim, shape, target, sizeof target);
-      ct__shape_to_str(t->ndim, t->shape, sizes_now, sizeof sizes_now);
-      return ct__error_null(CT_ERR_ARG,
-                            "The expanded size of the tensor (%lld) must match the existing size (%lld) at "
-                            "non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
-                            (long long)want, (long long)have, d, target, sizes_now);
+    int64_t stride = td >= 0 ? t->strides[td] : sizes[d + 1] * strides[d + 1];
+    if (want == -1) {
+      if (td < 0)
+        return ct__error_null(CT_ERR_ARG,
+                              "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                              "dimension %d",
+                              d);
+      want = size;
     }
+    if (size != want) {
+      if (size != 1) {
+        ct__shape_to_str(ndim, shape, target, sizeof target);
+        ct__shape_to_str(t->ndim, t->shape, have_str, sizeof have_str);
+        return ct__error_null(CT_ERR_ARG,
+                              "The expanded size of the tensor (%lld) must match the existing size (%lld) at "
+                              "non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
+                              (long long)want, (long long)size, d, target, have_str);
+      }
+      size = want;
+      stride = 0;
+    }
+    sizes[d] = size;
+    strides[d] = stride;
   }
+  // A size below -1 got through the size-1 rule above; PyTorch fails counting elements.
+  for (int d = 0; d < ndim; d++)
+    if (sizes[d] < 0) return ct__error_null(CT_ERR_ARG, "numel: integer multiplication overflow");
   return ct__view_op(t, ndim, sizes, strides, t->offset, "ExpandBackward0", expand_back, NULL);
 }

@@ -14,8 +14,10 @@ static ct_tensor *picked_region(const ct_node *node, ct_tensor *z, const ct_tens
   int d = (int)node->ints[ARG_DIM];
   int64_t start = node->ints[ARG_START];
   int64_t strides[CT_MAX_DIMS];
-  int64_t offset = start * z->strides[d];
-  if (!strcmp(node->name, "SelectBackward0")) {
+  int64_t offset = z->ndim ? start * z->strides[d] : 0;
+  if (z->ndim == 0) { // unfold of a 0-dim tensor: windows of size 0 or 1 over the one element
+    strides[0] = 0;
+  } else if (!strcmp(node->name, "SelectBackward0")) {
     for (int i = 0, j = 0; i < z->ndim; i++)
       if (i != d) strides[j++] = z->strides[i];
   } else if (!strcmp(node->name, "UnfoldBackward0")) {
@@ -83,7 +85,7 @@ ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t 
   if (start > size) start = size;
   if (stop < start) stop = start;
   if (stop > size) stop = size;
-  int64_t len = (stop - start + step - 1) / step;
+  int64_t len = stop == start ? 0 : (stop - start - 1) / step + 1; // rounds up without overflow
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   for (int i = 0; i < t->ndim; i++) {
     shape[i] = t->shape[i];
@@ -108,11 +110,14 @@ ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length) {
   int d = ct__wrap_dim(dim, t->ndim, false);
   if (d < 0) return NULL;
   int64_t size = t->shape[d];
-  if (start < -size || start > size)
-    return ct__error_null(CT_ERR_INDEX, "start out of range (expected to be in range of [%lld, %lld], but got %lld)",
-                          (long long)-size, (long long)size, (long long)start);
-  if (start < 0) start += size;
-  if (length < 0 || start + length > size)
+  if (start != size) { // PyTorch wraps start like a dim index (a size-0 dim counts as 1)
+    int64_t n = size > 0 ? size : 1;
+    if (start < -n || start >= n)
+      return ct__error_null(CT_ERR_INDEX, "Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
+                            (long long)-n, (long long)(n - 1), (long long)start);
+    if (start < 0) start += n;
+  }
+  if (length < 0 || start > size - length)
     return ct__error_null(CT_ERR_ARG, "start (%lld) + length (%lld) exceeds dimension size (%lld).", (long long)start,
                           (long long)length, (long long)size);
   return ct_slice(t, d, start, start + length, 1);
@@ -120,14 +125,13 @@ ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length) {
 
 ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
   CT_CHECK_NULL(t);
-  int d = t->ndim == 0 ? 0 : ct__wrap_dim(dim, t->ndim, false);
+  int d = ct__wrap_dim(dim, t->ndim, false); // a 0-dim tensor takes dim 0 or -1
   if (d < 0) return NULL;
   if (t->ndim >= CT_MAX_DIMS) return ct__error_null(CT_ERR_ARG, "tensors have at most %d dimensions", CT_MAX_DIMS);
   int64_t have = t->ndim ? t->shape[d] : 1;
   if (size > have)
     return ct__error_null(CT_ERR_ARG, "maximum size for tensor at dimension %d is %lld but size is %lld", d,
                           (long long)have, (long long)size);
-  if (size < 0) return ct__error_null(CT_ERR_ARG, "size is %lld but must be >= 0", (long long)size);
   if (step <= 0) return ct__error_null(CT_ERR_ARG, "step is %lld but must be > 0", (long long)step);
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   for (int i = 0; i < t->ndim; i++) {
@@ -141,6 +145,13 @@ ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
   }
   shape[t->ndim] = size;
   strides[t->ndim] = dstride;
+  if (size < 0) { // PyTorch gets this far and fails sizing the strided view's storage
+    char sizes_str[256], strides_str[256];
+    ct__shape_to_str(t->ndim + 1, shape, sizes_str, sizeof sizes_str);
+    ct__shape_to_str(t->ndim + 1, strides, strides_str, sizeof strides_str);
+    return ct__error_null(CT_ERR_ARG, "Storage size calculation overflowed with sizes=%s and strides=%s", sizes_str,
+                          strides_str);
+  }
   ct_node *node;
   ct_tensor *out =
       ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnfoldBackward0", scatter_back, &node);
