@@ -2,44 +2,13 @@
 // maximum, minimum, and integer pow. Float pow lives in elementwise_math.c (SLEEF).
 //
 // Integer arithmetic wraps like PyTorch's (computed in the unsigned type: signed
-// overflow is undefined in C). Integer floor_divide/remainder never see b == 0: op code
-// raises PyTorch's ZeroDivisionError first; b == -1 is spelled out so INT_MIN / -1
-// wraps instead of trapping.
+// overflow is undefined in C). Floor division and remainder: python_division.h.
 #include "kernels/cpu/elementwise_loops.h"
 #include "kernels/cpu/elementwise_cpu.h"
+#include "kernels/cpu/python_division.h"
 
-// ---- float helpers (PyTorch's formulas, Python's rounding) ----
-#define FLOAT_HELPERS(S, T)                                                       \
-  static inline T floordiv1_##S(T a, T b) {                                       \
-    if (b == 0) return a / b;                                                     \
-    T mod = _Generic(a, float: fmodf, double: fmod)(a, b);                        \
-    T div = (a - mod) / b;                                                        \
-    if (mod != 0 && (b < 0) != (mod < 0)) div -= (T)1;                            \
-    if (div == 0) return _Generic(a, float: copysignf, double: copysign)(0, a / b); \
-    T fl = _Generic(a, float: floorf, double: floor)(div);                        \
-    if (div - fl > (T)0.5) fl += (T)1;                                            \
-    return fl;                                                                    \
-  }                                                                               \
-  static inline T remainder1_##S(T a, T b) {                                       \
-    T mod = _Generic(a, float: fmodf, double: fmod)(a, b);                        \
-    return (mod != 0 && (b < 0) != (mod < 0)) ? mod + b : mod;                    \
-  }
-EW_FOR_FLOATS(FLOAT_HELPERS)
-
-// ---- integer helpers ----
-#define INT_HELPERS(S, T, U)                                                      \
-  static inline T floordiv1_##S(T a, T b) {                                       \
-    if (b == 0) return 0;                                                         \
-    if (b == -1) return (T)(0 - (U)a);                                            \
-    T q = a / b, r = a % b;                                                       \
-    return (r != 0 && (r < 0) != (b < 0)) ? (T)(q - 1) : q;                       \
-  }                                                                               \
-  static inline T remainder1_##S(T a, T b) {                                       \
-    if (b == 0 || b == -1) return 0;                                              \
-    T r = a % b;                                                                  \
-    return (r != 0 && (r < 0) != (b < 0)) ? (T)(r + b) : r;                       \
-  }                                                                               \
-  /* Exponentiation by squaring, wrapping; negative exponents follow PyTorch's powi. */ \
+// ---- integer pow: by squaring, wrapping; negative exponents as PyTorch's powi ----
+#define INT_POW(S, T, U)                                                          \
   static inline T pow1_##S(T a, T b) {                                             \
     if (b < 0) {                                                                  \
       if (a == 1) return 1;                                                       \
@@ -53,8 +22,8 @@ EW_FOR_FLOATS(FLOAT_HELPERS)
     }                                                                             \
     return (T)result;                                                             \
   }
-INT_HELPERS(i32, int32_t, uint32_t)
-INT_HELPERS(i64, int64_t, uint64_t)
+INT_POW(i32, int32_t, uint32_t)
+INT_POW(i64, int64_t, uint64_t)
 
 // ---- add: a + alpha * b ----
 // PyTorch fuses alpha * b + a only in its vector code: blocks of two vectors of a
@@ -116,14 +85,14 @@ EW_BINARY_LOOP(minimum_b, bool, bool, a && b)
 EW_FOR_FLOATS(FLOAT_ARITH)
 
 const ct_loop_fn ct__cpu_ew_binary[CT_EW_BINARY_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_ADD] = EW_ROW_ALL(add),
-    [CT_EW_MUL] = EW_ROW_ALL(mul),
-    [CT_EW_DIV] = EW_ROW_FLOAT(div),
-    [CT_EW_FLOOR_DIV] = EW_ROW_NUMERIC(floor_div),
-    [CT_EW_REMAINDER] = EW_ROW_NUMERIC(remainder),
+    [CT_EW_ADD] = DTYPE_ROW_ALL(add),
+    [CT_EW_MUL] = DTYPE_ROW_ALL(mul),
+    [CT_EW_DIV] = DTYPE_ROW_FLOAT(div),
+    [CT_EW_FLOOR_DIV] = DTYPE_ROW_NUMERIC(floor_div),
+    [CT_EW_REMAINDER] = DTYPE_ROW_NUMERIC(remainder),
     [CT_EW_POW] = {NULL, pow_i32, pow_i64, ct__cpu_pow_f32, ct__cpu_pow_f64},
-    [CT_EW_MAXIMUM] = EW_ROW_ALL(maximum),
-    [CT_EW_MINIMUM] = EW_ROW_ALL(minimum),
+    [CT_EW_MAXIMUM] = DTYPE_ROW_ALL(maximum),
+    [CT_EW_MINIMUM] = DTYPE_ROW_ALL(minimum),
 };
 
 // Integer pow by a scalar exponent (op code rejects negative ones).

@@ -24,15 +24,15 @@ EW_FOR_INTS(COMPARE)
 EW_FOR_FLOATS(COMPARE)
 
 const ct_loop_fn ct__cpu_ew_compare[CT_EW_COMPARE_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_EQ] = EW_ROW_ALL(eq),
-    [CT_EW_NE] = EW_ROW_ALL(ne),
-    [CT_EW_LT] = EW_ROW_ALL(lt),
-    [CT_EW_LE] = EW_ROW_ALL(le),
-    [CT_EW_GT] = EW_ROW_ALL(gt),
-    [CT_EW_GE] = EW_ROW_ALL(ge),
-    [CT_EW_LOGICAL_AND] = EW_ROW_ALL(land),
-    [CT_EW_LOGICAL_OR] = EW_ROW_ALL(lor),
+    [CT_EW_EQ] = DTYPE_ROW_ALL(eq),
+    [CT_EW_NE] = DTYPE_ROW_ALL(ne),
+    [CT_EW_LT] = DTYPE_ROW_ALL(lt),
+    [CT_EW_LE] = DTYPE_ROW_ALL(le),
+    [CT_EW_GT] = DTYPE_ROW_ALL(gt),
+    [CT_EW_GE] = DTYPE_ROW_ALL(ge),
+    [CT_EW_LOGICAL_AND] = DTYPE_ROW_ALL(land),
+    [CT_EW_LOGICAL_OR] = DTYPE_ROW_ALL(lor),
 };
-const ct_loop_fn ct__cpu_ew_where[CT_NUM_DTYPES] = EW_ROW_ALL(where);
-const ct_loop_fn ct__cpu_ew_logical_not[CT_NUM_DTYPES] = EW_ROW_ALL(lnot);
-const ct_loop_fn ct__cpu_ew_any_zero[CT_NUM_DTYPES] = EW_ROW_ALL(any_zero);
+const ct_loop_fn ct__cpu_ew_where[CT_NUM_DTYPES] = DTYPE_ROW_ALL(where);
+const ct_loop_fn ct__cpu_ew_logical_not[CT_NUM_DTYPES] = DTYPE_ROW_ALL(lnot);
+const ct_loop_fn ct__cpu_ew_any_zero[CT_NUM_DTYPES] = DTYPE_ROW_ALL(any_zero);

@@ -6,6 +6,7 @@
 // b = exponent, c = result; self == 0 exactly when log(self) == -inf).
 #include "kernels/cpu/elementwise_cpu.h"
 #include "kernels/cpu/elementwise_loops.h"
+#include "kernels/cpu/python_division.h"
 
 #define EW_SQRT1_2 0.70710678118654752440
 #define EW_2_SQRTPI 1.12837916709551257390
@@ -19,20 +20,6 @@
   ((e) == 2 ? (x) * (x) : (e) == 3 ? (x) * (x) * (x) : (e) == 1 ? (x)                      \
    : (e) == 0 ? (T)1 : (e) == 0.5 ? _Generic((T)0, float: sqrtf, double: sqrt)(x)           \
    : MATH_OF(T, pow)((x), (T)(e)))
-
-// Python floor division (same formula as the forward loop).
-#define FLOOR_DIV_HELPER(S, T)                                                              \
-  static inline T floor_div_##S(T a, T b) {                                                 \
-    if (b == 0) return a / b;                                                               \
-    T mod = _Generic(a, float: fmodf, double: fmod)(a, b);                                  \
-    T div = (a - mod) / b;                                                                  \
-    if (mod != 0 && (b < 0) != (mod < 0)) div -= (T)1;                                      \
-    if (div == 0) return _Generic(a, float: copysignf, double: copysign)(0, a / b);         \
-    T fl = _Generic(a, float: floorf, double: floor)(div);                                  \
-    if (div - fl > (T)0.5) fl += (T)1;                                                      \
-    return fl;                                                                              \
-  }
-EW_FOR_FLOATS(FLOOR_DIV_HELPER)
 
 #define UNARY_GRADS(S, T)                                                                   \
   EW_BINARY_LOOP(g_log1p_##S, T, T, a / (b + 1))                                            \
@@ -60,31 +47,31 @@ EW_FOR_FLOATS(UNARY_GRADS)
   EW_TERNARY_LOOP(g2_pow_exponent_##S, T, T, T, a == -INFINITY && b >= 0 ? 0 : c * a)        \
   EW_TERNARY_LOOP(g2_max_a_##S, T, T, T, b == c ? a / 2 : (b < c ? 0 : a))                  \
   EW_TERNARY_LOOP(g2_max_b_##S, T, T, T, b == c ? a / 2 : (b > c ? 0 : a))                  \
-  EW_TERNARY_LOOP(g2_rem_other_##S, T, T, T, -a * floor_div_##S(b, c))
+  EW_TERNARY_LOOP(g2_rem_other_##S, T, T, T, -a * floordiv1_##S(b, c))
 EW_FOR_FLOATS(BINARY_GRADS)
 
 const ct_loop_fn ct__cpu_ew_grad[CT_EW_GRAD_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_GRAD_LOG1P] = EW_ROW_FLOAT(g_log1p),
-    [CT_EW_GRAD_SQRT] = EW_ROW_FLOAT(g_sqrt),
-    [CT_EW_GRAD_RSQRT] = EW_ROW_FLOAT(g_rsqrt),
-    [CT_EW_GRAD_SIN] = EW_ROW_FLOAT(g_sin),
-    [CT_EW_GRAD_COS] = EW_ROW_FLOAT(g_cos),
-    [CT_EW_GRAD_TANH] = EW_ROW_FLOAT(g_tanh),
-    [CT_EW_GRAD_SIGMOID] = EW_ROW_FLOAT(g_sigmoid),
-    [CT_EW_GRAD_RELU] = EW_ROW_FLOAT(g_relu),
-    [CT_EW_GRAD_LEAKY_RELU] = EW_ROW_FLOAT(g_leaky_relu),
-    [CT_EW_GRAD_GELU] = EW_ROW_FLOAT(g_gelu),
-    [CT_EW_GRAD_SOFTPLUS] = EW_ROW_FLOAT(g_softplus),
-    [CT_EW_GRAD_CLAMP] = EW_ROW_FLOAT(g_clamp),
-    [CT_EW_GRAD_ABS] = EW_ROW_FLOAT(g_abs),
-    [CT_EW_GRAD_POW_SCALAR] = EW_ROW_FLOAT(g_pow_scalar),
+    [CT_EW_GRAD_LOG1P] = DTYPE_ROW_FLOAT(g_log1p),
+    [CT_EW_GRAD_SQRT] = DTYPE_ROW_FLOAT(g_sqrt),
+    [CT_EW_GRAD_RSQRT] = DTYPE_ROW_FLOAT(g_rsqrt),
+    [CT_EW_GRAD_SIN] = DTYPE_ROW_FLOAT(g_sin),
+    [CT_EW_GRAD_COS] = DTYPE_ROW_FLOAT(g_cos),
+    [CT_EW_GRAD_TANH] = DTYPE_ROW_FLOAT(g_tanh),
+    [CT_EW_GRAD_SIGMOID] = DTYPE_ROW_FLOAT(g_sigmoid),
+    [CT_EW_GRAD_RELU] = DTYPE_ROW_FLOAT(g_relu),
+    [CT_EW_GRAD_LEAKY_RELU] = DTYPE_ROW_FLOAT(g_leaky_relu),
+    [CT_EW_GRAD_GELU] = DTYPE_ROW_FLOAT(g_gelu),
+    [CT_EW_GRAD_SOFTPLUS] = DTYPE_ROW_FLOAT(g_softplus),
+    [CT_EW_GRAD_CLAMP] = DTYPE_ROW_FLOAT(g_clamp),
+    [CT_EW_GRAD_ABS] = DTYPE_ROW_FLOAT(g_abs),
+    [CT_EW_GRAD_POW_SCALAR] = DTYPE_ROW_FLOAT(g_pow_scalar),
 };
 
 const ct_loop_fn ct__cpu_ew_grad2[CT_EW_GRAD2_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_GRAD2_DIV_OTHER] = EW_ROW_FLOAT(g2_div_other),
-    [CT_EW_GRAD2_POW_SELF] = EW_ROW_FLOAT(g2_pow_self),
-    [CT_EW_GRAD2_POW_EXPONENT] = EW_ROW_FLOAT(g2_pow_exponent),
-    [CT_EW_GRAD2_MAX_A] = EW_ROW_FLOAT(g2_max_a),
-    [CT_EW_GRAD2_MAX_B] = EW_ROW_FLOAT(g2_max_b),
-    [CT_EW_GRAD2_REM_OTHER] = EW_ROW_FLOAT(g2_rem_other),
+    [CT_EW_GRAD2_DIV_OTHER] = DTYPE_ROW_FLOAT(g2_div_other),
+    [CT_EW_GRAD2_POW_SELF] = DTYPE_ROW_FLOAT(g2_pow_self),
+    [CT_EW_GRAD2_POW_EXPONENT] = DTYPE_ROW_FLOAT(g2_pow_exponent),
+    [CT_EW_GRAD2_MAX_A] = DTYPE_ROW_FLOAT(g2_max_a),
+    [CT_EW_GRAD2_MAX_B] = DTYPE_ROW_FLOAT(g2_max_b),
+    [CT_EW_GRAD2_REM_OTHER] = DTYPE_ROW_FLOAT(g2_rem_other),
 };

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernels/cpu/dtype_rows.h"
 #include "kernels/elementwise.h"
 
 /// Argument k of the params in type T.
@@ -22,18 +23,26 @@
   (void)p0;                                                        \
   (void)p1
 
+// The contiguous paths of the loops below: out[i] = EXPR after LOAD declares the
+// elements at index i (a broadcast scalar is read once, before the loop, so the compiler
+// can vectorise).
+#define EW_CONTIGUOUS_PASS_(TO, LOAD, EXPR)                                               \
+  do {                                                                                    \
+    TO *o_ = (TO *)data[0];                                                               \
+    for (int64_t i = 0; i < n; i++) {                                                     \
+      LOAD;                                                                               \
+      o_[i] = (TO)(EXPR);                                                                 \
+    }                                                                                     \
+    return;                                                                               \
+  } while (0)
+
 /// out (TO) = EXPR(a) for a of type TI.
 #define EW_UNARY_LOOP(NAME, TO, TI, EXPR)                                                 \
   static void NAME(char **data, const int64_t *s, int64_t n, void *ctx) {                \
     EW_LOAD_PARAMS(TI);                                                                   \
     if (s[0] == (int64_t)sizeof(TO) && s[1] == (int64_t)sizeof(TI)) {                     \
-      TO *o_ = (TO *)data[0];                                                             \
       const TI *x_ = (const TI *)data[1];                                                 \
-      for (int64_t i = 0; i < n; i++) {                                                   \
-        const TI a = x_[i];                                                               \
-        o_[i] = (TO)(EXPR);                                                               \
-      }                                                                                   \
-      return;                                                                             \
+      EW_CONTIGUOUS_PASS_(TO, const TI a = x_[i], EXPR);                                  \
     }                                                                                     \
     char *o_ = data[0];                                                                   \
     const char *x_ = data[1];                                                             \
@@ -49,33 +58,18 @@
     EW_LOAD_PARAMS(TI);                                                                   \
     const int64_t eo_ = (int64_t)sizeof(TO), ei_ = (int64_t)sizeof(TI);                   \
     if (s[0] == eo_ && s[1] == ei_ && s[2] == ei_) {                                      \
-      TO *o_ = (TO *)data[0];                                                             \
       const TI *x_ = (const TI *)data[1], *y_ = (const TI *)data[2];                      \
-      for (int64_t i = 0; i < n; i++) {                                                   \
-        const TI a = x_[i], b = y_[i];                                                    \
-        o_[i] = (TO)(EXPR);                                                               \
-      }                                                                                   \
-      return;                                                                             \
+      EW_CONTIGUOUS_PASS_(TO, const TI a = x_[i]; const TI b = y_[i], EXPR);              \
     }                                                                                     \
-    if (s[0] == eo_ && s[1] == ei_ && s[2] == 0) {                                        \
-      TO *o_ = (TO *)data[0];                                                             \
+    if (s[0] == eo_ && s[1] == ei_ && s[2] == 0) { /* b broadcast */                      \
       const TI *x_ = (const TI *)data[1];                                                 \
       const TI b = *(const TI *)data[2];                                                  \
-      for (int64_t i = 0; i < n; i++) {                                                   \
-        const TI a = x_[i];                                                               \
-        o_[i] = (TO)(EXPR);                                                               \
-      }                                                                                   \
-      return;                                                                             \
+      EW_CONTIGUOUS_PASS_(TO, const TI a = x_[i], EXPR);                                  \
     }                                                                                     \
-    if (s[0] == eo_ && s[1] == 0 && s[2] == ei_) {                                        \
-      TO *o_ = (TO *)data[0];                                                             \
+    if (s[0] == eo_ && s[1] == 0 && s[2] == ei_) { /* a broadcast */                      \
       const TI *y_ = (const TI *)data[2];                                                 \
       const TI a = *(const TI *)data[1];                                                  \
-      for (int64_t i = 0; i < n; i++) {                                                   \
-        const TI b = y_[i];                                                               \
-        o_[i] = (TO)(EXPR);                                                               \
-      }                                                                                   \
-      return;                                                                             \
+      EW_CONTIGUOUS_PASS_(TO, const TI b = y_[i], EXPR);                                  \
     }                                                                                     \
     char *o_ = data[0];                                                                   \
     const char *x_ = data[1], *y_ = data[2];                                              \
@@ -91,15 +85,9 @@
     EW_LOAD_PARAMS(TI);                                                                   \
     if (s[0] == (int64_t)sizeof(TO) && s[1] == (int64_t)sizeof(TA) &&                     \
         s[2] == (int64_t)sizeof(TI) && s[3] == (int64_t)sizeof(TI)) {                     \
-      TO *o_ = (TO *)data[0];                                                             \
       const TA *x_ = (const TA *)data[1];                                                 \
       const TI *y_ = (const TI *)data[2], *z_ = (const TI *)data[3];                      \
-      for (int64_t i = 0; i < n; i++) {                                                   \
-        const TA a = x_[i];                                                               \
-        const TI b = y_[i], c = z_[i];                                                    \
-        o_[i] = (TO)(EXPR);                                                               \
-      }                                                                                   \
-      return;                                                                             \
+      EW_CONTIGUOUS_PASS_(TO, const TA a = x_[i]; const TI b = y_[i]; const TI c = z_[i], EXPR); \
     }                                                                                     \
     char *o_ = data[0];                                                                   \
     const char *x_ = data[1], *y_ = data[2], *z_ = data[3];                               \
@@ -114,9 +102,5 @@
 #define EW_FOR_FLOATS(MACRO) MACRO(f32, float) MACRO(f64, double)
 #define EW_FOR_INTS(MACRO) MACRO(i32, int32_t) MACRO(i64, int64_t)
 
-/// Table rows: {bool, int32, int64, float32, float64} entries of loops named PREFIX_<suffix>.
-#define EW_ROW_ALL(P) {P##_b, P##_i32, P##_i64, P##_f32, P##_f64}
-#define EW_ROW_NUMERIC(P) {NULL, P##_i32, P##_i64, P##_f32, P##_f64}
-#define EW_ROW_FLOAT(P) {NULL, NULL, NULL, P##_f32, P##_f64}
 
 #endif

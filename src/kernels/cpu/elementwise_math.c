@@ -16,6 +16,15 @@
 #define EW_SLEEF 1
 #include <immintrin.h>
 #include <sleef.h>
+// AVX2 and SLEEF names by element suffix, so that each vector formula is written once.
+#define V_f32 __m256
+#define V_f64 __m256d
+#define VLANES_f32 8
+#define VLANES_f64 4
+#define VOP_f32(op) _mm256_##op##_ps
+#define VOP_f64(op) _mm256_##op##_pd
+#define VSLEEF_f32(fn) Sleef_##fn##f8_u10avx2
+#define VSLEEF_f64(fn) Sleef_##fn##d4_u10avx2
 #else
 #define EW_SLEEF 0
 #endif
@@ -54,13 +63,10 @@ double ct__cpu_pow(double x, double y) { return pow(x, y); }
 
 // ---- vml ops: contiguous runs, then strided runs through a stack buffer ----
 #if EW_SLEEF
-#define VEC_MAP_F32(VF, o, x, i, n) \
-  for (; (i) + 8 <= (n); (i) += 8) _mm256_storeu_ps((o) + (i), VF(_mm256_loadu_ps((x) + (i))))
-#define VEC_MAP_F64(VD, o, x, i, n) \
-  for (; (i) + 4 <= (n); (i) += 4) _mm256_storeu_pd((o) + (i), VD(_mm256_loadu_pd((x) + (i))))
+#define VEC_MAP(S, VF, o, x, i, n) \
+  for (; (i) + VLANES_##S <= (n); (i) += VLANES_##S) VOP_##S(storeu)((o) + (i), VF(VOP_##S(loadu)((x) + (i))))
 #else
-#define VEC_MAP_F32(VF, o, x, i, n) (void)0
-#define VEC_MAP_F64(VD, o, x, i, n) (void)0
+#define VEC_MAP(S, VF, o, x, i, n) (void)0
 #endif
 
 #define EW_BUFFER 256
@@ -69,12 +75,12 @@ double ct__cpu_pow(double x, double y) { return pow(x, y); }
 #define VML_OP(NAME, VF, VD, SF, SD)                                                   \
   static void NAME##_run_f32(float *o, const float *x, int64_t n) {                   \
     int64_t i = 0;                                                                     \
-    VEC_MAP_F32(VF, o, x, i, n);                                                       \
+    VEC_MAP(f32, VF, o, x, i, n);                                                       \
     for (; i < n; i++) o[i] = SF(x[i]);                                                \
   }                                                                                    \
   static void NAME##_run_f64(double *o, const double *x, int64_t n) {                 \
     int64_t i = 0;                                                                     \
-    VEC_MAP_F64(VD, o, x, i, n);                                                       \
+    VEC_MAP(f64, VD, o, x, i, n);                                                       \
     for (; i < n; i++) o[i] = SD(x[i]);                                                \
   }                                                                                    \
   VML_LOOP(NAME, f32, float)                                                           \
@@ -141,52 +147,33 @@ EW_FOR_FLOATS(EXACT_OPS)
   }
 
 #if EW_SLEEF
-// 1 / (1 + exp(0 - x)) on 8 floats / 4 doubles at offset j.
-#define SIGMOID_V_F32(j)                                                               \
-  _mm256_storeu_ps(o + (j), _mm256_div_ps(_mm256_set1_ps(1.f),                         \
-                   _mm256_add_ps(_mm256_set1_ps(1.f),                                  \
-                   Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_loadu_ps(x + (j)))))))
-#define SIGMOID_V_F64(j)                                                               \
-  _mm256_storeu_pd(o + (j), _mm256_div_pd(_mm256_set1_pd(1.),                          \
-                   _mm256_add_pd(_mm256_set1_pd(1.),                                   \
-                   Sleef_expd4_u10avx2(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(x + (j)))))))
+// 1 / (1 + exp(0 - x)) on one vector at offset j.
+#define SIGMOID_V(S, j)                                                                \
+  VOP_##S(storeu)(o + (j), VOP_##S(div)(VOP_##S(set1)(1), VOP_##S(add)(VOP_##S(set1)(1), \
+                  VSLEEF_##S(exp)(VOP_##S(sub)(VOP_##S(setzero)(), VOP_##S(loadu)(x + (j)))))))
 // x * beta > threshold ? x : log1p(exp(x * beta)) / beta
-#define SOFTPLUS_V_F32(j)                                                              \
+#define SOFTPLUS_V(S, j)                                                               \
   do {                                                                                 \
-    __m256 v = _mm256_loadu_ps(x + (j)), beta = _mm256_set1_ps(p0);                    \
-    __m256 vb = _mm256_mul_ps(v, beta);                                                \
-    __m256 r = _mm256_div_ps(Sleef_log1pf8_u10avx2(Sleef_expf8_u10avx2(vb)), beta);    \
-    __m256 big = _mm256_cmp_ps(vb, _mm256_set1_ps(p1), _CMP_GT_OQ);                    \
-    _mm256_storeu_ps(o + (j), _mm256_blendv_ps(r, v, big));                            \
+    V_##S v = VOP_##S(loadu)(x + (j)), beta = VOP_##S(set1)(p0);                       \
+    V_##S vb = VOP_##S(mul)(v, beta);                                                  \
+    V_##S r = VOP_##S(div)(VSLEEF_##S(log1p)(VSLEEF_##S(exp)(vb)), beta);              \
+    V_##S big = VOP_##S(cmp)(vb, VOP_##S(set1)(p1), _CMP_GT_OQ);                       \
+    VOP_##S(storeu)(o + (j), VOP_##S(blendv)(r, v, big));                             \
   } while (0)
-#define SOFTPLUS_V_F64(j)                                                              \
-  do {                                                                                 \
-    __m256d v = _mm256_loadu_pd(x + (j)), beta = _mm256_set1_pd(p0);                   \
-    __m256d vb = _mm256_mul_pd(v, beta);                                               \
-    __m256d r = _mm256_div_pd(Sleef_log1pd4_u10avx2(Sleef_expd4_u10avx2(vb)), beta);   \
-    __m256d big = _mm256_cmp_pd(vb, _mm256_set1_pd(p1), _CMP_GT_OQ);                   \
-    _mm256_storeu_pd(o + (j), _mm256_blendv_pd(r, v, big));                            \
-  } while (0)
-#define POWS_V_F32(j) \
-  _mm256_storeu_ps(o + (j), Sleef_powf8_u10avx2(_mm256_loadu_ps(x + (j)), _mm256_set1_ps((float)e)))
-#define POWS_V_F64(j) \
-  _mm256_storeu_pd(o + (j), Sleef_powd4_u10avx2(_mm256_loadu_pd(x + (j)), _mm256_set1_pd(e)))
+#define POWS_V(S, j) VOP_##S(storeu)(o + (j), VSLEEF_##S(pow)(VOP_##S(loadu)(x + (j)), VOP_##S(set1)(e)))
 #else
-#define SIGMOID_V_F32(j) (void)0
-#define SIGMOID_V_F64(j) (void)0
-#define SOFTPLUS_V_F32(j) (void)0
-#define SOFTPLUS_V_F64(j) (void)0
-#define POWS_V_F32(j) (void)0
-#define POWS_V_F64(j) (void)0
+#define SIGMOID_V(S, j) (void)0
+#define SOFTPLUS_V(S, j) (void)0
+#define POWS_V(S, j) (void)0
 #endif
 
-KERNEL_VEC_UNARY(sigmoid, f32, float, 16, SIGMOID_V_F32(i); SIGMOID_V_F32(i + 8),
+KERNEL_VEC_UNARY(sigmoid, f32, float, 16, SIGMOID_V(f32, i); SIGMOID_V(f32, i + 8),
                  1.f / (1.f + expf(-a)))
-KERNEL_VEC_UNARY(sigmoid, f64, double, 8, SIGMOID_V_F64(i); SIGMOID_V_F64(i + 4),
+KERNEL_VEC_UNARY(sigmoid, f64, double, 8, SIGMOID_V(f64, i); SIGMOID_V(f64, i + 4),
                  1. / (1. + exp(-a)))
-KERNEL_VEC_UNARY(softplus, f32, float, 16, SOFTPLUS_V_F32(i); SOFTPLUS_V_F32(i + 8),
+KERNEL_VEC_UNARY(softplus, f32, float, 16, SOFTPLUS_V(f32, i); SOFTPLUS_V(f32, i + 8),
                  a * p0 > p1 ? a : log1pf(expf(a * p0)) / p0)
-KERNEL_VEC_UNARY(softplus, f64, double, 8, SOFTPLUS_V_F64(i); SOFTPLUS_V_F64(i + 4),
+KERNEL_VEC_UNARY(softplus, f64, double, 8, SOFTPLUS_V(f64, i); SOFTPLUS_V(f64, i + 4),
                  a * p0 > p1 ? a : log1p(exp(a * p0)) / p0)
 
 // ---- pow by a scalar: PyTorch's fast paths, else SLEEF blocks + (float)pow(double) ----
@@ -222,20 +209,15 @@ static inline double pow_tail_f64(double a, double e) { return pow(a, e); }
                  : e == 0 ? pow_one_##S : e == 1 ? pow_copy_##S : pow_general_##S;     \
     f(data, s, n, ctx);                                                                 \
   }
-POW_SCALAR(f32, float, POWS_V_F32(i); POWS_V_F32(i + 8))
-POW_SCALAR(f64, double, POWS_V_F64(i); POWS_V_F64(i + 4))
+POW_SCALAR(f32, float, POWS_V(f32, i); POWS_V(f32, i + 8))
+POW_SCALAR(f64, double, POWS_V(f64, i); POWS_V(f64, i + 4))
 
 // ---- pow of two tensors: SLEEF on blocks (also with a broadcast operand), powf/pow else ----
 #if EW_SLEEF
-#define POWT_LOAD_F32(p, j, sc) ((sc) ? _mm256_set1_ps(*(p)) : _mm256_loadu_ps((p) + (j)))
-#define POWT_LOAD_F64(p, j, sc) ((sc) ? _mm256_set1_pd(*(p)) : _mm256_loadu_pd((p) + (j)))
-#define POWT_V_F32(j) \
-  _mm256_storeu_ps(o + (j), Sleef_powf8_u10avx2(POWT_LOAD_F32(x, j, sx), POWT_LOAD_F32(y, j, sy)))
-#define POWT_V_F64(j) \
-  _mm256_storeu_pd(o + (j), Sleef_powd4_u10avx2(POWT_LOAD_F64(x, j, sx), POWT_LOAD_F64(y, j, sy)))
+#define POWT_LOAD(S, p, j, sc) ((sc) ? VOP_##S(set1)(*(p)) : VOP_##S(loadu)((p) + (j)))
+#define POWT_V(S, j) VOP_##S(storeu)(o + (j), VSLEEF_##S(pow)(POWT_LOAD(S, x, j, sx), POWT_LOAD(S, y, j, sy)))
 #else
-#define POWT_V_F32(j) (void)0
-#define POWT_V_F64(j) (void)0
+#define POWT_V(S, j) (void)0
 #endif
 
 #define POW_TENSOR(S, T, VBODY, LIBM)                                                   \
@@ -257,20 +239,20 @@ POW_SCALAR(f64, double, POWS_V_F64(i); POWS_V_F64(i + 4))
     for (int64_t i = 0; i < n; i++, o += s[0], x += s[1], y += s[2])                    \
       *(T *)o = LIBM(*(const T *)x, *(const T *)y);                                     \
   }
-POW_TENSOR(f32, float, POWT_V_F32(i); POWT_V_F32(i + 8), powf)
-POW_TENSOR(f64, double, POWT_V_F64(i); POWT_V_F64(i + 4), pow)
+POW_TENSOR(f32, float, POWT_V(f32, i); POWT_V(f32, i + 8), powf)
+POW_TENSOR(f64, double, POWT_V(f64, i); POWT_V(f64, i + 4), pow)
 
 const ct_loop_fn ct__cpu_ew_math[CT_EW_MATH_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_EXP] = EW_ROW_FLOAT(exp),
-    [CT_EW_LOG] = EW_ROW_FLOAT(log),
-    [CT_EW_LOG1P] = EW_ROW_FLOAT(log1p),
-    [CT_EW_SQRT] = EW_ROW_FLOAT(sqrt),
-    [CT_EW_RSQRT] = EW_ROW_FLOAT(rsqrt),
-    [CT_EW_SIN] = EW_ROW_FLOAT(sin),
-    [CT_EW_COS] = EW_ROW_FLOAT(cos),
-    [CT_EW_TANH] = EW_ROW_FLOAT(tanh),
-    [CT_EW_SIGMOID] = EW_ROW_FLOAT(sigmoid),
-    [CT_EW_GELU] = EW_ROW_FLOAT(gelu),
-    [CT_EW_SOFTPLUS] = EW_ROW_FLOAT(softplus),
+    [CT_EW_EXP] = DTYPE_ROW_FLOAT(exp),
+    [CT_EW_LOG] = DTYPE_ROW_FLOAT(log),
+    [CT_EW_LOG1P] = DTYPE_ROW_FLOAT(log1p),
+    [CT_EW_SQRT] = DTYPE_ROW_FLOAT(sqrt),
+    [CT_EW_RSQRT] = DTYPE_ROW_FLOAT(rsqrt),
+    [CT_EW_SIN] = DTYPE_ROW_FLOAT(sin),
+    [CT_EW_COS] = DTYPE_ROW_FLOAT(cos),
+    [CT_EW_TANH] = DTYPE_ROW_FLOAT(tanh),
+    [CT_EW_SIGMOID] = DTYPE_ROW_FLOAT(sigmoid),
+    [CT_EW_GELU] = DTYPE_ROW_FLOAT(gelu),
+    [CT_EW_SOFTPLUS] = DTYPE_ROW_FLOAT(softplus),
     [CT_EW_POW_SCALAR] = {NULL, ct__cpu_pow_scalar_i32, ct__cpu_pow_scalar_i64, pow_scalar_f32, pow_scalar_f64},
 };

@@ -30,12 +30,12 @@ EW_FOR_FLOATS(FLOAT_UNARY)
 EW_UNARY_LOOP(sign_b, bool, bool, a)
 
 const ct_loop_fn ct__cpu_ew_unary[CT_EW_UNARY_COUNT][CT_NUM_DTYPES] = {
-    [CT_EW_NEG] = EW_ROW_NUMERIC(neg),
-    [CT_EW_ABS] = EW_ROW_NUMERIC(abs),
-    [CT_EW_SIGN] = EW_ROW_ALL(sign),
+    [CT_EW_NEG] = DTYPE_ROW_NUMERIC(neg),
+    [CT_EW_ABS] = DTYPE_ROW_NUMERIC(abs),
+    [CT_EW_SIGN] = DTYPE_ROW_ALL(sign),
     [CT_EW_FLOOR] = {NULL, copy_i32, copy_i64, floor_f32, floor_f64},
     [CT_EW_CEIL] = {NULL, copy_i32, copy_i64, ceil_f32, ceil_f64},
     [CT_EW_ROUND] = {NULL, copy_i32, copy_i64, round_f32, round_f64},
-    [CT_EW_CLAMP] = EW_ROW_NUMERIC(clamp),
-    [CT_EW_LEAKY_RELU] = EW_ROW_FLOAT(leaky_relu),
+    [CT_EW_CLAMP] = DTYPE_ROW_NUMERIC(clamp),
+    [CT_EW_LEAKY_RELU] = DTYPE_ROW_FLOAT(leaky_relu),
 };

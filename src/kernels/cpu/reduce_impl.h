@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include "kernels/cpu/dtype_rows.h"
 #include "kernels/reduce.h"
 
 /// Number of innermost runs one output reduces (product of the outer reduced dims).

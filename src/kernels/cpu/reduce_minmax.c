@@ -153,11 +153,10 @@ DEFINE_ARGS(f64, double, isnan)
 DEFINE_GRADS(f32, float)
 DEFINE_GRADS(f64, double)
 
-const ct_loop_fn ct__cpu_max_loops[CT_NUM_DTYPES] = {max_b, max_i32, max_i64, max_f32, max_f64};
-const ct_loop_fn ct__cpu_min_loops[CT_NUM_DTYPES] = {min_b, min_i32, min_i64, min_f32, min_f64};
-const ct_loop_fn ct__cpu_argmax_loops[CT_NUM_DTYPES] = {argmax_b, argmax_i32, argmax_i64, argmax_f32, argmax_f64};
-const ct_loop_fn ct__cpu_argmin_loops[CT_NUM_DTYPES] = {argmin_b, argmin_i32, argmin_i64, argmin_f32, argmin_f64};
-const ct_loop_fn ct__cpu_select_count_loops[CT_NUM_DTYPES] = {NULL, NULL, NULL, select_count_f32, select_count_f64};
-const ct_loop_fn ct__cpu_select_grad_loops[CT_NUM_DTYPES] = {NULL, NULL, NULL, select_grad_f32, select_grad_f64};
-const ct_loop_fn ct__cpu_scatter_index_loops[CT_NUM_DTYPES] = {NULL, NULL, NULL, scatter_index_f32,
-                                                               scatter_index_f64};
+const ct_loop_fn ct__cpu_max_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(max);
+const ct_loop_fn ct__cpu_min_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(min);
+const ct_loop_fn ct__cpu_argmax_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(argmax);
+const ct_loop_fn ct__cpu_argmin_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(argmin);
+const ct_loop_fn ct__cpu_select_count_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(select_count);
+const ct_loop_fn ct__cpu_select_grad_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(select_grad);
+const ct_loop_fn ct__cpu_scatter_index_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(scatter_index);

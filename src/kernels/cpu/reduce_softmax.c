@@ -204,8 +204,7 @@ static inline double libm_exp_f64(double x) { return exp(x); }
 DEFINE_SOFTMAX(f32, float, 8)
 DEFINE_SOFTMAX(f64, double, 4)
 
-#define FLOAT_ROW(NAME) {NULL, NULL, NULL, NAME##_f32, NAME##_f64}
-const ct_softmax_fn ct__cpu_softmax_loops[CT_NUM_DTYPES] = FLOAT_ROW(softmax);
-const ct_softmax_fn ct__cpu_log_softmax_loops[CT_NUM_DTYPES] = FLOAT_ROW(log_softmax);
-const ct_softmax_backward_fn ct__cpu_softmax_backward_loops[CT_NUM_DTYPES] = FLOAT_ROW(softmax_backward);
-const ct_softmax_backward_fn ct__cpu_log_softmax_backward_loops[CT_NUM_DTYPES] = FLOAT_ROW(log_softmax_backward);
+const ct_softmax_fn ct__cpu_softmax_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(softmax);
+const ct_softmax_fn ct__cpu_log_softmax_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(log_softmax);
+const ct_softmax_backward_fn ct__cpu_softmax_backward_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(softmax_backward);
+const ct_softmax_backward_fn ct__cpu_log_softmax_backward_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(log_softmax_backward);

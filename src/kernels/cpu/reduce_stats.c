@@ -153,26 +153,16 @@ static inline double load_double(const char *p) { double v; memcpy(&v, p, sizeof
 
 // ---- elementwise loops (operands broadcast by the iterator) ----
 
-// EW2: ops {out, a, b}; EW3: ops {out, a, b, d}. EXPR reads a, b (d) and prm/flags.
-#define DEFINE_EW2(NAME, SUF, T, EXPR)                                                         \
+// ops {out, a, b}, or with INPUTS 3 {out, a, b, d}. EXPR reads a, b (d) and prm/flags.
+#define DEFINE_EW(NAME, SUF, T, INPUTS, EXPR)                                                  \
   static void NAME##_##SUF(char **data, const int64_t *strides, int64_t n, void *vctx) {       \
     const double prm = ((const ct_reduce_ctx *)vctx)->param;                                   \
     const int flags = ((const ct_reduce_ctx *)vctx)->flags;                                    \
     (void)prm, (void)flags;                                                                    \
     for (int64_t i = 0; i < n; i++) {                                                          \
       T a = LOAD(T, data[1] + i * strides[1]), b = LOAD(T, data[2] + i * strides[2]);          \
-      T r = (EXPR);                                                                            \
-      STORE(data[0] + i * strides[0], r);                                                      \
-    }                                                                                          \
-  }
-#define DEFINE_EW3(NAME, SUF, T, EXPR)                                                         \
-  static void NAME##_##SUF(char **data, const int64_t *strides, int64_t n, void *vctx) {       \
-    const double prm = ((const ct_reduce_ctx *)vctx)->param;                                   \
-    const int flags = ((const ct_reduce_ctx *)vctx)->flags;                                    \
-    (void)prm, (void)flags;                                                                    \
-    for (int64_t i = 0; i < n; i++) {                                                          \
-      T a = LOAD(T, data[1] + i * strides[1]), b = LOAD(T, data[2] + i * strides[2]);          \
-      T d = LOAD(T, data[3] + i * strides[3]);                                                 \
+      T d = (INPUTS) == 3 ? LOAD(T, data[3] + i * strides[3]) : (T)0;                          \
+      (void)d;                                                                                 \
       T r = (EXPR);                                                                            \
       STORE(data[0] + i * strides[0], r);                                                      \
     }                                                                                          \
@@ -198,25 +188,24 @@ static inline double load_double(const char *p) { double v; memcpy(&v, p, sizeof
   DEFINE_PROD_BACKWARD(SUF, T)                                                                 \
   /* logsumexp: exp(x - m), then log(sum) + m, m = max or 0 where the max is infinite; */   \
   /* its gradient g * exp(x - result) */                                                       \
-  DEFINE_EW2(exp_sub, SUF, T, M(EXP, T)(a - (isinf(b) ? (T)0 : b)))                            \
-  DEFINE_EW2(log_add, SUF, T, M(LOG, T)(a) + (isinf(b) ? (T)0 : b))                            \
-  DEFINE_EW3(exp_grad, SUF, T, b * M(EXP, T)(a - d))                                           \
+  DEFINE_EW(exp_sub, SUF, T, 2, M(EXP, T)(a - (isinf(b) ? (T)0 : b)))                            \
+  DEFINE_EW(log_add, SUF, T, 2, M(LOG, T)(a) + (isinf(b) ? (T)0 : b))                            \
+  DEFINE_EW(exp_grad, SUF, T, 3, b * M(EXP, T)(a - d))                                           \
   /* var/std: c = (2/dof) * (std ? masked g / (2 r) : g); grad = c * (x - mean) */            \
-  DEFINE_EW2(var_coef, SUF, T, (T)prm * ((flags & CT_RED_SQRT) ? (b == 0 ? (T)0 : a / (b * 2)) : a)) \
-  DEFINE_EW3(sub_mul, SUF, T, d * (a - b))       \
-  DEFINE_EW3(norm_grad, SUF, T, NORM_GRAD(T, a, b, d, prm))
+  DEFINE_EW(var_coef, SUF, T, 2, (T)prm * ((flags & CT_RED_SQRT) ? (b == 0 ? (T)0 : a / (b * 2)) : a)) \
+  DEFINE_EW(sub_mul, SUF, T, 3, d * (a - b))       \
+  DEFINE_EW(norm_grad, SUF, T, 3, NORM_GRAD(T, a, b, d, prm))
 
 DEFINE_FLOAT_LOOPS(f32, float, 8)
 DEFINE_FLOAT_LOOPS(f64, double, 4)
 
-#define FLOAT_ROW(NAME) {NULL, NULL, NULL, NAME##_f32, NAME##_f64}
-const ct_loop_fn ct__cpu_var_loops[CT_NUM_DTYPES] = FLOAT_ROW(var);
-const ct_loop_fn ct__cpu_sq_dev_sum_loops[CT_NUM_DTYPES] = FLOAT_ROW(sq_dev_sum);
-const ct_loop_fn ct__cpu_norm_loops[CT_NUM_DTYPES] = FLOAT_ROW(norm);
-const ct_loop_fn ct__cpu_norm_grad_loops[CT_NUM_DTYPES] = FLOAT_ROW(norm_grad);
-const ct_loop_fn ct__cpu_prod_backward_loops[CT_NUM_DTYPES] = FLOAT_ROW(prod_backward);
-const ct_loop_fn ct__cpu_exp_sub_loops[CT_NUM_DTYPES] = FLOAT_ROW(exp_sub);
-const ct_loop_fn ct__cpu_log_add_loops[CT_NUM_DTYPES] = FLOAT_ROW(log_add);
-const ct_loop_fn ct__cpu_var_coef_loops[CT_NUM_DTYPES] = FLOAT_ROW(var_coef);
-const ct_loop_fn ct__cpu_sub_mul_loops[CT_NUM_DTYPES] = FLOAT_ROW(sub_mul);
-const ct_loop_fn ct__cpu_exp_grad_loops[CT_NUM_DTYPES] = FLOAT_ROW(exp_grad);
+const ct_loop_fn ct__cpu_var_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(var);
+const ct_loop_fn ct__cpu_sq_dev_sum_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(sq_dev_sum);
+const ct_loop_fn ct__cpu_norm_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(norm);
+const ct_loop_fn ct__cpu_norm_grad_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(norm_grad);
+const ct_loop_fn ct__cpu_prod_backward_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(prod_backward);
+const ct_loop_fn ct__cpu_exp_sub_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(exp_sub);
+const ct_loop_fn ct__cpu_log_add_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(log_add);
+const ct_loop_fn ct__cpu_var_coef_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(var_coef);
+const ct_loop_fn ct__cpu_sub_mul_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(sub_mul);
+const ct_loop_fn ct__cpu_exp_grad_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(exp_grad);

@@ -264,6 +264,6 @@ DEFINE_DIV_SCALAR(f32, float)
 DEFINE_DIV_SCALAR(f64, double)
 
 // Table rows filled here (the table itself is in reduce_table.c).
-const ct_loop_fn ct__cpu_sum_loops[CT_NUM_DTYPES] = {sum_b, sum_i32, sum_i64, sum_f32, sum_f64};
-const ct_loop_fn ct__cpu_prod_loops[CT_NUM_DTYPES] = {prod_b, prod_i32, prod_i64, prod_f32, prod_f64};
-const ct_loop_fn ct__cpu_div_scalar_loops[CT_NUM_DTYPES] = {NULL, NULL, NULL, div_scalar_f32, div_scalar_f64};
+const ct_loop_fn ct__cpu_sum_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(sum);
+const ct_loop_fn ct__cpu_prod_loops[CT_NUM_DTYPES] = DTYPE_ROW_ALL(prod);
+const ct_loop_fn ct__cpu_div_scalar_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(div_scalar);
