@@ -8,16 +8,31 @@
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
 
+// A growable list of nodes whose first entries live in the struct itself: the graph of
+// a small network's step fits, so backward makes no allocation for its bookkeeping.
+#define NODE_LIST_INLINE 64
 typedef struct node_list {
   ct_node **items;
   size_t count, capacity;
+  ct_node *inline_items[NODE_LIST_INLINE];
 } node_list;
+
+static void list_init(node_list *l) {
+  l->items = l->inline_items;
+  l->count = 0;
+  l->capacity = NODE_LIST_INLINE;
+}
+
+static void list_free(node_list *l) {
+  if (l->items != l->inline_items) free(l->items);
+}
 
 static bool list_push(node_list *l, ct_node *n) {
   if (l->count == l->capacity) {
-    size_t cap = l->capacity ? 2 * l->capacity : 64;
-    ct_node **items = realloc(l->items, cap * sizeof *items);
+    size_t cap = 2 * l->capacity;
+    ct_node **items = l->items == l->inline_items ? malloc(cap * sizeof *items) : realloc(l->items, cap * sizeof *items);
     if (!items) return false;
+    if (l->items == l->inline_items) memcpy(items, l->inline_items, l->count * sizeof *items);
     l->items = items;
     l->capacity = cap;
   }
@@ -123,7 +138,8 @@ static ct_tensor *root_gradient(ct_tensor *root, const ct_tensor *gradient) {
 // Collects the nodes reachable from root and counts, for each, its incoming edges.
 static ct_status collect(ct_node *root, node_list *all) {
   static _Thread_local uint64_t pass;
-  node_list stack = {0};
+  node_list stack;
+  list_init(&stack);
   ct_status st = CT_OK;
   pass++;
   root->dependencies = 0;
@@ -145,12 +161,14 @@ static ct_status collect(ct_node *root, node_list *all) {
       c->dependencies++;
     }
   }
-  free(stack.items);
+  list_free(&stack);
   return st;
 }
 
 static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_graph) {
-  node_list all = {0}, ready = {0};
+  node_list all, ready;
+  list_init(&all);
+  list_init(&ready);
   ct_status st = collect(root, &all);
   if (st == CT_OK) {
     root->pending_grad = ct_retain(root_grad);
@@ -196,8 +214,8 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
       if (n->backward) n->saved_released = true;
     }
   }
-  free(all.items);
-  free(ready.items);
+  list_free(&all);
+  list_free(&ready);
   return st;
 }
 

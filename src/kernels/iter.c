@@ -23,26 +23,25 @@ ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *
   return CT_OK;
 }
 
-// True when t has out's shape and is row-major contiguous (then every dim coalesces).
-static bool dense_like(const ct_tensor *t, const ct_tensor *out) {
-  if (t->ndim != out->ndim) return false;
-  int64_t expected = 1;
-  for (int d = t->ndim - 1; d >= 0; d--) {
-    if (t->shape[d] != out->shape[d]) return false;
-    if (t->shape[d] != 1 && t->strides[d] != expected) return false;
-    expected *= t->shape[d];
-  }
-  return true;
-}
-
-// The common case of small ops (same-shape contiguous operands) without the general
-// broadcast/coalesce work; the result is what the general path would build.
+// The common case of small ops, same-shape row-major contiguous operands, without the
+// general broadcast/coalesce work; the result is what the general path would build.
 static bool build_dense(ct_iter *it, int nops, const ct_tensor *const *ops) {
   const ct_tensor *out = ops[0];
-  for (int k = 0; k < nops; k++)
-    if (!dense_like(ops[k], out)) return false;
-  int64_t numel = ct__numel_of(out->ndim, out->shape);
+  const int nd = out->ndim;
+  int64_t numel = 1;
+  for (int d = nd - 1; d >= 0; d--) {
+    if (out->shape[d] != 1 && out->strides[d] != numel) return false;
+    numel *= out->shape[d];
+  }
   if (numel == 0) return false;
+  // Another operand is contiguous too when it has out's shape and, on every dim that is
+  // walked (size > 1), out's strides.
+  for (int k = 1; k < nops; k++) {
+    const ct_tensor *t = ops[k];
+    if (t->ndim != nd) return false;
+    for (int d = 0; d < nd; d++)
+      if (t->shape[d] != out->shape[d] || (out->shape[d] != 1 && t->strides[d] != out->strides[d])) return false;
+  }
   it->nops = nops;
   it->ndim = numel > 1 ? 1 : 0;
   it->shape[0] = numel;

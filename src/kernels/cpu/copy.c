@@ -54,6 +54,12 @@ FILL_LOOP(f64, double)
     (void)ctx;                                                                          \
     char *o = data[0];                                                                  \
     const char *i = data[1];                                                            \
+    if (strides[0] == sizeof(T) && strides[1] == sizeof(T)) { /* vectorised */          \
+      T *restrict op = (T *)o;                                                          \
+      const T *restrict ip = (const T *)i;                                              \
+      for (int64_t k = 0; k < n; k++) op[k] = (T)(op[k] + ip[k]);                       \
+      return;                                                                           \
+    }                                                                                   \
     for (int64_t k = 0; k < n; k++, o += strides[0], i += strides[1])                   \
       *(T *)o = (T)(*(T *)o + *(const T *)i);                                           \
   }
