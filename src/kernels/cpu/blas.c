@@ -34,21 +34,24 @@ static ct_gemm_args batch_item(const ct_gemm_args *g, int64_t b, size_t elem) {
 // for floats (plain multiply then add, as PyTorch's loops), an unsigned type for integers
 // so that overflow wraps as in PyTorch instead of being undefined.
 #define PLAIN_GEMM(N, T, ACC)                                                                                \
-  /* beta * C + alpha * (A @ B), one sequential sum per element (PyTorch's plain loops). */                  \
+  /* beta * C + alpha * (A @ B), one sequential sum per element (PyTorch's plain loops); */                  \
+  /* k == 0: C = beta * C only (beta 0: zeros, NaNs included), no alpha term. */                             \
   static void plain_gemm_##N(const ct_gemm_args *g) {                                                        \
     const ACC alpha = (ACC)(T)g->alpha, beta = (ACC)(T)g->beta;                                              \
-    for (int64_t b = 0; b < g->batch; b++) {                                                                 \
-      const T *A = (const T *)g->a + b * g->a_bs, *B = (const T *)g->b + b * g->b_bs;                        \
-      T *C = (T *)g->c + b * g->c_bs;                                                                        \
+    for (int64_t b = 0; b < g->batch; b++)                                                                   \
       for (int64_t i = 0; i < g->m; i++)                                                                     \
         for (int64_t j = 0; j < g->n; j++) {                                                                 \
+          T *c = (T *)g->c + b * g->c_bs + i * g->c_rs + j * g->c_cs;                                        \
+          if (g->k == 0) { /* A and B may have no data at all */                                             \
+            *c = beta == 0 ? 0 : (T)((ACC)*c * beta);                                                        \
+            continue;                                                                                        \
+          }                                                                                                  \
+          const T *A = (const T *)g->a + b * g->a_bs, *B = (const T *)g->b + b * g->b_bs;                    \
           ACC acc = 0;                                                                                       \
           for (int64_t p = 0; p < g->k; p++)                                                                 \
             acc += (ACC)A[i * g->a_rs + p * g->a_cs] * (ACC)B[p * g->b_rs + j * g->b_cs];                    \
-          T *c = C + i * g->c_rs + j * g->c_cs;                                                              \
           *c = beta == 0 ? (T)(alpha * acc) : (T)((ACC)*c * beta + alpha * acc);                             \
         }                                                                                                    \
-    }                                                                                                        \
   }
 
 PLAIN_GEMM(i32, int32_t, uint32_t)
@@ -56,30 +59,11 @@ PLAIN_GEMM(i64, int64_t, uint64_t)
 PLAIN_GEMM(f32, float, float)
 PLAIN_GEMM(f64, double, double)
 
-// C = beta * C (beta 0: zeros, NaNs included) for products with k == 0.
-#define SCALE_C(N, T, ACC)                                                                                   \
-  static void scale_c_##N(const ct_gemm_args *g) {                                                           \
-    const T beta = (T)g->beta;                                                                               \
-    for (int64_t b = 0; b < g->batch; b++)                                                                   \
-      for (int64_t i = 0; i < g->m; i++)                                                                     \
-        for (int64_t j = 0; j < g->n; j++) {                                                                 \
-          T *c = (T *)g->c + b * g->c_bs + i * g->c_rs + j * g->c_cs;                                        \
-          *c = beta == 0 ? 0 : (T)((ACC)*c * (ACC)beta);                                                     \
-        }                                                                                                    \
-  }
-SCALE_C(i32, int32_t, uint32_t)
-SCALE_C(i64, int64_t, uint64_t)
-SCALE_C(f32, float, float)
-SCALE_C(f64, double, double)
-
 // Integer entries: plain loops (exact; the order of a wrapping sum does not matter).
 #define INT_ENTRIES(N, T, ACC)                                                                               \
   static void gemm_##N(const ct_gemm_args *g) {                                                              \
     if (g->m == 0 || g->n == 0) return;                                                                      \
-    if (g->k == 0)                                                                                           \
-      scale_c_##N(g);                                                                                        \
-    else                                                                                                     \
-      plain_gemm_##N(g);                                                                                     \
+    plain_gemm_##N(g);                                                                                       \
   }                                                                                                          \
   static void gemv_##N(const ct_gemv_args *g) {                                                              \
     ct_gemm_args mm = {.batch = 1,                                                                           \
@@ -110,8 +94,8 @@ INT_ENTRIES(i64, int64_t, uint64_t)
 #define FLOAT_ENTRIES(N, T)                                                                                  \
   static void gemm_##N(const ct_gemm_args *g) {                                                              \
     if (g->m == 0 || g->n == 0) return;                                                                      \
-    if (g->k == 0) {                                                                                         \
-      scale_c_##N(g);                                                                                        \
+    if (g->k == 0) { /* C = beta * C */                                                                      \
+      plain_gemm_##N(g);                                                                                     \
       return;                                                                                                \
     }                                                                                                        \
     const bool fallback = use_fallback();                                                                    \
@@ -127,7 +111,7 @@ INT_ENTRIES(i64, int64_t, uint64_t)
     if (g->m == 0) return;                                                                                   \
     if (g->n == 0) {                                                                                         \
       ct_gemm_args y = {.batch = 1, .m = g->m, .n = 1, .c = g->y, .c_rs = g->incy, .beta = g->beta};         \
-      scale_c_##N(&y);                                                                                       \
+      plain_gemm_##N(&y); /* k == 0: y = beta * y */                                                         \
     } else if (use_fallback()) {                                                                             \
       ct__gemv_fallback_##N(g);                                                                              \
     } else {                                                                                                 \
@@ -149,9 +133,7 @@ FLOAT_ENTRIES(f64, double)
 #define BMM_ENTRY(N)                                                                                         \
   static void bmm_##N(const ct_gemm_args *g) {                                                               \
     if (g->m == 0 || g->n == 0 || g->batch == 0) return;                                                     \
-    if (g->k == 0)                                                                                           \
-      scale_c_##N(g);                                                                                        \
-    else if (g->m * g->n * g->k < CT_BMM_PLAIN_LOOP_LIMIT)                                                   \
+    if (g->k == 0 || g->m * g->n * g->k < CT_BMM_PLAIN_LOOP_LIMIT)                                           \
       plain_gemm_##N(g);                                                                                     \
     else                                                                                                     \
       gemm_##N(g);                                                                                           \

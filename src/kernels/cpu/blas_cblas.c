@@ -10,29 +10,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CTORCH_HAVE_CBLAS
-
-// Without CBLAS every product takes the portable path (blas.c never calls these then).
-bool ct__cblas_available(void) { return false; }
-
-void ct__cblas_gemm(const ct_gemm_args *g, size_t elem) {
+// The portable versions by element size (4: float32, 8: float64), for what CBLAS cannot
+// take (or all products when it is absent).
+static void gemm_fallback(const ct_gemm_args *g, size_t elem) {
   if (elem == 4)
     ct__gemm_fallback_f32(g);
   else
     ct__gemm_fallback_f64(g);
 }
-void ct__cblas_gemv(const ct_gemv_args *g, size_t elem) {
+static void gemv_fallback(const ct_gemv_args *g, size_t elem) {
   if (elem == 4)
     ct__gemv_fallback_f32(g);
   else
     ct__gemv_fallback_f64(g);
 }
-void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
-                   size_t elem) {
+static void dot_fallback(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
+                         size_t elem) {
   if (elem == 4)
     ct__dot_fallback_f32(n, x, incx, y, incy, out);
   else
     ct__dot_fallback_f64(n, x, incx, y, incy, out);
+}
+
+#ifndef CTORCH_HAVE_CBLAS
+
+// Without CBLAS every product takes the portable path (blas.c never calls these then).
+bool ct__cblas_available(void) { return false; }
+
+void ct__cblas_gemm(const ct_gemm_args *g, size_t elem) { gemm_fallback(g, elem); }
+void ct__cblas_gemv(const ct_gemv_args *g, size_t elem) { gemv_fallback(g, elem); }
+void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
+                   size_t elem) {
+  dot_fallback(n, x, incx, y, incy, out, elem);
 }
 
 #else
@@ -158,10 +167,7 @@ fallback:
   free(a_copy);
   free(b_copy);
   free(c_tmp);
-  if (elem == 4)
-    ct__gemm_fallback_f32(g);
-  else
-    ct__gemm_fallback_f64(g);
+  gemm_fallback(g, elem);
 }
 
 void ct__cblas_gemv(const ct_gemv_args *g, size_t elem) {
@@ -200,20 +206,14 @@ void ct__cblas_gemv(const ct_gemv_args *g, size_t elem) {
   return;
 fallback:
   free(copy);
-  if (elem == 4)
-    ct__gemv_fallback_f32(g);
-  else
-    ct__gemv_fallback_f64(g);
+  gemv_fallback(g, elem);
 }
 
 void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
                    size_t elem) {
   if (n == 1) incx = incy = 1;
   if (!fits_int(n) || incx > INT_MAX || incx < INT_MIN || incy > INT_MAX || incy < INT_MIN) {
-    if (elem == 4)
-      ct__dot_fallback_f32(n, x, incx, y, incy, out);
-    else
-      ct__dot_fallback_f64(n, x, incx, y, incy, out);
+    dot_fallback(n, x, incx, y, incy, out, elem);
     return;
   }
   if (elem == 4)
