@@ -30,7 +30,7 @@ typedef struct ct_kernel_table {
   const struct ct_elementwise_kernels *elementwise; // kernels/elementwise.h
   const struct ct_reduce_kernels *reduce;           // kernels/reduce.h
   const struct ct_blas_kernels *blas;               // kernels/blas.h
-  const struct ct_index_kernels *index;             // ops/index_kernels.h
+  const struct ct_index_kernels *index;             // kernels/index.h
 } ct_kernel_table;
 
 /// The kernel table of a device (never NULL for a valid device).

@@ -10,7 +10,7 @@
 #ifndef CTORCH_SRC_OPS_INDEX_INTERNAL_H
 #define CTORCH_SRC_OPS_INDEX_INTERNAL_H
 #include "autograd/node.h"
-#include "ops/index_kernels.h"
+#include "kernels/index.h"
 
 /// The index kernels of t's device.
 const ct_index_kernels *ct__index_kernels(const ct_tensor *t);

@@ -1,12 +1,12 @@
-// Index kernel family (src/ops/index_kernels_cpu.c): indexed loads and accumulations
-// along one dimension, masked fills, and index-range scans.
+// Index kernel family (kernels/cpu/index_*.c): indexed loads and accumulations along
+// one dimension, masked fills, and index-range scans.
 //
 // Loops have the iterator's signature loop(data, byte_strides, n, ctx). The gather and
 // scatter loops get operands whose geometry was prepared by op code (index_internal.h):
 // the "source"/"destination" operand has stride 0 along the indexed dim(s), and the int64
 // index operand says how many steps of ctx->stride to add to it.
-#ifndef CTORCH_SRC_OPS_INDEX_KERNELS_H
-#define CTORCH_SRC_OPS_INDEX_KERNELS_H
+#ifndef CTORCH_SRC_KERNELS_INDEX_H
+#define CTORCH_SRC_KERNELS_INDEX_H
 #include "kernels/dispatch.h"
 
 /// ctx of gather and scatter_add loops.
@@ -25,12 +25,12 @@ typedef struct ct_index_scan {
 typedef struct ct_index_kernels {
   /// gather[dtype]: operand 0 = *(operand 1 + operand 2 * stride), operand 2 int64
   /// (already validated). Rows with a constant index and unit strides are memcpy'd.
-  ct_loop_fn gather[CT_NUM_DTYPES];
+  const ct_loop_fn *gather;
   /// scatter_add[dtype]: *(operand 0 + operand 2 * stride) += operand 1. Duplicate
   /// indices write the same element: never run in parallel.
-  ct_loop_fn scatter_add[CT_NUM_DTYPES];
+  const ct_loop_fn *scatter_add;
   /// masked_fill[dtype]: operand 0 = operand 2 (bool) ? *(const <dtype> *)ctx : operand 1.
-  ct_loop_fn masked_fill[CT_NUM_DTYPES];
+  const ct_loop_fn *masked_fill;
   /// Operand 0 int64: folds its values into a ct_index_scan.
   ct_loop_fn scan;
   /// Operand 0 (int64) = operand 1 (int64), plus *(const int64_t *)ctx where negative.
