@@ -8,59 +8,15 @@
 //   G <param> <tensor> [T]              gradients (a parameter without a G line has none)
 //   R                                   round trip: state_dict, new optimizer over the same
 //                                        parameters, load_state_dict, continue with it
-// A tensor is "<f32|f64>:<shape>:<hex bit patterns, comma-separated>".
-// After each S it prints "step <k>" and each parameter's values (row-major) as hex bits.
-#define _POSIX_C_SOURCE 200809L // getline, strtok_r
-#include <inttypes.h>
+// <tensor> is a tensor spec (oracle_io.h). After each S it prints "step <k>" and each
+// parameter's values (row-major) as bit patterns.
+#define _POSIX_C_SOURCE 200809L // strtok_r
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
+#include "oracle_io.h"
 
 #define MAX_PARAMS 16
-
-static ct_tensor *parse_tensor(char *spec) {
-  char *dt = strtok_r(spec, ":", &spec);
-  char *shape_s = strtok_r(NULL, ":", &spec);
-  char *p = spec ? spec : (char *)"";
-  int64_t shape[CT_MAX_DIMS];
-  int nd = 0;
-  if (strcmp(shape_s, "s"))
-    for (char *q = shape_s; *q && nd < CT_MAX_DIMS; q += (*q == ',')) shape[nd++] = strtoll(q, &q, 10);
-  ct_dtype dtype = !strcmp(dt, "f32") ? CT_FLOAT32 : CT_FLOAT64;
-  ct_tensor *out = ct_empty(nd, shape, dtype);
-  char *data = ct_data_ptr(out);
-  for (int64_t i = 0; i < ct_numel(out); i++) {
-    unsigned long long bits = strtoull(p, &p, 16);
-    if (*p == ',') p++;
-    if (dtype == CT_FLOAT32) {
-      uint32_t u = (uint32_t)bits;
-      memcpy(data + 4 * i, &u, 4);
-    } else {
-      memcpy(data + 8 * i, &bits, 8);
-    }
-  }
-  return out;
-}
-
-static void print_values(ct_tensor *t) {
-  ct_scope *s = ct_scope_open();
-  ct_tensor *c = ct_contiguous(t);
-  const char *data = ct_data_ptr(c);
-  for (int64_t i = 0; i < ct_numel(c); i++) {
-    if (ct_get_dtype(c) == CT_FLOAT32) {
-      uint32_t u;
-      memcpy(&u, data + 4 * i, 4);
-      printf(" %08" PRIx32, u);
-    } else {
-      uint64_t u;
-      memcpy(&u, data + 8 * i, 8);
-      printf(" %016" PRIx64, u);
-    }
-  }
-  printf("\n");
-  ct_scope_close(s);
-}
 
 typedef struct config {
   char kind[8];
@@ -101,8 +57,9 @@ static void parse_config(char *field, config *c) {
 
 // "<tensor> [T]": the tensor, or its transpose (a non-contiguous view).
 static ct_tensor *tensor_field(char *rest) {
-  char *save, *spec = strtok_r(rest, " ", &save), *flag = strtok_r(NULL, " ", &save);
-  ct_tensor *t = parse_tensor(spec);
+  tu_tokens tok = tu_tokens_of(rest);
+  ct_tensor *t = tu_read_tensor(&tok, TU_COPY);
+  const char *flag = tu_next(&tok);
   return flag && !strcmp(flag, "T") ? ct_t(t) : t;
 }
 
@@ -146,24 +103,10 @@ static void run_case(char *line) {
       if (ct_optimizer_step(opt) != CT_OK) printf("ERR %s\n", ct_last_error());
       ct_scope_close(s);
       printf("step %d\n", ++steps);
-      for (int i = 0; i < n; i++) print_values(params[i]);
+      for (int i = 0; i < n; i++) tu_print_line("", params[i], TU_BITS);
     }
   }
   ct_optimizer_free(opt);
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  while ((len = getline(&line, &cap, stdin)) > 0) {
-    if (line[len - 1] == '\n') line[len - 1] = '\0';
-    ct_scope *s = ct_scope_open();
-    run_case(line);
-    ct_scope_close(s);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
-  return 0;
-}
+int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

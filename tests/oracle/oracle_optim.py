@@ -2,9 +2,8 @@
 
 Each case builds random parameters (float32 and float64; contiguous and transposed
 non-contiguous leaves; sizes up to 70,000 elements, and 2^20+3 for the multi-threaded
-path), then
-runs a fixed sequence of random gradients (passed as hex bit patterns; some parameters
-have no gradient at some steps, some gradients are non-contiguous) through N steps of one
+path), then runs a fixed sequence of random gradients (passed exactly in tensor specs; some
+parameters have no gradient at some steps, some gradients are non-contiguous) through N steps of one
 optimizer configuration, and compares every parameter after every step exactly.
 Configurations: SGD plain / momentum / dampening / nesterov / weight decay / maximize;
 Adam and AdamW with and without amsgrad, weight decay, maximize, unusual betas and eps.
@@ -14,27 +13,11 @@ error text.
 """
 import os
 import random
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
-
-DT_CODE = {torch.float32: "f32", torch.float64: "f64"}
-
-
-def hexbits(t):
-    vals = t.detach().contiguous().flatten().tolist()
-    if t.dtype == torch.float32:
-        return [f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}" for v in vals]
-    return [f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}" for v in vals]
-
-
-def spec(t):
-    shape = "s" if t.dim() == 0 else ",".join(map(str, t.shape))
-    return f"{DT_CODE[t.dtype]}:{shape}:{','.join(hexbits(t))}"
-
+from harness import BITS, Checker, run_c, tensor_spec, values  # noqa: E402
 
 def make_torch_optimizer(cfg, params):
     kind, o = cfg["kind"], cfg["opts"]
@@ -74,7 +57,7 @@ def torch_answer(case):
                 p.grad = gt.t() if transposed else gt.clone()
         opt.step()
         lines.append(f"step {sum(1 for s in case['steps'][:k + 1] if s != 'R')}")
-        lines += [" " + " ".join(hexbits(p)) if p.numel() else "" for p in params]
+        lines += [values(p, BITS) for p in params]
     return lines
 
 
@@ -82,13 +65,13 @@ def c_line(case):
     opts = " ".join(f"{k}={v!r}" for k, v in case["opts"].items())
     fields = [f"{case['kind']} {opts}"]
     for t, transposed in case["params"]:
-        fields.append(f"P {spec(t)}" + (" T" if transposed else ""))
+        fields.append(f"P {tensor_spec(t)}" + (" T" if transposed else ""))
     for step in case["steps"]:
         if step == "R":
             fields.append("R")
             continue
         for i, (g, transposed) in sorted(step.items()):
-            fields.append(f"G {i} {spec(g)}" + (" T" if transposed else ""))
+            fields.append(f"G {i} {tensor_spec(g)}" + (" T" if transposed else ""))
         fields.append("S")
     return " ; ".join(fields)
 
