@@ -47,43 +47,46 @@ static ct_tensor *unary(ct_loop_fn loop, ct_tensor *a, ct_dtype dt, double p0, d
   return ct__ew_compute(loop, 1, (ct__ew_arg[]){CT__EW_T(a)}, dt, dt, &p, dst, g);
 }
 
-// Float math: integer and bool inputs compute in float32. `result` saves the result
-// instead of the input for backward.
-static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op, const char *name, ct_backward_fn backward, int grad_op,
-                             bool result) {
+// Float math: integer and bool inputs compute in float32. Per op: grad_fn name, backward,
+// its loop (ct_ew_binary_op for binary_loop_backward, ct_ew_grad_op otherwise), and
+// whether backward reads the result (else the input).
+typedef struct float_math_op {
+  const char *name;
+  ct_backward_fn backward;
+  int grad_op;
+  bool saves_result;
+} float_math_op;
+
+static const float_math_op FLOAT_MATH[CT_EW_MATH_COUNT] = {
+    [CT_EW_EXP] = {"ExpBackward0", binary_loop_backward, CT_EW_MUL, true},
+    [CT_EW_LOG] = {"LogBackward0", binary_loop_backward, CT_EW_DIV, false},
+    [CT_EW_LOG1P] = {"Log1PBackward0", grad_loop_backward, CT_EW_GRAD_LOG1P, false},
+    [CT_EW_SQRT] = {"SqrtBackward0", grad_loop_backward, CT_EW_GRAD_SQRT, true},
+    [CT_EW_RSQRT] = {"RsqrtBackward0", grad_loop_backward, CT_EW_GRAD_RSQRT, true},
+    [CT_EW_SIN] = {"SinBackward0", grad_loop_backward, CT_EW_GRAD_SIN, false},
+    [CT_EW_COS] = {"CosBackward0", grad_loop_backward, CT_EW_GRAD_COS, false},
+    [CT_EW_TANH] = {"TanhBackward0", grad_loop_backward, CT_EW_GRAD_TANH, true},
+    [CT_EW_SIGMOID] = {"SigmoidBackward0", grad_loop_backward, CT_EW_GRAD_SIGMOID, true},
+};
+
+static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op) {
   CT_CHECK_NULL(a);
+  const float_math_op *m = &FLOAT_MATH[op];
   ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : CT_FLOAT32;
-  ct__ew_grad g = {name, backward, 1, {a}, 1, {result ? NULL : a}, result ? 0 : -1, 0, 0, grad_op};
+  const bool r = m->saves_result;
+  ct__ew_grad g = {m->name, m->backward, 1, {a}, 1, {r ? NULL : a}, r ? 0 : -1, 0, 0, m->grad_op};
   return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g);
 }
 
-ct_tensor *ct_exp(ct_tensor *a) {
-  return float_math(a, CT_EW_EXP, "ExpBackward0", binary_loop_backward, CT_EW_MUL, true);
-}
-ct_tensor *ct_log(ct_tensor *a) {
-  return float_math(a, CT_EW_LOG, "LogBackward0", binary_loop_backward, CT_EW_DIV, false);
-}
-ct_tensor *ct_log1p(ct_tensor *a) {
-  return float_math(a, CT_EW_LOG1P, "Log1PBackward0", grad_loop_backward, CT_EW_GRAD_LOG1P, false);
-}
-ct_tensor *ct_sqrt(ct_tensor *a) {
-  return float_math(a, CT_EW_SQRT, "SqrtBackward0", grad_loop_backward, CT_EW_GRAD_SQRT, true);
-}
-ct_tensor *ct_rsqrt(ct_tensor *a) {
-  return float_math(a, CT_EW_RSQRT, "RsqrtBackward0", grad_loop_backward, CT_EW_GRAD_RSQRT, true);
-}
-ct_tensor *ct_sin(ct_tensor *a) {
-  return float_math(a, CT_EW_SIN, "SinBackward0", grad_loop_backward, CT_EW_GRAD_SIN, false);
-}
-ct_tensor *ct_cos(ct_tensor *a) {
-  return float_math(a, CT_EW_COS, "CosBackward0", grad_loop_backward, CT_EW_GRAD_COS, false);
-}
-ct_tensor *ct_tanh(ct_tensor *a) {
-  return float_math(a, CT_EW_TANH, "TanhBackward0", grad_loop_backward, CT_EW_GRAD_TANH, true);
-}
-ct_tensor *ct_sigmoid(ct_tensor *a) {
-  return float_math(a, CT_EW_SIGMOID, "SigmoidBackward0", grad_loop_backward, CT_EW_GRAD_SIGMOID, true);
-}
+ct_tensor *ct_exp(ct_tensor *a) { return float_math(a, CT_EW_EXP); }
+ct_tensor *ct_log(ct_tensor *a) { return float_math(a, CT_EW_LOG); }
+ct_tensor *ct_log1p(ct_tensor *a) { return float_math(a, CT_EW_LOG1P); }
+ct_tensor *ct_sqrt(ct_tensor *a) { return float_math(a, CT_EW_SQRT); }
+ct_tensor *ct_rsqrt(ct_tensor *a) { return float_math(a, CT_EW_RSQRT); }
+ct_tensor *ct_sin(ct_tensor *a) { return float_math(a, CT_EW_SIN); }
+ct_tensor *ct_cos(ct_tensor *a) { return float_math(a, CT_EW_COS); }
+ct_tensor *ct_tanh(ct_tensor *a) { return float_math(a, CT_EW_TANH); }
+ct_tensor *ct_sigmoid(ct_tensor *a) { return float_math(a, CT_EW_SIGMOID); }
 
 // Activations defined for floating inputs only (PyTorch's kernel names in the error).
 static ct_tensor *float_only(ct_tensor *a, ct_loop_fn loop, const char *kernel, const char *name, int grad_op,
@@ -110,38 +113,46 @@ ct_tensor *ct_leaky_relu(ct_tensor *a, double negative_slope) {
                     CT_EW_GRAD_LEAKY_RELU, negative_slope, 0);
 }
 
-// Ops keeping the input dtype; `bool_error` is PyTorch's message for bool inputs.
-static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op, const char *bool_error, const char *name,
-                             ct_backward_fn backward, int grad_op, bool saves_input) {
+// Ops keeping the input dtype. Per op: grad_fn name, backward and its ct_ew_grad_op,
+// whether backward reads the input, and PyTorch's message for bool inputs (NULL: bool
+// is allowed).
+typedef struct same_dtype_op {
+  const char *name;
+  ct_backward_fn backward;
+  int grad_op;
+  bool saves_input;
+  const char *bool_error;
+} same_dtype_op;
+
+static const same_dtype_op SAME_DTYPE[CT_EW_UNARY_COUNT] = {
+    [CT_EW_NEG] = {"NegBackward0", neg_backward, 0, false,
+                   "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                   "invert a mask, use the `~` or `logical_not()` operator instead."},
+    [CT_EW_ABS] = {"AbsBackward0", grad_loop_backward, CT_EW_GRAD_ABS, true,
+                   "\"abs_cpu\" not implemented for 'Bool'"},
+    [CT_EW_SIGN] = {"SignBackward0", zero_backward, 0, false, NULL},
+    [CT_EW_FLOOR] = {"FloorBackward0", zero_backward, 0, false,
+                     "\"floor_vml_cpu\" not implemented for 'Bool'"},
+    [CT_EW_CEIL] = {"CeilBackward0", zero_backward, 0, false,
+                    "\"ceil_vml_cpu\" not implemented for 'Bool'"},
+    [CT_EW_ROUND] = {"RoundBackward0", zero_backward, 0, false,
+                     "\"round_vml_cpu\" not implemented for 'Bool'"},
+};
+
+static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op) {
   CT_CHECK_NULL(a);
-  if (a->dtype == CT_BOOL && bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", bool_error);
-  ct__ew_grad g = {name, backward, 1, {a}, saves_input ? 1 : 0, {a}, -1, 0, 0, grad_op};
+  const same_dtype_op *u = &SAME_DTYPE[op];
+  if (a->dtype == CT_BOOL && u->bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", u->bool_error);
+  ct__ew_grad g = {u->name, u->backward, 1, {a}, u->saves_input ? 1 : 0, {a}, -1, 0, 0, u->grad_op};
   return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g);
 }
 
-ct_tensor *ct_neg(ct_tensor *a) {
-  return same_dtype(a, CT_EW_NEG,
-                    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
-                    "mask, use the `~` or `logical_not()` operator instead.",
-                    "NegBackward0", neg_backward, 0, false);
-}
-ct_tensor *ct_abs(ct_tensor *a) {
-  return same_dtype(a, CT_EW_ABS, "\"abs_cpu\" not implemented for 'Bool'", "AbsBackward0", grad_loop_backward,
-                    CT_EW_GRAD_ABS, true);
-}
-ct_tensor *ct_sign(ct_tensor *a) { return same_dtype(a, CT_EW_SIGN, NULL, "SignBackward0", zero_backward, 0, false); }
-ct_tensor *ct_floor(ct_tensor *a) {
-  return same_dtype(a, CT_EW_FLOOR, "\"floor_vml_cpu\" not implemented for 'Bool'", "FloorBackward0", zero_backward, 0,
-                    false);
-}
-ct_tensor *ct_ceil(ct_tensor *a) {
-  return same_dtype(a, CT_EW_CEIL, "\"ceil_vml_cpu\" not implemented for 'Bool'", "CeilBackward0", zero_backward, 0,
-                    false);
-}
-ct_tensor *ct_round(ct_tensor *a) {
-  return same_dtype(a, CT_EW_ROUND, "\"round_vml_cpu\" not implemented for 'Bool'", "RoundBackward0", zero_backward, 0,
-                    false);
-}
+ct_tensor *ct_neg(ct_tensor *a) { return same_dtype(a, CT_EW_NEG); }
+ct_tensor *ct_abs(ct_tensor *a) { return same_dtype(a, CT_EW_ABS); }
+ct_tensor *ct_sign(ct_tensor *a) { return same_dtype(a, CT_EW_SIGN); }
+ct_tensor *ct_floor(ct_tensor *a) { return same_dtype(a, CT_EW_FLOOR); }
+ct_tensor *ct_ceil(ct_tensor *a) { return same_dtype(a, CT_EW_CEIL); }
+ct_tensor *ct_round(ct_tensor *a) { return same_dtype(a, CT_EW_ROUND); }
 
 // ---- relu and clamp (also in place) ----
 
