@@ -150,28 +150,23 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
 
 // ---- public API ----
 
-ct_tensor *ct_add(ct_tensor *a, ct_tensor *b) { return ct_add_alpha(a, b, 1); }
+// arith with a tensor `other` (which may be NULL: the call fails silently).
+static ct_tensor *arith_tensor(arith_op op, ct_tensor *self, ct_tensor *other, double alpha, ct_tensor *dst) {
+  CT_CHECK_NULL(other);
+  return arith(op, self, CT__EW_T(other), alpha, dst);
+}
+
+ct_tensor *ct_add(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_ADD, a, b, 1, NULL); }
 ct_tensor *ct_add_alpha(ct_tensor *a, ct_tensor *b, double alpha) {
-  CT_CHECK_NULL(b);
-  return arith(OP_ADD, a, CT__EW_T(b), alpha, NULL);
+  return arith_tensor(OP_ADD, a, b, alpha, NULL);
 }
-ct_tensor *ct_sub(ct_tensor *a, ct_tensor *b) { return ct_sub_alpha(a, b, 1); }
+ct_tensor *ct_sub(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_SUB, a, b, 1, NULL); }
 ct_tensor *ct_sub_alpha(ct_tensor *a, ct_tensor *b, double alpha) {
-  CT_CHECK_NULL(b);
-  return arith(OP_SUB, a, CT__EW_T(b), alpha, NULL);
+  return arith_tensor(OP_SUB, a, b, alpha, NULL);
 }
-ct_tensor *ct_rsub(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_RSUB, a, CT__EW_T(b), 1, NULL);
-}
-ct_tensor *ct_mul(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_MUL, a, CT__EW_T(b), 1, NULL);
-}
-ct_tensor *ct_div(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_DIV, a, CT__EW_T(b), 1, NULL);
-}
+ct_tensor *ct_rsub(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_RSUB, a, b, 1, NULL); }
+ct_tensor *ct_mul(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_MUL, a, b, 1, NULL); }
+ct_tensor *ct_div(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_DIV, a, b, 1, NULL); }
 
 ct_tensor *ct_add_scalar(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_F(s), 1, NULL); }
 ct_tensor *ct_sub_scalar(ct_tensor *a, double s) { return arith(OP_SUB, a, CT__EW_F(s), 1, NULL); }
@@ -179,21 +174,9 @@ ct_tensor *ct_rsub_scalar(ct_tensor *a, double s) { return arith(OP_RSUB, a, CT_
 ct_tensor *ct_mul_scalar(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_F(s), 1, NULL); }
 ct_tensor *ct_div_scalar(ct_tensor *a, double s) { return arith(OP_DIV, a, CT__EW_F(s), 1, NULL); }
 
-ct_tensor *ct_add_(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_ADD, a, CT__EW_T(b), 1, a);
-}
-ct_tensor *ct_sub_(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_SUB, a, CT__EW_T(b), 1, a);
-}
-ct_tensor *ct_mul_(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_MUL, a, CT__EW_T(b), 1, a);
-}
-ct_tensor *ct_div_(ct_tensor *a, ct_tensor *b) {
-  CT_CHECK_NULL(b);
-  return arith(OP_DIV, a, CT__EW_T(b), 1, a);
-}
+ct_tensor *ct_add_(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_ADD, a, b, 1, a); }
+ct_tensor *ct_sub_(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_SUB, a, b, 1, a); }
+ct_tensor *ct_mul_(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_MUL, a, b, 1, a); }
+ct_tensor *ct_div_(ct_tensor *a, ct_tensor *b) { return arith_tensor(OP_DIV, a, b, 1, a); }
 ct_tensor *ct_add_scalar_(ct_tensor *a, double s) { return arith(OP_ADD, a, CT__EW_F(s), 1, a); }
 ct_tensor *ct_mul_scalar_(ct_tensor *a, double s) { return arith(OP_MUL, a, CT__EW_F(s), 1, a); }
