@@ -15,57 +15,37 @@
 // MmBackward0 / AddmmBackward0 keep the forward strides of mat1 and mat2 in ints[0..3]
 // and alpha in scalars[0] (AddmmBackward0: beta in scalars[1]).
 
-// Gradient of mat1 in a = x @ y: grad @ y^T, or (y @ grad^T)^T when x was column-major
-// (PyTorch returns a gradient laid out like the input then).
-static ct_tensor *mat1_grad(ct_tensor *grad, ct_tensor *y, const ct_input_meta *x, const int64_t *x_strides,
-                            double alpha) {
+// Gradient of one operand of a = x @ y: grad @ y^T for x (other = y, grad_left), or
+// x^T @ grad for y (other = x). When that operand was column-major PyTorch computes the
+// transposed product and returns its transpose, a gradient laid out like the input.
+static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left, bool column_major,
+                              double alpha) {
   ct_tensor *result;
-  if (x_strides[0] == 1 && x_strides[1] == x->shape[0]) {
+  if (column_major) { // (y @ grad^T)^T or (grad^T @ x)^T
     ct_tensor *gt = ct__mT_view(grad);
-    ct_tensor *r = gt ? ct__mm_alpha(y, gt, alpha) : NULL;
+    ct_tensor *r = gt ? (grad_left ? ct__mm_alpha(other, gt, alpha) : ct__mm_alpha(gt, other, alpha)) : NULL;
     result = r ? ct__mT_view(r) : NULL;
     ct__drop(gt);
     ct__drop(r);
   } else {
-    ct_tensor *yt = ct__mT_view(y);
-    result = yt ? ct__mm_alpha(grad, yt, alpha) : NULL;
-    ct__drop(yt);
-  }
-  return result;
-}
-
-// Gradient of mat2 in a = x @ y: x^T @ grad, or (grad^T @ x)^T when y was column-major.
-static ct_tensor *mat2_grad(ct_tensor *grad, ct_tensor *x, const ct_input_meta *y, const int64_t *y_strides,
-                            double alpha) {
-  ct_tensor *result;
-  if (y_strides[0] == 1 && y_strides[1] == y->shape[0]) {
-    ct_tensor *gt = ct__mT_view(grad);
-    ct_tensor *r = gt ? ct__mm_alpha(gt, x, alpha) : NULL;
-    result = r ? ct__mT_view(r) : NULL;
-    ct__drop(gt);
-    ct__drop(r);
-  } else {
-    ct_tensor *xt = ct__mT_view(x);
-    result = xt ? ct__mm_alpha(xt, grad, alpha) : NULL;
-    ct__drop(xt);
+    ct_tensor *ot = ct__mT_view(other);
+    result = ot ? (grad_left ? ct__mm_alpha(grad, ot, alpha) : ct__mm_alpha(ot, grad, alpha)) : NULL;
+    ct__drop(ot);
   }
   return result;
 }
 
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
 static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
-  const double alpha = node->scalars[0];
-  if (node->next[first]) {
-    ct_tensor *y = ct__saved(node, 1);
-    if (!y) return ct_last_status();
-    grad_in[first] = mat1_grad(grad, y, &node->inputs[first], &node->ints[0], alpha);
-    if (!grad_in[first]) return ct_last_status();
-  }
-  if (node->next[first + 1]) {
-    ct_tensor *x = ct__saved(node, 0);
-    if (!x) return ct_last_status();
-    grad_in[first + 1] = mat2_grad(grad, x, &node->inputs[first + 1], &node->ints[2], alpha);
-    if (!grad_in[first + 1]) return ct_last_status();
+  for (int k = 0; k < 2; k++) { // k = 0: mat1 (other = saved mat2), k = 1: mat2 (other = saved mat1)
+    const int i = first + k;
+    if (!node->next[i]) continue;
+    ct_tensor *other = ct__saved(node, 1 - k);
+    if (!other) return ct_last_status();
+    const int64_t *strides = &node->ints[2 * k]; // the input's forward strides
+    const bool column_major = strides[0] == 1 && strides[1] == node->inputs[i].shape[0];
+    grad_in[i] = matrix_grad(grad, other, k == 0, column_major, node->scalars[0]);
+    if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;
 }
