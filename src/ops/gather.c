@@ -9,6 +9,13 @@
 static int ne_dim(const ct_tensor *t) { return t->ndim ? t->ndim : 1; }
 static int64_t ne_size(const ct_tensor *t, int d) { return t->ndim ? t->shape[d] : 1; }
 
+// The first dim other than d where index is larger than x, or -1 (index fits x).
+static int first_dim_larger(const ct_tensor *index, const ct_tensor *x, int d) {
+  for (int i = 0; i < ne_dim(x); i++)
+    if (i != d && ne_size(index, i) > ne_size(x, i)) return i;
+  return -1;
+}
+
 static ct_status check_values(const ct_tensor *x, int dim, const ct_tensor *index) {
   int64_t size = ne_size(x, dim);
   ct_index_scan scan;
@@ -38,16 +45,16 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   if (ct_numel(index) > 0) { // PyTorch checks nothing else for an empty index
     if (ne_dim(index) != ne_dim(x))
       return ct__error_null(CT_ERR_ARG, "Index tensor must have the same number of dimensions as input tensor");
-    for (int i = 0; i < ne_dim(x); i++)
-      if (i != d && ne_size(index, i) > ne_size(x, i)) {
-        char a[256], b[256];
-        CT_SHAPE_STR(index, a);
-        CT_SHAPE_STR(x, b);
-        return ct__error_null(CT_ERR_ARG,
-                              "Size does not match at dimension %d expected index %s to be smaller than self %s apart "
-                              "from dimension %d",
-                              i, a, b, d);
-      }
+    int bad = first_dim_larger(index, x, d);
+    if (bad >= 0) {
+      char a[256], b[256];
+      CT_SHAPE_STR(index, a);
+      CT_SHAPE_STR(x, b);
+      return ct__error_null(CT_ERR_ARG,
+                            "Size does not match at dimension %d expected index %s to be smaller than self %s apart "
+                            "from dimension %d",
+                            bad, a, b, d);
+    }
     if (check_values(x, d, index) != CT_OK) return NULL;
   }
   ct_tensor *out = ct__alloc(x->dtype, index->ndim, index->shape);
@@ -98,9 +105,7 @@ static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
 static ct_status check_scatter_shapes(const ct_tensor *x, int d, const ct_tensor *index, const ct_tensor *src) {
   if (ne_dim(index) != ne_dim(x))
     return ct__error(CT_ERR_ARG, "Index tensor must have the same number of dimensions as self tensor");
-  bool wrong = false;
-  for (int i = 0; i < ne_dim(x); i++)
-    if (i != d && ne_size(index, i) > ne_size(x, i)) wrong = true;
+  bool wrong = first_dim_larger(index, x, d) >= 0;
   for (int i = 0; !wrong && i < ne_dim(x); i++) {
     if (i >= ne_dim(src)) { // PyTorch asks for src.size(i) and fails on the dim
       ct__wrap_dim(i, src->ndim, false);
