@@ -30,10 +30,15 @@ static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
-static ct_status check_inplace_leaf(const ct_tensor *t) {
-  if (t->requires_grad && !t->grad_fn && ct_is_grad_enabled())
-    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
-  return CT_OK;
+// False for a NULL t (silently) or a leaf that requires grad while grad mode is on
+// (PyTorch's error); the public fills check this before drawing anything.
+static bool can_fill_inplace(const ct_tensor *t) {
+  if (!t) return false;
+  if (t->requires_grad && !t->grad_fn && ct_is_grad_enabled()) {
+    ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+    return false;
+  }
+  return true;
 }
 
 static ct_tensor *finish_inplace(ct_tensor *t, ct_status st, const char *grad_fn_name) {
@@ -70,8 +75,7 @@ ct_status ct__uniform_fill(ct_tensor *t, double from, double to, ct_generator *g
 }
 
 ct_tensor *ct_uniform_gen_(ct_tensor *t, double from, double to, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  if (!can_fill_inplace(t)) return NULL;
   return finish_inplace(t, ct__uniform_fill(t, from, to, gen), "UniformBackward0");
 }
 ct_tensor *ct_uniform_(ct_tensor *t, double from, double to) { return ct_uniform_gen_(t, from, to, NULL); }
@@ -95,8 +99,7 @@ ct_status ct__normal_fill(ct_tensor *t, double mean, double std, ct_generator *g
 }
 
 ct_tensor *ct_normal_gen_(ct_tensor *t, double mean, double std, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  if (!can_fill_inplace(t)) return NULL;
   return finish_inplace(t, ct__normal_fill(t, mean, std, gen), "NormalBackward0");
 }
 ct_tensor *ct_normal_(ct_tensor *t, double mean, double std) { return ct_normal_gen_(t, mean, std, NULL); }
@@ -113,8 +116,7 @@ ct_status ct__bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
 }
 
 ct_tensor *ct_bernoulli_gen_(ct_tensor *t, double p, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  if (!can_fill_inplace(t)) return NULL;
   return finish_inplace(t, ct__bernoulli_fill(t, p, gen), "BernoulliBackward2");
 }
 ct_tensor *ct_bernoulli_(ct_tensor *t, double p) { return ct_bernoulli_gen_(t, p, NULL); }
@@ -122,28 +124,19 @@ ct_tensor *ct_bernoulli_(ct_tensor *t, double p) { return ct_bernoulli_gen_(t, p
 // ---- random_(from, to) ----
 
 // For float dtypes PyTorch moves bounds that the dtype cannot hold exactly inward to the
-// nearest representable integers (update_from / update_to in DistributionTemplates.h).
-static int64_t float_adjusted_from(int64_t from, ct_dtype dtype) {
+// nearest representable integers (update_from / update_to in DistributionTemplates.h):
+// bound + step (step +1 for from, -1 for to) rounded through the dtype; when rounding
+// carried it past the bound (update_from tests <, update_to >=), one ulp of the dtype at
+// that magnitude further inward.
+static int64_t float_adjusted(int64_t bound, int step, ct_dtype dtype) {
   int digits = dtype == CT_FLOAT32 ? FLT_MANT_DIG : DBL_MANT_DIG;
-  int64_t from_plus_1 = dtype == CT_FLOAT32 ? (int64_t)(float)(from + 1) : (int64_t)(double)(from + 1);
-  if (from_plus_1 < from) {
-    uint64_t mag = from + 1 < 0 ? -(uint64_t)(from + 1) : (uint64_t)(from + 1);
-    int n = 0;
-    while (mag >>= 1) n++;
-    from = from_plus_1 + (INT64_C(1) << (n - digits + 1));
-  }
-  return from;
-}
-static int64_t float_adjusted_to(int64_t to, ct_dtype dtype) {
-  int digits = dtype == CT_FLOAT32 ? FLT_MANT_DIG : DBL_MANT_DIG;
-  int64_t to_minus_1 = dtype == CT_FLOAT32 ? (int64_t)(float)(to - 1) : (int64_t)(double)(to - 1);
-  if (to_minus_1 >= to) {
-    uint64_t mag = to - 1 < 0 ? -(uint64_t)(to - 1) : (uint64_t)(to - 1);
-    int n = 0;
-    while (mag >>= 1) n++;
-    to = to_minus_1 - (INT64_C(1) << (n - digits + 1));
-  }
-  return to;
+  int64_t moved = bound + step;
+  int64_t rounded = dtype == CT_FLOAT32 ? (int64_t)(float)moved : (int64_t)(double)moved;
+  if (step > 0 ? rounded >= bound : rounded < bound) return bound;
+  uint64_t mag = moved < 0 ? -(uint64_t)moved : (uint64_t)moved;
+  int n = 0;
+  while (mag >>= 1) n++;
+  return rounded + step * (INT64_C(1) << (n - digits + 1));
 }
 
 static ct_status check_in_dtype_range(int64_t v, const char *what, ct_dtype dtype) {
@@ -161,8 +154,8 @@ ct_status ct__random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *
     return ct__error(CT_ERR_ARG, "random_ expects 'from' to be less than 'to', but got from=%lld >= to=%lld",
                      (long long)from, (long long)to);
   if (ct_dtype_is_floating(t->dtype)) {
-    from = float_adjusted_from(from, t->dtype);
-    to = float_adjusted_to(to, t->dtype);
+    from = float_adjusted(from, +1, t->dtype);
+    to = float_adjusted(to, -1, t->dtype);
     if (from >= to)
       return ct__error(CT_ERR_ARG,
                        "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
@@ -177,8 +170,7 @@ ct_status ct__random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *
 }
 
 ct_tensor *ct_random_gen_(ct_tensor *t, int64_t from, int64_t to, ct_generator *gen) {
-  CT_CHECK_NULL(t);
-  if (check_inplace_leaf(t) != CT_OK) return NULL;
+  if (!can_fill_inplace(t)) return NULL;
   return finish_inplace(t, ct__random_fill(t, from, to, gen), "RandomBackward0");
 }
 ct_tensor *ct_random_(ct_tensor *t, int64_t from, int64_t to) { return ct_random_gen_(t, from, to, NULL); }
