@@ -6,6 +6,7 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "nn/loss_internal.h"
+#include "nn/loss_loops.h"
 
 #define INPUT_RANGE_MESSAGE "all elements of input should be between 0 and 1"
 // PyTorch's backward clamp is a float constant, also for float64 inputs.
@@ -16,44 +17,32 @@ static const float EPSILON = 1e-12f;
 
 #define DEFINE_BCE_KERNELS(T, SUFFIX, LOG)                                                     \
   static const char *forward_##SUFFIX(const ct_pointwise_args *a, void *out_) {                \
-    const T *x = a->x, *t = a->t, *w = a->w;                                                   \
+    const T *x = a->x, *t = a->t;                                                              \
     T *out = out_;                                                                             \
     for (int64_t i = 0; i < a->n; i++) {                                                       \
       T xi = x[i];                                                                             \
-      if (!(xi >= 0 && xi <= 1)) return INPUT_RANGE_MESSAGE;                                  \
+      if (!(xi >= 0 && xi <= 1)) return INPUT_RANGE_MESSAGE;                                   \
       T log_x = MAX_LIKE_STD(LOG(xi), (T)-100);                                                \
       T log_1mx = MAX_LIKE_STD(LOG(1 - xi), (T)-100);                                          \
       out[i] = (t[i] - 1) * log_1mx - t[i] * log_x;                                            \
     }                                                                                          \
-    if (w)                                                                                     \
-      for (int64_t i = 0; i < a->n; i++) out[i] *= w[i];                                       \
+    CT__LOSS_APPLY_WEIGHT(T, a, out);                                                          \
     return NULL;                                                                               \
   }                                                                                            \
   /* (g*(x-t)) / max((1-x)*x, 1e-12f), then * weight, then / numel for 'mean'. */              \
   static void input_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                    \
-    const T *x = a->x, *t = a->t, *w = a->w, *g = a->g;                                        \
+    const T *x = a->x, *t = a->t;                                                              \
     T *out = out_;                                                                             \
-    for (int64_t i = 0; i < a->n; i++) {                                                       \
-      T gi = a->g_scalar ? g[0] : g[i];                                                        \
-      out[i] = gi * (x[i] - t[i]) / MAX_LIKE_STD((1 - x[i]) * x[i], (T)EPSILON);                 \
-    }                                                                                          \
-    if (w)                                                                                     \
-      for (int64_t i = 0; i < a->n; i++) out[i] *= w[i];                                       \
-    if (a->divisor != 1)                                                                       \
-      for (int64_t i = 0; i < a->n; i++) out[i] /= (T)a->divisor;                              \
+    CT__LOSS_FOR_EACH_GRAD(T, a,                                                               \
+                           out[i] = gi * (x[i] - t[i]) / MAX_LIKE_STD((1 - x[i]) * x[i], (T)EPSILON)); \
+    CT__LOSS_FINISH_GRAD(T, a, out);                                                           \
   }                                                                                            \
   /* -logit(x) * g, then * weight, then / numel for 'mean'. */                                 \
   static void target_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                   \
-    const T *x = a->x, *w = a->w, *g = a->g;                                                   \
+    const T *x = a->x;                                                                         \
     T *out = out_;                                                                             \
-    for (int64_t i = 0; i < a->n; i++) {                                                       \
-      T gi = a->g_scalar ? g[0] : g[i];                                                        \
-      out[i] = -LOG(x[i] / (1 - x[i])) * gi;                                                   \
-    }                                                                                          \
-    if (w)                                                                                     \
-      for (int64_t i = 0; i < a->n; i++) out[i] *= w[i];                                       \
-    if (a->divisor != 1)                                                                       \
-      for (int64_t i = 0; i < a->n; i++) out[i] /= (T)a->divisor;                              \
+    CT__LOSS_FOR_EACH_GRAD(T, a, out[i] = -LOG(x[i] / (1 - x[i])) * gi);                       \
+    CT__LOSS_FINISH_GRAD(T, a, out);                                                           \
   }
 
 DEFINE_BCE_KERNELS(float, f32, logf)

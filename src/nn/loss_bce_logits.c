@@ -5,20 +5,11 @@
 #include <string.h>
 #include "core/error_impl.h"
 #include "nn/loss_internal.h"
-
-// x * weight and / numel for 'mean', in PyTorch's order.
-#define FINISH_GRAD(T, a, out)                                                                 \
-  do {                                                                                         \
-    const T *w_ = (a)->w;                                                                      \
-    if (w_)                                                                                    \
-      for (int64_t i = 0; i < (a)->n; i++) (out)[i] *= w_[i];                                  \
-    if ((a)->divisor != 1)                                                                     \
-      for (int64_t i = 0; i < (a)->n; i++) (out)[i] /= (T)(a)->divisor;                        \
-  } while (0)
+#include "nn/loss_loops.h"
 
 #define DEFINE_LOGITS_KERNELS(T, SUFFIX, EXP, LOG, LOG1P)                                      \
   static const char *forward_##SUFFIX(const ct_pointwise_args *a, void *out_) {                \
-    const T *x = a->x, *t = a->t, *w = a->w, *pw = a->pw;                                      \
+    const T *x = a->x, *t = a->t, *pw = a->pw;                                                 \
     T *out = out_;                                                                             \
     for (int64_t i = 0; i < a->n; i++) {                                                       \
       T m = -x[i] > 0 ? -x[i] : 0;                                                             \
@@ -26,16 +17,14 @@
       if (pw) out[i] = (1 - t[i]) * x[i] + ((pw[i] - 1) * t[i] + 1) * (softplus + m);          \
       else out[i] = (1 - t[i]) * x[i] + m + softplus;                                          \
     }                                                                                          \
-    if (w)                                                                                     \
-      for (int64_t i = 0; i < a->n; i++) out[i] *= w[i];                                       \
+    CT__LOSS_APPLY_WEIGHT(T, a, out);                                                          \
     return NULL;                                                                               \
   }                                                                                            \
   /* (sigmoid(x) - t) * g; with pos_weight ((pw*t + 1 - t) * sigmoid(x) - pw*t) * g. */        \
   static void input_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                    \
-    const T *x = a->x, *t = a->t, *pw = a->pw, *g = a->g;                                      \
+    const T *x = a->x, *t = a->t, *pw = a->pw;                                                 \
     T *out = out_;                                                                             \
-    for (int64_t i = 0; i < a->n; i++) {                                                       \
-      T gi = a->g_scalar ? g[0] : g[i];                                                        \
+    CT__LOSS_FOR_EACH_GRAD(T, a, {                                                             \
       T sig = 1 / (1 + EXP(-x[i]));                                                            \
       if (pw) {                                                                                \
         T pt = pw[i] * t[i];                                                                   \
@@ -43,24 +32,23 @@
       } else {                                                                                 \
         out[i] = (sig - t[i]) * gi;                                                            \
       }                                                                                        \
-    }                                                                                          \
-    FINISH_GRAD(T, a, out);                                                                    \
+    });                                                                                        \
+    CT__LOSS_FINISH_GRAD(T, a, out);                                                           \
   }                                                                                            \
   /* -x * g; with pos_weight (log_sigmoid(-x) - log_sigmoid(x) * pw) * g. */                   \
   static void target_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                   \
-    const T *x = a->x, *pw = a->pw, *g = a->g;                                                 \
+    const T *x = a->x, *pw = a->pw;                                                            \
     T *out = out_;                                                                             \
-    for (int64_t i = 0; i < a->n; i++) {                                                       \
-      T gi = a->g_scalar ? g[0] : g[i];                                                        \
+    CT__LOSS_FOR_EACH_GRAD(T, a, {                                                             \
       if (pw) {                                                                                \
         T tail = LOG1P(EXP(-(x[i] < 0 ? -x[i] : x[i])));                                       \
-        T ls_pos = (x[i] < 0 ? x[i] : 0) - tail, ls_neg = (x[i] > 0 ? -x[i] : 0) - tail;      \
+        T ls_pos = (x[i] < 0 ? x[i] : 0) - tail, ls_neg = (x[i] > 0 ? -x[i] : 0) - tail;       \
         out[i] = (ls_neg - ls_pos * pw[i]) * gi;                                               \
       } else {                                                                                 \
         out[i] = -x[i] * gi;                                                                   \
       }                                                                                        \
-    }                                                                                          \
-    FINISH_GRAD(T, a, out);                                                                    \
+    });                                                                                        \
+    CT__LOSS_FINISH_GRAD(T, a, out);                                                           \
   }
 
 DEFINE_LOGITS_KERNELS(float, f32, expf, logf, log1pf)

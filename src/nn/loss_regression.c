@@ -6,21 +6,7 @@
 #include "core/error_impl.h"
 #include "kernels/iter.h"
 #include "nn/loss_internal.h"
-
-// Loops over the incoming gradient: `expr` may use gi (the gradient of element i).
-#define FOR_EACH_GRAD(T, a, expr)                                                              \
-  do {                                                                                         \
-    const T *g_ = (a)->g;                                                                      \
-    if ((a)->g_scalar) {                                                                       \
-      const T gi = g_[0];                                                                      \
-      for (int64_t i = 0; i < (a)->n; i++) expr;                                               \
-    } else {                                                                                   \
-      for (int64_t i = 0; i < (a)->n; i++) {                                                   \
-        const T gi = g_[i];                                                                    \
-        expr;                                                                                  \
-      }                                                                                        \
-    }                                                                                          \
-  } while (0)
+#include "nn/loss_loops.h"
 
 #define SIGN(T, v) (T)(((v) > 0) - ((v) < 0))
 
@@ -38,12 +24,12 @@
   static void mse_input_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                \
     const T *x = a->x, *t = a->t, norm = (T)(2.0 / a->divisor);                                \
     T *out = out_;                                                                             \
-    FOR_EACH_GRAD(T, a, out[i] = norm * (x[i] - t[i]) * gi);                                   \
+    CT__LOSS_FOR_EACH_GRAD(T, a, out[i] = norm * (x[i] - t[i]) * gi);                          \
   }                                                                                            \
   static void mse_target_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {               \
     const T *x = a->x, *t = a->t, norm = (T)(2.0 / a->divisor);                                \
     T *out = out_;                                                                             \
-    FOR_EACH_GRAD(T, a, out[i] = norm * (t[i] - x[i]) * gi);                                   \
+    CT__LOSS_FOR_EACH_GRAD(T, a, out[i] = norm * (t[i] - x[i]) * gi);                          \
   }                                                                                            \
   static const char *l1_forward_##SUFFIX(const ct_pointwise_args *a, void *out_) {             \
     const T *x = a->x, *t = a->t;                                                              \
@@ -55,12 +41,12 @@
   static void l1_input_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                 \
     const T *x = a->x, *t = a->t, div = (T)a->divisor;                                         \
     T *out = out_;                                                                             \
-    FOR_EACH_GRAD(T, a, out[i] = (gi / div) * SIGN(T, x[i] - t[i]));                           \
+    CT__LOSS_FOR_EACH_GRAD(T, a, out[i] = (gi / div) * SIGN(T, x[i] - t[i]));                  \
   }                                                                                            \
   static void l1_target_grad_##SUFFIX(const ct_pointwise_args *a, void *out_) {                \
     const T *x = a->x, *t = a->t, div = (T)a->divisor;                                         \
     T *out = out_;                                                                             \
-    FOR_EACH_GRAD(T, a, out[i] = -((gi / div) * SIGN(T, x[i] - t[i])));                        \
+    CT__LOSS_FOR_EACH_GRAD(T, a, out[i] = -((gi / div) * SIGN(T, x[i] - t[i])));               \
   }
 
 DEFINE_REGRESSION_KERNELS(float, f32)
