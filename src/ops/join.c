@@ -83,7 +83,8 @@ static ct_status cat_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
         int64_t shape[CT_MAX_DIMS];
         memcpy(shape, grad->shape, sizeof shape);
         shape[d] = len;
-        ct_tensor *part = ct__make_view(grad, grad->ndim, shape, grad->strides, grad->offset + start * grad->strides[d]);
+        int64_t offset = grad->offset + start * grad->strides[d];
+        ct_tensor *part = ct__make_view(grad, grad->ndim, shape, grad->strides, offset);
         grad_in[i] = ct__grad_for_input(node, i, part); // converts dtype if cat promoted
       }
       if (!grad_in[i]) return ct_last_status();

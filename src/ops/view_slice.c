@@ -113,7 +113,8 @@ ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length) {
   if (start != size) { // PyTorch wraps start like a dim index (a size-0 dim counts as 1)
     int64_t n = size > 0 ? size : 1;
     if (start < -n || start >= n)
-      return ct__error_null(CT_ERR_INDEX, "Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
+      return ct__error_null(CT_ERR_INDEX,
+                            "Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
                             (long long)-n, (long long)(n - 1), (long long)start);
     if (start < 0) start += n;
   }

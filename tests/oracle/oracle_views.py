@@ -445,6 +445,8 @@ def gen_cat_4d(rng):
     specs = []
     order = list(range(nd))
     rng.shuffle(order)
+    if rng.random() < 0.5:  # channels last: N, spatial dims, C
+        order = [0] + list(range(2, nd)) + [1]
     for _ in range(rng.randint(1, 3)):
         shape = list(base)
         if op == "cat":
