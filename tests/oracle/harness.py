@@ -73,8 +73,19 @@ class Checker:
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "int64": torch.int64,
           "float32": torch.float32, "float64": torch.float64}
 NAME = {v: k for k, v in DTYPES.items()}  # torch dtype -> PyTorch's name, as ct_dtype_name
+CODES = {"b": "bool", "i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64"}
 FLOATS = ("float32", "float64")
 HEX, BITS = "hex", "bits"
+
+
+def torch_dtype(token):
+    """The torch dtype a token names: PyTorch's name or a short code (tu_parse_dtype)."""
+    return DTYPES[CODES.get(token, token)]
+
+
+def parse_shape_list(text):
+    """A comma-separated shape, "s" for 0-d (tu_parse_shape_list)."""
+    return () if text == "s" else tuple(int(x) for x in text.split(","))
 
 
 def bits(v, name):

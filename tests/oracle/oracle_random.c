@@ -17,36 +17,18 @@
 // "s<dim>.<start>.<stop>.<step>" slice. In-place commands print the whole base buffer;
 // *_like print the result's strides and values (row-major). Values print as bit patterns
 // in hex (float32: 8 digits, float64: 16) or as decimal integers. Errors print "ERR <msg>".
-#define _POSIX_C_SOURCE 200809L // getline, strtok_r
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
+#include "oracle_io.h"
 
 #define MAX_SLOTS 8
 static ct_generator *slots[MAX_SLOTS];
 static unsigned char saved[MAX_SLOTS][CT_GENERATOR_STATE_SIZE];
 
-static ct_dtype parse_dtype(const char *s) {
-  static const char *names[] = {"bool", "i32", "i64", "f32", "f64"};
-  for (int d = 0; d < CT_NUM_DTYPES; d++)
-    if (s && !strcmp(s, names[d])) return (ct_dtype)d;
-  fprintf(stderr, "bad dtype %s\n", s ? s : "(null)");
-  exit(2);
-}
-
-static int parse_shape(const char *s, int64_t *shape) {
-  if (!strcmp(s, "s")) return 0;
-  int n = 0;
-  for (char *p = (char *)s; *p && n < CT_MAX_DIMS; p += (*p == ',')) shape[n++] = strtoll(p, &p, 10);
-  return n;
-}
-
 // Splits a command into tokens; a trailing "@k" selects the generator slot.
 static int tokenize(char *cmd, char **tok, int max, ct_generator **gen) {
-  int n = 0;
-  char *save;
-  for (char *t = strtok_r(cmd, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save)) tok[n++] = t;
+  int n = tu_split(cmd, tok, max);
   *gen = NULL;
   if (n && tok[n - 1][0] == '@') {
     int k = atoi(tok[n - 1] + 1);
@@ -54,38 +36,6 @@ static int tokenize(char *cmd, char **tok, int max, ct_generator **gen) {
     n--;
   }
   return n;
-}
-
-static void print_values(const ct_tensor *t) {
-  int64_t n = ct_numel(t), idx[CT_MAX_DIMS] = {0};
-  int nd = ct_dim(t);
-  const int64_t *shape = ct_shape(t), *strides = ct_strides(t);
-  size_t es = ct_dtype_size(ct_get_dtype(t));
-  const char *base = ct_data_ptr(t);
-  for (int64_t k = 0; k < n; k++) {
-    int64_t off = 0;
-    for (int d = 0; d < nd; d++) off += idx[d] * strides[d];
-    const char *p = base + off * (int64_t)es;
-    switch (ct_get_dtype(t)) {
-    case CT_BOOL: printf(" %d", *(const bool *)p); break;
-    case CT_INT32: printf(" %d", *(const int32_t *)p); break;
-    case CT_INT64: printf(" %lld", (long long)*(const int64_t *)p); break;
-    case CT_FLOAT32: {
-      uint32_t u;
-      memcpy(&u, p, 4);
-      printf(" %08x", u);
-      break;
-    }
-    case CT_FLOAT64: {
-      uint64_t u;
-      memcpy(&u, p, 8);
-      printf(" %016llx", (unsigned long long)u);
-      break;
-    }
-    default: break;
-    }
-    for (int d = nd - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
-  }
 }
 
 static void print_tensor(const ct_tensor *t, bool with_strides) {
@@ -101,7 +51,7 @@ static void print_tensor(const ct_tensor *t, bool with_strides) {
     for (int d = 0; d < ct_dim(t); d++) printf("%s%lld", d ? "," : "", (long long)ct_strides(t)[d]);
     printf(")");
   }
-  print_values(t);
+  tu_print_values(stdout, t, TU_BITS);
   printf("\n");
 }
 
@@ -168,9 +118,9 @@ static void run_view_command(char **tok, int n, ct_generator *g) {
     exit(2);
   }
   int64_t shape[CT_MAX_DIMS];
-  int nd = parse_shape(tok[a + 1], shape);
+  int nd = tu_parse_shape_list(tok[a + 1], shape);
   ct_scope *s = ct_scope_open();
-  ct_tensor *base = ct_zeros(nd, shape, parse_dtype(tok[a]));
+  ct_tensor *base = ct_zeros(nd, shape, tu_parse_dtype(tok[a]));
   ct_tensor *v = make_view(base, tok[a + 2]);
   ct_tensor *r = NULL;
   if (!strcmp(op, "uniform_")) r = ct_uniform_gen_(v, strtod(tok[1], NULL), strtod(tok[2], NULL), g);
@@ -217,14 +167,14 @@ static void run_command(char *cmd) {
       printf("ERR %s\n", ct_last_error());
     else printf("ok\n");
   } else if (!strcmp(op, "rand") || !strcmp(op, "randn")) {
-    int nd = parse_shape(tok[2], shape);
-    ct_tensor *t = (op[4] == 'n' ? ct_randn_gen : ct_rand_gen)(nd, shape, parse_dtype(tok[1]), g);
+    int nd = tu_parse_shape_list(tok[2], shape);
+    ct_tensor *t = (op[4] == 'n' ? ct_randn_gen : ct_rand_gen)(nd, shape, tu_parse_dtype(tok[1]), g);
     print_tensor(t, false);
     ct_release(t);
   } else if (!strcmp(op, "randint")) {
-    int nd = parse_shape(tok[4], shape);
+    int nd = tu_parse_shape_list(tok[4], shape);
     ct_tensor *t = ct_randint_gen(strtoll(tok[1], NULL, 10), strtoll(tok[2], NULL, 10), nd, shape,
-                                  parse_dtype(tok[3]), g);
+                                  tu_parse_dtype(tok[3]), g);
     print_tensor(t, false);
     ct_release(t);
   } else if (!strcmp(op, "randperm")) {
@@ -254,17 +204,10 @@ static void run_command(char *cmd) {
   }
 }
 
+static void run_line(char *line) { tu_for_each_command(line, run_command); }
+
 int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, stdin) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    char *save;
-    for (char *cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) run_command(cmd);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
+  int status = tu_oracle_main(run_line, TU_NO_SCOPE);
   for (int k = 0; k < MAX_SLOTS; k++) ct_generator_free(slots[k]);
-  return 0;
+  return status;
 }

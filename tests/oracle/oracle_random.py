@@ -13,41 +13,24 @@ error messages. Values travel as bit patterns; every comparison is exact.
 """
 import os
 import random
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
+from harness import BITS, NAME, Checker, parse_shape_list, run_c, torch_dtype, values  # noqa: E402
 
-DT = {"f32": torch.float32, "f64": torch.float64, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
-DT_NAME = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.int32: "int32",
-           torch.bool: "bool"}
 SEEDS = [0, 1, 42, 2**32 + 5, 2**40 + 7]
 SIZES = list(range(1, 41)) + [100, 1000, 4099]
 
 
 # ---- the torch side of the command language ----
 
-def fmt_values(t):
-    vals = t.flatten().tolist() if t.dim() else [t.item()]
-    if t.dtype == torch.float32:
-        return [f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}" for v in vals]
-    if t.dtype == torch.float64:
-        return [f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}" for v in vals]
-    return [str(int(v)) for v in vals]
-
-
 def fmt_tensor(t, with_strides=False):
-    s = f"{DT_NAME[t.dtype]} [{','.join(map(str, t.shape))}]"
+    s = f"{NAME[t.dtype]} [{','.join(map(str, t.shape))}]"
     if with_strides:
         s += f" ({','.join(map(str, t.stride()))})"
-    return " ".join([s] + fmt_values(t)) + "\n"
-
-
-def parse_shape(s):
-    return () if s == "s" else tuple(int(x) for x in s.split(","))
+    return s + values(t, BITS) + "\n"
 
 
 def make_view(base, spec):
@@ -105,10 +88,10 @@ class TorchSide:
             return "ok\n"
         if op in ("rand", "randn"):
             f = torch.rand if op == "rand" else torch.randn
-            return fmt_tensor(f(parse_shape(tok[2]), dtype=DT[tok[1]], generator=g))
+            return fmt_tensor(f(parse_shape_list(tok[2]), dtype=torch_dtype(tok[1]), generator=g))
         if op == "randint":
-            return fmt_tensor(torch.randint(int(tok[1]), int(tok[2]), parse_shape(tok[4]), dtype=DT[tok[3]],
-                                            generator=g))
+            return fmt_tensor(torch.randint(int(tok[1]), int(tok[2]), parse_shape_list(tok[4]),
+                                            dtype=torch_dtype(tok[3]), generator=g))
         if op == "randperm":
             return fmt_tensor(torch.randperm(int(tok[1]), generator=g))
         if op == "dataloader":
@@ -132,7 +115,7 @@ class TorchSide:
         nargs = {"uniform_": 2, "normal_": 2, "random_": 2, "bernoulli_": 1, "bernoulli": 1,
                  "rand_like": 0, "randn_like": 0}[op]
         a = 1 + nargs
-        base = torch.zeros(parse_shape(tok[a + 1]), dtype=DT[tok[a]])
+        base = torch.zeros(parse_shape_list(tok[a + 1]), dtype=torch_dtype(tok[a]))
         v = make_view(base, tok[a + 2])
         args = tok[1:a]
         if op == "uniform_":

@@ -41,6 +41,13 @@ char *tu_next(tu_tokens *tok) {
   return s;
 }
 
+int tu_split(char *text, char **tokens, int max) {
+  tu_tokens tok = tu_tokens_of(text);
+  int n = 0;
+  for (char *t; n < max && (t = tu_next(&tok));) tokens[n++] = t;
+  return n;
+}
+
 _Noreturn void tu_bad_case(const char *what, const char *token) {
   fprintf(stderr, "malformed case: %s %s\n", what, token ? token : "(missing)");
   exit(2);

@@ -42,6 +42,8 @@ char *tu_need(tu_tokens *tok);
 /// The next token as an integer / a double (strtod: decimal, hex floats, inf, nan).
 long long tu_next_int(tu_tokens *tok);
 double tu_next_double(tu_tokens *tok);
+/// Splits text at whitespace into at most max tokens (text is modified); returns how many.
+int tu_split(char *text, char **tokens, int max);
 /// Reports a malformed case on stderr and exits with status 2 (a driver bug, not a result).
 _Noreturn void tu_bad_case(const char *what, const char *token);
 
