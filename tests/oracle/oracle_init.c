@@ -11,39 +11,13 @@
 //   gain <nonlinearity> <param|none>          calculate_gain as double bits
 //   fan <shape>                               fan_in fan_out
 // Values print as bit patterns in hex; errors print "ERR <msg>".
-#define _POSIX_C_SOURCE 200809L // getline, strtok_r
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
-
-static ct_dtype parse_dtype(const char *s) { return !strcmp(s, "f64") ? CT_FLOAT64 : CT_FLOAT32; }
-
-static int parse_shape(const char *s, int64_t *shape) {
-  if (!strcmp(s, "s")) return 0;
-  int n = 0;
-  for (char *p = (char *)s; *p && n < CT_MAX_DIMS; p += (*p == ',')) shape[n++] = strtoll(p, &p, 10);
-  return n;
-}
+#include "oracle_io.h"
 
 static const char *opt(const char *s) { return strcmp(s, "-") ? s : NULL; }
-
-static void print_values(const ct_tensor *t) {
-  int64_t n = ct_numel(t);
-  const char *p = ct_data_ptr(t); // results here are contiguous
-  for (int64_t k = 0; k < n; k++) {
-    if (ct_get_dtype(t) == CT_FLOAT32) {
-      uint32_t u;
-      memcpy(&u, p + 4 * k, 4);
-      printf(" %08x", u);
-    } else {
-      uint64_t u;
-      memcpy(&u, p + 8 * k, 8);
-      printf(" %016llx", (unsigned long long)u);
-    }
-  }
-}
 
 static void run_init(char **tok, int n) {
   const char *op = tok[0];
@@ -55,8 +29,8 @@ static void run_init(char **tok, int n) {
     exit(2);
   }
   int64_t shape[CT_MAX_DIMS];
-  int nd = parse_shape(tok[nargs + 2], shape);
-  ct_tensor *t = ct_zeros(nd, shape, parse_dtype(tok[nargs + 1]));
+  int nd = tu_parse_shape_list(tok[nargs + 2], shape);
+  ct_tensor *t = ct_zeros(nd, shape, tu_parse_dtype(tok[nargs + 1]));
   if (atoi(tok[nargs + 3])) ct_set_requires_grad(t, true);
   double a = nargs ? strtod(tok[1], NULL) : 0, b = nargs > 1 ? strtod(tok[2], NULL) : 0;
   ct_tensor *r = NULL;
@@ -73,16 +47,15 @@ static void run_init(char **tok, int n) {
     printf("ERR %s\n", ct_last_error());
   } else {
     printf("%s", r == t ? "same" : "other");
-    print_values(r);
+    tu_print_values(stdout, r, TU_BITS);
     printf(" rg=%d leaf=%d\n", ct_requires_grad(r), ct_is_leaf(r));
   }
   ct_release(t);
 }
 
 static void run_command(char *cmd) {
-  char *tok[16], *save;
-  int n = 0;
-  for (char *t = strtok_r(cmd, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save)) tok[n++] = t;
+  char *tok[16];
+  int n = tu_split(cmd, tok, 16);
   if (!n) return;
   const char *op = tok[0];
   if (!strcmp(op, "seed")) {
@@ -90,7 +63,7 @@ static void run_command(char *cmd) {
     printf("ok\n");
   } else if (!strcmp(op, "linear")) {
     int64_t in = atoll(tok[1]), out = atoll(tok[2]);
-    ct_dtype dt = parse_dtype(tok[4]);
+    ct_dtype dt = tu_parse_dtype(tok[4]);
     ct_tensor *w = ct_zeros(2, (int64_t[]){out, in}, dt);
     ct_tensor *b = atoi(tok[3]) ? ct_zeros(1, &out, dt) : NULL;
     ct_set_requires_grad(w, true);
@@ -99,10 +72,10 @@ static void run_command(char *cmd) {
       printf("ERR %s\n", ct_last_error());
     } else {
       printf("w");
-      print_values(w);
+      tu_print_values(stdout, w, TU_BITS);
       if (b) {
         printf(" b");
-        print_values(b);
+        tu_print_values(stdout, b, TU_BITS);
       }
       printf("\n");
     }
@@ -110,14 +83,14 @@ static void run_command(char *cmd) {
     ct_release(b);
   } else if (!strcmp(op, "embedding")) {
     int64_t num = atoll(tok[1]), dim = atoll(tok[2]);
-    ct_tensor *w = ct_zeros(2, (int64_t[]){num, dim}, parse_dtype(tok[4]));
+    ct_tensor *w = ct_zeros(2, (int64_t[]){num, dim}, tu_parse_dtype(tok[4]));
     ct_set_requires_grad(w, true);
     int64_t pad = strcmp(tok[3], "none") ? atoll(tok[3]) : CT_NO_PADDING_IDX;
     if (ct_init_embedding_reset_(w, pad) != CT_OK) {
       printf("ERR %s\n", ct_last_error());
     } else {
       printf("w");
-      print_values(w);
+      tu_print_values(stdout, w, TU_BITS);
       printf("\n");
     }
     ct_release(w);
@@ -129,7 +102,7 @@ static void run_command(char *cmd) {
     else printf("%016llx\n", (unsigned long long)u);
   } else if (!strcmp(op, "fan")) {
     int64_t shape[CT_MAX_DIMS], fi, fo;
-    int nd = parse_shape(tok[1], shape);
+    int nd = tu_parse_shape_list(tok[1], shape);
     ct_tensor *t = ct_zeros(nd, shape, CT_FLOAT32);
     if (ct_init_calculate_fan_in_and_fan_out(t, &fi, &fo) != CT_OK) printf("ERR %s\n", ct_last_error());
     else printf("%lld %lld\n", (long long)fi, (long long)fo);
@@ -139,16 +112,6 @@ static void run_command(char *cmd) {
   }
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, stdin) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    char *save;
-    for (char *cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) run_command(cmd);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
-  return 0;
-}
+static void run_line(char *line) { tu_for_each_command(line, run_command); }
+
+int main(void) { return tu_oracle_main(run_line, TU_NO_SCOPE); }

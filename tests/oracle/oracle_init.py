@@ -10,27 +10,14 @@ grad), calculate_gain, the fan computation, and the error messages.
 """
 import os
 import random
-import struct
 import sys
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
+from harness import BITS, Checker, bits, parse_shape_list, run_c, torch_dtype, values  # noqa: E402
 
-DT = {"f32": torch.float32, "f64": torch.float64}
 SEEDS = [0, 1, 42, 2**32 + 5, 2**40 + 7]
-
-
-def hexs(t):
-    vals = t.detach().flatten().tolist()
-    if t.dtype == torch.float32:
-        return "".join(f" {struct.unpack('<I', struct.pack('<f', v))[0]:08x}" for v in vals)
-    return "".join(f" {struct.unpack('<Q', struct.pack('<d', v))[0]:016x}" for v in vals)
-
-
-def shape_of(s):
-    return () if s == "s" else tuple(int(x) for x in s.split(","))
 
 
 def torch_run(cmd):
@@ -40,25 +27,26 @@ def torch_run(cmd):
         torch.manual_seed(int(tok[1]))
         return "ok\n"
     if op == "linear":
-        layer = torch.nn.Linear(int(tok[1]), int(tok[2]), bias=tok[3] == "1", dtype=DT[tok[4]])
-        out = "w" + hexs(layer.weight)
+        layer = torch.nn.Linear(int(tok[1]), int(tok[2]), bias=tok[3] == "1", dtype=torch_dtype(tok[4]))
+        out = "w" + values(layer.weight, BITS)
         if layer.bias is not None:
-            out += " b" + hexs(layer.bias)
+            out += " b" + values(layer.bias, BITS)
         return out + "\n"
     if op == "embedding":
         pad = None if tok[3] == "none" else int(tok[3])
-        layer = torch.nn.Embedding(int(tok[1]), int(tok[2]), padding_idx=pad, dtype=DT[tok[4]])
-        return "w" + hexs(layer.weight) + "\n"
+        layer = torch.nn.Embedding(int(tok[1]), int(tok[2]), padding_idx=pad, dtype=torch_dtype(tok[4]))
+        return "w" + values(layer.weight, BITS) + "\n"
     if op == "gain":
         g = float(torch.nn.init.calculate_gain(tok[1], None if tok[2] == "none" else float(tok[2])))
-        return f"{struct.unpack('<Q', struct.pack('<d', g))[0]:016x}\n"
+        return bits(g, "float64") + "\n"
     if op == "fan":
-        fi, fo = torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(shape_of(tok[1])))
+        fi, fo = torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(parse_shape_list(tok[1])))
         return f"{fi} {fo}\n"
     nargs = {"zeros": 0, "ones": 0, "constant": 1, "xavier_uniform": 1, "xavier_normal": 1,
              "kaiming_uniform": 3, "kaiming_normal": 3, "uniform": 2, "normal": 2}[op]
     args = tok[1:1 + nargs]
-    t = torch.zeros(shape_of(tok[nargs + 2]), dtype=DT[tok[nargs + 1]], requires_grad=tok[nargs + 3] == "1")
+    t = torch.zeros(parse_shape_list(tok[nargs + 2]), dtype=torch_dtype(tok[nargs + 1]),
+                    requires_grad=tok[nargs + 3] == "1")
     init = torch.nn.init
     if op in ("uniform", "normal"):
         r = getattr(init, op + "_")(t, float(args[0]), float(args[1]))
@@ -75,7 +63,7 @@ def torch_run(cmd):
         if args[2] != "-":
             kw["nonlinearity"] = args[2]
         r = getattr(init, op + "_")(t, **kw)
-    return f"{'same' if r is t else 'other'}{hexs(r)} rg={int(r.requires_grad)} leaf={int(r.is_leaf)}\n"
+    return f"{'same' if r is t else 'other'}{values(r, BITS)} rg={int(r.requires_grad)} leaf={int(r.is_leaf)}\n"
 
 
 def torch_side(case):
