@@ -30,36 +30,23 @@
 #endif
 
 // ---- one-element math, shared with the backward loops ----
+// SLEEF's 1-lane u10 functions (the same bits as its vector ones), or libm without SLEEF.
 #if EW_SLEEF
-#define SCALAR_MATH(NAME, SF, SD)                                  \
-  float ct__cpu_##NAME##f(float x) { return SF(x); }                \
-  double ct__cpu_##NAME(double x) { return SD(x); }
-SCALAR_MATH(exp, Sleef_expf1_u10purecfma, Sleef_expd1_u10purecfma)
-SCALAR_MATH(log, Sleef_logf1_u10purecfma, Sleef_logd1_u10purecfma)
-SCALAR_MATH(sin, Sleef_sinf1_u10purecfma, Sleef_sind1_u10purecfma)
-SCALAR_MATH(cos, Sleef_cosf1_u10purecfma, Sleef_cosd1_u10purecfma)
-static inline float log1p_f1(float x) { return Sleef_log1pf1_u10purecfma(x); }
-static inline double log1p_d1(double x) { return Sleef_log1pd1_u10purecfma(x); }
-static inline float tanh_f1(float x) { return Sleef_tanhf1_u10purecfma(x); }
-static inline double tanh_d1(double x) { return Sleef_tanhd1_u10purecfma(x); }
-float ct__cpu_powf(float x, float y) { return Sleef_powf1_u10purecfma(x, y); }
-double ct__cpu_pow(double x, double y) { return Sleef_powd1_u10purecfma(x, y); }
+#define ONE_F32(fn) Sleef_##fn##f1_u10purecfma
+#define ONE_F64(fn) Sleef_##fn##d1_u10purecfma
 #else
-float ct__cpu_expf(float x) { return expf(x); }
-double ct__cpu_exp(double x) { return exp(x); }
-float ct__cpu_logf(float x) { return logf(x); }
-double ct__cpu_log(double x) { return log(x); }
-float ct__cpu_sinf(float x) { return sinf(x); }
-double ct__cpu_sin(double x) { return sin(x); }
-float ct__cpu_cosf(float x) { return cosf(x); }
-double ct__cpu_cos(double x) { return cos(x); }
-static inline float log1p_f1(float x) { return log1pf(x); }
-static inline double log1p_d1(double x) { return log1p(x); }
-static inline float tanh_f1(float x) { return tanhf(x); }
-static inline double tanh_d1(double x) { return tanh(x); }
-float ct__cpu_powf(float x, float y) { return powf(x, y); }
-double ct__cpu_pow(double x, double y) { return pow(x, y); }
+#define ONE_F32(fn) fn##f
+#define ONE_F64(fn) fn
 #endif
+#define SCALAR_MATH(NAME)                                            \
+  float ct__cpu_##NAME##f(float x) { return ONE_F32(NAME)(x); }      \
+  double ct__cpu_##NAME(double x) { return ONE_F64(NAME)(x); }
+SCALAR_MATH(exp)
+SCALAR_MATH(log)
+SCALAR_MATH(sin)
+SCALAR_MATH(cos)
+float ct__cpu_powf(float x, float y) { return ONE_F32(pow)(x, y); }
+double ct__cpu_pow(double x, double y) { return ONE_F64(pow)(x, y); }
 
 // ---- vml ops: contiguous runs, then strided runs through a stack buffer ----
 #if EW_SLEEF
@@ -107,10 +94,10 @@ double ct__cpu_pow(double x, double y) { return pow(x, y); }
 
 VML_OP(exp, Sleef_expf8_u10avx2, Sleef_expd4_u10avx2, ct__cpu_expf, ct__cpu_exp)
 VML_OP(log, Sleef_logf8_u10avx2, Sleef_logd4_u10avx2, ct__cpu_logf, ct__cpu_log)
-VML_OP(log1p, Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, log1p_f1, log1p_d1)
+VML_OP(log1p, Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, ONE_F32(log1p), ONE_F64(log1p))
 VML_OP(sin, Sleef_sinf8_u10avx2, Sleef_sind4_u10avx2, ct__cpu_sinf, ct__cpu_sin)
 VML_OP(cos, Sleef_cosf8_u10avx2, Sleef_cosd4_u10avx2, ct__cpu_cosf, ct__cpu_cos)
-VML_OP(tanh, Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, tanh_f1, tanh_d1)
+VML_OP(tanh, Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, ONE_F32(tanh), ONE_F64(tanh))
 
 // ---- exact ops: plain loops the compiler vectorises ----
 #define EXACT_OPS(S, T)                                                                 \
