@@ -5,6 +5,7 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ops/elementwise_internal.h"
+#include "ops/view_internal.h"
 
 #define MAX_ARGS (CT_ITER_MAX_OPS - 1)
 
@@ -76,30 +77,6 @@ static bool same_layout(const ct_tensor *a, const ct_tensor *b) {
          !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof(int64_t));
 }
 
-// A permutation of a contiguous layout (no gaps, no element visited twice).
-static bool dense(const ct_tensor *t) {
-  int64_t strides[CT_MAX_DIMS], sizes[CT_MAX_DIMS];
-  int n = 0;
-  for (int d = 0; d < t->ndim; d++) {
-    if (t->shape[d] == 0) return true;
-    if (t->shape[d] == 1) continue;
-    int k = n++; // insertion sort by stride
-    while (k > 0 && strides[k - 1] > t->strides[d]) {
-      strides[k] = strides[k - 1];
-      sizes[k] = sizes[k - 1];
-      k--;
-    }
-    strides[k] = t->strides[d];
-    sizes[k] = t->shape[d];
-  }
-  int64_t expected = 1;
-  for (int k = 0; k < n; k++) {
-    if (strides[k] != expected) return false;
-    expected *= sizes[k];
-  }
-  return true;
-}
-
 static ct_status check_output_overlap(const ct_tensor *dst) {
   for (int d = 0; d < dst->ndim; d++)
     if (dst->strides[d] == 0 && dst->shape[d] > 1)
@@ -115,7 +92,7 @@ static ct_status check_output_overlap(const ct_tensor *dst) {
 static ct_status check_input_overlap(const ct_tensor *t, const ct_tensor *dst, bool *copy) {
   *copy = false;
   if (!dst || t == dst || t->storage != dst->storage || same_layout(t, dst)) return CT_OK;
-  if (dense(t) && dense(dst)) {
+  if (ct__dense_layout(t) && ct__dense_layout(dst)) {
     int64_t ta = t->offset, tb = ta + ct__numel_of(t->ndim, t->shape);
     int64_t da = dst->offset, db = da + ct__numel_of(dst->ndim, dst->shape);
     if (ta < db && da < tb)

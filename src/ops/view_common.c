@@ -2,6 +2,7 @@
 #include <string.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/layout.h"
 #include "ops/view_internal.h"
 
 ct_tensor *ct__view_op(ct_tensor *in, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset,
@@ -114,65 +115,12 @@ bool ct__contiguous_like_torch(const ct_tensor *t) {
 }
 
 bool ct__dense_layout(const ct_tensor *t) {
-  if (ct__contiguous_like_torch(t)) return true;
-  // Dims of size >= 2 sorted by stride must tile memory without gaps or repeats.
-  int64_t strides[CT_MAX_DIMS], sizes[CT_MAX_DIMS];
-  int n = 0;
-  for (int d = 0; d < t->ndim; d++) {
-    if (t->shape[d] < 2) continue;
-    int k = n++;
-    while (k > 0 && strides[k - 1] > t->strides[d]) {
-      strides[k] = strides[k - 1];
-      sizes[k] = sizes[k - 1];
-      k--;
-    }
-    strides[k] = t->strides[d];
-    sizes[k] = t->shape[d];
-  }
-  int64_t expected = 1;
-  for (int k = 0; k < n; k++) {
-    if (strides[k] != expected) return false;
-    expected *= sizes[k];
-  }
-  return true;
-}
-
-// PyTorch's infer_dense_strides: dims ordered by stride (a stable insertion sort where
-// stride-0 dims keep their place), then dense strides in that order.
-static void infer_dense_strides(const ct_tensor *t, int64_t *out) {
-  int nd = t->ndim;
-  int perm[CT_MAX_DIMS]; // perm[0] is the fastest-moving dim
-  for (int i = 0; i < nd; i++) perm[i] = nd - 1 - i;
-  for (int i = 1; i < nd; i++) {
-    int dim1 = i;
-    for (int dim0 = i - 1; dim0 >= 0; dim0--) {
-      int64_t s0 = t->strides[perm[dim0]], s1 = t->strides[perm[dim1]];
-      int cmp = 0; // > 0: perm[dim0] moves after perm[dim1]
-      if (s0 != 0 && s1 != 0) {
-        if (s0 < s1) cmp = -1;
-        else if (s0 > s1) cmp = 1;
-        else if (t->shape[perm[dim0]] > t->shape[perm[dim1]]) cmp = 1;
-      }
-      if (cmp > 0) {
-        int tmp = perm[dim0];
-        perm[dim0] = perm[dim1];
-        perm[dim1] = tmp;
-        dim1 = dim0;
-      } else if (cmp < 0) {
-        break;
-      }
-    }
-  }
-  int64_t stride = 1;
-  for (int i = 0; i < nd; i++) {
-    out[perm[i]] = stride;
-    if (t->shape[perm[i]] > 1) stride *= t->shape[perm[i]];
-  }
+  return ct__contiguous_like_torch(t) || ct__is_non_overlapping_and_dense(t);
 }
 
 void ct__preserved_strides(const ct_tensor *t, int64_t *strides) {
   if (ct__dense_layout(t)) memcpy(strides, t->strides, (size_t)t->ndim * sizeof *strides);
-  else infer_dense_strides(t, strides);
+  else ct__infer_dense_strides(t, strides);
 }
 
 // is_channels_last_strides_2d_s4 / _3d_s5: strides non-decreasing in the order C, W, H(, D), N.

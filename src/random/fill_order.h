@@ -3,14 +3,8 @@
 // ordering: the dim with the smallest stride varies fastest.
 #ifndef CTORCH_SRC_RANDOM_FILL_ORDER_H
 #define CTORCH_SRC_RANDOM_FILL_ORDER_H
-#include "core/tensor_impl.h"
+#include "core/layout.h"
 
-/// TensorIterator::reorder_dimensions for one operand (also infer_dense_strides' order):
-/// perm[0] is the fastest-varying dim, perm[ndim-1] the slowest.
-void ct__iteration_perm(int ndim, const int64_t *shape, const int64_t *strides, int *perm);
-/// PyTorch's is_non_overlapping_and_dense: the elements exactly fill a span of memory that
-/// starts at the first element (strides are non-negative in ctorch).
-bool ct__is_non_overlapping_and_dense(const ct_tensor *t);
 /// empty_like(t) with preserve_format: t's strides when t is non-overlapping and dense,
 /// otherwise dense strides in t's dim order. Uninitialised; registered with the scope.
 ct_tensor *ct__empty_like_layout(const ct_tensor *t);
