@@ -183,6 +183,22 @@ static void finite_differences(const test_case *c) {
   else printf("fd bad %g\n", worst);
 }
 
+// The grad_fn graph to `depth` levels: Name(next,...), "None" for a missing edge.
+static void print_graph(const ct_node *fn, int depth) {
+  if (!fn) {
+    printf("None");
+    return;
+  }
+  printf("%s", ct_node_name(fn));
+  if (depth == 0 || ct_node_num_next(fn) == 0) return;
+  printf("(");
+  for (int i = 0; i < ct_node_num_next(fn); i++) {
+    if (i) printf(",");
+    print_graph(ct_node_next(fn, i), depth - 1);
+  }
+  printf(")");
+}
+
 static void print_geometry(const ct_tensor *out, const ct_tensor *in) {
   char shape[256];
   ct_shape_str(out, shape, sizeof shape);
@@ -193,8 +209,9 @@ static void print_geometry(const ct_tensor *out, const ct_tensor *in) {
   ptrdiff_t delta = (const char *)ct_data_ptr(out) - (const char *)ct_data_ptr(in);
   if (ct_shares_storage(out, in)) printf(" view %lld", (long long)(delta / (ptrdiff_t)ct_dtype_size(ct_get_dtype(in))));
   else printf(" copy");
-  ct_node *fn = ct_grad_fn(out);
-  printf(" %s\n", fn ? ct_node_name(fn) : "None");
+  printf(" ");
+  print_graph(ct_grad_fn(out), 3);
+  printf("\n");
 }
 
 static void run_case(char *line) {

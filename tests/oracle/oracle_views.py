@@ -5,7 +5,8 @@ to(dtype), copy_.
 Each case gives the op, its integer arguments and its input tensors (a buffer plus
 strides and offset, so inputs are often non-contiguous or expanded). Both sides print the
 result's dtype, shape, strides, whether it shares the first input's storage (and then the
-distance of its first element from the input's), its grad_fn name, its values, and the
+distance of its first element from the input's), its grad_fn graph (three levels of
+next_functions), its values, and the
 gradients of sum(out * w) for the inputs that require grad; errors print PyTorch's
 message. Everything is compared exactly. For float64 cases the C program also checks its
 gradients against central finite differences of its own forward ("fd ok").
@@ -115,8 +116,17 @@ def geometry(out, first):
         where = f"view {out.storage_offset() - first.storage_offset()}"
     else:
         where = "copy"
-    fn = type(out.grad_fn).__name__ if out.grad_fn is not None else "None"
-    return f"ok {NAME[out.dtype]} torch.Size({list(out.shape)}) {strides} {where} {fn}\n"
+    return f"ok {NAME[out.dtype]} torch.Size({list(out.shape)}) {strides} {where} {graph(out.grad_fn, 3)}\n"
+
+
+def graph(fn, depth):
+    """The grad_fn graph to `depth` levels, as the C program prints it."""
+    if fn is None:
+        return "None"
+    name = type(fn).__name__
+    if depth == 0 or not fn.next_functions:
+        return name
+    return name + "(" + ",".join(graph(n, depth - 1) for n, _ in fn.next_functions) + ")"
 
 
 class Case:
