@@ -70,8 +70,18 @@ static void take_operands(const ct_tensor *src, int dim, const ct_tensor *idx, i
   *idx_g = ct__restride(idx, nd, shape, is);
 }
 
-static ct_index_step step_along(const ct_tensor *t, int dim) {
-  return (ct_index_step){t->strides[dim] * (int64_t)ct_dtype_size(t->dtype)};
+// Runs a gather or scatter_add loop over {o0, o1, idx}, operands already laid over the
+// result's shape; the kernel steps by t's stride along dim. scatter_add must run serially
+// (duplicate indices write the same element).
+static ct_status run_index_loop(ct_loop_fn loop, bool parallel, const ct_tensor *o0, const ct_tensor *o1,
+                                const ct_tensor *idx, const ct_tensor *t, int dim) {
+  ct_iter it;
+  const ct_tensor *ops[3] = {o0, o1, idx};
+  ct_status st = ct__iter_build(&it, 3, ops);
+  if (st != CT_OK) return st;
+  ct_index_step step = {t->strides[dim] * (int64_t)ct_dtype_size(t->dtype)};
+  ct__iter_run(&it, loop, &step, parallel);
+  return CT_OK;
 }
 
 ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
@@ -82,14 +92,10 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
   if (!out) return NULL;
   ct_tensor src_g, idx_g;
   take_operands(src, dim, idx, nd, shape, &src_g, &idx_g);
-  ct_iter it;
-  const ct_tensor *ops[3] = {out, &src_g, &idx_g};
-  if (ct__iter_build(&it, 3, ops) != CT_OK) {
+  if (run_index_loop(ct__index_kernels(src)->gather[src->dtype], true, out, &src_g, &idx_g, src, dim) != CT_OK) {
     ct__drop(out);
     return NULL;
   }
-  ct_index_step step = step_along(src, dim);
-  ct__iter_run(&it, ct__index_kernels(src)->gather[src->dtype], &step, true);
   return out;
 }
 
@@ -98,14 +104,11 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
   if (!gx) return NULL;
   ct_tensor gx_g, idx_g;
   take_operands(gx, dim, idx, grad->ndim, grad->shape, &gx_g, &idx_g);
-  ct_iter it;
-  const ct_tensor *ops[3] = {&gx_g, grad, &idx_g};
-  if (ct__fill(gx, 0.0) != CT_OK || ct__iter_build(&it, 3, ops) != CT_OK) {
+  if (ct__fill(gx, 0.0) != CT_OK ||
+      run_index_loop(ct__index_kernels(gx)->scatter_add[gx->dtype], false, &gx_g, grad, &idx_g, gx, dim) != CT_OK) {
     ct__drop(gx);
     return NULL;
   }
-  ct_index_step step = step_along(gx, dim);
-  ct__iter_run(&it, ct__index_kernels(gx)->scatter_add[gx->dtype], &step, false);
   return gx;
 }
 
@@ -120,25 +123,14 @@ static ct_tensor over_index(const ct_tensor *t, const ct_tensor *index, int dim,
 
 ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index) {
   ct_tensor out_g = ct__nonempty(out), self_g = over_index(self, index, dim, true), index_g = ct__nonempty(index);
-  ct_iter it;
-  const ct_tensor *ops[3] = {&out_g, &self_g, &index_g};
-  ct_status st = ct__iter_build(&it, 3, ops);
-  if (st != CT_OK) return st;
   ct_tensor self_n = ct__nonempty(self);
-  ct_index_step step = step_along(&self_n, dim);
-  ct__iter_run(&it, ct__index_kernels(self)->gather[self->dtype], &step, true);
-  return CT_OK;
+  return run_index_loop(ct__index_kernels(self)->gather[self->dtype], true, &out_g, &self_g, &index_g, &self_n, dim);
 }
 
 ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src) {
   ct_tensor dst_g = over_index(dst, index, dim, true), src_g = over_index(src, index, dim, false),
             index_g = ct__nonempty(index);
-  ct_iter it;
-  const ct_tensor *ops[3] = {&dst_g, &src_g, &index_g};
-  ct_status st = ct__iter_build(&it, 3, ops);
-  if (st != CT_OK) return st;
   ct_tensor dst_n = ct__nonempty(dst);
-  ct_index_step step = step_along(&dst_n, dim);
-  ct__iter_run(&it, ct__index_kernels(dst)->scatter_add[dst->dtype], &step, false);
-  return CT_OK;
+  return run_index_loop(ct__index_kernels(dst)->scatter_add[dst->dtype], false, &dst_g, &src_g, &index_g, &dst_n,
+                        dim);
 }
