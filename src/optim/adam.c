@@ -27,21 +27,14 @@ static void adam_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *
                         (double *)ct__data(st->buf[EXP_AVG_SQ]), vmax ? (double *)ct__data(vmax) : NULL, n, &s);
 }
 
-const ct_optim_algorithm ct__adam_algorithm = {
-    .name = "Adam",
-    .buffer_keys = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
-    .has_step = true,
-    .update = adam_update,
-    .uses_buffer = adam_uses_buffer,
-};
-
-const ct_optim_algorithm ct__adamw_algorithm = {
-    .name = "AdamW",
-    .buffer_keys = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
-    .has_step = true,
-    .update = adam_update,
-    .uses_buffer = adam_uses_buffer,
-};
+// Adam and AdamW share state and update (adam_update decouples the decay for AdamW).
+#define ADAM_ALGORITHM(NAME)                                                                                 \
+  {                                                                                                          \
+    .name = NAME, .buffer_keys = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, .has_step = true,              \
+    .update = adam_update, .uses_buffer = adam_uses_buffer,                                                  \
+  }
+const ct_optim_algorithm ct__adam_algorithm = ADAM_ALGORITHM("Adam");
+const ct_optim_algorithm ct__adamw_algorithm = ADAM_ALGORITHM("AdamW");
 
 ct_adam_options ct_adam_defaults(void) {
   return (ct_adam_options){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
