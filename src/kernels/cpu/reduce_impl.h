@@ -25,6 +25,18 @@ static inline const char *ct__red_run_ptr(const ct_reduce_ctx *c, const char *ba
   return base + off;
 }
 
+/// Runs the statements with `x` (type T) = each element of the output whose first element
+/// is at base, run by run, in order (runs = ct__red_runs(c), computed once by the caller).
+#define CT__RED_FOR_EACH(c, runs, base, T, x, ...)                                              \
+  for (int64_t k_ = 0; k_ < (runs); k_++) {                                                    \
+    const char *p_ = ct__red_run_ptr(c, base, k_);                                             \
+    for (int64_t i_ = 0; i_ < (c)->len; i_++) {                                                \
+      T x;                                                                                     \
+      memcpy(&x, p_ + i_ * (c)->stride, sizeof x);                                             \
+      __VA_ARGS__;                                                                             \
+    }                                                                                          \
+  }
+
 // nan-propagating max / min of acc and x[0..n): vector lanes (a lane that saw a nan
 // keeps it), then the lanes and the tail. Max and min are exact, so the order only
 // matters for which of -0 / +0 is returned.

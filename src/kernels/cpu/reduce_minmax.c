@@ -107,14 +107,8 @@ DEFINE_ARGS(f64, double, isnan)
       memcpy(&v, data[2] + j * strides[2], sizeof v);                                          \
       memcpy(&g, data[3] + j * strides[3], sizeof g);                                          \
       int64_t count = 0;                                                                       \
-      for (int64_t k = 0; k < runs; k++) {                                                     \
-        const char *p = ct__red_run_ptr(c, data[1] + j * strides[1], k);                       \
-        for (int64_t i = 0; i < c->len; i++) {                                                 \
-          T x;                                                                                 \
-          memcpy(&x, p + i * c->stride, sizeof x);                                             \
-          count += SEL_MATCH(T, x, v, c->flags) ? 1 : 0;                                       \
-        }                                                                                      \
-      }                                                                                        \
+      CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, x,                                \
+                       count += SEL_MATCH(T, x, v, c->flags) ? 1 : 0);                         \
       T q = g / (T)count;                                                                      \
       memcpy(data[0] + j * strides[0], &q, sizeof q);                                          \
     }                                                                                          \

@@ -36,15 +36,12 @@ static inline double load_double(const char *p) { double v; memcpy(&v, p, sizeof
     for (int64_t j = 0; j < n; j++) {                                                          \
       double mean = 0, m2 = 0;                                                                 \
       int64_t count = 0;                                                                       \
-      for (int64_t k = 0; k < runs; k++) {                                                     \
-        const char *p = ct__red_run_ptr(c, data[1] + j * strides[1], k);                       \
-        for (int64_t i = 0; i < c->len; i++) {                                                 \
-          double x = (double)LOAD(T, p + i * c->stride);                                       \
-          double delta = x - mean;                                                             \
-          mean = mean + delta / (double)++count;                                               \
-          m2 = fma(delta, x - mean, m2);                                                       \
-        }                                                                                      \
-      }                                                                                        \
+      CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, v, {                              \
+        double x = (double)v;                                                                  \
+        double delta = x - mean;                                                               \
+        mean = mean + delta / (double)++count;                                                 \
+        m2 = fma(delta, x - mean, m2);                                                         \
+      });                                                                                      \
       double dof = (double)count - c->param;                                                   \
       double var = m2 / (dof > 0 ? dof : 0.0);                                                 \
       T r = (T)(c->flags & CT_RED_SQRT ? sqrt(var) : var);                                     \
@@ -60,13 +57,10 @@ static inline double load_double(const char *p) { double v; memcpy(&v, p, sizeof
     int64_t runs = ct__red_runs(c);                                                            \
     for (int64_t j = 0; j < n; j++) {                                                          \
       double mean = load_double(data[2] + j * strides[2]), s = 0;                              \
-      for (int64_t k = 0; k < runs; k++) {                                                     \
-        const char *p = ct__red_run_ptr(c, data[1] + j * strides[1], k);                       \
-        for (int64_t i = 0; i < c->len; i++) {                                                 \
-          double dx = (double)LOAD(T, p + i * c->stride) - mean;                               \
-          s += dx * dx;                                                                        \
-        }                                                                                      \
-      }                                                                                        \
+      CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, v, {                              \
+        double dx = (double)v - mean;                                                          \
+        s += dx * dx;                                                                          \
+      });                                                                                      \
       STORE(data[0] + j * strides[0], s);                                                      \
     }                                                                                          \
   }

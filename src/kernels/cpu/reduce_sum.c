@@ -225,14 +225,7 @@ DEFINE_INT_SUM(i64, int64_t)
     int64_t runs = ct__red_runs(c);                                                            \
     for (int64_t j = 0; j < n; j++) {                                                          \
       ACC acc = 1;                                                                             \
-      for (int64_t k = 0; k < runs; k++) {                                                     \
-        const char *p = ct__red_run_ptr(c, data[1] + j * strides[1], k);                       \
-        for (int64_t i = 0; i < c->len; i++) {                                                 \
-          T v;                                                                                 \
-          memcpy(&v, p + i * c->stride, sizeof v);                                             \
-          acc = (ACC)(acc * (ACC)v);                                                           \
-        }                                                                                      \
-      }                                                                                        \
+      CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, v, acc = (ACC)(acc * (ACC)v));    \
       OUT r = (OUT)acc;                                                                        \
       memcpy(data[0] + j * strides[0], &r, sizeof r);                                          \
     }                                                                                          \
