@@ -48,19 +48,11 @@ static const float EPSILON = 1e-12f;
 DEFINE_BCE_KERNELS(float, f32, logf)
 DEFINE_BCE_KERNELS(double, f64, log)
 
-static ct_status bce_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in);
-
-static const ct_pointwise_loss bce = {
-    .node_name = {"BinaryCrossEntropyBackward0", "BinaryCrossEntropyBackward0", "BinaryCrossEntropyBackward0"},
-    .backward = bce_backward,
-    .forward = {forward_f32, forward_f64},
-    .input_grad = {input_grad_f32, input_grad_f64},
-    .target_grad = {target_grad_f32, target_grad_f64},
-};
-
-static ct_status bce_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  return ct__pointwise_loss_backward(&bce, node, grad, grad_in);
-}
+CT__POINTWISE_LOSS(bce,
+                   .node_name = {"BinaryCrossEntropyBackward0", "BinaryCrossEntropyBackward0",
+                                 "BinaryCrossEntropyBackward0"},
+                   .forward = {forward_f32, forward_f64}, .input_grad = {input_grad_f32, input_grad_f64},
+                   .target_grad = {target_grad_f32, target_grad_f64})
 
 ct_tensor *ct_binary_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
                                    ct_reduction reduction) {

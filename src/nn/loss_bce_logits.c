@@ -54,20 +54,12 @@
 DEFINE_LOGITS_KERNELS(float, f32, expf, logf, log1pf)
 DEFINE_LOGITS_KERNELS(double, f64, exp, log, log1p)
 
-static ct_status logits_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in);
-
-static const ct_pointwise_loss bce_logits = {
-    .node_name = {"BinaryCrossEntropyWithLogitsBackward0", "BinaryCrossEntropyWithLogitsBackward0",
-                  "BinaryCrossEntropyWithLogitsBackward0"},
-    .backward = logits_backward,
-    .forward = {forward_f32, forward_f64},
-    .input_grad = {input_grad_f32, input_grad_f64},
-    .target_grad = {target_grad_f32, target_grad_f64},
-};
-
-static ct_status logits_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  return ct__pointwise_loss_backward(&bce_logits, node, grad, grad_in);
-}
+CT__POINTWISE_LOSS(bce_logits,
+                   .node_name = {"BinaryCrossEntropyWithLogitsBackward0",
+                                 "BinaryCrossEntropyWithLogitsBackward0",
+                                 "BinaryCrossEntropyWithLogitsBackward0"},
+                   .forward = {forward_f32, forward_f64}, .input_grad = {input_grad_f32, input_grad_f64},
+                   .target_grad = {target_grad_f32, target_grad_f64})
 
 ct_tensor *ct_binary_cross_entropy_with_logits(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
                                                ct_tensor *pos_weight, ct_reduction reduction) {

@@ -36,8 +36,8 @@ typedef const char *(*ct_pointwise_forward)(const ct_pointwise_args *a, void *ou
 typedef void (*ct_pointwise_backward)(const ct_pointwise_args *a, void *out);
 
 /// One elementwise loss: its kernels per float dtype (index 0 float32, 1 float64) and
-/// the grad_fn name per reduction. `backward` is the node's function: a one-line wrapper
-/// calling ct__pointwise_loss_backward with this description.
+/// the grad_fn name per reduction. `backward` is the node's function, which calls
+/// ct__pointwise_loss_backward with this description (CT__POINTWISE_LOSS defines both).
 typedef struct ct_pointwise_loss {
   const char *node_name[3];
   ct_backward_fn backward;
@@ -55,6 +55,15 @@ ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_t
 /// Backward of a node recorded by ct__pointwise_loss.
 ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
                                       ct_tensor **grad_in);
+/// Defines `static const ct_pointwise_loss NAME` from the other fields' designated
+/// initializers, with its node function NAME_backward (a backward function gets no
+/// context, so each loss needs its own).
+#define CT__POINTWISE_LOSS(NAME, ...)                                                          \
+  static ct_status NAME##_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in);        \
+  static const ct_pointwise_loss NAME = {.backward = NAME##_backward, __VA_ARGS__};             \
+  static ct_status NAME##_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {       \
+    return ct__pointwise_loss_backward(&NAME, node, grad, grad_in);                            \
+  }
 /// Checks that an optional weight-like tensor (any dtype: it is converted to the loss's,
 /// as PyTorch's in-place multiply does) broadcasts to shape[ndim] and does not
 /// require grad (PyTorch: "The function '<op>' is not differentiable with respect to

@@ -52,32 +52,15 @@
 DEFINE_REGRESSION_KERNELS(float, f32)
 DEFINE_REGRESSION_KERNELS(double, f64)
 
-static ct_status mse_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in);
-static ct_status l1_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in);
+CT__POINTWISE_LOSS(mse, .node_name = {"MseLossBackward0", "MseLossBackward0", "MseLossBackward0"},
+                   .forward = {mse_forward_f32, mse_forward_f64},
+                   .input_grad = {mse_input_grad_f32, mse_input_grad_f64},
+                   .target_grad = {mse_target_grad_f32, mse_target_grad_f64})
 
-static const ct_pointwise_loss mse = {
-    .node_name = {"MseLossBackward0", "MseLossBackward0", "MseLossBackward0"},
-    .backward = mse_backward,
-    .forward = {mse_forward_f32, mse_forward_f64},
-    .input_grad = {mse_input_grad_f32, mse_input_grad_f64},
-    .target_grad = {mse_target_grad_f32, mse_target_grad_f64},
-};
-
-static const ct_pointwise_loss l1 = {
-    .node_name = {"AbsBackward0", "MeanBackward0", "SumBackward0"},
-    .backward = l1_backward,
-    .forward = {l1_forward_f32, l1_forward_f64},
-    .input_grad = {l1_input_grad_f32, l1_input_grad_f64},
-    .target_grad = {l1_target_grad_f32, l1_target_grad_f64},
-};
-
-static ct_status mse_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  return ct__pointwise_loss_backward(&mse, node, grad, grad_in);
-}
-
-static ct_status l1_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  return ct__pointwise_loss_backward(&l1, node, grad, grad_in);
-}
+CT__POINTWISE_LOSS(l1, .node_name = {"AbsBackward0", "MeanBackward0", "SumBackward0"},
+                   .forward = {l1_forward_f32, l1_forward_f64},
+                   .input_grad = {l1_input_grad_f32, l1_input_grad_f64},
+                   .target_grad = {l1_target_grad_f32, l1_target_grad_f64})
 
 // Broadcasts input with target; the loss is computed in the wider float dtype.
 static ct_tensor *regression_loss(const ct_pointwise_loss *L, const char *kernel_name, ct_tensor *input,
