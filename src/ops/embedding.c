@@ -61,12 +61,7 @@ ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_i
   } else {
     out = ct__take(weight, 0, idx);
   }
-  ct_node *node = NULL;
-  if (out && ct__record(out, "EmbeddingBackward0", embedding_back, 1, &weight, 1, &idx, &node) != CT_OK) {
-    ct__drop(out);
-    out = NULL;
-  }
-  if (node) node->ints[0] = pad;
+  out = ct__index_record(out, "EmbeddingBackward0", embedding_back, weight, idx, pad);
   if (idx != indices) ct__drop(idx);
   return out;
 }

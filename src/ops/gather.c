@@ -59,14 +59,11 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   }
   ct_tensor *out = ct__alloc(x->dtype, index->ndim, index->shape);
   if (!out) return NULL;
-  ct_node *node = NULL;
-  if ((ct_numel(out) > 0 && ct__gather_into(out, x, d, index) != CT_OK) ||
-      ct__record(out, "GatherBackward0", gather_back, 1, &x, 1, &index, &node) != CT_OK) {
+  if (ct_numel(out) > 0 && ct__gather_into(out, x, d, index) != CT_OK) {
     ct__drop(out);
     return NULL;
   }
-  if (node) node->ints[0] = d;
-  return out;
+  return ct__index_record(out, "GatherBackward0", gather_back, x, index, d);
 }
 
 // ScatterAddBackward0: ints[0] = dim, saved[0] = index. x's gradient passes through; src's

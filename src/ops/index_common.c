@@ -134,3 +134,15 @@ ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, 
   return run_index_loop(ct__index_kernels(dst)->scatter_add[dst->dtype], false, &dst_g, &src_g, &index_g, &dst_n,
                         dim);
 }
+
+ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,
+                            ct_tensor *index, int64_t arg) {
+  if (!out) return NULL;
+  ct_node *node = NULL;
+  if (ct__record(out, name, backward, 1, &x, 1, &index, &node) != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  if (node) node->ints[0] = arg;
+  return out;
+}

@@ -50,14 +50,7 @@ static ct_tensor *take_flat(ct_tensor *x, int k, ct_tensor *pos) {
   }
   ct_tensor *out = ct__take(&src_g, 0, pos);
   ct__drop(copy);
-  if (!out) return NULL;
-  ct_node *node = NULL;
-  if (ct__record(out, "IndexBackward0", index_back, 1, &x, 1, &pos, &node) != CT_OK) {
-    ct__drop(out);
-    return NULL;
-  }
-  if (node) node->ints[0] = k;
-  return out;
+  return ct__index_record(out, "IndexBackward0", index_back, x, pos, k);
 }
 
 static ct_tensor *index_by_mask(ct_tensor *x, ct_tensor *mask) {
@@ -166,12 +159,7 @@ ct_tensor *ct_index_select(ct_tensor *x, int dim, ct_tensor *index) {
     ct_tensor idx_1d = ct__nonempty(idx);
     out = ct__take(x, d, &idx_1d);
   }
-  ct_node *node = NULL;
-  if (out && ct__record(out, "IndexSelectBackward0", index_select_back, 1, &x, 1, &idx, &node) != CT_OK) {
-    ct__drop(out);
-    out = NULL;
-  }
-  if (node) node->ints[0] = d;
+  out = ct__index_record(out, "IndexSelectBackward0", index_select_back, x, idx, d);
   if (idx != index) ct__drop(idx);
   return out;
 }
