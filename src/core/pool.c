@@ -33,7 +33,12 @@ static void flush(ct_pool_cache *c) {
       free(b);
     }
   }
-  c->bytes = 0;
+  for (int i = 0; i < CT_POOL_BIG_SLOTS && c->big[i]; i++) {
+    UNPOISON(c->big[i], c->big_size[i]);
+    free(c->big[i]);
+    c->big[i] = NULL;
+  }
+  c->bytes = c->big_bytes = 0;
   c->ready = false;
   c->closed = true;
 }
@@ -45,10 +50,68 @@ static void make_exit_key(void) { pthread_key_create(&exit_key, flush_at_thread_
 // Thread-exit destructors do not run for the thread that calls exit(): flush it here.
 __attribute__((destructor)) static void flush_at_process_exit(void) { flush(&ct__pool_tls); }
 
+// Whether this thread may cache freed blocks: not after its exit flush; the first time,
+// registers that flush.
+static bool may_cache(ct_pool_cache *c) {
+  if (c->closed) return false;
+  if (!c->hooked) {
+    c->hooked = true;
+    pthread_once(&exit_key_once, make_exit_key);
+    pthread_setspecific(exit_key, c);
+    c->ready = true;
+  }
+  return true;
+}
+
+// Large blocks sit in big[0..] oldest first, big[i] == NULL past the last one.
+static void remove_big(ct_pool_cache *c, int i) {
+  c->big_bytes -= c->big_size[i];
+  for (; i + 1 < CT_POOL_BIG_SLOTS; i++) {
+    c->big[i] = c->big[i + 1];
+    c->big_size[i] = c->big_size[i + 1];
+  }
+  c->big[CT_POOL_BIG_SLOTS - 1] = NULL;
+}
+
+// A cached large block of at least `size` bytes and at most a quarter more (the best
+// fit), or NULL.
+static void *take_big(ct_pool_cache *c, size_t size) {
+  int best = -1;
+  for (int i = 0; i < CT_POOL_BIG_SLOTS && c->big[i]; i++)
+    if (c->big_size[i] >= size && c->big_size[i] - size <= size / 4 &&
+        (best < 0 || c->big_size[i] < c->big_size[best]))
+      best = i;
+  if (best < 0) return NULL;
+  void *b = c->big[best];
+  UNPOISON(b, size);
+  remove_big(c, best);
+  return b;
+}
+
+// Keeps a large block (`size`: what its last user asked for, at most its real size),
+// giving up the oldest ones when the slots or the byte budget are full.
+static bool keep_big(ct_pool_cache *c, void *block, size_t size) {
+  if (size > CT_POOL_BIG_BYTES || !may_cache(c)) return false;
+  while (c->big[CT_POOL_BIG_SLOTS - 1] || c->big_bytes + size > CT_POOL_BIG_BYTES) {
+    UNPOISON(c->big[0], c->big_size[0]);
+    free(c->big[0]);
+    remove_big(c, 0);
+  }
+  int i = 0;
+  while (c->big[i]) i++;
+  c->big[i] = block;
+  c->big_size[i] = size;
+  c->big_bytes += size;
+  POISON(block, size);
+  return true;
+}
+
 void *ct__pool_alloc_slow(size_t size) {
   if (size > CT_POOL_MAX_BLOCK) {
+    void *b = take_big(&ct__pool_tls, size);
+    if (b) return b;
     size_t padded = (size + CT_POOL_ALIGNMENT - 1) / CT_POOL_ALIGNMENT * CT_POOL_ALIGNMENT;
-    return aligned_alloc(CT_POOL_ALIGNMENT, padded ? padded : CT_POOL_ALIGNMENT);
+    return aligned_alloc(CT_POOL_ALIGNMENT, padded);
   }
   size_t class_size;
   int idx = ct__pool_class(size, &class_size);
@@ -69,22 +132,16 @@ void *ct__pool_alloc_slow(size_t size) {
 void ct__pool_free_slow(void *block, size_t size) {
   if (!block) return;
   if (size > CT_POOL_MAX_BLOCK) {
-    free(block);
+    if (!keep_big(&ct__pool_tls, block, size)) free(block);
     return;
   }
   size_t class_size;
   int idx = ct__pool_class(size, &class_size);
   UNPOISON(block, class_size);
   ct_pool_cache *c = &ct__pool_tls;
-  if (c->closed || c->bytes + class_size > CT_POOL_CACHE_BYTES) {
+  if (c->bytes + class_size > CT_POOL_CACHE_BYTES || !may_cache(c)) {
     free(block);
     return;
-  }
-  if (!c->hooked) { // first cached block of this thread: flush the cache when it exits
-    c->hooked = true;
-    pthread_once(&exit_key_once, make_exit_key);
-    pthread_setspecific(exit_key, c);
-    c->ready = true;
   }
   ct_pool_block *b = block;
   b->next = c->head[idx];

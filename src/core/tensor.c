@@ -16,12 +16,6 @@
 // are initialised before the objects that depend on them, so OpenBLAS is ready.
 __attribute__((constructor)) static void library_loaded(void) { ct__threads_quiet_blas(); }
 
-int64_t ct__numel_of(int ndim, const int64_t *shape) {
-  int64_t n = 1;
-  for (int i = 0; i < ndim; i++) n *= shape[i];
-  return n;
-}
-
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
   int64_t s = 1;
   for (int i = ndim - 1; i >= 0; i--) {
@@ -75,11 +69,12 @@ static bool valid_shape(int ndim, const int64_t *shape) {
                 (long long)shape[i]);
       return false;
     }
-    if (shape[i] && n > (INT64_MAX / 16) / shape[i]) {
+    int64_t next;
+    if (__builtin_mul_overflow(n, shape[i], &next) || next > INT64_MAX / 16) { // no division per dim
       ct__error(CT_ERR_MEMORY, "tensor of %d dims is too large to allocate", ndim);
       return false;
     }
-    n *= shape[i];
+    n = next;
   }
   return true;
 }

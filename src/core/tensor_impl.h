@@ -67,7 +67,11 @@ static inline size_t ct__dtype_size(ct_dtype dtype) {
 static inline char *ct__data(const ct_tensor *t) {
   return (char *)t->storage->data + t->offset * (int64_t)ct__dtype_size(t->dtype);
 }
-int64_t ct__numel_of(int ndim, const int64_t *shape);
+static inline int64_t ct__numel_of(int ndim, const int64_t *shape) {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= shape[i];
+  return n;
+}
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
 /// Normalise a dim in [-ndim, ndim-1] (or [-ndim-1, ndim] when `extra`), recording
 /// PyTorch's IndexError message when out of range. Returns -1 on error.

@@ -85,6 +85,15 @@ static void test_iterator_row_walk(void **state) {
   }
 }
 
+static bool all_equal(const ct_tensor *t, double v) {
+  int64_t n = ct_numel(t);
+  double *x = malloc((size_t)n * sizeof *x);
+  bool ok = ct_to_f64_array(t, x) == CT_OK;
+  for (int64_t i = 0; ok && i < n; i++) ok = x[i] == v;
+  free(x);
+  return ok;
+}
+
 static int deleted;
 static void count_delete(void *data, void *ctx) {
   (void)ctx;
@@ -97,7 +106,7 @@ static void count_delete(void *data, void *ctx) {
 static void test_pool_sizes(void **state) {
   (void)state;
   static const int64_t counts[] = {0, 1, 15, 16, 17, 112, 113, 128, 129, 192, 193, 256, 257, 384, 385, 4096,
-                                   65536, 262128, 262129, 262144, 300000};
+                                   65536, 262128, 262129, 262144, 300000, 700000, 1048560, 1048576};
   enum { N = sizeof counts / sizeof *counts };
   for (int round = 0; round < 3; round++) {
     ct_tensor *t[N];
@@ -123,10 +132,31 @@ static void test_pool_sizes(void **state) {
   assert_int_equal(deleted, 1);
 }
 
+// Large buffers are kept for the next request of about their size (no fresh page
+// faults); a much smaller request does not take them.
+static void test_large_buffers_reused(void **state) {
+  (void)state;
+  const int64_t big = 5 << 20, smaller = (5 << 20) - (1 << 20), tiny = 2 << 20;
+  ct_tensor *a = ct_full(CT_SHAPE(big), 1, CT_FLOAT32);
+  void *pa = ct_data_ptr(a);
+  ct_release(a);
+  ct_tensor *b = ct_full(CT_SHAPE(smaller), 2, CT_FLOAT32);
+  assert_ptr_equal(ct_data_ptr(b), pa);
+  assert_true(all_equal(b, 2));
+  ct_release(b);
+  ct_tensor *c = ct_full(CT_SHAPE(tiny), 3, CT_FLOAT32);
+  assert_ptr_not_equal(ct_data_ptr(c), pa);
+  assert_true(all_equal(c, 3));
+  ct_tensor *d = ct_full(CT_SHAPE(big), 4, CT_FLOAT32); // the block freed with b's size
+  assert_true(all_equal(d, 4));
+  ct_release(c);
+  ct_release(d);
+}
+
 static void *make_tensors(void *arg) {
   ct_tensor **out = arg;
   for (int i = 0; i < 64; i++) {
-    ct_tensor *t = ct_full(CT_SHAPE(i * 7 + 1), (double)i, CT_FLOAT32);
+    ct_tensor *t = ct_full(CT_SHAPE(i == 63 ? 3 << 20 : i * 7 + 1), (double)i, CT_FLOAT32);
     if (i % 2) out[i / 2] = t; // handed to the main thread
     else ct_release(t);        // cached by this thread, freed when it exits
   }
@@ -148,14 +178,6 @@ static void test_pool_across_threads(void **state) {
   }
 }
 
-static bool all_equal(const ct_tensor *t, double v) {
-  int64_t n = ct_numel(t);
-  double *x = malloc((size_t)n * sizeof *x);
-  bool ok = ct_to_f64_array(t, x) == CT_OK;
-  for (int64_t i = 0; ok && i < n; i++) ok = x[i] == v;
-  free(x);
-  return ok;
-}
 
 // The engine keeps a gradient nobody else sees instead of copying it, and adds into a
 // private pending gradient in place; shared gradients must still be copied.
@@ -220,7 +242,8 @@ static void test_large_product_after_thread_stop(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_transposed_copies),       cmocka_unit_test(test_iterator_row_walk),
-      cmocka_unit_test(test_pool_sizes),              cmocka_unit_test(test_pool_across_threads),
+      cmocka_unit_test(test_pool_sizes),              cmocka_unit_test(test_large_buffers_reused),
+      cmocka_unit_test(test_pool_across_threads),
       cmocka_unit_test(test_engine_private_gradients), cmocka_unit_test(test_large_product_after_thread_stop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
