@@ -21,6 +21,7 @@ import struct
 import subprocess
 import sys
 
+import numpy as np
 import torch
 
 RECORD_END = "@@END@@"
@@ -90,9 +91,7 @@ def parse_shape_list(text):
 
 def bits(v, name):
     """The bit pattern of float v stored as dtype `name`: 8 or 16 lowercase hex digits."""
-    if name == "float32":
-        return f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}"
-    return f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}"
+    return value_tokens([v], name, BITS)[0]
 
 
 def from_bits(h):
@@ -102,22 +101,42 @@ def from_bits(h):
     return struct.unpack("<d", struct.pack("<Q", int(h, 16)))[0]
 
 
-def value_token(v, name, fmt=HEX):
-    """One element as the C side writes and reads it."""
-    if name in FLOATS:
-        return float(v).hex() if fmt == HEX else bits(v, name)
-    return str(int(v))
-
-
 def parse_value(tok):
     """A value token (hex float, nan, inf or decimal integer) as a float."""
     return float.fromhex(tok) if "0x" in tok else float(tok)
 
 
+def value_tokens(vals, name, fmt=HEX):
+    """Python numbers as the C side writes and reads elements of dtype `name`: integers in
+    decimal, bools 0/1, floats as Python's float.hex() (HEX) or bit patterns (BITS)."""
+    if name not in FLOATS:
+        return ["1" if v else "0" for v in vals] if name == "bool" else [str(int(v)) for v in vals]
+    if fmt == HEX:
+        return [float.hex(float(v)) for v in vals]
+    text = bits_text(vals, name)
+    return text.split(" ") if text else []
+
+
+def bits_text(vals, name):
+    """The bit patterns of floats vals stored as dtype `name`, separated by spaces."""
+    code, size = ("f", 4) if name == "float32" else ("d", 8)
+    return struct.pack(f">{len(vals)}{code}", *vals).hex(" ", size)  # big-endian: each element's bits
+
+
+def array_of(tokens, name):
+    """A numpy array of dtype `name` from value tokens (floats as BITS), bit for bit."""
+    if name in FLOATS:
+        big_endian = ">u4" if name == "float32" else ">u8"
+        words = np.frombuffer(bytes.fromhex("".join(tokens)), dtype=big_endian)
+        return words.astype(big_endian.replace(">", "<")).view(name)
+    if name == "bool":
+        return np.array([int(t) for t in tokens], dtype=np.uint8).view(np.bool_)
+    return np.array([int(t) for t in tokens], dtype=name)
+
+
 def values(t, fmt=HEX):
     """" <element>" for each element of tensor t in row-major order (tu_print_values)."""
-    name = NAME[t.dtype]
-    return "".join(" " + value_token(v, name, fmt) for v in t.detach().reshape(-1).tolist())
+    return "".join(" " + tok for tok in value_tokens(t.detach().reshape(-1).tolist(), NAME[t.dtype], fmt))
 
 
 # ---- tensor specs ----
@@ -143,16 +162,21 @@ def storage_size(shape, strides, offset):
 
 
 def spec(name, shape, strides, offset, buf, fmt=HEX):
-    """A tensor spec: dtype `name` viewing `buf` with (shape, strides, offset)."""
-    parts = [name, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides]
-    parts += [str(offset), str(len(buf))] + [value_token(v, name, fmt) for v in buf]
+    """A tensor spec: dtype `name` viewing `buf` with (shape, strides, offset). Floats go
+    as hex floats (HEX), or as "0x" + their bits (BITS: NaN payloads too, and faster)."""
+    parts = [name, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides] + [str(offset)]
+    parts.append(str(len(buf)))
+    if buf and fmt == BITS and name in FLOATS:
+        parts.append("0x" + bits_text(buf, name).replace(" ", " 0x"))
+    elif buf:
+        parts.append(" ".join(value_tokens(buf, name, fmt)))
     return " ".join(parts)
 
 
-def tensor_spec(t):
+def tensor_spec(t, fmt=HEX):
     """The spec of tensor t's values, row-major."""
     shape = list(t.shape)
-    return spec(NAME[t.dtype], shape, strides_for(shape), 0, t.detach().reshape(-1).tolist())
+    return spec(NAME[t.dtype], shape, strides_for(shape), 0, t.detach().reshape(-1).tolist(), fmt)
 
 
 class Strided:

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import torch
 
-from harness import Checker, run_c
+from harness import BITS, Checker, array_of, run_c, spec, tensor_spec
 
 torch.set_num_threads(1)
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "int64": torch.int64,
@@ -74,10 +74,6 @@ def args_text(a):
             v = "none" if v is None else ",".join(str(d) for d in v)
         parts.append(f"{key}:{v}")
     return ";".join(parts) or "none:0"
-
-
-def hexbytes(arr):
-    return arr.tobytes().hex() or "-"
 
 
 def values(rng, n, dtype, kind):
@@ -177,13 +173,11 @@ class Case:
         return res
 
     def line(self):
-        head = [self.op, self.dtype, str(len(self.storage)), str(len(self.shape))]
-        head += [str(s) for s in self.shape] + [str(s) for s in self.strides]
-        head += [str(self.offset), args_text(self.a), str(self.grad), hexbytes(self.storage)]
+        parts = [self.op, args_text(self.a), str(self.grad),
+                 spec(self.dtype, self.shape, self.strides, self.offset, self.storage.tolist(), BITS)]
         if self.grad:
-            g = self.gout.numpy()
-            head += [self.dtype, str(g.ndim)] + [str(s) for s in g.shape] + [hexbytes(np.ascontiguousarray(g))]
-        return " ".join(head)
+            parts.append(tensor_spec(self.gout, BITS))
+        return " ".join(parts)
 
 
 def parse_answer(text):
@@ -194,11 +188,9 @@ def parse_answer(text):
             parts = rest.split(" ")
             dtype, nd = parts[0], int(parts[1])
             shape = [int(s) for s in parts[2:2 + nd]]
-            data = parts[2 + nd]
-            raw = bytes.fromhex(data) if data != "-" else b""
-            res[tag] = (dtype, shape, np.frombuffer(raw, dtype=NP[dtype]).reshape(shape))
+            res[tag] = (dtype, shape, array_of(parts[2 + nd:], dtype).reshape(shape))
         elif tag == "grad" and rest != "none":
-            res["grad"] = np.frombuffer(bytes.fromhex(rest) if rest != "-" else b"", dtype=np.uint8)
+            res["grad"] = rest.split()  # in the input's dtype
         elif tag == "fd":
             res["fd"] = tuple(float(v) for v in rest.split(" "))
         else:
@@ -263,13 +255,13 @@ def compare(ck, case, want, got):
     if case.grad == 3:
         return
     if case.grad and want.get("grad") is None:  # torch has no gradient (norm with p = 0): zeros
-        ck.check("grad" not in got or not got["grad"].view(NP[case.dtype]).any(), f"{d}: gradient should be zero")
+        ck.check("grad" not in got or not array_of(got["grad"], case.dtype).any(), f"{d}: gradient should be zero")
     elif case.grad:
         g = want["grad"].numpy()
         if "grad" not in got:
             ck.check(False, f"{d}: no gradient ({got})")
             return
-        gg = got["grad"].view(NP[case.dtype]).reshape(g.shape)
+        gg = array_of(got["grad"], case.dtype).reshape(g.shape)
         note_exactness(case.op + " grad", gg, g)
         scale = float(np.nanmax(np.abs(g))) if g.size and np.isfinite(g).any() else 1.0
         ck.check(close(gg, g, tolerance(case, case.dtype, reduced), scale),
