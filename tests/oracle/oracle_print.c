@@ -9,45 +9,26 @@
 //   F <value> <dtype> <ndim> <shape..>, A <start> <end> <step> <dtype>,
 //   L <start> <end> <steps> <dtype>, E <n> <m> <dtype>
 //   S <ndim> <shape..>             ct_print_shape of zeros(shape)
-//   X <creation case>              the created values as hex floats (bit-exactness)
+//   X <creation case>              the created values as hex floats (TU_HEX: bit-exactness)
 // Every repr is also checked for consistency between ct_print, ct_repr_alloc and ct_repr
 // with exact and one-byte-short buffers; a disagreement prints "INCONSISTENT: ...".
-#define _POSIX_C_SOURCE 200809L // getline, strtok_r
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
-
-static const char *next_tok(char **save) { return strtok_r(NULL, " \n", save); }
-
-static ct_dtype parse_dtype(const char *s) {
-  static const char *names[] = {"bool", "int32", "int64", "float32", "float64"};
-  for (int d = 0; d < CT_NUM_DTYPES; d++)
-    if (s && !strcmp(s, names[d])) return (ct_dtype)d;
-  fprintf(stderr, "bad dtype %s\n", s ? s : "(null)");
-  exit(2);
-}
-
-static int parse_shape(char **save, int64_t *shape) {
-  int ndim = atoi(next_tok(save));
-  for (int d = 0; d < ndim; d++) shape[d] = strtoll(next_tok(save), NULL, 10);
-  return ndim;
-}
-
-static double parse_f64(const char *s) { return strtod(s, NULL); }
+#include "oracle_io.h"
 
 // Values arrive as hex floats (exact) or decimal integers; converted to the dtype.
-static ct_tensor *parse_values(char **save, ct_dtype dtype, int ndim, const int64_t *shape) {
-  int64_t n = strtoll(next_tok(save), NULL, 10);
+static ct_tensor *parse_values(tu_tokens *tok, ct_dtype dtype, int ndim, const int64_t *shape) {
+  int64_t n = tu_next_int(tok);
   if (ct_dtype_is_floating(dtype)) {
     double *v = malloc(sizeof *v * (size_t)(n ? n : 1));
-    for (int64_t k = 0; k < n; k++) v[k] = parse_f64(next_tok(save));
+    for (int64_t k = 0; k < n; k++) v[k] = tu_next_double(tok);
     ct_tensor *t = ct_tensor_from_data(v, CT_FLOAT64, dtype, ndim, shape);
     free(v);
     return t;
   }
   int64_t *v = malloc(sizeof *v * (size_t)(n ? n : 1));
-  for (int64_t k = 0; k < n; k++) v[k] = strtoll(next_tok(save), NULL, 10);
+  for (int64_t k = 0; k < n; k++) v[k] = tu_next_int(tok);
   ct_tensor *t = ct_tensor_from_data(v, CT_INT64, dtype, ndim, shape);
   free(v);
   return t;
@@ -82,40 +63,40 @@ static ct_tensor *apply_mode(ct_tensor *t, const char *mode) {
   exit(2);
 }
 
-static ct_tensor *tensor_case(char **save) {
-  ct_dtype dtype = parse_dtype(next_tok(save));
+static ct_tensor *tensor_case(tu_tokens *tok) {
+  ct_dtype dtype = tu_parse_dtype(tu_need(tok));
   int64_t shape[CT_MAX_DIMS];
-  int ndim = parse_shape(save, shape);
-  const char *view = next_tok(save), *mode = next_tok(save);
-  ct_tensor *t = parse_values(save, dtype, ndim, shape);
+  int ndim = tu_read_shape(tok, shape);
+  const char *view = tu_need(tok), *mode = tu_need(tok);
+  ct_tensor *t = parse_values(tok, dtype, ndim, shape);
   return apply_mode(apply_view(t, view), mode);
 }
 
-static ct_tensor *creation_case(const char *kind, char **save) {
+static ct_tensor *creation_case(const char *kind, tu_tokens *tok) {
   int64_t shape[CT_MAX_DIMS];
   if (!strcmp(kind, "Z") || !strcmp(kind, "O")) {
-    ct_dtype dtype = parse_dtype(next_tok(save));
-    int ndim = parse_shape(save, shape);
+    ct_dtype dtype = tu_parse_dtype(tu_need(tok));
+    int ndim = tu_read_shape(tok, shape);
     return kind[0] == 'Z' ? ct_zeros(ndim, shape, dtype) : ct_ones(ndim, shape, dtype);
   }
   if (!strcmp(kind, "F")) {
-    double value = parse_f64(next_tok(save));
-    ct_dtype dtype = parse_dtype(next_tok(save));
-    int ndim = parse_shape(save, shape);
+    double value = tu_next_double(tok);
+    ct_dtype dtype = tu_parse_dtype(tu_need(tok));
+    int ndim = tu_read_shape(tok, shape);
     return ct_full(ndim, shape, value, dtype);
   }
   if (!strcmp(kind, "A")) {
-    double start = parse_f64(next_tok(save)), end = parse_f64(next_tok(save)), step = parse_f64(next_tok(save));
-    return ct_arange(start, end, step, parse_dtype(next_tok(save)));
+    double start = tu_next_double(tok), end = tu_next_double(tok), step = tu_next_double(tok);
+    return ct_arange(start, end, step, tu_parse_dtype(tu_need(tok)));
   }
   if (!strcmp(kind, "L")) {
-    double start = parse_f64(next_tok(save)), end = parse_f64(next_tok(save));
-    int64_t steps = strtoll(next_tok(save), NULL, 10);
-    return ct_linspace(start, end, steps, parse_dtype(next_tok(save)));
+    double start = tu_next_double(tok), end = tu_next_double(tok);
+    int64_t steps = tu_next_int(tok);
+    return ct_linspace(start, end, steps, tu_parse_dtype(tu_need(tok)));
   }
   if (!strcmp(kind, "E")) {
-    int64_t n = strtoll(next_tok(save), NULL, 10), m = strtoll(next_tok(save), NULL, 10);
-    return ct_eye(n, m, parse_dtype(next_tok(save)));
+    int64_t n = tu_next_int(tok), m = tu_next_int(tok);
+    return ct_eye(n, m, tu_parse_dtype(tu_need(tok)));
   }
   fprintf(stderr, "bad case kind %s\n", kind);
   exit(2);
@@ -136,32 +117,28 @@ static void check_consistency(const ct_tensor *t, const char *printed) {
 }
 
 static void run_case(char *line) {
-  char *save;
-  const char *kind = strtok_r(line, " \n", &save);
+  tu_tokens tok = tu_tokens_of(line);
+  const char *kind = tu_need(&tok);
   if (!strcmp(kind, "S")) {
     int64_t shape[CT_MAX_DIMS];
-    int ndim = parse_shape(&save, shape);
+    int ndim = tu_read_shape(&tok, shape);
     ct_print_shape(ct_zeros(ndim, shape, CT_FLOAT32));
     return;
   }
   if (!strcmp(kind, "X")) { // a creation case's values, bit for bit
-    ct_tensor *t = creation_case(next_tok(&save), &save);
-    int64_t n = ct_numel(t);
-    double *v = malloc(sizeof *v * (size_t)(n > 0 ? n : 1));
-    if (!t || ct_to_f64_array(t, v) != CT_OK) printf("ERROR: %s", ct_last_error());
-    for (int64_t k = 0; k < n; k++) printf("%a ", v[k]);
-    printf("\n");
-    free(v);
+    ct_tensor *t = creation_case(tu_need(&tok), &tok);
+    if (t) tu_print_line("", t, TU_HEX);
+    else printf("ERROR: %s\n", ct_last_error());
     return;
   }
   ct_tensor *t;
   if (!strcmp(kind, "P") || !strcmp(kind, "PT")) {
-    const char *literal = save; // the rest of the line
+    const char *literal = tok.rest; // the rest of the line
     t = kind[1] ? ct_Tensor_parse(literal) : ct_tensor_parse(literal);
   } else if (!strcmp(kind, "T")) {
-    t = tensor_case(&save);
+    t = tensor_case(&tok);
   } else {
-    t = creation_case(kind, &save);
+    t = creation_case(kind, &tok);
   }
   if (!t) {
     printf("ERROR: %s\n", ct_last_error());
@@ -174,17 +151,4 @@ static void run_case(char *line) {
   free(printed);
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, stdin) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    ct_scope *scope = ct_scope_open();
-    run_case(line);
-    ct_scope_close(scope);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
-  return 0;
-}
+int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

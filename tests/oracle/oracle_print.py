@@ -14,10 +14,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
+from harness import DTYPES, Checker, run_c, value_tokens, values  # noqa: E402
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-          "int32": torch.int32, "bool": torch.bool}
+# (the order drives rng.choice / rng.sample: keep it)
+DTYPE_NAMES = ["float32", "float64", "int64", "int32", "bool"]
 SPECIALS = [float("nan"), float("inf"), float("-inf"), -0.0, 0.0]
 # Values on the mode thresholds and on 4-decimal rounding edges.
 EDGE_VALUES = [1e-4, 1.0001e-4, 9.999e-5, 1e8, 1e8 + 1, 99999999.0, 1000.0, 999.9999, 0.001, 1.0, 2.0,
@@ -74,12 +74,6 @@ def rand_values(rng, dtype, n):
     return out
 
 
-def value_token(dtype, v):
-    if dtype in ("float32", "float64"):
-        return float(v).hex()
-    return str(int(v))
-
-
 def make_base(dtype, shape, values):
     return torch.tensor(values, dtype=DTYPES[dtype]).reshape(shape)
 
@@ -123,7 +117,7 @@ def tensor_case(rng, dtype, shape, view="none", mode="plain", values=None):
     exact = base.reshape(-1).tolist()
     want = repr(apply_mode(apply_view(base, view), mode))
     line = "T %s %d %s %s %s %d %s" % (dtype, len(shape), " ".join(map(str, shape)), view, mode, n,
-                                       " ".join(value_token(dtype, v) for v in exact))
+                                       " ".join(value_tokens(exact, dtype)))
     return line, want
 
 
@@ -165,7 +159,7 @@ def random_mode(rng, dtype, shape):
 def random_cases(rng, count):
     cases = []
     for _ in range(count):
-        dtype = rng.choice(list(DTYPES))
+        dtype = rng.choice(DTYPE_NAMES)
         shape = random_shape(rng)
         view = random_view(rng, shape)
         cases.append(tensor_case(rng, dtype, shape, view, random_mode(rng, dtype, shape)))
@@ -182,7 +176,7 @@ WIDE_SHAPES = [[30], [3, 30], [2, 2, 25], [80], [1, 13], [13], [11], [2, 9], [4,
 def big_cases(rng):
     cases = []
     for shape in BIG_SHAPES + WIDE_SHAPES:
-        for dtype in rng.sample(list(DTYPES), 3):
+        for dtype in rng.sample(DTYPE_NAMES, 3):
             view = "perm:1,0" if len(shape) == 2 and rng.random() < 0.3 else "none"
             cases.append(tensor_case(rng, dtype, shape, view, random_mode(rng, dtype, shape)))
     return cases
@@ -268,7 +262,7 @@ def creation_cases(rng):
                        ("[1, 9223372036854775808]", [1, 2**63]), ("[[1, 2], [3]]", [[1, 2], [3]])]:
         add("P " + text, lambda d=data: torch.tensor(d))
     for _ in range(12):
-        dtype = rng.choice(list(DTYPES))
+        dtype = rng.choice(DTYPE_NAMES)
         shape = random_shape(rng)
         sh = "%d %s" % (len(shape), " ".join(map(str, shape)))
         add("Z %s %s" % (dtype, sh), lambda s=shape, d=dtype: torch.zeros(s, dtype=DTYPES[d]))
@@ -312,7 +306,7 @@ def creation_cases(rng):
             steps = rng.choice([2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1000, rng.randint(2, 3000)])
             line = "X L %s %s %d %s" % (float(a).hex(), float(b).hex(), steps, dtype)
             t = torch.linspace(a, b, steps, dtype=DTYPES[dtype])
-        cases.append((line, " ".join(float(v).hex() for v in t.tolist())))
+        cases.append((line, values(t)))
     for shape in [[], [0], [4, 3], [2, 3, 4], [1, 1, 1, 1, 1], [100000, 7]]:
         cases.append(("S %d %s" % (len(shape), " ".join(map(str, shape))), str(torch.zeros(shape).shape)))
     return cases
@@ -331,8 +325,6 @@ def main():
         for line, want in cases:
             got = outputs[k].rstrip("\n")
             k += 1
-            if line.startswith("X ") and not got.startswith("ERROR"):
-                got = " ".join(float.fromhex(v).hex() for v in got.split())
             if want == "ERROR":
                 chk.check(got.startswith("ERROR:"), "%s: %s\nctorch printed, torch raised:\n%s" % (name, line, got))
             else:

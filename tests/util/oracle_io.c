@@ -71,6 +71,13 @@ ct_dtype tu_parse_dtype(const char *name) {
   tu_bad_case("unknown dtype", name);
 }
 
+int tu_read_shape(tu_tokens *tok, int64_t *shape) {
+  int ndim = (int)tu_next_int(tok);
+  if (ndim < 0 || ndim > CT_MAX_DIMS) tu_bad_case("ndim", "");
+  for (int d = 0; d < ndim; d++) shape[d] = tu_next_int(tok);
+  return ndim;
+}
+
 int tu_parse_shape_list(const char *text, int64_t *shape) {
   if (!strcmp(text, "s")) return 0;
   int n = 0;
@@ -115,10 +122,8 @@ static int64_t element_offset(int ndim, const int64_t *shape, const int64_t *str
 
 ct_tensor *tu_read_tensor(tu_tokens *tok, tu_storage how) {
   ct_dtype dtype = tu_parse_dtype(tu_need(tok));
-  int ndim = (int)tu_next_int(tok);
-  if (ndim < 0 || ndim > CT_MAX_DIMS) tu_bad_case("ndim", "");
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
-  for (int d = 0; d < ndim; d++) shape[d] = tu_next_int(tok);
+  int ndim = tu_read_shape(tok, shape);
   for (int d = 0; d < ndim; d++) strides[d] = tu_next_int(tok);
   int64_t offset = tu_next_int(tok), len = tu_next_int(tok);
   size_t size = ct_dtype_size(dtype);

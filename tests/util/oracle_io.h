@@ -51,6 +51,8 @@ _Noreturn void tu_bad_case(const char *what, const char *token);
 
 /// The dtype a token names (PyTorch's name or a short code); anything else is a bad case.
 ct_dtype tu_parse_dtype(const char *name);
+/// Reads "<ndim> <size...>" into shape; returns ndim.
+int tu_read_shape(tu_tokens *tok, int64_t *shape);
 /// Parses a comma-separated shape ("2,3", "s" for 0-d) into shape; returns ndim.
 int tu_parse_shape_list(const char *text, int64_t *shape);
 
