@@ -107,20 +107,27 @@ def parse_value(tok):
 
 
 def value_tokens(vals, name, fmt=HEX):
-    """Python numbers as the C side writes and reads elements of dtype `name`: integers in
-    decimal, bools 0/1, floats as Python's float.hex() (HEX) or bit patterns (BITS)."""
-    if name not in FLOATS:
-        return ["1" if v else "0" for v in vals] if name == "bool" else [str(int(v)) for v in vals]
-    if fmt == HEX:
+    """Elements of dtype `name` (Python numbers, or a 1-D numpy array: its exact bits) as
+    the C side writes and reads them: integers in decimal, bools 0/1, floats as Python's
+    float.hex() (HEX) or bit patterns (BITS)."""
+    if name in FLOATS and fmt == BITS:
+        text = bits_text(vals, name)
+        return text.split(" ") if text else []
+    if isinstance(vals, np.ndarray):
+        vals = vals.tolist()
+    if name in FLOATS:
         return [float.hex(float(v)) for v in vals]
-    text = bits_text(vals, name)
-    return text.split(" ") if text else []
+    return ["1" if v else "0" for v in vals] if name == "bool" else [str(int(v)) for v in vals]
 
 
 def bits_text(vals, name):
-    """The bit patterns of floats vals stored as dtype `name`, separated by spaces."""
-    code, size = ("f", 4) if name == "float32" else ("d", 8)
-    return struct.pack(f">{len(vals)}{code}", *vals).hex(" ", size)  # big-endian: each element's bits
+    """The bit patterns of floats stored as dtype `name`, separated by spaces. A numpy array
+    keeps its own bits (signaling NaNs too); Python floats are rounded to the dtype."""
+    size = 4 if name == "float32" else 8
+    if isinstance(vals, np.ndarray):
+        words = np.ascontiguousarray(vals, dtype=name).view(f"u{size}").astype(f">u{size}")
+        return words.tobytes().hex(" ", size)
+    return struct.pack(f">{len(vals)}{'f' if size == 4 else 'd'}", *vals).hex(" ", size)  # big-endian
 
 
 def array_of(tokens, name):
@@ -166,9 +173,9 @@ def spec(name, shape, strides, offset, buf, fmt=HEX):
     as hex floats (HEX), or as "0x" + their bits (BITS: NaN payloads too, and faster)."""
     parts = [name, str(len(shape))] + [str(s) for s in shape] + [str(s) for s in strides] + [str(offset)]
     parts.append(str(len(buf)))
-    if buf and fmt == BITS and name in FLOATS:
+    if len(buf) and fmt == BITS and name in FLOATS:
         parts.append("0x" + bits_text(buf, name).replace(" ", " 0x"))
-    elif buf:
+    elif len(buf):
         parts.append(" ".join(value_tokens(buf, name, fmt)))
     return " ".join(parts)
 

@@ -25,13 +25,12 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from harness import Checker, run_c  # noqa: E402
+from harness import BITS, Checker, run_c, spec, value_tokens  # noqa: E402
 
 SEED = 20240611
 NATIVE = ["<f4", "<f8", "<i4", "<i8", "|b1"]
 SWAPPED = [">f4", ">f8", ">i4", ">i8"]
 CT_NAMES = {"f4": "float32", "f8": "float64", "i4": "int32", "i8": "int64", "b1": "bool"}
-TORCH_BITS = {"float32": torch.int32, "float64": torch.int64}
 
 
 def ct_supported(arr):
@@ -41,31 +40,16 @@ def ct_supported(arr):
 
 # ---- expected answers ----
 
-def format_values(native):
-    """Row-major element list as oracle_npy.c prints it (native-order contiguous array)."""
-    flat = np.ascontiguousarray(native).reshape(-1)
-    kind = native.dtype.kind + str(native.dtype.itemsize)
-    if kind == "f4":
-        return "".join(" 0x%08x" % v for v in flat.view(np.uint32).tolist())
-    if kind == "f8":
-        return "".join(" 0x%016x" % v for v in flat.view(np.uint64).tolist())
-    if kind == "b1":
-        return "".join(" %d" % v for v in np.where(flat, 1, 0).tolist())
-    return "".join(" %d" % v for v in flat.tolist())
+def format_values(arr):
+    """Row-major elements as oracle_npy.c prints them (TU_BITS), bit for bit."""
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    name = CT_NAMES[flat.dtype.kind + str(flat.dtype.itemsize)]
+    return "".join(" " + tok for tok in value_tokens(flat, name, BITS))
 
 
 def format_tensor_values(t):
     """Same through torch: the bits of the torch tensor's elements, row-major."""
-    flat = t.contiguous().reshape(-1)
-    name = str(t.dtype).replace("torch.", "")
-    if name in TORCH_BITS:
-        bits = flat.view(TORCH_BITS[name]).tolist()
-        width = 8 if name == "float32" else 16
-        mask = (1 << (4 * width)) - 1
-        return "".join(" 0x%0*x" % (width, b & mask) for b in bits)
-    if name == "bool":
-        return "".join(" %d" % v for v in flat.to(torch.uint8).tolist())
-    return "".join(" %d" % v for v in flat.tolist())
+    return format_values(t.contiguous().numpy())
 
 
 def describe(name, shape, strides, contiguous, values):
@@ -313,10 +297,6 @@ def random_view(rng, nprng, descr):
     return flat, view, strides, offset
 
 
-def storage_text(flat):
-    return format_values(flat).strip()
-
-
 def save_cases(rng, nprng, tmp):
     cases = []
     for i in range(260):
@@ -326,9 +306,7 @@ def save_cases(rng, nprng, tmp):
             continue
         path = os.path.join(tmp, "save_%04d.npy" % i)
         name = CT_NAMES[descr[1:]]
-        line = "save %s %s %d %s %s %d %d %s" % (
-            path, name, view.ndim, " ".join(map(str, view.shape)), " ".join(map(str, strides)), offset,
-            flat.size, storage_text(flat))
+        line = "save %s %s" % (path, spec(name, view.shape, strides, offset, flat, BITS))
         cases.append((line, path, flat, view, strides, offset))
     return cases
 
