@@ -57,13 +57,17 @@ void ct__node_release(ct_node *n) {
 }
 
 static ct_node *node_alloc(const char *name, int n_inputs) {
-  ct_node *n = ct__pool_alloc(node_block_size(n_inputs));
+  const size_t size = node_block_size(n_inputs);
+  ct_node *n = ct__pool_alloc(size);
   if (!n) return NULL;
-  *n = (ct_node){.refcount = 1, .name = name, .sequence_nr = next_sequence_nr++, .num_next = n_inputs};
+  ct__zero(n, size);
+  n->refcount = 1;
+  n->name = name;
+  n->sequence_nr = next_sequence_nr++;
+  n->num_next = n_inputs;
   if (n_inputs) {
     n->next = (ct_node **)(n + 1);
     n->inputs = (ct_input_meta *)(n->next + n_inputs);
-    memset(n->next, 0, (size_t)n_inputs * (sizeof(ct_node *) + sizeof(ct_input_meta)));
   }
   return n;
 }

@@ -35,7 +35,8 @@ static size_t owned_block_size(size_t nbytes) {
 static ct_storage *storage_new(size_t nbytes) {
   ct_storage *s = ct__pool_alloc(owned_block_size(nbytes));
   if (!s) return NULL;
-  *s = (ct_storage){.refcount = 1};
+  ct__zero(s, sizeof *s);
+  s->refcount = 1;
   s->data = (char *)s + STORAGE_HEADER;
   s->nbytes = nbytes;
   s->device = CT_CPU;
@@ -82,8 +83,11 @@ static bool valid_shape(int ndim, const int64_t *shape) {
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
   ct_tensor *t = ct__pool_alloc(sizeof *t);
   if (!t) return ct__error_null(CT_ERR_MEMORY, "out of memory allocating a tensor");
-  *t = (ct_tensor){.refcount = 1, .dtype = dtype, .ndim = ndim};
-  if (ndim) memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+  ct__zero(t, sizeof *t);
+  t->refcount = 1;
+  t->dtype = dtype;
+  t->ndim = ndim;
+  for (int d = 0; d < ndim; d++) t->shape[d] = shape[d];
   return t;
 }
 
