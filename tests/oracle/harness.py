@@ -227,7 +227,7 @@ def laid_out(name, shape, values, order=None, steps=None, offset=0, requires_gra
 
 
 def op_inputs(specs, w=None, fd=False):
-    """The inputs of an op case (tu_read_op_inputs): each spec with its requires_grad flag,
+    """The inputs of an op case (tu_run_op_case): each spec with its requires_grad flag,
     the output gradient w (or none), the finite-difference flag."""
     text = f"{len(specs)} " + " ".join(f"{int(s.requires_grad)} {s.encode()}" for s in specs)
     return text + (f" W {tensor_spec(w)}" if w is not None else " -") + f" {int(fd)}"
@@ -259,7 +259,7 @@ def result_answer(out, graph_depth=-1):
 
 
 def gradient_answer(specs, tensors):
-    """The "g<k>" lines of tu_print_gradients for the inputs that require grad."""
+    """The "g<k>" lines of tu_run_op_case for the inputs that require grad."""
     text = ""
     for k, (s, t) in enumerate(zip(specs, tensors)):
         if s.requires_grad:

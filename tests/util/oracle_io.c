@@ -274,7 +274,7 @@ void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *
 
 // ---- op cases ----
 
-void tu_read_op_inputs(tu_tokens *tok, tu_op_case *c) {
+static void read_op_inputs(tu_tokens *tok, tu_op_case *c) {
   c->n = (int)tu_next_int(tok);
   if (c->n < 0 || c->n > TU_MAX_INPUTS) tu_bad_case("number of inputs", "");
   for (int k = 0; k < c->n; k++) {
@@ -325,7 +325,7 @@ static double worst_gradient_error(const tu_op_case *c, tu_op_fn op, double h) {
   return worst;
 }
 
-void tu_print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double h, double tol) {
+static void print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double h, double tol) {
   if (ct_backward(out, c->w) != CT_OK) {
     printf("bwerr %s\n", ct_last_error());
     return;
@@ -341,4 +341,13 @@ void tu_print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double
   double worst = worst_gradient_error(c, op, h);
   if (worst < tol) printf("fd ok\n");
   else printf("fd bad %g\n", worst);
+}
+
+void tu_run_op_case(tu_tokens *tok, const void *args, tu_op_fn op, const tu_op_answer *answer) {
+  tu_op_case c = {.args = args};
+  read_op_inputs(tok, &c);
+  ct_tensor *out = op(&c);
+  tu_print_result(out, answer->graph_depth);
+  if (answer->after_forward) answer->after_forward(&c, out);
+  if (out && c.w) print_gradients(&c, out, op, answer->fd_step, answer->fd_tol);
 }

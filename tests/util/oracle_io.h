@@ -105,20 +105,27 @@ typedef struct tu_op_case {
   int n;
   ct_tensor *in[TU_MAX_INPUTS];
   bool requires_grad[TU_MAX_INPUTS];
-  ct_tensor *w; ///< gradient of the output (backward of sum(out * w)), or NULL: forward only
-  bool fd;      ///< also check the gradients against central differences
+  ct_tensor *w;     ///< gradient of the output (backward of sum(out * w)), or NULL: forward only
+  bool fd;          ///< also check the gradients against central differences
   const void *args; ///< the area's own arguments, for its op function
 } tu_op_case;
 
 /// The area's op: returns the result for the case's inputs (NULL on error).
 typedef ct_tensor *(*tu_op_fn)(const tu_op_case *c);
 
-/// Reads the inputs of an op case (TU_WRAP tensors, requires_grad set as given).
-void tu_read_op_inputs(tu_tokens *tok, tu_op_case *c);
-/// After the forward answer: backward of out with c->w, then "g<k> <values|None>" for
-/// each input requiring grad (or "bwerr <message>"), then, when c->fd, "fd ok" if every
-/// gradient element agrees with central differences of sum(op * w) (step h) to within
-/// tol * (1 + |gradient|), else "fd bad <worst>".
-void tu_print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double h, double tol);
+/// How tu_run_op_case answers.
+typedef struct tu_op_answer {
+  int graph_depth;        ///< depth of the "fn" line's graph (tu_print_graph)
+  double fd_step, fd_tol; ///< central differences: step h, tolerance on |numeric - analytic| / (1 + |analytic|)
+  /// The area's own lines after the forward answer (also after an error), or NULL.
+  void (*after_forward)(const tu_op_case *c, const ct_tensor *out);
+} tu_op_answer;
+
+/// Reads the op inputs that follow the area's own arguments (TU_WRAP tensors), runs op
+/// and prints the forward answer (tu_print_result) and the area's own lines. With an
+/// output gradient w it then runs backward and prints "g<k> <values|None>" for each input
+/// requiring grad (or "bwerr <message>"), and, when asked, "fd ok" if every gradient
+/// element agrees with central differences of sum(op * w), else "fd bad <worst>".
+void tu_run_op_case(tu_tokens *tok, const void *args, tu_op_fn op, const tu_op_answer *answer);
 
 #endif
