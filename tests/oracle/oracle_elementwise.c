@@ -51,6 +51,13 @@ static ct_tensor *run_op(const tu_op_case *c) {
   exit(2);
 }
 
+// In-place ops also print their first input after the call ("in"), even after an error.
+static void print_inplace_target(const tu_op_case *c, const ct_tensor *out) {
+  (void)out;
+  const op_args *args = c->args;
+  if (args->op[strlen(args->op) - 1] == '_') tu_print_line("in", c->in[0], TU_HEX);
+}
+
 static void run_case(char *line) {
   tu_tokens tok = tu_tokens_of(line);
   op_args args;
@@ -58,12 +65,7 @@ static void run_case(char *line) {
   args.p0 = tu_next_double(&tok);
   args.p1 = tu_next_double(&tok);
   args.nonleaf = tu_next_int(&tok) != 0;
-  tu_op_case c = {.args = &args};
-  tu_read_op_inputs(&tok, &c);
-  ct_tensor *out = run_op(&c);
-  tu_print_result(out, 1);
-  if (args.op[strlen(args.op) - 1] == '_') tu_print_line("in", c.in[0], TU_HEX); // also after an error
-  if (out && c.w) tu_print_gradients(&c, out, run_op, 1e-6, 1e-6);
+  tu_run_op_case(&tok, &args, run_op, &(tu_op_answer){1, 1e-6, 1e-6, print_inplace_target});
 }
 
 int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

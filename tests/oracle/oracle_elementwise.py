@@ -24,6 +24,7 @@ differently).
 Case line: op p0 p1 nonleaf <op inputs>  (p0, p1 as hex floats; op inputs: harness.op_inputs)
 """
 import math
+import operator
 import os
 import random
 import sys
@@ -63,7 +64,7 @@ def make_spec(rng, shape, dt, values, layout="c", requires_grad=False):
     return laid_out(dt, shape, values, order, steps, offset, requires_grad)
 
 
-# ---- ops: name -> (arity, torch function, value exactness) ---------------------------
+# ---- ops: name -> (torch function of (tensors, p0, p1), value exactness) ---------------
 # exactness: "exact" always bit-exact; "layout" bit-exact when every tensor input is
 # contiguous (PyTorch vectorises by layout); "tol" compared with tolerance.
 
@@ -71,73 +72,42 @@ def clamp_args(p0, p1):
     return (None if math.isnan(p0) else py(p0)), (None if math.isnan(p1) else py(p1))
 
 
-OPS = {
-    "add": (2, lambda t, p0, p1: torch.add(t[0], t[1]), "exact"),
-    "sub": (2, lambda t, p0, p1: torch.sub(t[0], t[1]), "exact"),
-    "rsub": (2, lambda t, p0, p1: torch.rsub(t[0], t[1]), "exact"),
-    "mul": (2, lambda t, p0, p1: torch.mul(t[0], t[1]), "exact"),
-    "div": (2, lambda t, p0, p1: torch.div(t[0], t[1]), "exact"),
-    "add_alpha": (2, lambda t, p0, p1: torch.add(t[0], t[1], alpha=py(p0)), "layout"),
-    "sub_alpha": (2, lambda t, p0, p1: torch.sub(t[0], t[1], alpha=py(p0)), "layout"),
-    "floor_divide": (2, lambda t, p0, p1: torch.floor_divide(t[0], t[1]), "exact"),
-    "remainder": (2, lambda t, p0, p1: torch.remainder(t[0], t[1]), "exact"),
-    "pow": (2, lambda t, p0, p1: torch.pow(t[0], t[1]), "layout"),
-    "maximum": (2, lambda t, p0, p1: torch.maximum(t[0], t[1]), "exact"),
-    "minimum": (2, lambda t, p0, p1: torch.minimum(t[0], t[1]), "exact"),
-    "eq": (2, lambda t, p0, p1: torch.eq(t[0], t[1]), "exact"),
-    "ne": (2, lambda t, p0, p1: torch.ne(t[0], t[1]), "exact"),
-    "lt": (2, lambda t, p0, p1: torch.lt(t[0], t[1]), "exact"),
-    "le": (2, lambda t, p0, p1: torch.le(t[0], t[1]), "exact"),
-    "gt": (2, lambda t, p0, p1: torch.gt(t[0], t[1]), "exact"),
-    "ge": (2, lambda t, p0, p1: torch.ge(t[0], t[1]), "exact"),
-    "logical_and": (2, lambda t, p0, p1: torch.logical_and(t[0], t[1]), "exact"),
-    "logical_or": (2, lambda t, p0, p1: torch.logical_or(t[0], t[1]), "exact"),
-    "add_scalar": (1, lambda t, p0, p1: t[0] + float(p0), "exact"),
-    "sub_scalar": (1, lambda t, p0, p1: t[0] - float(p0), "exact"),
-    "rsub_scalar": (1, lambda t, p0, p1: float(p0) - t[0], "exact"),
-    "mul_scalar": (1, lambda t, p0, p1: t[0] * float(p0), "exact"),
-    "div_scalar": (1, lambda t, p0, p1: t[0] / float(p0), "exact"),
-    "pow_scalar": (1, lambda t, p0, p1: t[0] ** float(p0), "layout"),
-    "rpow_scalar": (1, lambda t, p0, p1: float(p0) ** t[0], "layout"),
-    "eq_scalar": (1, lambda t, p0, p1: t[0] == float(p0), "exact"),
-    "ne_scalar": (1, lambda t, p0, p1: t[0] != float(p0), "exact"),
-    "lt_scalar": (1, lambda t, p0, p1: t[0] < float(p0), "exact"),
-    "le_scalar": (1, lambda t, p0, p1: t[0] <= float(p0), "exact"),
-    "gt_scalar": (1, lambda t, p0, p1: t[0] > float(p0), "exact"),
-    "ge_scalar": (1, lambda t, p0, p1: t[0] >= float(p0), "exact"),
-    "where": (3, lambda t, p0, p1: torch.where(t[0], t[1], t[2]), "exact"),
-    "neg": (1, lambda t, p0, p1: torch.neg(t[0]), "exact"),
-    "abs": (1, lambda t, p0, p1: torch.abs(t[0]), "exact"),
-    "exp": (1, lambda t, p0, p1: torch.exp(t[0]), "exact"),
-    "log": (1, lambda t, p0, p1: torch.log(t[0]), "exact"),
-    "log1p": (1, lambda t, p0, p1: torch.log1p(t[0]), "exact"),
-    "sqrt": (1, lambda t, p0, p1: torch.sqrt(t[0]), "exact"),
-    "rsqrt": (1, lambda t, p0, p1: torch.rsqrt(t[0]), "exact"),
-    "sin": (1, lambda t, p0, p1: torch.sin(t[0]), "exact"),
-    "cos": (1, lambda t, p0, p1: torch.cos(t[0]), "exact"),
-    "tanh": (1, lambda t, p0, p1: torch.tanh(t[0]), "exact"),
-    "sigmoid": (1, lambda t, p0, p1: torch.sigmoid(t[0]), "layout"),
-    "relu": (1, lambda t, p0, p1: torch.relu(t[0]), "exact"),
-    "leaky_relu": (1, lambda t, p0, p1: F.leaky_relu(t[0], p0), "exact"),
-    "gelu": (1, lambda t, p0, p1: F.gelu(t[0]), "tol"),
-    "softplus": (1, lambda t, p0, p1: F.softplus(t[0], p0, p1), "layout"),
-    "clamp": (1, lambda t, p0, p1: torch.clamp(t[0], *clamp_args(p0, p1)), "exact"),
-    "sign": (1, lambda t, p0, p1: torch.sign(t[0]), "exact"),
-    "floor": (1, lambda t, p0, p1: torch.floor(t[0]), "exact"),
-    "ceil": (1, lambda t, p0, p1: torch.ceil(t[0]), "exact"),
-    "round": (1, lambda t, p0, p1: torch.round(t[0]), "exact"),
-    "logical_not": (1, lambda t, p0, p1: torch.logical_not(t[0]), "exact"),
-    "add_": (2, lambda t, p0, p1: t[0].add_(t[1]), "exact"),
-    "sub_": (2, lambda t, p0, p1: t[0].sub_(t[1]), "exact"),
-    "mul_": (2, lambda t, p0, p1: t[0].mul_(t[1]), "exact"),
-    "div_": (2, lambda t, p0, p1: t[0].div_(t[1]), "exact"),
-    "add_scalar_": (1, lambda t, p0, p1: t[0].add_(float(p0)), "exact"),
-    "mul_scalar_": (1, lambda t, p0, p1: t[0].mul_(float(p0)), "exact"),
-    "clamp_": (1, lambda t, p0, p1: t[0].clamp_(*clamp_args(p0, p1)), "exact"),
-    "relu_": (1, lambda t, p0, p1: t[0].relu_(), "exact"),
-    "fill_": (1, lambda t, p0, p1: t[0].fill_(py(p0)), "exact"),
-    "zero_": (1, lambda t, p0, p1: t[0].zero_(), "exact"),
-}
+def on_tensors(f):
+    """An op of the tensors alone: f(t0, t1, ...)."""
+    return lambda t, p0, p1: f(*t)
+
+
+def on_scalar(f):
+    """A *_scalar op: f(t0, p0), the scalar operand a Python float."""
+    return lambda t, p0, p1: f(t[0], float(p0))
+
+
+OPS = {name: (on_tensors(getattr(torch, name)), "exact") for name in (
+    "add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "maximum", "minimum", "eq", "ne", "lt", "le",
+    "gt", "ge", "logical_and", "logical_or", "where", "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt", "sin",
+    "cos", "tanh", "relu", "sign", "floor", "ceil", "round", "logical_not")}
+OPS.update({name: (on_tensors(getattr(torch.Tensor, name)), "exact")
+            for name in ("add_", "sub_", "mul_", "div_", "relu_", "zero_")})
+OPS.update({name + "_scalar": (on_scalar(getattr(operator, name)), "exact")
+            for name in ("add", "sub", "mul", "eq", "ne", "lt", "le", "gt", "ge")})
+OPS.update({
+    "div_scalar": (on_scalar(operator.truediv), "exact"),
+    "rsub_scalar": (on_scalar(lambda a, s: s - a), "exact"),
+    "pow_scalar": (on_scalar(operator.pow), "layout"),
+    "rpow_scalar": (on_scalar(lambda a, s: s ** a), "layout"),
+    "add_scalar_": (on_scalar(torch.Tensor.add_), "exact"),
+    "mul_scalar_": (on_scalar(torch.Tensor.mul_), "exact"),
+    "add_alpha": (lambda t, p0, p1: torch.add(t[0], t[1], alpha=py(p0)), "layout"),
+    "sub_alpha": (lambda t, p0, p1: torch.sub(t[0], t[1], alpha=py(p0)), "layout"),
+    "pow": (on_tensors(torch.pow), "layout"),
+    "sigmoid": (on_tensors(torch.sigmoid), "layout"),
+    "gelu": (on_tensors(F.gelu), "tol"),
+    "leaky_relu": (lambda t, p0, p1: F.leaky_relu(t[0], p0), "exact"),
+    "softplus": (lambda t, p0, p1: F.softplus(t[0], p0, p1), "layout"),
+    "clamp": (lambda t, p0, p1: torch.clamp(t[0], *clamp_args(p0, p1)), "exact"),
+    "clamp_": (lambda t, p0, p1: t[0].clamp_(*clamp_args(p0, p1)), "exact"),
+    "fill_": (lambda t, p0, p1: t[0].fill_(py(p0)), "exact"),
+})
 
 
 class Case:
@@ -147,7 +117,7 @@ class Case:
 
 def run_torch(case, rng):
     """Returns (case line, expected answer, exactness of the values)."""
-    arity, fn, exactness = OPS[case.op]
+    fn, exactness = OPS[case.op]
     ts = [s.leaf() for s in case.specs]
     head = f"{case.op} {float(case.p0).hex()} {float(case.p1).hex()} {int(case.nonleaf)} "
     inplace = case.op.endswith("_")
