@@ -152,18 +152,23 @@ def gen_index_select(rng):
     return Case("index_select", dim, 0.0, [data_spec(rng, xs), idx])
 
 
-def gen_gather(rng):
+def gather_shapes(rng):
+    """x's shape, a dim, the size of x along it, and an index shape gather and scatter_add
+    accept (any size along dim, at most x's elsewhere; 0-d x: a 0-d or 1-d index)."""
     xs = rand_shape(rng, 0, 4)
     nd = max(len(xs), 1)
     dim = rng.randint(-nd, nd - 1)
-    d = dim % nd
     ne = xs if xs else [1]
-    ishape = [rng.randint(0, 5) if k == d else rng.randint(0, ne[k]) for k in range(nd)]
+    ishape = [rng.randint(0, 5) if k == dim % nd else rng.randint(0, ne[k]) for k in range(nd)]
     if not xs and rng.random() < 0.5:
         ishape = []
+    return xs, dim, ne[dim % nd], ishape
+
+
+def gen_gather(rng):
+    xs, dim, n, ishape = gather_shapes(rng)
     if rng.random() < 0.05 and ishape:
         ishape[rng.randrange(len(ishape))] += 2  # size mismatch (unless the index is empty)
-    n = ne[d]
     idx = index_spec(rng, ishape, 0, n, bad_values=(-1, n, n + 1))
     if rng.random() < 0.03:
         idx = make_spec(rng, ishape + [1], "int64", lambda: 0)
@@ -171,20 +176,12 @@ def gen_gather(rng):
 
 
 def gen_scatter_add(rng):
-    xs = rand_shape(rng, 0, 4)
-    nd = max(len(xs), 1)
-    dim = rng.randint(-nd, nd - 1)
-    d = dim % nd
-    ne = xs if xs else [1]
-    ishape = [rng.randint(0, 5) if k == d else rng.randint(0, ne[k]) for k in range(nd)]
-    if not xs and rng.random() < 0.5:
-        ishape = []
+    xs, dim, n, ishape = gather_shapes(rng)
     sshape = list(ishape)
     if rng.random() < 0.25 and sshape:
         sshape = [s + rng.randint(0, 1) for s in sshape]  # src larger: backward errors in PyTorch
     if rng.random() < 0.04 and ishape:
         ishape[rng.randrange(len(ishape))] += 3
-    n = ne[d]
     x = data_spec(rng, xs)
     src = data_spec(rng, sshape, dt=x.name if rng.random() > 0.03 else "float64")
     idx = index_spec(rng, ishape, 0, n, bad_values=(-1, n, n + 1))
