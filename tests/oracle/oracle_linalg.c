@@ -34,12 +34,9 @@ static void run_case(char *line) {
   snprintf(args.op, sizeof args.op, "%s", tu_need(&tok));
   args.beta = tu_next_double(&tok);
   args.alpha = tu_next_double(&tok);
-  tu_op_case c = {.args = &args};
-  tu_read_op_inputs(&tok, &c);
-  ct_tensor *out = run_op(&c);
   // The products are linear in every single element, so the difference quotient is
   // exact up to rounding: a step of 1e-3 and a tolerance of 1e-8.
-  if (tu_print_result(out, -1) && c.w) tu_print_gradients(&c, out, run_op, 1e-3, 1e-8);
+  tu_run_op_case(&tok, &args, run_op, &(tu_op_answer){-1, 1e-3, 1e-8, NULL});
 }
 
 int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

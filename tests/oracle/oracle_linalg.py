@@ -68,20 +68,14 @@ class Case:
         self.op, self.specs, self.beta, self.alpha = op, specs, beta, alpha
 
 
+PRODUCTS = {"matmul": torch.matmul, "mm": torch.mm, "bmm": torch.bmm, "mv": torch.mv, "dot": torch.dot,
+            "outer": torch.outer}
+
+
 def torch_op(case, ts):
     op = case.op
-    if op == "matmul":
-        return torch.matmul(ts[0], ts[1])
-    if op == "mm":
-        return torch.mm(ts[0], ts[1])
-    if op == "bmm":
-        return torch.bmm(ts[0], ts[1])
-    if op == "mv":
-        return torch.mv(ts[0], ts[1])
-    if op == "dot":
-        return torch.dot(ts[0], ts[1])
-    if op == "outer":
-        return torch.outer(ts[0], ts[1])
+    if op in PRODUCTS:
+        return PRODUCTS[op](ts[0], ts[1])
     if op == "addmm":  # integral scalars act as Python ints (ctorch's scalar rule)
         as_scalar = lambda v: int(v) if v == int(v) else v  # noqa: E731
         return torch.addmm(ts[0], ts[1], ts[2], beta=as_scalar(case.beta), alpha=as_scalar(case.alpha))
