@@ -101,12 +101,14 @@ static double mlp784_step(void) {
 }
 
 // ---- the demo: 1000 epochs of the word_window program ----
+// The PyTorch side times the notebook's function inside an already started Python, so
+// process start-up is left out on both sides: the demo runs with 1000 epochs and with 0
+// (start-up, vocabulary, model, prediction), and the difference is the training time.
 
 static const char *demo_path;
 
 static void run_demo(void *ctx) {
-  (void)ctx;
-  char *argv[] = {(char *)demo_path, "--epochs", "1000", NULL};
+  char *argv[] = {(char *)demo_path, "--epochs", (char *)ctx, NULL};
   pid_t pid;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -120,7 +122,10 @@ static void run_demo(void *ctx) {
   }
 }
 
-static double word_window_train(void) { return median_time(run_demo, NULL, 5, 1); }
+static double word_window_train(void) {
+  double full = median_time(run_demo, "1000", 7, 1), startup = median_time(run_demo, "0", 7, 1);
+  return full > startup ? full - startup : full;
+}
 
 // ---- elementwise and reduction over 4M floats ----
 
