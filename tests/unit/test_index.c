@@ -1,17 +1,9 @@
 // Indexing ops: error cases (NULL + PyTorch's message, nothing leaked, with and without a
 // scope), NULL propagation, and gradients checked by exact math (counts of duplicates,
 // the embedding padding row). Values are compared with PyTorch in oracle_index.
-#include "testutil.h"
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EXPECT_ERROR(call, message)                   \
-  do {                                                \
-    ct_clear_error();                                 \
-    assert_null(call);                                \
-    assert_string_equal(ct_last_error(), message);    \
-  } while (0)
+#include "unit.h"
 
 static ct_tensor *i64(int ndim, const int64_t *shape, const int64_t *values) {
   return ct_tensor_from_i64(values, ndim, shape);
@@ -49,12 +41,7 @@ static inputs make_inputs(void) {
       .src32 = ct_ones(CT_SHAPE(1, 1), CT_FLOAT32),
       .ints = ct_ones(CT_SHAPE(2), CT_INT32),
   };
-  ct_tensor **all = (ct_tensor **)&in;
-  for (size_t i = 0; i < NUM_INPUTS; i++) {
-    assert_non_null(all[i]);
-    ct_keep(all[i]);
-  }
-  ct_scope_close(s);
+  tu_keep_inputs((ct_tensor **)&in, NUM_INPUTS, s);
   return in;
 }
 
@@ -121,18 +108,12 @@ static void error_cases(bool scoped) {
   EXPECT_ERROR(ct_one_hot(idx, 5), "Class values must be smaller than num_classes.");
   EXPECT_ERROR(ct_one_hot(in.empty_idx, -1), "Can not infer total number of classes from empty tensor.");
 
-  if (!scoped) {
-    ct_tensor **all = (ct_tensor **)&in;
-    for (size_t i = 0; i < NUM_INPUTS; i++) ct_release(all[i]);
-  }
+  if (!scoped) tu_release_inputs((ct_tensor **)&in, NUM_INPUTS);
 }
 
 static void test_errors_in_scope(void **state) {
   (void)state;
-  ct_scope *s = ct_scope_open();
-  error_cases(true);
-  assert_int_equal(ct_scope_size(s), NUM_INPUTS); // failed calls registered nothing
-  ct_scope_close(s);
+  tu_errors_in_scope(error_cases, NUM_INPUTS);
 }
 
 static void test_errors_without_scope(void **state) {

@@ -1,0 +1,69 @@
+// Helpers for the cmocka unit tests (tests/unit/test_*.c): failing calls and their
+// messages, and error tests run with and without a scope.
+#ifndef CTORCH_TESTS_UNIT_H
+#define CTORCH_TESTS_UNIT_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+/// ct_last_error() is exactly `message`.
+#define EXPECT_LAST_ERROR(message) assert_string_equal(ct_last_error(), (message))
+/// `call` fails: returns NULL, leaving exactly `message`. The error is cleared first, so a
+/// message left by an earlier call cannot pass for this one's.
+#define EXPECT_ERROR(call, message)                                                                      \
+  do {                                                                                                   \
+    ct_clear_error();                                                                                    \
+    assert_null(call);                                                                                   \
+    EXPECT_LAST_ERROR(message);                                                                          \
+  } while (0)
+/// `call` returns the ct_status `status`, leaving exactly `message` (cleared first).
+#define EXPECT_STATUS(call, status, message)                                                             \
+  do {                                                                                                   \
+    ct_clear_error();                                                                                    \
+    assert_int_equal((call), (status));                                                                  \
+    EXPECT_LAST_ERROR(message);                                                                          \
+  } while (0)
+/// `call` returns NULL, leaving a message that contains `part` (cleared first).
+#define EXPECT_ERROR_CONTAINING(call, part)                                                              \
+  do {                                                                                                   \
+    ct_clear_error();                                                                                    \
+    assert_null(call);                                                                                   \
+    tu_assert_contains(ct_last_error(), (part));                                                         \
+  } while (0)
+
+/// Fails the test, showing both, unless `text` contains `part`.
+static inline void tu_assert_contains(const char *text, const char *part) {
+  if (!strstr(text, part)) fail_msg("\"%s\" does not contain \"%s\"", text, part);
+}
+
+// Error tests over a struct of input tensors, walked as an array of n tensor pointers.
+
+/// Asserts each input was made and moves it from the caller's own scope `s`, which it
+/// closes, to the enclosing scope (or to the caller when none is open).
+static inline void tu_keep_inputs(ct_tensor **inputs, size_t n, ct_scope *s) {
+  for (size_t i = 0; i < n; i++) {
+    assert_non_null(inputs[i]);
+    ct_keep(inputs[i]);
+  }
+  ct_scope_close(s);
+}
+
+/// Releases the inputs when no scope owns them.
+static inline void tu_release_inputs(ct_tensor **inputs, size_t n) {
+  for (size_t i = 0; i < n; i++) ct_release(inputs[i]);
+}
+
+/// Runs error_cases(true) in a scope of its own, which must hold exactly `kept` tensors
+/// afterwards (the inputs: failing calls register nothing), and closes it.
+static inline void tu_errors_in_scope(void (*error_cases)(bool scoped), size_t kept) {
+  ct_scope *s = ct_scope_open();
+  error_cases(true);
+  assert_int_equal(ct_scope_size(s), kept);
+  ct_scope_close(s);
+}
+
+#endif
