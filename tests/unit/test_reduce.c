@@ -2,18 +2,10 @@
 // without a scope), NULL propagation, scope hygiene (a call leaves only its results in
 // the scope), and values / gradients checked by exact math. Values against PyTorch
 // itself are compared in oracle_reduce.
-#include "testutil.h"
-#include <cmocka.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EXPECT_ERROR(call, message)                \
-  do {                                             \
-    ct_clear_error();                              \
-    assert_null(call);                             \
-    assert_string_equal(ct_last_error(), message); \
-  } while (0)
+#include "unit.h"
 
 static ct_tensor *f32(int ndim, const int64_t *shape, const float *v) { return ct_tensor_from_f32(v, ndim, shape); }
 
@@ -39,9 +31,7 @@ static inputs make_inputs(void) {
       .empty = ct_zeros(CT_SHAPE(0, 3), CT_FLOAT32),
       .scalar = ct_scalar(2, CT_FLOAT32),
   };
-  ct_tensor **all = (ct_tensor **)&in;
-  for (size_t i = 0; i < NUM_INPUTS; i++) ct_keep(all[i]);
-  ct_scope_close(s);
+  tu_keep_inputs((ct_tensor **)&in, NUM_INPUTS, s);
   return in;
 }
 
@@ -78,18 +68,12 @@ static void error_cases(bool scoped) {
   EXPECT_ERROR(ct_prod_dim(x, 5, false), "Dimension out of range (expected to be in range of [-2, 1], but got 5)");
   EXPECT_ERROR(ct_logsumexp(x, (int[]){3}, 1, false),
                "Dimension out of range (expected to be in range of [-2, 1], but got 3)");
-  if (!scoped) {
-    ct_tensor **all = (ct_tensor **)&in;
-    for (size_t i = 0; i < NUM_INPUTS; i++) ct_release(all[i]);
-  }
+  if (!scoped) tu_release_inputs((ct_tensor **)&in, NUM_INPUTS);
 }
 
 static void test_errors_in_scope(void **state) {
   (void)state;
-  ct_scope *s = ct_scope_open();
-  error_cases(true);
-  assert_int_equal(ct_scope_size(s), NUM_INPUTS); // failed calls registered nothing
-  ct_scope_close(s);
+  tu_errors_in_scope(error_cases, NUM_INPUTS);
 }
 
 static void test_errors_without_scope(void **state) {
