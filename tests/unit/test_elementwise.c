@@ -2,11 +2,10 @@
 // in-place autograd (rebasing grad_fn), memory-overlap rules, integer wrap-around, and
 // agreement between the kernels' vector, buffered-strided and parallel paths.
 // Values are exact math; PyTorch parity is checked by tests/oracle/oracle_elementwise.
-#include "testutil.h"
-#include <cmocka.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 
 static double get1(const ct_tensor *t, int64_t i) {
   double v = NAN;
@@ -49,13 +48,6 @@ static void test_null_propagates(void **state) {
   assert_string_equal(ct_last_error(), first);
   ct_scope_close(s);
 }
-
-#define EXPECT_ERROR(call, message)                \
-  do {                                             \
-    ct_clear_error();                              \
-    assert_null(call);                             \
-    assert_string_equal(ct_last_error(), message); \
-  } while (0)
 
 // Each bad call errors, leaves its inputs alone and leaks nothing (LeakSanitizer), with
 // no scope open: the caller owns and releases everything.
