@@ -1,9 +1,8 @@
 // Matrix products: PyTorch's error messages (texts taken from torch 1.13; the live
 // comparison of every message is in tests/oracle/oracle_linalg.py), NULL propagation,
 // ownership with and without scopes, graph structure, and exact small-integer math.
-#include "testutil.h"
-#include <cmocka.h>
 #include <string.h>
+#include "unit.h"
 
 // A tensor of the given shape holding 0, 1, 2, ... (row-major; exact in every dtype).
 static ct_tensor *iota(ct_dtype dtype, int ndim, const int64_t *shape) {
@@ -16,24 +15,19 @@ static ct_tensor *iota(ct_dtype dtype, int ndim, const int64_t *shape) {
   return t;
 }
 
-static void expect_error(ct_tensor *result, const char *message) {
-  assert_null(result);
-  assert_string_equal(ct_last_error(), message);
-}
-
 static void test_mm_errors(void **state) {
   (void)state;
   ct_tensor *a43 = iota(CT_FLOAT32, CT_SHAPE(4, 3)), *b22 = iota(CT_FLOAT32, CT_SHAPE(2, 2));
   ct_tensor *v3 = iota(CT_FLOAT32, CT_SHAPE(3)), *c221 = iota(CT_FLOAT32, CT_SHAPE(2, 2, 1));
   ct_tensor *d22 = iota(CT_FLOAT64, CT_SHAPE(2, 2)), *i22 = iota(CT_INT32, CT_SHAPE(2, 2));
   ct_tensor *l22 = iota(CT_INT64, CT_SHAPE(2, 2)), *b = ct_ones(CT_SHAPE(2, 2), CT_BOOL);
-  expect_error(ct_mm(a43, b22), "mat1 and mat2 shapes cannot be multiplied (4x3 and 2x2)");
-  expect_error(ct_matmul(a43, b22), "mat1 and mat2 shapes cannot be multiplied (4x3 and 2x2)");
-  expect_error(ct_mm(v3, b22), "self must be a matrix");
-  expect_error(ct_mm(b22, c221), "mat2 must be a matrix");
-  expect_error(ct_mm(b22, d22), "expected scalar type Float but found Double");
-  expect_error(ct_mm(i22, l22), "expected scalar type Int but found Long");
-  expect_error(ct_mm(b, b), "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+  EXPECT_ERROR(ct_mm(a43, b22), "mat1 and mat2 shapes cannot be multiplied (4x3 and 2x2)");
+  EXPECT_ERROR(ct_matmul(a43, b22), "mat1 and mat2 shapes cannot be multiplied (4x3 and 2x2)");
+  EXPECT_ERROR(ct_mm(v3, b22), "self must be a matrix");
+  EXPECT_ERROR(ct_mm(b22, c221), "mat2 must be a matrix");
+  EXPECT_ERROR(ct_mm(b22, d22), "expected scalar type Float but found Double");
+  EXPECT_ERROR(ct_mm(i22, l22), "expected scalar type Int but found Long");
+  EXPECT_ERROR(ct_mm(b, b), "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   ct_tensor *all[] = {a43, b22, v3, c221, d22, i22, l22, b};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++)
     ct_release(all[i]);
@@ -43,22 +37,22 @@ static void test_matmul_errors(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *m23 = iota(CT_FLOAT32, CT_SHAPE(2, 3));
-  expect_error(ct_matmul(ct_scalar(1, CT_FLOAT32), m23),
+  EXPECT_ERROR(ct_matmul(ct_scalar(1, CT_FLOAT32), m23),
                "both arguments to matmul need to be at least 1D, but they are 0D and 2D");
-  expect_error(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(4))),
+  EXPECT_ERROR(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(4))),
                "size mismatch, got 10, 10x3,4");
-  expect_error(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(4, 3, 2))),
+  EXPECT_ERROR(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(4, 3, 2))),
                "The size of tensor a (5) must match the size of tensor b (4) at non-singleton dimension 0");
-  expect_error(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(5, 4, 2))),
+  EXPECT_ERROR(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(5, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(5, 4, 2))),
                "Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 4].");
-  expect_error(
+  EXPECT_ERROR(
       ct_matmul(iota(CT_FLOAT32, CT_SHAPE(3)), iota(CT_FLOAT32, CT_SHAPE(4))),
       "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, "
       "but got 3 and 4 elements respectively");
-  expect_error(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(4, 2, 3)), iota(CT_FLOAT64, CT_SHAPE(3, 2))),
+  EXPECT_ERROR(ct_matmul(iota(CT_FLOAT32, CT_SHAPE(4, 2, 3)), iota(CT_FLOAT64, CT_SHAPE(3, 2))),
                "expected scalar type Float but found Double");
   // 2-D @ 3-D folds into mm(b^T, a^T), so the dtypes are named the other way round
-  expect_error(ct_matmul(m23, iota(CT_FLOAT64, CT_SHAPE(5, 3, 4))),
+  EXPECT_ERROR(ct_matmul(m23, iota(CT_FLOAT64, CT_SHAPE(5, 3, 4))),
                "expected scalar type Double but found Float");
   ct_scope_close(s);
 }
@@ -67,24 +61,24 @@ static void test_vector_and_batch_errors(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *m23 = iota(CT_FLOAT32, CT_SHAPE(2, 3)), *v3 = iota(CT_FLOAT32, CT_SHAPE(3));
-  expect_error(ct_mv(m23, iota(CT_FLOAT32, CT_SHAPE(4))), "size mismatch, got 2, 2x3,4");
-  expect_error(ct_mv(v3, v3), "vector + matrix @ vector expected, got 1, 1, 1");
-  expect_error(ct_mv(ct_ones(CT_SHAPE(2, 3), CT_BOOL), ct_ones(CT_SHAPE(3), CT_BOOL)),
+  EXPECT_ERROR(ct_mv(m23, iota(CT_FLOAT32, CT_SHAPE(4))), "size mismatch, got 2, 2x3,4");
+  EXPECT_ERROR(ct_mv(v3, v3), "vector + matrix @ vector expected, got 1, 1, 1");
+  EXPECT_ERROR(ct_mv(ct_ones(CT_SHAPE(2, 3), CT_BOOL), ct_ones(CT_SHAPE(3), CT_BOOL)),
                "\"addmv_impl_cpu\" not implemented for 'Bool'");
-  expect_error(ct_dot(v3, iota(CT_FLOAT64, CT_SHAPE(3))),
+  EXPECT_ERROR(ct_dot(v3, iota(CT_FLOAT64, CT_SHAPE(3))),
                "dot : expected both vectors to have same dtype, but found Float and Double");
-  expect_error(ct_dot(m23, v3), "1D tensors expected, but got 2D and 1D tensors");
-  expect_error(ct_dot(ct_ones(CT_SHAPE(3), CT_BOOL), ct_ones(CT_SHAPE(3), CT_BOOL)),
+  EXPECT_ERROR(ct_dot(m23, v3), "1D tensors expected, but got 2D and 1D tensors");
+  EXPECT_ERROR(ct_dot(ct_ones(CT_SHAPE(3), CT_BOOL), ct_ones(CT_SHAPE(3), CT_BOOL)),
                "\"dot\" not implemented for 'Bool'");
-  expect_error(ct_outer(m23, v3), "outer: Expected 1-D argument self, but got 2-D");
-  expect_error(ct_outer(v3, ct_scalar(2, CT_FLOAT32)), "outer: Expected 1-D argument vec2, but got 0-D");
-  expect_error(ct_bmm(m23, iota(CT_FLOAT32, CT_SHAPE(3, 3, 5))), "batch1 must be a 3D tensor");
-  expect_error(ct_bmm(iota(CT_FLOAT32, CT_SHAPE(2, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(2, 4, 5))),
+  EXPECT_ERROR(ct_outer(m23, v3), "outer: Expected 1-D argument self, but got 2-D");
+  EXPECT_ERROR(ct_outer(v3, ct_scalar(2, CT_FLOAT32)), "outer: Expected 1-D argument vec2, but got 0-D");
+  EXPECT_ERROR(ct_bmm(m23, iota(CT_FLOAT32, CT_SHAPE(3, 3, 5))), "batch1 must be a 3D tensor");
+  EXPECT_ERROR(ct_bmm(iota(CT_FLOAT32, CT_SHAPE(2, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(2, 4, 5))),
                "Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [2, 4].");
   // small products run PyTorch's plain loop ("bmm"), larger ones one addmm per batch item
-  expect_error(ct_bmm(ct_ones(CT_SHAPE(2, 2, 3), CT_BOOL), ct_ones(CT_SHAPE(2, 3, 2), CT_BOOL)),
+  EXPECT_ERROR(ct_bmm(ct_ones(CT_SHAPE(2, 2, 3), CT_BOOL), ct_ones(CT_SHAPE(2, 3, 2), CT_BOOL)),
                "\"bmm\" not implemented for 'Bool'");
-  expect_error(ct_bmm(ct_ones(CT_SHAPE(2, 20, 30), CT_BOOL), ct_ones(CT_SHAPE(2, 30, 20), CT_BOOL)),
+  EXPECT_ERROR(ct_bmm(ct_ones(CT_SHAPE(2, 20, 30), CT_BOOL), ct_ones(CT_SHAPE(2, 30, 20), CT_BOOL)),
                "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   ct_scope_close(s);
 }
@@ -93,25 +87,25 @@ static void test_addmm_and_linear_errors(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *m23 = iota(CT_FLOAT32, CT_SHAPE(2, 3)), *m32 = iota(CT_FLOAT32, CT_SHAPE(3, 2));
-  expect_error(ct_addmm(iota(CT_FLOAT64, CT_SHAPE(2)), m23, m32, 1, 1),
+  EXPECT_ERROR(ct_addmm(iota(CT_FLOAT64, CT_SHAPE(2)), m23, m32, 1, 1),
                "self and mat2 must have the same dtype");
-  expect_error(
+  EXPECT_ERROR(
       ct_addmm(iota(CT_FLOAT32, CT_SHAPE(3)), m23, m32, 1, 1),
       "The expanded size of the tensor (2) must match the existing size (3) at non-singleton dimension 1.  "
       "Target sizes: [2, 2].  Tensor sizes: [3]");
-  expect_error(ct_addmm(iota(CT_FLOAT32, CT_SHAPE(2, 2, 2)), m23, m32, 1, 1),
+  EXPECT_ERROR(ct_addmm(iota(CT_FLOAT32, CT_SHAPE(2, 2, 2)), m23, m32, 1, 1),
                "expand(torch.FloatTensor{[2, 2, 2]}, size=[2, 2]): the number of sizes provided (2) must be "
                "greater or equal to the number of dimensions in the tensor (3)");
-  expect_error(ct_addmm(iota(CT_FLOAT32, CT_SHAPE(2)), iota(CT_FLOAT32, CT_SHAPE(3)), m32, 1, 1),
+  EXPECT_ERROR(ct_addmm(iota(CT_FLOAT32, CT_SHAPE(2)), iota(CT_FLOAT32, CT_SHAPE(3)), m32, 1, 1),
                "mat1 must be a matrix, got 1-D tensor");
-  expect_error(ct_linear(m23, iota(CT_FLOAT32, CT_SHAPE(4, 5)), NULL),
+  EXPECT_ERROR(ct_linear(m23, iota(CT_FLOAT32, CT_SHAPE(4, 5)), NULL),
                "mat1 and mat2 shapes cannot be multiplied (2x3 and 5x4)");
-  expect_error(
+  EXPECT_ERROR(
       ct_linear(iota(CT_FLOAT32, CT_SHAPE(2, 2, 3)), iota(CT_FLOAT32, CT_SHAPE(4, 3)),
                 iota(CT_FLOAT32, CT_SHAPE(5))),
       "The expanded size of the tensor (4) must match the existing size (5) at non-singleton dimension 1.  "
       "Target sizes: [4, 4].  Tensor sizes: [5]");
-  expect_error(ct_linear(iota(CT_FLOAT32, CT_SHAPE(3)), iota(CT_FLOAT32, CT_SHAPE(4, 3)),
+  EXPECT_ERROR(ct_linear(iota(CT_FLOAT32, CT_SHAPE(3)), iota(CT_FLOAT32, CT_SHAPE(4, 3)),
                          iota(CT_FLOAT32, CT_SHAPE(2, 4))),
                "output with shape [4] doesn't match the broadcast shape [2, 4]");
   ct_scope_close(s);
@@ -122,7 +116,7 @@ static void test_errors_without_scope_leak_nothing(void **state) {
   (void)state;
   ct_tensor *a = iota(CT_FLOAT32, CT_SHAPE(6, 1, 2, 3)), *b = iota(CT_FLOAT32, CT_SHAPE(1, 5, 4, 2));
   ct_set_requires_grad(a, true);
-  expect_error(ct_matmul(a, b),
+  EXPECT_ERROR(ct_matmul(a, b),
                "Expected size for first two dimensions of batch2 tensor to be: [30, 3] but got: "
                "[30, 4].");
   ct_tensor *w = iota(CT_FLOAT32, CT_SHAPE(4, 3)), *bias = iota(CT_FLOAT32, CT_SHAPE(2, 4));
@@ -130,7 +124,7 @@ static void test_errors_without_scope_leak_nothing(void **state) {
   assert_null(ct_linear(x, w, bias)); // fails after the matmul, in the bias add
   ct_tensor *base = iota(CT_FLOAT32, CT_SHAPE(2, 3, 5));
   ct_tensor *x3 = ct_transpose(base, 1, 2); // non-contiguous 3-D: matmul, then add_
-  expect_error(ct_linear(x3, w, bias),
+  EXPECT_ERROR(ct_linear(x3, w, bias),
                "The size of tensor a (5) must match the size of tensor b (2) at non-singleton dimension 1");
   ct_release(x3);
   ct_release(base);
