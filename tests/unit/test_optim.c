@@ -1,10 +1,9 @@
 // Optimizers: PyTorch's option checks (exact texts), parameter handling, zero_grad,
 // state lifetime across scopes, state_dict round trips, and exact one-step math.
 // (Bit-parity over many steps against torch.optim is oracle_optim's job.)
-#include "testutil.h"
-#include <cmocka.h>
 #include <math.h>
 #include <string.h>
+#include "unit.h"
 
 // A float32 leaf parameter with the given values (caller owns it: no scope is open).
 static ct_tensor *param_f32(const float *v, int64_t n) {
@@ -26,37 +25,32 @@ static float value_at(const ct_tensor *t, int64_t i) {
   return (float)v;
 }
 
-static void expect_error(ct_optimizer *opt, const char *message) {
-  assert_null(opt);
-  assert_string_equal(ct_last_error(), message);
-}
-
 static void test_invalid_options_use_pytorch_text(void **state) {
   (void)state;
   ct_tensor *p = param_f32((float[]){1, 2}, 2);
   ct_adam_options a = ct_adam_defaults();
-  expect_error(ct_sgd_new(&p, 1, ct_sgd_defaults(-0.1)), "Invalid learning rate: -0.1");
-  expect_error(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = -0.5}), "Invalid momentum value: -0.5");
-  expect_error(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .weight_decay = -1e-5}),
+  EXPECT_ERROR(ct_sgd_new(&p, 1, ct_sgd_defaults(-0.1)), "Invalid learning rate: -0.1");
+  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = -0.5}), "Invalid momentum value: -0.5");
+  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .weight_decay = -1e-5}),
                "Invalid weight_decay value: -1e-05");
-  expect_error(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .nesterov = true}),
+  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .nesterov = true}),
                "Nesterov momentum requires a momentum and zero dampening");
-  expect_error(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
+  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
                "Nesterov momentum requires a momentum and zero dampening");
   a.beta1 = 1.5;
-  expect_error(ct_adam_new(&p, 1, a), "Invalid beta parameter at index 0: 1.5");
+  EXPECT_ERROR(ct_adam_new(&p, 1, a), "Invalid beta parameter at index 0: 1.5");
   a = ct_adam_defaults();
   a.beta2 = 1.0;
-  expect_error(ct_adamw_new(&p, 1, a), "Invalid beta parameter at index 1: 1.0");
+  EXPECT_ERROR(ct_adamw_new(&p, 1, a), "Invalid beta parameter at index 1: 1.0");
   a = ct_adam_defaults();
   a.eps = -1e-8;
-  expect_error(ct_adam_new(&p, 1, a), "Invalid epsilon value: -1e-08");
+  EXPECT_ERROR(ct_adam_new(&p, 1, a), "Invalid epsilon value: -1e-08");
   a = ct_adam_defaults();
   a.lr = NAN;
-  expect_error(ct_adam_new(&p, 1, a), "Invalid learning rate: nan");
+  EXPECT_ERROR(ct_adam_new(&p, 1, a), "Invalid learning rate: nan");
   a = ct_adam_defaults();
   a.weight_decay = -0.01;
-  expect_error(ct_adam_new(&p, 1, a), "Invalid weight_decay value: -0.01");
+  EXPECT_ERROR(ct_adam_new(&p, 1, a), "Invalid weight_decay value: -0.01");
   // Python's `lr < 0.0` lets NaN through for SGD; PyTorch accepts it, so does ctorch.
   ct_optimizer *opt = ct_sgd_new(&p, 1, ct_sgd_defaults(NAN));
   assert_non_null(opt);
@@ -66,15 +60,15 @@ static void test_invalid_options_use_pytorch_text(void **state) {
 
 static void test_bad_parameter_lists(void **state) {
   (void)state;
-  expect_error(ct_sgd_new(NULL, 0, ct_sgd_defaults(0.1)), "optimizer got an empty parameter list");
+  EXPECT_ERROR(ct_sgd_new(NULL, 0, ct_sgd_defaults(0.1)), "optimizer got an empty parameter list");
   ct_tensor *none[2] = {NULL, NULL};
-  expect_error(ct_adam_new(none, 2, ct_adam_defaults()),
+  EXPECT_ERROR(ct_adam_new(none, 2, ct_adam_defaults()),
                "optimizer can only optimize Tensors, but one of the params is NoneType");
   ct_scope *s = ct_scope_open();
   ct_tensor *leaf = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
   ct_tensor *non_leaf = ct_unsqueeze(leaf, 0);
   assert_non_null(ct_grad_fn(non_leaf));
-  expect_error(ct_sgd_new(&non_leaf, 1, ct_sgd_defaults(0.1)), "can't optimize a non-leaf Tensor");
+  EXPECT_ERROR(ct_sgd_new(&non_leaf, 1, ct_sgd_defaults(0.1)), "can't optimize a non-leaf Tensor");
   ct_scope_close(s);
   assert_int_equal(ct_optimizer_step(NULL), CT_ERR_ARG);
   assert_int_equal(ct_optimizer_zero_grad(NULL, true), CT_ERR_ARG);
@@ -240,14 +234,12 @@ static void test_load_state_dict_errors_leave_optimizer_unchanged(void **state) 
   set_grad_f32(p, (float[]){1, 1, 1});
   ct_optimizer_step(sgd);
   ct_optim_state *from_sgd = ct_optimizer_state_dict(sgd);
-  assert_int_equal(ct_optimizer_load_state_dict(adam, from_sgd), CT_ERR_ARG);
-  assert_string_equal(ct_last_error(), "loaded state dict belongs to SGD, not Adam");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(adam, from_sgd), CT_ERR_ARG, "loaded state dict belongs to SGD, not Adam");
 
   ct_optim_state *manual = ct_optim_state_new();
   ct_tensor *wrong = ct_zeros(CT_SHAPE(4), CT_FLOAT32);
   assert_int_equal(ct_optim_state_add(manual, 0, "momentum_buffer", wrong), CT_OK);
-  assert_int_equal(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG);
-  assert_string_equal(ct_last_error(), "loaded state 'momentum_buffer' of parameter 0 has shape [4], the parameter has [3]");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG, "loaded state 'momentum_buffer' of parameter 0 has shape [4], the parameter has [3]");
   ct_optim_state_free(manual);
 
   manual = ct_optim_state_new();
@@ -257,8 +249,7 @@ static void test_load_state_dict_errors_leave_optimizer_unchanged(void **state) 
   ct_optim_state_free(manual);
   manual = ct_optim_state_new();
   assert_int_equal(ct_optim_state_add(manual, 0, "exp_avg", ok), CT_OK);
-  assert_int_equal(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG);
-  assert_string_equal(ct_last_error(), "loaded state dict has key 'exp_avg', which SGD does not use");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG, "loaded state dict has key 'exp_avg', which SGD does not use");
   ct_optim_state_free(manual);
 
   // The failed loads kept sgd's momentum buffer: it still matches the snapshot.
@@ -327,8 +318,7 @@ static void test_learning_rate_and_integer_params(void **state) {
   ct_tensor *p = param_f32((float[]){1}, 1);
   ct_optimizer *opt = ct_sgd_new(&p, 1, ct_sgd_defaults(0.1));
   assert_true(ct_optimizer_get_lr(opt) == 0.1);
-  assert_int_equal(ct_optimizer_set_lr(opt, -1), CT_ERR_ARG);
-  assert_string_equal(ct_last_error(), "Invalid learning rate: -1.0");
+  EXPECT_STATUS(ct_optimizer_set_lr(opt, -1), CT_ERR_ARG, "Invalid learning rate: -1.0");
   assert_int_equal(ct_optimizer_set_lr(opt, 0.5), CT_OK);
   set_grad_f32(p, (float[]){2});
   ct_optimizer_step(opt);
@@ -340,8 +330,7 @@ static void test_learning_rate_and_integer_params(void **state) {
   ct_tensor *ip = ct_ones(CT_SHAPE(2), CT_INT64), *ig = ct_ones(CT_SHAPE(2), CT_INT64);
   assert_int_equal(ct_set_grad(ip, ig), CT_OK);
   opt = ct_sgd_new(&ip, 1, ct_sgd_defaults(0.1));
-  assert_int_equal(ct_optimizer_step(opt), CT_ERR_RUNTIME);
-  assert_string_equal(ct_last_error(), "optimizer step: parameters must be floating point, got int64");
+  EXPECT_STATUS(ct_optimizer_step(opt), CT_ERR_RUNTIME, "optimizer step: parameters must be floating point, got int64");
   ct_optimizer_free(opt);
   ct_release(ig);
   ct_release(ip);
