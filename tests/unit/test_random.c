@@ -3,12 +3,10 @@
 // is checked against the live oracle in tests/oracle/oracle_random.py and oracle_init.py;
 // the expectations here are exact math, the C++ standard's mt19937 check value, or
 // consistency between two ctorch computations.
-#include "testutil.h"
-#include <cmocka.h>
 #include <math.h>
 #include <string.h>
+#include "unit.h"
 
-static void assert_error(const char *want) { assert_string_equal(ct_last_error(), want); }
 
 // ---- generator ----
 
@@ -83,14 +81,12 @@ static void test_state_errors(void **state) {
   assert_int_equal(ct_generator_get_state(g, blob, 100), CT_ERR_ARG);
   assert_int_equal(ct_generator_get_state(g, NULL, sizeof blob), CT_ERR_ARG);
   assert_int_equal(ct_generator_get_state(g, blob, sizeof blob), CT_OK);
-  assert_int_equal(ct_generator_set_state(g, blob, 10), CT_ERR_ARG);
-  assert_error("Expected either a CPUGeneratorImplStateLegacy of size 5048 or a CPUGeneratorImplState of size "
+  EXPECT_STATUS(ct_generator_set_state(g, blob, 10), CT_ERR_ARG, "Expected either a CPUGeneratorImplStateLegacy of size 5048 or a CPUGeneratorImplState of size "
                "5056 but found the input RNG state size to be 10");
   unsigned char bad[CT_GENERATOR_STATE_SIZE];
   memcpy(bad, blob, sizeof bad);
   memset(bad + 8, 0, 4); // left = 0
-  assert_int_equal(ct_generator_set_state(g, bad, sizeof bad), CT_ERR_ARG);
-  assert_error("Invalid mt19937 state");
+  EXPECT_STATUS(ct_generator_set_state(g, bad, sizeof bad), CT_ERR_ARG, "Invalid mt19937 state");
   memcpy(bad, blob, sizeof bad);
   memset(bad + 12, 0, 4); // not seeded
   assert_int_equal(ct_generator_set_state(g, bad, sizeof bad), CT_ERR_ARG);
@@ -105,12 +101,9 @@ static void test_state_errors(void **state) {
 
 static void test_randint_bounds_error(void **state) {
   (void)state;
-  assert_null(ct_randint(5, 5, CT_SHAPE(3)));
-  assert_error("random_ expects 'from' to be less than 'to', but got from=5 >= to=5");
-  assert_null(ct_randint(6, 5, CT_SHAPE(3)));
-  assert_error("random_ expects 'from' to be less than 'to', but got from=6 >= to=5");
-  assert_null(ct_randint_gen(0, INT64_C(1) << 40, CT_SHAPE(3), CT_INT32, NULL));
-  assert_error("to - 1 is out of bounds for int");
+  EXPECT_ERROR(ct_randint(5, 5, CT_SHAPE(3)), "random_ expects 'from' to be less than 'to', but got from=5 >= to=5");
+  EXPECT_ERROR(ct_randint(6, 5, CT_SHAPE(3)), "random_ expects 'from' to be less than 'to', but got from=6 >= to=5");
+  EXPECT_ERROR(ct_randint_gen(0, INT64_C(1) << 40, CT_SHAPE(3), CT_INT32, NULL), "to - 1 is out of bounds for int");
 }
 
 static void test_randint_values_in_range(void **state) {
@@ -131,8 +124,7 @@ static void test_randint_values_in_range(void **state) {
 static void test_randperm(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
-  assert_null(ct_randperm(-1));
-  assert_error("Trying to create tensor with negative dimension -1: [-1]");
+  EXPECT_ERROR(ct_randperm(-1), "Trying to create tensor with negative dimension -1: [-1]");
   ct_tensor *p = ct_randperm(1000);
   const int64_t *v = ct_data_ptr(p);
   bool seen[1000] = {0};
@@ -148,12 +140,9 @@ static void test_bernoulli_p_checks_and_extremes(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *t = ct_zeros(CT_SHAPE(50), CT_FLOAT32);
-  assert_null(ct_bernoulli_(t, 1.5));
-  assert_error("bernoulli_ expects p to be in [0, 1], but got p=1.5");
-  assert_null(ct_bernoulli_(t, -0.5));
-  assert_error("bernoulli_ expects p to be in [0, 1], but got p=-0.5");
-  assert_null(ct_bernoulli(t, NAN));
-  assert_error("bernoulli_ expects p to be in [0, 1], but got p=nan");
+  EXPECT_ERROR(ct_bernoulli_(t, 1.5), "bernoulli_ expects p to be in [0, 1], but got p=1.5");
+  EXPECT_ERROR(ct_bernoulli_(t, -0.5), "bernoulli_ expects p to be in [0, 1], but got p=-0.5");
+  EXPECT_ERROR(ct_bernoulli(t, NAN), "bernoulli_ expects p to be in [0, 1], but got p=nan");
   ct_tensor *ones = ct_bernoulli(t, 1.0), *zeros = ct_bernoulli_(ct_ones(CT_SHAPE(50), CT_INT64), 0.0);
   for (int i = 0; i < 50; i++) {
     assert_true(((const float *)ct_data_ptr(ones))[i] == 1.0f);
@@ -166,16 +155,11 @@ static void test_uniform_normal_checks(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *t = ct_zeros(CT_SHAPE(4), CT_FLOAT32);
-  assert_null(ct_uniform_(t, 1, 0));
-  assert_error("uniform_ expects to return a [from, to) range, but found from=1 > to=0");
-  assert_null(ct_uniform_(t, 0, INFINITY));
-  assert_error("to is out of bounds for float");
-  assert_null(ct_normal_(t, 0, -1));
-  assert_error("normal expects std >= 0.0, but found std -1");
-  assert_null(ct_rand(CT_SHAPE(3), CT_INT64));
-  assert_error("\"check_uniform_bounds\" not implemented for 'Long'");
-  assert_null(ct_randn(CT_SHAPE(3), CT_INT32));
-  assert_error("\"normal_kernel_cpu\" not implemented for 'Int'");
+  EXPECT_ERROR(ct_uniform_(t, 1, 0), "uniform_ expects to return a [from, to) range, but found from=1 > to=0");
+  EXPECT_ERROR(ct_uniform_(t, 0, INFINITY), "to is out of bounds for float");
+  EXPECT_ERROR(ct_normal_(t, 0, -1), "normal expects std >= 0.0, but found std -1");
+  EXPECT_ERROR(ct_rand(CT_SHAPE(3), CT_INT64), "\"check_uniform_bounds\" not implemented for 'Long'");
+  EXPECT_ERROR(ct_randn(CT_SHAPE(3), CT_INT32), "\"normal_kernel_cpu\" not implemented for 'Int'");
   // uniform values stay in [from, to)
   ct_tensor *u = ct_uniform_(ct_zeros(CT_SHAPE(1000), CT_FLOAT64), -2, 3);
   for (int i = 0; i < 1000; i++) {
@@ -205,8 +189,7 @@ static void test_overlapping_output_rejected(void **state) {
   (void)state;
   float buf[1] = {0};
   ct_tensor *e = ct_from_blob(buf, CT_FLOAT32, 1, (int64_t[]){3}, (int64_t[]){0}, NULL, NULL);
-  assert_null(ct_normal_(e, 0, 1));
-  assert_error("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+  EXPECT_ERROR(ct_normal_(e, 0, 1), "unsupported operation: more than one element of the written-to tensor refers to a single memory "
                "location. Please clone() the tensor before performing the operation.");
   ct_release(e);
 }
@@ -260,8 +243,7 @@ static void test_inplace_autograd_rules(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *leaf = ct_requires_grad_(ct_zeros(CT_SHAPE(3), CT_FLOAT32), true);
-  assert_null(ct_uniform_(leaf, 0, 1));
-  assert_error("a leaf Variable that requires grad is being used in an in-place operation.");
+  EXPECT_ERROR(ct_uniform_(leaf, 0, 1), "a leaf Variable that requires grad is being used in an in-place operation.");
   bool prev = ct_no_grad_enter();
   assert_non_null(ct_normal_(leaf, 0, 1));
   ct_grad_mode_restore(prev);
@@ -300,7 +282,7 @@ static void test_gain_and_fan(void **state) {
   assert_true(ct_init_calculate_gain("conv2d", NAN) == 1.0);
   assert_true(ct_init_calculate_gain("leaky_relu", NAN) == sqrt(2.0 / (1 + 0.01 * 0.01)));
   assert_true(isnan(ct_init_calculate_gain("bogus", NAN)));
-  assert_error("Unsupported nonlinearity bogus");
+  EXPECT_LAST_ERROR("Unsupported nonlinearity bogus");
   ct_tensor *w = ct_zeros(CT_SHAPE(6, 4, 3, 3), CT_FLOAT32);
   int64_t fi, fo;
   assert_int_equal(ct_init_calculate_fan_in_and_fan_out(w, &fi, &fo), CT_OK);
@@ -308,12 +290,9 @@ static void test_gain_and_fan(void **state) {
   assert_int_equal(fo, 54);
   ct_release(w);
   ct_scope *s = ct_scope_open();
-  assert_null(ct_init_xavier_uniform_(ct_zeros(CT_SHAPE(5), CT_FLOAT32), 1));
-  assert_error("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
-  assert_null(ct_init_kaiming_normal_(ct_zeros(CT_SHAPE(2, 2), CT_FLOAT32), 0, "fan_avg", NULL));
-  assert_error("Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']");
-  assert_null(ct_init_xavier_normal_(ct_zeros(CT_SHAPE(0, 0), CT_FLOAT32), 1));
-  assert_error("float division by zero");
+  EXPECT_ERROR(ct_init_xavier_uniform_(ct_zeros(CT_SHAPE(5), CT_FLOAT32), 1), "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+  EXPECT_ERROR(ct_init_kaiming_normal_(ct_zeros(CT_SHAPE(2, 2), CT_FLOAT32), 0, "fan_avg", NULL), "Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']");
+  EXPECT_ERROR(ct_init_xavier_normal_(ct_zeros(CT_SHAPE(0, 0), CT_FLOAT32), 1), "float division by zero");
   ct_tensor *empty = ct_zeros(CT_SHAPE(0, 3), CT_FLOAT32); // kaiming leaves it alone
   assert_ptr_equal(ct_init_kaiming_uniform_(empty, 0, NULL, NULL), empty);
   ct_scope_close(s);
@@ -344,8 +323,7 @@ static void test_embedding_reset_padding_row(void **state) {
     for (int c = 0; c < 4; c++) zeros += v[r * 4 + c] == 0.0f;
     assert_int_equal(zeros, r == 3 ? 4 : 0);
   }
-  assert_int_equal(ct_init_embedding_reset_(w, 5), CT_ERR_ARG);
-  assert_error("Padding_idx must be within num_embeddings");
+  EXPECT_STATUS(ct_init_embedding_reset_(w, 5), CT_ERR_ARG, "Padding_idx must be within num_embeddings");
   ct_scope_close(s);
 }
 
