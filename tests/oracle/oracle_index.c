@@ -23,7 +23,8 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "gather")) return ct_gather(t[0], (int)i, t[1]);
   if (!strcmp(op, "scatter_add")) return ct_scatter_add(t[0], (int)i, t[1], t[2]);
   if (!strcmp(op, "masked_fill")) return ct_masked_fill(t[0], t[1], args->farg);
-  if (!strcmp(op, "embedding")) return ct_embedding(t[0], t[1], strcmp(args->iarg, "none") ? i : CT_NO_PADDING_IDX);
+  if (!strcmp(op, "embedding"))
+    return ct_embedding(t[0], t[1], strcmp(args->iarg, "none") ? i : CT_NO_PADDING_IDX);
   if (!strcmp(op, "one_hot")) return ct_one_hot(t[0], i);
   fprintf(stderr, "unknown op %s\n", op);
   exit(2);

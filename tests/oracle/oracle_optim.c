@@ -91,7 +91,8 @@ static void run_case(char *line) {
         ct_optim_state *st = ct_optimizer_state_dict(opt);
         ct_optimizer_free(opt);
         opt = make_optimizer(&c, params, n);
-        if (!st || !opt || ct_optimizer_load_state_dict(opt, st) != CT_OK) printf("ERR %s\n", ct_last_error());
+        if (!st || !opt || ct_optimizer_load_state_dict(opt, st) != CT_OK)
+          printf("ERR %s\n", ct_last_error());
         ct_optim_state_free(st);
         continue;
       }

@@ -34,7 +34,8 @@ static void parse_args(char *s, args *a) {
     *v++ = 0;
     if (!strcmp(kv, "dims") && strcmp(v, "none")) {
       a->ndims = 0;
-      for (char *s2, *d = strtok_r(v, ",", &s2); d; d = strtok_r(NULL, ",", &s2)) a->dims[a->ndims++] = atoi(d);
+      for (char *s2, *d = strtok_r(v, ",", &s2); d; d = strtok_r(NULL, ",", &s2))
+        a->dims[a->ndims++] = atoi(d);
     } else if (!strcmp(kv, "dim")) a->dim = atoi(v);
     else if (!strcmp(kv, "keep")) a->keep = atoi(v);
     else if (!strcmp(kv, "corr")) a->corr = atoll(v);
@@ -148,7 +149,8 @@ static void run_case(char *line) {
         printf("grad none\n");
       } else {
         tu_print_line("grad", ct_grad(x), TU_BITS);
-        if (grad_mode == 2 && ct_get_dtype(x) == CT_FLOAT64) finite_differences(&(fd_case){op, x, gout, &a}, ct_grad(x));
+        if (grad_mode == 2 && ct_get_dtype(x) == CT_FLOAT64)
+          finite_differences(&(fd_case){op, x, gout, &a}, ct_grad(x));
       }
     }
   }

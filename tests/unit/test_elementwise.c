@@ -2,10 +2,10 @@
 // in-place autograd (rebasing grad_fn), memory-overlap rules, integer wrap-around, and
 // agreement between the kernels' vector, buffered-strided and parallel paths.
 // Values are exact math; PyTorch parity is checked by tests/oracle/oracle_elementwise.
+#include "unit.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "unit.h"
 
 static double get1(const ct_tensor *t, int64_t i) {
   double v = NAN;

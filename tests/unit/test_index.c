@@ -1,9 +1,9 @@
 // Indexing ops: error cases (NULL + PyTorch's message, nothing leaked, with and without a
 // scope), NULL propagation, and gradients checked by exact math (counts of duplicates,
 // the embedding padding row). Values are compared with PyTorch in oracle_index.
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
-#include "unit.h"
 
 static ct_tensor *i64(int ndim, const int64_t *shape, const int64_t *values) {
   return ct_tensor_from_i64(values, ndim, shape);

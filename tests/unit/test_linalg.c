@@ -1,8 +1,8 @@
 // Matrix products: PyTorch's error messages (texts taken from torch 1.13; the live
 // comparison of every message is in tests/oracle/oracle_linalg.py), NULL propagation,
 // ownership with and without scopes, graph structure, and exact small-integer math.
-#include <string.h>
 #include "unit.h"
+#include <string.h>
 
 // A tensor of the given shape holding 0, 1, 2, ... (row-major; exact in every dtype).
 static ct_tensor *iota(ct_dtype dtype, int ndim, const int64_t *shape) {

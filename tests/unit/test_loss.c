@@ -1,9 +1,9 @@
 // Losses: error texts, NULL propagation, no leaks on error paths (with and without a
 // scope), grad_fn names, result shapes, and exact small-case math. (Parity with
 // torch.nn.functional on generated cases is oracle_loss's job.)
+#include "unit.h"
 #include <math.h>
 #include <string.h>
-#include "unit.h"
 
 static ct_tensor *f32(const float *v, int ndim, const int64_t *shape) { return ct_tensor_from_f32(v, ndim, shape); }
 
@@ -36,21 +36,28 @@ static void check_errors(bool caller_owns) {
   ct_tensor *x = f32(xv, 1, (int64_t[]){2}), *t = f32(tv, 1, (int64_t[]){2});
   ct_tensor *col = f32(xv, 2, (int64_t[]){2, 1});
   ct_scope *probe = ct_scope_open();
-  EXPECT_ERROR(ct_binary_cross_entropy(x, t, NULL, CT_REDUCTION_MEAN), "all elements of input should be between 0 and 1");
+  EXPECT_ERROR(ct_binary_cross_entropy(x, t, NULL, CT_REDUCTION_MEAN),
+               "all elements of input should be between 0 and 1");
   assert_int_equal(ct_scope_size(probe), 0);
-  EXPECT_ERROR(ct_binary_cross_entropy(col, t, NULL, CT_REDUCTION_MEAN), "Using a target size (torch.Size([2])) that is different to the input size "
-                      "(torch.Size([2, 1])) is deprecated. Please ensure they have the same size.");
-  EXPECT_ERROR(ct_binary_cross_entropy_with_logits(col, t, NULL, NULL, CT_REDUCTION_MEAN), "Target size (torch.Size([2])) must be the same as input size (torch.Size([2, 1]))");
+  EXPECT_ERROR(ct_binary_cross_entropy(col, t, NULL, CT_REDUCTION_MEAN),
+               "Using a target size (torch.Size([2])) that is different to the input size "
+               "(torch.Size([2, 1])) is deprecated. Please ensure they have the same size.");
+  EXPECT_ERROR(ct_binary_cross_entropy_with_logits(col, t, NULL, NULL, CT_REDUCTION_MEAN),
+               "Target size (torch.Size([2])) must be the same as input size (torch.Size([2, 1]))");
   EXPECT_ERROR(ct_mse_loss(x, t, (ct_reduction)7), "7 is not a valid value for reduction");
   int64_t bad[] = {0, 5};
   ct_tensor *target = ct_tensor_from_i64(bad, 1, (int64_t[]){2});
   ct_tensor *logp = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32);
   assert_int_equal(ct_scope_size(probe), 2);
-  EXPECT_ERROR(ct_nll_loss(logp, target, NULL, CT_IGNORE_INDEX_DEFAULT, CT_REDUCTION_MEAN), "Target 5 is out of bounds.");
+  EXPECT_ERROR(ct_nll_loss(logp, target, NULL, CT_IGNORE_INDEX_DEFAULT, CT_REDUCTION_MEAN),
+               "Target 5 is out of bounds.");
   assert_int_equal(ct_last_status(), CT_ERR_INDEX);
-  EXPECT_ERROR(ct_nll_loss(logp, ct_to_dtype(target, CT_INT32), NULL, CT_IGNORE_INDEX_DEFAULT, CT_REDUCTION_SUM), "expected scalar type Long but found Int");
-  EXPECT_ERROR(ct_nll_loss(logp, target, ct_ones(CT_SHAPE(4), CT_FLOAT32), -100, CT_REDUCTION_SUM), "weight tensor should be defined either for all 3 classes or no classes but "
-                                       "got weight tensor of shape: [4]");
+  EXPECT_ERROR(
+      ct_nll_loss(logp, ct_to_dtype(target, CT_INT32), NULL, CT_IGNORE_INDEX_DEFAULT, CT_REDUCTION_SUM),
+      "expected scalar type Long but found Int");
+  EXPECT_ERROR(ct_nll_loss(logp, target, ct_ones(CT_SHAPE(4), CT_FLOAT32), -100, CT_REDUCTION_SUM),
+               "weight tensor should be defined either for all 3 classes or no classes but "
+               "got weight tensor of shape: [4]");
   ct_scope_close(probe);
   if (caller_owns) {
     ct_release(col);
@@ -71,8 +78,9 @@ static void test_weight_requiring_grad_is_rejected(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *x = ct_full(CT_SHAPE(3), 0.25, CT_FLOAT32), *w = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
-  EXPECT_ERROR(ct_binary_cross_entropy(x, x, w, CT_REDUCTION_MEAN), "The function 'binary_cross_entropy' is not differentiable with respect to "
-                                       "argument 'weight'. This input cannot have requires_grad True.");
+  EXPECT_ERROR(ct_binary_cross_entropy(x, x, w, CT_REDUCTION_MEAN),
+               "The function 'binary_cross_entropy' is not differentiable with respect to "
+               "argument 'weight'. This input cannot have requires_grad True.");
   bool prev = ct_no_grad_enter(); // under no_grad it is just a weight
   assert_non_null(ct_binary_cross_entropy(x, x, w, CT_REDUCTION_MEAN));
   ct_grad_mode_restore(prev);
@@ -200,7 +208,8 @@ static void test_cross_entropy_uniform_logits(void **state) {
   int64_t tv[] = {0, 3, 1};
   for (int i = 0; i < 12; i++) want[i] = (0.25 - (i % 4 == tv[i / 4])) / 3;
   assert_true(tu_allclose(ct_grad(x), want, 12, 1e-14, 1e-16));
-  EXPECT_ERROR(ct_cross_entropy(x, t, NULL, CT_IGNORE_INDEX_DEFAULT, 1.5, CT_REDUCTION_MEAN), "label_smoothing must be between 0.0 and 1.0. Got: 1.5");
+  EXPECT_ERROR(ct_cross_entropy(x, t, NULL, CT_IGNORE_INDEX_DEFAULT, 1.5, CT_REDUCTION_MEAN),
+               "label_smoothing must be between 0.0 and 1.0. Got: 1.5");
   ct_scope_close(s);
 }
 

@@ -3,12 +3,12 @@
 // return NULL (or a status) with a meaningful message, leave nothing in the scope, and
 // leak nothing (LeakSanitizer). The live comparison with NumPy is oracle_npy.
 #define _POSIX_C_SOURCE 200809L
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "unit.h"
 
 static char temp_dir[] = "/tmp/ctorch_test_npy_XXXXXX";
 static char temp_path[128];
@@ -254,9 +254,11 @@ static void test_load_from_pipe(void **state) {
   ct_tensor *t = load_through_pipe(image, n);
   assert_non_null(t);
   assert_memory_equal(ct_data_ptr(t), data, sizeof data);
-  EXPECT_ERROR_CONTAINING(load_through_pipe(image, n - 1), "EOF: reading array data, expected 24 bytes got 23");
+  EXPECT_ERROR_CONTAINING(load_through_pipe(image, n - 1),
+                          "EOF: reading array data, expected 24 bytes got 23");
   n = make_npy(image, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }", data, 8);
-  EXPECT_ERROR_CONTAINING(load_through_pipe(image, n), "EOF: reading array data, expected 8000000000000 bytes got 8");
+  EXPECT_ERROR_CONTAINING(load_through_pipe(image, n),
+                          "EOF: reading array data, expected 8000000000000 bytes got 8");
   assert_int_equal(ct_scope_size(s), 1);
   ct_scope_close(s);
 }

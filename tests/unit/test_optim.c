@@ -1,9 +1,9 @@
 // Optimizers: PyTorch's option checks (exact texts), parameter handling, zero_grad,
 // state lifetime across scopes, state_dict round trips, and exact one-step math.
 // (Bit-parity over many steps against torch.optim is oracle_optim's job.)
+#include "unit.h"
 #include <math.h>
 #include <string.h>
-#include "unit.h"
 
 // A float32 leaf parameter with the given values (caller owns it: no scope is open).
 static ct_tensor *param_f32(const float *v, int64_t n) {
@@ -30,13 +30,15 @@ static void test_invalid_options_use_pytorch_text(void **state) {
   ct_tensor *p = param_f32((float[]){1, 2}, 2);
   ct_adam_options a = ct_adam_defaults();
   EXPECT_ERROR(ct_sgd_new(&p, 1, ct_sgd_defaults(-0.1)), "Invalid learning rate: -0.1");
-  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = -0.5}), "Invalid momentum value: -0.5");
+  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = -0.5}),
+               "Invalid momentum value: -0.5");
   EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .weight_decay = -1e-5}),
                "Invalid weight_decay value: -1e-05");
   EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .nesterov = true}),
                "Nesterov momentum requires a momentum and zero dampening");
-  EXPECT_ERROR(ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
-               "Nesterov momentum requires a momentum and zero dampening");
+  EXPECT_ERROR(
+      ct_sgd_new(&p, 1, (ct_sgd_options){.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
+      "Nesterov momentum requires a momentum and zero dampening");
   a.beta1 = 1.5;
   EXPECT_ERROR(ct_adam_new(&p, 1, a), "Invalid beta parameter at index 0: 1.5");
   a = ct_adam_defaults();
@@ -234,12 +236,14 @@ static void test_load_state_dict_errors_leave_optimizer_unchanged(void **state) 
   set_grad_f32(p, (float[]){1, 1, 1});
   ct_optimizer_step(sgd);
   ct_optim_state *from_sgd = ct_optimizer_state_dict(sgd);
-  EXPECT_STATUS(ct_optimizer_load_state_dict(adam, from_sgd), CT_ERR_ARG, "loaded state dict belongs to SGD, not Adam");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(adam, from_sgd), CT_ERR_ARG,
+                "loaded state dict belongs to SGD, not Adam");
 
   ct_optim_state *manual = ct_optim_state_new();
   ct_tensor *wrong = ct_zeros(CT_SHAPE(4), CT_FLOAT32);
   assert_int_equal(ct_optim_state_add(manual, 0, "momentum_buffer", wrong), CT_OK);
-  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG, "loaded state 'momentum_buffer' of parameter 0 has shape [4], the parameter has [3]");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG,
+                "loaded state 'momentum_buffer' of parameter 0 has shape [4], the parameter has [3]");
   ct_optim_state_free(manual);
 
   manual = ct_optim_state_new();
@@ -249,7 +253,8 @@ static void test_load_state_dict_errors_leave_optimizer_unchanged(void **state) 
   ct_optim_state_free(manual);
   manual = ct_optim_state_new();
   assert_int_equal(ct_optim_state_add(manual, 0, "exp_avg", ok), CT_OK);
-  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG, "loaded state dict has key 'exp_avg', which SGD does not use");
+  EXPECT_STATUS(ct_optimizer_load_state_dict(sgd, manual), CT_ERR_ARG,
+                "loaded state dict has key 'exp_avg', which SGD does not use");
   ct_optim_state_free(manual);
 
   // The failed loads kept sgd's momentum buffer: it still matches the snapshot.
@@ -330,7 +335,8 @@ static void test_learning_rate_and_integer_params(void **state) {
   ct_tensor *ip = ct_ones(CT_SHAPE(2), CT_INT64), *ig = ct_ones(CT_SHAPE(2), CT_INT64);
   assert_int_equal(ct_set_grad(ip, ig), CT_OK);
   opt = ct_sgd_new(&ip, 1, ct_sgd_defaults(0.1));
-  EXPECT_STATUS(ct_optimizer_step(opt), CT_ERR_RUNTIME, "optimizer step: parameters must be floating point, got int64");
+  EXPECT_STATUS(ct_optimizer_step(opt), CT_ERR_RUNTIME,
+                "optimizer step: parameters must be floating point, got int64");
   ct_optimizer_free(opt);
   ct_release(ig);
   ct_release(ip);

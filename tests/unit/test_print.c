@@ -1,10 +1,10 @@
 // Printing: error handling and API contracts of ct_repr / ct_repr_alloc / ct_print /
 // ct_fprint / ct_print_shape / ct_parameter. The printed text itself is compared with live
 // PyTorch in tests/oracle/oracle_print.py.
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "unit.h"
 
 static ct_tensor *small_float(void) {
   return ct_tensor_from_f32((const float[]){1.5f, -2.25f, 3.0f}, CT_SHAPE(3));

@@ -3,10 +3,9 @@
 // is checked against the live oracle in tests/oracle/oracle_random.py and oracle_init.py;
 // the expectations here are exact math, the C++ standard's mt19937 check value, or
 // consistency between two ctorch computations.
+#include "unit.h"
 #include <math.h>
 #include <string.h>
-#include "unit.h"
-
 
 // ---- generator ----
 
@@ -81,8 +80,10 @@ static void test_state_errors(void **state) {
   assert_int_equal(ct_generator_get_state(g, blob, 100), CT_ERR_ARG);
   assert_int_equal(ct_generator_get_state(g, NULL, sizeof blob), CT_ERR_ARG);
   assert_int_equal(ct_generator_get_state(g, blob, sizeof blob), CT_OK);
-  EXPECT_STATUS(ct_generator_set_state(g, blob, 10), CT_ERR_ARG, "Expected either a CPUGeneratorImplStateLegacy of size 5048 or a CPUGeneratorImplState of size "
-               "5056 but found the input RNG state size to be 10");
+  EXPECT_STATUS(
+      ct_generator_set_state(g, blob, 10), CT_ERR_ARG,
+      "Expected either a CPUGeneratorImplStateLegacy of size 5048 or a CPUGeneratorImplState of size "
+      "5056 but found the input RNG state size to be 10");
   unsigned char bad[CT_GENERATOR_STATE_SIZE];
   memcpy(bad, blob, sizeof bad);
   memset(bad + 8, 0, 4); // left = 0
@@ -101,9 +102,12 @@ static void test_state_errors(void **state) {
 
 static void test_randint_bounds_error(void **state) {
   (void)state;
-  EXPECT_ERROR(ct_randint(5, 5, CT_SHAPE(3)), "random_ expects 'from' to be less than 'to', but got from=5 >= to=5");
-  EXPECT_ERROR(ct_randint(6, 5, CT_SHAPE(3)), "random_ expects 'from' to be less than 'to', but got from=6 >= to=5");
-  EXPECT_ERROR(ct_randint_gen(0, INT64_C(1) << 40, CT_SHAPE(3), CT_INT32, NULL), "to - 1 is out of bounds for int");
+  EXPECT_ERROR(ct_randint(5, 5, CT_SHAPE(3)),
+               "random_ expects 'from' to be less than 'to', but got from=5 >= to=5");
+  EXPECT_ERROR(ct_randint(6, 5, CT_SHAPE(3)),
+               "random_ expects 'from' to be less than 'to', but got from=6 >= to=5");
+  EXPECT_ERROR(ct_randint_gen(0, INT64_C(1) << 40, CT_SHAPE(3), CT_INT32, NULL),
+               "to - 1 is out of bounds for int");
 }
 
 static void test_randint_values_in_range(void **state) {
@@ -155,7 +159,8 @@ static void test_uniform_normal_checks(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *t = ct_zeros(CT_SHAPE(4), CT_FLOAT32);
-  EXPECT_ERROR(ct_uniform_(t, 1, 0), "uniform_ expects to return a [from, to) range, but found from=1 > to=0");
+  EXPECT_ERROR(ct_uniform_(t, 1, 0),
+               "uniform_ expects to return a [from, to) range, but found from=1 > to=0");
   EXPECT_ERROR(ct_uniform_(t, 0, INFINITY), "to is out of bounds for float");
   EXPECT_ERROR(ct_normal_(t, 0, -1), "normal expects std >= 0.0, but found std -1");
   EXPECT_ERROR(ct_rand(CT_SHAPE(3), CT_INT64), "\"check_uniform_bounds\" not implemented for 'Long'");
@@ -189,8 +194,10 @@ static void test_overlapping_output_rejected(void **state) {
   (void)state;
   float buf[1] = {0};
   ct_tensor *e = ct_from_blob(buf, CT_FLOAT32, 1, (int64_t[]){3}, (int64_t[]){0}, NULL, NULL);
-  EXPECT_ERROR(ct_normal_(e, 0, 1), "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-               "location. Please clone() the tensor before performing the operation.");
+  EXPECT_ERROR(
+      ct_normal_(e, 0, 1),
+      "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+      "location. Please clone() the tensor before performing the operation.");
   ct_release(e);
 }
 
@@ -243,7 +250,8 @@ static void test_inplace_autograd_rules(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
   ct_tensor *leaf = ct_requires_grad_(ct_zeros(CT_SHAPE(3), CT_FLOAT32), true);
-  EXPECT_ERROR(ct_uniform_(leaf, 0, 1), "a leaf Variable that requires grad is being used in an in-place operation.");
+  EXPECT_ERROR(ct_uniform_(leaf, 0, 1),
+               "a leaf Variable that requires grad is being used in an in-place operation.");
   bool prev = ct_no_grad_enter();
   assert_non_null(ct_normal_(leaf, 0, 1));
   ct_grad_mode_restore(prev);
@@ -290,8 +298,10 @@ static void test_gain_and_fan(void **state) {
   assert_int_equal(fo, 54);
   ct_release(w);
   ct_scope *s = ct_scope_open();
-  EXPECT_ERROR(ct_init_xavier_uniform_(ct_zeros(CT_SHAPE(5), CT_FLOAT32), 1), "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
-  EXPECT_ERROR(ct_init_kaiming_normal_(ct_zeros(CT_SHAPE(2, 2), CT_FLOAT32), 0, "fan_avg", NULL), "Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']");
+  EXPECT_ERROR(ct_init_xavier_uniform_(ct_zeros(CT_SHAPE(5), CT_FLOAT32), 1),
+               "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+  EXPECT_ERROR(ct_init_kaiming_normal_(ct_zeros(CT_SHAPE(2, 2), CT_FLOAT32), 0, "fan_avg", NULL),
+               "Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']");
   EXPECT_ERROR(ct_init_xavier_normal_(ct_zeros(CT_SHAPE(0, 0), CT_FLOAT32), 1), "float division by zero");
   ct_tensor *empty = ct_zeros(CT_SHAPE(0, 3), CT_FLOAT32); // kaiming leaves it alone
   assert_ptr_equal(ct_init_kaiming_uniform_(empty, 0, NULL, NULL), empty);

@@ -2,10 +2,10 @@
 // without a scope), NULL propagation, scope hygiene (a call leaves only its results in
 // the scope), and values / gradients checked by exact math. Values against PyTorch
 // itself are compared in oracle_reduce.
+#include "unit.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "unit.h"
 
 static ct_tensor *f32(int ndim, const int64_t *shape, const float *v) { return ct_tensor_from_f32(v, ndim, shape); }
 

@@ -111,7 +111,8 @@ static void free_buffer(void *data, void *ctx) {
 }
 
 // Byte offset of the k-th element (row-major) of a strided view.
-static int64_t element_offset(int ndim, const int64_t *shape, const int64_t *strides, int64_t k, size_t size) {
+static int64_t element_offset(int ndim, const int64_t *shape, const int64_t *strides, int64_t k,
+                              size_t size) {
   int64_t off = 0;
   for (int d = ndim - 1; d >= 0; d--) {
     off += k % shape[d] * strides[d];

@@ -115,8 +115,9 @@ typedef ct_tensor *(*tu_op_fn)(const tu_op_case *c);
 
 /// How tu_run_op_case answers.
 typedef struct tu_op_answer {
-  int graph_depth;        ///< depth of the "fn" line's graph (tu_print_graph)
-  double fd_step, fd_tol; ///< central differences: step h, tolerance on |numeric - analytic| / (1 + |analytic|)
+  int graph_depth; ///< depth of the "fn" line's graph (tu_print_graph)
+  double fd_step;  ///< central differences: the step h
+  double fd_tol;   ///< ... and the tolerance on |numeric - analytic| / (1 + |analytic|)
   /// The area's own lines after the forward answer (also after an error), or NULL.
   void (*after_forward)(const tu_op_case *c, const ct_tensor *out);
 } tu_op_answer;
