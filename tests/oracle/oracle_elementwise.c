@@ -6,10 +6,9 @@
 #include <string.h>
 #include "oracle_io.h"
 
-// The op's own arguments: its name, two numbers (alpha, a scalar operand, a slope, clamp
-// bounds ...) and whether in-place ops run on the non-leaf `a * 1`.
+// The op's own arguments: two numbers (alpha, a scalar operand, a slope, clamp bounds ...)
+// and whether in-place ops run on the non-leaf `a * 1`.
 typedef struct op_args {
-  char op[32];
   double p0, p1;
   bool nonleaf;
 } op_args;
@@ -18,7 +17,7 @@ static ct_tensor *run_op(const tu_op_case *c) {
   const op_args *args = c->args;
   ct_tensor *a = c->in[0], *b = c->in[1], *d = c->in[2];
   double p0 = args->p0, p1 = args->p1;
-  const char *op = args->op;
+  const char *op = c->op;
   if (args->nonleaf) { // a * 1 with a Python int 1: in-place ops on a non-leaf
     ct_dtype one = ct_get_dtype(a) == CT_BOOL ? CT_INT64 : ct_get_dtype(a);
     a = ct_mul(a, ct_scalar(1, one));
@@ -51,21 +50,24 @@ static ct_tensor *run_op(const tu_op_case *c) {
   exit(2);
 }
 
+static void read_args(tu_tokens *tok, void *args) {
+  op_args *a = args;
+  a->p0 = tu_next_double(tok);
+  a->p1 = tu_next_double(tok);
+  a->nonleaf = tu_next_int(tok) != 0;
+}
+
 // In-place ops also print their first input after the call ("in"), even after an error.
 static void print_inplace_target(const tu_op_case *c, const ct_tensor *out) {
   (void)out;
-  const op_args *args = c->args;
-  if (args->op[strlen(args->op) - 1] == '_') tu_print_line("in", c->in[0], TU_HEX);
+  if (c->op[strlen(c->op) - 1] == '_') tu_print_line("in", c->in[0], TU_HEX);
 }
 
+static const tu_op_area ELEMENTWISE = {read_args, run_op, 1, 1e-6, 1e-6, print_inplace_target};
+
 static void run_case(char *line) {
-  tu_tokens tok = tu_tokens_of(line);
-  op_args args;
-  snprintf(args.op, sizeof args.op, "%s", tu_need(&tok));
-  args.p0 = tu_next_double(&tok);
-  args.p1 = tu_next_double(&tok);
-  args.nonleaf = tu_next_int(&tok) != 0;
-  tu_run_op_case(&tok, &args, run_op, &(tu_op_answer){1, 1e-6, 1e-6, print_inplace_target});
+  op_args args; // filled by read_args
+  tu_run_op_case(line, &ELEMENTWISE, &args);
 }
 
 int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

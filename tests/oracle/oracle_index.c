@@ -6,10 +6,10 @@
 #include <string.h>
 #include "oracle_io.h"
 
-// The op's own arguments: its name, an int (a dim, padding_idx or "none", num_classes)
-// and a float (masked_fill's value).
+// The op's own arguments: an int (a dim, padding_idx or "none", num_classes) and a float
+// (masked_fill's value).
 typedef struct op_args {
-  char op[32], iarg[32];
+  char iarg[32];
   double farg;
 } op_args;
 
@@ -17,7 +17,7 @@ static ct_tensor *run_op(const tu_op_case *c) {
   const op_args *args = c->args;
   ct_tensor *const *t = c->in;
   long long i = strtoll(args->iarg, NULL, 10);
-  const char *op = args->op;
+  const char *op = c->op;
   if (!strcmp(op, "index")) return ct_index(t[0], t[1]);
   if (!strcmp(op, "index_select")) return ct_index_select(t[0], (int)i, t[1]);
   if (!strcmp(op, "gather")) return ct_gather(t[0], (int)i, t[1]);
@@ -30,13 +30,17 @@ static ct_tensor *run_op(const tu_op_case *c) {
   exit(2);
 }
 
+static void read_args(tu_tokens *tok, void *args) {
+  op_args *a = args;
+  snprintf(a->iarg, sizeof a->iarg, "%s", tu_need(tok));
+  a->farg = tu_next_double(tok);
+}
+
+static const tu_op_area INDEX = {read_args, run_op, 0, 1e-3, 1e-8, NULL};
+
 static void run_case(char *line) {
-  tu_tokens tok = tu_tokens_of(line);
-  op_args args;
-  snprintf(args.op, sizeof args.op, "%s", tu_need(&tok));
-  snprintf(args.iarg, sizeof args.iarg, "%s", tu_need(&tok));
-  args.farg = tu_next_double(&tok);
-  tu_run_op_case(&tok, &args, run_op, &(tu_op_answer){0, 1e-3, 1e-8, NULL});
+  op_args args; // filled by read_args
+  tu_run_op_case(line, &INDEX, &args);
 }
 
 int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

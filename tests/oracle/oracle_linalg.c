@@ -6,16 +6,15 @@
 #include <string.h>
 #include "oracle_io.h"
 
-// The op's own arguments: its name, and beta and alpha of addmm.
+// The op's own arguments: beta and alpha of addmm.
 typedef struct op_args {
-  char op[32];
   double beta, alpha;
 } op_args;
 
 static ct_tensor *run_op(const tu_op_case *c) {
   const op_args *args = c->args;
   ct_tensor *const *t = c->in;
-  const char *op = args->op;
+  const char *op = c->op;
   if (!strcmp(op, "matmul")) return ct_matmul(t[0], t[1]);
   if (!strcmp(op, "mm")) return ct_mm(t[0], t[1]);
   if (!strcmp(op, "bmm")) return ct_bmm(t[0], t[1]);
@@ -28,15 +27,19 @@ static ct_tensor *run_op(const tu_op_case *c) {
   exit(2);
 }
 
+static void read_args(tu_tokens *tok, void *args) {
+  op_args *a = args;
+  a->beta = tu_next_double(tok);
+  a->alpha = tu_next_double(tok);
+}
+
+// The products are linear in every single element, so the difference quotient is exact
+// up to rounding: a step of 1e-3 and a tolerance of 1e-8.
+static const tu_op_area LINALG = {read_args, run_op, -1, 1e-3, 1e-8, NULL};
+
 static void run_case(char *line) {
-  tu_tokens tok = tu_tokens_of(line);
-  op_args args;
-  snprintf(args.op, sizeof args.op, "%s", tu_need(&tok));
-  args.beta = tu_next_double(&tok);
-  args.alpha = tu_next_double(&tok);
-  // The products are linear in every single element, so the difference quotient is
-  // exact up to rounding: a step of 1e-3 and a tolerance of 1e-8.
-  tu_run_op_case(&tok, &args, run_op, &(tu_op_answer){-1, 1e-3, 1e-8, NULL});
+  op_args args; // filled by read_args
+  tu_run_op_case(line, &LINALG, &args);
 }
 
 int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

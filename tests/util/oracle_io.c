@@ -289,7 +289,7 @@ static void read_op_inputs(tu_tokens *tok, tu_op_case *c) {
 
 typedef struct objective_ctx {
   const tu_op_case *c;
-  tu_op_fn op;
+  ct_tensor *(*op)(const tu_op_case *c);
 } objective_ctx;
 
 // sum(op(inputs) * w) with grad mode off.
@@ -305,7 +305,7 @@ static double op_objective(void *ctx) {
 }
 
 // The worst |numeric - analytic| / (1 + |analytic|) over the inputs that require grad.
-static double worst_gradient_error(const tu_op_case *c, tu_op_fn op, double h) {
+static double worst_gradient_error(const tu_op_case *c, ct_tensor *(*op)(const tu_op_case *), double h) {
   objective_ctx ctx = {c, op};
   double worst = 0;
   for (int k = 0; k < c->n; k++) {
@@ -326,7 +326,8 @@ static double worst_gradient_error(const tu_op_case *c, tu_op_fn op, double h) {
   return worst;
 }
 
-static void print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, double h, double tol) {
+static void print_gradients(const tu_op_case *c, ct_tensor *out, ct_tensor *(*op)(const tu_op_case *), double h,
+                            double tol) {
   if (ct_backward(out, c->w) != CT_OK) {
     printf("bwerr %s\n", ct_last_error());
     return;
@@ -344,11 +345,14 @@ static void print_gradients(const tu_op_case *c, ct_tensor *out, tu_op_fn op, do
   else printf("fd bad %g\n", worst);
 }
 
-void tu_run_op_case(tu_tokens *tok, const void *args, tu_op_fn op, const tu_op_answer *answer) {
+void tu_run_op_case(char *line, const tu_op_area *area, void *args) {
+  tu_tokens tok = tu_tokens_of(line);
   tu_op_case c = {.args = args};
-  read_op_inputs(tok, &c);
-  ct_tensor *out = op(&c);
-  tu_print_result(out, answer->graph_depth);
-  if (answer->after_forward) answer->after_forward(&c, out);
-  if (out && c.w) print_gradients(&c, out, op, answer->fd_step, answer->fd_tol);
+  snprintf(c.op, sizeof c.op, "%s", tu_need(&tok));
+  area->read_args(&tok, args);
+  read_op_inputs(&tok, &c);
+  ct_tensor *out = area->op(&c);
+  tu_print_result(out, area->graph_depth);
+  if (area->after_forward) area->after_forward(&c, out);
+  if (out && c.w) print_gradients(&c, out, area->op, area->fd_step, area->fd_tol);
 }

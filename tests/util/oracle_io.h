@@ -100,33 +100,35 @@ void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *
 
 #define TU_MAX_INPUTS 3
 
-/// Inputs of an op case: "<n> (<requires_grad> <spec>)... (W <spec> | -) <fd>".
+/// An op case: "<op> <the area's arguments> <n> (<requires_grad> <spec>)... (W <spec> | -) <fd>".
 typedef struct tu_op_case {
+  char op[32]; ///< the op's name
   int n;
   ct_tensor *in[TU_MAX_INPUTS];
   bool requires_grad[TU_MAX_INPUTS];
-  ct_tensor *w;     ///< gradient of the output (backward of sum(out * w)), or NULL: forward only
-  bool fd;          ///< also check the gradients against central differences
-  const void *args; ///< the area's own arguments, for its op function
+  ct_tensor *w; ///< gradient of the output (backward of sum(out * w)), or NULL: forward only
+  bool fd;      ///< also check the gradients against central differences
+  void *args;   ///< the area's own arguments
 } tu_op_case;
 
-/// The area's op: returns the result for the case's inputs (NULL on error).
-typedef ct_tensor *(*tu_op_fn)(const tu_op_case *c);
-
-/// How tu_run_op_case answers.
-typedef struct tu_op_answer {
+/// An oracle's area: how to read and run its op cases and how to answer them.
+typedef struct tu_op_area {
+  /// Reads the area's arguments (after the op's name) into args.
+  void (*read_args)(tu_tokens *tok, void *args);
+  /// Runs the case's op on its inputs (NULL on error).
+  ct_tensor *(*op)(const tu_op_case *c);
   int graph_depth; ///< depth of the "fn" line's graph (tu_print_graph)
   double fd_step;  ///< central differences: the step h
   double fd_tol;   ///< ... and the tolerance on |numeric - analytic| / (1 + |analytic|)
   /// The area's own lines after the forward answer (also after an error), or NULL.
   void (*after_forward)(const tu_op_case *c, const ct_tensor *out);
-} tu_op_answer;
+} tu_op_area;
 
-/// Reads the op inputs that follow the area's own arguments (TU_WRAP tensors), runs op
-/// and prints the forward answer (tu_print_result) and the area's own lines. With an
+/// Reads an op case (its own arguments into args, its inputs as TU_WRAP tensors), runs
+/// it and prints the forward answer (tu_print_result) and the area's own lines. With an
 /// output gradient w it then runs backward and prints "g<k> <values|None>" for each input
 /// requiring grad (or "bwerr <message>"), and, when asked, "fd ok" if every gradient
 /// element agrees with central differences of sum(op * w), else "fd bad <worst>".
-void tu_run_op_case(tu_tokens *tok, const void *args, tu_op_fn op, const tu_op_answer *answer);
+void tu_run_op_case(char *line, const tu_op_area *area, void *args);
 
 #endif
