@@ -111,15 +111,7 @@ static void error_cases(bool scoped) {
   if (!scoped) tu_release_inputs((ct_tensor **)&in, NUM_INPUTS);
 }
 
-static void test_errors_in_scope(void **state) {
-  (void)state;
-  tu_errors_in_scope(error_cases, NUM_INPUTS);
-}
-
-static void test_errors_without_scope(void **state) {
-  (void)state;
-  error_cases(false);
-}
+TU_ERROR_TESTS(error_cases, NUM_INPUTS)
 
 static void test_null_propagates(void **state) {
   (void)state;

@@ -66,4 +66,17 @@ static inline void tu_errors_in_scope(void (*error_cases)(bool scoped), size_t k
   ct_scope_close(s);
 }
 
+/// Defines the cmocka tests test_errors_in_scope (tu_errors_in_scope) and
+/// test_errors_without_scope (error_cases(false): LeakSanitizer checks that failing calls
+/// leak nothing when the caller owns everything).
+#define TU_ERROR_TESTS(error_cases, kept)                                                                \
+  static void test_errors_in_scope(void **state) {                                                       \
+    (void)state;                                                                                         \
+    tu_errors_in_scope(error_cases, kept);                                                               \
+  }                                                                                                      \
+  static void test_errors_without_scope(void **state) {                                                  \
+    (void)state;                                                                                         \
+    error_cases(false);                                                                                  \
+  }
+
 #endif
