@@ -36,6 +36,15 @@
     return;                                                                               \
   } while (0)
 
+/// The strided path of a unary loop (also used by elementwise_math.c's vector loops).
+#define EW_UNARY_STRIDED_PASS_(TO, TI, EXPR)                                              \
+  char *o_ = data[0];                                                                     \
+  const char *x_ = data[1];                                                               \
+  for (int64_t i = 0; i < n; i++, o_ += s[0], x_ += s[1]) {                               \
+    const TI a = *(const TI *)x_;                                                         \
+    *(TO *)o_ = (TO)(EXPR);                                                               \
+  }
+
 /// out (TO) = EXPR(a) for a of type TI.
 #define EW_UNARY_LOOP(NAME, TO, TI, EXPR)                                                 \
   static void NAME(char **data, const int64_t *s, int64_t n, void *ctx) {                \
@@ -44,12 +53,7 @@
       const TI *x_ = (const TI *)data[1];                                                 \
       EW_CONTIGUOUS_PASS_(TO, const TI a = x_[i], EXPR);                                  \
     }                                                                                     \
-    char *o_ = data[0];                                                                   \
-    const char *x_ = data[1];                                                             \
-    for (int64_t i = 0; i < n; i++, o_ += s[0], x_ += s[1]) {                             \
-      const TI a = *(const TI *)x_;                                                       \
-      *(TO *)o_ = (TO)(EXPR);                                                             \
-    }                                                                                     \
+    EW_UNARY_STRIDED_PASS_(TO, TI, EXPR)                                                  \
   }
 
 /// out (TO) = EXPR(a, b) for a, b of type TI.

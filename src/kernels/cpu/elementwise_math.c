@@ -125,12 +125,7 @@ EW_FOR_FLOATS(EXACT_OPS)
       }                                                                                 \
       return;                                                                           \
     }                                                                                   \
-    char *o = data[0];                                                                  \
-    const char *x = data[1];                                                            \
-    for (int64_t i = 0; i < n; i++, o += s[0], x += s[1]) {                             \
-      const T a = *(const T *)x;                                                        \
-      *(T *)o = (SCALAR_EXPR);                                                          \
-    }                                                                                   \
+    EW_UNARY_STRIDED_PASS_(T, T, SCALAR_EXPR)                                           \
   }
 
 #if EW_SLEEF
