@@ -21,6 +21,7 @@ struct ct_dataloader {
   int64_t *order;   // sample order of the current epoch
   int64_t position; // next sample in `order`
   bool started, sampled;
+  ct_generator *sampler_gen; // RandomSampler's private generator, re-seeded each epoch
 };
 
 ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options) {
@@ -40,6 +41,7 @@ ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_option
 
 void ct_dataloader_free(ct_dataloader *loader) {
   if (!loader) return;
+  ct_generator_free(loader->sampler_gen);
   free(loader->order);
   free(loader);
 }
@@ -78,12 +80,11 @@ static ct_status draw_permutation(int64_t n, ct_generator *gen, int64_t *order) 
 static ct_status shuffle_order(ct_dataloader *l) {
   if (l->options.generator) return draw_permutation(l->length, l->options.generator, l->order);
   uint64_t seed = ct_generator_random64(NULL) % (UINT64_C(1) << 63);
-  ct_generator *g = ct_generator_new();
-  if (!g) return ct_last_status();
-  ct_generator_manual_seed(g, seed);
-  ct_status st = draw_permutation(l->length, g, l->order);
-  ct_generator_free(g);
-  return st;
+  // PyTorch makes a fresh torch.Generator() and seeds it; re-seeding one kept generator
+  // gives the same stream without seeding mt19937 twice per epoch.
+  if (!l->sampler_gen && !(l->sampler_gen = ct_generator_new())) return ct_last_status();
+  ct_generator_manual_seed(l->sampler_gen, seed);
+  return draw_permutation(l->length, l->sampler_gen, l->order);
 }
 
 static ct_status sample_order(ct_dataloader *l) {
