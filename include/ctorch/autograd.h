@@ -12,10 +12,11 @@ extern "C" {
 /// that refer to it.
 typedef struct ct_node ct_node;
 
-/// Set requires_grad on a leaf (only floating leaves may require grad; setting it on a
-/// non-leaf errors like PyTorch). Returns CT_OK or an error status.
+/// `t.requires_grad = flag`: set requires_grad on a leaf (only floating leaves may require
+/// grad; any change on a non-leaf errors like PyTorch). Returns CT_OK or an error status.
 CT_API ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad);
-/// t.requires_grad_(): same as ct_set_requires_grad, returns t (NULL on error).
+/// t.requires_grad_(): like ct_set_requires_grad, but True on a non-leaf is a no-op (as
+/// in PyTorch); returns t (NULL on error).
 CT_API ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
 /// Marks a leaf as an nn.Parameter (requires_grad=True, printed with "Parameter
 /// containing:"); returns t, or NULL on error (non-leaf or non-floating t).

