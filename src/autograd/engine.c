@@ -115,6 +115,18 @@ static ct_status add_pending(ct_node *n, ct_tensor *g) {
   return CT_OK;
 }
 
+// PyTorch checks a given gradient's shape before whether the root requires grad.
+static ct_status check_gradient_shape(const ct_tensor *root, const ct_tensor *gradient) {
+  if (!gradient || same_shape(gradient, root->ndim, root->shape)) return CT_OK;
+  char a[256], b[256];
+  ct__shape_to_str(gradient->ndim, gradient->shape, a, sizeof a);
+  ct__shape_to_str(root->ndim, root->shape, b, sizeof b);
+  return ct__error(CT_ERR_RUNTIME,
+                   "Mismatch in shape: grad_output[0] has a shape of torch.Size(%s) and output[0] "
+                   "has a shape of torch.Size(%s).",
+                   a, b);
+}
+
 static ct_tensor *root_gradient(ct_tensor *root, const ct_tensor *gradient) {
   if (!gradient) {
     if (ct_numel(root) != 1)
@@ -122,15 +134,6 @@ static ct_tensor *root_gradient(ct_tensor *root, const ct_tensor *gradient) {
     ct_tensor *ones = ct__alloc(root->dtype, root->ndim, root->shape);
     if (ones) ct__fill(ones, 1.0);
     return ones;
-  }
-  if (!same_shape(gradient, root->ndim, root->shape)) {
-    char a[256], b[256];
-    ct__shape_to_str(gradient->ndim, gradient->shape, a, sizeof a);
-    ct__shape_to_str(root->ndim, root->shape, b, sizeof b);
-    return ct__error_null(CT_ERR_RUNTIME,
-                          "Mismatch in shape: grad_output[0] has a shape of torch.Size(%s) and output[0] "
-                          "has a shape of torch.Size(%s).",
-                          a, b);
   }
   return ct__copy_as(gradient, root->dtype);
 }
@@ -221,6 +224,8 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
 
 ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain_graph) {
   if (!root) return ct__error(CT_ERR_ARG, "backward: tensor is NULL");
+  ct_status shape_st = check_gradient_shape(root, gradient);
+  if (shape_st != CT_OK) return shape_st;
   if (!root->requires_grad)
     return ct__error(CT_ERR_RUNTIME, "element 0 of tensors does not require grad and does not have a grad_fn");
   ct_scope *scope = ct_scope_open();

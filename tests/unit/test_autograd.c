@@ -48,10 +48,23 @@ static void test_requires_grad_on_integer_tensor(void **state) {
   ct_scope_close(s);
 }
 
+static void test_backward_checks_gradient_shape_first(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *z = ct_ones(CT_SHAPE(3), CT_FLOAT32), *g = ct_ones(CT_SHAPE(2), CT_FLOAT32);
+  EXPECT_STATUS(ct_backward(z, g), CT_ERR_RUNTIME,
+                "Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and output[0] has a shape of "
+                "torch.Size([3]).");
+  EXPECT_STATUS(ct_backward(z, NULL), CT_ERR_RUNTIME,
+                "element 0 of tensors does not require grad and does not have a grad_fn");
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
       cmocka_unit_test(test_requires_grad_on_integer_tensor),
+      cmocka_unit_test(test_backward_checks_gradient_shape_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
