@@ -223,7 +223,7 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
 }
 
 ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain_graph) {
-  if (!root) return ct__error(CT_ERR_ARG, "backward: tensor is NULL");
+  if (!root) return ct__null_tensor_status("backward");
   ct_status shape_st = check_gradient_shape(root, gradient);
   if (shape_st != CT_OK) return shape_st;
   if (!root->requires_grad)

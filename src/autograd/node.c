@@ -161,7 +161,7 @@ static ct_status set_requires_grad(ct_tensor *t, bool requires_grad, bool method
 }
 
 ct_status ct_set_requires_grad(ct_tensor *t, bool requires_grad) {
-  if (!t) return ct__error(CT_ERR_ARG, "requires_grad_: tensor is NULL");
+  if (!t) return ct__null_tensor_status("requires_grad_");
   return set_requires_grad(t, requires_grad, false);
 }
 
@@ -175,7 +175,7 @@ bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
 ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
 
 ct_status ct_set_grad(ct_tensor *t, ct_tensor *grad) {
-  if (!t) return ct__error(CT_ERR_ARG, "set_grad: tensor is NULL");
+  if (!t) return ct__null_tensor_status("set_grad");
   if (grad) {
     if (grad->dtype != t->dtype)
       return ct__error(CT_ERR_ARG, "assigned grad has data of a different type");

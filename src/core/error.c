@@ -33,3 +33,8 @@ void ct_clear_error(void) {
   last_status = CT_OK;
   last_message[0] = '\0';
 }
+
+ct_status ct__null_tensor_status(const char *fn) {
+  if (last_status != CT_OK) return last_status; // the failed call that produced the NULL said why
+  return ct__error(CT_ERR_ARG, "%s: tensor is NULL", fn);
+}

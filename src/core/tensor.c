@@ -274,7 +274,8 @@ static const char *element_at(const ct_tensor *t, const int64_t *index, ct_statu
 }
 
 ct_status ct_get(const ct_tensor *t, const int64_t *index, double *out) {
-  if (!t || !out || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_get: NULL argument");
+  if (!t) return ct__null_tensor_status("ct_get");
+  if (!out || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_get: NULL argument");
   ct_status st = CT_OK;
   const char *p = element_at(t, index, &st);
   if (!p) return st;
@@ -283,7 +284,8 @@ ct_status ct_get(const ct_tensor *t, const int64_t *index, double *out) {
 }
 
 ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
-  if (!t || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_set: NULL argument");
+  if (!t) return ct__null_tensor_status("ct_set");
+  if (t->ndim && !index) return ct__error(CT_ERR_ARG, "ct_set: NULL argument");
   ct_status st = CT_OK;
   const char *p = element_at(t, index, &st);
   if (!p) return st;
@@ -292,7 +294,7 @@ ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
 }
 
 static ct_status item_ptr(const ct_tensor *t, const char **p) {
-  if (!t) return ct__error(CT_ERR_ARG, "item: tensor is NULL");
+  if (!t) return ct__null_tensor_status("item");
   int64_t n = ct_numel(t);
   if (n != 1)
     return ct__error(CT_ERR_ARG, "a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
@@ -336,13 +338,15 @@ static void visit_f64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((doub
 static void visit_i64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((int64_t *)ctx)[i] = ct__load_i64(p, dt); }
 
 ct_status ct_to_f64_array(const ct_tensor *t, double *out) {
-  if (!t || !out) return ct__error(CT_ERR_ARG, "ct_to_f64_array: NULL argument");
+  if (!t) return ct__null_tensor_status("ct_to_f64_array");
+  if (!out) return ct__error(CT_ERR_ARG, "ct_to_f64_array: NULL argument");
   for_each_element(t, visit_f64, out);
   return CT_OK;
 }
 
 ct_status ct_to_i64_array(const ct_tensor *t, int64_t *out) {
-  if (!t || !out) return ct__error(CT_ERR_ARG, "ct_to_i64_array: NULL argument");
+  if (!t) return ct__null_tensor_status("ct_to_i64_array");
+  if (!out) return ct__error(CT_ERR_ARG, "ct_to_i64_array: NULL argument");
   for_each_element(t, visit_i64, out);
   return CT_OK;
 }
@@ -359,7 +363,8 @@ void ct__shape_to_str(int ndim, const int64_t *shape, char *buf, size_t cap) {
 }
 
 ct_status ct_shape_str(const ct_tensor *t, char *buf, size_t cap) {
-  if (!t || !buf) return ct__error(CT_ERR_ARG, "ct_shape_str: NULL argument");
+  if (!t) return ct__null_tensor_status("ct_shape_str");
+  if (!buf) return ct__error(CT_ERR_ARG, "ct_shape_str: NULL argument");
   char dims[CT_MAX_DIMS * 24 + 4];
   ct__shape_to_str(t->ndim, t->shape, dims, sizeof dims);
   int n = snprintf(buf, cap, "torch.Size(%s)", dims);

@@ -23,12 +23,6 @@ typedef struct npy_image {
   ct_tensor *copy;
 } npy_image;
 
-static ct_status null_tensor(void) {
-  // Keep the error that produced the NULL tensor, if any (see error.h).
-  if (ct_last_status() != CT_OK) return CT_ERR_ARG;
-  return ct__error(CT_ERR_ARG, "save_npy: tensor is NULL");
-}
-
 static ct_status image_of(const ct_tensor *t, npy_image *im) {
   if (t->storage->device != CT_CPU) return ct__error(CT_ERR_ARG, "save_npy: tensor is not on the CPU");
   im->header_len = ct__npy_format_header(t->dtype, t->ndim, t->shape, im->header, sizeof im->header);
@@ -49,7 +43,7 @@ static void image_done(npy_image *im) {
 }
 
 ct_status ct_save_npy(const char *path, const ct_tensor *t) {
-  if (!t) return null_tensor();
+  if (!t) return ct__null_tensor_status("save_npy");
   if (!path) return ct__error(CT_ERR_ARG, "save_npy: path is NULL");
   npy_image im;
   ct_status st = image_of(t, &im);
@@ -77,7 +71,7 @@ ct_status ct_save_npy(const char *path, const ct_tensor *t) {
 }
 
 ct_status ct_save_npy_buffer(const ct_tensor *t, void **data, size_t *size) {
-  if (!t) return null_tensor();
+  if (!t) return ct__null_tensor_status("save_npy");
   if (!data || !size) return ct__error(CT_ERR_ARG, "save_npy_buffer: data or size is NULL");
   npy_image im;
   ct_status st = image_of(t, &im);

@@ -27,7 +27,7 @@ double ct_init_calculate_gain(const char *nonlinearity, double param) {
 }
 
 ct_status ct_init_calculate_fan_in_and_fan_out(const ct_tensor *t, int64_t *fan_in, int64_t *fan_out) {
-  if (!t) return ct__error(CT_ERR_ARG, "calculate_fan_in_and_fan_out: tensor is NULL");
+  if (!t) return ct__null_tensor_status("calculate_fan_in_and_fan_out");
   int ndim = ct_dim(t);
   if (ndim < 2)
     return ct__error(CT_ERR_ARG, "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
@@ -138,7 +138,7 @@ ct_tensor *ct_init_kaiming_normal_(ct_tensor *t, double a, const char *mode, con
 }
 
 ct_status ct_init_linear_reset_(ct_tensor *weight, ct_tensor *bias) {
-  if (!weight) return ct__error(CT_ERR_ARG, "linear reset: weight is NULL");
+  if (!weight) return ct__null_tensor_status("linear reset");
   if (!ct_init_kaiming_uniform_(weight, sqrt(5.0), "fan_in", "leaky_relu")) return ct_last_status();
   if (!bias) return CT_OK;
   int64_t fan_in;
@@ -149,7 +149,7 @@ ct_status ct_init_linear_reset_(ct_tensor *weight, ct_tensor *bias) {
 }
 
 ct_status ct_init_embedding_reset_(ct_tensor *weight, int64_t padding_idx) {
-  if (!weight) return ct__error(CT_ERR_ARG, "embedding reset: weight is NULL");
+  if (!weight) return ct__null_tensor_status("embedding reset");
   int64_t rows = ct_dim(weight) > 0 ? ct_shape(weight)[0] : 0;
   bool padded = padding_idx != CT_NO_PADDING_IDX;
   if (padded && (padding_idx >= rows || padding_idx < -rows))

@@ -105,7 +105,7 @@ static ct_status check_overlap(const ct_tensor *dst, const ct_tensor *src, bool 
 }
 
 ct_status ct_copy_(ct_tensor *dst, const ct_tensor *src) {
-  if (!dst || !src) return ct__error(CT_ERR_ARG, "copy_: tensor is NULL");
+  if (!dst || !src) return ct__null_tensor_status("copy_");
   // The node only reads src's autograd fields.
   ct_tensor *inputs[2] = {dst, (ct_tensor *)src};
   bool record = ct_dtype_is_floating(dst->dtype) && ct__needs_grad(2, inputs);

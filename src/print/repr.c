@@ -140,13 +140,6 @@ static ct_status build_repr(const ct_tensor *t, ct__strbuf *sb) {
   return CT_OK;
 }
 
-// A NULL tensor usually comes from a failed call whose message is already recorded:
-// keep that message (errors propagate silently), else say what went wrong here.
-static ct_status null_tensor(const char *fn) {
-  ct_status pending = ct_last_status();
-  return pending != CT_OK ? pending : ct__error(CT_ERR_ARG, "%s: tensor is NULL", fn);
-}
-
 char *ct_repr_alloc(const ct_tensor *t) {
   CT_CHECK_NULL(t);
   ct__strbuf sb;
@@ -161,7 +154,7 @@ char *ct_repr_alloc(const ct_tensor *t) {
 ct_status ct_repr(const ct_tensor *t, char *buf, size_t cap) {
   if (!buf || cap == 0) return ct__error(CT_ERR_ARG, "ct_repr: buffer is NULL or empty");
   buf[0] = '\0';
-  if (!t) return null_tensor("ct_repr");
+  if (!t) return ct__null_tensor_status("ct_repr");
   char *s = ct_repr_alloc(t);
   if (!s) return ct_last_status();
   size_t len = strlen(s);
@@ -183,7 +176,7 @@ static ct_status write_line(FILE *stream, const char *s, const char *fn) {
 
 ct_status ct_fprint(FILE *stream, const ct_tensor *t) {
   if (!stream) return ct__error(CT_ERR_ARG, "ct_fprint: stream is NULL");
-  if (!t) return null_tensor("ct_fprint");
+  if (!t) return ct__null_tensor_status("ct_fprint");
   char *s = ct_repr_alloc(t);
   if (!s) return ct_last_status();
   ct_status st = write_line(stream, s, "ct_fprint");
@@ -192,12 +185,12 @@ ct_status ct_fprint(FILE *stream, const ct_tensor *t) {
 }
 
 ct_status ct_print(const ct_tensor *t) {
-  if (!t) return null_tensor("ct_print");
+  if (!t) return ct__null_tensor_status("ct_print");
   return ct_fprint(stdout, t);
 }
 
 ct_status ct_print_shape(const ct_tensor *t) {
-  if (!t) return null_tensor("ct_print_shape");
+  if (!t) return ct__null_tensor_status("ct_print_shape");
   char buf[sizeof "torch.Size([])" + CT_MAX_DIMS * 22];
   ct_status st = ct_shape_str(t, buf, sizeof buf);
   return st == CT_OK ? write_line(stdout, buf, "ct_print_shape") : st;

@@ -4,6 +4,7 @@
 // check order, first-cause errors through status-returning calls, version counters,
 // freed saved state and in-place ops on views of leaves.
 #include "unit.h"
+#include <stdio.h>
 
 // x (3 floats, requires grad) and y = x * 2, in the test's own scope.
 typedef struct graph {
@@ -60,11 +61,63 @@ static void test_backward_checks_gradient_shape_first(void **state) {
   ct_scope_close(s);
 }
 
+// `call` reads the tensor `bad`. Given the NULL of a failed view, it returns that error's
+// status and keeps its message (the first cause of the chain); with no error pending it
+// reports `message`.
+#define EXPECT_FIRST_CAUSE_KEPT(call, message)                                                           \
+  do {                                                                                                   \
+    ct_clear_error();                                                                                    \
+    ct_tensor *bad = ct_view(x, CT_SHAPE(7));                                                            \
+    assert_null(bad);                                                                                    \
+    ct_status first_status = ct_last_status();                                                           \
+    char first[256];                                                                                     \
+    snprintf(first, sizeof first, "%s", ct_last_error());                                                \
+    assert_int_not_equal(first_status, CT_OK);                                                           \
+    assert_int_equal((call), first_status);                                                              \
+    EXPECT_LAST_ERROR(first);                                                                            \
+    EXPECT_STATUS((call), CT_ERR_ARG, message);                                                          \
+  } while (0)
+
+static void test_status_calls_keep_the_first_cause(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32);
+  double d[6];
+  int64_t i64[6], idx[2] = {0, 0}, fan_in, fan_out;
+  char buf[64];
+  void *data = NULL;
+  size_t size = 0;
+  EXPECT_FIRST_CAUSE_KEPT(ct_backward(bad, NULL), "backward: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_backward_ex(bad, x, true), "backward: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_item(bad, d), "item: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_item_int(bad, i64), "item: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_get(bad, idx, d), "ct_get: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_set(bad, idx, 1.0), "ct_set: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_set_grad(bad, NULL), "set_grad: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_set_requires_grad(bad, true), "requires_grad_: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_copy_(bad, x), "copy_: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_copy_(x, bad), "copy_: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_to_f64_array(bad, d), "ct_to_f64_array: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_to_i64_array(bad, i64), "ct_to_i64_array: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_shape_str(bad, buf, sizeof buf), "ct_shape_str: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_repr(bad, buf, sizeof buf), "ct_repr: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_save_npy_buffer(bad, &data, &size), "save_npy: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_init_calculate_fan_in_and_fan_out(bad, &fan_in, &fan_out),
+                          "calculate_fan_in_and_fan_out: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_init_linear_reset_(bad, NULL), "linear reset: tensor is NULL");
+  EXPECT_FIRST_CAUSE_KEPT(ct_init_embedding_reset_(bad, CT_NO_PADDING_IDX), "embedding reset: tensor is NULL");
+  // Other NULL arguments are this call's own mistake and are reported as such.
+  EXPECT_STATUS(ct_get(x, idx, NULL), CT_ERR_ARG, "ct_get: NULL argument");
+  EXPECT_STATUS(ct_to_f64_array(x, NULL), CT_ERR_ARG, "ct_to_f64_array: NULL argument");
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
       cmocka_unit_test(test_requires_grad_on_integer_tensor),
       cmocka_unit_test(test_backward_checks_gradient_shape_first),
+      cmocka_unit_test(test_status_calls_keep_the_first_cause),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,7 +233,10 @@ static void test_null_propagates(void **state) {
   assert_null(ct_stack((ct_tensor *[]){NULL, x}, 2, 0));
   assert_null(ct_to_dtype(NULL, CT_FLOAT64));
   assert_string_equal(ct_last_error(), first);
-  assert_int_equal(ct_copy_(NULL, x), CT_ERR_ARG); // a status: the NULL is reported
+  assert_int_equal(ct_copy_(NULL, x), CT_ERR_ARG); // a status: the first cause is kept
+  assert_string_equal(ct_last_error(), first);
+  ct_clear_error(); // with no error pending, the NULL itself is reported
+  assert_int_equal(ct_copy_(NULL, x), CT_ERR_ARG);
   assert_string_equal(ct_last_error(), "copy_: tensor is NULL");
   ct_scope_close(s);
 }
