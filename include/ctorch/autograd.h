@@ -38,6 +38,11 @@ CT_API ct_status ct_backward(ct_tensor *root, const ct_tensor *gradient);
 /// Backward with retain_graph: when true the saved tensors are kept for another backward.
 CT_API ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain_graph);
 
+/// t._version: how many in-place writes the data t shares with its views and detached
+/// aliases has had (a tensor saved for backward must not change before backward). -1 for
+/// NULL.
+CT_API int64_t ct_version_counter(const ct_tensor *t);
+
 /// A new tensor sharing storage, detached from the graph (requires_grad false).
 CT_API ct_tensor *ct_detach(ct_tensor *t);
 

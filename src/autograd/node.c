@@ -1,4 +1,5 @@
 // Graph nodes: recording, lifetime, and the public grad_fn / requires_grad accessors.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "autograd/node.h"
@@ -119,13 +120,53 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
       ct__node_release(n);
       return ct__error(CT_ERR_MEMORY, "out of memory recording %s", name);
     }
+    n->saved_version[i] = saved[i]->storage->version;
+    n->saved_fn[i] = saved[i]->grad_fn ? saved[i]->grad_fn->name : NULL;
+    if (saved[i] == out) n->saved_output |= (uint8_t)(1u << i);
   }
   n->num_saved = n_saved;
+  for (int i = 0; i < n_inputs; i++) {
+    if (inputs[i] != out) continue;
+    out->storage->writer_fn = name; // an in-place op: out's history now ends here
+    out->storage->writer_version = out->storage->version;
+    break;
+  }
   ct__node_release(out->grad_fn);
   out->grad_fn = n;
   out->requires_grad = true;
   if (node_out) *node_out = n;
   return CT_OK;
+}
+
+// torch's legacy type names, as its version error prints them.
+static const char *legacy_type_name(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "BoolTensor", [CT_INT32] = "IntTensor", [CT_INT64] = "LongTensor",
+      [CT_FLOAT32] = "FloatTensor", [CT_FLOAT64] = "DoubleTensor"};
+  return names[dtype];
+}
+
+// torch's SavedVariable::unpack message. It names the saved tensor's current grad_fn: the
+// node itself for its own output; for an input, the grad_fn its latest in-place writer
+// had or recorded, when that write came after the save, else the one it had when saved.
+static void *modified_error(const ct_node *node, int i) {
+  const ct_tensor *t = node->saved[i];
+  const ct_storage *s = t->storage;
+  const char *fn = node->saved_fn[i];
+  if (node->saved_output >> i & 1) fn = node->name;
+  else if (s->writer_version > node->saved_version[i] && s->writer_fn) fn = s->writer_fn;
+  char shape[CT_MAX_DIMS * 24 + 4], which[160] = "";
+  ct__shape_to_str(t->ndim, t->shape, shape, sizeof shape);
+  // Nodes torch writes by hand (not generated) print their C++ name here.
+  bool handwritten = fn && (!strcmp(fn, "CopyBackwards") || !strcmp(fn, "CopySlices"));
+  if (fn) snprintf(which, sizeof which, ", which is output 0 of %s%s,", handwritten ? "torch::autograd::" : "", fn);
+  return ct__error_null(CT_ERR_RUNTIME,
+                        "one of the variables needed for gradient computation has been modified by an inplace "
+                        "operation: [torch.%s %s]%s is at version %u; expected version %u instead. Hint: enable "
+                        "anomaly detection to find the operation that failed to compute its gradient, with "
+                        "torch.autograd.set_detect_anomaly(True).",
+                        legacy_type_name(t->dtype), shape, which, (unsigned)s->version,
+                        (unsigned)node->saved_version[i]);
 }
 
 ct_tensor *ct__saved(ct_node *node, int i) {
@@ -136,7 +177,9 @@ ct_tensor *ct__saved(ct_node *node, int i) {
                           "graph are freed when you call .backward() or autograd.grad(). Specify "
                           "retain_graph=True if you need to backward through the graph a second time or "
                           "if you need to access saved tensors after calling backward.");
-  return node->saved[i];
+  ct_tensor *t = node->saved[i];
+  if (t && t->storage->version != node->saved_version[i]) return modified_error(node, i);
+  return t;
 }
 
 // ---- public accessors ----
@@ -172,6 +215,7 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
 
 bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
 bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
+int64_t ct_version_counter(const ct_tensor *t) { return t ? (int64_t)t->storage->version : -1; }
 ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
 
 ct_status ct_set_grad(ct_tensor *t, ct_tensor *grad) {
@@ -189,7 +233,9 @@ ct_status ct_set_grad(ct_tensor *t, ct_tensor *grad) {
 }
 
 void ct_zero_grad(ct_tensor *t) {
-  if (t && t->grad) ct__fill(t->grad, 0.0);
+  if (!t || !t->grad) return;
+  ct__fill(t->grad, 0.0);
+  ct__bump_version(t->grad);
 }
 
 ct_tensor *ct_detach(ct_tensor *t) {

@@ -31,6 +31,12 @@ struct ct_node {
   ct_input_meta *inputs;      // geometry of each input, for reducing gradients
   int num_saved;
   ct_tensor *saved[CT_NODE_MAX_SAVED]; // detached aliases, owned; NULL after release
+  // For the version check and its message (ct__saved): each saved tensor's storage
+  // version when saved, and its grad_fn name then (NULL for a leaf); bit i of
+  // saved_output: slot i is this node's own output.
+  uint32_t saved_version[CT_NODE_MAX_SAVED];
+  const char *saved_fn[CT_NODE_MAX_SAVED];
+  uint8_t saved_output;
   bool saved_released;        // backward ran without retain_graph
   ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
   // Op-specific arguments (dims, scalars); meaning documented by each op.
@@ -58,8 +64,9 @@ void ct__node_release(ct_node *n);
 /// Sum `grad` down to the shape of input i (undoing broadcasting) and convert to its
 /// dtype. Returns grad itself when nothing needs doing.
 ct_tensor *ct__grad_for_input(const ct_node *node, int i, ct_tensor *grad);
-/// The saved tensor in slot i, or NULL with PyTorch's "backward through the graph a
-/// second time" error when the graph was freed.
+/// The saved tensor in slot i, or NULL with PyTorch's error when the graph was freed
+/// ("backward through the graph a second time") or when an in-place op modified the
+/// tensor after it was saved ("... modified by an inplace operation ...").
 ct_tensor *ct__saved(ct_node *node, int i);
 
 #endif

@@ -144,6 +144,14 @@ void ct_release(ct_tensor *t) {
   ct__pool_free(t, sizeof *t);
 }
 
+void ct__bump_version(ct_tensor *t) {
+  ct_storage *s = t->storage;
+  s->version++;
+  // Under no_grad the tensor keeps its grad_fn; an op that records renames it (ct__record).
+  s->writer_version = s->version;
+  s->writer_fn = t->grad_fn ? t->grad_fn->name : NULL;
+}
+
 // ---- external buffers ----
 
 ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *shape,
@@ -290,6 +298,7 @@ ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
   const char *p = element_at(t, index, &st);
   if (!p) return st;
   ct__store_f64((char *)p, t->dtype, value);
+  ct__bump_version(t);
   return CT_OK;
 }
 

@@ -16,9 +16,14 @@ typedef struct ct_storage {
   void *data;
   size_t nbytes;
   ct_device device;
+  uint32_t version;   // torch's _version: bumped by every in-place write (ct__bump_version)
   ct_deleter deleter; // NULL: ctorch allocated data (freed with free) or borrowed
   void *deleter_ctx;
   bool owns_data;     // data was allocated by ctorch
+  // The grad_fn name of the tensor the latest in-place write went to (set at writer_version):
+  // what a saved-tensor version error names, as torch names the tensor's current grad_fn.
+  uint32_t writer_version;
+  const char *writer_fn;
 } ct_storage;
 
 struct ct_tensor {
@@ -48,6 +53,11 @@ ct_tensor *ct__alias(const ct_tensor *t);
 ct_tensor *ct__alias_unregistered(const ct_tensor *t);
 /// Hand a fresh tensor (refcount 1) to the current scope, or to the caller if none.
 ct_tensor *ct__register(ct_tensor *t);
+
+/// Records an in-place write to t's data (every public in-place op calls it once, after
+/// writing and before recording its node): bumps the version counter t shares with every
+/// tensor over its storage, so saved tensors can tell they were modified.
+void ct__bump_version(ct_tensor *t);
 
 /// Give up a tensor this code just created and will not return (error paths): removes
 /// it from the innermost scope and releases it, or releases it when no scope is open.

@@ -79,7 +79,9 @@ ct_tensor *ct_init_normal_(ct_tensor *t, double mean, double std) { return no_gr
 
 ct_tensor *ct_init_constant_(ct_tensor *t, double value) {
   if (!t) return NULL;
-  return ct__fill(t, value) == CT_OK ? t : NULL; // a plain fill records nothing: no-grad
+  if (ct__fill(t, value) != CT_OK) return NULL; // a plain fill records nothing: no-grad
+  ct__bump_version(t);
+  return t;
 }
 ct_tensor *ct_init_zeros_(ct_tensor *t) { return ct_init_constant_(t, 0.0); }
 ct_tensor *ct_init_ones_(ct_tensor *t) { return ct_init_constant_(t, 1.0); }
@@ -162,6 +164,7 @@ ct_status ct_init_embedding_reset_(ct_tensor *weight, int64_t padding_idx) {
   ct_tensor *row = ct__make_view(weight, ct_dim(weight) - 1, ct_shape(weight) + 1, strides + 1,
                                  ct_storage_offset(weight) + padding_idx * strides[0]);
   ct_status st = row ? ct__fill(row, 0.0) : ct_last_status();
+  if (st == CT_OK) ct__bump_version(row);
   ct__drop(row);
   return st;
 }

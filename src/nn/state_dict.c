@@ -146,6 +146,7 @@ static ct_status check_legacy_empty(const ct_named_list *own, const ct_named_lis
 }
 
 static ct_status copy_value(ct_tensor *dst, const ct_tensor *src) {
+  ct__bump_version(dst); // torch's param.copy_(value)
   if (!legacy_scalar(dst, src)) return ct__copy_into(dst, src);
   ct_tensor first = *src; // a by-value 0-d view of element 0, only read
   first.ndim = 0;

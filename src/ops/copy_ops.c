@@ -131,6 +131,7 @@ ct_status ct_copy_(ct_tensor *dst, const ct_tensor *src) {
   } else if (src->storage != dst->storage || !same_layout(dst, src)) { // else the elements are already dst's
     st = ct__copy_into(dst, src);
   }
+  if (st == CT_OK) ct__bump_version(dst); // also when the elements were already dst's, as torch
   if (st == CT_OK && record) st = ct__record(dst, "CopyBackwards", copy_back, 2, inputs, 0, NULL, NULL);
   return st;
 }

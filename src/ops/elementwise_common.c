@@ -189,6 +189,7 @@ ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_
   }
   // Release temps newest first (they sit at the top of the scope).
   for (int i = ready; i-- > 0;) ct__drop(ops[i].temp);
+  if (result && dst) ct__bump_version(dst);
   return result;
 }
 
@@ -213,10 +214,9 @@ ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, c
     saved[i] = t;
   }
   ct_tensor *out = st == CT_OK ? ct__ew_apply(loop, n_args, args, compute, out_dtype, params, dst) : NULL;
-  if (out && grad->result_slot >= 0) {
-    saved[grad->result_slot] = out;
-    if (dst && !(saved[grad->result_slot] = copies[grad->result_slot] = ct__ew_snapshot(out))) st = ct_last_status();
-  }
+  // A saved result is dst itself, as in torch: its version counter (bumped by the write)
+  // makes backward fail if it is modified again.
+  if (out && grad->result_slot >= 0) saved[grad->result_slot] = out;
   ct_node *node = NULL;
   if (out && st == CT_OK)
     st = ct__record(out, grad->name, grad->backward, grad->n_inputs, grad->inputs, grad->n_saved, saved, &node);

@@ -15,6 +15,7 @@ static ct_tensor *fill(ct_tensor *a, double value, const char *name) {
   CT_CHECK_NULL(a);
   if (ct__ew_check_inplace(a, a->dtype) != CT_OK) return NULL;
   if (ct__fill(a, value) != CT_OK) return NULL;
+  ct__bump_version(a);
   if (ct__record(a, name, zero_backward, 1, &a, 0, NULL, NULL) != CT_OK) return NULL;
   return a;
 }

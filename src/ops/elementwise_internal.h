@@ -62,10 +62,10 @@ typedef struct ct__ew_grad {
 } ct__ew_grad;
 
 /// ct__ew_apply, then records `grad` on the result when an input requires grad (grad may
-/// be NULL: nothing to record). In place (dst given), saved tensors sharing dst's storage
-/// are copied before dst is overwritten and a saved result is copied after, so backward
-/// sees the values this op used. Returns the result or NULL (nothing leaked; dst keeps
-/// its old grad_fn on failure).
+/// be NULL: nothing to record). In place (dst given), saved inputs sharing dst's storage
+/// are copied before dst is overwritten (torch's original_self), so backward sees the
+/// values this op used; a saved result is dst itself, checked by its version counter.
+/// Returns the result or NULL (nothing leaked; dst keeps its old grad_fn on failure).
 ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
                           ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
                           const ct__ew_grad *grad);

@@ -112,6 +112,7 @@ static ct_status step_param(ct_optimizer *opt, int i) {
   ct_param_state *st = &opt->state[opt->state_of[i]];
   if (ensure_state(opt, st, param) != CT_OK) return ct_last_status();
   bool direct = ct_is_contiguous(param) && ct_is_contiguous(grad);
+  ct__bump_version(param); // torch's in-place update counts as a write
   if (direct) {
     opt->algo->update(opt, st, param, grad);
     return CT_OK;

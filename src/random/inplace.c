@@ -43,6 +43,7 @@ static bool can_fill_inplace(const ct_tensor *t) {
 
 static ct_tensor *finish_inplace(ct_tensor *t, ct_status st, const char *grad_fn_name) {
   if (st != CT_OK) return NULL;
+  ct__bump_version(t);
   if (ct__record(t, grad_fn_name, zero_backward, 1, &t, 0, NULL, NULL) != CT_OK) return NULL;
   return t;
 }

@@ -118,8 +118,8 @@ static void status_line(ct_status st) {
 // first (C leaves the order of evaluating call arguments open).
 static ct_tensor *forward(const char *op, char **save) {
   static const char *const binary[] = {"add", "sub", "mul", "div", "matmul", "mul_", "add_", "copy_"};
-  static const char *const unary[] = {"exp", "tanh",    "sigmoid", "sum",    "mean",
-                                      "t",   "squeeze", "clone",   "detach", "double"};
+  static const char *const unary[] = {"exp", "tanh",    "sigmoid", "sum",    "mean",   "t",
+                                      "squeeze", "clone", "detach", "double", "relu_"};
   for (size_t k = 0; k < sizeof binary / sizeof *binary; k++) {
     if (strcmp(op, binary[k])) continue;
     ct_tensor *a = r(save), *b = r(save);
@@ -147,7 +147,8 @@ static ct_tensor *forward(const char *op, char **save) {
     case 6: return ct_squeeze(a);
     case 7: return ct_clone(a);
     case 8: return ct_detach(a);
-    default: return ct_to_dtype(a, CT_FLOAT64);
+    case 9: return ct_to_dtype(a, CT_FLOAT64);
+    default: return ct_relu_(a);
     }
   }
   if (!strcmp(op, "cat") || !strcmp(op, "stack")) { // cat <n> <regs...> <dim>
@@ -275,6 +276,8 @@ static void run_command(char *cmd) {
     printf("v");
     print_values(r(&save));
     printf("\n");
+  } else if (!strcmp(name, "version")) {
+    printf("version %lld\n", (long long)ct_version_counter(r(&save)));
   } else if (!strcmp(name, "info")) { // requires_grad, is_leaf, grad_fn name
     ct_tensor *t = r(&save);
     ct_node *fn = ct_grad_fn(t);

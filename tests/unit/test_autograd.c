@@ -4,6 +4,7 @@
 // check order, first-cause errors through status-returning calls, version counters,
 // freed saved state and in-place ops on views of leaves.
 #include "unit.h"
+#include <math.h>
 #include <stdio.h>
 
 // x (3 floats, requires grad) and y = x * 2, in the test's own scope.
@@ -112,12 +113,117 @@ static void test_status_calls_keep_the_first_cause(void **state) {
   ct_scope_close(s);
 }
 
+// ---- version counters (numbers from torch's `_version` after the same calls) ----
+
+static void test_inplace_ops_bump_the_shared_version(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *one = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32);
+  ct_tensor *view = ct_select(x, 0, 1), *alias = ct_detach(x);
+  assert_int_equal(ct_version_counter(x), 0);
+  assert_non_null(ct_init_constant_(x, 2.0));
+  assert_int_equal(ct_version_counter(x), 1);
+  assert_non_null(ct_init_uniform_(x, 0.0, 1.0));
+  assert_int_equal(ct_version_counter(x), 2);
+  assert_non_null(ct_fill_(x, 1.0));
+  assert_non_null(ct_zero_(x));
+  assert_int_equal(ct_copy_(x, one), CT_OK);
+  assert_int_equal(ct_version_counter(x), 5);
+  assert_non_null(ct_relu_(x));
+  assert_non_null(ct_clamp_(x, NAN, 1.0));
+  assert_int_equal(ct_version_counter(x), 7);
+  assert_int_equal(ct_set(x, (int64_t[]){0, 0}, 5.0), CT_OK); // x[0, 0] = 5
+  assert_int_equal(ct_version_counter(x), 8);
+  assert_non_null(ct_add_(view, ct_ones(CT_SHAPE(3), CT_FLOAT32))); // views and aliases share it
+  assert_non_null(ct_mul_scalar_(alias, 2.0));
+  assert_int_equal(ct_version_counter(x), 10);
+  assert_int_equal(ct_version_counter(view), 10);
+  assert_int_equal(ct_version_counter(alias), 10);
+  // Out-of-place ops and failing in-place ops write nothing.
+  ct_tensor *y = ct_add_scalar(x, 1.0);
+  assert_int_equal(ct_version_counter(y), 0);
+  EXPECT_ERROR(ct_add_(x, ct_ones(CT_SHAPE(2), CT_FLOAT32)),
+               "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1");
+  assert_int_equal(ct_version_counter(x), 10);
+  assert_int_equal(ct_version_counter(NULL), -1);
+  ct_scope_close(s);
+}
+
+static void test_parameter_updates_bump_versions(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *w = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32), *b = ct_zeros(CT_SHAPE(2), CT_FLOAT32);
+  assert_int_equal(ct_init_linear_reset_(w, b), CT_OK); // one uniform_ each
+  assert_int_equal(ct_version_counter(w), 1);
+  assert_int_equal(ct_version_counter(b), 1);
+  ct_tensor *e = ct_zeros(CT_SHAPE(4, 2), CT_FLOAT32);
+  assert_int_equal(ct_init_embedding_reset_(e, 1), CT_OK); // normal_, then the padding row's fill_
+  assert_int_equal(ct_version_counter(e), 2);
+  // An optimizer step writes each parameter that has a gradient once; zero_grad writes the grads.
+  ct_tensor *p = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
+  assert_int_equal(ct_backward(ct_sum(ct_mul(p, p)), NULL), CT_OK);
+  ct_sgd_options o = ct_sgd_defaults(0.1);
+  o.momentum = 0.9;
+  ct_optimizer *opt = ct_sgd_new(&p, 1, o);
+  assert_int_equal(ct_optimizer_step(opt), CT_OK);
+  assert_int_equal(ct_version_counter(p), 1);
+  assert_int_equal(ct_version_counter(ct_grad(p)), 0);
+  assert_int_equal(ct_optimizer_zero_grad(opt, false), CT_OK);
+  assert_int_equal(ct_version_counter(ct_grad(p)), 1);
+  ct_optimizer_free(opt);
+  ct_scope_close(s);
+}
+
+#define MODIFIED_PREFIX "one of the variables needed for gradient computation has been modified by an inplace operation: "
+#define MODIFIED_HINT                                                                                    \
+  " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "    \
+  "torch.autograd.set_detect_anomaly(True)."
+
+static void test_modified_saved_tensor_fails_backward(void **state) {
+  (void)state;
+  graph g = small_graph();
+  ct_tensor *x2 = ct_requires_grad_(ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), true), *w = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32);
+  // A saved input rewritten under grad mode: named by the grad_fn its write recorded.
+  ct_tensor *y = ct_mul_scalar(x2, 1.0), *z = ct_mul(y, y);
+  assert_non_null(ct_add_(y, w));
+  EXPECT_STATUS(ct_backward(ct_sum(z), NULL), CT_ERR_RUNTIME,
+                MODIFIED_PREFIX "[torch.FloatTensor [2, 3]], which is output 0 of AddBackward0, is at version 1; "
+                                "expected version 0 instead." MODIFIED_HINT);
+  // A saved output (exp's result), rewritten twice.
+  ct_tensor *e = ct_exp(ct_mul_scalar(x2, 1.0));
+  assert_non_null(ct_mul_scalar_(e, 2.0));
+  assert_non_null(ct_mul_scalar_(e, 2.0));
+  EXPECT_STATUS(ct_backward(ct_sum(e), NULL), CT_ERR_RUNTIME,
+                MODIFIED_PREFIX "[torch.FloatTensor [2, 3]], which is output 0 of ExpBackward0, is at version 2; "
+                                "expected version 0 instead." MODIFIED_HINT);
+  // A saved leaf (no grad_fn): no "which is output" part. 0-d float64.
+  ct_tensor *c = ct_scalar(3.0, CT_FLOAT64), *xd = ct_requires_grad_(ct_scalar(1.0, CT_FLOAT64), true);
+  ct_tensor *m = ct_mul(xd, c);
+  assert_non_null(ct_add_scalar_(c, 1.0));
+  EXPECT_STATUS(ct_backward(m, NULL), CT_ERR_RUNTIME,
+                MODIFIED_PREFIX "[torch.DoubleTensor []] is at version 1; expected version 0 instead." MODIFIED_HINT);
+  // copy_'s node has torch's C++ name there.
+  ct_tensor *y2 = ct_mul_scalar(g.x, 1.0), *z2 = ct_mul(y2, y2);
+  assert_int_equal(ct_copy_(y2, g.y), CT_OK);
+  EXPECT_STATUS(ct_backward(ct_sum(z2), NULL), CT_ERR_RUNTIME,
+                MODIFIED_PREFIX "[torch.FloatTensor [3]], which is output 0 of torch::autograd::CopyBackwards, is at "
+                                "version 1; expected version 0 instead." MODIFIED_HINT);
+  // Writing values backward does not need is fine: tanh saved its result, not y3.
+  ct_tensor *y3 = ct_mul_scalar(g.x, 1.0), *t = ct_tanh(y3);
+  assert_non_null(ct_zero_(y3));
+  assert_int_equal(ct_backward(ct_sum(t), NULL), CT_OK);
+  ct_scope_close(g.scope);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
       cmocka_unit_test(test_requires_grad_on_integer_tensor),
       cmocka_unit_test(test_backward_checks_gradient_shape_first),
       cmocka_unit_test(test_status_calls_keep_the_first_cause),
+      cmocka_unit_test(test_inplace_ops_bump_the_shared_version),
+      cmocka_unit_test(test_parameter_updates_bump_versions),
+      cmocka_unit_test(test_modified_saved_tensor_fails_backward),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

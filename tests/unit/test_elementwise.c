@@ -135,10 +135,14 @@ static void test_inplace_rebases_grad_fn(void **state) {
   ct_set_requires_grad(u, true);
   ct_tensor *v = ct_mul_scalar(u, 1);
   ct_relu_(v);
-  ct_clamp_(v, NAN, 1);
-  assert_string_equal(ct_node_name(ct_grad_fn(v)), "ClampBackward1");
-  assert_int_equal(ct_backward(v, ct_ones(CT_SHAPE(3), CT_FLOAT64)), CT_OK);
+  ct_tensor *w = ct_mul_scalar(v, 1);
+  ct_clamp_(w, NAN, 1);
+  assert_string_equal(ct_node_name(ct_grad_fn(w)), "ClampBackward1");
+  assert_int_equal(ct_backward(w, ct_ones(CT_SHAPE(3), CT_FLOAT64)), CT_OK);
   assert_true(tu_allclose(ct_grad(u), (double[]){0, 1, 0}, 3, 0, 0));
+  // relu_ saves its result (v itself): writing v again makes backward fail, as in torch.
+  ct_clamp_(v, NAN, 1);
+  assert_int_equal(ct_backward(v, ct_ones(CT_SHAPE(3), CT_FLOAT64)), CT_ERR_RUNTIME);
   // A leaf that does not require grad becomes a non-leaf when an input does.
   ct_tensor *a = ct_zeros(CT_SHAPE(3), CT_FLOAT64);
   ct_add_(a, u);
