@@ -190,7 +190,8 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
       if (!grad_in) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
       else {
         memset(grad_in, 0, (size_t)n->num_next * sizeof *grad_in);
-        st = n->backward(n, g, grad_in);
+        st = ct__check_saved_state(n);
+        if (st == CT_OK) st = n->backward(n, g, grad_in);
         for (int i = 0; st == CT_OK && i < n->num_next; i++) {
           ct_node *c = n->next[i];
           if (!c) continue;

@@ -169,14 +169,23 @@ static void *modified_error(const ct_node *node, int i) {
                         (unsigned)node->saved_version[i]);
 }
 
+static ct_status freed_error(void) {
+  return ct__error(CT_ERR_RUNTIME,
+                   "Trying to backward through the graph a second time (or directly access saved tensors after "
+                   "they have already been freed). Saved intermediate values of the graph are freed when you call "
+                   ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                   "graph a second time or if you need to access saved tensors after calling backward.");
+}
+
+ct_status ct__check_saved_state(const ct_node *node) {
+  return node->saved_released && node->saved_scalar ? freed_error() : CT_OK;
+}
+
 ct_tensor *ct__saved(ct_node *node, int i) {
-  if (node->saved_released)
-    return ct__error_null(CT_ERR_RUNTIME,
-                          "Trying to backward through the graph a second time (or directly access saved "
-                          "tensors after they have already been freed). Saved intermediate values of the "
-                          "graph are freed when you call .backward() or autograd.grad(). Specify "
-                          "retain_graph=True if you need to backward through the graph a second time or "
-                          "if you need to access saved tensors after calling backward.");
+  if (node->saved_released) {
+    freed_error();
+    return NULL;
+  }
   ct_tensor *t = node->saved[i];
   if (t && t->storage->version != node->saved_version[i]) return modified_error(node, i);
   return t;

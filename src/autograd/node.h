@@ -37,6 +37,8 @@ struct ct_node {
   uint32_t saved_version[CT_NODE_MAX_SAVED];
   const char *saved_fn[CT_NODE_MAX_SAVED];
   uint8_t saved_output;
+  bool saved_scalar;          // torch saves a scalar operand (x * 2.0) as a tensor, so the
+                              // node fails like one with saved tensors once they are freed
   bool saved_released;        // backward ran without retain_graph
   ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
   // Op-specific arguments (dims, scalars); meaning documented by each op.
@@ -55,6 +57,10 @@ struct ct_node {
 ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, int n_inputs,
                      ct_tensor *const *inputs, int n_saved, ct_tensor *const *saved,
                      ct_node **node_out);
+/// CT_OK, or PyTorch's "backward through the graph a second time" error for a node about
+/// to run whose saved state was freed and that keeps state ct__saved does not see
+/// (saved_scalar).
+ct_status ct__check_saved_state(const ct_node *node);
 /// True when an op on these inputs would be recorded (grad mode on and one requires grad).
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
 

@@ -215,6 +215,36 @@ static void test_modified_saved_tensor_fails_backward(void **state) {
   ct_scope_close(g.scope);
 }
 
+// ---- freed graphs ----
+
+#define FREED                                                                                            \
+  "Trying to backward through the graph a second time (or directly access saved tensors after they "    \
+  "have already been freed). Saved intermediate values of the graph are freed when you call "           \
+  ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "       \
+  "graph a second time or if you need to access saved tensors after calling backward."
+
+// torch saves the scalar of x * 2.0 and x / 2.0 as a tensor (a second backward fails), not
+// that of x + 2.0 (it runs again and accumulates).
+static void test_scalar_operands_saved_like_torch(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
+  ct_tensor *roots[4] = {ct_sum(ct_mul_scalar(x, 2.0)), ct_sum(ct_div_scalar(x, 2.0)),
+                         ct_sum(ct_mul_scalar_(ct_clone(x), 2.0)), ct_sum(ct_add_scalar(x, 2.0))};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(ct_backward(roots[i], NULL), CT_OK);
+    if (i < 3) EXPECT_STATUS(ct_backward(roots[i], NULL), CT_ERR_RUNTIME, FREED);
+    else assert_int_equal(ct_backward(roots[i], NULL), CT_OK);
+  }
+  assert_true(tu_allclose(ct_grad(x), (double[]){6.5, 6.5, 6.5}, 3, 0, 0)); // 2 + 0.5 + 2 + 1 + 1
+  // With retain_graph both passes run.
+  ct_tensor *r = ct_sum(ct_mul_scalar(x, 2.0));
+  assert_int_equal(ct_backward_ex(r, NULL, true), CT_OK);
+  assert_int_equal(ct_backward(r, NULL), CT_OK);
+  assert_true(tu_allclose(ct_grad(x), (double[]){10.5, 10.5, 10.5}, 3, 0, 0));
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
@@ -224,6 +254,7 @@ int main(void) {
       cmocka_unit_test(test_inplace_ops_bump_the_shared_version),
       cmocka_unit_test(test_parameter_updates_bump_versions),
       cmocka_unit_test(test_modified_saved_tensor_fails_backward),
+      cmocka_unit_test(test_scalar_operands_saved_like_torch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
