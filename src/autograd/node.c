@@ -84,6 +84,17 @@ static ct_node *accumulator_of(ct_tensor *leaf) {
   return n;
 }
 
+ct_status ct__check_inplace(const ct_tensor *t) {
+  if (!t->requires_grad || !ct_is_grad_enabled()) return CT_OK;
+  const ct_tensor *base = t->view_base;
+  if (base && base->requires_grad && !base->grad_fn)
+    return ct__error(CT_ERR_RUNTIME,
+                     "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  if (!t->grad_fn)
+    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+  return CT_OK;
+}
+
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs) {
   if (!ct_is_grad_enabled()) return false;
   for (int i = 0; i < n_inputs; i++)

@@ -61,6 +61,9 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
 /// to run whose saved state was freed and that keeps state ct__saved does not see
 /// (saved_scalar).
 ct_status ct__check_saved_state(const ct_node *node);
+/// PyTorch's check before an in-place op writes t while grad mode is on: t must not be a
+/// leaf that requires grad, nor a view of one. CT_OK or the error.
+ct_status ct__check_inplace(const ct_tensor *t);
 /// True when an op on these inputs would be recorded (grad mode on and one requires grad).
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
 

@@ -139,6 +139,7 @@ void ct_release(ct_tensor *t) {
   if (!t || --t->refcount > 0) return;
   if (t->grad_accumulator) t->grad_accumulator->variable = NULL; // weak back-pointer
   ct_release(t->grad);
+  ct_release(t->view_base); // a root base: no chain to unwind
   ct__node_release(t->grad_fn);
   storage_release(t->storage);
   ct__pool_free(t, sizeof *t);

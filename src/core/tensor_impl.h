@@ -40,6 +40,10 @@ struct ct_tensor {
   ct_tensor *grad;    // owned reference or NULL
   ct_node *grad_fn;   // owned reference or NULL (leaf)
   ct_node *grad_accumulator; // weak: the AccumulateGrad node of this leaf, if alive
+  // torch's _base: the tensor a view op's result views (the root one for a view of a
+  // view), owned. Set only for views recorded in a graph (what the in-place checks
+  // need); NULL for other tensors, internal views and detached aliases.
+  ct_tensor *view_base;
 };
 
 /// New contiguous tensor with uninitialised data, registered with the current scope.

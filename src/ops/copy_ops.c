@@ -109,8 +109,7 @@ ct_status ct_copy_(ct_tensor *dst, const ct_tensor *src) {
   // The node only reads src's autograd fields.
   ct_tensor *inputs[2] = {dst, (ct_tensor *)src};
   bool record = ct_dtype_is_floating(dst->dtype) && ct__needs_grad(2, inputs);
-  if (record && dst->requires_grad && !dst->grad_fn)
-    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+  if (record && ct__check_inplace(dst) != CT_OK) return ct_last_status();
   int nd;
   int64_t shape[CT_MAX_DIMS];
   ct_status st = ct__broadcast_shapes(dst->ndim, dst->shape, src->ndim, src->shape, &nd, shape);

@@ -252,8 +252,8 @@ ct_tensor *ct__ew_grad_for(const ct_node *node, int i, const ct_loop_fn *loops, 
 }
 
 ct_status ct__ew_check_inplace(const ct_tensor *self, ct_dtype result) {
-  if (self->requires_grad && !self->grad_fn && ct_is_grad_enabled())
-    return ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+  ct_status st = ct__check_inplace(self);
+  if (st != CT_OK) return st;
   if (!ct__can_cast(result, self->dtype))
     return ct__error(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
                      ct__scalar_type_name(result), ct__scalar_type_name(self->dtype));

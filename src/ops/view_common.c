@@ -14,6 +14,7 @@ ct_tensor *ct__view_op(ct_tensor *in, int ndim, const int64_t *shape, const int6
     ct__drop(out);
     return NULL;
   }
+  if (out->grad_fn) out->view_base = ct_retain(in->view_base ? in->view_base : in);
   return out;
 }
 

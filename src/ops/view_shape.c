@@ -44,6 +44,10 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *shape) {
   if (!copy) return NULL;
   ct__contiguous_strides(ndim, sizes, strides);
   ct_tensor *out = ct__view_op(copy, ndim, sizes, strides, 0, "UnsafeViewBackward0", reshape_back, NULL);
+  if (out) { // torch's _unsafe_view: not a view of the copy
+    ct_release(out->view_base);
+    out->view_base = NULL;
+  }
   ct__drop(copy); // the view holds the storage; the graph holds the clone's node
   return out;
 }

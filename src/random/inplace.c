@@ -30,15 +30,10 @@ static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
-// False for a NULL t (silently) or a leaf that requires grad while grad mode is on
-// (PyTorch's error); the public fills check this before drawing anything.
+// False for a NULL t (silently) or a leaf that requires grad, or a view of one, while
+// grad mode is on (PyTorch's error); the public fills check this before drawing anything.
 static bool can_fill_inplace(const ct_tensor *t) {
-  if (!t) return false;
-  if (t->requires_grad && !t->grad_fn && ct_is_grad_enabled()) {
-    ct__error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
-    return false;
-  }
-  return true;
+  return t && ct__check_inplace(t) == CT_OK;
 }
 
 static ct_tensor *finish_inplace(ct_tensor *t, ct_status st, const char *grad_fn_name) {

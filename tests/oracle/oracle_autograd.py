@@ -841,6 +841,42 @@ def scenario_versions(rng):
     return p.text()
 
 
+def scenario_inplace_on_views(rng):
+    """In-place ops on views: of a leaf that requires grad (an error under grad mode,
+    allowed under no_grad), of a leaf that does not, of a view, of a detached alias."""
+    p = Program(rng)
+    m, n = rng.randint(1, 3), rng.randint(2, 4)
+    x = p.leaf([m, n], rg=rng.random() < 0.8)
+    w = p.leaf([n], rg=False)
+    base = p.op("detach", x) if rng.random() < 0.15 else x
+    kind = rng.randrange(4)
+    if kind == 0:
+        v = p.op("select", base, 0, rng.randrange(m))
+    elif kind == 1:
+        v = p.op("narrow", p.op("select", base, 0, 0), 0, 0, n)  # a view of a view
+    elif kind == 2:
+        v = p.op("view", p.op("narrow", base, 0, 0, 1), 1, n)
+    else:
+        v = p.op("select", p.op("t", base), 1, 0)
+    nograd = rng.random() < 0.25
+    if nograd:
+        p.cmd("nograd")
+    op = rng.choice(["mul_", "add_", "mul_scalar_", "copy_", "relu_"])
+    if op == "mul_scalar_":
+        p.inplace(op, v, -2.0)
+    elif op == "relu_":
+        p.inplace(op, v)
+    else:
+        p.inplace(op, v, w)
+    if nograd:  # (torch then rebuilds a view of a view's grad_fn as AsStridedBackward0)
+        p.cmd("endnograd")
+    else:
+        p.cmd(f"info {v}")
+    p.cmd(f"version {x}")
+    p.cmd(f"value {x}")
+    return p.text()
+
+
 def scenario_int_grad(rng):
     p = Program(rng)
     shape = rand_shape(rng)
@@ -860,7 +896,7 @@ SCENARIOS = [(scenario_accumulate, 30), (scenario_backward_gradient, 30), (scena
              (lambda rng: scenario_deep_chain(rng, long=True), 1),
              (scenario_no_grad, 15), (scenario_detach, 15), (scenario_requires_grad, 30), (scenario_set_grad, 20),
              (scenario_views_broadcast, 30), (scenario_inplace, 40), (scenario_int_grad, 10),
-             (scenario_versions, 100)]
+             (scenario_versions, 100), (scenario_inplace_on_views, 60)]
 
 def known_divergences():
     """Programs where PyTorch and ctorch differ today, outside this test's files (the
@@ -877,13 +913,6 @@ def known_divergences():
     p.cmd(f"graph {y}")
     p.cmd(f"backward {p.op('sum', y)} -1 0")
     p.cmd(f"grad {x}")
-    progs.append(p.text())
-    # 6. An in-place op on a view of a leaf that requires grad: "a view of a leaf Variable
-    #    that requires grad is being used in an in-place operation."
-    p = Program(rng)
-    x = p.leaf([3])
-    v = p.op("select", x, 0, 1)
-    p.inplace("mul_scalar_", v, 2.0)
     progs.append(p.text())
     # 8. Elementwise results keep a permuted input's layout in PyTorch (TensorIterator),
     #    ctorch's are row-major: reshape then views in one and copies in the other.

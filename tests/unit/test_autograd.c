@@ -245,6 +245,48 @@ static void test_scalar_operands_saved_like_torch(void **state) {
   ct_scope_close(s);
 }
 
+// ---- in-place ops on views ----
+
+#define VIEW_OF_LEAF "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+static void test_inplace_on_view_of_leaf(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_requires_grad_(ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), true), *w = ct_ones(CT_SHAPE(3), CT_FLOAT32);
+  ct_tensor *views[] = {ct_select(x, 0, 1), ct_narrow(ct_select(x, 0, 0), 0, 1, 2), ct_view(x, CT_SHAPE(6)),
+                        ct_select(ct_t(x), 1, 0)};
+  for (size_t i = 0; i < sizeof views / sizeof *views; i++) {
+    ct_tensor *v = views[i];
+    ct_tensor *other = ct_ones(ct_dim(v), ct_shape(v), CT_FLOAT32);
+    EXPECT_ERROR(ct_mul_scalar_(v, 2.0), VIEW_OF_LEAF);
+    EXPECT_ERROR(ct_add_(v, other), VIEW_OF_LEAF);
+    EXPECT_ERROR(ct_relu_(v), VIEW_OF_LEAF);
+    EXPECT_ERROR(ct_fill_(v, 1.0), VIEW_OF_LEAF);
+    EXPECT_ERROR(ct_zero_(v), VIEW_OF_LEAF);
+    EXPECT_ERROR(ct_uniform_(v, 0.0, 1.0), VIEW_OF_LEAF);
+    EXPECT_STATUS(ct_copy_(v, other), CT_ERR_RUNTIME, VIEW_OF_LEAF);
+  }
+  EXPECT_ERROR(ct_mul_scalar_(x, 2.0), "a leaf Variable that requires grad is being used in an in-place operation.");
+  assert_int_equal(ct_version_counter(x), 0); // nothing was written
+  // Allowed: under no_grad, on a detached alias's view, on a view of a non-leaf, on a
+  // reshape that had to copy (not a view).
+  bool mode = ct_no_grad_enter();
+  assert_non_null(ct_add_(ct_select(x, 0, 0), w));
+  ct_grad_mode_restore(mode);
+  assert_non_null(ct_add_(ct_select(ct_detach(x), 0, 0), w));
+  ct_tensor *y = ct_mul_scalar(x, 1.0), *yv = ct_select(y, 0, 0);
+  assert_non_null(ct_add_(yv, w));
+  assert_string_equal(ct_node_name(ct_grad_fn(yv)), "AddBackward0");
+  assert_non_null(ct_mul_scalar_(ct_reshape(ct_t(x), CT_SHAPE(6)), 2.0));
+  assert_int_equal(ct_version_counter(x), 2);
+  assert_true(tu_allclose(x, (double[]){3, 3, 3, 1, 1, 1}, 6, 0, 0));
+  // A view of a leaf that does not require grad is a leaf that does not either.
+  ct_tensor *c = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32), *cv = ct_select(c, 0, 0);
+  assert_non_null(ct_add_(cv, w));
+  assert_true(ct_is_leaf(cv));
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
@@ -255,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_parameter_updates_bump_versions),
       cmocka_unit_test(test_modified_saved_tensor_fails_backward),
       cmocka_unit_test(test_scalar_operands_saved_like_torch),
+      cmocka_unit_test(test_inplace_on_view_of_leaf),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
