@@ -14,6 +14,13 @@ typedef struct ct_index_step {
   int64_t stride; ///< bytes between neighbours along the indexed dim
 } ct_index_step;
 
+/// ctx of the row loops: rows of `row_bytes` bytes (a whole number of elements), the
+/// row with index i at base + i * stride.
+typedef struct ct_index_rows {
+  char *base;
+  int64_t stride, row_bytes;
+} ct_index_rows;
+
 /// ctx of the range scan: reads lo/hi, updates the rest. Run it serially.
 typedef struct ct_index_scan {
   int64_t lo, hi;  ///< valid values are lo <= v < hi
@@ -29,6 +36,12 @@ typedef struct ct_index_kernels {
   /// scatter_add[dtype]: *(operand 0 + operand 2 * stride) += operand 1. Duplicate
   /// indices write the same element: never run in parallel.
   const ct_loop_fn *scatter_add;
+  /// gather_rows: the row at operand 0 (one row per element) = the row of operand 1
+  /// (int64, already validated) in ctx (a ct_index_rows). Moves bytes: any dtype.
+  ct_loop_fn gather_rows;
+  /// scatter_add_rows[dtype]: the row of operand 1 (int64) in ctx += the row at operand 0,
+  /// elementwise. Duplicate indices write the same row: never run in parallel.
+  const ct_loop_fn *scatter_add_rows;
   /// masked_fill[dtype]: operand 0 = operand 2 (bool) ? *(const <dtype> *)ctx : operand 1.
   const ct_loop_fn *masked_fill;
   /// Operand 0 int64: folds its values into a ct_index_scan.

@@ -84,12 +84,49 @@ static ct_status run_index_loop(ct_loop_fn loop, bool parallel, const ct_tensor 
   return CT_OK;
 }
 
+// Elements in one row of t's dims first.. when they are laid out densely (row-major, size-1
+// dims aside), else -1.
+static int64_t dense_row(const ct_tensor *t, int first) {
+  int64_t n = 1;
+  for (int d = t->ndim - 1; d >= first; d--) {
+    if (t->shape[d] != 1 && t->strides[d] != n) return -1;
+    n *= t->shape[d];
+  }
+  return n;
+}
+
+// Take or take-backward along dim 0 by whole rows: `rows` walks idx's shape, one row of
+// `row` elements (whole rows of `table`, dense) per index. One loop step per index.
+static ct_status run_rows(ct_loop_fn loop, bool parallel, const ct_tensor *rows, const ct_tensor *idx,
+                          const ct_tensor *table, int64_t row) {
+  ct_iter it;
+  const ct_tensor *ops[2] = {rows, idx};
+  ct_status st = ct__iter_build(&it, 2, ops);
+  if (st != CT_OK) return st;
+  const int64_t es = (int64_t)ct_dtype_size(table->dtype);
+  ct_index_rows ctx = {ct__data(table), table->strides[0] * es, row * es};
+  ct__iter_run(&it, loop, &ctx, parallel);
+  return CT_OK;
+}
+
 ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
   int nd;
   int64_t shape[CT_MAX_DIMS];
   if (ct__take_shape(src, dim, idx, &nd, shape) != CT_OK) return NULL;
   ct_tensor *out = ct__alloc(src->dtype, nd, shape);
   if (!out) return NULL;
+  const int64_t row = dim == 0 ? dense_row(src, 1) : -1;
+  if (row > 0) { // out's rows, one per index position
+    int64_t strides[CT_MAX_DIMS];
+    ct__contiguous_strides(idx->ndim, idx->shape, strides);
+    for (int d = 0; d < idx->ndim; d++) strides[d] *= row;
+    ct_tensor out_g = ct__restride(out, idx->ndim, idx->shape, strides);
+    if (ct_numel(idx) && run_rows(ct__index_kernels(src)->gather_rows, true, &out_g, idx, src, row) != CT_OK) {
+      ct__drop(out);
+      return NULL;
+    }
+    return out;
+  }
   ct_tensor src_g, idx_g;
   take_operands(src, dim, idx, nd, shape, &src_g, &idx_g);
   if (run_index_loop(ct__index_kernels(src)->gather[src->dtype], true, out, &src_g, &idx_g, src, dim) != CT_OK) {
@@ -102,6 +139,17 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
 ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx) {
   ct_tensor *gx = ct__alloc(grad->dtype, ndim, shape);
   if (!gx) return NULL;
+  const int64_t row = dim == 0 ? dense_row(grad, idx->ndim) : -1;
+  if (row > 0 && row == dense_row(gx, 1)) { // grad's rows, one per index position
+    ct_tensor grad_g = ct__restride(grad, idx->ndim, idx->shape, grad->strides);
+    if (ct__fill(gx, 0.0) != CT_OK ||
+        (ct_numel(idx) &&
+         run_rows(ct__index_kernels(gx)->scatter_add_rows[gx->dtype], false, &grad_g, idx, gx, row) != CT_OK)) {
+      ct__drop(gx);
+      return NULL;
+    }
+    return gx;
+  }
   ct_tensor gx_g, idx_g;
   take_operands(gx, dim, idx, grad->ndim, grad->shape, &gx_g, &idx_g);
   if (ct__fill(gx, 0.0) != CT_OK ||

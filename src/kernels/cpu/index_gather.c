@@ -64,3 +64,30 @@ SCATTER_ADD_LOOP(f64, double, ADD_FLOAT)
 const ct_loop_fn ct__cpu_index_gather[CT_NUM_DTYPES] = {gather_1, gather_4, gather_8, gather_4, gather_8};
 const ct_loop_fn ct__cpu_index_scatter_add[CT_NUM_DTYPES] = {scatter_add_b, scatter_add_i32, scatter_add_i64,
                                                              scatter_add_f32, scatter_add_f64};
+
+// Whole rows (take along dim 0 of a tensor with dense rows, and its backward): one loop
+// step per index instead of one iterator run per row.
+void ct__cpu_index_gather_rows(char **data, const int64_t *s, int64_t n, void *ctx) {
+  const ct_index_rows *r = ctx;
+  for (int64_t k = 0; k < n; k++)
+    memcpy(data[0] + k * s[0], r->base + IDX_AT(data[1], k, s[1]) * r->stride, (size_t)r->row_bytes);
+}
+
+#define SCATTER_ADD_ROWS_LOOP(N, T, ADD)                                                     \
+  static void scatter_add_rows_##N(char **data, const int64_t *s, int64_t n, void *ctx) {    \
+    const ct_index_rows *r = ctx;                                                            \
+    const int64_t len = r->row_bytes / (int64_t)sizeof(T);                                   \
+    for (int64_t k = 0; k < n; k++) {                                                        \
+      T *restrict dst = (T *)(r->base + IDX_AT(data[1], k, s[1]) * r->stride);               \
+      const T *restrict src = (const T *)(data[0] + k * s[0]);                               \
+      for (int64_t e = 0; e < len; e++) dst[e] = ADD(T, dst[e], src[e]);                     \
+    }                                                                                        \
+  }
+SCATTER_ADD_ROWS_LOOP(b, bool, ADD_BOOL)
+SCATTER_ADD_ROWS_LOOP(i32, int32_t, ADD_I32)
+SCATTER_ADD_ROWS_LOOP(i64, int64_t, ADD_I64)
+SCATTER_ADD_ROWS_LOOP(f32, float, ADD_FLOAT)
+SCATTER_ADD_ROWS_LOOP(f64, double, ADD_FLOAT)
+
+const ct_loop_fn ct__cpu_index_scatter_add_rows[CT_NUM_DTYPES] = {
+    scatter_add_rows_b, scatter_add_rows_i32, scatter_add_rows_i64, scatter_add_rows_f32, scatter_add_rows_f64};
