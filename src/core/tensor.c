@@ -224,9 +224,10 @@ int64_t ct_size(const ct_tensor *t, int dim) {
 
 bool ct_is_contiguous(const ct_tensor *t) {
   if (!t) return false;
+  for (int i = 0; i < t->ndim; i++)
+    if (t->shape[i] == 0) return true; // torch: every empty tensor is contiguous, whatever its strides
   int64_t expected = 1;
   for (int i = t->ndim - 1; i >= 0; i--) {
-    if (t->shape[i] == 0) return true;
     if (t->shape[i] != 1) {
       if (t->strides[i] != expected) return false;
       expected *= t->shape[i];

@@ -287,6 +287,26 @@ static void test_inplace_on_view_of_leaf(void **state) {
   ct_scope_close(s);
 }
 
+// ---- layout ----
+
+// torch: every tensor without elements is contiguous, whatever its strides.
+static void test_empty_tensors_are_contiguous(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *a = ct_narrow(ct_t(ct_zeros(CT_SHAPE(3, 4), CT_FLOAT32)), 0, 0, 0); // [0, 3], strides (1, 4)
+  ct_tensor *b = ct_permute(ct_zeros(CT_SHAPE(2, 0, 3), CT_FLOAT32), (int[]){2, 0, 1});
+  float one = 0;
+  ct_tensor *c = ct_from_blob(&one, CT_FLOAT32, 3, (int64_t[]){0, 2, 2}, (int64_t[]){7, 5, 3}, NULL, NULL);
+  assert_int_equal(ct_strides(a)[1], 4);
+  assert_true(ct_is_contiguous(a));
+  assert_true(ct_is_contiguous(b));
+  assert_true(ct_is_contiguous(c));
+  assert_false(ct_is_contiguous(ct_t(ct_zeros(CT_SHAPE(3, 4), CT_FLOAT32))));
+  assert_true(ct_is_contiguous(ct_t(ct_zeros(CT_SHAPE(1, 3), CT_FLOAT32)))); // size-1 dims' strides ignored
+  assert_false(ct_is_contiguous(ct_narrow(ct_zeros(CT_SHAPE(3, 4), CT_FLOAT32), 1, 0, 1)));
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_requires_grad_on_non_leaf),
@@ -298,6 +318,7 @@ int main(void) {
       cmocka_unit_test(test_modified_saved_tensor_fails_backward),
       cmocka_unit_test(test_scalar_operands_saved_like_torch),
       cmocka_unit_test(test_inplace_on_view_of_leaf),
+      cmocka_unit_test(test_empty_tensors_are_contiguous),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
