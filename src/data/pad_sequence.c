@@ -1,11 +1,57 @@
 // torch.nn.utils.rnn.pad_sequence: pad each sequence to the longest, then stack.
 #include <stdlib.h>
+#include <string.h>
+#include "autograd/node.h"
+#include "core/copy.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
 #include "ctorch/data.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
+
+// Whether the padded batch can be written directly (pad_direct): one dtype and one
+// trailing shape (else cat/stack promote or report PyTorch's errors), nothing recorded.
+static bool plain_batch(ct_tensor *const *sequences, int n) {
+  const ct_tensor *first = sequences[0];
+  if (first->ndim + 1 > CT_MAX_DIMS || ct__needs_grad(n, sequences)) return false;
+  for (int i = 1; i < n; i++) {
+    const ct_tensor *s = sequences[i];
+    if (s->dtype != first->dtype ||
+        memcmp(s->shape + 1, first->shape + 1, (size_t)(first->ndim - 1) * sizeof(int64_t)))
+      return false;
+  }
+  return true;
+}
+
+// The values cat + stack give, without their temporaries: the batch filled with the
+// padding value, each sequence copied into its slot.
+static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest, bool batch_first, double value) {
+  const ct_tensor *first = sequences[0];
+  const int nd = first->ndim, batch_dim = batch_first ? 0 : 1, time_dim = 1 - batch_dim;
+  int64_t shape[CT_MAX_DIMS];
+  shape[batch_dim] = n;
+  shape[time_dim] = longest;
+  memcpy(shape + 2, first->shape + 1, (size_t)(nd - 1) * sizeof *shape);
+  ct_tensor *out = ct__alloc(first->dtype, nd + 1, shape);
+  if (!out) return NULL;
+  ct_status st = ct__fill(out, value);
+  for (int i = 0; st == CT_OK && i < n; i++) {
+    ct_tensor slot = *out; // out[i, :len] (batch_first) or out[:len, i]; no reference taken
+    slot.ndim = nd;
+    slot.shape[0] = sequences[i]->shape[0];
+    slot.strides[0] = out->strides[time_dim];
+    memcpy(slot.shape + 1, out->shape + 2, (size_t)(nd - 1) * sizeof *shape);
+    memcpy(slot.strides + 1, out->strides + 2, (size_t)(nd - 1) * sizeof *shape);
+    slot.offset = i * out->strides[batch_dim];
+    st = ct__copy_into(&slot, sequences[i]);
+  }
+  if (st != CT_OK) {
+    ct__drop(out);
+    return NULL;
+  }
+  return out;
+}
 
 ct_tensor *ct_pad_sequence(ct_tensor *const *sequences, int n, bool batch_first, double padding_value) {
   if (!sequences || n <= 0) return ct__error_null(CT_ERR_ARG, "pad_sequence: received an empty list of sequences");
@@ -17,6 +63,7 @@ ct_tensor *ct_pad_sequence(ct_tensor *const *sequences, int n, bool batch_first,
       return ct__error_null(CT_ERR_ARG, "pad_sequence: sequences must have the same number of dimensions");
     if (ct_size(sequences[i], 0) > longest) longest = ct_size(sequences[i], 0);
   }
+  if (plain_batch(sequences, n)) return pad_direct(sequences, n, longest, batch_first, padding_value);
   ct_tensor **padded = malloc((size_t)n * sizeof *padded);
   if (!padded) return ct__error_null(CT_ERR_MEMORY, "out of memory in pad_sequence");
   ct_scope *scope = ct_scope_open();
