@@ -18,7 +18,7 @@ static const void *data_or_null(const ct_tensor *t) { return t ? ct__data(t) : N
 // out[0] = sum of buf[0..n-1] by the device's sum kernel (PyTorch's cascade order), then
 // / n for 'mean' (PyTorch: sum, then a true division by numel).
 static void reduce_buffer(ct_tensor *out, const void *buf, int64_t n, ct_reduction reduction) {
-  ct_reduce_ctx c = {.len = n, .stride = (int64_t)ct_dtype_size(out->dtype)};
+  ct_reduce_ctx c = ct__reduce_ctx_run(n, (int64_t)ct_dtype_size(out->dtype), 0, 0);
   char *data[2] = {ct__data(out), (char *)buf};
   int64_t strides[2] = {0, 0};
   ct__kernels(out->storage->device)->reduce->sum[out->dtype](data, strides, 1, &c);

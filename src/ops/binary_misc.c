@@ -108,7 +108,7 @@ ct_tensor *ct_floor_divide(ct_tensor *a, ct_tensor *b) {
   ct_dtype dt = ct__result_type_tt(a, b);
   if (check_divisor("div_floor_cpu", dt, b) != CT_OK) return NULL;
   // PyTorch's NotImplemented node has edges only to the inputs that require grad.
-  ct__ew_grad g = {"NotImplemented", not_implemented_backward, 0, {NULL}, 0, {NULL}, -1, 0, 0, 0};
+  ct__ew_grad g = {"NotImplemented", not_implemented_backward, 0, {NULL, NULL, NULL}, 0, {NULL, NULL, NULL}, -1, 0, 0, 0};
   if (a->requires_grad) g.inputs[g.n_inputs++] = a;
   if (b->requires_grad) g.inputs[g.n_inputs++] = b;
   return binary(CT_EW_FLOOR_DIV, dt, CT__EW_T(a), CT__EW_T(b), &g);
@@ -119,7 +119,7 @@ ct_tensor *ct_remainder(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(b);
   ct_dtype dt = ct__result_type_tt(a, b);
   if (check_divisor("remainder_cpu", dt, b) != CT_OK) return NULL;
-  ct__ew_grad g = {"RemainderBackward1", remainder_backward, 2, {a, b}, 2, {a, b}, -1, 0, 0, 0};
+  ct__ew_grad g = {"RemainderBackward1", remainder_backward, 2, {a, b, NULL}, 2, {a, b, NULL}, -1, 0, 0, 0};
   return binary(CT_EW_REMAINDER, dt, CT__EW_T(a), CT__EW_T(b), &g);
 }
 
@@ -127,8 +127,8 @@ static ct_tensor *maxmin(ct_tensor *a, ct_tensor *b, bool is_min) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
   ct_dtype dt = ct__result_type_tt(a, b);
-  ct__ew_grad g = {is_min ? "MinimumBackward0" : "MaximumBackward0", maxmin_backward, 2, {a, b}, 2, {a, b}, -1,
-                   0, 0, is_min};
+  ct__ew_grad g = {is_min ? "MinimumBackward0" : "MaximumBackward0", maxmin_backward, 2, {a, b, NULL}, 2,
+                   {a, b, NULL}, -1, 0, 0, is_min};
   return binary(is_min ? CT_EW_MINIMUM : CT_EW_MAXIMUM, dt, CT__EW_T(a), CT__EW_T(b), &g);
 }
 ct_tensor *ct_maximum(ct_tensor *a, ct_tensor *b) { return maxmin(a, b, false); }
@@ -146,7 +146,7 @@ ct_tensor *ct_pow(ct_tensor *a, ct_tensor *b) {
     ct_scope_close(s);
     if (negative) return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
   }
-  ct__ew_grad g = {"PowBackward1", pow_backward, 2, {a, b}, 3, {a, b, NULL}, 2, 0, 0, 0};
+  ct__ew_grad g = {"PowBackward1", pow_backward, 2, {a, b, NULL}, 3, {a, b, NULL}, 2, 0, 0, 0};
   return binary(CT_EW_POW, dt, CT__EW_T(a), CT__EW_T(b), &g);
 }
 
@@ -155,7 +155,7 @@ ct_tensor *ct_rpow_scalar(double base, ct_tensor *a) {
   // PyTorch: torch.tensor(base, dtype=result_type(base, a)) ** a
   ct_dtype dt = ct__result_type_ts(a, base, true);
   if (dt == CT_BOOL) return ct__ew_not_implemented("pow", dt);
-  ct__ew_grad g = {"PowBackward1", pow_backward, 2, {NULL, a}, 3, {NULL, a, NULL}, 2, base, 0, 1};
+  ct__ew_grad g = {"PowBackward1", pow_backward, 2, {NULL, a, NULL}, 3, {NULL, a, NULL}, 2, base, 0, 1};
   return binary(CT_EW_POW, dt, CT__EW_F(base), CT__EW_T(a), &g);
 }
 
@@ -165,7 +165,7 @@ ct_tensor *ct_pow_scalar(ct_tensor *a, double exponent) {
   if (!ct_dtype_is_floating(dt) && exponent < 0)
     return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
   ct_ew_params p = ct__ew_params(dt, exponent, 0);
-  ct__ew_grad g = {"PowBackward0", pow_scalar_backward, 1, {a}, 1, {a}, -1, exponent, 0, 0};
+  ct__ew_grad g = {"PowBackward0", pow_scalar_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1, exponent, 0, 0};
   return ct__ew_compute(ct__ew_kernels()->math[CT_EW_POW_SCALAR][dt], 1, (ct__ew_arg[]){CT__EW_T(a)}, dt, dt, &p,
                         NULL, &g);
 }

@@ -2,6 +2,7 @@
 // outputs to the kernels, in parallel chunks when the work is large.
 #include <string.h>
 #include "core/error_impl.h"
+#include "core/pool.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -27,7 +28,7 @@ ct_status ct__reduce_mask(const ct_tensor *t, const int *dims, int ndims, uint32
 }
 
 void ct__reduce_plan_init(ct__reduce_plan *p, const ct_tensor *in, uint32_t mask, bool keepdim) {
-  memset(p, 0, sizeof *p);
+  ct__zero(p, sizeof *p); // vector stores: memset of a struct this size is `rep stos` (~10 ns)
   p->src = in;
   p->mask = mask;
   p->keepdim = keepdim;

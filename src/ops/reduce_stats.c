@@ -22,7 +22,7 @@ static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   bool keepdim = node->ints[1], all = !node->ints[2] || x->ndim == 0;
   double dof = (all ? (double)ct_numel(x) : node->scalars[0]) - node->scalars[1];
   bool degenerate = all && dof == 0;
-  ct_reduce_ctx ctx = {.param = degenerate ? INFINITY : 2.0 / dof, .flags = node->ints[3] ? CT_RED_SQRT : 0};
+  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, degenerate ? INFINITY : 2.0 / dof, node->ints[3] ? CT_RED_SQRT : 0);
   ct_tensor *c = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!c) return ct_last_status();
   ct_status st = ct__reduce_elementwise(k->var_coef[x->dtype], 3, (ct_tensor *[]){c, grad, r}, &ctx);
@@ -203,7 +203,7 @@ static ct_status norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim);
   ct_tensor *nx = ct__reduce_expand(n, x->ndim, x->shape, mask, keepdim);
   if (!gx || !nx) return ct_last_status();
-  ct_reduce_ctx ctx = {.param = p};
+  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, p, 0);
   return ct__reduce_elementwise(ct__reduce_kernels_of(x)->norm_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, nx},
                                 &ctx);
 }

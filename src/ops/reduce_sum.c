@@ -19,7 +19,7 @@ static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!q) return ct_last_status();
-  ct_reduce_ctx ctx = {.param = node->scalars[0]};
+  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, node->scalars[0], 0);
   ct_status st = ct__reduce_elementwise(ct__reduce_kernels_of(grad)->div_scalar[grad->dtype], 2,
                                         (ct_tensor *[]){q, grad}, &ctx);
   if (st != CT_OK) return st;
@@ -33,7 +33,7 @@ static ct_tensor *sum_kernel(ct_tensor *t, const ct__reduce_plan *p, bool mean) 
   if (!out) return NULL;
   ct_status st = ct__reduce_launch(p, k->sum[t->dtype], 2, (ct_tensor *[]){out, t}, (const bool[]){false, true}, &p->ctx);
   if (st == CT_OK && mean) {
-    ct_reduce_ctx ctx = {.param = (double)p->red_numel}; // sum / (float)count
+    ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)p->red_numel, 0); // sum / (float)count
     st = ct__reduce_elementwise(k->div_scalar[out->dtype], 2, (ct_tensor *[]){out, out}, &ctx);
   }
   if (st != CT_OK) {

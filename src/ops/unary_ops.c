@@ -74,7 +74,7 @@ static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op) {
   const float_math_op *m = &FLOAT_MATH[op];
   ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : CT_FLOAT32;
   const bool r = m->saves_result;
-  ct__ew_grad g = {m->name, m->backward, 1, {a}, 1, {r ? NULL : a}, r ? 0 : -1, 0, 0, m->grad_op};
+  ct__ew_grad g = {m->name, m->backward, 1, {a, NULL, NULL}, 1, {r ? NULL : a, NULL, NULL}, r ? 0 : -1, 0, 0, m->grad_op};
   return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g);
 }
 
@@ -93,7 +93,7 @@ static ct_tensor *float_only(ct_tensor *a, ct_loop_fn loop, const char *kernel, 
                              double p0, double p1) {
   CT_CHECK_NULL(a);
   if (!ct_dtype_is_floating(a->dtype)) return ct__ew_not_implemented(kernel, a->dtype);
-  ct__ew_grad g = {name, grad_loop_backward, 1, {a}, 1, {a}, -1, p0, p1, grad_op};
+  ct__ew_grad g = {name, grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1, p0, p1, grad_op};
   return unary(loop, a, a->dtype, p0, p1, NULL, &g);
 }
 
@@ -143,7 +143,7 @@ static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op) {
   CT_CHECK_NULL(a);
   const same_dtype_op *u = &SAME_DTYPE[op];
   if (a->dtype == CT_BOOL && u->bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", u->bool_error);
-  ct__ew_grad g = {u->name, u->backward, 1, {a}, u->saves_input ? 1 : 0, {a}, -1, 0, 0, u->grad_op};
+  ct__ew_grad g = {u->name, u->backward, 1, {a, NULL, NULL}, u->saves_input ? 1 : 0, {a, NULL, NULL}, -1, 0, 0, u->grad_op};
   return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g);
 }
 
@@ -160,7 +160,7 @@ static ct_tensor *relu(ct_tensor *a, ct_tensor *dst) {
   CT_CHECK_NULL(a);
   if (a->dtype == CT_BOOL) return ct__error_null(CT_ERR_RUNTIME, "Boolean inputs not supported for relu");
   if (dst && ct__ew_check_inplace(dst, a->dtype) != CT_OK) return NULL;
-  ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a}, 1, {NULL}, 0, 0, 0, CT_EW_GRAD_RELU};
+  ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a, NULL, NULL}, 1, {NULL, NULL, NULL}, 0, 0, 0, CT_EW_GRAD_RELU};
   return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g);
 }
 ct_tensor *ct_relu(ct_tensor *a) { return relu(a, NULL); }
@@ -183,7 +183,7 @@ static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
                           ct__scalar_type_name(dt), cpp);
   }
   double lo = has_min ? min : -INFINITY, hi = has_max ? max : INFINITY;
-  ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a}, 1, {a}, -1, lo, hi, CT_EW_GRAD_CLAMP};
+  ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1, lo, hi, CT_EW_GRAD_CLAMP};
   return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g);
 }
 ct_tensor *ct_clamp(ct_tensor *a, double min, double max) { return clamp(a, min, max, NULL); }
