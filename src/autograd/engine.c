@@ -241,7 +241,7 @@ ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain
   ct_tensor *g = root_gradient(root, gradient);
   if (!g) st = ct_last_status();
   else if (!root->grad_fn) st = accumulate_leaf(root, g);
-  else st = run_graph(root->grad_fn, g, retain_graph);
+  else st = run_graph(ct__current_grad_fn(root, 0), g, retain_graph);
   ct_grad_mode_restore(mode);
   ct_scope_close(scope);
   return st;

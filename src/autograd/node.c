@@ -29,8 +29,8 @@ void ct__node_release(ct_node *n) {
   work[count++] = n;
   while (count) {
     ct_node *x = work[--count];
-    for (int i = 0; i < x->num_next; i++) {
-      ct_node *c = x->next[i];
+    for (int i = -1; i < x->num_next; i++) { // -1: a CopySlices' own op node
+      ct_node *c = i < 0 ? x->copy_fn : x->next[i];
       if (c && --c->refcount == 0) {
         if (count == cap) {
           ct_node **grown = malloc(2 * cap * sizeof *work);
@@ -73,6 +73,12 @@ static ct_node *node_alloc(const char *name, int n_inputs) {
   return n;
 }
 
+ct_node *ct__node_new(const char *name, ct_backward_fn backward, int n_inputs) {
+  ct_node *n = node_alloc(name, n_inputs);
+  if (n) n->backward = backward;
+  return n;
+}
+
 // The AccumulateGrad node of a leaf, shared by all uses of the leaf while alive.
 static ct_node *accumulator_of(ct_tensor *leaf) {
   if (leaf->grad_accumulator) return ct__node_retain(leaf->grad_accumulator);
@@ -95,10 +101,23 @@ ct_status ct__check_inplace(const ct_tensor *t) {
   return CT_OK;
 }
 
+ct_node *ct__grad_edge(ct_tensor *t, uint32_t lag) {
+  if (!t->requires_grad) return NULL;
+  ct_node *fn = ct__current_grad_fn(t, lag);
+  return fn ? ct__node_retain(fn) : accumulator_of(t);
+}
+
+// Whether t requires grad now: a view of a written storage first takes its base's
+// current history (ct__current_grad_fn), which may make it require grad.
+static bool requires_grad_now(ct_tensor *t, uint32_t lag) {
+  if (t->view_base) ct__current_grad_fn(t, lag);
+  return t->requires_grad;
+}
+
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs) {
   if (!ct_is_grad_enabled()) return false;
   for (int i = 0; i < n_inputs; i++)
-    if (inputs[i] && inputs[i]->requires_grad) return true;
+    if (inputs[i] && requires_grad_now(inputs[i], 0)) return true;
   return false;
 }
 
@@ -106,7 +125,13 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
                      ct_tensor *const *inputs, int n_saved, ct_tensor *const *saved,
                      ct_node **node_out) {
   if (node_out) *node_out = NULL;
-  if (!ct__needs_grad(n_inputs, inputs)) return CT_OK;
+  if (!ct_is_grad_enabled()) return CT_OK;
+  bool inplace = false; // out is an input: the op wrote it (and bumped its version) just now
+  for (int i = 0; i < n_inputs; i++) inplace |= inputs[i] == out;
+  bool needed = false;  // inputs over out's storage are judged as before that write
+  for (int i = 0; i < n_inputs; i++)
+    needed |= inputs[i] && requires_grad_now(inputs[i], inplace && inputs[i]->storage == out->storage);
+  if (!needed) return CT_OK;
   ct_node *n = node_alloc(name, n_inputs);
   if (!n) return ct__error(CT_ERR_MEMORY, "out of memory recording %s", name);
   n->backward = backward;
@@ -117,7 +142,7 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     n->inputs[i].ndim = in->ndim;
     memcpy(n->inputs[i].shape, in->shape, sizeof in->shape);
     if (!in->requires_grad) continue;
-    n->next[i] = in->grad_fn ? ct__node_retain(in->grad_fn) : accumulator_of(in);
+    n->next[i] = ct__grad_edge(in, inplace && in->storage == out->storage);
     if (!n->next[i]) {
       ct__node_release(n);
       return ct__error(CT_ERR_MEMORY, "out of memory recording %s", name);
@@ -136,14 +161,16 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     if (saved[i] == out) n->saved_output |= (uint8_t)(1u << i);
   }
   n->num_saved = n_saved;
-  for (int i = 0; i < n_inputs; i++) {
-    if (inputs[i] != out) continue;
-    out->storage->writer_fn = name; // an in-place op: out's history now ends here
-    out->storage->writer_version = out->storage->version;
-    break;
+  if (inplace && out->view_base) {
+    if (ct__rebase_view(out, n) != CT_OK) return ct_last_status();
+  } else {
+    if (inplace) { // out's history now ends here
+      out->storage->writer_fn = name;
+      out->storage->writer_version = out->storage->version;
+    }
+    ct__node_release(out->grad_fn);
+    out->grad_fn = n;
   }
-  ct__node_release(out->grad_fn);
-  out->grad_fn = n;
   out->requires_grad = true;
   if (node_out) *node_out = n;
   return CT_OK;
@@ -189,7 +216,7 @@ static ct_status freed_error(void) {
 }
 
 ct_status ct__check_saved_state(const ct_node *node) {
-  return node->saved_released && node->saved_scalar ? freed_error() : CT_OK;
+  return node->saved_released && node->saved_state ? freed_error() : CT_OK;
 }
 
 ct_tensor *ct__saved(ct_node *node, int i) {
@@ -233,8 +260,8 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
   return set_requires_grad(t, requires_grad, true) == CT_OK ? t : NULL;
 }
 
-bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
-bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
+bool ct_requires_grad(const ct_tensor *t) { return t && requires_grad_now((ct_tensor *)t, 0); }
+bool ct_is_leaf(const ct_tensor *t) { return t && !ct_grad_fn(t); }
 int64_t ct_version_counter(const ct_tensor *t) { return t ? (int64_t)t->storage->version : -1; }
 ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
 
@@ -263,7 +290,7 @@ ct_tensor *ct_detach(ct_tensor *t) {
   return ct__alias(t);
 }
 
-ct_node *ct_grad_fn(const ct_tensor *t) { return t ? t->grad_fn : NULL; }
+ct_node *ct_grad_fn(const ct_tensor *t) { return t ? ct__current_grad_fn((ct_tensor *)t, 0) : NULL; }
 const char *ct_node_name(const ct_node *node) { return node ? node->name : NULL; }
 int ct_node_num_next(const ct_node *node) { return node ? node->num_next : 0; }
 ct_node *ct_node_next(const ct_node *node, int i) {

@@ -37,14 +37,15 @@ struct ct_node {
   uint32_t saved_version[CT_NODE_MAX_SAVED];
   const char *saved_fn[CT_NODE_MAX_SAVED];
   uint8_t saved_output;
-  bool saved_scalar;          // torch saves a scalar operand (x * 2.0) as a tensor, so the
-                              // node fails like one with saved tensors once they are freed
+  bool saved_state;           // torch keeps state here that it frees with the graph and that
+                              // ct__saved does not see (x * 2.0's scalar, CopySlices' op node)
   bool saved_released;        // backward ran without retain_graph
   ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
   // Op-specific arguments (dims, scalars); meaning documented by each op.
   int64_t ints[2 * CT_MAX_DIMS + 4];
   double scalars[4];
   int64_t *extra;             // op-specific array (freed with the node), e.g. cat sizes
+  ct_node *copy_fn;           // CopySlices: the in-place op's node it runs (owned)
   // Engine bookkeeping during one backward pass.
   int dependencies;
   uint64_t visit_mark;        // pass number that last reached this node
@@ -59,7 +60,7 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
                      ct_node **node_out);
 /// CT_OK, or PyTorch's "backward through the graph a second time" error for a node about
 /// to run whose saved state was freed and that keeps state ct__saved does not see
-/// (saved_scalar).
+/// (saved_state).
 ct_status ct__check_saved_state(const ct_node *node);
 /// PyTorch's check before an in-place op writes t while grad mode is on: t must not be a
 /// leaf that requires grad, nor a view of one. CT_OK or the error.
@@ -68,6 +69,24 @@ ct_status ct__check_inplace(const ct_tensor *t);
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
 
 ct_node *ct__node_retain(ct_node *n);
+/// A new node (refcount 1, no edges, a fresh sequence_nr) or NULL when out of memory.
+ct_node *ct__node_new(const char *name, ct_backward_fn backward, int n_inputs);
+/// The edge a new node takes to t: a new reference to t's current grad_fn (see
+/// ct__current_grad_fn), or to its AccumulateGrad for a leaf that requires grad; NULL
+/// when t does not require grad (or out of memory).
+ct_node *ct__grad_edge(ct_tensor *t, uint32_t lag);
+
+// ---- views and in-place ops (view_history.c) ----
+/// t's grad_fn now (borrowed). A view whose storage was written after its grad_fn was
+/// made first gets a new AsStridedBackward0 from its base's current history, as torch
+/// regenerates it. `lag`: writes to discount (1 while an in-place op records the write it
+/// just made, so its inputs are judged as they were before it).
+ct_node *ct__current_grad_fn(ct_tensor *t, uint32_t lag);
+/// An in-place op recorded `fn` on `view` (a view in a graph): the base's history becomes
+/// CopySlices(base's old history, fn's other inputs), which runs fn on the view's part of
+/// the base's gradient, and the view's becomes AsStridedBackward0 of it. Takes `fn`; on
+/// failure nothing changed and fn is released.
+ct_status ct__rebase_view(ct_tensor *view, ct_node *fn);
 void ct__node_release(ct_node *n);
 
 /// Sum `grad` down to the shape of input i (undoing broadcasting) and convert to its

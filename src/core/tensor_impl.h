@@ -37,12 +37,13 @@ struct ct_tensor {
   // autograd
   bool requires_grad; // leaf flag, or "produced by a recorded op"
   bool is_param;      // printed as "Parameter containing:"
+  uint32_t view_version; // a view: its storage's version when its grad_fn was made
   ct_tensor *grad;    // owned reference or NULL
   ct_node *grad_fn;   // owned reference or NULL (leaf)
   ct_node *grad_accumulator; // weak: the AccumulateGrad node of this leaf, if alive
   // torch's _base: the tensor a view op's result views (the root one for a view of a
-  // view), owned. Set only for views recorded in a graph (what the in-place checks
-  // need); NULL for other tensors, internal views and detached aliases.
+  // view), owned. Set for views made while grad mode is on (the in-place rules need
+  // it); NULL for other tensors, internal views and detached aliases.
   ct_tensor *view_base;
 };
 

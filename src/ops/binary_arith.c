@@ -145,10 +145,11 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
   }
   }
   ct_ew_params params = ct__ew_params(dt, p0, 0);
-  bool records = ct__needs_grad(g.n_inputs, g.inputs);
-  ct_tensor *out = ct__ew_compute(ct__ew_kernels()->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g);
+  ct_node *node;
+  ct_tensor *out =
+      ct__ew_compute_node(ct__ew_kernels()->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g, &node);
   // x * 2.0 and x / 2.0 save the scalar as a tensor in torch: a second backward fails.
-  if (out && records && !o && (op == OP_MUL || op == OP_DIV)) out->grad_fn->saved_scalar = true;
+  if (node && !o && (op == OP_MUL || op == OP_DIV)) node->saved_state = true;
   return out;
 }
 

@@ -201,6 +201,13 @@ void *ct__ew_not_implemented(const char *kernel, ct_dtype dtype) {
 ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
                           ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
                           const ct__ew_grad *grad) {
+  return ct__ew_compute_node(loop, n_args, args, compute, out_dtype, params, dst, grad, NULL);
+}
+
+ct_tensor *ct__ew_compute_node(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
+                               ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
+                               const ct__ew_grad *grad, ct_node **node_out) {
+  if (node_out) *node_out = NULL;
   if (!grad || !ct__needs_grad(grad->n_inputs, grad->inputs))
     return ct__ew_apply(loop, n_args, args, compute, out_dtype, params, dst);
   ct_tensor *saved[3] = {NULL, NULL, NULL}, *copies[3] = {NULL, NULL, NULL};
@@ -230,6 +237,7 @@ ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, c
     if (out != dst) ct__drop(out);
     out = NULL;
   }
+  if (out && node_out) *node_out = node;
   return out;
 }
 

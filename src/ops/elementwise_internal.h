@@ -70,6 +70,12 @@ ct_tensor *ct__ew_compute(ct_loop_fn loop, int n_args, const ct__ew_arg *args, c
                           ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
                           const ct__ew_grad *grad);
 
+/// ct__ew_compute, also giving the op's node (NULL when nothing was recorded). After an
+/// in-place op on a view it is not dst's grad_fn (see ct__rebase_view).
+ct_tensor *ct__ew_compute_node(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
+                               ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst,
+                               const ct__ew_grad *grad, ct_node **node_out);
+
 /// Result type of the (non-mask) arguments, PyTorch's promotion.
 ct_dtype ct__ew_result_type(int n_args, const ct__ew_arg *args);
 

@@ -14,7 +14,10 @@ ct_tensor *ct__view_op(ct_tensor *in, int ndim, const int64_t *shape, const int6
     ct__drop(out);
     return NULL;
   }
-  if (out->grad_fn) out->view_base = ct_retain(in->view_base ? in->view_base : in);
+  if (ct_is_grad_enabled()) { // (backward passes and no_grad code skip this)
+    out->view_base = ct_retain(in->view_base ? in->view_base : in);
+    out->view_version = out->storage->version;
+  }
   return out;
 }
 

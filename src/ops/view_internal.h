@@ -4,9 +4,9 @@
 #include "autograd/node.h"
 
 /// A view of `in` with the given geometry; when `in` requires grad (and grad mode is on)
-/// records `name`/`backward` with `in` as the single input and remembers the base
-/// (view_base). *node_out (may be NULL) receives the node for op arguments. Returns NULL
-/// on error (nothing leaked).
+/// records `name`/`backward` with `in` as the single input. With grad mode on it
+/// remembers the base (view_base). *node_out (may be NULL) receives the node for op
+/// arguments. Returns NULL on error (nothing leaked).
 ct_tensor *ct__view_op(ct_tensor *in, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset,
                        const char *name, ct_backward_fn backward, ct_node **node_out);
 /// Strides for viewing (shape, strides) as new_shape without copying, PyTorch's rule.

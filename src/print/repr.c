@@ -123,7 +123,8 @@ static int collect_suffixes(const ct_tensor *t, char suffixes[3][SUFFIX_MAX]) {
   // Default dtypes are implied by the values; an empty tensor has none, so only float32 is.
   bool implied = t->dtype == CT_FLOAT32 || (!empty && (t->dtype == CT_INT64 || t->dtype == CT_BOOL));
   if (!implied) snprintf(suffixes[n++], SUFFIX_MAX, "dtype=torch.%s", ct_dtype_name(t->dtype));
-  if (t->grad_fn) snprintf(suffixes[n++], SUFFIX_MAX, "grad_fn=<%s>", ct_node_name(t->grad_fn));
+  ct_node *fn = ct_grad_fn(t); // a view written since it was made shows its regenerated one
+  if (fn) snprintf(suffixes[n++], SUFFIX_MAX, "grad_fn=<%s>", ct_node_name(fn));
   else if (t->requires_grad) snprintf(suffixes[n++], SUFFIX_MAX, "requires_grad=True");
   return n;
 }

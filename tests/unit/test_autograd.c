@@ -276,7 +276,7 @@ static void test_inplace_on_view_of_leaf(void **state) {
   assert_non_null(ct_add_(ct_select(ct_detach(x), 0, 0), w));
   ct_tensor *y = ct_mul_scalar(x, 1.0), *yv = ct_select(y, 0, 0);
   assert_non_null(ct_add_(yv, w));
-  assert_string_equal(ct_node_name(ct_grad_fn(yv)), "AddBackward0");
+  assert_string_equal(ct_node_name(ct_grad_fn(yv)), "AsStridedBackward0");
   assert_non_null(ct_mul_scalar_(ct_reshape(ct_t(x), CT_SHAPE(6)), 2.0));
   assert_int_equal(ct_version_counter(x), 2);
   assert_true(tu_allclose(x, (double[]){3, 3, 3, 1, 1, 1}, 6, 0, 0));
@@ -284,6 +284,46 @@ static void test_inplace_on_view_of_leaf(void **state) {
   ct_tensor *c = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32), *cv = ct_select(c, 0, 0);
   assert_non_null(ct_add_(cv, w));
   assert_true(ct_is_leaf(cv));
+  ct_scope_close(s);
+}
+
+// torch's CopySlices: an in-place op on a view of a non-leaf becomes part of the base's
+// history, and views made before a write get an AsStridedBackward0 of the new history.
+static void test_inplace_on_view_rebases_base(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_requires_grad_(ct_tensor_from_f64((double[]){1, 2, 3}, CT_SHAPE(3)), true);
+  ct_tensor *y = ct_mul_scalar(x, 3.0), *v = ct_select(y, 0, 0), *other = ct_narrow(y, 0, 1, 2);
+  ct_node *y_before = ct_grad_fn(y);
+  assert_non_null(ct_mul_scalar_(v, 2.0)); // y = (6, 6, 9)
+  ct_node *cs = ct_grad_fn(y);
+  assert_string_equal(ct_node_name(cs), "CopySlices");
+  assert_ptr_equal(ct_node_next(cs, 0), y_before);
+  assert_null(ct_node_next(cs, 1)); // the scalar's edge of MulBackward0
+  assert_string_equal(ct_node_name(ct_grad_fn(v)), "AsStridedBackward0");
+  assert_ptr_equal(ct_node_next(ct_grad_fn(v), 0), cs);
+  assert_string_equal(ct_node_name(ct_grad_fn(other)), "AsStridedBackward0");
+  assert_string_equal(tu_repr(v), "tensor(6., dtype=torch.float64, grad_fn=<AsStridedBackward0>)");
+  // d/dx of sum(y) + 10 * v + 100 * sum(other): (6 + 60, 3 + 300, 3 + 300).
+  ct_tensor *loss = ct_add(ct_add(ct_sum(y), ct_mul_scalar(v, 10.0)), ct_mul_scalar(ct_sum(other), 100.0));
+  assert_int_equal(ct_backward_ex(loss, NULL, true), CT_OK);
+  assert_true(tu_allclose(ct_grad(x), (double[]){66, 303, 303}, 3, 0, 0));
+  assert_int_equal(ct_backward(loss, NULL), CT_OK); // retained: runs again
+  assert_true(tu_allclose(ct_grad(x), (double[]){132, 606, 606}, 3, 0, 0));
+  EXPECT_STATUS(ct_backward(loss, NULL), CT_ERR_RUNTIME, FREED); // torch drops CopySlices' op node
+  // A base that did not require grad takes the history of what was written into it; its
+  // other views then require grad too.
+  ct_tensor *z = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT64), *w = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT64), true);
+  ct_tensor *row0 = ct_select(z, 0, 0), *row1 = ct_select(z, 0, 1);
+  assert_false(ct_requires_grad(row1));
+  assert_non_null(ct_add_(row0, w));
+  assert_string_equal(ct_node_name(ct_grad_fn(z)), "CopySlices");
+  assert_null(ct_node_next(ct_grad_fn(z), 0));
+  assert_true(ct_requires_grad(row1));
+  assert_false(ct_is_leaf(row1));
+  assert_string_equal(ct_node_name(ct_grad_fn(row1)), "AsStridedBackward0");
+  assert_int_equal(ct_backward(ct_sum(ct_mul(z, z)), NULL), CT_OK); // d/dw sum(w^2) = 2w
+  assert_true(tu_allclose(ct_grad(w), (double[]){2, 2, 2}, 3, 0, 0));
   ct_scope_close(s);
 }
 
@@ -318,6 +358,7 @@ int main(void) {
       cmocka_unit_test(test_modified_saved_tensor_fails_backward),
       cmocka_unit_test(test_scalar_operands_saved_like_torch),
       cmocka_unit_test(test_inplace_on_view_of_leaf),
+      cmocka_unit_test(test_inplace_on_view_rebases_base),
       cmocka_unit_test(test_empty_tensors_are_contiguous),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,162 @@
+// Views and in-place ops, as torch handles them. A view remembers its base (view_base)
+// and the version its grad_fn was made at. When the storage is written afterwards, the
+// view's grad_fn is made again as AsStridedBackward0 of the base's current history. An
+// in-place op on a view rebases the base's history onto a CopySlices node: it runs the
+// op's node on the view's part of the base's gradient and passes the rest through.
+#include <stdlib.h>
+#include <string.h>
+#include "autograd/node.h"
+#include "core/copy.h"
+#include "core/error_impl.h"
+
+// Where a view lies in its base, kept in node->extra. Offsets are in elements from the
+// base's first one; the base's shape and dtype are the node's inputs[0].
+typedef struct view_geometry {
+  int64_t base_strides[CT_MAX_DIMS];
+  int64_t view_shape[CT_MAX_DIMS], view_strides[CT_MAX_DIMS];
+  int64_t view_offset;
+  int64_t extent; // elements the base spans
+  int view_ndim;
+} view_geometry;
+
+static const view_geometry *geometry(const ct_node *node) { return (const view_geometry *)(void *)node->extra; }
+
+static void set_meta(ct_input_meta *m, const ct_tensor *t) {
+  m->dtype = t->dtype;
+  m->ndim = t->ndim;
+  memcpy(m->shape, t->shape, sizeof t->shape);
+}
+
+// Fills the node's geometry of `view` in its base and inputs[0]; false when out of memory.
+static bool describe_view(ct_node *node, const ct_tensor *view) {
+  const ct_tensor *base = view->view_base;
+  view_geometry *g = malloc(sizeof *g);
+  if (!g) return false;
+  memset(g, 0, sizeof *g);
+  int64_t extent = 1;
+  for (int d = 0; d < base->ndim; d++) {
+    g->base_strides[d] = base->strides[d];
+    extent = base->shape[d] ? extent + (base->shape[d] - 1) * base->strides[d] : 0;
+    if (!extent) break;
+  }
+  g->extent = extent;
+  g->view_ndim = view->ndim;
+  memcpy(g->view_shape, view->shape, sizeof g->view_shape);
+  memcpy(g->view_strides, view->strides, sizeof g->view_strides);
+  g->view_offset = view->offset - base->offset;
+  node->extra = (int64_t *)(void *)g;
+  set_meta(&node->inputs[0], base);
+  return true;
+}
+
+// A buffer spanning the base (dtype of `like`, zeroed when asked), seen as the base
+// (*base_view) and as the view (*slot). The tensors belong to the current scope.
+static ct_status base_buffer(const ct_node *node, const ct_tensor *like, bool zero, ct_tensor **base_view,
+                             ct_tensor **slot) {
+  const view_geometry *g = geometry(node);
+  const ct_input_meta *m = &node->inputs[0];
+  ct_tensor *buf = ct__alloc(like->dtype, 1, &g->extent);
+  if (!buf || (zero && ct__fill(buf, 0.0) != CT_OK)) return ct_last_status();
+  *base_view = ct__make_view(buf, m->ndim, m->shape, g->base_strides, 0);
+  *slot = ct__make_view(buf, g->view_ndim, g->view_shape, g->view_strides, g->view_offset);
+  return *base_view && *slot ? CT_OK : ct_last_status();
+}
+
+// The base's gradient handed on: contiguous, as the base's other gradients usually are.
+static ct_tensor *dense(ct_tensor *t) { return ct_is_contiguous(t) ? t : ct__copy_as(t, t->dtype); }
+
+// ---- AsStridedBackward0: the gradient lands on the view's elements of a zero base ----
+
+static ct_status as_strided_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *base = NULL, *slot = NULL;
+  ct_status st = base_buffer(node, grad, true, &base, &slot);
+  // Serial: the elements of an expanded view overlap, and each must add its share.
+  if (st == CT_OK) st = ct__accumulate_into_serial(slot, grad);
+  if (st != CT_OK) return st;
+  grad_in[0] = ct__grad_for_input(node, 0, dense(base));
+  return grad_in[0] ? CT_OK : ct_last_status();
+}
+
+// A view's grad_fn made from its base's current history; `base_edge` is taken.
+static ct_node *as_strided_node(const ct_tensor *view, ct_node *base_edge) {
+  ct_node *n = ct__node_new("AsStridedBackward0", as_strided_backward, 1);
+  if (!n || !describe_view(n, view)) {
+    ct__node_release(n);
+    ct__node_release(base_edge);
+    return NULL;
+  }
+  n->next[0] = base_edge;
+  return n;
+}
+
+ct_node *ct__current_grad_fn(ct_tensor *t, uint32_t lag) {
+  ct_tensor *base = t->view_base;
+  if (!base || t->view_version == t->storage->version - lag) return t->grad_fn;
+  if (!t->grad_fn && !base->requires_grad) return NULL; // nothing to take yet
+  ct_node *base_edge = ct__grad_edge(base, 0);
+  if (!base_edge && base->requires_grad) return t->grad_fn; // out of memory: keep the old one
+  ct_node *fn = as_strided_node(t, base_edge);
+  if (!fn) return t->grad_fn;
+  ct__node_release(t->grad_fn);
+  t->grad_fn = fn;
+  t->requires_grad = true;
+  t->view_version = t->storage->version - lag;
+  return fn;
+}
+
+// ---- CopySlices ----
+
+// The base's gradient, with the view's part replaced by what the op's node makes of it;
+// the op's other inputs get theirs. Torch frees the op node's saved state with the graph:
+// it is marked freed here when this node's was.
+static ct_status copy_slices_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_node *fn = node->copy_fn;
+  fn->saved_released = node->saved_released;
+  ct_status st = ct__check_saved_state(fn);
+  if (st != CT_OK) return st;
+  ct_tensor *fn_grad[8] = {NULL};
+  if (fn->num_next > 8) return ct__error(CT_ERR_RUNTIME, "internal: CopySlices over a node of %d inputs", fn->num_next);
+  ct_tensor *result = NULL, *slice = NULL, *slice_grad = NULL;
+  st = base_buffer(node, grad, false, &result, &slice);
+  if (st == CT_OK) st = ct__copy_into(result, grad);
+  if (st == CT_OK) slice_grad = ct__copy_as(slice, slice->dtype); // fn may keep it: not a view of result
+  if (st == CT_OK && !slice_grad) st = ct_last_status();
+  if (st == CT_OK) st = fn->backward(fn, slice_grad, fn_grad);
+  if (st == CT_OK) st = fn_grad[0] ? ct__copy_into(slice, fn_grad[0]) : ct__fill(slice, 0.0);
+  if (st != CT_OK) return st;
+  if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, dense(result)))) return ct_last_status();
+  for (int i = 1; i < node->num_next; i++) grad_in[i] = fn_grad[i];
+  return CT_OK;
+}
+
+ct_status ct__rebase_view(ct_tensor *view, ct_node *fn) {
+  ct_tensor *base = view->view_base;
+  ct_node *cs = ct__node_new("CopySlices", copy_slices_backward, fn->num_next);
+  if (!cs || !describe_view(cs, view)) {
+    ct__node_release(cs);
+    ct__node_release(fn);
+    return ct__error(CT_ERR_MEMORY, "out of memory recording CopySlices");
+  }
+  cs->copy_fn = fn;
+  cs->saved_state = true; // torch drops fn with the graph: a second backward fails
+  cs->next[0] = ct__grad_edge(base, 0);
+  for (int i = 1; i < fn->num_next; i++) {
+    cs->inputs[i] = fn->inputs[i];
+    cs->next[i] = ct__node_retain(fn->next[i]);
+  }
+  ct_node *view_fn = as_strided_node(view, ct__node_retain(cs));
+  if (!view_fn || (!cs->next[0] && base->requires_grad)) {
+    ct__node_release(view_fn);
+    ct__node_release(cs);
+    return ct__error(CT_ERR_MEMORY, "out of memory recording CopySlices");
+  }
+  ct__node_release(base->grad_fn);
+  base->grad_fn = cs;
+  base->requires_grad = true;
+  ct__node_release(view->grad_fn);
+  view->grad_fn = view_fn;
+  view->view_version = view->storage->version;
+  view->storage->writer_fn = "CopySlices"; // what the base's history now ends with
+  view->storage->writer_version = view->storage->version;
+  return CT_OK;
+}
