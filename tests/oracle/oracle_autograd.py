@@ -915,8 +915,8 @@ def known_divergences():
     engine, src/autograd/node.c, and in-place ops): run with ORACLE_KNOWN=1 to see them."""
     rng = random.Random(7)
     progs = []
-    # 8. Elementwise results keep a permuted input's layout in PyTorch (TensorIterator),
-    #    ctorch's are row-major: reshape then views in one and copies in the other.
+    # Elementwise results keep a permuted input's layout in PyTorch (TensorIterator),
+    # ctorch's are row-major: reshape then views in one and copies in the other.
     p = Program(rng)
     x = p.leaf([2, 3])
     y = p.op("mul_scalar", p.op("t", x), 1.0)
