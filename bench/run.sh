@@ -13,7 +13,7 @@ trap 'rm -f "$ours" "$theirs"' EXIT
 while read -r name secs; do
   peer=$(awk -v n="$name" '$1 == n {print $2}' "$theirs")
   [ -n "$peer" ] && awk -v n="$name" -v c="$secs" -v p="$peer" \
-    'BEGIN { printf "%s ctorch=%.6f pytorch=%.6f speedup=%.2f\n", n, c, p, p / c }'
+    'BEGIN { printf "%s ctorch=%.9f pytorch=%.9f speedup=%.2f\n", n, c, p, p / c }'
 done < "$ours"
 # sgemm_1024 prints its own line (OpenBLAS is its peer); skipped when not built.
 if [ -x "$build/bench/bench_sgemm" ]; then "$build/bench/bench_sgemm"; fi
