@@ -9,27 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "bench_timing.h"
 #ifdef CTORCH_HAVE_CBLAS
 #include <cblas.h>
 #endif
 
 enum { N = 1024, RUNS = 9 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, compare_doubles);
-  return v[n / 2];
-}
 
 int main(void) {
   float *a = malloc(sizeof(float) * N * N), *b = malloc(sizeof(float) * N * N);
@@ -49,24 +34,24 @@ int main(void) {
   ct_tensor *result = NULL;
   for (int r = -1; r < RUNS; r++) { // one warm-up run
     ct_release(result);
-    double t0 = now();
+    double t0 = bench_now();
     result = ct_mm(ta, tb);
-    if (r >= 0) ours[r] = now() - t0;
+    if (r >= 0) ours[r] = bench_now() - t0;
     if (!result) {
       fprintf(stderr, "bench_sgemm: %s\n", ct_last_error());
       return 1;
     }
   }
-  const double ctorch_s = median(ours, RUNS);
+  const double ctorch_s = bench_median(ours, RUNS);
 
 #ifdef CTORCH_HAVE_CBLAS
   double theirs[RUNS];
   for (int r = -1; r < RUNS; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
-    if (r >= 0) theirs[r] = now() - t0;
+    if (r >= 0) theirs[r] = bench_now() - t0;
   }
-  const double openblas_s = median(theirs, RUNS);
+  const double openblas_s = bench_median(theirs, RUNS);
   // Guard against timing a wrong result: both must agree to float32 rounding.
   const float *ours_c = ct_data_ptr(result);
   double worst = 0;

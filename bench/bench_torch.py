@@ -22,20 +22,24 @@ def median_time(fn, repeats, inner=1):
     return times[len(times) // 2]
 
 
+def time_training(model, x, target, loss_function, lr, repeats, inner):
+    """Median seconds of one Adam training step (zero_grad, forward, loss, backward, step)."""
+    adam = optim.Adam(model.parameters(), lr=lr)
+
+    def step():
+        adam.zero_grad()
+        loss = loss_function(model(x), target)
+        loss.backward()
+        adam.step()
+    return median_time(step, repeats, inner)
+
+
 def seed_mlp_step():
     torch.manual_seed(0)
     y = torch.ones(10, 5)
     x = y + torch.randn_like(y)
     model = nn.Sequential(nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 5), nn.Sigmoid())
-    adam = optim.Adam(model.parameters(), lr=1e-1)
-    loss_function = nn.BCELoss()
-
-    def step():
-        adam.zero_grad()
-        loss = loss_function(model(x), y)
-        loss.backward()
-        adam.step()
-    return median_time(step, 15, 200)
+    return time_training(model, x, y, nn.BCELoss(), 1e-1, 15, 200)
 
 
 def mlp784_step():
@@ -43,15 +47,7 @@ def mlp784_step():
     x = torch.randn(128, 784)
     target = torch.randint(0, 10, (128,))
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-    adam = optim.Adam(model.parameters(), lr=1e-3)
-    loss_function = nn.CrossEntropyLoss()
-
-    def step():
-        adam.zero_grad()
-        loss = loss_function(model(x), target)
-        loss.backward()
-        adam.step()
-    return median_time(step, 9, 5)
+    return time_training(model, x, target, nn.CrossEntropyLoss(), 1e-3, 9, 5)
 
 
 def word_window_train():

@@ -8,19 +8,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <ctorch.h>
+#include "bench_timing.h"
 
 extern char **environ;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 typedef void (*workload_fn)(void *ctx);
 
@@ -29,12 +19,11 @@ static double median_time(workload_fn fn, void *ctx, int repeats, int inner) {
   double times[64];
   fn(ctx);
   for (int r = 0; r < repeats; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < inner; i++) fn(ctx);
-    times[r] = (now() - t0) / inner;
+    times[r] = (bench_now() - t0) / inner;
   }
-  qsort(times, (size_t)repeats, sizeof *times, compare_doubles);
-  return times[repeats / 2];
+  return bench_median(times, repeats);
 }
 
 // ---- training steps ----
