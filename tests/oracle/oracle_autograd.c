@@ -3,6 +3,7 @@
 // and prints what the commands that answer print.
 #define _POSIX_C_SOURCE 200809L // strtok_r, getline, clock_gettime
 #include "testutil.h"
+#include "oracle_io.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,16 +322,4 @@ static void run_case(char *line) {
     set_reg(i, NULL);
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, stdin) > 0) {
-    ct_scope *s = ct_scope_open();
-    run_case(line);
-    ct_scope_close(s);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
-  return 0;
-}
+int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "oracle_io.h"
 
 #define MAX_TENSORS 6
 #define MAX_ARGS 12
@@ -251,16 +252,4 @@ static void run_case(char *line) {
   if (c.fd) finite_differences(&c);
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, stdin) > 0) {
-    ct_scope *s = ct_scope_open();
-    run_case(line);
-    ct_scope_close(s);
-    printf("@@END@@\n");
-    fflush(stdout);
-  }
-  free(line);
-  return 0;
-}
+int main(void) { return tu_oracle_main(run_case, TU_SCOPE_PER_CASE); }
