@@ -170,6 +170,13 @@ static void test_fill_and_zero(void **state) {
   ct_tensor *i = ct_zeros(CT_SHAPE(3), CT_INT64);
   ct_fill_(i, 2.75); // converted like a C cast, as PyTorch's fill_
   assert_true(tu_allclose(i, (double[]){2, 2, 2}, 3, 0, 0));
+  // Out-of-range values are refused (PyTorch's check, before truncation; NaN too).
+  assert_null(ct_fill_(i, 1e30));
+  assert_string_equal(ct_last_error(), "value cannot be converted to type int64_t without overflow");
+  assert_null(ct_fill_(ct_zeros(CT_SHAPE(2), CT_INT32), 2147483647.5));
+  assert_string_equal(ct_last_error(), "value cannot be converted to type int without overflow");
+  assert_null(ct_fill_(i, NAN));
+  assert_true(tu_allclose(i, (double[]){2, 2, 2}, 3, 0, 0)); // unchanged
   // fill_ may write an expanded tensor; arithmetic in place may not.
   ct_tensor *e = ct_expand(ct_zeros(CT_SHAPE(3), CT_FLOAT32), CT_SHAPE(2, 3));
   assert_non_null(ct_fill_(e, 1));
