@@ -113,33 +113,38 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
   if (dst && ct__ew_check_inplace(dst, dt) != CT_OK) return NULL;
 
   ct_tensor *o = (ct_tensor *)other.t;
-  ct__ew_grad g = {.n_inputs = 2, .inputs = {self, o}, .result_slot = -1, .i0 = o == NULL, .s0 = other.s};
+  // Every field set (see ct__ew_grad); add/sub/rsub: scalars = the inputs' factors.
+  ct__ew_grad g = {NULL, linear_backward, 2, {self, o, NULL}, 0, {NULL, NULL, NULL}, -1, 1, alpha, 0};
   ct__ew_arg args[2] = {x, other};
   ct_ew_binary_op kernel = CT_EW_ADD;
   double p0 = alpha;
   switch (op) {
   case OP_ADD:
-    g = (ct__ew_grad){"AddBackward0", linear_backward, 2, {self, o}, 0, {NULL}, -1, 1, alpha, 0};
+    g.name = "AddBackward0";
     break;
   case OP_SUB:
-    g = (ct__ew_grad){"SubBackward0", linear_backward, 2, {self, o}, 0, {NULL}, -1, 1, -alpha, 0};
-    p0 = -alpha;
+    g.name = "SubBackward0";
+    g.s1 = p0 = -alpha;
     break;
   case OP_RSUB:
-    g = (ct__ew_grad){o ? "RsubBackward0" : "RsubBackward1", linear_backward, o ? 2 : 1, {self, o}, 0, {NULL},
-                      -1, -alpha, 1, 0};
+    g.name = o ? "RsubBackward0" : "RsubBackward1";
+    g.n_inputs = o ? 2 : 1;
+    g.s0 = p0 = -alpha;
+    g.s1 = 1;
     args[0] = other;
     args[1] = x;
-    p0 = -alpha;
     break;
   case OP_MUL:
-  case OP_DIV: {
+  case OP_DIV: { // saved: self, other; i0 = other is a scalar (in s0)
     bool self_grad = ct__needs_grad(1, &self), other_grad = o && ct__needs_grad(1, &o);
     g.name = op == OP_MUL ? "MulBackward0" : "DivBackward0";
     g.backward = op == OP_MUL ? mul_backward : div_backward;
     g.n_saved = 2;
     g.saved[0] = other_grad ? self : NULL;
     g.saved[1] = (self_grad || (op == OP_DIV && other_grad)) ? o : NULL;
+    g.s0 = other.s;
+    g.s1 = 0;
+    g.i0 = o == NULL;
     kernel = op == OP_MUL ? CT_EW_MUL : CT_EW_DIV;
     break;
   }
