@@ -20,14 +20,15 @@ static bool use_fallback(void) {
   return m;
 }
 
-// One product of a batch, as a batch-1 argument block.
-static ct_gemm_args batch_item(const ct_gemm_args *g, int64_t b, size_t elem) {
-  ct_gemm_args one = *g;
-  one.batch = 1;
-  one.a = (const char *)g->a + b * g->a_bs * (int64_t)elem;
-  one.b = (const char *)g->b + b * g->b_bs * (int64_t)elem;
-  one.c = (char *)g->c + b * g->c_bs * (int64_t)elem;
-  return one;
+// Product b of a batch as a batch-1 argument block, written into *one (a returned
+// struct is copied with vector moves that read the just-written pointers back: a
+// store-forwarding stall per product).
+static void batch_item(const ct_gemm_args *g, int64_t b, size_t elem, ct_gemm_args *one) {
+  *one = *g;
+  one->batch = 1;
+  one->a = (const char *)g->a + b * g->a_bs * (int64_t)elem;
+  one->b = (const char *)g->b + b * g->b_bs * (int64_t)elem;
+  one->c = (char *)g->c + b * g->c_bs * (int64_t)elem;
 }
 
 // The plain product loop, for all dtypes. ACC is the arithmetic type: the element type
@@ -99,12 +100,17 @@ INT_ENTRIES(i64, int64_t, uint64_t)
       return;                                                                                                \
     }                                                                                                        \
     const bool fallback = use_fallback();                                                                    \
+    ct_gemm_args one;                                                                                        \
     for (int64_t b = 0; b < g->batch; b++) {                                                                 \
-      ct_gemm_args one = batch_item(g, b, sizeof(T));                                                        \
+      const ct_gemm_args *item = g; /* a single product as given */                                          \
+      if (g->batch != 1) {                                                                                   \
+        batch_item(g, b, sizeof(T), &one);                                                                   \
+        item = &one;                                                                                         \
+      }                                                                                                      \
       if (fallback)                                                                                          \
-        ct__gemm_fallback_##N(&one);                                                                         \
+        ct__gemm_fallback_##N(item);                                                                         \
       else                                                                                                   \
-        ct__cblas_gemm(&one, sizeof(T));                                                                     \
+        ct__cblas_gemm(item, sizeof(T));                                                                     \
     }                                                                                                        \
   }                                                                                                          \
   static void gemv_##N(const ct_gemv_args *g) {                                                              \
