@@ -49,6 +49,14 @@ ct_tensor *ct__mm_alpha(const ct_tensor *a, const ct_tensor *b, double alpha) {
   return out;
 }
 
+ct_tensor ct__mT_standin(const ct_tensor *t) {
+  ct_tensor s = *t;
+  const int r = t->ndim - 2, c = t->ndim - 1;
+  s.shape[r] = t->shape[c], s.shape[c] = t->shape[r];
+  s.strides[r] = t->strides[c], s.strides[c] = t->strides[r];
+  return s;
+}
+
 ct_tensor *ct__mT_view(const ct_tensor *t) {
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   memcpy(shape, t->shape, sizeof shape);

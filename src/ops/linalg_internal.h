@@ -19,6 +19,9 @@ void ct__gemm_run(void (*fn)(const ct_gemm_args *), ct_tensor *c, const ct_tenso
 ct_tensor *ct__mm_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
 /// Detached 2-D transposed view (or batch-transposed, dims 1 and 2, for 3-D).
 ct_tensor *ct__mT_view(const ct_tensor *t);
+/// The same transpose as a stand-in: a header on the stack over t's data, for kernels
+/// to read (no reference taken, not registered; it must not outlive t).
+ct_tensor ct__mT_standin(const ct_tensor *t);
 /// New tensor: outer product x[i] * y[j] of two 1-D tensors, each element one rounded
 /// product (PyTorch's ger), as a (len(x) × len(y)) matrix. No autograd.
 ct_tensor *ct__outer_nograd(const ct_tensor *x, const ct_tensor *y);

@@ -17,22 +17,23 @@
 
 // Gradient of one operand of a = x @ y: grad @ y^T for x (other = y, grad_left), or
 // x^T @ grad for y (other = x). When that operand was column-major PyTorch computes the
-// transposed product and returns its transpose, a gradient laid out like the input.
+// transposed product and returns its transpose, a gradient laid out like the input: here
+// that product is written straight into a column-major result. Transposed operands are
+// stand-ins (the products only read them).
 static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left, bool column_major,
                               double alpha) {
-  ct_tensor *result;
   if (column_major) { // (y @ grad^T)^T or (grad^T @ x)^T
-    ct_tensor *gt = ct__mT_view(grad);
-    ct_tensor *r = gt ? (grad_left ? ct__mm_alpha(other, gt, alpha) : ct__mm_alpha(gt, other, alpha)) : NULL;
-    result = r ? ct__mT_view(r) : NULL;
-    ct__drop(gt);
-    ct__drop(r);
-  } else {
-    ct_tensor *ot = ct__mT_view(other);
-    result = ot ? (grad_left ? ct__mm_alpha(grad, ot, alpha) : ct__mm_alpha(ot, grad, alpha)) : NULL;
-    ct__drop(ot);
+    const ct_tensor gt = ct__mT_standin(grad);
+    const ct_tensor *x = grad_left ? other : &gt, *y = grad_left ? &gt : other;
+    const int64_t m = x->shape[0], n = y->shape[1];
+    ct_tensor *result = ct__alloc_strided(x->dtype, 2, (const int64_t[]){n, m}, (const int64_t[]){1, n});
+    if (!result) return NULL;
+    ct_tensor product = ct__mT_standin(result); // the m×n row-major product, in result's memory
+    ct__gemm_run(ct__blas_of(x)->gemm[x->dtype], &product, x, y, alpha, 0.0);
+    return result;
   }
-  return result;
+  const ct_tensor ot = ct__mT_standin(other);
+  return grad_left ? ct__mm_alpha(grad, &ot, alpha) : ct__mm_alpha(&ot, grad, alpha);
 }
 
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
@@ -62,6 +63,7 @@ static ct_tensor *sum_to_input(const ct_input_meta *input, ct_tensor *grad) {
   for (int d = 0; d < grad->ndim; d++)
     if (d < lead || (input->shape[d - lead] == 1 && grad->shape[d] != 1)) dims[n++] = d;
   if (n == 0) return grad;
+  if (n == lead) return ct_sum_dims(grad, dims, n, false); // leading dims only: already input's shape
   ct_tensor *sum = ct_sum_dims(grad, dims, n, true);
   ct_tensor *out = sum ? ct__reshape_nograd(sum, input->ndim, input->shape) : NULL;
   ct__drop(sum);

@@ -94,14 +94,22 @@ ct_tensor *ct__reduce_alloc(const ct__reduce_plan *p, ct_dtype dtype) {
   return ct__alloc(dtype, p->out_ndim, p->out_shape);
 }
 
-ct_tensor *ct__reduce_kept_view(const ct__reduce_plan *p, const ct_tensor *t) {
-  if (t == p->src) return ct__make_view(t, p->out_ndim, p->out_shape, p->kept_strides, t->offset);
-  int64_t strides[CT_MAX_DIMS];
+// Strides of the kept view of t (the input or a tensor of the input's shape).
+static void kept_strides(const ct__reduce_plan *p, const ct_tensor *t, int64_t *strides) {
+  if (t == p->src) {
+    memcpy(strides, p->kept_strides, (size_t)p->out_ndim * sizeof *strides);
+    return;
+  }
   int o = 0;
   for (int d = 0; d < t->ndim; d++) {
     if (!(p->mask & (1u << d))) strides[o++] = t->strides[d];
     else if (p->keepdim) strides[o++] = 0;
   }
+}
+
+ct_tensor *ct__reduce_kept_view(const ct__reduce_plan *p, const ct_tensor *t) {
+  int64_t strides[CT_MAX_DIMS];
+  kept_strides(p, t, strides);
   return ct__make_view(t, p->out_ndim, p->out_shape, strides, t->offset);
 }
 
@@ -136,20 +144,23 @@ static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx 
 
 ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops,
                             const bool *kept, const ct_reduce_ctx *ctx) {
-  ct_tensor *views[CT_ITER_MAX_OPS] = {NULL};
-  const ct_tensor *iops[CT_ITER_MAX_OPS] = {NULL};
-  ct_status st = CT_OK;
-  for (int i = 0; i < nops && st == CT_OK; i++) {
+  // Kept views as stand-ins: headers on the stack with the output's shape (the iterator
+  // only reads geometry and data), not registered tensors.
+  ct_tensor views[CT_ITER_MAX_OPS];
+  const ct_tensor *iops[CT_ITER_MAX_OPS];
+  for (int i = 0; i < nops; i++) {
+    iops[i] = ops[i];
     if (kept && kept[i]) {
-      views[i] = ct__reduce_kept_view(p, ops[i]);
-      if (!views[i]) st = ct_last_status();
+      views[i] = *ops[i];
+      views[i].ndim = p->out_ndim;
+      memcpy(views[i].shape, p->out_shape, (size_t)p->out_ndim * sizeof *p->out_shape);
+      kept_strides(p, ops[i], views[i].strides);
+      iops[i] = &views[i];
     }
-    iops[i] = views[i] ? views[i] : ops[i];
   }
   ct_iter it;
-  if (st == CT_OK) st = ct__iter_build(&it, nops, iops);
+  ct_status st = ct__iter_build(&it, nops, iops);
   if (st == CT_OK) run_outputs(&it, loop, ctx, p->red_numel);
-  for (int i = 0; i < nops; i++) ct__drop(views[i]);
   return st;
 }
 
