@@ -15,10 +15,11 @@ typedef struct ct_index_step {
 } ct_index_step;
 
 /// ctx of the row loops: rows of `row_bytes` bytes (a whole number of elements), the
-/// row with index i at base + i * stride.
+/// row with index i at base + i * stride. scatter_add_rows leaves row `skip` alone (-1:
+/// none; embedding's padding row).
 typedef struct ct_index_rows {
   char *base;
-  int64_t stride, row_bytes;
+  int64_t stride, row_bytes, skip;
 } ct_index_rows;
 
 /// ctx of the range scan: reads lo/hi, updates the rest. Run it serially.

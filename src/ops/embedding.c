@@ -4,23 +4,14 @@
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
-// EmbeddingBackward0: saved[0] = int64 indices, ints[0] = padding row (-1: none). The
-// padding row only ever receives its own rows' gradients, so zeroing it afterwards is the
-// same as skipping them.
+// EmbeddingBackward0: saved[0] = int64 indices, ints[0] = padding row (-1: none), which
+// gets no gradient (PyTorch skips its positions).
 static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();
-  ct_tensor *gw = ct__take_backward(grad, m->ndim, m->shape, 0, idx);
-  if (!gw) return ct_last_status();
-  int64_t pad = node->ints[0];
-  if (pad >= 0) {
-    ct_tensor row = ct__restride(gw, 1, &gw->shape[1], &gw->strides[1]);
-    row.offset += pad * gw->strides[0];
-    if (ct__fill(&row, 0.0) != CT_OK) return ct_last_status();
-  }
-  grad_in[0] = gw;
-  return CT_OK;
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, idx, node->ints[0]);
+  return grad_in[0] ? CT_OK : ct_last_status();
 }
 
 // PyTorch's legacy type names, used by its argument-type message.

@@ -98,13 +98,13 @@ static int64_t dense_row(const ct_tensor *t, int first) {
 // Take or take-backward along dim 0 by whole rows: `rows` walks idx's shape, one row of
 // `row` elements (whole rows of `table`, dense) per index. One loop step per index.
 static ct_status run_rows(ct_loop_fn loop, bool parallel, const ct_tensor *rows, const ct_tensor *idx,
-                          const ct_tensor *table, int64_t row) {
+                          const ct_tensor *table, int64_t row, int64_t skip) {
   ct_iter it;
   const ct_tensor *ops[2] = {rows, idx};
   ct_status st = ct__iter_build(&it, 2, ops);
   if (st != CT_OK) return st;
   const int64_t es = (int64_t)ct_dtype_size(table->dtype);
-  ct_index_rows ctx = {ct__data(table), table->strides[0] * es, row * es};
+  ct_index_rows ctx = {ct__data(table), table->strides[0] * es, row * es, skip};
   ct__iter_run(&it, loop, &ctx, parallel);
   return CT_OK;
 }
@@ -121,7 +121,7 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
     ct__contiguous_strides(idx->ndim, idx->shape, strides);
     for (int d = 0; d < idx->ndim; d++) strides[d] *= row;
     ct_tensor out_g = ct__restride(out, idx->ndim, idx->shape, strides);
-    if (ct_numel(idx) && run_rows(ct__index_kernels(src)->gather_rows, true, &out_g, idx, src, row) != CT_OK) {
+    if (ct_numel(idx) && run_rows(ct__index_kernels(src)->gather_rows, true, &out_g, idx, src, row, -1) != CT_OK) {
       ct__drop(out);
       return NULL;
     }
@@ -136,7 +136,8 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
   return out;
 }
 
-ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx) {
+ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx,
+                             int64_t skip) {
   ct_tensor *gx = ct__alloc(grad->dtype, ndim, shape);
   if (!gx) return NULL;
   const int64_t row = dim == 0 ? dense_row(grad, idx->ndim) : -1;
@@ -144,7 +145,7 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
     ct_tensor grad_g = ct__restride(grad, idx->ndim, idx->shape, grad->strides);
     if (ct__fill(gx, 0.0) != CT_OK ||
         (ct_numel(idx) &&
-         run_rows(ct__index_kernels(gx)->scatter_add_rows[gx->dtype], false, &grad_g, idx, gx, row) != CT_OK)) {
+         run_rows(ct__index_kernels(gx)->scatter_add_rows[gx->dtype], false, &grad_g, idx, gx, row, skip) != CT_OK)) {
       ct__drop(gx);
       return NULL;
     }
@@ -152,8 +153,18 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
   }
   ct_tensor gx_g, idx_g;
   take_operands(gx, dim, idx, grad->ndim, grad->shape, &gx_g, &idx_g);
-  if (ct__fill(gx, 0.0) != CT_OK ||
-      run_index_loop(ct__index_kernels(gx)->scatter_add[gx->dtype], false, &gx_g, grad, &idx_g, gx, dim) != CT_OK) {
+  ct_status st = ct__fill(gx, 0.0);
+  if (st == CT_OK)
+    st = run_index_loop(ct__index_kernels(gx)->scatter_add[gx->dtype], false, &gx_g, grad, &idx_g, gx, dim);
+  if (st == CT_OK && skip >= 0) { // only its own rows reached the skipped slice: zero it again
+    int64_t sh[CT_MAX_DIMS], sd[CT_MAX_DIMS];
+    for (int d = 0, j = 0; d < gx->ndim; d++)
+      if (d != dim) sh[j] = gx->shape[d], sd[j++] = gx->strides[d];
+    ct_tensor slice = ct__restride(gx, gx->ndim - 1, sh, sd);
+    slice.offset += skip * gx->strides[dim];
+    st = ct__fill(&slice, 0.0);
+  }
+  if (st != CT_OK) {
     ct__drop(gx);
     return NULL;
   }

@@ -35,8 +35,10 @@ ct_status ct__take_shape(const ct_tensor *src, int dim, const ct_tensor *idx, in
 /// Take along dim into a new contiguous tensor. idx (int64) must be validated already.
 ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx);
 /// Backward of a take: zeros of `shape` (grad's dtype), then each row of grad added at its
-/// index (duplicates accumulate, in order).
-ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx);
+/// index (duplicates accumulate, in order), except at index `skip` (-1: none), which stays
+/// zero (embedding's padding row).
+ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx,
+                             int64_t skip);
 
 /// out = self gathered along dim by index (index's shape). Arguments checked already.
 ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);

@@ -23,7 +23,7 @@ static ct_status index_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
   if (!pos) return ct_last_status();
   int64_t flat[CT_MAX_DIMS + 1], strides[CT_MAX_DIMS];
   int nd = flat_shape(m->ndim, m->shape, (int)node->ints[0], flat);
-  ct_tensor *g = ct__take_backward(grad, nd, flat, 0, pos);
+  ct_tensor *g = ct__take_backward(grad, nd, flat, 0, pos, -1);
   if (!g) return ct_last_status();
   ct__contiguous_strides(m->ndim, m->shape, strides);
   grad_in[0] = ct__make_view(g, m->ndim, m->shape, strides, 0);
@@ -119,7 +119,7 @@ static ct_status index_select_back(ct_node *node, ct_tensor *grad, ct_tensor **g
     return grad_in[0] ? CT_OK : ct_last_status();
   }
   ct_tensor idx_1d = ct__nonempty(idx);
-  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, (int)node->ints[0], &idx_1d);
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, (int)node->ints[0], &idx_1d, -1);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

@@ -78,7 +78,9 @@ void ct__cpu_index_gather_rows(char **data, const int64_t *s, int64_t n, void *c
     const ct_index_rows *r = ctx;                                                            \
     const int64_t len = r->row_bytes / (int64_t)sizeof(T);                                   \
     for (int64_t k = 0; k < n; k++) {                                                        \
-      T *restrict dst = (T *)(r->base + IDX_AT(data[1], k, s[1]) * r->stride);               \
+      const int64_t ix = IDX_AT(data[1], k, s[1]);                                           \
+      if (ix == r->skip) continue;                                                           \
+      T *restrict dst = (T *)(r->base + ix * r->stride);                                     \
       const T *restrict src = (const T *)(data[0] + k * s[0]);                               \
       for (int64_t e = 0; e < len; e++) dst[e] = ADD(T, dst[e], src[e]);                     \
     }                                                                                        \
