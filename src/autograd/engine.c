@@ -183,7 +183,7 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
     ct_node *n = heap_pop(&ready);
     ct_tensor *g = n->pending_grad;
     n->pending_grad = NULL;
-    const bool private_grad = ct__exclusively_held(g, 1); // the engine's and its scope's refs only
+    const bool sole = g && g->refcount == 2 && g->storage->refcount == 1; // see below
     if (n->variable) {
       st = accumulate_leaf(n->variable, g);
     } else if (n->backward) {
@@ -205,10 +205,11 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
         if (grad_in != grad_in_small) free(grad_in);
       }
     }
-    // A consumed gradient nothing else holds is freed now, not when the pass ends (as
-    // PyTorch's input buffers): a view made from it (TBackward's transpose of a weight
-    // gradient) is then its storage's only holder and becomes .grad without a copy.
-    if (private_grad && g->refcount == 2) ct__drop(g);
+    // A consumed gradient that only the engine and its scope hold, and that the node made
+    // a view of (TBackward's transpose of a weight gradient), is freed now, not when the
+    // pass ends (as PyTorch's input buffers): the view is then its storage's only holder
+    // and becomes .grad without a copy. (ct__drop leaves a tensor of an outer scope alone.)
+    if (sole && g->refcount == 2 && g->storage->refcount > 1) ct__drop(g);
     ct_release(g);
   }
   for (size_t k = 0; k < all.count; k++) {
