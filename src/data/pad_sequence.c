@@ -44,7 +44,12 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
     memcpy(slot.shape + 1, out->shape + 2, (size_t)(nd - 1) * sizeof *shape);
     memcpy(slot.strides + 1, out->strides + 2, (size_t)(nd - 1) * sizeof *shape);
     slot.offset = i * out->strides[batch_dim];
-    st = ct__copy_into(&slot, sequences[i]);
+    const int64_t n_i = ct_numel(sequences[i]);
+    if (batch_first && ct_is_contiguous(sequences[i])) { // both dense: a plain copy
+      if (n_i) memcpy(ct__data(&slot), ct__data(sequences[i]), (size_t)n_i * ct_dtype_size(out->dtype));
+    } else {
+      st = ct__copy_into(&slot, sequences[i]);
+    }
   }
   if (st != CT_OK) {
     ct__drop(out);

@@ -1,8 +1,11 @@
-// pad_sequence: sequences that record no gradient are padded by a direct fill and copy,
-// the others through cat + stack (the autograd path). Both must give the same values:
-// element (i, t) is sequence i's element t, or the padding value past its length.
-// (Parity with torch's printed results is oracle_data's job.)
+// Data helpers. pad_sequence: sequences that record no gradient are padded by a direct
+// fill and copy, the others through cat + stack (the autograd path). Both must give the
+// same values: element (i, t) is sequence i's element t, or the padding value past its
+// length. (Parity with torch's printed results is oracle_data's job.) The vocabulary:
+// sorted distinct words, hashed lookup, unknown words at the unknown token's index.
 #include "unit.h"
+#include <stdio.h>
+#include <string.h>
 
 // Checks that padded (int64 or float values read as double) holds the sequences
 // seq[i] = start_i, start_i + 1, ... of lengths len[i], rows of `width` elements
@@ -98,12 +101,47 @@ static void test_mixed_dtypes_and_shapes(void **state) {
   ct_scope_close(s);
 }
 
+// Vocabulary: words sorted and distinct, each found at its index, others at <unk>'s.
+static void test_vocab_lookup(void **state) {
+  (void)state;
+  char words[300][8];
+  const char *list[300];
+  for (int i = 0; i < 300; i++) { // 100 distinct words, each three times, unsorted
+    snprintf(words[i], sizeof words[i], "w%d", (i * 37) % 100);
+    list[i] = words[i];
+  }
+  ct_vocab *v = ct_vocab_new(list, 300, (const char *[]){"<unk>", "<pad>"}, 2, "<unk>");
+  assert_non_null(v);
+  assert_int_equal(ct_vocab_size(v), 102);
+  for (int64_t i = 0; i < ct_vocab_size(v); i++) {
+    const char *w = ct_vocab_word(v, i);
+    assert_int_equal(ct_vocab_index(v, w), i);
+    if (i) assert_true(strcmp(ct_vocab_word(v, i - 1), w) < 0);
+  }
+  assert_int_equal(ct_vocab_index(v, "<pad>"), 0);
+  assert_int_equal(ct_vocab_index(v, "<unk>"), 1);
+  assert_int_equal(ct_vocab_index(v, "w100"), 1);
+  assert_int_equal(ct_vocab_index(v, ""), 1);
+  assert_int_equal(ct_vocab_index(v, NULL), -1);
+  assert_null(ct_vocab_word(v, 102));
+  ct_vocab_free(v);
+  // An empty word list: only the specials; the unknown token must be one of them.
+  v = ct_vocab_new(NULL, 0, (const char *[]){"<unk>"}, 1, "<unk>");
+  assert_int_equal(ct_vocab_size(v), 1);
+  assert_int_equal(ct_vocab_index(v, "x"), 0);
+  ct_vocab_free(v);
+  assert_null(ct_vocab_new(list, 3, NULL, 0, "<unk>"));
+  assert_int_equal(ct_last_status(), CT_ERR_ARG);
+  ct_clear_error();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_int64_sequences_padded_directly),
       cmocka_unit_test(test_strided_sequence),
       cmocka_unit_test(test_recorded_path_gives_the_same_values),
       cmocka_unit_test(test_mixed_dtypes_and_shapes),
+      cmocka_unit_test(test_vocab_lookup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
