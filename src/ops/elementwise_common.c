@@ -4,6 +4,7 @@
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/pool.h"
 #include "ops/elementwise_internal.h"
 #include "ops/view_internal.h"
 
@@ -45,8 +46,8 @@ ct_ew_params ct__ew_params(ct_dtype dtype, double p0, double p1) {
 }
 
 static void scalar_operand(operand *op, ct_dtype dtype) {
-  memset(&op->storage, 0, sizeof op->storage);
-  memset(&op->scalar, 0, sizeof op->scalar);
+  ct__zero(&op->storage, sizeof op->storage); // vector stores: memset here is `rep stos` (~10 ns)
+  ct__zero(&op->scalar, sizeof op->scalar);
   op->storage.refcount = 1;
   op->storage.data = &op->value;
   op->storage.nbytes = ct_dtype_size(dtype);
