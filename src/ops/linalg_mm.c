@@ -172,6 +172,19 @@ static ct_status check_beta_storable(ct_dtype dtype, double beta) {
                    integral_beta ? "Long" : "Float", ct__scalar_type_name(dtype));
 }
 
+// out (fresh, contiguous m×n) = bias broadcast: a Linear's contiguous bias row is copied
+// into each row directly; other shapes and layouts go through the broadcasting copy.
+static ct_status copy_bias_rows(ct_tensor *out, const ct_tensor *bias) {
+  const int64_t m = out->shape[0], n = out->shape[1];
+  if (bias->ndim != 1 || bias->shape[0] != n || bias->strides[0] != 1 || bias->dtype != out->dtype)
+    return ct__copy_into(out, bias);
+  const size_t row = (size_t)n * ct_dtype_size(out->dtype);
+  char *dst = ct__data(out);
+  const char *src = ct__data(bias);
+  for (int64_t i = 0; i < m; i++) memcpy(dst + (size_t)i * row, src, row);
+  return CT_OK;
+}
+
 ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, double alpha) {
   CT_CHECK_NULL(bias);
   CT_CHECK_NULL(a);
@@ -193,7 +206,7 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
   if (!out) return NULL;
   if (any) {
     // beta * bias enters through the kernel's C (never read when beta is 0).
-    if (beta != 0 && ct__copy_into(out, bias) != CT_OK) {
+    if (beta != 0 && copy_bias_rows(out, bias) != CT_OK) {
       ct__drop(out);
       return NULL;
     }
