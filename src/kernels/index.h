@@ -16,10 +16,13 @@ typedef struct ct_index_step {
 
 /// ctx of the row loops: rows of `row_bytes` bytes (a whole number of elements), the
 /// row with index i at base + i * stride. scatter_add_rows leaves row `skip` alone (-1:
-/// none; embedding's padding row).
+/// none; embedding's padding row). gather_rows with limit >= 0 copies no row for an
+/// index outside [0, limit) and records the first one in bad (run it serially then).
 typedef struct ct_index_rows {
   char *base;
-  int64_t stride, row_bytes, skip;
+  int64_t stride, row_bytes, skip, limit;
+  bool bad_found;
+  int64_t bad;
 } ct_index_rows;
 
 /// ctx of the range scan: reads lo/hi, updates the rest. Run it serially.
@@ -38,7 +41,8 @@ typedef struct ct_index_kernels {
   /// indices write the same element: never run in parallel.
   const ct_loop_fn *scatter_add;
   /// gather_rows: the row at operand 0 (one row per element) = the row of operand 1
-  /// (int64, already validated) in ctx (a ct_index_rows). Moves bytes: any dtype.
+  /// (int64; validated already, or checked against ctx's limit) in ctx (a ct_index_rows).
+  /// Moves bytes: any dtype.
   ct_loop_fn gather_rows;
   /// scatter_add_rows[dtype]: the row of operand 1 (int64) in ctx += the row at operand 0,
   /// elementwise. Duplicate indices write the same row: never run in parallel.

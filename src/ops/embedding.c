@@ -45,13 +45,10 @@ ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_i
     return ct__error_null(CT_ERR_INDEX, "index_select(): self indexing axis dim should be positive");
   ct_tensor *idx = indices->dtype == CT_INT64 ? indices : ct__copy_as(indices, CT_INT64);
   if (!idx) return NULL;
-  ct_tensor *out = NULL;
-  ct_index_scan scan;
-  if (!ct__index_scan(idx, 0, rows, &scan)) {
-    ct__index_select_range_error(weight, 0, scan.bad);
-  } else {
-    out = ct__take(weight, 0, idx);
-  }
+  bool bad_found;
+  int64_t bad;
+  ct_tensor *out = ct__take_checked(weight, idx, &bad_found, &bad);
+  if (bad_found) ct__index_select_range_error(weight, 0, bad);
   out = ct__index_record(out, "EmbeddingBackward0", embedding_back, weight, idx, pad);
   if (idx != indices) ct__drop(idx);
   return out;

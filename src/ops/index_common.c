@@ -97,20 +97,27 @@ static int64_t dense_row(const ct_tensor *t, int first) {
 
 // Take or take-backward along dim 0 by whole rows: `rows` walks idx's shape, one row of
 // `row` elements (whole rows of `table`, dense) per index. One loop step per index.
+// ctx's skip and limit as given (ct_index_rows); runs serially when limit >= 0.
 static ct_status run_rows(ct_loop_fn loop, bool parallel, const ct_tensor *rows, const ct_tensor *idx,
-                          const ct_tensor *table, int64_t row, int64_t skip) {
+                          const ct_tensor *table, int64_t row, ct_index_rows *ctx) {
   ct_iter it;
   const ct_tensor *ops[2] = {rows, idx};
   ct_status st = ct__iter_build(&it, 2, ops);
   if (st != CT_OK) return st;
   const int64_t es = (int64_t)ct_dtype_size(table->dtype);
-  ct_index_rows ctx = {ct__data(table), table->strides[0] * es, row * es, skip};
-  ct__iter_run(&it, loop, &ctx, parallel);
+  ctx->base = ct__data(table);
+  ctx->stride = table->strides[0] * es;
+  ctx->row_bytes = row * es;
+  ctx->bad_found = false;
+  ct__iter_run(&it, loop, ctx, parallel && ctx->limit < 0);
   return CT_OK;
 }
 
-ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
-  int nd;
+// ct__take; with limit >= 0 (by rows along dim 0 only) indices outside [0, limit) are
+// caught on the way: NULL, *bad_found set and the first offender in *bad.
+static ct_tensor *take(const ct_tensor *src, int dim, const ct_tensor *idx, int64_t limit, bool *bad_found,
+                       int64_t *bad) {
+  int nd = 0;
   int64_t shape[CT_MAX_DIMS];
   if (ct__take_shape(src, dim, idx, &nd, shape) != CT_OK) return NULL;
   ct_tensor *out = ct__alloc(src->dtype, nd, shape);
@@ -121,7 +128,14 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
     ct__contiguous_strides(idx->ndim, idx->shape, strides);
     for (int d = 0; d < idx->ndim; d++) strides[d] *= row;
     ct_tensor out_g = ct__restride(out, idx->ndim, idx->shape, strides);
-    if (ct_numel(idx) && run_rows(ct__index_kernels(src)->gather_rows, true, &out_g, idx, src, row, -1) != CT_OK) {
+    ct_index_rows ctx = {.skip = -1, .limit = limit};
+    if (ct_numel(idx) && run_rows(ct__index_kernels(src)->gather_rows, true, &out_g, idx, src, row, &ctx) != CT_OK) {
+      ct__drop(out);
+      return NULL;
+    }
+    if (ctx.bad_found) {
+      *bad_found = true;
+      *bad = ctx.bad;
       ct__drop(out);
       return NULL;
     }
@@ -136,6 +150,24 @@ ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
   return out;
 }
 
+ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx) {
+  return take(src, dim, idx, -1, NULL, NULL);
+}
+
+ct_tensor *ct__take_checked(const ct_tensor *src, const ct_tensor *idx, bool *bad_found, int64_t *bad) {
+  *bad_found = false;
+  // Small takes by rows check while taking, in one serial pass; others scan first.
+  if (ct_numel(idx) < 2 * CT_PARALLEL_GRAIN && dense_row(src, 1) > 0)
+    return take(src, 0, idx, src->shape[0], bad_found, bad);
+  ct_index_scan scan;
+  if (!ct__index_scan(idx, 0, src->shape[0], &scan)) {
+    *bad_found = true;
+    *bad = scan.bad;
+    return NULL;
+  }
+  return ct__take(src, 0, idx);
+}
+
 ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx,
                              int64_t skip) {
   ct_tensor *gx = ct__alloc(grad->dtype, ndim, shape);
@@ -143,9 +175,10 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
   const int64_t row = dim == 0 ? dense_row(grad, idx->ndim) : -1;
   if (row > 0 && row == dense_row(gx, 1)) { // grad's rows, one per index position
     ct_tensor grad_g = ct__restride(grad, idx->ndim, idx->shape, grad->strides);
+    ct_index_rows ctx = {.skip = skip, .limit = -1};
     if (ct__fill(gx, 0.0) != CT_OK ||
         (ct_numel(idx) &&
-         run_rows(ct__index_kernels(gx)->scatter_add_rows[gx->dtype], false, &grad_g, idx, gx, row, skip) != CT_OK)) {
+         run_rows(ct__index_kernels(gx)->scatter_add_rows[gx->dtype], false, &grad_g, idx, gx, row, &ctx) != CT_OK)) {
       ct__drop(gx);
       return NULL;
     }

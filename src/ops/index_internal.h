@@ -34,6 +34,10 @@ void *ct__index_select_range_error(const ct_tensor *x, int dim, int64_t bad);
 ct_status ct__take_shape(const ct_tensor *src, int dim, const ct_tensor *idx, int *ndim, int64_t *shape);
 /// Take along dim into a new contiguous tensor. idx (int64) must be validated already.
 ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx);
+/// Take along dim 0 with idx (int64) not validated yet: a value outside [0, rows) gives
+/// NULL with *bad_found set and the first such value (in idx's order) in *bad, no error
+/// recorded. Other failures: NULL, *bad_found false, error recorded.
+ct_tensor *ct__take_checked(const ct_tensor *src, const ct_tensor *idx, bool *bad_found, int64_t *bad);
 /// Backward of a take: zeros of `shape` (grad's dtype), then each row of grad added at its
 /// index (duplicates accumulate, in order), except at index `skip` (-1: none), which stays
 /// zero (embedding's padding row).

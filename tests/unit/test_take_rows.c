@@ -1,7 +1,8 @@
 // Takes along dim 0 (embedding, index_select, x[index]) copy and accumulate whole rows when
 // the rows are dense, and fall back to element-wise loops otherwise. Both paths must give
 // the same values: forward from a weight with dense or strided rows, and gradients from
-// a dense or a strided output gradient, with and without embedding's padding row.
+// a dense or a strided output gradient, with and without embedding's padding row; both
+// must refuse out-of-range indices (the row path checks them while copying).
 // (Parity with torch is oracle_index's job.)
 #include "unit.h"
 #include <stdlib.h>
@@ -64,6 +65,22 @@ static void test_embedding_paths_agree(void **state) {
   check_embedding(2);
 }
 
+// Out-of-range indices are caught whichever path takes the rows, nothing leaked.
+static void test_embedding_range_checked(void **state) {
+  (void)state;
+  for (int strided = 0; strided < 2; strided++)
+    for (int k = 0; k < 3; k++) {
+      ct_scope *s = ct_scope_open();
+      int64_t ix[4] = {1, 0, 3, 2};
+      ix[k + 1] = k == 1 ? -1 : 4; // past the end, negative, past the end (last)
+      ct_tensor *idx = ct_tensor_from_i64(ix, 1, (const int64_t[]){4});
+      assert_null(ct_embedding(table(4, 5, strided, 1.0f), idx, CT_NO_PADDING_IDX));
+      assert_int_equal(ct_last_status(), CT_ERR_INDEX);
+      ct_clear_error();
+      ct_scope_close(s);
+    }
+}
+
 // index_select along dim 0 and x[index]: the same rows either way.
 static void test_index_select_paths_agree(void **state) {
   (void)state;
@@ -87,6 +104,7 @@ static void test_index_select_paths_agree(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_embedding_paths_agree),
+      cmocka_unit_test(test_embedding_range_checked),
       cmocka_unit_test(test_index_select_paths_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,9 +68,15 @@ const ct_loop_fn ct__cpu_index_scatter_add[CT_NUM_DTYPES] = {scatter_add_b, scat
 // Whole rows (take along dim 0 of a tensor with dense rows, and its backward): one loop
 // step per index instead of one iterator run per row.
 void ct__cpu_index_gather_rows(char **data, const int64_t *s, int64_t n, void *ctx) {
-  const ct_index_rows *r = ctx;
-  for (int64_t k = 0; k < n; k++)
-    memcpy(data[0] + k * s[0], r->base + IDX_AT(data[1], k, s[1]) * r->stride, (size_t)r->row_bytes);
+  ct_index_rows *r = ctx;
+  for (int64_t k = 0; k < n; k++) {
+    const int64_t ix = IDX_AT(data[1], k, s[1]);
+    if (r->limit >= 0 && (uint64_t)ix >= (uint64_t)r->limit) {
+      if (!r->bad_found) r->bad_found = true, r->bad = ix;
+      continue;
+    }
+    memcpy(data[0] + k * s[0], r->base + ix * r->stride, (size_t)r->row_bytes);
+  }
 }
 
 #define SCATTER_ADD_ROWS_LOOP(N, T, ADD)                                                     \
