@@ -117,6 +117,7 @@ ct_tensor *ct__reduce_kept_view(const ct__reduce_plan *p, const ct_tensor *t) {
 // outermost iterated dim, or, when the outputs form one run, at multiples of 64 outputs
 // so the kernels' lane blocks (and so every output's rounding) match a serial run.
 static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx *ctx, int64_t per_output) {
+  (void)per_output; // read only with OpenMP
   if (it->numel == 0) return;
 #ifdef _OPENMP
   int threads = omp_get_max_threads();
