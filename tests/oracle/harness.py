@@ -267,6 +267,14 @@ def gradient_answer(specs, tensors):
     return text
 
 
+# ---- case generators ----
+
+def rand_shape(rng, lo, hi, smax=4, zero_p=0.08):
+    """lo..hi dims of sizes 1..smax, each 0 with probability zero_p."""
+    nd = rng.randint(lo, hi)
+    return [0 if rng.random() < zero_p else rng.randint(1, smax) for _ in range(nd)]
+
+
 # ---- comparing ----
 
 def close(a, b, rtol, atol=0.0, scale=0.0):

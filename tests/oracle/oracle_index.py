@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (FLOATS, Checker, error_text, gradient_answer, laid_out, op_inputs, result_answer,  # noqa: E402
+from harness import (FLOATS, Checker, rand_shape, error_text, gradient_answer, laid_out, op_inputs, result_answer,  # noqa: E402
                      run_c)
 
 
@@ -88,9 +88,6 @@ def run_torch(case, rng):
 
 # ---- case generators -------------------------------------------------------------
 
-def rand_shape(rng, lo, hi, smax=4, zero_p=0.08):
-    nd = rng.randint(lo, hi)
-    return [0 if rng.random() < zero_p else rng.randint(1, smax) for _ in range(nd)]
 
 
 def float_values(rng):

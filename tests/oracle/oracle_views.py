@@ -22,6 +22,7 @@ import warnings
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import Checker, run_c  # noqa: E402
 
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "int64": torch.int64,
@@ -219,9 +220,8 @@ def run_torch(case, rng):
 
 # ---- case generators -------------------------------------------------------------
 
-def rand_shape(rng, lo, hi, smax=4, zero_p=0.06):
-    nd = rng.randint(lo, hi)
-    return [0 if rng.random() < zero_p else rng.randint(1, smax) for _ in range(nd)]
+def rand_shape(rng, lo, hi, smax=4):
+    return harness.rand_shape(rng, lo, hi, smax, zero_p=0.06)
 
 
 def data_spec(rng, shape, dt=None, grad_p=0.8, layouts=("contiguous", "strided", "strided", "permuted", "expanded")):
