@@ -10,6 +10,9 @@
 extern "C" {
 #endif
 
+/// Maximum number of dimensions of a tensor.
+#define CT_MAX_DIMS 8
+
 /// Element type of a tensor. Order is the promotion order within the same category.
 typedef enum ct_dtype {
   CT_BOOL = 0,

@@ -18,9 +18,6 @@
 extern "C" {
 #endif
 
-/// Maximum number of dimensions of a tensor.
-#define CT_MAX_DIMS 8
-
 typedef struct ct_tensor ct_tensor;
 
 /// Add a reference. Returns t.

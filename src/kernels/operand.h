@@ -1,0 +1,34 @@
+// The kernel boundary: what a kernel knows of an operand. Plain data (pointer, dtype,
+// device, shape, byte strides), no tensor, storage or autograd type: ops describe their
+// tensors with ct__operand (core/operand.h) and hand the descriptors to the iterator or
+// straight to a kernel family of the operands' device (kernels/dispatch.h).
+#ifndef CTORCH_SRC_KERNELS_OPERAND_H
+#define CTORCH_SRC_KERNELS_OPERAND_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ctorch/dtype.h"
+
+typedef struct ct_operand {
+  char *data;       ///< element 0 (device memory of `device`)
+  ct_dtype dtype;
+  ct_device device;
+  int ndim;
+  int64_t shape[CT_MAX_DIMS];
+  int64_t strides[CT_MAX_DIMS]; ///< in bytes (0 along broadcast dims)
+} ct_operand;
+
+/// Bytes per element of a valid dtype, without a call (kernels' hot paths).
+static inline size_t ct_elem_size(ct_dtype dtype) {
+  static const unsigned char sizes[CT_NUM_DTYPES] = {
+      [CT_BOOL] = 1, [CT_INT32] = 4, [CT_INT64] = 8, [CT_FLOAT32] = 4, [CT_FLOAT64] = 8};
+  return sizes[dtype];
+}
+
+/// Number of elements of a shape.
+static inline int64_t ct_operand_numel(const ct_operand *op) {
+  int64_t n = 1;
+  for (int i = 0; i < op->ndim; i++) n *= op->shape[i];
+  return n;
+}
+
+#endif
