@@ -2,6 +2,7 @@
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "kernels/dispatch.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,9 +53,8 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
 
 ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
   ct_iter it;
-  const ct_tensor *ops[2] = {dst, src};
-  ct_status st = ct__iter_build(&it, 2, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
+  ct__iter_build(&it, 2, ops);
   ct_loop_fn loop = ct__kernels(dst->storage->device)->copy->cast[dst->dtype][src->dtype];
   if (!copy_transposed(&it, loop, (int64_t)ct__dtype_size(dst->dtype), (int64_t)ct__dtype_size(src->dtype)))
     ct__iter_run(&it, loop, NULL, true);
@@ -65,9 +65,8 @@ ct_status ct__fill(ct_tensor *dst, double value) {
   ct__element v;
   ct__store_f64((char *)&v, dst->dtype, value);
   ct_iter it;
-  const ct_tensor *ops[1] = {dst};
-  ct_status st = ct__iter_build(&it, 1, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[1] = {ct__operand(dst)};
+  ct__iter_build(&it, 1, ops);
   ct__iter_run(&it, ct__kernels(dst->storage->device)->copy->fill[dst->dtype], &v, true);
   return CT_OK;
 }
@@ -85,9 +84,8 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
 static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_parallel) {
   if (dst->dtype != src->dtype) return ct__error(CT_ERR_ARG, "accumulate: dtype mismatch");
   ct_iter it;
-  const ct_tensor *ops[2] = {dst, src};
-  ct_status st = ct__iter_build(&it, 2, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
+  ct__iter_build(&it, 2, ops);
   // dst may be broadcast along dims (a reduction into it): only parallel when it is not.
   bool dst_broadcast = false;
   for (int d = 0; d < it.ndim; d++)

@@ -1,4 +1,5 @@
 // Dimension order and dense layouts (see layout.h).
+#include "core/error_impl.h"
 #include "core/layout.h"
 
 // -1: dim0 goes before (is faster than) dim1; 1: they must swap; 0: ambiguous.
@@ -58,4 +59,21 @@ void ct__infer_dense_strides(const ct_tensor *t, int64_t *strides) {
     strides[perm[i]] = s;
     if (t->shape[perm[i]] > 1) s *= t->shape[perm[i]];
   }
+}
+
+ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                               int64_t *out) {
+  int n = na > nb ? na : nb;
+  for (int i = n - 1; i >= 0; i--) { // from the last dim, so errors name the one PyTorch names
+    int ia = na - n + i, ib = nb - n + i;
+    int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
+    if (sa != sb && sa != 1 && sb != 1)
+      return ct__error(CT_ERR_ARG,
+                       "The size of tensor a (%lld) must match the size of tensor b (%lld) at "
+                       "non-singleton dimension %d",
+                       (long long)sa, (long long)sb, i);
+    out[i] = sa == 1 ? sb : sa;
+  }
+  *nout = n;
+  return CT_OK;
 }

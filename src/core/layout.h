@@ -15,4 +15,7 @@ void ct__iteration_perm(int ndim, const int64_t *shape, const int64_t *strides, 
 bool ct__is_non_overlapping_and_dense(const ct_tensor *t);
 /// PyTorch's infer_dense_strides: dense strides[t->ndim] laid out in t's dim order.
 void ct__infer_dense_strides(const ct_tensor *t, int64_t *strides);
+/// Broadcast two shapes (PyTorch's rule). Records PyTorch's error message on mismatch.
+ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                               int64_t *out);
 #endif

@@ -1,61 +1,47 @@
 // Strided iteration with broadcasting and dimension coalescing.
 #include <string.h>
-#include "core/error_impl.h"
+#include <assert.h>
 #include "kernels/iter.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
-                               int64_t *out) {
-  int n = na > nb ? na : nb;
-  for (int i = n - 1; i >= 0; i--) { // from the last dim, so errors name the one PyTorch names
-    int ia = na - n + i, ib = nb - n + i;
-    int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
-    if (sa != sb && sa != 1 && sb != 1)
-      return ct__error(CT_ERR_ARG,
-                       "The size of tensor a (%lld) must match the size of tensor b (%lld) at "
-                       "non-singleton dimension %d",
-                       (long long)sa, (long long)sb, i);
-    out[i] = sa == 1 ? sb : sa;
-  }
-  *nout = n;
-  return CT_OK;
-}
-
 // The common case of small ops, same-shape row-major contiguous operands, without the
 // general broadcast/coalesce work; the result is what the general path would build.
-static bool build_dense(ct_iter *it, int nops, const ct_tensor *const *ops) {
-  const ct_tensor *out = ops[0];
+static bool build_dense(ct_iter *it, int nops, const ct_operand *ops) {
+  const ct_operand *out = &ops[0];
   const int nd = out->ndim;
   int64_t numel = 1;
+  const int64_t es0 = (int64_t)ct_elem_size(out->dtype);
   for (int d = nd - 1; d >= 0; d--) {
-    if (out->shape[d] != 1 && out->strides[d] != numel) return false;
+    if (out->shape[d] != 1 && out->strides[d] != numel * es0) return false;
     numel *= out->shape[d];
   }
   if (numel == 0) return false;
   // Another operand is contiguous too when it has out's shape and, on every dim that is
-  // walked (size > 1), out's strides.
+  // walked (size > 1), out's strides in elements.
   for (int k = 1; k < nops; k++) {
-    const ct_tensor *t = ops[k];
+    const ct_operand *t = &ops[k];
     if (t->ndim != nd) return false;
+    const int64_t es = (int64_t)ct_elem_size(t->dtype);
     for (int d = 0; d < nd; d++)
-      if (t->shape[d] != out->shape[d] || (out->shape[d] != 1 && t->strides[d] != out->strides[d])) return false;
+      if (t->shape[d] != out->shape[d] || (out->shape[d] != 1 && t->strides[d] / es != out->strides[d] / es0))
+        return false;
   }
   it->nops = nops;
   it->ndim = numel > 1 ? 1 : 0;
   it->shape[0] = numel;
   it->numel = numel;
   for (int k = 0; k < nops; k++) {
-    it->data[k] = ct__data(ops[k]);
-    it->strides[k][0] = numel > 1 ? (int64_t)ct__dtype_size(ops[k]->dtype) : 0;
+    it->data[k] = ops[k].data;
+    it->strides[k][0] = numel > 1 ? (int64_t)ct_elem_size(ops[k].dtype) : 0;
   }
   return true;
 }
 
-ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
-  if (build_dense(it, nops, ops)) return CT_OK;
-  const ct_tensor *out = ops[0];
+void ct__iter_build(ct_iter *it, int nops, const ct_operand *ops) {
+  if (build_dense(it, nops, ops)) return;
+  const ct_operand *out = &ops[0];
   const int nd = out->ndim;
   // Size-1 dims of the output take no part in the walk: only the others get strides.
   int kept[CT_MAX_DIMS], m = 0;
@@ -63,21 +49,14 @@ ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
     if (out->shape[d] != 1) kept[m++] = d;
   it->nops = nops;
   for (int k = 0; k < nops; k++) {
-    const ct_tensor *t = ops[k];
-    if (t->ndim > nd) return ct__error(CT_ERR_ARG, "iterator: operand has more dims than output");
+    const ct_operand *t = &ops[k];
+    assert(t->ndim <= nd);
     const int lead = nd - t->ndim; // t's missing leading dims have size 1
-    for (int d = lead; d < nd; d++) {
-      int64_t size = t->shape[d - lead];
-      if (size != out->shape[d] && size != 1)
-        return ct__error(CT_ERR_ARG,
-                         "output with shape %lld at dim %d doesn't match the broadcast shape %lld",
-                         (long long)out->shape[d], d, (long long)size);
-    }
-    const int64_t es = (int64_t)ct__dtype_size(t->dtype);
-    it->data[k] = ct__data(t);
+    for (int d = lead; d < nd; d++) assert(t->shape[d - lead] == out->shape[d] || t->shape[d - lead] == 1);
+    it->data[k] = t->data;
     for (int j = 0; j < m; j++) {
       int td = kept[j] - lead;
-      it->strides[k][j] = (td >= 0 && t->shape[td] != 1) ? t->strides[td] * es : 0;
+      it->strides[k][j] = (td >= 0 && t->shape[td] != 1) ? t->strides[td] : 0;
     }
   }
   for (int j = 0; j < m; j++) it->shape[j] = out->shape[kept[j]];
@@ -97,8 +76,7 @@ ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops) {
     for (int k = 0; k < nops; k++) it->strides[k][c] = it->strides[k][d];
   }
   it->ndim = m ? c + 1 : 0;
-  it->numel = ct__numel_of(nd, out->shape);
-  return CT_OK;
+  it->numel = ct_operand_numel(out);
 }
 
 // Runs linear elements [begin, end) of the iteration space as 1-D runs along the inner

@@ -5,7 +5,9 @@
 // take their contiguous (vectorised) path.
 #ifndef CTORCH_SRC_KERNELS_ITER_H
 #define CTORCH_SRC_KERNELS_ITER_H
-#include "core/tensor_impl.h"
+#include <stdbool.h>
+#include "ctorch/error.h"
+#include "kernels/operand.h"
 
 #define CT_ITER_MAX_OPS 4
 /// Elements below which a loop runs on one thread (PyTorch's GRAIN_SIZE).
@@ -23,15 +25,12 @@ typedef struct ct_iter {
 } ct_iter;
 
 /// Build an iterator over ops[0..nops-1]. ops[0] defines the iteration shape; every
-/// other operand must broadcast to it (right-aligned, size-1 dims get stride 0).
+/// other operand must broadcast to it (right-aligned, size-1 dims get stride 0): the op
+/// layer checks shapes first, so a mismatch is an internal error (asserted).
 /// Operand dtypes may differ; kernels know what they were given.
-ct_status ct__iter_build(ct_iter *it, int nops, const ct_tensor *const *ops);
+void ct__iter_build(ct_iter *it, int nops, const ct_operand *ops);
 /// Run loop over all elements, in parallel chunks above CT_PARALLEL_GRAIN elements
 /// (only when `parallel_ok`: loops with side effects in order, like RNG, pass false).
 void ct__iter_run(const ct_iter *it, ct_loop_fn loop, void *ctx, bool parallel_ok);
-
-/// Broadcast two shapes (PyTorch's rule). Records PyTorch's error message on mismatch.
-ct_status ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
-                               int64_t *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <math.h>
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/layout.h"
 #include "kernels/iter.h"
 #include "nn/loss_internal.h"
 #include "nn/loss_loops.h"

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/layout.h"
 #include "ctorch/view.h"
 #include "kernels/iter.h"
 #include "ops/view_internal.h"

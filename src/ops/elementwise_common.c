@@ -4,6 +4,8 @@
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
+#include "core/layout.h"
 #include "core/pool.h"
 #include "ops/elementwise_internal.h"
 #include "ops/view_internal.h"
@@ -149,12 +151,11 @@ static ct_status check_output_shape(const ct_tensor *dst, int nd, const int64_t 
 }
 
 static ct_status run(ct_loop_fn loop, ct_tensor *out, int n, operand *ops, const ct_ew_params *params) {
-  const ct_tensor *iter_ops[CT_ITER_MAX_OPS];
-  iter_ops[0] = out;
-  for (int i = 0; i < n; i++) iter_ops[i + 1] = ops[i].t;
+  ct_operand iter_ops[CT_ITER_MAX_OPS];
+  iter_ops[0] = ct__operand(out);
+  for (int i = 0; i < n; i++) iter_ops[i + 1] = ct__operand(ops[i].t);
   ct_iter it;
-  ct_status st = ct__iter_build(&it, n + 1, iter_ops);
-  if (st != CT_OK) return st;
+  ct__iter_build(&it, n + 1, iter_ops);
   ct__iter_run(&it, loop, (void *)params, true);
   return CT_OK;
 }
@@ -274,7 +275,8 @@ ct_tensor *ct__ew_snapshot(const ct_tensor *t) { return t ? ct__copy_as(t, t->dt
 bool ct__ew_any_zero(const ct_tensor *t) {
   bool found = false;
   ct_iter it;
-  const ct_tensor *ops[1] = {t};
-  if (ct__iter_build(&it, 1, ops) == CT_OK) ct__iter_run(&it, ct__ew_kernels()->any_zero[t->dtype], &found, false);
+  const ct_operand ops[1] = {ct__operand(t)};
+  ct__iter_build(&it, 1, ops);
+  ct__iter_run(&it, ct__ew_kernels()->any_zero[t->dtype], &found, false);
   return found;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ops/index_internal.h"
 
 const ct_index_kernels *ct__index_kernels(const ct_tensor *t) { return ct__kernels(t->storage->device)->index; }
@@ -27,8 +28,8 @@ ct_tensor ct__nonempty(const ct_tensor *t) {
 bool ct__index_scan(const ct_tensor *idx, int64_t lo, int64_t hi, ct_index_scan *scan) {
   *scan = (ct_index_scan){.lo = lo, .hi = hi, .min = INT64_MAX, .max = INT64_MIN};
   ct_iter it;
-  const ct_tensor *ops[1] = {idx};
-  if (ct__iter_build(&it, 1, ops) != CT_OK) return false;
+  const ct_operand ops[1] = {ct__operand(idx)};
+  ct__iter_build(&it, 1, ops);
   ct__iter_run(&it, ct__index_kernels(idx)->scan, scan, false); // serial: first offender
   return !scan->bad_found;
 }
@@ -37,11 +38,8 @@ ct_tensor *ct__index_wrapped(const ct_tensor *idx, int64_t size) {
   ct_tensor *out = ct__alloc(CT_INT64, idx->ndim, idx->shape);
   if (!out) return NULL;
   ct_iter it;
-  const ct_tensor *ops[2] = {out, idx};
-  if (ct__iter_build(&it, 2, ops) != CT_OK) {
-    ct__drop(out);
-    return NULL;
-  }
+  const ct_operand ops[2] = {ct__operand(out), ct__operand(idx)};
+  ct__iter_build(&it, 2, ops);
   ct__iter_run(&it, ct__index_kernels(idx)->wrap_negative, &size, true);
   return out;
 }
@@ -76,9 +74,8 @@ static void take_operands(const ct_tensor *src, int dim, const ct_tensor *idx, i
 static ct_status run_index_loop(ct_loop_fn loop, bool parallel, const ct_tensor *o0, const ct_tensor *o1,
                                 const ct_tensor *idx, const ct_tensor *t, int dim) {
   ct_iter it;
-  const ct_tensor *ops[3] = {o0, o1, idx};
-  ct_status st = ct__iter_build(&it, 3, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[3] = {ct__operand(o0), ct__operand(o1), ct__operand(idx)};
+  ct__iter_build(&it, 3, ops);
   ct_index_step step = {t->strides[dim] * (int64_t)ct_dtype_size(t->dtype)};
   ct__iter_run(&it, loop, &step, parallel);
   return CT_OK;
@@ -101,9 +98,8 @@ static int64_t dense_row(const ct_tensor *t, int first) {
 static ct_status run_rows(ct_loop_fn loop, bool parallel, const ct_tensor *rows, const ct_tensor *idx,
                           const ct_tensor *table, int64_t row, ct_index_rows *ctx) {
   ct_iter it;
-  const ct_tensor *ops[2] = {rows, idx};
-  ct_status st = ct__iter_build(&it, 2, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[2] = {ct__operand(rows), ct__operand(idx)};
+  ct__iter_build(&it, 2, ops);
   const int64_t es = (int64_t)ct_dtype_size(table->dtype);
   ctx->base = ct__data(table);
   ctx->stride = table->strides[0] * es;

@@ -4,6 +4,8 @@
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
+#include "core/layout.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
@@ -46,9 +48,8 @@ static const char *cpp_type_name(ct_dtype dtype) {
 static ct_status fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask,
                            const ct__element *value) {
   ct_iter it;
-  const ct_tensor *ops[3] = {out, x, mask};
-  ct_status st = ct__iter_build(&it, 3, ops);
-  if (st != CT_OK) return st;
+  const ct_operand ops[3] = {ct__operand(out), ct__operand(x), ct__operand(mask)};
+  ct__iter_build(&it, 3, ops);
   ct__iter_run(&it, ct__index_kernels(out)->masked_fill[out->dtype], (void *)value, true);
   return CT_OK;
 }

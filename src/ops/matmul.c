@@ -2,6 +2,7 @@
 // them (at::_matmul_impl, at::outer, at::linear), so results, error messages and the
 // recorded graph (grad_fn names and structure) are PyTorch's.
 #include "core/error_impl.h"
+#include "core/layout.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
 #include "ctorch/view.h"

@@ -2,6 +2,7 @@
 // outputs to the kernels, in parallel chunks when the work is large.
 #include <string.h>
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "core/pool.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
@@ -145,35 +146,36 @@ static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx 
 
 ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops,
                             const bool *kept, const ct_reduce_ctx *ctx) {
-  // Kept views as stand-ins: headers on the stack with the output's shape (the iterator
-  // only reads geometry and data), not registered tensors.
-  ct_tensor views[CT_ITER_MAX_OPS];
-  const ct_tensor *iops[CT_ITER_MAX_OPS];
+  // A kept operand walks the output's shape from the first reduced element of each output.
+  ct_operand iops[CT_ITER_MAX_OPS];
   for (int i = 0; i < nops; i++) {
-    iops[i] = ops[i];
+    iops[i] = ct__operand(ops[i]);
     if (kept && kept[i]) {
-      views[i] = *ops[i];
-      views[i].ndim = p->out_ndim;
-      memcpy(views[i].shape, p->out_shape, (size_t)p->out_ndim * sizeof *p->out_shape);
-      kept_strides(p, ops[i], views[i].strides);
-      iops[i] = &views[i];
+      int64_t strides[CT_MAX_DIMS];
+      const int64_t es = (int64_t)ct__dtype_size(ops[i]->dtype);
+      kept_strides(p, ops[i], strides);
+      iops[i].ndim = p->out_ndim;
+      for (int d = 0; d < p->out_ndim; d++) {
+        iops[i].shape[d] = p->out_shape[d];
+        iops[i].strides[d] = strides[d] * es;
+      }
     }
   }
   ct_iter it;
-  ct_status st = ct__iter_build(&it, nops, iops);
-  if (st == CT_OK) run_outputs(&it, loop, ctx, p->red_numel);
-  return st;
+  ct__iter_build(&it, nops, iops);
+  run_outputs(&it, loop, ctx, p->red_numel);
+  return CT_OK;
 }
 
 ct_status ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, const ct_reduce_ctx *ctx) {
   static const ct_reduce_ctx no_args;
   if (!ctx) ctx = &no_args;
-  const ct_tensor *iops[CT_ITER_MAX_OPS];
-  for (int i = 0; i < nops; i++) iops[i] = ops[i];
+  ct_operand iops[CT_ITER_MAX_OPS];
+  for (int i = 0; i < nops; i++) iops[i] = ct__operand(ops[i]);
   ct_iter it;
-  ct_status st = ct__iter_build(&it, nops, iops);
-  if (st == CT_OK) ct__iter_run(&it, loop, (void *)ctx, true);
-  return st;
+  ct__iter_build(&it, nops, iops);
+  ct__iter_run(&it, loop, (void *)ctx, true);
+  return CT_OK;
 }
 
 ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask, bool keepdim) {
