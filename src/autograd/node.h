@@ -88,10 +88,6 @@ ct_node *ct__current_grad_fn(ct_tensor *t, uint32_t lag);
 /// failure nothing changed and fn is released.
 ct_status ct__rebase_view(ct_tensor *view, ct_node *fn);
 void ct__node_release(ct_node *n);
-
-/// Sum `grad` down to the shape of input i (undoing broadcasting) and convert to its
-/// dtype. Returns grad itself when nothing needs doing.
-ct_tensor *ct__grad_for_input(const ct_node *node, int i, ct_tensor *grad);
 /// The saved tensor in slot i, or NULL with PyTorch's error when the graph was freed
 /// ("backward through the graph a second time") or when an in-place op modified the
 /// tensor after it was saved ("... modified by an inplace operation ...").

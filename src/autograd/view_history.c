@@ -65,6 +65,13 @@ static ct_status base_buffer(const ct_node *node, const ct_tensor *like, bool ze
 // The base's gradient handed on: contiguous, as the base's other gradients usually are.
 static ct_tensor *dense(ct_tensor *t) { return ct_is_contiguous(t) ? t : ct__copy_as(t, t->dtype); }
 
+// The gradient of the node's base input (already of the base's shape) in the base's dtype.
+static ct_tensor *base_gradient(const ct_node *node, ct_tensor *t) {
+  ct_tensor *d = dense(t);
+  ct_dtype dtype = node->inputs[0].dtype;
+  return !d || d->dtype == dtype ? d : ct__copy_as(d, dtype);
+}
+
 // ---- AsStridedBackward0: the gradient lands on the view's elements of a zero base ----
 
 static ct_status as_strided_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
@@ -73,7 +80,7 @@ static ct_status as_strided_backward(ct_node *node, ct_tensor *grad, ct_tensor *
   // Serial: the elements of an expanded view overlap, and each must add its share.
   if (st == CT_OK) st = ct__accumulate_into_serial(slot, grad);
   if (st != CT_OK) return st;
-  grad_in[0] = ct__grad_for_input(node, 0, dense(base));
+  grad_in[0] = base_gradient(node, base);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
@@ -124,7 +131,7 @@ static ct_status copy_slices_backward(ct_node *node, ct_tensor *grad, ct_tensor 
   if (st == CT_OK) st = fn->backward(fn, slice_grad, fn_grad);
   if (st == CT_OK) st = fn_grad[0] ? ct__copy_into(slice, fn_grad[0]) : ct__fill(slice, 0.0);
   if (st != CT_OK) return st;
-  if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, dense(result)))) return ct_last_status();
+  if (node->next[0] && !(grad_in[0] = base_gradient(node, result))) return ct_last_status();
   for (int i = 1; i < node->num_next; i++) grad_in[i] = fn_grad[i];
   return CT_OK;
 }

@@ -7,6 +7,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/reduce.h"
 #include "nn/loss_internal.h"
+#include "ops/sum_to.h"
 
 // Reduced losses of up to this many bytes are computed in a stack buffer.
 #define STACK_BYTES 4096

@@ -4,6 +4,7 @@
 #include "ctorch/autograd.h"
 #include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
+#include "ops/sum_to.h"
 
 // ---- backward ----
 

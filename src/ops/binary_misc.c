@@ -5,6 +5,7 @@
 #include "ctorch/ops.h"
 #include "ctorch/scope.h"
 #include "ops/elementwise_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // ---- backward ----

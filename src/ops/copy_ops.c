@@ -5,6 +5,7 @@
 #include "core/layout.h"
 #include "ctorch/view.h"
 #include "kernels/iter.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // CloneBackward0 and ToCopyBackward0: the gradient passes through (converted back to

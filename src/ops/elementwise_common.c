@@ -8,6 +8,7 @@
 #include "core/layout.h"
 #include "core/pool.h"
 #include "ops/elementwise_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 #define MAX_ARGS (CT_ITER_MAX_OPS - 1)

@@ -4,6 +4,7 @@
 #include "core/error_impl.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
+#include "ops/sum_to.h"
 
 // PyTorch's scatter/gather treat 0-d tensors as 1-element vectors.
 static int ne_dim(const ct_tensor *t) { return t->ndim ? t->ndim : 1; }

@@ -8,6 +8,7 @@
 #include "core/layout.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
+#include "ops/sum_to.h"
 
 // PyTorch refuses values that overflow an integer or float32 (infinities and nan stay
 // allowed for floats; anything goes for bool).

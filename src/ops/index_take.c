@@ -4,6 +4,7 @@
 #include "core/error_impl.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // x's shape with its first k dims flattened into one (k = 0 inserts a size-1 dim).

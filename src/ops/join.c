@@ -5,6 +5,7 @@
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // PyTorch skips legacy empty 1-D inputs of shape [0] in cat.

@@ -7,6 +7,7 @@
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "ops/linalg_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 #include <math.h>
 #include <string.h>
@@ -55,26 +56,11 @@ static ct_status mm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   return matrices_back(node, 0, grad, grad_in);
 }
 
-// PyTorch's sum_to: the gradient of a broadcast input, summed with torch.sum (so in its
-// order) over the leading dims and the dims where the input has size 1.
-static ct_tensor *sum_to_input(const ct_input_meta *input, ct_tensor *grad) {
-  int dims[CT_MAX_DIMS], n = 0;
-  const int lead = grad->ndim - input->ndim;
-  for (int d = 0; d < grad->ndim; d++)
-    if (d < lead || (input->shape[d - lead] == 1 && grad->shape[d] != 1)) dims[n++] = d;
-  if (n == 0) return grad;
-  if (n == lead) return ct_sum_dims(grad, dims, n, false); // leading dims only: already input's shape
-  ct_tensor *sum = ct_sum_dims(grad, dims, n, true);
-  ct_tensor *out = sum ? ct__reshape_nograd(sum, input->ndim, input->shape) : NULL;
-  ct__drop(sum);
-  return out;
-}
-
 static ct_status addmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) {
     const double beta = node->scalars[1];
     ct_tensor *scaled = beta == 1 ? grad : ct_mul_scalar(grad, beta); // maybe_multiply
-    grad_in[0] = scaled ? sum_to_input(&node->inputs[0], scaled) : NULL;
+    grad_in[0] = scaled ? ct__sum_to_shape(scaled, node->inputs[0].ndim, node->inputs[0].shape) : NULL;
     if (!grad_in[0]) return ct_last_status();
   }
   return matrices_back(node, 1, grad, grad_in);

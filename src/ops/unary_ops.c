@@ -5,6 +5,7 @@
 #include "core/error_impl.h"
 #include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // ---- backward ----

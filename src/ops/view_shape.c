@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // ViewBackward0, ReshapeAliasBackward0, UnsafeViewBackward0, SqueezeBackward*,
