@@ -1,4 +1,5 @@
 // Graph nodes: recording, lifetime, and the public grad_fn / requires_grad accessors.
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ void ct__node_release(ct_node *n) {
       ct_release(x->variable);
     }
     ct_release(x->pending_grad);
-    free(x->extra);
+    free(x->owned_args);
     ct__pool_free(x, node_block_size(x->num_next));
   }
   if (work != stack_work) free(work);
@@ -71,6 +72,12 @@ static ct_node *node_alloc(const char *name, int n_inputs) {
     n->inputs = (ct_input_meta *)(n->next + n_inputs);
   }
   return n;
+}
+
+void *ct__node_adopt(ct_node *node, void *block) {
+  assert(!node->owned_args);
+  node->owned_args = block;
+  return block;
 }
 
 ct_node *ct__node_new(const char *name, ct_backward_fn backward, int n_inputs) {

@@ -4,8 +4,14 @@
 // mode is on and an input requires grad, a node is attached to the result: it holds a
 // reference to each input's grad_fn (or to the AccumulateGrad node of a leaf), detached
 // aliases of the tensors backward needs, and the input shapes/dtypes.
+//
+// An op that takes arguments backward needs (a dim, a scalar, strides) declares a small
+// struct for them next to its backward function and keeps it in the node's argument
+// area: `*ct__node_args(node, softmax_args) = (softmax_args){.dim = d}` after recording,
+// `ct__node_args(node, softmax_args)->dim` in backward.
 #ifndef CTORCH_SRC_AUTOGRAD_NODE_H
 #define CTORCH_SRC_AUTOGRAD_NODE_H
+#include <stddef.h>
 #include "core/tensor_impl.h"
 
 /// Computes the gradients of the node's inputs from the gradient of its output. Fills
@@ -20,6 +26,8 @@ typedef struct ct_input_meta {
 } ct_input_meta;
 
 #define CT_NODE_MAX_SAVED 4
+/// Bytes of op arguments a node keeps inline (see ct__node_args).
+#define CT_NODE_ARGS_SIZE 64
 
 struct ct_node {
   int64_t refcount;
@@ -41,16 +49,36 @@ struct ct_node {
                               // ct__saved does not see (x * 2.0's scalar, CopySlices' op node)
   bool saved_released;        // backward ran without retain_graph
   ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
-  // Op-specific arguments (dims, scalars); meaning documented by each op.
-  int64_t ints[2 * CT_MAX_DIMS + 4];
-  double scalars[4];
-  int64_t *extra;             // op-specific array (freed with the node), e.g. cat sizes
+  // The recording op's arguments, as the struct that op declares (ct__node_args); zeroed
+  // when the node is made.
+  union {
+    unsigned char bytes[CT_NODE_ARGS_SIZE];
+    max_align_t align_;
+  } args;
+  void *owned_args;           // variable-length arguments the node owns (ct__node_adopt)
   ct_node *copy_fn;           // CopySlices: the in-place op's node it runs (owned)
   // Engine bookkeeping during one backward pass.
   int dependencies;
   uint64_t visit_mark;        // pass number that last reached this node
   ct_tensor *pending_grad;
 };
+
+/// Compile-time check that an op's argument struct T fits a node's argument area.
+#define CT__NODE_ARGS_FIT(T)                                                                    \
+  sizeof(struct {                                                                                \
+    _Static_assert(sizeof(T) <= CT_NODE_ARGS_SIZE && _Alignof(T) <= _Alignof(max_align_t),       \
+                   #T " does not fit a node's argument area (CT_NODE_ARGS_SIZE)");               \
+    char fits;                                                                                   \
+  })
+static inline void *ct__node_args_area(ct_node *node) { return node->args.bytes; }
+/// The op arguments of `node` seen as the op's struct type T (a pointer into the node).
+/// The op that records the node writes them and its backward function reads them, both
+/// as the same T.
+#define ct__node_args(node, T) ((void)CT__NODE_ARGS_FIT(T), (T *)ct__node_args_area(node))
+/// Gives `block` (from malloc, may be NULL) to the node, which frees it when it is
+/// freed; returns block. For arguments whose size varies (cat's sizes): the op's argument
+/// struct keeps the pointer, the node owns the memory. One block per node.
+void *ct__node_adopt(ct_node *node, void *block);
 
 /// Records `out` as the result of op `name`. No-op (CT_OK, *node_out = NULL) when grad
 /// mode is off or no input requires grad. `saved` tensors are stored as detached aliases.

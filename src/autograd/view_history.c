@@ -9,8 +9,8 @@
 #include "core/copy.h"
 #include "core/error_impl.h"
 
-// Where a view lies in its base, kept in node->extra. Offsets are in elements from the
-// base's first one; the base's shape and dtype are the node's inputs[0].
+// Where a view lies in its base. Offsets are in elements from the base's first one; the
+// base's shape and dtype are the node's inputs[0].
 typedef struct view_geometry {
   int64_t base_strides[CT_MAX_DIMS];
   int64_t view_shape[CT_MAX_DIMS], view_strides[CT_MAX_DIMS];
@@ -19,7 +19,13 @@ typedef struct view_geometry {
   int view_ndim;
 } view_geometry;
 
-static const view_geometry *geometry(const ct_node *node) { return (const view_geometry *)(void *)node->extra; }
+// Arguments of AsStridedBackward0 and CopySlices nodes: the geometry, too large to keep
+// inline, is a block the node owns (ct__node_adopt).
+typedef struct view_args {
+  const view_geometry *geometry;
+} view_args;
+
+static const view_geometry *geometry(ct_node *node) { return ct__node_args(node, view_args)->geometry; }
 
 static void set_meta(ct_input_meta *m, const ct_tensor *t) {
   m->dtype = t->dtype;
@@ -30,7 +36,7 @@ static void set_meta(ct_input_meta *m, const ct_tensor *t) {
 // Fills the node's geometry of `view` in its base and inputs[0]; false when out of memory.
 static bool describe_view(ct_node *node, const ct_tensor *view) {
   const ct_tensor *base = view->view_base;
-  view_geometry *g = malloc(sizeof *g);
+  view_geometry *g = ct__node_adopt(node, malloc(sizeof *g));
   if (!g) return false;
   memset(g, 0, sizeof *g);
   int64_t extent = 1;
@@ -44,14 +50,14 @@ static bool describe_view(ct_node *node, const ct_tensor *view) {
   memcpy(g->view_shape, view->shape, sizeof g->view_shape);
   memcpy(g->view_strides, view->strides, sizeof g->view_strides);
   g->view_offset = view->offset - base->offset;
-  node->extra = (int64_t *)(void *)g;
+  ct__node_args(node, view_args)->geometry = g;
   set_meta(&node->inputs[0], base);
   return true;
 }
 
 // A buffer spanning the base (dtype of `like`, zeroed when asked), seen as the base
 // (*base_view) and as the view (*slot). The tensors belong to the current scope.
-static ct_status base_buffer(const ct_node *node, const ct_tensor *like, bool zero, ct_tensor **base_view,
+static ct_status base_buffer(ct_node *node, const ct_tensor *like, bool zero, ct_tensor **base_view,
                              ct_tensor **slot) {
   const view_geometry *g = geometry(node);
   const ct_input_meta *m = &node->inputs[0];

@@ -13,8 +13,14 @@
 #include "nn/loss_internal.h"
 
 enum { SAVED_TARGET, SAVED_WEIGHT, SAVED_LOG_PROBS };
-// node->ints layout
-enum { I_REDUCTION, I_N, I_C, I_M, I_IGNORE };
+
+// What the node keeps besides its saved tensors: the frame, and the forward's total weight.
+typedef struct nll_node_args {
+  ct_reduction reduction;
+  int64_t n, c, m;
+  int64_t ignore_index;
+  double total_weight, smoothing;
+} nll_node_args;
 
 typedef struct nll_geometry {
   int64_t n, c, m;
@@ -230,26 +236,29 @@ DEFINE_NLL_FORWARD(double, f64)
 DEFINE_NLL_BACKWARD(float, f32)
 DEFINE_NLL_BACKWARD(double, f64)
 
-static void args_from_node(const ct_node *node, const ct_tensor *target, const ct_tensor *weight, nll_args *a) {
+static void args_from_node(const nll_node_args *na, const ct_tensor *target, const ct_tensor *weight,
+                           nll_args *a) {
   *a = (nll_args){
       .target = (const int64_t *)ct__data(target), .w = weight ? ct__data(weight) : NULL,
-      .n = node->ints[I_N], .c = node->ints[I_C], .m = node->ints[I_M], .ignore = node->ints[I_IGNORE],
-      .reduction = (ct_reduction)node->ints[I_REDUCTION], .smoothing = node->scalars[1],
+      .n = na->n, .c = na->c, .m = na->m, .ignore = na->ignore_index,
+      .reduction = na->reduction, .smoothing = na->smoothing,
   };
 }
 
 static ct_status nll_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *target = ct__saved(node, SAVED_TARGET);
   if (!target) return ct_last_status();
+  const nll_node_args *na = ct__node_args(node, nll_node_args);
   nll_args a;
-  args_from_node(node, target, node->saved[SAVED_WEIGHT], &a);
+  args_from_node(na, target, node->saved[SAVED_WEIGHT], &a);
   const ct_input_meta *in = &node->inputs[0];
   ct_tensor *g = ct__loss_dense(grad, in->dtype, grad->ndim, grad->shape);
   ct_tensor *gin = ct__alloc(in->dtype, in->ndim, in->shape);
   if (!g || !gin) return ct_last_status();
   memset(ct__data(gin), 0, (size_t)ct_numel(gin) * ct_dtype_size(in->dtype));
-  if (in->dtype == CT_FLOAT32) nll_backward_f32(&a, (const float *)ct__data(g), node->scalars[0], (float *)ct__data(gin));
-  else nll_backward_f64(&a, (const double *)ct__data(g), node->scalars[0], (double *)ct__data(gin));
+  if (in->dtype == CT_FLOAT32)
+    nll_backward_f32(&a, (const float *)ct__data(g), na->total_weight, (float *)ct__data(gin));
+  else nll_backward_f64(&a, (const double *)ct__data(g), na->total_weight, (double *)ct__data(gin));
   grad_in[0] = gin;
   return CT_OK;
 }
@@ -299,15 +308,10 @@ ct_tensor *ct__nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, 
   ct_node *node;
   const char *name = smooth ? "AddBackward0" : geo.node_name;
   if (ct__record(out, name, nll_backward, 1, &input, 2, saved, &node) != CT_OK) goto fail;
-  if (node) {
-    node->ints[I_REDUCTION] = geo.reduction;
-    node->ints[I_N] = geo.n;
-    node->ints[I_C] = geo.c;
-    node->ints[I_M] = geo.m;
-    node->ints[I_IGNORE] = ignore_index;
-    node->scalars[0] = total_weight;
-    node->scalars[1] = a.smoothing;
-  }
+  if (node)
+    *ct__node_args(node, nll_node_args) = (nll_node_args){
+        .reduction = geo.reduction, .n = geo.n, .c = geo.c, .m = geo.m, .ignore_index = ignore_index,
+        .total_weight = total_weight, .smoothing = a.smoothing};
   if (none && !smooth && geo.view_ndim) out = ct_view(out, geo.view_ndim, geo.view_shape);
   ct_keep(out);
   ct_scope_close(scope);

@@ -14,6 +14,11 @@
 
 enum { SAVED_X, SAVED_T, SAVED_W, SAVED_PW };
 
+// What a loss node keeps besides its saved tensors.
+typedef struct pointwise_node_args {
+  ct_reduction reduction;
+} pointwise_node_args;
+
 static const void *data_or_null(const ct_tensor *t) { return t ? ct__data(t) : NULL; }
 
 // out[0] = sum of buf[0..n-1] by the device's sum kernel (PyTorch's cascade order), then
@@ -79,7 +84,7 @@ ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_t
     out = NULL;
     goto done;
   }
-  if (node) node->ints[0] = reduction;
+  if (node) *ct__node_args(node, pointwise_node_args) = (pointwise_node_args){.reduction = reduction};
   ct_keep(out);
 done:
   ct_scope_close(scope);
@@ -91,7 +96,7 @@ ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node,
   ct_tensor *x = ct__saved(node, SAVED_X);
   if (!x) return ct_last_status();
   ct_tensor *t = node->saved[SAVED_T], *w = node->saved[SAVED_W], *pw = node->saved[SAVED_PW];
-  ct_reduction reduction = (ct_reduction)node->ints[0];
+  ct_reduction reduction = ct__node_args(node, pointwise_node_args)->reduction;
   int k = x->dtype == CT_FLOAT64;
   ct_pointwise_args a = {
       .x = ct__data(x), .t = ct__data(t), .w = data_or_null(w), .pw = data_or_null(pw),

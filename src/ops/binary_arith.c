@@ -15,26 +15,42 @@ static ct_tensor *scaled(ct_tensor *g, double c) {
   return ct_mul_scalar(g, c);
 }
 
-// Add/Sub/Rsub: grad of input i is scalars[i] * grad.
+// AddBackward0 / SubBackward0 / RsubBackward0/1 arguments: the result is
+// factor[0] * input 0 + factor[1] * input 1.
+typedef struct linear_args {
+  double factor[2];
+} linear_args;
+
+// Add/Sub/Rsub: grad of input i is factor[i] * grad.
 static ct_status linear_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const linear_args *a = ct__node_args(node, linear_args);
   for (int i = 0; i < node->num_next; i++) {
     if (!node->next[i]) continue;
-    grad_in[i] = ct__grad_for_input(node, i, scaled(grad, node->scalars[i]));
+    grad_in[i] = ct__grad_for_input(node, i, scaled(grad, a->factor[i]));
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;
 }
 
-// The `other` operand saved in slot 1, or the scalar in scalars[0] when ints[0] is set.
+// MulBackward0 / DivBackward0 arguments (saved: self, other when it is a tensor).
+typedef struct muldiv_args {
+  bool other_is_scalar;
+  double other; // the scalar, when other_is_scalar
+} muldiv_args;
+
+// The `other` operand: the saved tensor in slot 1, or the scalar. other.t is NULL for a
+// tensor that cannot be read (ct__saved's error is recorded).
 static ct__ew_arg saved_other(ct_node *node) {
-  return node->ints[0] ? CT__EW_S(node->scalars[0]) : CT__EW_T(ct__saved(node, 1));
+  const muldiv_args *a = ct__node_args(node, muldiv_args);
+  return a->other_is_scalar ? CT__EW_S(a->other) : CT__EW_T(ct__saved(node, 1));
 }
 
 static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_elementwise_kernels *k = ct__ew_kernels();
+  const bool other_is_scalar = ct__node_args(node, muldiv_args)->other_is_scalar;
   if (node->next[0]) {
     ct__ew_arg other = saved_other(node);
-    if (!node->ints[0] && !other.t) return ct_last_status();
+    if (!other_is_scalar && !other.t) return ct_last_status();
     grad_in[0] = ct__ew_grad_for(node, 0, k->binary[CT_EW_MUL], 2,
                                  (ct__ew_arg[]){CT__EW_T(grad), other}, 0, 0);
     if (!grad_in[0]) return ct_last_status();
@@ -53,7 +69,7 @@ static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 static ct_status div_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_elementwise_kernels *k = ct__ew_kernels();
   ct__ew_arg other = saved_other(node);
-  if (!node->ints[0] && !other.t) return ct_last_status();
+  if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
   if (node->next[0]) {
     grad_in[0] = ct__ew_grad_for(node, 0, k->binary[CT_EW_DIV], 2,
                                  (ct__ew_arg[]){CT__EW_T(grad), other}, 0, 0);
@@ -114,8 +130,8 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
   if (dst && ct__ew_check_inplace(dst, dt) != CT_OK) return NULL;
 
   ct_tensor *o = (ct_tensor *)other.t;
-  // Every field set (see ct__ew_grad); add/sub/rsub: scalars = the inputs' factors.
-  ct__ew_grad g = {NULL, linear_backward, 2, {self, o, NULL}, 0, {NULL, NULL, NULL}, -1, 1, alpha, 0};
+  ct__ew_grad g = {NULL, linear_backward, 2, {self, o, NULL}, 0, {NULL, NULL, NULL}, -1}; // every field set
+  linear_args linear = {{1, alpha}}; // add/sub/rsub
   ct__ew_arg args[2] = {x, other};
   ct_ew_binary_op kernel = CT_EW_ADD;
   double p0 = alpha;
@@ -125,27 +141,24 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
     break;
   case OP_SUB:
     g.name = "SubBackward0";
-    g.s1 = p0 = -alpha;
+    linear.factor[1] = p0 = -alpha;
     break;
   case OP_RSUB:
     g.name = o ? "RsubBackward0" : "RsubBackward1";
     g.n_inputs = o ? 2 : 1;
-    g.s0 = p0 = -alpha;
-    g.s1 = 1;
+    linear.factor[0] = p0 = -alpha;
+    linear.factor[1] = 1;
     args[0] = other;
     args[1] = x;
     break;
   case OP_MUL:
-  case OP_DIV: { // saved: self, other; i0 = other is a scalar (in s0)
+  case OP_DIV: { // saved: self, other
     bool self_grad = ct__needs_grad(1, &self), other_grad = o && ct__needs_grad(1, &o);
     g.name = op == OP_MUL ? "MulBackward0" : "DivBackward0";
     g.backward = op == OP_MUL ? mul_backward : div_backward;
     g.n_saved = 2;
     g.saved[0] = other_grad ? self : NULL;
     g.saved[1] = (self_grad || (op == OP_DIV && other_grad)) ? o : NULL;
-    g.s0 = other.s;
-    g.s1 = 0;
-    g.i0 = o == NULL;
     kernel = op == OP_MUL ? CT_EW_MUL : CT_EW_DIV;
     break;
   }
@@ -154,8 +167,14 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
   ct_node *node;
   ct_tensor *out =
       ct__ew_compute_node(ct__ew_kernels()->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g, &node);
-  // x * 2.0 and x / 2.0 save the scalar as a tensor in torch: a second backward fails.
-  if (node && !o && (op == OP_MUL || op == OP_DIV)) node->saved_state = true;
+  if (!node) return out;
+  if (op == OP_MUL || op == OP_DIV) {
+    *ct__node_args(node, muldiv_args) = (muldiv_args){.other_is_scalar = !o, .other = other.s};
+    // x * 2.0 and x / 2.0 save the scalar as a tensor in torch: a second backward fails.
+    node->saved_state = !o;
+  } else {
+    *ct__node_args(node, linear_args) = linear;
+  }
   return out;
 }
 

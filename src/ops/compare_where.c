@@ -65,7 +65,7 @@ ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b) {
     return ct__error_null(CT_ERR_RUNTIME, "where expected condition to be a boolean tensor, but got a tensor with dtype %s",
                           ct__scalar_type_name(cond->dtype));
   ct_dtype dt = ct__result_type_tt(a, b);
-  ct__ew_grad g = {"WhereBackward0", where_backward, 2, {a, b, NULL}, 1, {cond, NULL, NULL}, -1, 0, 0, 0};
+  ct__ew_grad g = {"WhereBackward0", where_backward, 2, {a, b, NULL}, 1, {cond, NULL, NULL}, -1};
   return ct__ew_compute(ct__ew_kernels()->where[dt], 3, (ct__ew_arg[]){CT__EW_MASK(cond), CT__EW_T(a), CT__EW_T(b)}, dt,
                         dt, NULL, NULL, &g);
 }

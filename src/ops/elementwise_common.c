@@ -230,11 +230,6 @@ ct_tensor *ct__ew_compute_node(ct_loop_fn loop, int n_args, const ct__ew_arg *ar
   ct_node *node = NULL;
   if (out && st == CT_OK)
     st = ct__record(out, grad->name, grad->backward, grad->n_inputs, grad->inputs, grad->n_saved, saved, &node);
-  if (node) {
-    node->scalars[0] = grad->s0;
-    node->scalars[1] = grad->s1;
-    node->ints[0] = grad->i0;
-  }
   for (int i = 3; i-- > 0;) ct__drop(copies[i]);
   if (out && st != CT_OK) {
     if (out != dst) ct__drop(out);

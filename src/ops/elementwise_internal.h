@@ -48,9 +48,10 @@ bool ct__ew_any_zero(const ct_tensor *t);
 /// '"<kernel>" not implemented for '<Dtype>'' as PyTorch words it.
 void *ct__ew_not_implemented(const char *kernel, ct_dtype dtype);
 
-/// What an op records for autograd (see ct__ew_compute). Initialisers give every field,
-/// arrays included ({a, NULL, NULL}): compilers clear a partly initialised struct this
-/// size with `rep stos`, which costs ~10 ns, a noticeable part of a small op.
+/// What an op records for autograd (see ct__ew_compute). Ops build one per call, recording
+/// or not, so initialisers give every field, arrays included ({a, NULL, NULL}): a partly
+/// initialised struct is cleared whole first. An op whose backward needs arguments writes
+/// them into the node that ct__ew_compute_node returns (ct__node_args).
 typedef struct ct__ew_grad {
   const char *name;         ///< PyTorch's grad_fn name
   ct_backward_fn backward;
@@ -59,8 +60,6 @@ typedef struct ct__ew_grad {
   int n_saved;
   ct_tensor *saved[3];      ///< tensors backward reads (NULL: not needed)
   int result_slot;          ///< saved slot that receives the result, or -1
-  double s0, s1;            ///< op arguments -> node->scalars[0..1]
-  int64_t i0;               ///< op flag -> node->ints[0]
 } ct__ew_grad;
 
 /// ct__ew_apply, then records `grad` on the result when an input requires grad (grad may

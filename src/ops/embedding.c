@@ -4,13 +4,18 @@
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
-// EmbeddingBackward0: saved[0] = int64 indices, ints[0] = padding row (-1: none), which
-// gets no gradient (PyTorch skips its positions).
+// EmbeddingBackward0 arguments.
+typedef struct embedding_args {
+  int64_t padding_row; // gets no gradient (PyTorch skips its positions); -1: none
+} embedding_args;
+
+// EmbeddingBackward0: saved[0] = int64 indices.
 static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();
-  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, idx, node->ints[0]);
+  const int64_t padding_row = ct__node_args(node, embedding_args)->padding_row;
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, idx, padding_row);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
@@ -49,7 +54,9 @@ ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_i
   int64_t bad;
   ct_tensor *out = ct__take_checked(weight, idx, &bad_found, &bad);
   if (bad_found) ct__index_select_range_error(weight, 0, bad);
-  out = ct__index_record(out, "EmbeddingBackward0", embedding_back, weight, idx, pad);
+  ct_node *node;
+  out = ct__index_record(out, "EmbeddingBackward0", embedding_back, weight, idx, &node);
+  if (node) *ct__node_args(node, embedding_args) = (embedding_args){.padding_row = pad};
   if (idx != indices) ct__drop(idx);
   return out;
 }

@@ -25,13 +25,19 @@ static ct_status check_values(const ct_tensor *x, int dim, const ct_tensor *inde
                    dim, (long long)size);
 }
 
-// GatherBackward0: ints[0] = dim, saved[0] = index. Gradients go back where they came from.
+// GatherBackward0 / ScatterAddBackward0 arguments.
+typedef struct gather_args {
+  int dim; // wrapped
+} gather_args;
+
+// GatherBackward0: saved[0] = index. Gradients go back where they came from.
 static ct_status gather_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *index = ct__saved(node, 0);
   if (!index) return ct_last_status();
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *gx = ct__alloc(grad->dtype, m->ndim, m->shape);
-  if (!gx || ct__fill(gx, 0.0) != CT_OK || ct__scatter_add_into(gx, (int)node->ints[0], index, grad) != CT_OK)
+  if (!gx || ct__fill(gx, 0.0) != CT_OK ||
+      ct__scatter_add_into(gx, ct__node_args(node, gather_args)->dim, index, grad) != CT_OK)
     return ct_last_status();
   grad_in[0] = gx;
   return CT_OK;
@@ -64,10 +70,13 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
     ct__drop(out);
     return NULL;
   }
-  return ct__index_record(out, "GatherBackward0", gather_back, x, index, d);
+  ct_node *node;
+  out = ct__index_record(out, "GatherBackward0", gather_back, x, index, &node);
+  if (node) *ct__node_args(node, gather_args) = (gather_args){.dim = d};
+  return out;
 }
 
-// ScatterAddBackward0: ints[0] = dim, saved[0] = index. x's gradient passes through; src's
+// ScatterAddBackward0: saved[0] = index. x's gradient passes through; src's
 // is grad gathered at index, which must fit src's shape as in PyTorch.
 static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) {
@@ -79,7 +88,8 @@ static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
   if (!index) return ct_last_status();
   ct_tensor *g = ct__alloc(grad->dtype, index->ndim, index->shape);
   if (!g) return ct_last_status();
-  if (ct_numel(g) > 0 && ct__gather_into(g, grad, (int)node->ints[0], index) != CT_OK) return ct_last_status();
+  if (ct_numel(g) > 0 && ct__gather_into(g, grad, ct__node_args(node, gather_args)->dim, index) != CT_OK)
+    return ct_last_status();
   const ct_input_meta *m = &node->inputs[1];
   bool fits = g->ndim >= m->ndim;
   for (int i = 0; fits && i < m->ndim; i++) {
@@ -145,6 +155,6 @@ ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_tensor *sr
     ct__drop(out);
     return NULL;
   }
-  if (node) node->ints[0] = d;
+  if (node) *ct__node_args(node, gather_args) = (gather_args){.dim = d};
   return out;
 }

@@ -224,13 +224,12 @@ ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, 
 }
 
 ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,
-                            ct_tensor *index, int64_t arg) {
+                            ct_tensor *index, ct_node **node_out) {
+  *node_out = NULL;
   if (!out) return NULL;
-  ct_node *node = NULL;
-  if (ct__record(out, name, backward, 1, &x, 1, &index, &node) != CT_OK) {
+  if (ct__record(out, name, backward, 1, &x, 1, &index, node_out) != CT_OK) {
     ct__drop(out);
     return NULL;
   }
-  if (node) node->ints[0] = arg;
   return out;
 }

@@ -49,10 +49,11 @@ ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const 
 /// dst[... index[p] ...] += src[p] for every position p of index (serial).
 ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
 
-/// Records out as op `name` of x that saves the index tensor, with node->ints[0] = arg.
-/// Returns out, or NULL (out dropped) when recording fails; a NULL out passes through.
+/// Records out as op `name` of x that saves the index tensor; *node_out receives the node
+/// (NULL when nothing was recorded), for the op's arguments. Returns out, or NULL (out
+/// dropped) when recording fails; a NULL out passes through.
 ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,
-                            ct_tensor *index, int64_t arg);
+                            ct_tensor *index, ct_node **node_out);
 
 /// Formats a shape like PyTorch's IntArrayRef: "[2, 3]".
 #define CT_SHAPE_STR(t, buf) ct__shape_to_str((t)->ndim, (t)->shape, buf, sizeof buf)

@@ -16,14 +16,19 @@ static int flat_shape(int ndim, const int64_t *shape, int k, int64_t *out) {
   return ndim - k + 1;
 }
 
-// IndexBackward0: saved[0] = positions (int64) along the first ints[0] dims of the input,
+// IndexBackward0 arguments.
+typedef struct index_args {
+  int flat_dims; // leading dims of the input the positions run along, flattened into one
+} index_args;
+
+// IndexBackward0: saved[0] = positions (int64) along the input's first flat_dims dims,
 // flattened; the gradient rows are added back at those positions.
 static ct_status index_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *pos = ct__saved(node, 0);
   if (!pos) return ct_last_status();
   int64_t flat[CT_MAX_DIMS + 1], strides[CT_MAX_DIMS];
-  int nd = flat_shape(m->ndim, m->shape, (int)node->ints[0], flat);
+  int nd = flat_shape(m->ndim, m->shape, ct__node_args(node, index_args)->flat_dims, flat);
   ct_tensor *g = ct__take_backward(grad, nd, flat, 0, pos, -1);
   if (!g) return ct_last_status();
   ct__contiguous_strides(m->ndim, m->shape, strides);
@@ -51,7 +56,10 @@ static ct_tensor *take_flat(ct_tensor *x, int k, ct_tensor *pos) {
   }
   ct_tensor *out = ct__take(&src_g, 0, pos);
   ct__drop(copy);
-  return ct__index_record(out, "IndexBackward0", index_back, x, pos, k);
+  ct_node *node;
+  out = ct__index_record(out, "IndexBackward0", index_back, x, pos, &node);
+  if (node) *ct__node_args(node, index_args) = (index_args){.flat_dims = k};
+  return out;
 }
 
 static ct_tensor *index_by_mask(ct_tensor *x, ct_tensor *mask) {
@@ -110,7 +118,12 @@ ct_tensor *ct_index(ct_tensor *x, ct_tensor *index) {
   return out;
 }
 
-// IndexSelectBackward0: ints[0] = dim; saved[0] = the int64 index (0-d means one value).
+// IndexSelectBackward0 arguments.
+typedef struct index_select_args {
+  int dim; // wrapped
+} index_select_args;
+
+// IndexSelectBackward0: saved[0] = the int64 index (0-d means one value).
 static ct_status index_select_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
@@ -120,7 +133,8 @@ static ct_status index_select_back(ct_node *node, ct_tensor *grad, ct_tensor **g
     return grad_in[0] ? CT_OK : ct_last_status();
   }
   ct_tensor idx_1d = ct__nonempty(idx);
-  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, (int)node->ints[0], &idx_1d, -1);
+  const int dim = ct__node_args(node, index_select_args)->dim;
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, dim, &idx_1d, -1);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
@@ -160,7 +174,9 @@ ct_tensor *ct_index_select(ct_tensor *x, int dim, ct_tensor *index) {
     ct_tensor idx_1d = ct__nonempty(idx);
     out = ct__take(x, d, &idx_1d);
   }
-  out = ct__index_record(out, "IndexSelectBackward0", index_select_back, x, idx, d);
+  ct_node *node;
+  out = ct__index_record(out, "IndexSelectBackward0", index_select_back, x, idx, &node);
+  if (node) *ct__node_args(node, index_select_args) = (index_select_args){.dim = d};
   if (idx != index) ct__drop(idx);
   return out;
 }

@@ -70,12 +70,18 @@ static ct_dtype promoted_dtype(ct_tensor *const *tensors, int n) {
   return dtype;
 }
 
-// CatBackward0: extra[i] = size of input i along ints[0] (0 for skipped inputs).
+// CatBackward0 arguments.
+typedef struct cat_args {
+  int dim;              // wrapped
+  const int64_t *sizes; // size of input i along dim (0 for skipped inputs); owned by the node
+} cat_args;
+
 static ct_status cat_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  int d = (int)node->ints[0];
+  const cat_args *a = ct__node_args(node, cat_args);
+  int d = a->dim;
   int64_t start = 0;
   for (int i = 0; i < node->num_next; i++) {
-    int64_t len = node->extra[i];
+    int64_t len = a->sizes[i];
     if (node->next[i]) {
       const ct_input_meta *m = &node->inputs[i];
       if (m->ndim == 1 && m->shape[0] == 0) { // a skipped [0] input: an empty gradient of its dtype
@@ -149,18 +155,19 @@ ct_tensor *ct_cat(ct_tensor *const *tensors, int n, int dim) {
     ct__drop(out);
     out = NULL;
   }
-  if (node) {
-    node->ints[0] = d;
-    node->extra = extent;
-  } else {
-    free(extent);
-  }
+  if (node) *ct__node_args(node, cat_args) = (cat_args){.dim = d, .sizes = ct__node_adopt(node, extent)};
+  else free(extent);
   return out;
 }
 
-// StackBackward0: input i's gradient is grad selected at index i along ints[0].
+// StackBackward0 arguments.
+typedef struct stack_args {
+  int dim; // wrapped (in the result's dims)
+} stack_args;
+
+// StackBackward0: input i's gradient is grad selected at index i along the stacked dim.
 static ct_status stack_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  int d = (int)node->ints[0];
+  int d = ct__node_args(node, stack_args)->dim;
   for (int i = 0; i < node->num_next; i++) {
     if (!node->next[i]) continue;
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
@@ -227,6 +234,6 @@ ct_tensor *ct_stack(ct_tensor *const *tensors, int n, int dim) {
     ct__drop(out);
     return NULL;
   }
-  if (node) node->ints[0] = d;
+  if (node) *ct__node_args(node, stack_args) = (stack_args){.dim = d};
   return out;
 }

@@ -13,8 +13,13 @@
 #include <string.h>
 
 // ---- backward ----
-// MmBackward0 / AddmmBackward0 keep the forward strides of mat1 and mat2 in ints[0..3]
-// and alpha in scalars[0] (AddmmBackward0: beta in scalars[1]).
+
+// Arguments of MmBackward0 / AddmmBackward0: the forward strides of mat1 and mat2 (a
+// column-major operand gets a column-major gradient) and the product's factors.
+typedef struct product_args {
+  int64_t strides[2][2]; // [0]: mat1's, [1]: mat2's
+  double alpha, beta;    // beta: AddmmBackward0's input factor
+} product_args;
 
 // Gradient of one operand of a = x @ y: grad @ y^T for x (other = y, grad_left), or
 // x^T @ grad for y (other = x). When that operand was column-major PyTorch computes the
@@ -44,9 +49,10 @@ static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_ten
     if (!node->next[i]) continue;
     ct_tensor *other = ct__saved(node, 1 - k);
     if (!other) return ct_last_status();
-    const int64_t *strides = &node->ints[2 * k]; // the input's forward strides
+    const product_args *a = ct__node_args(node, product_args);
+    const int64_t *strides = a->strides[k]; // the input's forward strides
     const bool column_major = strides[0] == 1 && strides[1] == node->inputs[i].shape[0];
-    grad_in[i] = matrix_grad(grad, other, k == 0, column_major, node->scalars[0]);
+    grad_in[i] = matrix_grad(grad, other, k == 0, column_major, a->alpha);
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;
@@ -58,7 +64,7 @@ static ct_status mm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
 
 static ct_status addmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) {
-    const double beta = node->scalars[1];
+    const double beta = ct__node_args(node, product_args)->beta;
     ct_tensor *scaled = beta == 1 ? grad : ct_mul_scalar(grad, beta); // maybe_multiply
     grad_in[0] = scaled ? ct__sum_to_shape(scaled, node->inputs[0].ndim, node->inputs[0].shape) : NULL;
     if (!grad_in[0]) return ct_last_status();
@@ -76,10 +82,8 @@ static ct_status record_product(ct_tensor *out, const char *name, ct_backward_fn
   ct_node *node;
   ct_status st = ct__record(out, name, fn, n_inputs, inputs, 2, saved, &node);
   if (st != CT_OK || !node) return st;
-  node->ints[0] = x->strides[0], node->ints[1] = x->strides[1];
-  node->ints[2] = y->strides[0], node->ints[3] = y->strides[1];
-  node->scalars[0] = alpha;
-  node->scalars[1] = beta;
+  *ct__node_args(node, product_args) = (product_args){
+      .strides = {{x->strides[0], x->strides[1]}, {y->strides[0], y->strides[1]}}, .alpha = alpha, .beta = beta};
   return CT_OK;
 }
 

@@ -5,15 +5,16 @@
 #include "ops/reduce_plan.h"
 #include "ops/view_internal.h"
 
-// Gradient of a value-selecting reduction over node ints[0] (mask) / ints[1] (keepdim):
+// Gradient of a value-selecting reduction over the node's ct__reduce_args (mask, keepdim):
 // every element equal to the result shares grad equally (PyTorch's evenly-distributed
 // gradient for max(), and grad / count * mask for amax/amin). Saved: input, result.
 ct_status ct__reduce_select_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in, int flags) {
   ct_tensor *x = ct__saved(node, 0), *v = ct__saved(node, 1);
   if (!x || !v) return ct_last_status();
   const ct_reduce_kernels *k = ct__reduce_kernels_of(x);
-  uint32_t mask = (uint32_t)node->ints[0];
-  bool keepdim = node->ints[1];
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  const uint32_t mask = a->mask;
+  const bool keepdim = a->keepdim;
   ct__reduce_plan p;
   ct__reduce_plan_init(&p, x, mask, keepdim);
   ct_tensor *q = ct__reduce_alloc(&p, x->dtype);
@@ -100,9 +101,10 @@ static ct_status index_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad
   if (!indices) return ct_last_status();
   ct_tensor *gin = ct__zeros_for_input(node, 0, grad);
   if (!gin) return ct_last_status();
-  uint32_t mask = (uint32_t)node->ints[0];
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  uint32_t mask = a->mask;
   ct__reduce_plan p;
-  ct__reduce_plan_init(&p, gin, mask, node->ints[1]);
+  ct__reduce_plan_init(&p, gin, mask, a->keepdim);
   ct_reduce_ctx ctx = p.ctx;
   ctx.stride2 = mask ? gin->strides[__builtin_ctz(mask)] * (int64_t)ct_dtype_size(gin->dtype) : 0;
   grad_in[0] = gin;

@@ -29,7 +29,7 @@ ct_status ct__reduce_mask(const ct_tensor *t, const int *dims, int ndims, uint32
 }
 
 void ct__reduce_plan_init(ct__reduce_plan *p, const ct_tensor *in, uint32_t mask, bool keepdim) {
-  ct__zero(p, sizeof *p); // vector stores: memset of a struct this size is `rep stos` (~10 ns)
+  ct__zero(p, sizeof *p); // not memset, which compilers make `rep stos` at this size (see ct__zero)
   p->src = in;
   p->mask = mask;
   p->keepdim = keepdim;
@@ -214,12 +214,10 @@ ct_status ct__reduce_record(ct_tensor *out, const char *name, ct_backward_fn bac
                             ct_node **node_out) {
   ct_node *node;
   ct_status st = ct__record(out, name, backward, 1, &in, n_saved, saved, &node);
-  if (node) {
-    node->ints[0] = p->mask;
-    node->ints[1] = p->keepdim;
-    node->ints[2] = dims_given;
-    node->scalars[0] = (double)p->red_numel;
-  }
+  if (node)
+    *ct__node_args(node, ct__reduce_args) =
+        (ct__reduce_args){.mask = p->mask, .keepdim = p->keepdim, .dims_given = dims_given,
+                          .red_numel = p->red_numel};
   if (node_out) *node_out = node;
   return st;
 }

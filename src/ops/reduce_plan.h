@@ -54,8 +54,16 @@ ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtyp
 static inline const ct_reduce_kernels *ct__reduce_kernels_of(const ct_tensor *t) {
   return ct__kernels(t->storage->device)->reduce;
 }
-/// Record an op reducing input over mask: node ints[0] = mask, ints[1] = keepdim,
-/// ints[2] = 1 when dims were given, scalars[0] = red_numel.
+/// The arguments every reduction node keeps (ct__reduce_record writes them). An op that
+/// keeps more declares a struct whose first member is a ct__reduce_args named `reduce`.
+typedef struct ct__reduce_args {
+  uint32_t mask;     // reduced dims of the input
+  bool keepdim;
+  bool dims_given;   // false: reduced over all dims (sum(), not sum(dims))
+  int64_t red_numel; // elements reduced into each output
+} ct__reduce_args;
+
+/// Record an op reducing input over the plan's dims, with the node's ct__reduce_args.
 ct_status ct__reduce_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *in,
                             const ct__reduce_plan *p, bool dims_given, int n_saved, ct_tensor *const *saved,
                             ct_node **node_out);
@@ -63,6 +71,6 @@ ct_status ct__reduce_record(ct_tensor *out, const char *name, ct_backward_fn bac
 /// Mean over mask without autograd (sum / count in the input's float dtype).
 ct_tensor *ct__mean_mask(ct_tensor *t, uint32_t mask, bool keepdim);
 /// Backward of value-selecting reductions (max(), amax/amin, norm with p = +-inf): node
-/// saved {input, result}; ints[0..1] mask/keepdim; flags CT_RED_SEL_*.
+/// saved {input, result}; its ct__reduce_args; flags CT_RED_SEL_*.
 ct_status ct__reduce_select_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in, int flags);
 #endif

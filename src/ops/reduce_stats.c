@@ -6,10 +6,14 @@
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
 
-// Node layout (besides ct__reduce_record's): scalars[1] = correction / p,
-// ints[3] = 1 for std (sqrt taken).
-
 // ---- std / var ----
+
+// StdBackward0 / VarBackward0 arguments.
+typedef struct var_args {
+  ct__reduce_args reduce;
+  double correction;
+  bool take_sqrt; // std
+} var_args;
 
 // PyTorch 1.13's var_backward (std first divides grad by 2*std, 0 where std is 0):
 // (2 / dof) * grad * (x - mean), dof = N - correction; without dims and dof == 0 it is
@@ -18,11 +22,12 @@ static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   ct_tensor *x = ct__saved(node, 0), *r = ct__saved(node, 1);
   if (!x || !r) return ct_last_status();
   const ct_reduce_kernels *k = ct__reduce_kernels_of(x);
-  uint32_t mask = (uint32_t)node->ints[0];
-  bool keepdim = node->ints[1], all = !node->ints[2] || x->ndim == 0;
-  double dof = (all ? (double)ct_numel(x) : node->scalars[0]) - node->scalars[1];
+  const var_args *a = ct__node_args(node, var_args);
+  uint32_t mask = a->reduce.mask;
+  bool keepdim = a->reduce.keepdim, all = !a->reduce.dims_given || x->ndim == 0;
+  double dof = (all ? (double)ct_numel(x) : (double)a->reduce.red_numel) - a->correction;
   bool degenerate = all && dof == 0;
-  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, degenerate ? INFINITY : 2.0 / dof, node->ints[3] ? CT_RED_SQRT : 0);
+  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, degenerate ? INFINITY : 2.0 / dof, a->take_sqrt ? CT_RED_SQRT : 0);
   ct_tensor *c = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!c) return ct_last_status();
   ct_status st = ct__reduce_elementwise(k->var_coef[x->dtype], 3, (ct_tensor *[]){c, grad, r}, &ctx);
@@ -92,8 +97,9 @@ static ct_tensor *var_impl(ct_tensor *t, const int *dims, int ndims, int64_t cor
     st = ct__reduce_record(out, take_sqrt ? "StdBackward0" : "VarBackward0", var_backward, t, &p, dims_given, 2,
                            (ct_tensor *[]){t, out}, &node);
   if (node) {
-    node->scalars[1] = (double)correction;
-    node->ints[3] = take_sqrt;
+    var_args *a = ct__node_args(node, var_args);
+    a->correction = (double)correction;
+    a->take_sqrt = take_sqrt;
   }
   if (st != CT_OK) {
     ct__drop(out);
@@ -119,10 +125,9 @@ ct_tensor *ct_var_ex(ct_tensor *t, const int *dims, int ndims, int64_t correctio
 static ct_status logsumexp_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *x = ct__saved(node, 0), *r = ct__saved(node, 1);
   if (!x || !r) return ct_last_status();
-  uint32_t mask = (uint32_t)node->ints[0];
-  bool keepdim = node->ints[1];
-  ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim);
-  ct_tensor *rx = ct__reduce_expand(r, x->ndim, x->shape, mask, keepdim);
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, a->mask, a->keepdim);
+  ct_tensor *rx = ct__reduce_expand(r, x->ndim, x->shape, a->mask, a->keepdim);
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!gx || !rx || !gin) return ct_last_status();
   grad_in[0] = gin;
@@ -188,9 +193,16 @@ ct_tensor *ct_logsumexp(ct_tensor *t, const int *dims, int ndims, bool keepdim) 
 
 // ---- norm ----
 
+// NormBackward1 arguments.
+typedef struct norm_args {
+  ct__reduce_args reduce;
+  double p;
+} norm_args;
+
 // NormBackward1: PyTorch's norm_backward; p = 0 has no gradient (zeros here).
 static ct_status norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  double p = node->scalars[1];
+  const norm_args *a = ct__node_args(node, norm_args);
+  double p = a->p;
   if (isinf(p)) return ct__reduce_select_backward(node, grad, grad_in, CT_RED_SEL_ABS);
   ct_tensor *x = ct__saved(node, 0), *n = ct__saved(node, 1);
   if (!x || !n) return ct_last_status();
@@ -198,10 +210,8 @@ static ct_status norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   if (!gin) return ct_last_status();
   grad_in[0] = gin;
   if (p == 0) return ct__fill(gin, 0.0);
-  uint32_t mask = (uint32_t)node->ints[0];
-  bool keepdim = node->ints[1];
-  ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim);
-  ct_tensor *nx = ct__reduce_expand(n, x->ndim, x->shape, mask, keepdim);
+  ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, a->reduce.mask, a->reduce.keepdim);
+  ct_tensor *nx = ct__reduce_expand(n, x->ndim, x->shape, a->reduce.mask, a->reduce.keepdim);
   if (!gx || !nx) return ct_last_status();
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, p, 0);
   return ct__reduce_elementwise(ct__reduce_kernels_of(x)->norm_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, nx},
@@ -225,7 +235,7 @@ ct_tensor *ct_norm_dims(ct_tensor *t, double p, const int *dims, int ndims, bool
     ct__drop(out);
     return NULL;
   }
-  if (node) node->scalars[1] = p;
+  if (node) ct__node_args(node, norm_args)->p = p;
   return out;
 }
 

@@ -11,7 +11,8 @@ static ct_dtype accumulate_dtype(ct_dtype dtype) { return ct_dtype_is_floating(d
 // SumBackward: the gradient expanded (stride 0) over the reduced dims.
 static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *m = &node->inputs[0];
-  grad_in[0] = ct__reduce_expand(grad, m->ndim, m->shape, (uint32_t)node->ints[0], node->ints[1]);
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  grad_in[0] = ct__reduce_expand(grad, m->ndim, m->shape, a->mask, a->keepdim);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
@@ -19,7 +20,7 @@ static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!q) return ct_last_status();
-  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, node->scalars[0], 0);
+  ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)ct__node_args(node, ct__reduce_args)->red_numel, 0);
   ct_status st = ct__reduce_elementwise(ct__reduce_kernels_of(grad)->div_scalar[grad->dtype], 2,
                                         (ct_tensor *[]){q, grad}, &ctx);
   if (st != CT_OK) return st;
@@ -90,13 +91,14 @@ static ct_status prod_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
     grad_in[0] = grad;
     return CT_OK;
   }
-  bool all = node->ints[2] == 0;
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  bool all = !a->dims_given;
   int64_t numel = ct_numel(x);
   ct_tensor *src = all ? ct__reshape_nograd(x, 1, &numel) : x; // prod() works on the flat input
   if (!src) return ct_last_status();
-  uint32_t mask = all ? 1u : (uint32_t)node->ints[0];
+  uint32_t mask = all ? 1u : a->mask;
   ct__reduce_plan p;
-  ct__reduce_plan_init(&p, src, mask, all ? false : node->ints[1]);
+  ct__reduce_plan_init(&p, src, mask, all ? false : a->keepdim);
   ct_tensor *gin = ct__alloc(x->dtype, src->ndim, src->shape);
   if (!gin) return ct_last_status();
   ct_reduce_ctx ctx = p.ctx;

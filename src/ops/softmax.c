@@ -52,16 +52,23 @@ static void run_backward(ct_softmax_backward_fn fn, char *gin, const char *g, co
   }
 }
 
-// SoftmaxBackward0 / LogSoftmaxBackward0: saved output; ints[0] = dim, ints[1] = log.
+// SoftmaxBackward0 / LogSoftmaxBackward0 arguments.
+typedef struct softmax_args {
+  int dim; // wrapped
+  bool log;
+} softmax_args;
+
+// SoftmaxBackward0 / LogSoftmaxBackward0: saved output.
 static ct_status softmax_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const softmax_args *a = ct__node_args(node, softmax_args);
   ct_tensor *y = ct__saved(node, 0);
   if (!y) return ct_last_status();
   ct_tensor *g = ct_is_contiguous(grad) ? grad : ct__copy_as(grad, grad->dtype);
   ct_tensor *gin = ct__alloc(y->dtype, y->ndim, y->shape);
   if (!g || !gin) return ct_last_status();
   const ct_reduce_kernels *k = ct__reduce_kernels_of(y);
-  run_backward((node->ints[1] ? k->log_softmax_backward : k->softmax_backward)[y->dtype], ct__data(gin), ct__data(g),
-               ct__data(y), block_of(y, (int)node->ints[0]), ct_dtype_size(y->dtype));
+  run_backward((a->log ? k->log_softmax_backward : k->softmax_backward)[y->dtype], ct__data(gin), ct__data(g),
+               ct__data(y), block_of(y, a->dim), ct_dtype_size(y->dtype));
   grad_in[0] = gin;
   return CT_OK;
 }
@@ -93,10 +100,7 @@ static ct_tensor *softmax_impl(ct_tensor *t, int dim, bool log) {
     ct__drop(out);
     return NULL;
   }
-  if (node) {
-    node->ints[0] = d;
-    node->ints[1] = log;
-  }
+  if (node) *ct__node_args(node, softmax_args) = (softmax_args){.dim = d, .log = log};
   return out;
 }
 

@@ -10,21 +10,27 @@
 
 // ---- backward ----
 
-// Fused gradient loop ints[0] (ct_ew_grad_op) on (grad, saved[0]) with scalars[0..1].
+// Arguments of the ops whose backward is one loop over (grad, saved[0]).
+typedef struct loop_args {
+  int op;        // the loop: a ct_ew_grad_op (grad_loop_backward), a ct_ew_binary_op (binary_loop_backward)
+  double p0, p1; // the loop's parameters (grad_loop_backward)
+} loop_args;
+
+// Fused gradient loop on (grad, saved[0]) with parameters p0, p1.
 static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
-  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->grad[node->ints[0]], 2,
-                               (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, node->scalars[0], node->scalars[1]);
+  const loop_args *a = ct__node_args(node, loop_args);
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->grad[a->op], 2,
+                               (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, a->p0, a->p1);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
-// Binary loop ints[0] (ct_ew_binary_op) on (grad, saved[0]): exp (grad * result) and
-// log (grad / self).
+// Binary loop on (grad, saved[0]): exp (grad * result) and log (grad / self).
 static ct_status binary_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
-  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->binary[node->ints[0]], 2,
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->binary[ct__node_args(node, loop_args)->op], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, 0, 0);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
@@ -42,10 +48,14 @@ static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
 
 // ---- forward helpers ----
 
+// Runs the kernel with parameters p0, p1; a recorded node gets `backward_args`.
 static ct_tensor *unary(ct_loop_fn loop, ct_tensor *a, ct_dtype dt, double p0, double p1, ct_tensor *dst,
-                        const ct__ew_grad *g) {
+                        const ct__ew_grad *g, loop_args backward_args) {
   ct_ew_params p = ct__ew_params(dt, p0, p1);
-  return ct__ew_compute(loop, 1, (ct__ew_arg[]){CT__EW_T(a)}, dt, dt, &p, dst, g);
+  ct_node *node;
+  ct_tensor *out = ct__ew_compute_node(loop, 1, (ct__ew_arg[]){CT__EW_T(a)}, dt, dt, &p, dst, g, &node);
+  if (node) *ct__node_args(node, loop_args) = backward_args;
+  return out;
 }
 
 // Float math: integer and bool inputs compute in float32. Per op: grad_fn name, backward,
@@ -75,8 +85,8 @@ static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op) {
   const float_math_op *m = &FLOAT_MATH[op];
   ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : CT_FLOAT32;
   const bool r = m->saves_result;
-  ct__ew_grad g = {m->name, m->backward, 1, {a, NULL, NULL}, 1, {r ? NULL : a, NULL, NULL}, r ? 0 : -1, 0, 0, m->grad_op};
-  return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g);
+  ct__ew_grad g = {m->name, m->backward, 1, {a, NULL, NULL}, 1, {r ? NULL : a, NULL, NULL}, r ? 0 : -1};
+  return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g, (loop_args){m->grad_op, 0, 0});
 }
 
 ct_tensor *ct_exp(ct_tensor *a) { return float_math(a, CT_EW_EXP); }
@@ -94,8 +104,8 @@ static ct_tensor *float_only(ct_tensor *a, ct_loop_fn loop, const char *kernel, 
                              double p0, double p1) {
   CT_CHECK_NULL(a);
   if (!ct_dtype_is_floating(a->dtype)) return ct__ew_not_implemented(kernel, a->dtype);
-  ct__ew_grad g = {name, grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1, p0, p1, grad_op};
-  return unary(loop, a, a->dtype, p0, p1, NULL, &g);
+  ct__ew_grad g = {name, grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1};
+  return unary(loop, a, a->dtype, p0, p1, NULL, &g, (loop_args){grad_op, p0, p1});
 }
 
 ct_tensor *ct_gelu(ct_tensor *a) {
@@ -144,8 +154,8 @@ static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op) {
   CT_CHECK_NULL(a);
   const same_dtype_op *u = &SAME_DTYPE[op];
   if (a->dtype == CT_BOOL && u->bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", u->bool_error);
-  ct__ew_grad g = {u->name, u->backward, 1, {a, NULL, NULL}, u->saves_input ? 1 : 0, {a, NULL, NULL}, -1, 0, 0, u->grad_op};
-  return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g);
+  ct__ew_grad g = {u->name, u->backward, 1, {a, NULL, NULL}, u->saves_input ? 1 : 0, {a, NULL, NULL}, -1};
+  return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g, (loop_args){u->grad_op, 0, 0});
 }
 
 ct_tensor *ct_neg(ct_tensor *a) { return same_dtype(a, CT_EW_NEG); }
@@ -161,8 +171,9 @@ static ct_tensor *relu(ct_tensor *a, ct_tensor *dst) {
   CT_CHECK_NULL(a);
   if (a->dtype == CT_BOOL) return ct__error_null(CT_ERR_RUNTIME, "Boolean inputs not supported for relu");
   if (dst && ct__ew_check_inplace(dst, a->dtype) != CT_OK) return NULL;
-  ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a, NULL, NULL}, 1, {NULL, NULL, NULL}, 0, 0, 0, CT_EW_GRAD_RELU};
-  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g);
+  ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a, NULL, NULL}, 1, {NULL, NULL, NULL}, 0};
+  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g,
+               (loop_args){CT_EW_GRAD_RELU, 0, 0});
 }
 ct_tensor *ct_relu(ct_tensor *a) { return relu(a, NULL); }
 ct_tensor *ct_relu_(ct_tensor *a) { return relu(a, a); }
@@ -184,8 +195,9 @@ static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
                           ct__scalar_type_name(dt), cpp);
   }
   double lo = has_min ? min : -INFINITY, hi = has_max ? max : INFINITY;
-  ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1, lo, hi, CT_EW_GRAD_CLAMP};
-  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g);
+  ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1};
+  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g,
+               (loop_args){CT_EW_GRAD_CLAMP, lo, hi});
 }
 ct_tensor *ct_clamp(ct_tensor *a, double min, double max) { return clamp(a, min, max, NULL); }
 ct_tensor *ct_clamp_(ct_tensor *a, double min, double max) { return clamp(a, min, max, a); }

@@ -3,12 +3,19 @@
 #include "ctorch/view.h"
 #include "ops/view_internal.h"
 
-// ints[0..ndim-1] holds the forward permutation; backward applies its inverse.
+// PermuteBackward0 / TransposeBackward0 / TBackward0 arguments: the forward permutation
+// (output dim i is input dim perm[i]).
+typedef struct permute_args {
+  int perm[CT_MAX_DIMS];
+} permute_args;
+
+// Backward applies the inverse permutation.
 static ct_status permute_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const permute_args *a = ct__node_args(node, permute_args);
   int ndim = grad->ndim;
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   for (int i = 0; i < ndim; i++) {
-    int src = (int)node->ints[i];
+    int src = a->perm[i];
     shape[src] = grad->shape[i];
     strides[src] = grad->strides[i];
   }
@@ -24,8 +31,10 @@ static ct_tensor *permute_named(ct_tensor *t, const int *perm, const char *name)
   }
   ct_node *node;
   ct_tensor *out = ct__view_op(t, t->ndim, shape, strides, t->offset, name, permute_back, &node);
-  if (node)
-    for (int i = 0; i < t->ndim; i++) node->ints[i] = perm[i];
+  if (node) {
+    permute_args *a = ct__node_args(node, permute_args);
+    for (int i = 0; i < t->ndim; i++) a->perm[i] = perm[i];
+  }
   return out;
 }
 

@@ -1,18 +1,24 @@
 // Views that pick sub-ranges: select (x[i]), slice (x[a:b:c]), narrow, unfold.
 // Their backward writes the gradient into the picked region of a zero tensor shaped
-// like the input; ints[] records where that region was.
+// like the input; the node's pick_args record where that region was.
 #include <string.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
 #include "ops/view_internal.h"
 
-enum { ARG_DIM, ARG_START, ARG_STEP_OR_SIZE, ARG_STEP };
+// SelectBackward0 / SliceBackward0 / UnfoldBackward0 arguments.
+typedef struct pick_args {
+  int dim;       // wrapped
+  int64_t start; // select's index, slice's start (0 for unfold)
+  int64_t step;  // slice's step, unfold's step between windows (unused by select)
+} pick_args;
 
 // The region of a contiguous zero tensor `z` that the forward view picked.
-static ct_tensor *picked_region(const ct_node *node, ct_tensor *z, const ct_tensor *grad) {
-  int d = (int)node->ints[ARG_DIM];
-  int64_t start = node->ints[ARG_START];
+static ct_tensor *picked_region(ct_node *node, ct_tensor *z, const ct_tensor *grad) {
+  const pick_args *a = ct__node_args(node, pick_args);
+  int d = a->dim;
+  int64_t start = a->start;
   int64_t strides[CT_MAX_DIMS];
   int64_t offset = z->ndim ? start * z->strides[d] : 0;
   if (z->ndim == 0) { // unfold of a 0-dim tensor: windows of size 0 or 1 over the one element
@@ -22,11 +28,11 @@ static ct_tensor *picked_region(const ct_node *node, ct_tensor *z, const ct_tens
       if (i != d) strides[j++] = z->strides[i];
   } else if (!strcmp(node->name, "UnfoldBackward0")) {
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = z->strides[d] * node->ints[ARG_STEP];
+    strides[d] = z->strides[d] * a->step;
     strides[z->ndim] = z->strides[d];
   } else { // SliceBackward0
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = z->strides[d] * node->ints[ARG_STEP_OR_SIZE];
+    strides[d] = z->strides[d] * a->step;
   }
   return ct__make_view(z, grad->ndim, grad->shape, strides, offset);
 }
@@ -64,10 +70,7 @@ ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index) {
   ct_node *node;
   ct_tensor *out = ct__view_op(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], "SelectBackward0",
                                scatter_back, &node);
-  if (node) {
-    node->ints[ARG_DIM] = d;
-    node->ints[ARG_START] = index;
-  }
+  if (node) *ct__node_args(node, pick_args) = (pick_args){.dim = d, .start = index, .step = 0};
   return out;
 }
 
@@ -96,11 +99,7 @@ ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t 
   ct_node *node;
   ct_tensor *out =
       ct__view_op(t, t->ndim, shape, strides, t->offset + start * t->strides[d], "SliceBackward0", scatter_back, &node);
-  if (node) {
-    node->ints[ARG_DIM] = d;
-    node->ints[ARG_START] = start;
-    node->ints[ARG_STEP_OR_SIZE] = step;
-  }
+  if (node) *ct__node_args(node, pick_args) = (pick_args){.dim = d, .start = start, .step = step};
   return out;
 }
 
@@ -156,10 +155,6 @@ ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
   ct_node *node;
   ct_tensor *out =
       ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnfoldBackward0", scatter_back, &node);
-  if (node) {
-    node->ints[ARG_DIM] = d;
-    node->ints[ARG_START] = 0;
-    node->ints[ARG_STEP] = step;
-  }
+  if (node) *ct__node_args(node, pick_args) = (pick_args){.dim = d, .start = 0, .step = step};
   return out;
 }
