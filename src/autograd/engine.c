@@ -1,6 +1,7 @@
 // The backward engine: dependency counting over the graph reachable from the root,
 // then nodes run newest-first (highest sequence_nr, as PyTorch's CPU queue does), each
 // node's incoming gradients summed before it runs, leaves accumulating into .grad.
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "autograd/node.h"
@@ -138,13 +139,17 @@ static ct_tensor *root_gradient(ct_tensor *root, const ct_tensor *gradient) {
   return ct__copy_as(gradient, root->dtype);
 }
 
+// Backward passes are numbered across all threads: a node reached in this pass is marked
+// with its number (visit_mark). Per-thread numbers could repeat when a graph retained on
+// one thread is run again on another, and its nodes would look visited already.
+static _Atomic uint64_t last_pass;
+
 // Collects the nodes reachable from root and counts, for each, its incoming edges.
 static ct_status collect(ct_node *root, node_list *all) {
-  static _Thread_local uint64_t pass;
+  const uint64_t pass = atomic_fetch_add_explicit(&last_pass, 1, memory_order_relaxed) + 1;
   node_list stack;
   list_init(&stack);
   ct_status st = CT_OK;
-  pass++;
   root->dependencies = 0;
   root->visit_mark = pass;
   if (!list_push(all, root) || !list_push(&stack, root)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");

@@ -8,7 +8,10 @@
 #include "core/error_impl.h"
 #include "core/pool.h"
 
-static uint64_t next_sequence_nr; // shared counter; graphs are built on one thread
+// Creation order of nodes, counted per thread as PyTorch's thread_local
+// at::sequence_number counts it; the engine runs a graph's newer nodes first. Threads
+// building graphs at once share nothing here: each numbers its graph as it would alone.
+static _Thread_local uint64_t next_sequence_nr;
 
 ct_node *ct__node_retain(ct_node *n) {
   if (n) n->refcount++;

@@ -33,7 +33,7 @@ struct ct_node {
   int64_t refcount;
   const char *name;           // PyTorch's class name, e.g. "MulBackward0"
   ct_backward_fn backward;    // NULL for AccumulateGrad
-  uint64_t sequence_nr;       // creation order; the engine runs newer nodes first
+  uint64_t sequence_nr;       // creation order on its thread; the engine runs newer nodes first
   int num_next;
   ct_node **next;             // owned references; NULL where no grad is needed
   ct_input_meta *inputs;      // geometry of each input, for reducing gradients
