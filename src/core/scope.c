@@ -1,4 +1,5 @@
 // Scopes: a per-thread stack of lists of owned tensor references.
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ctorch/scope.h"
@@ -12,8 +13,23 @@ struct ct_scope {
 };
 
 static _Thread_local ct_scope *innermost;
-// Closed scopes are kept for reuse: a training step opens many short scopes.
+// Closed scopes are kept for reuse: a training step opens many short scopes. A thread's
+// are freed when it exits (the process's own thread keeps them until the end).
 static _Thread_local ct_scope *free_list;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void free_closed_scopes(void *unused) {
+  (void)unused;
+  while (free_list) {
+    ct_scope *s = free_list;
+    free_list = s->parent;
+    free(s->items);
+    free(s);
+  }
+}
+
+static void make_exit_key(void) { pthread_key_create(&exit_key, free_closed_scopes); }
 
 ct_scope *ct_scope_open(void) {
   ct_scope *s = free_list;
@@ -22,6 +38,8 @@ ct_scope *ct_scope_open(void) {
   } else {
     s = calloc(1, sizeof *s);
     if (!s) return ct__error_null(CT_ERR_MEMORY, "out of memory opening a scope");
+    pthread_once(&exit_key_once, make_exit_key);
+    pthread_setspecific(exit_key, &free_list); // any non-NULL value: runs the destructor
   }
   s->parent = innermost;
   s->count = 0;
