@@ -44,10 +44,11 @@ static ct_scope *handle_of(const scope_frame *f) {
 
 // The open scope `s` names on this thread, or NULL; *inside counts the scopes open in it.
 static scope_frame *find_open(const ct_scope *s, int *inside) {
+  const thread_scopes *ts = &tls;
   uint64_t h = (uint64_t)(uintptr_t)s;
   *inside = 0;
-  if (!tls.tag || h >> SERIAL_BITS != tls.tag) return NULL;
-  for (scope_frame *f = tls.innermost; f && f->parent; f = f->parent, ++*inside)
+  if (!ts->tag || h >> SERIAL_BITS != ts->tag) return NULL;
+  for (scope_frame *f = ts->innermost; f && f->parent; f = f->parent, ++*inside)
     if (f->serial == (h & SERIAL_MASK)) return f;
   return NULL;
 }
@@ -60,7 +61,7 @@ static void release_items(scope_frame *f) {
   for (size_t i = f->count; i-- > 0;) {
     ct_tensor *t = f->items[i];
     t->scope_refs--;
-    ct_release(t);
+    ct__release(t);
   }
   f->count = 0;
 }
@@ -125,17 +126,25 @@ static bool push(scope_frame *f, ct_tensor *t) {
   return true;
 }
 
-ct_tensor *ct__register(ct_tensor *t) {
-  if (!t) return t;
+// ct__register when the innermost scope is missing (the root scope is opened) or full.
+__attribute__((noinline)) static ct_tensor *register_slow(ct_tensor *t) {
   scope_frame *f = tls.innermost;
   if (!f && !(f = open_root())) {
-    ct_release(t);
+    ct__release(t);
     return NULL;
   }
   if (!push(f, t)) {
-    ct_release(t);
+    ct__release(t);
     return ct__error_null(CT_ERR_MEMORY, "out of memory registering a tensor with its scope");
   }
+  return t;
+}
+
+ct_tensor *ct__register(ct_tensor *t) {
+  scope_frame *f = tls.innermost;
+  if (__builtin_expect(!t || !f || f->count == f->capacity, 0)) return t ? register_slow(t) : NULL;
+  f->items[f->count++] = t;
+  t->scope_refs++;
   return t;
 }
 
@@ -146,7 +155,7 @@ static bool remove_item(scope_frame *f, ct_tensor *t) {
       memmove(f->items + i, f->items + i + 1, (f->count - i - 1) * sizeof *f->items);
       f->count--;
       t->scope_refs--;
-      ct_release(t);
+      ct__release(t);
       return true;
     }
   }
@@ -167,28 +176,38 @@ bool ct__exclusively_held(const ct_tensor *t, int64_t extra_refs) {
 
 // ---- the public API ----
 
-static ct_scope *open_scope(const void *site, const void *stack) {
+__attribute__((noinline, cold)) static ct_scope *skipped_close(void) {
+  return ct__error_null(CT_ERR_RUNTIME, "ct_scope_open: a scope opened here is still open: a ct_scope_close "
+                                        "was skipped (continue/break/early return?)");
+}
+
+static ct_scope *open_scope(const void *site, const void *stack);
+
+// open_scope when the root scope or a free frame is missing: makes them first.
+__attribute__((noinline)) static ct_scope *open_first(const void *site, const void *stack) {
   if (!tls.innermost && !open_root()) return NULL;
+  if (!tls.free_list && !(tls.free_list = calloc(1, sizeof(scope_frame))))
+    return ct__error_null(CT_ERR_MEMORY, "out of memory opening a scope");
+  return open_scope(site, stack);
+}
+
+static ct_scope *open_scope(const void *site, const void *stack) {
+  thread_scopes *ts = &tls;
+  scope_frame *f = ts->free_list;
+  if (__builtin_expect(!ts->innermost || !f, 0)) return open_first(site, stack);
   if (site)
-    for (const scope_frame *f = tls.innermost; f->parent; f = f->parent)
-      if (f->site == site && f->stack == stack)
-        return ct__error_null(CT_ERR_RUNTIME,
-                              "ct_scope_open: a scope opened here is still open: a ct_scope_close "
-                              "was skipped (continue/break/early return?)");
-  scope_frame *f = tls.free_list;
-  if (f) {
-    tls.free_list = f->parent;
-  } else {
-    f = calloc(1, sizeof *f);
-    if (!f) return ct__error_null(CT_ERR_MEMORY, "out of memory opening a scope");
-  }
-  if (!(++tls.opened & SERIAL_MASK)) tls.opened++; // serial 0 is the root's
-  f->serial = tls.opened & SERIAL_MASK;
+    for (const scope_frame *g = ts->innermost; g->parent; g = g->parent)
+      if (g->site == site && g->stack == stack) return skipped_close();
+  ts->free_list = f->parent;
+  uint64_t serial = (ts->opened + 1) & SERIAL_MASK;
+  serial += !serial; // serial 0 is the root's
+  ts->opened = serial;
+  f->serial = serial;
   f->site = site;
   f->stack = stack;
-  f->parent = tls.innermost;
-  tls.innermost = f;
-  return handle_of(f);
+  f->parent = ts->innermost;
+  ts->innermost = f;
+  return (ct_scope *)(uintptr_t)(ts->tag << SERIAL_BITS | serial);
 }
 
 // Not inlined: the return address and frame must be this call's, i.e. the caller's site
@@ -199,7 +218,21 @@ __attribute__((noinline)) ct_scope *ct_scope_open(void) {
 
 ct_scope *ct_scope_open_at(const void *site) { return open_scope(site, NULL); }
 
-ct_status ct_scope_close(ct_scope *s) {
+// Closes the scopes from the innermost one to `target`, releasing their tensors.
+static void close_through(scope_frame *target) {
+  thread_scopes *ts = &tls;
+  for (;;) {
+    scope_frame *top = ts->innermost;
+    release_items(top);
+    ts->innermost = top->parent;
+    top->parent = ts->free_list;
+    ts->free_list = top;
+    if (top == target) break;
+  }
+}
+
+// ct_scope_close of anything but the innermost explicit scope.
+__attribute__((noinline)) static ct_status close_slow(ct_scope *s) {
   if (!s) {
     if (ct_last_status() != CT_OK) return ct_last_status(); // the failed ct_scope_open said why
     return ct__error(CT_ERR_ARG, "ct_scope_close: scope is NULL");
@@ -207,22 +240,20 @@ ct_status ct_scope_close(ct_scope *s) {
   int inside;
   scope_frame *target = find_open(s, &inside);
   if (!target)
-    return ct__error(CT_ERR_RUNTIME,
-                     "ct_scope_close: the scope is not open on this thread (closed already, or "
-                     "opened by another thread)");
-  for (;;) {
-    scope_frame *top = tls.innermost;
-    release_items(top);
-    tls.innermost = top->parent;
-    top->parent = tls.free_list;
-    tls.free_list = top;
-    if (top == target) break;
-  }
-  if (inside)
-    return ct__error(CT_ERR_RUNTIME,
-                     "ct_scope_close: %d scope%s opened inside this one %s still open (closed with "
-                     "it): a ct_scope_close was skipped",
-                     inside, inside == 1 ? "" : "s", inside == 1 ? "was" : "were");
+    return ct__error(CT_ERR_RUNTIME, "ct_scope_close: the scope is not open on this thread (closed already, or "
+                                     "opened by another thread)");
+  close_through(target);
+  if (!inside) return CT_OK;
+  return ct__error(CT_ERR_RUNTIME, "ct_scope_close: %d scope%s opened inside this one %s still open (closed with "
+                                   "it): a ct_scope_close was skipped",
+                   inside, inside == 1 ? "" : "s", inside == 1 ? "was" : "were");
+}
+
+ct_status ct_scope_close(ct_scope *s) {
+  const thread_scopes *ts = &tls;
+  scope_frame *top = ts->innermost;
+  if (__builtin_expect(!s || !top || !top->parent || s != handle_of(top), 0)) return close_slow(s);
+  close_through(top);
   return CT_OK;
 }
 

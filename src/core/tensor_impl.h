@@ -29,7 +29,7 @@ typedef struct ct_storage {
 } ct_storage;
 
 struct ct_tensor {
-  int64_t refcount;
+  int32_t refcount;
   // How many of the references are scope entries (a tensor may sit in several scopes, or
   // twice in one): ct_release refuses to take the count below it.
   int32_t scope_refs;
@@ -61,6 +61,9 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
 ct_tensor *ct__alias(const ct_tensor *t);
 /// Detached alias owned by the caller (not registered with any scope).
 ct_tensor *ct__alias_unregistered(const ct_tensor *t);
+/// ct_release without the check that the reference is not a scope's: for code that gives
+/// back a reference it knows it holds (a scope's own entries, a tensor's fields).
+void ct__release(ct_tensor *t);
 /// Hand a reference the caller holds (a fresh tensor's first one, or one it retained) to
 /// the innermost scope, opening the thread's root scope if needed. On failure (out of
 /// memory) releases that reference and returns NULL.
