@@ -260,9 +260,10 @@ static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader 
   for (;;) {
     ct_scope *step = ct_scope_open(); // owns every tensor of this batch
     ct_batch batch;
-    if (!ct_dataloader_next(loader, &batch)) {
+    ct_batch_result got = ct_dataloader_next(loader, &batch);
+    if (got != CT_BATCH_READY) {
       ct_scope_close(step);
-      return ct_last_status() == CT_OK ? 0 : -1;
+      return got == CT_BATCH_END ? 0 : -1;
     }
     ct_tensor *batch_inputs = batch.fields[0], *batch_labels = batch.fields[1], *batch_lengths = batch.fields[2];
     ct_optimizer_zero_grad(optimizer, true);
@@ -270,7 +271,7 @@ static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader 
     ct_tensor *loss = loss_function(outputs, batch_labels, batch_lengths);
     double value;
     int failed = ct_backward(loss, NULL) != CT_OK || ct_optimizer_step(optimizer) != CT_OK || ct_item(loss, &value) != CT_OK;
-    ct_scope_close(step);
+    if (ct_scope_close(step) != CT_OK) failed = 1;
     if (failed) return -1;
     *total_loss += value;
   }
@@ -294,7 +295,7 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
     ct_scope *scope = ct_scope_open();
     bool grad_mode = ct_no_grad_enter();
     ct_batch batch;
-    if (loader && ct_dataloader_next(loader, &batch)) {
+    if (loader && ct_dataloader_next(loader, &batch) == CT_BATCH_READY) {
       ct_tensor *outputs = ct_module_forward(model, batch.fields[0]);
       double *probs = outputs ? malloc((size_t)ct_numel(outputs) * sizeof *probs) : NULL;
       if (probs && ct_to_f64_array(outputs, probs) == CT_OK) {

@@ -4,8 +4,8 @@
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
+  // No scope is opened: the thread's root scope owns every tensor below until the program
+  // ends (a loop would open one scope per iteration).
   ct_tensor *x = ct_tensor_parse("[2.]"); // x = torch.tensor([2.], requires_grad=True)
   ct_set_requires_grad(x, true);
   printf("None\n"); // x.grad is None before any backward
@@ -26,7 +26,5 @@ int main(void) {
   ct_tensor *grad_tensor = ct_tensor_parse("[[1., 1.], [1., 1.]]");
   ct_backward(y2, grad_tensor); // y.backward(grad_tensor)
   ct_print(ct_grad(x2));        // 2x
-
-  ct_scope_close(scope);
   return 0;
 }

@@ -3,8 +3,6 @@
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
   // data = [[0, 1], [2, 3], [4, 5]]; x_python = torch.tensor(data)
   ct_tensor *x_python = ct_tensor_parse("[[0, 1], [2, 3], [4, 5]]");
   ct_print(x_python);
@@ -30,7 +28,5 @@ int main(void) {
   ct_print(ct_rand(CT_SHAPE(2, 3), CT_FLOAT32));
   ct_print(ct_randn(CT_SHAPE(2, 3), CT_FLOAT32));
   ct_print(ct_randint(0, 10, CT_SHAPE(2, 4)));
-
-  ct_scope_close(scope);
   return 0;
 }

@@ -13,9 +13,7 @@ int main(void) {
     ct_print(params->items[i].tensor);
   }
   ct_named_list_free(params);
-  ct_scope *scope = ct_scope_open();
   ct_print(ct_module_forward(model, ct_ones(CT_SHAPE(2, 5), CT_FLOAT32))); // model(input)
-  ct_scope_close(scope);
   ct_module_free(model);
   return 0;
 }

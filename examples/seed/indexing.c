@@ -4,8 +4,6 @@
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
   ct_tensor *x = ct_Tensor_parse("[[[1, 2], [3, 4]], [[5, 6], [7, 8]], [[9, 10], [11, 12]]]");
   ct_print(x);
   ct_print_shape(x);
@@ -21,7 +19,5 @@ int main(void) {
   ct_format_float(item, text, sizeof text);
   printf("%s\n", text);
   ct_print(ct_slice(ct_slice(x, 0, 1, CT_END, 1), 2, 0, CT_END, 2)); // x[1:, :, ::2]
-
-  ct_scope_close(scope);
   return 0;
 }

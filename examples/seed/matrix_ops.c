@@ -3,8 +3,6 @@
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
   ct_tensor *a = ct_mul_scalar(ct_ones(CT_SHAPE(4, 3), CT_FLOAT32), 6); // a = torch.ones((4,3)) * 6
   ct_print(a);
   ct_tensor *b = ct_mul_scalar(ct_ones(CT_SHAPE(3), CT_FLOAT32), 2); // b = torch.ones(3) * 2
@@ -21,7 +19,5 @@ int main(void) {
   ct_print(ct_dot(u, u));        // torch.dot(u, u)
   ct_print(ct_add(a, b));        // a + b
   ct_print(ct_sub_scalar(a, 1)); // a - 1
-
-  ct_scope_close(scope);
   return 0;
 }

@@ -13,8 +13,6 @@ static void print_format(const char *label, ct_tensor *t) {
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
   ct_tensor *x_view = ct_view(ct_arange(1, 7, 1, CT_INT64), CT_SHAPE(2, 3));
   ct_print(x_view);
   ct_print(ct_sum_dim(x_view, 0, false)); // x_view.sum(dim=0): column sums
@@ -30,7 +28,5 @@ int main(void) {
   ct_print(ct_max(m));
   ct_print(ct_argmax(m));
   ct_print(ct_sum(m));
-
-  ct_scope_close(scope);
   return 0;
 }

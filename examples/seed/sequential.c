@@ -5,10 +5,8 @@ int main(void) {
   ct_manual_seed(0);
   ct_module *block = ct_sequential_new(2, (ct_module *[]){ct_linear_new(4, 2, true), ct_sigmoid_new()});
   ct_module_print(block);
-  ct_scope *scope = ct_scope_open();
   ct_tensor *input = ct_ones(CT_SHAPE(2, 3, 4), CT_FLOAT32);
   ct_print(ct_module_forward(block, input));
-  ct_scope_close(scope);
   ct_module_free(block);
   return 0;
 }

@@ -3,8 +3,6 @@
 
 int main(void) {
   ct_manual_seed(0);
-  ct_scope *scope = ct_scope_open();
-
   ct_tensor *a = ct_mul_scalar(ct_ones(CT_SHAPE(4, 3), CT_FLOAT32), 6);
   ct_print_shape(a);        // a.shape
   ct_print_shape(ct_T(a));  // a.T.shape
@@ -15,7 +13,5 @@ int main(void) {
   ct_print(ct_view(x, CT_SHAPE(-1)));          // x.view(-1)
   ct_print(ct_view(ct_contiguous(ct_T(ct_view(x, CT_SHAPE(2, 3)))), CT_SHAPE(-1)));
   ct_print_shape(ct_reshape(x, CT_SHAPE(3, 2)));
-
-  ct_scope_close(scope);
   return 0;
 }

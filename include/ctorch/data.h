@@ -8,9 +8,16 @@
 ///     .batch_size = 2, .shuffle = true, .collate = my_collate, .collate_ctx = &cfg});
 /// for (int epoch = 0; epoch < 1000; epoch++) {
 ///   ct_dataloader_start_epoch(loader);              // for batch in loader:
-///   ct_batch batch;
-///   while (ct_dataloader_next(loader, &batch)) {   // tensors owned by the open scope
+///   for (;;) {
+///     ct_scope *step = ct_scope_open();             // owns the batch and the step's tensors
+///     ct_batch batch;
+///     ct_batch_result got = ct_dataloader_next(loader, &batch);
+///     if (got != CT_BATCH_READY) {                  // CT_BATCH_END, or CT_BATCH_ERROR
+///       ct_scope_close(step);
+///       break;
+///     }
 ///     ...
+///     ct_scope_close(step);
 ///   }
 /// }
 /// ct_dataloader_free(loader);
@@ -27,7 +34,8 @@ extern "C" {
 /// Maximum number of tensors in a sample or a batch.
 #define CT_BATCH_MAX_FIELDS 8
 
-/// A batch (or a sample): `count` tensors owned by the scope open when it was produced.
+/// A batch (or a sample): `count` tensors, owned by the innermost scope of the thread that
+/// produced it.
 typedef struct ct_batch {
   int count;
   ct_tensor *fields[CT_BATCH_MAX_FIELDS];
@@ -37,7 +45,7 @@ typedef struct ct_batch {
 typedef struct ct_dataset {
   void *ctx;                              ///< user data handed to the callbacks
   int64_t (*length)(void *ctx);           ///< number of samples
-  /// Sample `index` (0 <= index < length) as tensors in *sample (new tensors, current scope).
+  /// Sample `index` (0 <= index < length) as tensors in *sample (owned by the innermost scope).
   ct_status (*get_item)(void *ctx, int64_t index, ct_batch *sample);
 } ct_dataset;
 
@@ -74,9 +82,19 @@ CT_API void ct_dataloader_free(ct_dataloader *loader);
 /// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed and, with
 /// shuffle, the sampler's seed at the first batch, exactly as PyTorch does.
 CT_API ct_status ct_dataloader_start_epoch(ct_dataloader *loader);
-/// Next batch of the epoch. Returns false at the end of the epoch or on error
-/// (ct_last_status() tells which: CT_OK at the end).
-CT_API bool ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
+/// What ct_dataloader_next produced.
+typedef enum ct_batch_result {
+  CT_BATCH_ERROR = -1, ///< failed: ct_last_error() says why; *batch is empty
+  CT_BATCH_END = 0,    ///< the epoch is over (the next call starts a new one); *batch is empty
+  CT_BATCH_READY = 1,  ///< *batch holds the next batch
+} ct_batch_result;
+
+/// Next batch of the epoch, owned by the caller's innermost scope. The samples and
+/// whatever the callbacks make while fetching and collating them live in a scope of the
+/// loader's own, closed before returning: only the batch fields remain. A callback that
+/// leaves a scope open makes the call fail (CT_BATCH_ERROR). An error recorded before the
+/// call is never cleared: the end of the epoch is told by the result, not by the error slot.
+CT_API ct_batch_result ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
 /// Number of batches per epoch (len(loader)).
 CT_API int64_t ct_dataloader_len(const ct_dataloader *loader);
 

@@ -26,9 +26,9 @@
 extern "C" {
 #endif
 
-/// np.load(path) for a .npy file. Returns a new tensor (owned by the current scope, or by
-/// the caller when none is open), or NULL with a message (CT_ERR_IO for unreadable or
-/// malformed files, CT_ERR_ARG for a NULL path).
+/// np.load(path) for a .npy file. Returns a new tensor (owned by the innermost scope), or
+/// NULL with a message (CT_ERR_IO for unreadable or malformed files, CT_ERR_ARG for a NULL
+/// path).
 CT_API ct_tensor *ct_load_npy(const char *path);
 
 /// Same as ct_load_npy for the `size` bytes of a .npy file held in memory. The data is

@@ -2,10 +2,11 @@
 /// @brief The tensor handle: a strided view (dtype, shape, strides, offset, autograd
 /// fields) over a reference-counted storage.
 ///
-/// Ownership: every function that returns a new tensor hands its reference to the
-/// innermost open scope (see scope.h); with no scope open, the caller owns it and
-/// releases it with ct_release(). Accessors returning `ct_tensor *` (ct_grad ...) return
-/// a borrowed pointer.
+/// Ownership: every tensor a ctorch function returns is owned by the innermost scope of
+/// the calling thread, and there always is one (see scope.h): the caller never releases
+/// it. Accessors returning `ct_tensor *` (ct_grad ...) return a borrowed pointer. Code
+/// that stores a tensor beyond its scope takes a reference with ct_retain() and gives it
+/// back with ct_release().
 #ifndef CTORCH_TENSOR_H
 #define CTORCH_TENSOR_H
 #include <stdbool.h>
@@ -20,9 +21,13 @@ extern "C" {
 
 typedef struct ct_tensor ct_tensor;
 
-/// Add a reference. Returns t.
+/// Add a reference, to be given back with ct_release(). Returns t.
 CT_API ct_tensor *ct_retain(ct_tensor *t);
-/// Drop a reference; the tensor (and its storage, when no view remains) is freed at zero.
+/// Give back a reference taken with ct_retain(); the tensor (and its storage, when no
+/// view remains) is freed when no reference is left. Releasing a reference you did not
+/// retain is misuse: when every reference left belongs to scopes, this records
+/// CT_ERR_RUNTIME and frees nothing (the scope frees it when it closes; ct_scope_release
+/// gives a scope's reference up early). NULL is a no-op.
 CT_API void ct_release(ct_tensor *t);
 
 /// Number of dimensions (0 for a scalar); -1 for NULL.

@@ -106,12 +106,20 @@ static bool keep_big(ct_pool_cache *c, void *block, size_t size) {
   return true;
 }
 
+int64_t ct__pool_live_blocks(void) { return ct__pool_tls.live; }
+
+static void *big_alloc(size_t size) {
+  void *b = take_big(&ct__pool_tls, size);
+  if (b) return b;
+  size_t padded = (size + CT_POOL_ALIGNMENT - 1) / CT_POOL_ALIGNMENT * CT_POOL_ALIGNMENT;
+  return aligned_alloc(CT_POOL_ALIGNMENT, padded);
+}
+
 void *ct__pool_alloc_slow(size_t size) {
   if (size > CT_POOL_MAX_BLOCK) {
-    void *b = take_big(&ct__pool_tls, size);
-    if (b) return b;
-    size_t padded = (size + CT_POOL_ALIGNMENT - 1) / CT_POOL_ALIGNMENT * CT_POOL_ALIGNMENT;
-    return aligned_alloc(CT_POOL_ALIGNMENT, padded);
+    void *b = big_alloc(size);
+    if (b) ct__pool_tls.live++;
+    return b;
   }
   size_t class_size;
   int idx = ct__pool_class(size, &class_size);
@@ -126,11 +134,13 @@ void *ct__pool_alloc_slow(size_t size) {
     if (!b) return NULL;
   }
   POISON((char *)b + size, class_size - size);
+  c->live++;
   return b;
 }
 
 void ct__pool_free_slow(void *block, size_t size) {
   if (!block) return;
+  ct__pool_tls.live--;
   if (size > CT_POOL_MAX_BLOCK) {
     if (!keep_big(&ct__pool_tls, block, size)) free(block);
     return;

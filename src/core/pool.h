@@ -39,6 +39,7 @@ typedef struct ct_pool_cache {
   void *big[CT_POOL_BIG_SLOTS]; // cached large blocks (NULL: free slot) and their sizes
   size_t big_size[CT_POOL_BIG_SLOTS];
   size_t big_bytes;
+  int64_t live; // blocks this thread allocated minus blocks it freed (ct__pool_live_blocks)
   bool ready;   // thread-exit flush registered and not yet flushed: frees may be cached
   bool hooked;  // thread-exit flush registered
   bool closed;  // flushed at thread/process exit: later frees bypass the cache
@@ -48,6 +49,10 @@ extern _Thread_local ct_pool_cache ct__pool_tls;
 
 void *ct__pool_alloc_slow(size_t size);
 void ct__pool_free_slow(void *block, size_t size);
+/// Blocks this thread took from ct__pool_alloc and has not given back (a thread that
+/// frees blocks another allocated counts them as negative). Tests compare it before and
+/// after a computation to check that everything it created was freed.
+int64_t ct__pool_live_blocks(void);
 
 /// Class index of a request of `size` bytes (<= CT_POOL_MAX_BLOCK) and the class's size.
 static inline int ct__pool_class(size_t size, size_t *class_size) {
@@ -102,6 +107,7 @@ static inline void *ct__pool_alloc(size_t size) {
     if (b) {
       ct__pool_tls.head[idx] = b->next;
       ct__pool_tls.bytes -= class_size;
+      ct__pool_tls.live++;
       return b;
     }
   }
@@ -121,6 +127,7 @@ static inline void ct__pool_free(void *block, size_t size) {
       b->next = ct__pool_tls.head[idx];
       ct__pool_tls.head[idx] = b;
       ct__pool_tls.bytes += class_size;
+      ct__pool_tls.live--;
       return;
     }
   }

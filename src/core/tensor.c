@@ -135,14 +135,23 @@ ct_tensor *ct_retain(ct_tensor *t) {
   return t;
 }
 
-void ct_release(ct_tensor *t) {
+void ct__release(ct_tensor *t) {
   if (!t || --t->refcount > 0) return;
   if (t->grad_accumulator) t->grad_accumulator->variable = NULL; // weak back-pointer
-  ct_release(t->grad);
-  ct_release(t->view_base); // a root base: no chain to unwind
+  ct__release(t->grad);
+  ct__release(t->view_base); // a root base: no chain to unwind
   ct__node_release(t->grad_fn);
   storage_release(t->storage);
   ct__pool_free(t, sizeof *t);
+}
+
+void ct_release(ct_tensor *t) {
+  if (t && t->refcount <= t->scope_refs) { // every reference left is a scope's: not the caller's to drop
+    ct__error(CT_ERR_RUNTIME, "ct_release: the tensor is owned by a scope; release only what you retained "
+                              "(ct_scope_release gives up a scope's reference early)");
+    return;
+  }
+  ct__release(t);
 }
 
 void ct__bump_version(ct_tensor *t) {

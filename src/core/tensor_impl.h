@@ -1,8 +1,9 @@
 // Internal layout of tensors and storages, and the allocation helpers every op uses.
 // Ownership rule (docs/DESIGN.md, "Memory"): each new tensor's first reference goes to
-// the innermost open scope, or to the caller when no scope is open. Code that stores a
-// tensor (a node, a module, a .grad field) takes its own reference with ct_retain().
-// Code that creates temporaries it does not return opens a scope around them.
+// the innermost scope of the thread; there always is one (the thread's root scope when
+// none is open). Code that stores a tensor (a node, a module, a .grad field) takes its
+// own reference with ct_retain(). Code that creates temporaries it does not return
+// opens a scope around them, or gives them up with ct__drop().
 #ifndef CTORCH_SRC_CORE_TENSOR_IMPL_H
 #define CTORCH_SRC_CORE_TENSOR_IMPL_H
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include "ctorch/creation.h"
 #include "ctorch/tensor.h"
 #include "ctorch/autograd.h"
+#include "ctorch/scope.h"
 
 typedef struct ct_storage {
   int64_t refcount;
@@ -27,7 +29,10 @@ typedef struct ct_storage {
 } ct_storage;
 
 struct ct_tensor {
-  int64_t refcount;
+  int32_t refcount;
+  // How many of the references are scope entries (a tensor may sit in several scopes, or
+  // twice in one): ct_release refuses to take the count below it.
+  int32_t scope_refs;
   ct_dtype dtype;
   int ndim;
   int64_t shape[CT_MAX_DIMS];
@@ -56,8 +61,20 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
 ct_tensor *ct__alias(const ct_tensor *t);
 /// Detached alias owned by the caller (not registered with any scope).
 ct_tensor *ct__alias_unregistered(const ct_tensor *t);
-/// Hand a fresh tensor (refcount 1) to the current scope, or to the caller if none.
+/// ct_release without the check that the reference is not a scope's: for code that gives
+/// back a reference it knows it holds (a scope's own entries, a tensor's fields).
+void ct__release(ct_tensor *t);
+/// Hand a reference the caller holds (a fresh tensor's first one, or one it retained) to
+/// the innermost scope, opening the thread's root scope if needed. On failure (out of
+/// memory) releases that reference and returns NULL.
 ct_tensor *ct__register(ct_tensor *t);
+
+/// Closes s and hands results[0..n) (NULL entries stay NULL) to the scope innermost
+/// afterwards. Unlike ct_keep then ct_scope_close, this stays right when callbacks run
+/// inside s left scopes open (ct_keep would move the results into s). On failure (the
+/// close's error, or out of memory) the results not handed over are released and set to
+/// NULL.
+ct_status ct__close_keeping(ct_scope *s, ct_tensor **results, int n);
 
 /// Records an in-place write to t's data (every public in-place op calls it once, after
 /// writing and before recording its node): bumps the version counter t shares with every
@@ -65,7 +82,8 @@ ct_tensor *ct__register(ct_tensor *t);
 void ct__bump_version(ct_tensor *t);
 
 /// Give up a tensor this code just created and will not return (error paths): removes
-/// it from the innermost scope and releases it, or releases it when no scope is open.
+/// it from the innermost scope and releases it. A tensor the innermost scope does not
+/// own is left alone (an outer scope releases it when it closes).
 void ct__drop(ct_tensor *t);
 /// True when t's only reference is the innermost scope's plus `extra_refs` others the
 /// caller accounts for, and no other tensor shares its storage: nothing else can see t.

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/error_impl.h"
+#include "core/tensor_impl.h"
 #include "ctorch/data.h"
 #include "ctorch/random.h"
 #include "ctorch/scope.h"
@@ -94,37 +95,52 @@ static ct_status sample_order(ct_dataloader *l) {
   return CT_OK;
 }
 
-bool ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
-  if (!l || !batch) {
-    ct__error(CT_ERR_ARG, "DataLoader next: NULL argument");
-    return false;
-  }
-  memset(batch, 0, sizeof *batch);
-  if (!l->started && ct_dataloader_start_epoch(l) != CT_OK) return false;
-  if (!l->sampled && sample_order(l) != CT_OK) return false;
-  int64_t left = l->length - l->position, b = l->options.batch_size;
-  if (left <= 0 || (l->options.drop_last && left < b)) {
-    l->started = false; // the next call starts a new epoch, like a new iter(loader)
-    if (l->options.shuffle && l->options.generator && l->length > 0 &&
-        draw_permutation(l->length, l->options.generator, NULL) != CT_OK)
-      return false;
-    ct_clear_error();
-    return false;
-  }
-  int n = (int)(left < b ? left : b);
+// Fetches and collates samples [position, position + n) into *batch.
+static ct_status collate_batch(ct_dataloader *l, int n, ct_batch *batch) {
   ct_batch *samples = calloc((size_t)n, sizeof *samples);
-  if (!samples) {
-    ct__error(CT_ERR_MEMORY, "out of memory fetching a batch");
-    return false;
-  }
+  if (!samples) return ct__error(CT_ERR_MEMORY, "out of memory fetching a batch");
   ct_status st = CT_OK;
   for (int i = 0; st == CT_OK && i < n; i++)
     st = l->dataset.get_item(l->dataset.ctx, l->order[l->position + i], &samples[i]);
   if (st == CT_OK) st = l->options.collate(l->options.collate_ctx, samples, n, batch);
   free(samples);
+  if (st != CT_OK && ct_last_status() == CT_OK)
+    ct__error(st, "DataLoader: a dataset or collate callback failed");
+  return st;
+}
+
+ct_batch_result ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
+  if (!l || !batch) {
+    ct__error(CT_ERR_ARG, "DataLoader next: NULL argument");
+    return CT_BATCH_ERROR;
+  }
+  memset(batch, 0, sizeof *batch);
+  if (!l->started && ct_dataloader_start_epoch(l) != CT_OK) return CT_BATCH_ERROR;
+  if (!l->sampled && sample_order(l) != CT_OK) return CT_BATCH_ERROR;
+  int64_t left = l->length - l->position, b = l->options.batch_size;
+  if (left <= 0 || (l->options.drop_last && left < b)) {
+    l->started = false; // the next call starts a new epoch, like a new iter(loader)
+    if (l->options.shuffle && l->options.generator && l->length > 0 &&
+        draw_permutation(l->length, l->options.generator, NULL) != CT_OK)
+      return CT_BATCH_ERROR;
+    return CT_BATCH_END;
+  }
+  int n = (int)(left < b ? left : b);
+  // The samples, and whatever the callbacks make on the way, live in a scope of their
+  // own; only the batch fields go to the caller's scope.
+  ct_scope *scope = ct_scope_open();
+  if (!scope) return CT_BATCH_ERROR;
+  ct_status st = collate_batch(l, n, batch);
   l->position += n;
-  if (st != CT_OK && ct_last_status() == CT_OK) ct__error(st, "DataLoader: a dataset or collate callback failed");
-  return st == CT_OK;
+  if (st != CT_OK) batch->count = 0; // what a failed collate made goes with the scope
+  // The close reports a scope a callback left open.
+  ct_status closed = ct__close_keeping(scope, batch->fields, batch->count);
+  if (st == CT_OK) st = closed;
+  if (st != CT_OK) {
+    memset(batch, 0, sizeof *batch);
+    return CT_BATCH_ERROR;
+  }
+  return CT_BATCH_READY;
 }
 
 ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, ct_batch *batch) {

@@ -5,8 +5,9 @@
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
 
-// Intermediate outputs live in a local scope (without one, a caller with no scope open
-// would own and leak them). Walks the registry directly: ct_module_child(i) is O(i).
+// Intermediate outputs live in a local scope, freed when forward returns (a child's
+// forward that leaves a scope open fails it). Walks the registry directly:
+// ct_module_child(i) is O(i).
 static ct_tensor *sequential_forward(ct_module *self, ct_tensor *x) {
   const struct ct_module_entries *es = self->entries;
   ct_scope *s = ct_scope_open();
@@ -14,9 +15,7 @@ static ct_tensor *sequential_forward(ct_module *self, ct_tensor *x) {
   ct_tensor *y = ct__register(ct_retain(x)); // nn.Sequential() returns its input
   for (int i = 0; i < es->count && y; i++)
     if (es->items[i].child) y = ct_module_forward(es->items[i].child, y);
-  y = ct_keep(y);
-  ct_scope_close(s);
-  return y;
+  return ct__close_keeping(s, &y, 1) == CT_OK ? y : NULL;
 }
 
 static const ct_module_vtable sequential_vtable = {"Sequential", sequential_forward, NULL, NULL};

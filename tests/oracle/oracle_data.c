@@ -26,7 +26,8 @@ static void run_loader(const char *args) {
     printf("epoch\n");
     ct_dataloader_start_epoch(loader);
     ct_batch batch;
-    while (ct_dataloader_next(loader, &batch)) {
+    ct_batch_result got;
+    while ((got = ct_dataloader_next(loader, &batch)) == CT_BATCH_READY) {
       int64_t k = ct_numel(batch.fields[0]);
       int64_t *v = malloc((size_t)k * sizeof *v);
       ct_to_i64_array(batch.fields[0], v);
@@ -34,7 +35,7 @@ static void run_loader(const char *args) {
       printf("\n");
       free(v);
     }
-    if (ct_last_status() != CT_OK) printf("error: %s\n", ct_last_error());
+    if (got == CT_BATCH_ERROR) printf("error: %s\n", ct_last_error());
   }
   ct_dataloader_free(loader);
   ct_generator_free(gen);

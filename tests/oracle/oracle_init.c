@@ -50,7 +50,6 @@ static void run_init(char **tok, int n) {
     tu_print_values(stdout, r, TU_BITS);
     printf(" rg=%d leaf=%d\n", ct_requires_grad(r), ct_is_leaf(r));
   }
-  ct_release(t);
 }
 
 static void run_command(char *cmd) {
@@ -79,8 +78,6 @@ static void run_command(char *cmd) {
       }
       printf("\n");
     }
-    ct_release(w);
-    ct_release(b);
   } else if (!strcmp(op, "embedding")) {
     int64_t num = atoll(tok[1]), dim = atoll(tok[2]);
     ct_tensor *w = ct_zeros(2, (int64_t[]){num, dim}, tu_parse_dtype(tok[4]));
@@ -93,7 +90,6 @@ static void run_command(char *cmd) {
       tu_print_values(stdout, w, TU_BITS);
       printf("\n");
     }
-    ct_release(w);
   } else if (!strcmp(op, "gain")) {
     double g = ct_init_calculate_gain(tok[1], strcmp(tok[2], "none") ? strtod(tok[2], NULL) : NAN);
     uint64_t u;
@@ -106,7 +102,6 @@ static void run_command(char *cmd) {
     ct_tensor *t = ct_zeros(nd, shape, CT_FLOAT32);
     if (ct_init_calculate_fan_in_and_fan_out(t, &fi, &fo) != CT_OK) printf("ERR %s\n", ct_last_error());
     else printf("%lld %lld\n", (long long)fi, (long long)fo);
-    ct_release(t);
   } else {
     run_init(tok, n);
   }

@@ -170,17 +170,14 @@ static void run_command(char *cmd) {
     int nd = tu_parse_shape_list(tok[2], shape);
     ct_tensor *t = (op[4] == 'n' ? ct_randn_gen : ct_rand_gen)(nd, shape, tu_parse_dtype(tok[1]), g);
     print_tensor(t, false);
-    ct_release(t);
   } else if (!strcmp(op, "randint")) {
     int nd = tu_parse_shape_list(tok[4], shape);
     ct_tensor *t = ct_randint_gen(strtoll(tok[1], NULL, 10), strtoll(tok[2], NULL, 10), nd, shape,
                                   tu_parse_dtype(tok[3]), g);
     print_tensor(t, false);
-    ct_release(t);
   } else if (!strcmp(op, "randperm")) {
     ct_tensor *t = ct_randperm_gen(strtoll(tok[1], NULL, 10), g);
     print_tensor(t, false);
-    ct_release(t);
   } else if (!strcmp(op, "dataloader")) {
     // One exhausted epoch of DataLoader(range(n), shuffle=True): the iterator draws _base_seed;
     // RandomSampler then uses a fresh generator seeded from a second draw, or, when the loader
@@ -196,8 +193,7 @@ static void run_command(char *cmd) {
     }
     ct_tensor *t = ct_randperm_gen(items, sampler);
     print_tensor(t, false);
-    ct_release(t);
-    if (g) ct_release(ct_randperm_gen(items, g));
+    if (g) ct_randperm_gen(items, g); // drawn and discarded, as the sampler's tail
     else ct_generator_free(sampler);
   } else {
     run_view_command(tok, n, g);

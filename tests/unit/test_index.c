@@ -16,7 +16,7 @@ typedef struct inputs {
 #define NUM_INPUTS (sizeof(inputs) / sizeof(ct_tensor *))
 
 // Builds the inputs of error_cases in a scope of its own and keeps them out of it: they
-// end up owned by the caller's scope, or by the caller when none is open.
+// end up owned by the caller's scope, or by the root scope when none is open.
 static inputs make_inputs(void) {
   ct_scope *s = ct_scope_open();
   inputs in = {

@@ -29,9 +29,10 @@ static void test_null_inputs_propagate_silently(void **state) {
   ct_scope_close(s);
 }
 
-// Each failing call leaves nothing behind in the scope (and LeakSanitizer checks the
-// no-scope runs of the same calls).
-static void check_errors(bool caller_owns) {
+// Each failing call leaves nothing behind in the scope; with no scope open, releasing the
+// inputs from the root scope gives back every block.
+static void check_errors(bool in_root_scope) {
+  int64_t blocks = ct__pool_live_blocks();
   float xv[] = {0.5f, 1.5f}, tv[] = {0, 1};
   ct_tensor *x = f32(xv, 1, (int64_t[]){2}), *t = f32(tv, 1, (int64_t[]){2});
   ct_tensor *col = f32(xv, 2, (int64_t[]){2, 1});
@@ -58,17 +59,16 @@ static void check_errors(bool caller_owns) {
   EXPECT_ERROR(ct_nll_loss(logp, target, ct_ones(CT_SHAPE(4), CT_FLOAT32), -100, CT_REDUCTION_SUM),
                "weight tensor should be defined either for all 3 classes or no classes but "
                "got weight tensor of shape: [4]");
-  ct_scope_close(probe);
-  if (caller_owns) {
-    ct_release(col);
-    ct_release(x);
-    ct_release(t);
+  assert_int_equal(ct_scope_close(probe), CT_OK);
+  if (in_root_scope) {
+    tu_release_inputs((ct_tensor *[]){col, x, t}, 3);
+    assert_int_equal(ct__pool_live_blocks(), blocks);
   }
 }
 
 static void test_errors_without_and_with_scope(void **state) {
   (void)state;
-  check_errors(true); // no scope open: the caller owns everything
+  check_errors(true); // no scope open: the root scope owns the inputs
   ct_scope *s = ct_scope_open();
   check_errors(false);
   ct_scope_close(s);
@@ -242,18 +242,19 @@ static void test_no_grad_records_nothing(void **state) {
   ct_scope_close(s);
 }
 
-// The loss returned with no scope open belongs to the caller; the graph goes with it.
+// The loss returned with no scope open belongs to the root scope; releasing it early frees
+// the graph with it.
 static void test_result_ownership_without_scope(void **state) {
   (void)state;
+  int64_t blocks = ct__pool_live_blocks();
   ct_tensor *x = ct_requires_grad_(ct_full(CT_SHAPE(3), 0.5, CT_FLOAT64), true);
   ct_tensor *t = ct_ones(CT_SHAPE(3), CT_FLOAT64);
   ct_tensor *l = ct_mse_loss(x, t, CT_REDUCTION_MEAN);
   assert_non_null(l);
   assert_int_equal(ct_backward(l, NULL), CT_OK);
   assert_true(tu_allclose(ct_grad(x), (double[]){-1.0 / 3, -1.0 / 3, -1.0 / 3}, 3, 1e-15, 0));
-  ct_release(l);
-  ct_release(t);
-  ct_release(x);
+  tu_release_inputs((ct_tensor *[]){l, t, x}, 3);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
 }
 
 int main(void) {

@@ -1,8 +1,10 @@
-// Allocation, lifetime and iteration fast paths: the block pools, the iterator's dense
-// and row-walk paths, tiled transposing copies, the engine's reuse of private gradients
-// and OpenBLAS after its idle threads were stopped. Expected values are exact math.
-#include "testutil.h"
-#include <cmocka.h>
+// Allocation, lifetime and iteration fast paths: the ownership rule (the same code frees
+// everything with and without an explicit scope; scope misuse is reported), the block
+// pools, the iterator's dense and row-walk paths, tiled transposing copies, the engine's
+// reuse of private gradients and OpenBLAS after its idle threads were stopped. Expected
+// values are exact math; "frees everything" is checked with the thread's count of live
+// blocks and, for threads that exit, by LeakSanitizer (make sanitize).
+#include "unit.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,16 +121,17 @@ static void test_pool_sizes(void **state) {
       const float *p = ct_data_ptr(t[i]);
       for (int64_t k = 0; k < counts[i]; k++) assert_true(p[k] == (float)(i + round));
     }
-    for (int i = round % 2; i < N; i += 2) ct_release(t[i]); // scrambled release order
-    for (int i = 1 - round % 2; i < N; i += 2) ct_release(t[i]);
+    // No scope is open: the root scope owns them; give its references up in a scrambled order.
+    for (int i = round % 2; i < N; i += 2) assert_int_equal(ct_scope_release(t[i]), CT_OK);
+    for (int i = 1 - round % 2; i < N; i += 2) assert_int_equal(ct_scope_release(t[i]), CT_OK);
   }
   deleted = 0;
   float *buf = malloc(6 * sizeof *buf);
   ct_tensor *blob = ct_from_blob(buf, CT_FLOAT32, CT_SHAPE(2, 3), NULL, count_delete, NULL);
   ct_tensor *view = ct_t(blob);
-  ct_release(blob);
+  assert_int_equal(ct_scope_release(blob), CT_OK);
   assert_int_equal(deleted, 0);
-  ct_release(view);
+  assert_int_equal(ct_scope_release(view), CT_OK);
   assert_int_equal(deleted, 1);
 }
 
@@ -139,26 +142,28 @@ static void test_large_buffers_reused(void **state) {
   const int64_t big = 5 << 20, smaller = (5 << 20) - (1 << 20), tiny = 2 << 20;
   ct_tensor *a = ct_full(CT_SHAPE(big), 1, CT_FLOAT32);
   void *pa = ct_data_ptr(a);
-  ct_release(a);
+  assert_int_equal(ct_scope_release(a), CT_OK);
   ct_tensor *b = ct_full(CT_SHAPE(smaller), 2, CT_FLOAT32);
   assert_ptr_equal(ct_data_ptr(b), pa);
   assert_true(all_equal(b, 2));
-  ct_release(b);
+  assert_int_equal(ct_scope_release(b), CT_OK);
   ct_tensor *c = ct_full(CT_SHAPE(tiny), 3, CT_FLOAT32);
   assert_ptr_not_equal(ct_data_ptr(c), pa);
   assert_true(all_equal(c, 3));
   ct_tensor *d = ct_full(CT_SHAPE(big), 4, CT_FLOAT32); // the block freed with b's size
   assert_true(all_equal(d, 4));
-  ct_release(c);
-  ct_release(d);
+  assert_int_equal(ct_scope_release(c), CT_OK);
+  assert_int_equal(ct_scope_release(d), CT_OK);
 }
 
 static void *make_tensors(void *arg) {
   ct_tensor **out = arg;
   for (int i = 0; i < 64; i++) {
     ct_tensor *t = ct_full(CT_SHAPE(i == 63 ? 3 << 20 : i * 7 + 1), (double)i, CT_FLOAT32);
-    if (i % 2) out[i / 2] = t; // handed to the main thread
-    else ct_release(t);        // cached by this thread, freed when it exits
+    // A tensor handed to another thread is retained first: this thread's root scope gives
+    // its own reference up when the thread exits.
+    if (i % 2) out[i / 2] = ct_retain(t);
+    else ct_scope_release(t); // cached by this thread, freed when it exits
   }
   return NULL;
 }
@@ -174,10 +179,272 @@ static void test_pool_across_threads(void **state) {
   for (int i = 0; i < 32; i++) {
     assert_non_null(handed[i]);
     assert_true(((const float *)ct_data_ptr(handed[i]))[0] == (float)(2 * i + 1));
-    ct_release(handed[i]);
+    ct_release(handed[i]); // balances the other thread's ct_retain
   }
 }
 
+
+// ---- ownership: one rule, with or without an explicit scope ----
+
+static const char *const not_open =
+    "ct_scope_close: the scope is not open on this thread (closed already, or opened by another thread)";
+static const char *const skipped = "ct_scope_open: a scope opened here is still open: a ct_scope_close was "
+                                   "skipped (continue/break/early return?)";
+
+// x * x + x, with a gradient: the product and the graph are temporaries nobody points to.
+static bool square_plus_and_backward(ct_tensor *x) {
+  ct_tensor *y = ct_add(ct_mul(x, x), x);
+  return tu_allclose(y, (double[]){2, 6, 12}, 3, 0, 0) && ct_backward(ct_sum(y), NULL) == CT_OK &&
+         tu_allclose(ct_grad(x), (double[]){3, 5, 7}, 3, 0, 0);
+}
+
+// A thread that opens no scope: its root scope owns everything and releases it when the
+// thread exits (the external buffer's deleter then runs; LeakSanitizer checks the rest).
+static void *expression_without_scope(void *ok) {
+  float *buf = malloc(3 * sizeof *buf);
+  memcpy(buf, (float[]){1, 2, 3}, sizeof(float[3]));
+  ct_tensor *blob = ct_from_blob(buf, CT_FLOAT32, CT_SHAPE(3), NULL, count_delete, NULL);
+  ct_tensor *x = ct_requires_grad_(ct_view(ct_detach(blob), CT_SHAPE(3)), true); // views of the buffer
+  *(bool *)ok = square_plus_and_backward(x);
+  return NULL;
+}
+
+static void test_same_expression_with_and_without_scope(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_requires_grad_(ct_tensor_from_f32((float[]){1, 2, 3}, CT_SHAPE(3)), true);
+  assert_true(square_plus_and_backward(x));
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+
+  bool ok = false;
+  deleted = 0;
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, expression_without_scope, &ok), 0);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_true(ok);
+  assert_int_equal(deleted, 1);
+}
+
+static void test_keep_moves_to_the_enclosing_scope(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_scope *outer = ct_scope_open();
+  ct_scope *inner = ct_scope_open();
+  ct_tensor *t = ct_keep(ct_ones(CT_SHAPE(2), CT_FLOAT32));
+  assert_int_equal(ct_scope_size(outer), 1);
+  assert_int_equal(ct_scope_close(inner), CT_OK);
+  assert_true(all_equal(t, 1));
+  assert_ptr_equal(ct_keep(t), t); // from the outermost explicit scope to the root scope
+  assert_int_equal(ct_scope_close(outer), CT_OK);
+  assert_true(all_equal(t, 1));
+  assert_ptr_equal(ct_keep(t), t); // in the root scope: nothing encloses it, nothing changes
+  assert_int_equal(ct_scope_release(t), CT_OK);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+  assert_null(ct_keep(NULL));
+}
+
+static void test_out_of_order_close_reported(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_scope *outer = ct_scope_open();
+  ct_scope *inner = ct_scope_open();
+  assert_non_null(ct_ones(CT_SHAPE(4), CT_FLOAT32));
+  EXPECT_STATUS(ct_scope_close(outer), CT_ERR_RUNTIME,
+                "ct_scope_close: 1 scope opened inside this one was still open (closed with it): a "
+                "ct_scope_close was skipped");
+  assert_int_equal(ct__pool_live_blocks(), blocks); // the inner scope's tensors went with it
+  EXPECT_STATUS(ct_scope_close(inner), CT_ERR_RUNTIME, not_open);
+
+  outer = ct_scope_open();
+  ct_scope *first = ct_scope_open(), *second = ct_scope_open();
+  assert_non_null(first);
+  assert_non_null(second);
+  assert_non_null(ct_zeros(CT_SHAPE(2), CT_INT64));
+  EXPECT_STATUS(ct_scope_close(outer), CT_ERR_RUNTIME,
+                "ct_scope_close: 2 scopes opened inside this one were still open (closed with it): a "
+                "ct_scope_close was skipped");
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+}
+
+static void *close_from_another_thread(void *scope) {
+  ct_status *st = malloc(sizeof *st);
+  *st = ct_scope_close(scope);
+  return st;
+}
+
+static void test_stale_and_double_close_reported(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  EXPECT_STATUS(ct_scope_close(s), CT_ERR_RUNTIME, not_open);
+  // The next scope reuses the closed one's memory; the stale handle still names the old one.
+  ct_scope *t = ct_scope_open();
+  assert_non_null(ct_ones(CT_SHAPE(2), CT_FLOAT32));
+  EXPECT_STATUS(ct_scope_close(s), CT_ERR_RUNTIME, not_open);
+  assert_int_equal(ct_scope_size(s), 0);
+  assert_int_equal(ct_scope_size(t), 1);
+  // Another thread cannot close it either.
+  pthread_t th;
+  void *result;
+  assert_int_equal(pthread_create(&th, NULL, close_from_another_thread, t), 0);
+  assert_int_equal(pthread_join(th, &result), 0);
+  assert_int_equal(*(ct_status *)result, CT_ERR_RUNTIME);
+  free(result);
+  assert_int_equal(ct_scope_size(t), 1);
+  assert_int_equal(ct_scope_close(t), CT_OK);
+  EXPECT_STATUS(ct_scope_close(NULL), CT_ERR_ARG, "ct_scope_close: scope is NULL");
+}
+
+// Each level opens a scope from the same call site, one frame deeper: not a skipped close.
+__attribute__((noinline)) static int nest(int depth) {
+  ct_scope *s = ct_scope_open();
+  if (!s) return -1;
+  int below = depth > 1 ? nest(depth - 1) : 0;
+  assert_non_null(ct_ones(CT_SHAPE(1), CT_FLOAT32));
+  ct_status st = ct_scope_close(s);
+  return below < 0 || st != CT_OK ? -1 : below + 1;
+}
+
+// Runtime values, so the compiler cannot unroll the loop below into distinct call sites.
+static volatile int loop_steps = 4, skip_close_at = 1;
+
+static void test_skipped_close_in_loop_reported(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_scope *left_open = NULL;
+  int refused = 0;
+  for (int i = 0; i < loop_steps; i++) {
+    ct_clear_error();
+    ct_scope *step = ct_scope_open();
+    if (!step) {
+      EXPECT_LAST_ERROR(skipped);
+      refused++;
+      continue;
+    }
+    assert_non_null(ct_ones(CT_SHAPE(3), CT_FLOAT32));
+    if (i == skip_close_at) {
+      left_open = step;
+      continue; // the close is skipped
+    }
+    assert_int_equal(ct_scope_close(step), CT_OK);
+  }
+  assert_int_equal(refused, loop_steps - skip_close_at - 1); // every later step was refused
+  assert_int_equal(ct_scope_close(left_open), CT_OK);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+  assert_int_equal(nest(5), 5);
+  // Wrappers name their own site; NULL opens without the check.
+  static const char site;
+  ct_scope *a = ct_scope_open_at(&site);
+  assert_non_null(a);
+  EXPECT_ERROR(ct_scope_open_at(&site), skipped);
+  ct_scope *b = ct_scope_open_at(NULL), *c = ct_scope_open_at(NULL);
+  assert_non_null(b);
+  assert_non_null(c);
+  assert_int_equal(ct_scope_close(c), CT_OK);
+  assert_int_equal(ct_scope_close(b), CT_OK);
+  assert_int_equal(ct_scope_close(a), CT_OK);
+}
+
+static void test_release_of_scope_owned_tensor_reported(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_scope *s = ct_scope_open();
+  ct_tensor *t = ct_full(CT_SHAPE(3), 7, CT_FLOAT32);
+  ct_clear_error();
+  ct_release(t);
+  assert_int_equal(ct_last_status(), CT_ERR_RUNTIME);
+  EXPECT_LAST_ERROR("ct_release: the tensor is owned by a scope; release only what you retained "
+                    "(ct_scope_release gives up a scope's reference early)");
+  assert_true(all_equal(t, 7)); // nothing was freed
+  // A retained reference is the caller's to release.
+  ct_clear_error();
+  ct_release(ct_retain(t));
+  assert_int_equal(ct_last_status(), CT_OK);
+  ct_retain(t); // kept past the scope by hand
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  assert_true(all_equal(t, 7));
+  EXPECT_STATUS(ct_scope_release(t), CT_ERR_RUNTIME,
+                "ct_scope_release: the tensor is not owned by a scope of this thread");
+  ct_release(t);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+}
+
+static ct_tensor *forward_leaving_a_scope_open(ct_module *self, ct_tensor *x) {
+  (void)self;
+  ct_scope_open();
+  return ct_relu(x);
+}
+static const ct_module_vtable leaky_vtable = {"Leaky", forward_leaving_a_scope_open, NULL, NULL};
+
+// A module whose forward leaves a scope open fails the Sequential around it, which frees
+// everything made inside; the scope it left open is not left around.
+static void test_sequential_reports_a_child_leaving_a_scope_open(void **state) {
+  (void)state;
+  ct_module *leaky = ct_module_new(sizeof(ct_module), &leaky_vtable);
+  ct_module *seq = ct_sequential_new(2, (ct_module *[]){leaky, ct_relu_new()});
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(3), CT_FLOAT32);
+  EXPECT_ERROR(ct_module_forward(seq, x), "ct_scope_close: 1 scope opened inside this one was still open "
+                                          "(closed with it): a ct_scope_close was skipped");
+  assert_int_equal(ct_scope_size(s), 1);
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  ct_module_free(seq);
+}
+
+static ct_status collate_leaving_a_scope_open(void *ctx, const ct_batch *samples, int n, ct_batch *batch) {
+  ct_scope_open();
+  return ct_default_collate(ctx, samples, n, batch);
+}
+
+// With no scope open, a batch is all a call leaves in the root scope (the samples, views
+// of the data, are gone); an error recorded before is still there at the end of the epoch;
+// a collate function that leaves a scope open makes the call fail, leaving nothing.
+static void test_dataloader_without_scope(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  ct_tensor *data = ct_arange(0, 10, 1, CT_INT64);
+  ct_dataset *dataset = ct_tensor_dataset_new(1, &data);
+  assert_int_equal(ct_scope_release(data), CT_OK); // the dataset holds it now
+  ct_dataloader *loader = ct_dataloader_new(dataset, (ct_dataloader_options){.batch_size = 4});
+  assert_non_null(loader);
+  ct_tensor *ones = ct_ones(CT_SHAPE(2), CT_FLOAT32);
+  EXPECT_ERROR(ct_view(ones, CT_SHAPE(3)), "shape '[3]' is invalid for input of size 2");
+  int64_t ready = ct__pool_live_blocks();
+  ct_batch batch;
+  ct_batch_result got;
+  int batches = 0;
+  while ((got = ct_dataloader_next(loader, &batch)) == CT_BATCH_READY) {
+    assert_int_equal(batch.count, 1);
+    assert_int_equal(ct_numel(batch.fields[0]), batches < 2 ? 4 : 2);
+    int64_t first = -1;
+    ct_tensor *head = ct_select(batch.fields[0], 0, 0);
+    assert_int_equal(ct_item_int(head, &first), CT_OK);
+    assert_int_equal(first, 4 * batches);
+    tu_release_inputs((ct_tensor *[]){head, batch.fields[0]}, 2);
+    assert_int_equal(ct__pool_live_blocks(), ready);
+    batches++;
+  }
+  assert_int_equal(got, CT_BATCH_END);
+  assert_int_equal(batches, 3);
+  assert_int_equal(ct_last_status(), CT_ERR_ARG);
+  EXPECT_LAST_ERROR("shape '[3]' is invalid for input of size 2");
+
+  ct_dataloader *leaky = ct_dataloader_new(
+      dataset, (ct_dataloader_options){.batch_size = 4, .collate = collate_leaving_a_scope_open});
+  ct_clear_error();
+  assert_int_equal(ct_dataloader_next(leaky, &batch), CT_BATCH_ERROR);
+  EXPECT_LAST_ERROR("ct_scope_close: 1 scope opened inside this one was still open (closed with it): a "
+                    "ct_scope_close was skipped");
+  assert_int_equal(batch.count, 0);
+  assert_int_equal(ct__pool_live_blocks(), ready);
+  ct_dataloader_free(leaky);
+  ct_dataloader_free(loader);
+  ct_tensor_dataset_free(dataset);
+  assert_int_equal(ct_scope_release(ones), CT_OK);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+}
 
 // The engine keeps a gradient nobody else sees instead of copying it, and adds into a
 // private pending gradient in place; shared gradients must still be copied.
@@ -244,6 +511,14 @@ int main(void) {
       cmocka_unit_test(test_transposed_copies),       cmocka_unit_test(test_iterator_row_walk),
       cmocka_unit_test(test_pool_sizes),              cmocka_unit_test(test_large_buffers_reused),
       cmocka_unit_test(test_pool_across_threads),
+      cmocka_unit_test(test_same_expression_with_and_without_scope),
+      cmocka_unit_test(test_keep_moves_to_the_enclosing_scope),
+      cmocka_unit_test(test_out_of_order_close_reported),
+      cmocka_unit_test(test_stale_and_double_close_reported),
+      cmocka_unit_test(test_skipped_close_in_loop_reported),
+      cmocka_unit_test(test_release_of_scope_owned_tensor_reported),
+      cmocka_unit_test(test_sequential_reports_a_child_leaving_a_scope_open),
+      cmocka_unit_test(test_dataloader_without_scope),
       cmocka_unit_test(test_engine_private_gradients), cmocka_unit_test(test_large_product_after_thread_stop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,7 @@
 // modules without forward, and no leaks with and without a scope open (LeakSanitizer).
 // Parity with torch.nn (reprs, values, gradients, masks, error texts) is oracle_nn's job.
 #define _POSIX_C_SOURCE 200809L // mkdtemp
-#include "testutil.h"
-#include <cmocka.h>
+#include "unit.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +33,8 @@ static const ct_module_vtable no_forward_vtable = {"NoForward", NULL, NULL, NULL
 
 static ct_module *user_new(void) { return ct_module_new(sizeof(user_module), &user_vtable); }
 
-// A float32 leaf with values 0, 1, 2, ... (caller owns it when no scope is open).
+// A float32 leaf with values 0, 1, 2, ... (owned by the innermost scope, the root scope
+// when none is open).
 static ct_tensor *iota(int ndim, const int64_t *shape) {
   ct_tensor *t = ct_zeros(ndim, shape, CT_FLOAT32);
   float *p = ct_data_ptr(t);
@@ -225,7 +225,6 @@ static void test_no_forward(void **state) {
   assert_int_equal(ct_scope_size(s), 0);
   ct_scope_close(s);
   ct_module_free(seq);
-  ct_release(x);
 }
 
 // ---- ownership ----
@@ -312,7 +311,7 @@ static void test_parameters_before_children_and_long_names(void **state) {
   ct_module_register_module(m, "fc", ct_linear_new(2, 2, false));
   ct_tensor *scale = ct_ones(CT_SHAPE(2), CT_FLOAT32);
   ct_module_register_parameter(m, "scale", scale);
-  ct_release(scale);
+  assert_int_equal(ct_scope_release(scale), CT_OK); // the module holds the only reference now
   ct_named_list *l = ct_module_named_parameters(m);
   assert_int_equal(l->count, 2);
   assert_string_equal(l->items[0].name, "scale"); // a module's own parameters come first
@@ -511,7 +510,7 @@ static void test_load_errors_leave_module_unchanged(void **state) {
   ct_module *slash = user_new();
   ct_tensor *p = ct_zeros(CT_SHAPE(1), CT_FLOAT32);
   ct_module_register_parameter(slash, "a/b", p);
-  ct_release(p);
+  assert_int_equal(ct_scope_release(p), CT_OK);
   assert_int_equal(ct_module_save(slash, temp_path("slash")), CT_ERR_ARG);
   assert_string_equal(ct_last_error(), "module save: parameter name 'a/b' can't be a file name (it contains '/')");
   assert_int_equal(stat(temp_path("slash"), &(struct stat){0}), -1); // nothing created
@@ -527,16 +526,14 @@ static void test_load_errors_leave_module_unchanged(void **state) {
 
 // ---- lifetime: with and without scopes ----
 
-// forward, sum, backward; `owned`: no scope is open, so the caller releases the results.
-static void train_step(ct_module *m, ct_tensor *x, bool owned) {
+// forward, sum, backward; `in_root_scope`: no scope is open, so the results are given up
+// from the root scope here.
+static void train_step(ct_module *m, ct_tensor *x, bool in_root_scope) {
   ct_tensor *y = ct_module_forward(m, x);
   assert_non_null(y);
   ct_tensor *loss = ct_sum(y);
   assert_int_equal(ct_backward(loss, NULL), CT_OK);
-  if (owned) {
-    ct_release(loss);
-    ct_release(y);
-  }
+  if (in_root_scope) tu_release_inputs((ct_tensor *[]){loss, y}, 2);
 }
 
 static ct_module *every_layer(void) {
@@ -547,8 +544,11 @@ static ct_module *every_layer(void) {
                           ct_log_softmax_new(-1), ct_flatten_new(0, -1)});
 }
 
+// Training steps with no scope open: the root scope owns every result; once they and the
+// modules are released, every block they took is back.
 static void test_no_leaks_without_scope(void **state) {
   (void)state;
+  int64_t blocks = ct__pool_live_blocks();
   ct_module *m = every_layer();
   ct_tensor *x = ct_randn(CT_SHAPE(3, 4), CT_FLOAT32);
   ct_set_requires_grad(x, true);
@@ -565,10 +565,10 @@ static void test_no_leaks_without_scope(void **state) {
   double row[3];
   for (int j = 0; j < 3; j++) assert_int_equal(ct_get(ct_grad(ct_embedding_weight(emb)), (int64_t[]){5, j}, &row[j]), CT_OK);
   assert_true(row[0] == 0 && row[1] == 0 && row[2] == 0); // the padding row gets no gradient
-  ct_release(idx);
-  ct_release(x);
+  tu_release_inputs((ct_tensor *[]){idx, x}, 2);
   ct_module_free(emb);
-  ct_module_free(m); // LeakSanitizer: nothing left
+  ct_module_free(m);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
 }
 
 static void test_scope_holds_only_the_output(void **state) {

@@ -19,7 +19,6 @@ static void repr_alloc_matches_repr(void **state) {
   assert_int_equal(ct_repr(t, buf, sizeof buf), CT_OK);
   assert_string_equal(buf, s);
   free(s);
-  ct_release(t);
 }
 
 static void repr_short_buffer_truncates(void **state) {
@@ -39,7 +38,6 @@ static void repr_short_buffer_truncates(void **state) {
   assert_non_null(strstr(ct_last_error(), "too small"));
   free(buf);
   free(full);
-  ct_release(t);
 }
 
 static void repr_bad_buffer_arguments(void **state) {
@@ -49,7 +47,6 @@ static void repr_bad_buffer_arguments(void **state) {
   assert_int_equal(ct_repr(t, NULL, 8), CT_ERR_ARG);
   assert_int_equal(ct_repr(t, buf, 0), CT_ERR_ARG);
   assert_int_equal(ct_fprint(NULL, t), CT_ERR_ARG);
-  ct_release(t);
 }
 
 static void null_tensor_reports_once(void **state) {
@@ -105,7 +102,6 @@ static void parameter_marks_a_leaf(void **state) {
   assert_memory_equal(s, prefix, sizeof prefix - 1);
   assert_non_null(strstr(s, "requires_grad=True)"));
   free(s);
-  ct_release(w);
 }
 
 static void parameter_errors(void **state) {
@@ -119,7 +115,6 @@ static void parameter_errors(void **state) {
   char *s = ct_repr_alloc(ints); // unchanged: not a parameter
   assert_null(strstr(s, "Parameter"));
   free(s);
-  ct_release(ints);
 
   ct_scope *scope = ct_scope_open();
   ct_tensor *x = ct_requires_grad_(ct_ones(CT_SHAPE(2, 2), CT_FLOAT32), true);
@@ -148,7 +143,6 @@ static void shape_printing_errors(void **state) {
   assert_int_equal(ct_print_shape(t), CT_OK);
   char small[8];
   assert_int_equal(ct_shape_str(t, small, sizeof small), CT_ERR_ARG);
-  ct_release(t);
 }
 
 int main(void) {

@@ -4,27 +4,12 @@
 // message; views share storage (writes show through), copies do not; gradients by exact
 // math. Values, strides and graphs on random inputs are compared with PyTorch in
 // tests/oracle/oracle_views.
-#include "testutil.h"
-#include <cmocka.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPECT_ERROR(call, message)                                                                                   \
-  do {                                                                                                                \
-    ct_clear_error();                                                                                                 \
-    assert_null(call);                                                                                                \
-    assert_string_equal(ct_last_error(), message);                                                                    \
-  } while (0)
-
-#define EXPECT_STATUS(call, status, message)                                                                          \
-  do {                                                                                                                \
-    ct_clear_error();                                                                                                 \
-    assert_int_equal(call, status);                                                                                   \
-    assert_string_equal(ct_last_error(), message);                                                                    \
-  } while (0)
-
 // The inputs of error_cases, made in a scope of their own and kept out of it: they end up
-// owned by the caller's scope, or by the caller when none is open.
+// owned by the caller's scope, or by the root scope when none is open.
 typedef struct inputs {
   ct_tensor *x, *xt, *scalar, *empty, *vec4, *cube, *col, *wide, *leaf, *long_vec, *x23b, *eight, *row3;
 } inputs;
@@ -47,12 +32,7 @@ static inputs make_inputs(void) {
       .row3 = ct_zeros(CT_SHAPE(3), CT_FLOAT32),
   };
   in.xt = ct_t(in.x);
-  ct_tensor **all = (ct_tensor **)&in;
-  for (size_t i = 0; i < NUM_INPUTS; i++) {
-    assert_non_null(all[i]);
-    ct_keep(all[i]);
-  }
-  ct_scope_close(s);
+  tu_keep_inputs((ct_tensor **)&in, NUM_INPUTS, s);
   return in;
 }
 
@@ -187,22 +167,19 @@ static void error_cases(bool scoped) {
 
   for (size_t i = 0; i < NUM_INPUTS; i++) assert_unchanged(all[i], &before[i]);
   if (!scoped) { // else the caller's scope owns all of them
-    ct_release(expanded), ct_release(head), ct_release(tail);
-    for (size_t i = 0; i < NUM_INPUTS; i++) ct_release(all[i]);
+    tu_release_inputs((ct_tensor *[]){expanded, head, tail}, 3);
+    tu_release_inputs(all, NUM_INPUTS);
   }
 }
 
 static void test_errors_in_scope(void **state) {
   (void)state;
-  ct_scope *s = ct_scope_open();
-  error_cases(true);
-  assert_int_equal(ct_scope_size(s), NUM_INPUTS + 3); // the three copy_ operands; failed calls added nothing
-  ct_scope_close(s);
+  tu_errors_in_scope(error_cases, NUM_INPUTS + 3); // the three copy_ operands; failed calls added nothing
 }
 
 static void test_errors_without_scope(void **state) {
   (void)state;
-  error_cases(false);
+  tu_errors_in_root_scope(error_cases);
 }
 
 static void test_null_propagates(void **state) {
@@ -241,10 +218,11 @@ static void test_null_propagates(void **state) {
   ct_scope_close(s);
 }
 
-// Each op once on the success path with no scope open: every result is released by hand
-// and LeakSanitizer checks that nothing else was left behind (graphs included).
+// Each op once on the success path with no scope open: the root scope owns every result;
+// releasing them early (ct_scope_release) must free every block they took, graphs included.
 static void test_success_without_scope(void **state) {
   (void)state;
+  int64_t blocks = ct__pool_live_blocks();
   ct_tensor *x = ct_requires_grad_(ct_ones(CT_SHAPE(2, 3), CT_FLOAT64), true);
   ct_tensor *xt = ct_t(x);
   ct_tensor *results[] = {
@@ -275,14 +253,11 @@ static void test_success_without_scope(void **state) {
     ct_tensor *flat = ct_reshape(results[i], CT_SHAPE(-1));
     ct_tensor *sum = ct_sum(flat);
     assert_int_equal(ct_backward(sum, NULL), CT_OK);
-    ct_release(sum);
-    ct_release(flat);
-    ct_release(results[i]);
+    tu_release_inputs((ct_tensor *[]){sum, flat, results[i]}, 3);
   }
   assert_int_not_equal(ct_copy_(ones, x), CT_OK); // [1] cannot hold [2, 3]
-  ct_release(ones);
-  ct_release(xt);
-  ct_release(x);
+  tu_release_inputs((ct_tensor *[]){ones, xt, x}, 3);
+  assert_int_equal(ct__pool_live_blocks(), blocks);
 }
 
 // Views share storage: a write through the view shows in the input. Copies do not.

@@ -15,7 +15,7 @@ int tu_oracle_main(void (*run_case)(char *line), tu_case_scope scope) {
     line[strcspn(line, "\n")] = '\0';
     ct_scope *s = scope == TU_SCOPE_PER_CASE ? ct_scope_open() : NULL;
     run_case(line);
-    if (s) ct_scope_close(s);
+    if (s && ct_scope_close(s) != CT_OK) printf("scope error: %s\n", ct_last_error());
     printf(RECORD_END "\n");
     fflush(stdout);
   }

@@ -17,7 +17,8 @@
 
 // ---- the case loop ----
 
-/// Whether tu_oracle_main opens a scope around each case.
+/// Whether tu_oracle_main opens a scope around each case (TU_NO_SCOPE: cases run in the
+/// thread's root scope, which keeps their tensors until the program exits).
 typedef enum tu_case_scope { TU_SCOPE_PER_CASE, TU_NO_SCOPE } tu_case_scope;
 
 /// Reads stdin line by line (newline stripped), runs each line through run_case, and ends
@@ -62,8 +63,7 @@ typedef enum tu_storage {
   TU_COPY, ///< a fresh row-major tensor (ct_empty) holding the view's elements
 } tu_storage;
 
-/// Reads a tensor spec (see the top of this file). The tensor goes to the open scope, or
-/// to the caller when none is open.
+/// Reads a tensor spec (see the top of this file). The tensor goes to the innermost scope.
 ct_tensor *tu_read_tensor(tu_tokens *tok, tu_storage how);
 
 // ---- answers ----
