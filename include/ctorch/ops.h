@@ -59,7 +59,9 @@ CT_API ct_tensor *ct_rsub_scalar(ct_tensor *a, double s);
 CT_API ct_tensor *ct_mul_scalar(ct_tensor *a, double s);
 /// a / s, true division (DivBackward0).
 CT_API ct_tensor *ct_div_scalar(ct_tensor *a, double s);
-/// a ** exponent (PowBackward0); integer tensors with a negative integral exponent error
+/// a ** exponent (PowBackward0). The exponent is a Python float, so an integer tensor gives
+/// a floating result (torch.tensor([2, 3]) ** -2.0 is tensor([0.2500, 0.1111])); for
+/// integer powers use ct_pow with an integer exponent tensor, which refuses negative ones
 /// ("Integers to negative integer powers are not allowed.").
 CT_API ct_tensor *ct_pow_scalar(ct_tensor *a, double exponent);
 /// base ** a, computed as PyTorch's torch.tensor(base) ** a (PowBackward1).

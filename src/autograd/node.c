@@ -159,6 +159,7 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     }
   }
   if (n_saved > CT_NODE_MAX_SAVED) n_saved = CT_NODE_MAX_SAVED;
+  n->num_saved = n_saved; // before filling: a failure part-way releases the aliases made so far
   for (int i = 0; i < n_saved; i++) {
     if (!saved[i]) continue;
     n->saved[i] = ct__alias_unregistered(saved[i]);
@@ -170,7 +171,6 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     n->saved_fn[i] = saved[i]->grad_fn ? saved[i]->grad_fn->name : NULL;
     if (saved[i] == out) n->saved_output |= (uint8_t)(1u << i);
   }
-  n->num_saved = n_saved;
   if (inplace && out->view_base) {
     if (ct__rebase_view(out, n) != CT_OK) return ct_last_status();
   } else {

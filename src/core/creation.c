@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 
@@ -50,8 +51,9 @@ ct_tensor *ct_tensor_from_bool(const bool *data, int ndim, const int64_t *shape)
 ct_tensor *ct_scalar(double value, ct_dtype dtype) { return ct_full(0, NULL, value, dtype); }
 
 ct_tensor *ct_full(int ndim, const int64_t *shape, double value, ct_dtype dtype) {
-  ct_tensor *out = ct__alloc(dtype, ndim, shape);
-  if (out && ct__fill(out, value) != CT_OK) {
+  ct_tensor *out = ct__alloc(dtype, ndim, shape); // torch.full: empty, then fill_ (shape errors first)
+  ct__element checked;
+  if (out && (ct__checked_element(value, dtype, &checked) != CT_OK || ct__fill(out, value) != CT_OK)) {
     ct__drop(out);
     return NULL;
   }

@@ -1,6 +1,10 @@
 // dtype and device names and sizes.
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include "core/dtype_impl.h"
+#include "core/error_impl.h"
+#include "core/tensor_impl.h"
 
 const char *ct__scalar_type_name(ct_dtype dtype) {
   static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "Bool",
@@ -36,3 +40,22 @@ size_t ct_dtype_size(ct_dtype dtype) {
 bool ct_dtype_is_floating(ct_dtype dtype) { return dtype == CT_FLOAT32 || dtype == CT_FLOAT64; }
 
 const char *ct_device_name(ct_device device) { return device == CT_CPU ? "cpu" : "unknown"; }
+
+ct_status ct__checked_element(double v, ct_dtype dtype, ct__element *out) {
+  const char *type = NULL;
+  switch (dtype) {
+  case CT_INT32:
+    if (!(v >= INT32_MIN && v <= INT32_MAX)) type = "int";
+    break;
+  case CT_INT64: // int64's limits as doubles are -2^63 and 2^63
+    if (!(v >= -0x1p63 && v <= 0x1p63)) type = "int64_t";
+    break;
+  case CT_FLOAT32:
+    if (isfinite(v) && fabs(v) > FLT_MAX) type = "float";
+    break;
+  default: break;
+  }
+  if (type) return ct__error(CT_ERR_ARG, "value cannot be converted to type %s without overflow", type);
+  ct__store_f64((char *)out, dtype, v);
+  return CT_OK;
+}

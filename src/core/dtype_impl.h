@@ -4,6 +4,7 @@
 #define CTORCH_SRC_CORE_DTYPE_IMPL_H
 #include <stdint.h>
 #include "ctorch/dtype.h"
+#include "ctorch/error.h"
 
 /// c10's ScalarType name of a dtype, as PyTorch's messages print it: "Bool", "Int",
 /// "Long", "Float", "Double" ("Undefined" for anything else).
@@ -17,5 +18,11 @@ typedef union ct__element {
   float f32;
   double f64;
 } ct__element;
+
+/// `v` converted to `dtype` as PyTorch converts a Python float (c10's checked_convert):
+/// values outside an integer dtype's range (NaN included) or finite values beyond
+/// float32's range are refused with "value cannot be converted to type <C++ type> without
+/// overflow"; float64 and bool take anything. 2^63 becomes int64's minimum, as on x86.
+ct_status ct__checked_element(double v, ct_dtype dtype, ct__element *out);
 
 #endif

@@ -9,6 +9,7 @@
 
 typedef struct parser {
   const char *s;
+  const char *start; // the literal's first character: error offsets count from it
   int ndim;                   // depth fixed by the first leaf reached
   int64_t shape[CT_MAX_DIMS]; // -1 until the first list at that depth closes
   double *values;
@@ -16,6 +17,15 @@ typedef struct parser {
   size_t count, capacity;
   bool saw_float, saw_int, saw_bool;
 } parser;
+
+// Records "tensor literal: <what> at offset N" for the current position, naming the
+// character found there or the end of the input.
+static bool syntax_error(const parser *p, const char *what) {
+  long offset = (long)(p->s - p->start);
+  if (*p->s) ct__error(CT_ERR_ARG, "tensor literal: %s at offset %ld, found '%c'", what, offset, *p->s);
+  else ct__error(CT_ERR_ARG, "tensor literal: %s at offset %ld, found the end of the input", what, offset);
+  return false;
+}
 
 static void skip_ws(parser *p) {
   while (isspace((unsigned char)*p->s)) p->s++;
@@ -50,10 +60,7 @@ static bool parse_scalar(parser *p) {
   }
   char *end;
   double v = strtod(s, &end);
-  if (end == s) {
-    ct__error(CT_ERR_ARG, "tensor literal: unexpected character '%c' at offset %ld", *s ? *s : '?', (long)(s - p->s));
-    return false;
-  }
+  if (end == s) return syntax_error(p, "expected a number, True or False");
   bool is_float = false;
   for (const char *c = s; c < end; c++)
     if (*c == '.' || *c == 'e' || *c == 'E' || *c == 'n' || *c == 'N' || *c == 'i' || *c == 'I') is_float = true;
@@ -80,7 +87,7 @@ static bool parse_level(parser *p, int depth) {
   if (*p->s != '[') {
     if (p->ndim < 0) p->ndim = depth;
     if (depth != p->ndim) {
-      ct__error(CT_ERR_ARG, "tensor literal: expected a list at depth %d", depth);
+      syntax_error(p, "expected a nested list");
       return false;
     }
     return parse_scalar(p);
@@ -113,7 +120,7 @@ static bool parse_level(parser *p, int depth) {
         p->s++;
         break;
       }
-      ct__error(CT_ERR_ARG, "tensor literal: expected ',' or ']'");
+      syntax_error(p, "expected ',' or ']'");
       return false;
     }
   }
@@ -132,13 +139,13 @@ static bool parse_level(parser *p, int depth) {
 
 static ct_tensor *parse(const char *literal, bool force_float) {
   if (!literal) return ct__error_null(CT_ERR_ARG, "tensor literal is NULL");
-  parser p = {.s = literal, .ndim = -1};
+  parser p = {.s = literal, .start = literal, .ndim = -1};
   for (int i = 0; i < CT_MAX_DIMS; i++) p.shape[i] = -1;
   ct_tensor *out = NULL;
   if (parse_level(&p, 0)) {
     skip_ws(&p);
     if (*p.s) {
-      ct__error(CT_ERR_ARG, "tensor literal: trailing characters after the value");
+      syntax_error(&p, "unexpected characters after the value");
     } else {
       for (int i = 0; i < p.ndim; i++)
         if (p.shape[i] < 0) p.shape[i] = 0;

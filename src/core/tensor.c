@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "autograd/node.h"
+#include "core/checked.h"
 #include "core/error_impl.h"
 #include "core/pool.h"
 #include "core/tensor_impl.h"
@@ -54,7 +55,9 @@ static void storage_release(ct_storage *s) {
   ct__pool_free(s, sizeof *s);
 }
 
-static bool valid_shape(int ndim, const int64_t *shape) {
+// A shape a tensor of `dtype` can have: at most CT_MAX_DIMS sizes, none negative, with an
+// element count and byte size that fit int64 (*numel set).
+static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t *numel) {
   if (ndim < 0 || ndim > CT_MAX_DIMS) {
     ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
     return false;
@@ -63,21 +66,15 @@ static bool valid_shape(int ndim, const int64_t *shape) {
     ct__error(CT_ERR_ARG, "shape is NULL");
     return false;
   }
-  int64_t n = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) {
-      ct__error(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: ",
-                (long long)shape[i]);
+      char buf[256];
+      ct__shape_to_str(ndim, shape, buf, sizeof buf);
+      ct__error(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: %s", (long long)shape[i], buf);
       return false;
     }
-    int64_t next;
-    if (__builtin_mul_overflow(n, shape[i], &next) || next > INT64_MAX / 16) { // no division per dim
-      ct__error(CT_ERR_MEMORY, "tensor of %d dims is too large to allocate", ndim);
-      return false;
-    }
-    n = next;
   }
-  return true;
+  return ct__checked_numel(ndim, shape, (int64_t)ct__dtype_size(dtype), "tensor", numel) == CT_OK;
 }
 
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
@@ -93,11 +90,12 @@ static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
 
 ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
-  if (!valid_shape(ndim, shape)) return NULL;
+  int64_t numel;
+  if (!valid_shape(ndim, shape, dtype, &numel)) return NULL;
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
   ct__contiguous_strides(ndim, shape, t->strides);
-  size_t nbytes = (size_t)ct__numel_of(ndim, shape) * ct__dtype_size(dtype);
+  size_t nbytes = (size_t)numel * ct__dtype_size(dtype);
   t->storage = storage_new(nbytes);
   if (!t->storage) {
     ct__pool_free(t, sizeof *t);
@@ -168,13 +166,14 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
                         const int64_t *strides, ct_deleter deleter, void *ctx) {
   if (!data) return ct__error_null(CT_ERR_ARG, "from_blob: data is NULL");
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
-  if (!valid_shape(ndim, shape)) return NULL;
-  int64_t max_index = 0;
+  int64_t n, max_index = 0;
+  if (!valid_shape(ndim, shape, dtype, &n)) return NULL;
   if (strides) {
-    for (int i = 0; i < ndim; i++) {
+    for (int i = 0; i < ndim; i++)
       if (strides[i] < 0) return ct__error_null(CT_ERR_ARG, "from_blob: negative strides are not supported");
-      if (shape[i] > 0) max_index += (shape[i] - 1) * strides[i];
-    }
+    if (ct__checked_extent(ndim, shape, strides, (int64_t)ct__dtype_size(dtype), "from_blob: the view", &max_index) !=
+        CT_OK)
+      return NULL;
   }
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
@@ -185,7 +184,6 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   }
   if (strides) memcpy(t->strides, strides, (size_t)ndim * sizeof *strides);
   else ct__contiguous_strides(ndim, shape, t->strides);
-  int64_t n = ct__numel_of(ndim, shape);
   *s = (ct_storage){.refcount = 1};
   s->data = data;
   s->nbytes = (size_t)(strides ? (n ? max_index + 1 : 0) : n) * ct_dtype_size(dtype);
@@ -256,13 +254,19 @@ double ct__load_f64(const char *p, ct_dtype dtype) {
   }
 }
 
+// C leaves float-to-integer conversions of out-of-range values (NaN included) undefined;
+// they give the integer's minimum here, as x86's conversion instructions (and so PyTorch)
+// do. Callers that must refuse such values check first (ct__checked_element).
+static int64_t f64_to_i64(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
+static int32_t f64_to_i32(double v) { return v > -2147483649.0 && v < 2147483648.0 ? (int32_t)v : INT32_MIN; }
+
 int64_t ct__load_i64(const char *p, ct_dtype dtype) {
   switch (dtype) {
   case CT_BOOL: return *(const bool *)p;
   case CT_INT32: return *(const int32_t *)p;
   case CT_INT64: return *(const int64_t *)p;
-  case CT_FLOAT32: return (int64_t)*(const float *)p;
-  case CT_FLOAT64: return (int64_t)*(const double *)p;
+  case CT_FLOAT32: return f64_to_i64(*(const float *)p);
+  case CT_FLOAT64: return f64_to_i64(*(const double *)p);
   default: return 0;
   }
 }
@@ -270,15 +274,15 @@ int64_t ct__load_i64(const char *p, ct_dtype dtype) {
 void ct__store_f64(char *p, ct_dtype dtype, double v) {
   switch (dtype) {
   case CT_BOOL: *(bool *)p = v != 0; break;
-  case CT_INT32: *(int32_t *)p = (int32_t)v; break;
-  case CT_INT64: *(int64_t *)p = (int64_t)v; break;
+  case CT_INT32: *(int32_t *)p = f64_to_i32(v); break;
+  case CT_INT64: *(int64_t *)p = f64_to_i64(v); break;
   case CT_FLOAT32: *(float *)p = (float)v; break;
   case CT_FLOAT64: *(double *)p = v; break;
   default: break;
   }
 }
 
-static const char *element_at(const ct_tensor *t, const int64_t *index, ct_status *st) {
+char *ct__element_ptr(const ct_tensor *t, const int64_t *index, ct_status *st) {
   int64_t off = t->offset;
   for (int i = 0; i < t->ndim; i++) {
     int64_t k = index[i] < 0 ? index[i] + t->shape[i] : index[i];
@@ -289,29 +293,19 @@ static const char *element_at(const ct_tensor *t, const int64_t *index, ct_statu
     }
     off += k * t->strides[i];
   }
-  return (const char *)t->storage->data + off * (int64_t)ct_dtype_size(t->dtype);
+  return (char *)t->storage->data + off * (int64_t)ct_dtype_size(t->dtype);
 }
 
 ct_status ct_get(const ct_tensor *t, const int64_t *index, double *out) {
   if (!t) return ct__null_tensor_status("ct_get");
   if (!out || (t->ndim && !index)) return ct__error(CT_ERR_ARG, "ct_get: NULL argument");
   ct_status st = CT_OK;
-  const char *p = element_at(t, index, &st);
+  const char *p = ct__element_ptr(t, index, &st);
   if (!p) return st;
   *out = ct__load_f64(p, t->dtype);
   return CT_OK;
 }
 
-ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
-  if (!t) return ct__null_tensor_status("ct_set");
-  if (t->ndim && !index) return ct__error(CT_ERR_ARG, "ct_set: NULL argument");
-  ct_status st = CT_OK;
-  const char *p = element_at(t, index, &st);
-  if (!p) return st;
-  ct__store_f64((char *)p, t->dtype, value);
-  ct__bump_version(t);
-  return CT_OK;
-}
 
 static ct_status item_ptr(const ct_tensor *t, const char **p) {
   if (!t) return ct__null_tensor_status("item");
@@ -325,15 +319,28 @@ static ct_status item_ptr(const ct_tensor *t, const char **p) {
 ct_status ct_item(const ct_tensor *t, double *out) {
   const char *p = NULL;
   ct_status st = item_ptr(t, &p);
-  if (st == CT_OK && out) *out = ct__load_f64(p, t->dtype);
-  return st;
+  if (st != CT_OK) return st;
+  if (!out) return ct__error(CT_ERR_ARG, "ct_item: out is NULL");
+  *out = ct__load_f64(p, t->dtype);
+  return CT_OK;
 }
 
+// Python's int() of the item: NaN and infinities have no integer value, and a float
+// beyond int64 has no int64 one.
 ct_status ct_item_int(const ct_tensor *t, int64_t *out) {
   const char *p = NULL;
   ct_status st = item_ptr(t, &p);
-  if (st == CT_OK && out) *out = ct__load_i64(p, t->dtype);
-  return st;
+  if (st != CT_OK) return st;
+  if (!out) return ct__error(CT_ERR_ARG, "ct_item_int: out is NULL");
+  if (ct_dtype_is_floating(t->dtype)) {
+    double v = ct__load_f64(p, t->dtype);
+    if (isnan(v)) return ct__error(CT_ERR_ARG, "cannot convert float NaN to integer");
+    if (isinf(v)) return ct__error(CT_ERR_ARG, "cannot convert float infinity to integer");
+    if (!(v >= -0x1p63 && v < 0x1p63))
+      return ct__error(CT_ERR_ARG, "value cannot be converted to type int64_t without overflow");
+  }
+  *out = ct__load_i64(p, t->dtype);
+  return CT_OK;
 }
 
 // Visits every element in row-major order, passing its address.

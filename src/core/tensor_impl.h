@@ -111,6 +111,9 @@ void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
 int ct__wrap_dim(int dim, int ndim, bool extra);
 /// Format a shape as "[2, 3]" into buf.
 void ct__shape_to_str(int ndim, const int64_t *shape, char *buf, size_t cap);
+/// Address of the element at a full index (ndim entries, negative counts from the end), or
+/// NULL with PyTorch's "index ... is out of bounds" error in *st.
+char *ct__element_ptr(const ct_tensor *t, const int64_t *index, ct_status *st);
 /// Read element i (by byte pointer) of dtype as double / write a double.
 double ct__load_f64(const char *p, ct_dtype dtype);
 void ct__store_f64(char *p, ct_dtype dtype, double v);

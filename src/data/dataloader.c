@@ -8,6 +8,7 @@
 // Reproducing those draws gives PyTorch's batches.
 #include <stdlib.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/data.h"
@@ -50,7 +51,8 @@ void ct_dataloader_free(ct_dataloader *loader) {
 int64_t ct_dataloader_len(const ct_dataloader *l) {
   if (!l) return -1;
   int64_t n = l->dataset.length(l->dataset.ctx), b = l->options.batch_size;
-  return l->options.drop_last ? n / b : (n + b - 1) / b;
+  if (n < 0) return -1;
+  return l->options.drop_last ? n / b : ct__ceil_div(n, b);
 }
 
 ct_status ct_dataloader_start_epoch(ct_dataloader *l) {
@@ -147,6 +149,8 @@ ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, ct_batch
   (void)ctx;
   if (n <= 0) return ct__error(CT_ERR_ARG, "collate: empty batch");
   int fields = samples[0].count;
+  if (fields < 0 || fields > CT_BATCH_MAX_FIELDS)
+    return ct__error(CT_ERR_ARG, "collate: a sample has %d fields; a batch holds 0 to %d", fields, CT_BATCH_MAX_FIELDS);
   ct_tensor **column = malloc((size_t)n * sizeof *column);
   if (!column) return ct__error(CT_ERR_MEMORY, "out of memory collating");
   ct_status st = CT_OK;

@@ -59,7 +59,9 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
 }
 
 ct_tensor *ct_pad_sequence(ct_tensor *const *sequences, int n, bool batch_first, double padding_value) {
-  if (!sequences || n <= 0) return ct__error_null(CT_ERR_ARG, "pad_sequence: received an empty list of sequences");
+  if (n < 0) return ct__error_null(CT_ERR_ARG, "pad_sequence: the number of sequences is negative (%d)", n);
+  if (n > 0 && !sequences) return ct__error_null(CT_ERR_ARG, "pad_sequence: sequences is NULL but %d were announced", n);
+  if (n == 0) return ct__error_null(CT_ERR_ARG, "pad_sequence: received an empty list of sequences");
   int64_t longest = 0;
   for (int i = 0; i < n; i++) {
     if (!sequences[i]) return NULL;

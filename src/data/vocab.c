@@ -3,6 +3,7 @@
 // instead of a binary search's log2(size) (a data loader looks up every word of a sample).
 #include <stdlib.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/error_impl.h"
 #include "ctorch/data.h"
 
@@ -53,10 +54,16 @@ static bool build_slots(ct_vocab *v) {
 
 ct_vocab *ct_vocab_new(const char *const *words, int64_t n, const char *const *specials, int n_specials,
                        const char *unk_token) {
-  if (n < 0 || n_specials < 0 || (n && !words) || (n_specials && !specials) || !unk_token)
-    return ct__error_null(CT_ERR_ARG, "vocab: invalid arguments");
+  if (n < 0) return ct__error_null(CT_ERR_ARG, "vocab: the number of words is negative (%lld)", (long long)n);
+  if (n_specials < 0) return ct__error_null(CT_ERR_ARG, "vocab: the number of specials is negative (%d)", n_specials);
+  if (n && !words) return ct__error_null(CT_ERR_ARG, "vocab: words is NULL but %lld words were announced", (long long)n);
+  if (n_specials && !specials)
+    return ct__error_null(CT_ERR_ARG, "vocab: specials is NULL but %d specials were announced", n_specials);
+  if (!unk_token) return ct__error_null(CT_ERR_ARG, "vocab: unk_token is NULL");
+  int64_t total, bytes;
+  if (!ct__add_ok(n, n_specials, &total) || !ct__mul_ok(total, (int64_t)sizeof(char *), &bytes))
+    return ct__error_null(CT_ERR_MEMORY, "vocab: %lld words and %d specials are too many", (long long)n, n_specials);
   ct_vocab *v = calloc(1, sizeof *v);
-  int64_t total = n + n_specials;
   if (v) v->words = malloc((size_t)(total ? total : 1) * sizeof *v->words);
   if (!v || !v->words) {
     free(v);

@@ -139,9 +139,17 @@ static ct_tensor *load(source *s) {
   if (got < (size_t)len_size)
     return load_error(s, "EOF: reading array header length, expected %d bytes got %zu", len_size, got);
   uint32_t header_len = read_le(pre + 8, len_size);
-  if (header_len > CT__NPY_MAX_HEADER)
-    return load_error(s, "Header info length (%u) is large and may not be safe to load securely", header_len);
   char text[CT__NPY_MAX_HEADER];
+  if (header_len > CT__NPY_MAX_HEADER) { // NumPy reads the header before judging its length
+    for (got = 0; got < header_len;) {
+      size_t want = header_len - got < sizeof text ? header_len - got : sizeof text, n = source_read(s, text, want);
+      got += n;
+      if (n < want) break;
+    }
+    if (got < header_len)
+      return load_error(s, "EOF: reading array header, expected %u bytes got %zu", header_len, got);
+    return load_error(s, "Header info length (%u) is large and may not be safe to load securely", header_len);
+  }
   got = source_read(s, text, header_len);
   if (got < header_len)
     return load_error(s, "EOF: reading array header, expected %u bytes got %zu", header_len, got);

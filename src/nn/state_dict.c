@@ -154,7 +154,13 @@ static ct_status copy_value(ct_tensor *dst, const ct_tensor *src) {
 }
 
 ct_status ct_module_load_state_dict(ct_module *m, const ct_named_list *state, bool strict) {
-  if (!m || !state || (state->count && !state->items)) return ct__error(CT_ERR_ARG, "load_state_dict: NULL argument");
+  if (!m) return ct__error(CT_ERR_ARG, "load_state_dict: module is NULL");
+  if (!state) return ct__error(CT_ERR_ARG, "load_state_dict: state dict is NULL");
+  if (state->count < 0)
+    return ct__error(CT_ERR_ARG, "load_state_dict: the state dict's count is negative (%lld)", (long long)state->count);
+  if (state->count && !state->items)
+    return ct__error(CT_ERR_ARG, "load_state_dict: the state dict's items are NULL but its count is %lld",
+                     (long long)state->count);
   ct_named_list *own = ct__module_state_entries(m);
   if (!own) return ct_last_status();
   if (check_legacy_empty(own, state) != CT_OK) {

@@ -191,9 +191,7 @@ ct_tensor *ct_rpow_scalar(double base, ct_tensor *a) {
 
 ct_tensor *ct_pow_scalar(ct_tensor *a, double exponent) {
   CT_CHECK_NULL(a);
-  ct_dtype dt = ct__result_type_ts(a, exponent, true);
-  if (!ct_dtype_is_floating(dt) && exponent < 0)
-    return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
+  ct_dtype dt = ct__result_type_ts(a, exponent, true); // a Python float exponent: floating result
   ct_ew_params p = ct__ew_params(dt, exponent, 0);
   ct__ew_grad g = {"PowBackward0", pow_scalar_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1};
   ct_node *node;

@@ -1,6 +1,7 @@
 // fill_ and zero_: in place, with PyTorch's leaf check; on a tensor that requires grad
 // they record FillBackward2 / ZeroBackward0 (the old values get a zero gradient).
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
@@ -11,19 +12,11 @@ static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
-// PyTorch refuses values outside an integer dtype's range (compared before truncation,
-// NaN included) instead of wrapping them; its message names the C++ type.
-static const char *overflowed_type(ct_dtype dtype, double value) {
-  if (dtype == CT_INT32 && !(value >= -2147483648.0 && value <= 2147483647.0)) return "int";
-  if (dtype == CT_INT64 && !(value >= -9223372036854775808.0 && value <= 9223372036854775808.0)) return "int64_t";
-  return NULL;
-}
-
 static ct_tensor *fill(ct_tensor *a, double value, const char *name) {
   CT_CHECK_NULL(a);
-  const char *overflow = overflowed_type(a->dtype, value);
-  if (overflow) return ct__error_null(CT_ERR_ARG, "value cannot be converted to type %s without overflow", overflow);
-  if (ct__ew_check_inplace(a, a->dtype) != CT_OK) return NULL;
+  ct__element checked;
+  if (ct__ew_check_inplace(a, a->dtype) != CT_OK || ct__checked_element(value, a->dtype, &checked) != CT_OK)
+    return NULL;
   if (ct__fill(a, value) != CT_OK) return NULL;
   ct__bump_version(a);
   if (ct__record(a, name, zero_backward, 1, &a, 0, NULL, NULL) != CT_OK) return NULL;

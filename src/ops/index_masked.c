@@ -1,6 +1,4 @@
 // masked_fill (out of place): x's values, or `value` where the broadcast mask is true.
-#include <float.h>
-#include <math.h>
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
@@ -9,30 +7,6 @@
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
-
-// PyTorch refuses values that overflow an integer or float32 (infinities and nan stay
-// allowed for floats; anything goes for bool).
-static ct_status to_fill_element(double v, ct_dtype dtype, ct__element *out) {
-  const char *type = NULL;
-  switch (dtype) {
-  case CT_INT32:
-    if (!(v >= INT32_MIN && v <= INT32_MAX)) type = "int";
-    break;
-  case CT_INT64: // the bounds are (double)INT64_MIN and (double)INT64_MAX = 2^63
-    if (!(v >= -0x1p63 && v <= 0x1p63)) type = "int64_t";
-    break;
-  case CT_FLOAT32:
-    if (isfinite(v) && fabs(v) > FLT_MAX) type = "float";
-    break;
-  default: break;
-  }
-  if (type) return ct__error(CT_ERR_ARG, "value cannot be converted to type %s without overflow", type);
-  if (dtype == CT_INT64 && v == 0x1p63)
-    out->i64 = INT64_MIN; // what PyTorch's conversion yields on x86
-  else
-    ct__store_f64((char *)out, dtype, v);
-  return CT_OK;
-}
 
 // PyTorch's C++ type names, as its mask-dtype message prints them.
 static const char *cpp_type_name(ct_dtype dtype) {
@@ -73,7 +47,7 @@ ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value) {
     return ct__error_null(CT_ERR_ARG, "masked_fill_ only supports boolean masks, but got mask with dtype %s",
                           cpp_type_name(mask->dtype));
   ct__element bits;
-  if (to_fill_element(value, x->dtype, &bits) != CT_OK) return NULL;
+  if (ct__checked_element(value, x->dtype, &bits) != CT_OK) return NULL;
   int nd;
   int64_t shape[CT_MAX_DIMS];
   if (ct__broadcast_shapes(mask->ndim, mask->shape, x->ndim, x->shape, &nd, shape) != CT_OK) return NULL;

@@ -13,7 +13,9 @@ uint32_t ct__reduce_mask_all(const ct_tensor *t) { return t->ndim ? (1u << t->nd
 
 ct_status ct__reduce_mask(const ct_tensor *t, const int *dims, int ndims, uint32_t *mask) {
   *mask = 0;
-  if (!dims || ndims <= 0) {
+  if (ndims < 0) return ct__error(CT_ERR_ARG, "the number of dims is negative (%d)", ndims);
+  if (ndims > 0 && !dims) return ct__error(CT_ERR_ARG, "dims is NULL but %d dims were given", ndims);
+  if (ndims == 0) { // torch: an empty dim list reduces every dim
     *mask = ct__reduce_mask_all(t);
     return CT_OK;
   }

@@ -255,6 +255,12 @@ double tu_weighted_sum(const ct_tensor *t, const ct_tensor *w) {
   return sum;
 }
 
+void tu_set_no_grad(ct_tensor *x, const int64_t *idx, double value) {
+  bool mode = ct_no_grad_enter(); // perturbing a leaf that requires grad, as gradcheck does
+  ct_set(x, idx, value);
+  ct_grad_mode_restore(mode);
+}
+
 void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *ctx, double rel_step,
                             double abs_step, double *out) {
   int nd = ct_dim(x);
@@ -263,11 +269,11 @@ void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *
     double v;
     ct_get(x, idx, &v);
     double h = rel_step ? rel_step * fabs(v) + abs_step : abs_step;
-    ct_set(x, idx, v + h);
+    tu_set_no_grad(x, idx, v + h);
     double up = objective(ctx);
-    ct_set(x, idx, v - h);
+    tu_set_no_grad(x, idx, v - h);
     double down = objective(ctx);
-    ct_set(x, idx, v);
+    tu_set_no_grad(x, idx, v);
     out[e] = (up - down) / (2 * h);
     for (int d = nd - 1; d >= 0 && ++idx[d] == ct_size(x, d); d--) idx[d] = 0;
   }

@@ -90,6 +90,8 @@ bool tu_print_result(const ct_tensor *out, int graph_depth);
 
 /// sum(t * w) in double over row-major elements; w NULL means ones.
 double tu_weighted_sum(const ct_tensor *t, const ct_tensor *w);
+/// x[idx] = value with grad mode off (a finite-difference step on a leaf that requires grad).
+void tu_set_no_grad(ct_tensor *x, const int64_t *idx, double value);
 /// Central differences of objective(ctx) with respect to each element of x, in row-major
 /// order, into out[numel(x)]. Each element moves by h = rel_step * |v| + abs_step (h =
 /// abs_step when rel_step is 0) and is restored afterwards.

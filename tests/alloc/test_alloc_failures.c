@@ -1,0 +1,249 @@
+// Allocation-failure injection. This program is linked with the linker's --wrap for
+// malloc, calloc, realloc, aligned_alloc and strdup, so every allocation ctorch makes
+// passes through the wrappers below. For each workload (a training step, the data
+// pipeline, module save/load, every file loader) it first counts the allocations of a
+// run, then runs it again once per N, failing exactly the Nth allocation, on a fresh
+// thread (cold block pools). Each run must fail with an out-of-memory error (or, where a
+// failure is absorbed, succeed with the undisturbed result), leak nothing (LeakSanitizer
+// under make sanitize) and leave the library working: the thread then runs the workload
+// again without injection and must get the undisturbed result.
+#define _GNU_SOURCE // mkdtemp
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ctorch.h"
+
+// ---- the wrappers ----
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__real_aligned_alloc(size_t alignment, size_t size);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+void *__wrap_aligned_alloc(size_t alignment, size_t size);
+char *__wrap_strdup(const char *s);
+
+static _Thread_local long allocations; // counted on the injecting thread only
+static _Thread_local long fail_at;     // 1-based index of the allocation to fail; 0: none
+static _Thread_local bool counting;
+
+// True when this allocation is the one to fail.
+static bool inject(void) {
+  if (!counting) return false;
+  return ++allocations == fail_at;
+}
+
+void *__wrap_malloc(size_t size) { return inject() ? NULL : __real_malloc(size); }
+void *__wrap_calloc(size_t n, size_t size) { return inject() ? NULL : __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t size) { return inject() ? NULL : __real_realloc(p, size); }
+void *__wrap_aligned_alloc(size_t alignment, size_t size) {
+  return inject() ? NULL : __real_aligned_alloc(alignment, size);
+}
+char *__wrap_strdup(const char *s) { return inject() ? NULL : __real_strdup(s); }
+
+// ---- workloads: each creates what it needs, frees it all, and sums its results ----
+typedef ct_status (*workload_fn)(double *result);
+
+static ct_status status_of(bool ok) { return ok ? CT_OK : (ct_last_status() != CT_OK ? ct_last_status() : CT_ERR_RUNTIME); }
+
+// The checksums below are the test's own reading of results: no failure is injected there.
+static double sum_of(ct_tensor *t) {
+  bool was_counting = counting;
+  counting = false;
+  double v = 0;
+  ct_scope *s = ct_scope_open();
+  if (!s || ct_item(ct_sum(t), &v) != CT_OK) abort();
+  ct_scope_close(s);
+  counting = was_counting;
+  return v;
+}
+
+static double sum_parameters(ct_module *m) {
+  bool was_counting = counting;
+  counting = false;
+  double total = 0;
+  ct_named_list *named = ct_module_named_parameters(m);
+  if (!named) abort();
+  for (int i = 0; i < named->count; i++) total += sum_of(named->items[i].tensor);
+  ct_named_list_free(named);
+  counting = was_counting;
+  return total;
+}
+
+// The seed's MLP (Linear 5-3, Sigmoid, Linear 3-5, Sigmoid), BCELoss, one Adam step.
+static ct_status training_step(double *result) {
+  ct_manual_seed(0);
+  ct_module *model = ct_sequential_new(
+      4, (ct_module *[]){ct_linear_new(5, 3, true), ct_sigmoid_new(), ct_linear_new(3, 5, true), ct_sigmoid_new()});
+  int n = 0;
+  ct_tensor **params = model ? ct_module_parameters(model, &n) : NULL;
+  ct_optimizer *adam = params ? ct_adam_new(params, n, ct_adam_defaults()) : NULL;
+  free(params);
+  bool ok = adam != NULL;
+  double loss_value = 0;
+  if (ok) {
+    ct_scope *step = ct_scope_open();
+    ct_tensor *y = step ? ct_ones(CT_SHAPE(10, 5), CT_FLOAT32) : NULL;
+    ct_tensor *x = ct_add(y, ct_randn_like(y));
+    ct_tensor *loss = ct_binary_cross_entropy(ct_module_forward(model, x), y, NULL, CT_REDUCTION_MEAN);
+    ok = loss && ct_optimizer_zero_grad(adam, true) == CT_OK && ct_backward(loss, NULL) == CT_OK &&
+         ct_optimizer_step(adam) == CT_OK && ct_item(loss, &loss_value) == CT_OK;
+    ct_scope_close(step);
+  }
+  ct_status st = status_of(ok);
+  if (ok) *result = loss_value + sum_parameters(model);
+  ct_optimizer_free(adam);
+  ct_module_free(model);
+  return st;
+}
+
+// A TensorDataset through a shuffling DataLoader for one epoch, then a vocabulary and
+// pad_sequence, as the demo uses them.
+static ct_status data_pipeline(double *result) {
+  ct_manual_seed(0);
+  ct_scope *s = ct_scope_open();
+  bool ok = s != NULL;
+  double total = 0;
+  ct_tensor *fields[2] = {ok ? ct_randn(CT_SHAPE(10, 3), CT_FLOAT32) : NULL, ok ? ct_arange(0, 10, 1, CT_INT64) : NULL};
+  ct_dataset *ds = fields[0] && fields[1] ? ct_tensor_dataset_new(2, fields) : NULL;
+  ct_dataloader *loader = ds ? ct_dataloader_new(ds, (ct_dataloader_options){.batch_size = 4, .shuffle = true}) : NULL;
+  ok = loader && ct_dataloader_start_epoch(loader) == CT_OK;
+  ct_batch batch;
+  while (ok && ct_dataloader_next(loader, &batch)) total += sum_of(batch.fields[0]) + sum_of(batch.fields[1]);
+  ok = ok && ct_last_status() == CT_OK;
+  const char *words[] = {"we", "always", "come", "to", "paris"}, *specials[] = {"<pad>", "<unk>"};
+  ct_vocab *vocab = ok ? ct_vocab_new(words, 5, specials, 2, "<unk>") : NULL;
+  ok = vocab != NULL;
+  if (ok) total += (double)ct_vocab_index(vocab, "paris") + (double)ct_vocab_index(vocab, "london");
+  ct_tensor *seqs[2] = {ok ? ct_ones(CT_SHAPE(3), CT_FLOAT32) : NULL, ok ? ct_ones(CT_SHAPE(5), CT_FLOAT32) : NULL};
+  ct_tensor *padded = seqs[0] && seqs[1] ? ct_pad_sequence(seqs, 2, true, -1) : NULL;
+  ok = padded != NULL;
+  if (ok) total += sum_of(padded);
+  ct_status st = status_of(ok);
+  ct_vocab_free(vocab);
+  ct_dataloader_free(loader);
+  ct_tensor_dataset_free(ds);
+  ct_scope_close(s);
+  if (st == CT_OK) *result = total;
+  return st;
+}
+
+static char save_dir[256];
+
+// ct_module_save of a Linear, ct_module_load into another.
+static ct_status module_save_load(double *result) {
+  ct_manual_seed(0);
+  ct_module *a = ct_linear_new(4, 3, true), *b = ct_linear_new(4, 3, true);
+  bool ok = a && b && ct_module_save(a, save_dir) == CT_OK && ct_module_load(b, save_dir) == CT_OK;
+  ct_status st = status_of(ok);
+  if (ok) *result = sum_parameters(b);
+  ct_module_free(a);
+  ct_module_free(b);
+  return st;
+}
+
+// The .npy reader (from a buffer and from a file) and the tensor-literal parser.
+static ct_status file_loaders(double *result) {
+  ct_scope *s = ct_scope_open();
+  bool ok = s != NULL;
+  double total = 0;
+  ct_tensor *t = ok ? ct_tensor_parse("[[1.5, 2], [3, 4]]") : NULL;
+  void *buffer = NULL;
+  size_t size = 0;
+  ok = t && ct_save_npy_buffer(t, &buffer, &size) == CT_OK;
+  ct_tensor *from_buffer = ok ? ct_load_npy_buffer(buffer, size) : NULL;
+  free(buffer);
+  char path[300];
+  snprintf(path, sizeof path, "%s/t.npy", save_dir);
+  ok = from_buffer && ct_save_npy(path, t) == CT_OK;
+  ct_tensor *from_file = ok ? ct_load_npy(path) : NULL;
+  ok = from_file != NULL;
+  if (ok) total = sum_of(t) + sum_of(from_buffer) + sum_of(from_file);
+  ct_status st = status_of(ok);
+  ct_scope_close(s);
+  if (st == CT_OK) *result = total;
+  return st;
+}
+
+// ---- the driver ----
+typedef struct run {
+  workload_fn work;
+  long fail_at;        // 0: count only
+  long allocations;    // out: allocations seen
+  ct_status status;    // out
+  double result;       // out
+  char message[512];   // out: the error message of the injected run
+  ct_status retry;     // out: status of the run without injection that follows
+  double retry_result; // out
+} run;
+
+static void *run_thread(void *arg) {
+  run *r = arg;
+  ct_clear_error();
+  allocations = 0;
+  fail_at = r->fail_at;
+  counting = true;
+  r->status = r->work(&r->result);
+  counting = false;
+  r->allocations = allocations;
+  snprintf(r->message, sizeof r->message, "%s", ct_last_error());
+  ct_clear_error();
+  r->retry = r->work(&r->retry_result);
+  return NULL;
+}
+
+static run run_once(workload_fn work, long fail_at_n) {
+  run r = {.work = work, .fail_at = fail_at_n};
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, run_thread, &r) != 0) {
+    fprintf(stderr, "pthread_create failed\n");
+    exit(2);
+  }
+  pthread_join(thread, NULL);
+  return r;
+}
+
+// Runs `work` failing each allocation in turn; returns the number of failures found.
+static int check_workload(const char *name, workload_fn work) {
+  run base = run_once(work, 0);
+  if (base.status != CT_OK || base.retry != CT_OK || base.result != base.retry_result) {
+    fprintf(stderr, "%s: the undisturbed run fails: %s\n", name, base.message);
+    return 1;
+  }
+  int failures = 0;
+  long absorbed = 0;
+  for (long n = 1; n <= base.allocations; n++) {
+    run r = run_once(work, n);
+    bool clean_error = r.status == CT_ERR_MEMORY && strstr(r.message, "out of memory");
+    bool absorbed_cleanly = r.status == CT_OK && r.result == base.result;
+    if (!clean_error && !absorbed_cleanly) {
+      fprintf(stderr, "%s: allocation %ld of %ld failed: status %d, message \"%s\"\n", name, n, base.allocations,
+              (int)r.status, r.message);
+      failures++;
+    }
+    if (r.retry != CT_OK || r.retry_result != base.result) {
+      fprintf(stderr, "%s: after allocation %ld failed, the next run gives status %d, result %.17g (expected %.17g)\n",
+              name, n, (int)r.retry, r.retry_result, base.result);
+      failures++;
+    }
+    absorbed += absorbed_cleanly;
+  }
+  printf("%s: %ld allocations, each failed in turn: %ld clean out-of-memory errors, %ld absorbed, %d problems\n",
+         name, base.allocations, base.allocations - absorbed, absorbed, failures);
+  return failures;
+}
+
+int main(void) {
+  snprintf(save_dir, sizeof save_dir, "/tmp/ctorch_alloc_XXXXXX");
+  if (!mkdtemp(save_dir)) return 2;
+  int failures = check_workload("training_step", training_step) + check_workload("data_pipeline", data_pipeline) +
+                 check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", save_dir);
+  if (system(cmd) != 0) failures++;
+  return failures ? 1 : 0;
+}
