@@ -113,8 +113,10 @@ static ct_status data_pipeline(double *result) {
   ct_dataloader *loader = ds ? ct_dataloader_new(ds, (ct_dataloader_options){.batch_size = 4, .shuffle = true}) : NULL;
   ok = loader && ct_dataloader_start_epoch(loader) == CT_OK;
   ct_batch batch;
-  while (ok && ct_dataloader_next(loader, &batch)) total += sum_of(batch.fields[0]) + sum_of(batch.fields[1]);
-  ok = ok && ct_last_status() == CT_OK;
+  ct_batch_result next = CT_BATCH_ERROR;
+  while (ok && (next = ct_dataloader_next(loader, &batch)) == CT_BATCH_READY)
+    total += sum_of(batch.fields[0]) + sum_of(batch.fields[1]);
+  ok = ok && next == CT_BATCH_END;
   const char *words[] = {"we", "always", "come", "to", "paris"}, *specials[] = {"<pad>", "<unk>"};
   ct_vocab *vocab = ok ? ct_vocab_new(words, 5, specials, 2, "<unk>") : NULL;
   ok = vocab != NULL;
