@@ -1,0 +1,62 @@
+// Device checks at op entry (see device.h).
+#include "core/device.h"
+#include "core/error_impl.h"
+#include "kernels/dispatch.h"
+
+const char *ct__device_str(ct_device device) {
+  switch (device) {
+  case CT_CPU: return "cpu";
+  case CT_CUDA: return "cuda:0"; // one device of each type: index 0
+  default: return "unknown";
+  }
+}
+
+ct_status ct__check_backend(ct_device device) {
+  if (ct__kernels(device)) return CT_OK;
+  const char *name = device == CT_CUDA ? "CUDA" : ct_device_name(device);
+  return ct__error(CT_ERR_RUNTIME, "ctorch was built without %s support", name);
+}
+
+static ct_status mismatch(ct_device common, ct_device other) {
+  return ct__error(CT_ERR_ARG, "Expected all tensors to be on the same device, but found at least two devices, %s and %s!",
+                   ct__device_str(common), ct__device_str(other));
+}
+
+ct_status ct__check_same_device(const ct_tensor *out, int n, const ct_tensor *const *inputs, bool cpu_scalar) {
+  ct_device common = out ? out->storage->device : CT_CPU;
+  for (int i = 0; i < n && common == CT_CPU; i++)
+    if (inputs[i]) common = inputs[i]->storage->device;
+  if (out && out->storage->device != common) return mismatch(common, out->storage->device);
+  int cpu_scalars = 0;
+  for (int i = 0; i < n; i++) {
+    const ct_tensor *t = inputs[i];
+    if (!t || t->storage->device == common) continue;
+    if (cpu_scalar && t->ndim == 0 && t->storage->device == CT_CPU) { // read by value by the kernel
+      if (cpu_scalars++ == 0) continue;
+      return ct__error(CT_ERR_ARG, "Trying to pass too many CPU scalars to non-CPU kernel!");
+    }
+    return mismatch(common, t->storage->device);
+  }
+  return ct__check_backend(common);
+}
+
+ct_status ct__check_same_device_args(const char *method, int n, const ct_tensor *const *args,
+                                     const char *const *names, int n_names) {
+  const ct_tensor *first = NULL;
+  for (int i = 0; i < n; i++) {
+    const ct_tensor *t = args[i];
+    if (!t) continue;
+    if (!first) {
+      first = t;
+    } else if (t->storage->device != first->storage->device) {
+      return ct__error(CT_ERR_ARG,
+                       "Expected all tensors to be on the same device, but found at least two devices, %s and %s! "
+                       "(when checking argument for argument %s in method %s)",
+                       ct__device_str(first->storage->device), ct__device_str(t->storage->device),
+                       names[i < n_names ? i : n_names - 1], method);
+    }
+  }
+  return first ? ct__check_backend(first->storage->device) : CT_OK;
+}
+
+void ct__test_set_device(ct_tensor *t, ct_device device) { t->storage->device = device; }

@@ -1,0 +1,38 @@
+// Devices at op entry: the same-device rule of PyTorch and the check that this build has
+// kernels for the device. Every op that runs kernels checks its tensor operands here
+// before looking up its kernel table (kernels/dispatch.h), so a lookup never finds a
+// missing backend.
+#ifndef CTORCH_SRC_CORE_DEVICE_H
+#define CTORCH_SRC_CORE_DEVICE_H
+#include "core/tensor_impl.h"
+
+/// The device as torch.device prints it: "cpu", "cuda:0".
+const char *ct__device_str(ct_device device);
+
+/// CT_OK when this build has kernels for `device`; otherwise records "ctorch was built
+/// without CUDA support" (CT_ERR_RUNTIME).
+ct_status ct__check_backend(ct_device device);
+
+/// TensorIterator's rule (elementwise ops, where, comparisons, reductions): the common
+/// device is the first non-CPU device of out (may be NULL) and inputs[0..n-1] (NULL
+/// entries are scalars, skipped); another device fails with "Expected all tensors to be
+/// on the same device, but found at least two devices, cuda:0 and cpu!" (common device
+/// first). With `cpu_scalar` (PyTorch's binary and comparison ops) one 0-d CPU input may
+/// join an op on another device. Then the common device's backend is checked.
+ct_status ct__check_same_device(const ct_tensor *out, int n, const ct_tensor *const *inputs, bool cpu_scalar);
+
+/// The dispatcher's rule (ops PyTorch runs outside TensorIterator): the first tensor
+/// argument's device is the common one, and the message names the first argument found
+/// elsewhere and PyTorch's CUDA wrapper `method`: "Expected all tensors to be on the same
+/// device, but found at least two devices, cpu and cuda:0! (when checking argument for
+/// argument mat2 in method wrapper_mm)". names[i] names args[i]; for i >= n_names the
+/// last name is used (a list argument such as cat's `tensors` is one name). NULL args
+/// are skipped. Then the common device's backend is checked.
+ct_status ct__check_same_device_args(const char *method, int n, const ct_tensor *const *args,
+                                     const char *const *names, int n_names);
+
+/// Test hook (tests/unit/test_device.c): moves t's storage to `device` in name only, so
+/// device checks can be tested without a second backend. Not for library code.
+void ct__test_set_device(ct_tensor *t, ct_device device);
+
+#endif
