@@ -4,6 +4,7 @@
 #include "autograd/node.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
 #include "ctorch/data.h"
@@ -37,18 +38,19 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
   if (!out) return NULL;
   ct_status st = ct__fill(out, value);
   for (int i = 0; st == CT_OK && i < n; i++) {
-    ct_tensor slot = *out; // out[i, :len] (batch_first) or out[:len, i]; no reference taken
-    slot.ndim = nd;
-    slot.shape[0] = sequences[i]->shape[0];
-    slot.strides[0] = out->strides[time_dim];
-    memcpy(slot.shape + 1, out->shape + 2, (size_t)(nd - 1) * sizeof *shape);
-    memcpy(slot.strides + 1, out->strides + 2, (size_t)(nd - 1) * sizeof *shape);
-    slot.offset = i * out->strides[batch_dim];
+    // out[i, :len] (batch_first) or out[:len, i]
+    int64_t slot_shape[CT_MAX_DIMS], slot_strides[CT_MAX_DIMS];
+    slot_shape[0] = sequences[i]->shape[0];
+    slot_strides[0] = out->strides[time_dim];
+    memcpy(slot_shape + 1, out->shape + 2, (size_t)(nd - 1) * sizeof *shape);
+    memcpy(slot_strides + 1, out->strides + 2, (size_t)(nd - 1) * sizeof *shape);
+    ct_operand ops[2] = {ct__operand_as(out, nd, slot_shape, slot_strides), ct__operand(sequences[i])};
+    ops[0].data += i * out->strides[batch_dim] * (int64_t)ct_dtype_size(out->dtype);
     const int64_t n_i = ct_numel(sequences[i]);
     if (batch_first && ct_is_contiguous(sequences[i])) { // both dense: a plain copy
-      if (n_i) memcpy(ct__data(&slot), ct__data(sequences[i]), (size_t)n_i * ct_dtype_size(out->dtype));
+      if (n_i) memcpy(ops[0].data, ops[1].data, (size_t)n_i * ct_dtype_size(out->dtype));
     } else {
-      st = ct__copy_into(&slot, sequences[i]);
+      st = ct__copy_operands(ops);
     }
   }
   if (st != CT_OK) {

@@ -1,6 +1,7 @@
 // F.embedding: rows of a 2-D weight picked by an index tensor (what nn.Embedding calls).
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
@@ -10,7 +11,8 @@ static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();
-  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, idx, node->ints[0]);
+  const ct_operand idx_op = ct__operand(idx);
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, &idx_op, node->ints[0]);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

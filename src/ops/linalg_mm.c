@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
@@ -18,22 +19,26 @@
 // Gradient of one operand of a = x @ y: grad @ y^T for x (other = y, grad_left), or
 // x^T @ grad for y (other = x). When that operand was column-major PyTorch computes the
 // transposed product and returns its transpose, a gradient laid out like the input: here
-// that product is written straight into a column-major result. Transposed operands are
-// stand-ins (the products only read them).
+// that product is written straight into a column-major result. Transposes are operand
+// descriptors over the tensors' data (the products only read them).
 static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left, bool column_major,
                               double alpha) {
   if (column_major) { // (y @ grad^T)^T or (grad^T @ x)^T
-    const ct_tensor gt = ct__mT_standin(grad);
-    const ct_tensor *x = grad_left ? other : &gt, *y = grad_left ? &gt : other;
+    ct_operand gt = ct__operand(grad), o = ct__operand(other);
+    ct_operand_swap_dims(&gt, 0, 1);
+    const ct_operand *x = grad_left ? &o : &gt, *y = grad_left ? &gt : &o;
     const int64_t m = x->shape[0], n = y->shape[1];
     ct_tensor *result = ct__alloc_strided(x->dtype, 2, (const int64_t[]){n, m}, (const int64_t[]){1, n});
     if (!result) return NULL;
-    ct_tensor product = ct__mT_standin(result); // the m×n row-major product, in result's memory
-    ct__gemm_run(ct__blas_of(x)->gemm[x->dtype], &product, x, y, alpha, 0.0);
+    ct_operand product = ct__operand(result); // the m×n row-major product, in result's memory
+    ct_operand_swap_dims(&product, 0, 1);
+    ct__gemm_run(ct__blas_of(grad)->gemm[x->dtype], &product, x, y, alpha, 0.0);
     return result;
   }
-  const ct_tensor ot = ct__mT_standin(other);
-  return grad_left ? ct__mm_alpha(grad, &ot, alpha) : ct__mm_alpha(&ot, grad, alpha);
+  const ct_operand g = ct__operand(grad);
+  ct_operand ot = ct__operand(other);
+  ct_operand_swap_dims(&ot, 0, 1);
+  return grad_left ? ct__mm_alpha(&g, &ot, alpha) : ct__mm_alpha(&ot, &g, alpha);
 }
 
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
@@ -119,10 +124,12 @@ ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
     return NULL;
   ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
   if (!out) return NULL;
-  if (!work)
+  if (!work) {
     ct__fill(out, 0.0);
-  else
-    ct__gemm_run(k->gemm[a->dtype], out, a, b, 1.0, 0.0);
+  } else {
+    const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+    ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
+  }
   ct_tensor *inputs[2] = {a, b};
   if (record_product(out, "MmBackward0", mm_back, 2, inputs, 0, 1.0, 1.0) != CT_OK) {
     ct__drop(out);
@@ -210,10 +217,12 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
       ct__drop(out);
       return NULL;
     }
-    if (work || beta != 0)
-      ct__gemm_run(k->gemm[a->dtype], out, a, b, alpha, beta); // k == 0: beta * C
-    else
+    if (work || beta != 0) { // k == 0: beta * C
+      const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+      ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], alpha, beta);
+    } else {
       ct__fill(out, 0.0);
+    }
   }
   ct_tensor *inputs[3] = {bias, a, b};
   if (record_product(out, "AddmmBackward0", addmm_back, 3, inputs, 1, alpha, beta) != CT_OK) {
@@ -268,10 +277,12 @@ ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
   }
   ct_tensor *out = ct__alloc(b->dtype, 3, (int64_t[]){batch, m, n});
   if (!out) return NULL;
-  if (!work)
+  if (!work) {
     ct__fill(out, 0.0);
-  else
-    ct__gemm_run(k->bmm[a->dtype], out, a, b, 1.0, 0.0);
+  } else {
+    const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+    ct__gemm_run(k->bmm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
+  }
   ct_tensor *inputs[2] = {a, b};
   ct_tensor *saved[2] = {a, b};
   if (ct__record(out, "BmmBackward0", bmm_back, 2, inputs, 2, saved, NULL) != CT_OK) {
