@@ -52,7 +52,7 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
   return true;
 }
 
-// The copy kernels of a destination's device (NULL with the error recorded if none).
+// The copy kernels of a device (NULL with the error recorded if none).
 static const ct_copy_kernels *copy_kernels(ct_device device) {
   const ct_kernel_table *k = ct__kernels(device);
   if (k) return k->copy;
@@ -61,6 +61,7 @@ static const ct_copy_kernels *copy_kernels(ct_device device) {
 }
 
 ct_status ct__copy_operands(const ct_operand *ops) {
+  if (ops[1].device != ops[0].device) return ct__check_copy_devices(ops[0].device, ops[1].device);
   const ct_copy_kernels *k = copy_kernels(ops[0].device);
   if (!k) return ct_last_status();
   ct_iter it;
@@ -104,6 +105,8 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
 
 static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_parallel) {
   if (dst->dtype != src->dtype) return ct__error(CT_ERR_ARG, "accumulate: dtype mismatch");
+  if (src->storage->device != dst->storage->device)
+    return ct__check_copy_devices(dst->storage->device, src->storage->device);
   const ct_copy_kernels *k = copy_kernels(dst->storage->device);
   if (!k) return ct_last_status();
   ct_iter it;

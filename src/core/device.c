@@ -59,4 +59,29 @@ ct_status ct__check_same_device_args(const char *method, int n, const ct_tensor 
   return first ? ct__check_backend(first->storage->device) : CT_OK;
 }
 
+ct_status ct__check_index_device(const ct_tensor *self, const ct_tensor *index) {
+  const ct_device d = self->storage->device, i = index->storage->device;
+  if (i != CT_CPU && i != d)
+    return ct__error(CT_ERR_ARG, "indices should be either on %s or on the same device as the indexed tensor (%s)",
+                     ct__device_str(CT_CPU), ct__device_str(d));
+  return ct__check_backend(d);
+}
+
+ct_status ct__check_mask_device(const ct_tensor *self, const ct_tensor *mask) {
+  const ct_device d = self->storage->device, m = mask->storage->device;
+  if (m != d)
+    return ct__error(CT_ERR_ARG, "expected self and mask to be on the same device, but got mask on %s and self on %s",
+                     ct__device_str(m), ct__device_str(d));
+  return ct__check_backend(d);
+}
+
+ct_status ct__check_copy_devices(ct_device dst, ct_device src) {
+  ct_status st = ct__check_backend(dst);
+  if (st == CT_OK) st = ct__check_backend(src);
+  if (st == CT_OK && dst != src)
+    st = ct__error(CT_ERR_RUNTIME, "copy_: copying from %s to %s is not supported", ct__device_str(src),
+                   ct__device_str(dst));
+  return st;
+}
+
 void ct__test_set_device(ct_tensor *t, ct_device device) { t->storage->device = device; }

@@ -13,6 +13,9 @@ const char *ct__device_str(ct_device device);
 /// without CUDA support" (CT_ERR_RUNTIME).
 ct_status ct__check_backend(ct_device device);
 
+/// The check of an op on one tensor: its device's backend (ct__check_backend).
+static inline ct_status ct__check_device(const ct_tensor *t) { return ct__check_backend(t->storage->device); }
+
 /// TensorIterator's rule (elementwise ops, where, comparisons, reductions): the common
 /// device is the first non-CPU device of out (may be NULL) and inputs[0..n-1] (NULL
 /// entries are scalars, skipped); another device fails with "Expected all tensors to be
@@ -30,6 +33,19 @@ ct_status ct__check_same_device(const ct_tensor *out, int n, const ct_tensor *co
 /// are skipped. Then the common device's backend is checked.
 ct_status ct__check_same_device_args(const char *method, int n, const ct_tensor *const *args,
                                      const char *const *names, int n_names);
+
+/// Advanced indexing's rule (x[index]): index tensors may stay on the CPU for a tensor on
+/// any device, or be on its device: "indices should be either on cpu or on the same
+/// device as the indexed tensor (cpu)". Then self's backend is checked.
+ct_status ct__check_index_device(const ct_tensor *self, const ct_tensor *index);
+
+/// masked_fill's rule: self and mask on one device ("expected self and mask to be on the
+/// same device, but got mask on cpu and self on cuda:0"), then its backend.
+ct_status ct__check_mask_device(const ct_tensor *self, const ct_tensor *mask);
+
+/// A copy from a tensor on `src` into one on `dst` (PyTorch's copy_ may cross devices):
+/// both backends must exist, and this build copies within one device only.
+ct_status ct__check_copy_devices(ct_device dst, ct_device src);
 
 /// Test hook (tests/unit/test_device.c): moves t's storage to `device` in name only, so
 /// device checks can be tested without a second backend. Not for library code.

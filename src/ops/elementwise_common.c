@@ -24,10 +24,20 @@ typedef struct ew_operands {
   ct__element values[MAX_ARGS];
 } ew_operands;
 
+// What ops pick loops from on a device without a backend: every loop NULL, so an op can
+// choose its loop before ct__ew_apply checks the devices and reports the missing backend.
+#define MAX2(a, b) ((int)(a) > (int)(b) ? (int)(a) : (int)(b))
+enum {
+  NO_LOOP_ROWS = MAX2(MAX2(MAX2(CT_EW_BINARY_COUNT, CT_EW_COMPARE_COUNT), MAX2(CT_EW_UNARY_COUNT, CT_EW_MATH_COUNT)),
+                      MAX2(CT_EW_GRAD_COUNT, CT_EW_GRAD2_COUNT))
+};
+static const ct_loop_fn no_loops[NO_LOOP_ROWS][CT_NUM_DTYPES];
+static const ct_elementwise_kernels no_kernels = {no_loops,    no_loops,    no_loops,   no_loops,   no_loops,
+                                                  no_loops,    no_loops[0], no_loops[0], no_loops[0]};
+
 const ct_elementwise_kernels *ct__ew_kernels(const ct_tensor *t) {
-  static const ct_elementwise_kernels none; // no backend for t's device: ct__ew_apply says so
   const ct_kernel_table *k = ct__kernels(t->storage->device);
-  return k ? k->elementwise : &none;
+  return k ? k->elementwise : &no_kernels;
 }
 
 static int64_t saturate(double v, int64_t lo, int64_t hi) {

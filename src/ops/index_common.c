@@ -200,23 +200,21 @@ static ct_operand over_index(const ct_operand *t, const ct_operand *index, int d
   return op;
 }
 
-ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index) {
+void ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index) {
   const ct_operand self_op = ct__vector_operand(self), index_op = ct__vector_operand(index);
   const ct_operand ops[3] = {ct__vector_operand(out), over_index(&self_op, &index_op, dim, true), index_op};
   run_index_loop(ct__index_kernels(self)->gather[self->dtype], true, ops, self_op.strides[dim]);
-  return CT_OK;
 }
 
-ct_status ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src) {
+void ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src) {
   const ct_operand ops[3] = {over_index(dst, index, dim, true), over_index(src, index, dim, false), *index};
   run_index_loop(index_kernels(dst->device)->scatter_add[dst->dtype], false, ops, dst->strides[dim]);
-  return CT_OK;
 }
 
-ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src) {
+void ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src) {
   const ct_operand dst_op = ct__vector_operand(dst), index_op = ct__vector_operand(index),
                    src_op = ct__vector_operand(src);
-  return ct__scatter_add_operands(&dst_op, dim, &index_op, &src_op);
+  ct__scatter_add_operands(&dst_op, dim, &index_op, &src_op);
 }
 
 ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,

@@ -41,11 +41,11 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
                              int64_t skip);
 
 /// out = self gathered along dim by index (index's shape). Arguments checked already.
-ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);
+void ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);
 /// dst[... index[p] ...] += src[p] for every position p of index (serial).
-ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
+void ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
 /// The same over descriptors with at least one dim each (one_hot's broadcast source).
-ct_status ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src);
+void ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src);
 
 /// Records out as op `name` of x that saves the index tensor, with node->ints[0] = arg.
 /// Returns out, or NULL (out dropped) when recording fails; a NULL out passes through.

@@ -1,6 +1,7 @@
 // x[index] (int64 indices and bool masks) and index_select: rows taken along one dim.
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "ctorch/index.h"
@@ -87,9 +88,10 @@ static ct_tensor *index_by_mask(ct_tensor *x, ct_tensor *mask) {
 ct_tensor *ct_index(ct_tensor *x, ct_tensor *index) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
-  if (index->dtype == CT_BOOL) return index_by_mask(x, index);
-  if (index->dtype != CT_INT64)
+  if (index->dtype != CT_BOOL && index->dtype != CT_INT64)
     return ct__error_null(CT_ERR_INDEX, "tensors used as indices must be long, byte or bool tensors");
+  if (ct__check_index_device(x, index) != CT_OK) return NULL;
+  if (index->dtype == CT_BOOL) return index_by_mask(x, index);
   if (x->ndim == 0) return ct__error_null(CT_ERR_INDEX, "too many indices for tensor of dimension 0");
   int64_t size = x->shape[0], count = ct_numel(index);
   if (size == 0 && count > 0)
@@ -138,6 +140,9 @@ void *ct__index_select_range_error(const ct_tensor *x, int dim, int64_t bad) {
 ct_tensor *ct_index_select(ct_tensor *x, int dim, ct_tensor *index) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
+  if (ct__check_same_device_args("wrapper__index_select", 2, (const ct_tensor *[]){x, index},
+                                 (const char *[]){"self", "index"}, 2) != CT_OK)
+    return NULL;
   int d = ct__wrap_dim(dim, x->ndim, false);
   if (d < 0) return NULL;
   if (index->ndim > 1) return ct__error_null(CT_ERR_INDEX, "index_select(): Index is supposed to be a vector");

@@ -1,6 +1,7 @@
 // Matrix-matrix products: mm, addmm, bmm, with PyTorch's checks, error wording and
 // backward formulas (mm_mat1_backward / mm_mat2_backward, BmmBackward0).
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -113,6 +114,9 @@ static ct_tensor *shapes_error(const ct_tensor *a, const ct_tensor *b) {
 ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device_args("wrapper_mm", 2, (const ct_tensor *[]){a, b}, (const char *[]){"self", "mat2"}, 2) !=
+      CT_OK)
+    return NULL;
   if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "self must be a matrix");
   if (b->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat2 must be a matrix");
   if (a->shape[1] != b->shape[0]) return shapes_error(a, b);
@@ -196,6 +200,9 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
   CT_CHECK_NULL(bias);
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device_args("wrapper_addmm", 3, (const ct_tensor *[]){bias, a, b},
+                                 (const char *[]){"self", "mat1", "mat2"}, 3) != CT_OK)
+    return NULL;
   if (bias->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "self and mat2 must have the same dtype");
   if (a->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "mat1 and mat2 must have the same dtype");
   if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat1 must be a matrix, got %d-D tensor", a->ndim);
@@ -255,6 +262,7 @@ static ct_status bmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
 ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){a, b}, false) != CT_OK) return NULL;
   if (a->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch1 must be a 3D tensor");
   if (b->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch2 must be a 3D tensor");
   const int64_t batch = a->shape[0], m = a->shape[1], inner = a->shape[2], n = b->shape[2];
