@@ -73,7 +73,8 @@ ct_status ct__copy_operands(const ct_operand *ops) {
 }
 
 ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
-  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
+  ct_operand ops[2];
+  ct__operand_set(&ops[0], dst), ct__operand_set(&ops[1], src);
   return ct__copy_operands(ops);
 }
 
@@ -89,7 +90,8 @@ ct_status ct__fill_operand(const ct_operand *dst, double value) {
 }
 
 ct_status ct__fill(ct_tensor *dst, double value) {
-  const ct_operand op = ct__operand(dst);
+  ct_operand op;
+  ct__operand_set(&op, dst);
   return ct__fill_operand(&op, value);
 }
 
@@ -110,7 +112,8 @@ static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_par
   const ct_copy_kernels *k = copy_kernels(dst->storage->device);
   if (!k) return ct_last_status();
   ct_iter it;
-  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
+  ct_operand ops[2];
+  ct__operand_set(&ops[0], dst), ct__operand_set(&ops[1], src);
   ct__iter_build(&it, 2, ops);
   // dst may be broadcast along dims (a reduction into it): only parallel when it is not.
   bool dst_broadcast = false;

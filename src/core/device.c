@@ -1,7 +1,6 @@
 // Device checks at op entry (see device.h).
 #include "core/device.h"
 #include "core/error_impl.h"
-#include "kernels/dispatch.h"
 
 const char *ct__device_str(ct_device device) {
   switch (device) {
@@ -22,7 +21,7 @@ static ct_status mismatch(ct_device common, ct_device other) {
                    ct__device_str(common), ct__device_str(other));
 }
 
-ct_status ct__check_same_device(const ct_tensor *out, int n, const ct_tensor *const *inputs, bool cpu_scalar) {
+ct_status ct__same_device_rule(const ct_tensor *out, int n, const ct_tensor *const *inputs, bool cpu_scalar) {
   ct_device common = out ? out->storage->device : CT_CPU;
   for (int i = 0; i < n && common == CT_CPU; i++)
     if (inputs[i]) common = inputs[i]->storage->device;
@@ -40,8 +39,8 @@ ct_status ct__check_same_device(const ct_tensor *out, int n, const ct_tensor *co
   return ct__check_backend(common);
 }
 
-ct_status ct__check_same_device_args(const char *method, int n, const ct_tensor *const *args,
-                                     const char *const *names, int n_names) {
+ct_status ct__same_device_rule_args(const char *method, int n, const ct_tensor *const *args, const char *const *names,
+                                    int n_names) {
   const ct_tensor *first = NULL;
   for (int i = 0; i < n; i++) {
     const ct_tensor *t = args[i];

@@ -22,7 +22,27 @@ static inline ct_operand ct__operand_as(const ct_tensor *t, int ndim, const int6
   return op;
 }
 
-/// The operand descriptor of t (its data pointer, dtype, device, shape, byte strides).
-static inline ct_operand ct__operand(const ct_tensor *t) { return ct__operand_as(t, t->ndim, t->shape, t->strides); }
+/// Sets *op to the descriptor of t (its data pointer, dtype, device, shape, byte
+/// strides), in place: hot paths fill their operand arrays without a temporary copy.
+/// Copies t's whole shape and stride arrays (initialised past ndim): fixed-size moves,
+/// no loop over ndim and no memcpy call.
+static inline void ct__operand_set(ct_operand *restrict op, const ct_tensor *restrict t) {
+  const int shift = ct_elem_shift(t->dtype);
+  op->data = ct__data(t);
+  op->dtype = t->dtype;
+  op->device = t->storage->device;
+  op->ndim = t->ndim;
+  for (int d = 0; d < CT_MAX_DIMS; d++) {
+    op->shape[d] = t->shape[d];
+    op->strides[d] = (int64_t)((uint64_t)t->strides[d] << shift);
+  }
+}
+
+/// The descriptor of t, as a value (ct__operand_set where a copy does not matter).
+static inline ct_operand ct__operand(const ct_tensor *t) {
+  ct_operand op;
+  ct__operand_set(&op, t);
+  return op;
+}
 
 #endif

@@ -33,9 +33,12 @@ typedef struct ct_kernel_table {
   const struct ct_index_kernels *index;             // kernels/index.h
 } ct_kernel_table;
 
+/// Kernel table per device (kernels/dispatch.c); NULL where this build has no backend.
+extern const ct_kernel_table *const ct__kernel_tables[CT_NUM_DEVICES];
+
 /// The kernel table of a device, or NULL when this build has no backend for it (CUDA).
 /// Ops check their operands' devices first (core/device.h), which reports a missing
 /// backend, so the tables they look up afterwards exist.
-const ct_kernel_table *ct__kernels(ct_device device);
+static inline const ct_kernel_table *ct__kernels(ct_device device) { return ct__kernel_tables[device]; }
 
 #endif

@@ -118,7 +118,7 @@ static ct_status input_from_tensor(ew_operands *e, int i, const ct_tensor *t, ct
   if (st != CT_OK) return st;
   ct_operand *op = &e->ops[i + 1];
   if (t->dtype == dtype && !overlaps) {
-    *op = ct__operand(t);
+    ct__operand_set(op, t);
     return CT_OK;
   }
   if (t->ndim == 0) { // one element: convert it into a host value with the cast kernel
@@ -130,7 +130,7 @@ static ct_status input_from_tensor(ew_operands *e, int i, const ct_tensor *t, ct
   }
   ct_tensor *temp = e->temps[i] = ct__copy_as(t, dtype);
   if (!temp) return ct_last_status();
-  *op = ct__operand(temp);
+  ct__operand_set(op, temp);
   return CT_OK;
 }
 
@@ -157,7 +157,7 @@ static ct_status check_output_shape(const ct_tensor *dst, int nd, const int64_t 
 
 // Runs loop with `out` as operand 0 over the n prepared inputs.
 static void run(ct_loop_fn loop, ct_tensor *out, int n, ew_operands *e, const ct_ew_params *params) {
-  e->ops[0] = ct__operand(out);
+  ct__operand_set(&e->ops[0], out);
   ct_iter it;
   ct__iter_build(&it, n + 1, e->ops);
   ct__iter_run(&it, loop, (void *)params, true);
@@ -287,8 +287,9 @@ ct_tensor *ct__ew_snapshot(const ct_tensor *t) { return t ? ct__copy_as(t, t->dt
 bool ct__ew_any_zero(const ct_tensor *t) {
   bool found = false;
   ct_iter it;
-  const ct_operand ops[1] = {ct__operand(t)};
-  ct__iter_build(&it, 1, ops);
+  ct_operand op;
+  ct__operand_set(&op, t);
+  ct__iter_build(&it, 1, &op);
   ct__iter_run(&it, ct__ew_kernels(t)->any_zero[t->dtype], &found, false);
   return found;
 }

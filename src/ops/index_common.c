@@ -22,8 +22,9 @@ ct_operand ct__vector_operand(const ct_tensor *t) {
 bool ct__index_scan(const ct_tensor *idx, int64_t lo, int64_t hi, ct_index_scan *scan) {
   *scan = (ct_index_scan){.lo = lo, .hi = hi, .min = INT64_MAX, .max = INT64_MIN};
   ct_iter it;
-  const ct_operand ops[1] = {ct__operand(idx)};
-  ct__iter_build(&it, 1, ops);
+  ct_operand op;
+  ct__operand_set(&op, idx);
+  ct__iter_build(&it, 1, &op);
   ct__iter_run(&it, ct__index_kernels(idx)->scan, scan, false); // serial: first offender
   return !scan->bad_found;
 }
@@ -32,7 +33,8 @@ ct_tensor *ct__index_wrapped(const ct_tensor *idx, int64_t size) {
   ct_tensor *out = ct__alloc(CT_INT64, idx->ndim, idx->shape);
   if (!out) return NULL;
   ct_iter it;
-  const ct_operand ops[2] = {ct__operand(out), ct__operand(idx)};
+  ct_operand ops[2];
+  ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], idx);
   ct__iter_build(&it, 2, ops);
   ct__iter_run(&it, ct__index_kernels(idx)->wrap_negative, &size, true);
   return out;
@@ -129,7 +131,7 @@ static ct_tensor *take(const ct_operand *src, int dim, const ct_operand *idx, in
   }
   ct_operand ops[3];
   take_operands(src, dim, idx, nd, shape, ops);
-  ops[0] = ct__operand(out);
+  ct__operand_set(&ops[0], out);
   run_index_loop(k->gather[src->dtype], true, ops, src->strides[dim]);
   return out;
 }
@@ -140,7 +142,8 @@ ct_tensor *ct__take(const ct_operand *src, int dim, const ct_operand *idx) {
 
 ct_tensor *ct__take_checked(const ct_tensor *src, const ct_tensor *idx, bool *bad_found, int64_t *bad) {
   *bad_found = false;
-  const ct_operand src_op = ct__operand(src), idx_op = ct__operand(idx);
+  ct_operand src_op, idx_op;
+  ct__operand_set(&src_op, src), ct__operand_set(&idx_op, idx);
   // Small takes by rows check while taking, in one serial pass; others scan first.
   if (ct_numel(idx) < 2 * CT_PARALLEL_GRAIN && dense_row(&src_op, 1) > 0)
     return take(&src_op, 0, &idx_op, src->shape[0], bad_found, bad);
@@ -161,7 +164,8 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
     return NULL;
   }
   const ct_index_kernels *k = ct__index_kernels(gx);
-  const ct_operand gx_op = ct__operand(gx), grad_op = ct__operand(grad);
+  ct_operand gx_op, grad_op;
+  ct__operand_set(&gx_op, gx), ct__operand_set(&grad_op, grad);
   const int64_t row = dim == 0 ? dense_row(&grad_op, idx->ndim) : -1;
   if (row > 0 && row == dense_row(&gx_op, 1)) { // grad's rows, one per index position
     if (ct_operand_numel(idx) == 0) return gx;

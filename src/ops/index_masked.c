@@ -48,7 +48,8 @@ static const char *cpp_type_name(ct_dtype dtype) {
 // out = mask ? value : x over out's shape (x and mask broadcast to it).
 static void fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask, const ct__element *value) {
   ct_iter it;
-  const ct_operand ops[3] = {ct__operand(out), ct__operand(x), ct__operand(mask)};
+  ct_operand ops[3];
+  ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], x), ct__operand_set(&ops[2], mask);
   ct__iter_build(&it, 3, ops);
   ct__iter_run(&it, ct__index_kernels(x)->masked_fill[out->dtype], (void *)value, true);
 }

@@ -57,7 +57,8 @@ void ct__gemm_run(void (*fn)(const ct_gemm_args *), const ct_operand *c, const c
 ct_tensor *ct__mm_alpha(const ct_operand *a, const ct_operand *b, double alpha) {
   ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
   if (!out) return NULL;
-  const ct_operand c = ct__operand(out);
+  ct_operand c;
+  ct__operand_set(&c, out);
   ct__gemm_run(blas_kernels(a->device)->gemm[a->dtype], &c, a, b, alpha, 0.0);
   return out;
 }

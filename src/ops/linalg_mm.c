@@ -25,19 +25,21 @@
 static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left, bool column_major,
                               double alpha) {
   if (column_major) { // (y @ grad^T)^T or (grad^T @ x)^T
-    ct_operand gt = ct__operand(grad), o = ct__operand(other);
+    ct_operand gt, o;
+    ct__operand_set(&gt, grad), ct__operand_set(&o, other);
     ct_operand_swap_dims(&gt, 0, 1);
     const ct_operand *x = grad_left ? &o : &gt, *y = grad_left ? &gt : &o;
     const int64_t m = x->shape[0], n = y->shape[1];
     ct_tensor *result = ct__alloc_strided(x->dtype, 2, (const int64_t[]){n, m}, (const int64_t[]){1, n});
     if (!result) return NULL;
-    ct_operand product = ct__operand(result); // the m×n row-major product, in result's memory
+    ct_operand product; // the m×n row-major product, in result's memory
+    ct__operand_set(&product, result);
     ct_operand_swap_dims(&product, 0, 1);
     ct__gemm_run(ct__blas_of(grad)->gemm[x->dtype], &product, x, y, alpha, 0.0);
     return result;
   }
-  const ct_operand g = ct__operand(grad);
-  ct_operand ot = ct__operand(other);
+  ct_operand g, ot;
+  ct__operand_set(&g, grad), ct__operand_set(&ot, other);
   ct_operand_swap_dims(&ot, 0, 1);
   return grad_left ? ct__mm_alpha(&g, &ot, alpha) : ct__mm_alpha(&ot, &g, alpha);
 }
@@ -131,7 +133,8 @@ ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
   if (!work) {
     ct__fill(out, 0.0);
   } else {
-    const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+    ct_operand ops[3];
+    ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
     ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
   }
   ct_tensor *inputs[2] = {a, b};
@@ -225,7 +228,8 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
       return NULL;
     }
     if (work || beta != 0) { // k == 0: beta * C
-      const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+      ct_operand ops[3];
+      ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
       ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], alpha, beta);
     } else {
       ct__fill(out, 0.0);
@@ -288,7 +292,8 @@ ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
   if (!work) {
     ct__fill(out, 0.0);
   } else {
-    const ct_operand ops[3] = {ct__operand(out), ct__operand(a), ct__operand(b)};
+    ct_operand ops[3];
+    ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
     ct__gemm_run(k->bmm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
   }
   ct_tensor *inputs[2] = {a, b};

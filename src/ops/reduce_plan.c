@@ -149,7 +149,7 @@ void ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_t
   // A kept operand walks the output's shape from the first reduced element of each output.
   ct_operand iops[CT_ITER_MAX_OPS];
   for (int i = 0; i < nops; i++) {
-    iops[i] = ct__operand(ops[i]);
+    ct__operand_set(&iops[i], ops[i]);
     if (kept && kept[i]) {
       int64_t strides[CT_MAX_DIMS];
       const int64_t es = (int64_t)ct__dtype_size(ops[i]->dtype);
@@ -170,7 +170,7 @@ void ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, co
   static const ct_reduce_ctx no_args;
   if (!ctx) ctx = &no_args;
   ct_operand iops[CT_ITER_MAX_OPS];
-  for (int i = 0; i < nops; i++) iops[i] = ct__operand(ops[i]);
+  for (int i = 0; i < nops; i++) ct__operand_set(&iops[i], ops[i]);
   ct_iter it;
   ct__iter_build(&it, nops, iops);
   ct__iter_run(&it, loop, (void *)ctx, true);
