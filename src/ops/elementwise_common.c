@@ -32,8 +32,9 @@ enum {
                       MAX2(CT_EW_GRAD_COUNT, CT_EW_GRAD2_COUNT))
 };
 static const ct_loop_fn no_loops[NO_LOOP_ROWS][CT_NUM_DTYPES];
-static const ct_elementwise_kernels no_kernels = {no_loops,    no_loops,    no_loops,   no_loops,   no_loops,
-                                                  no_loops,    no_loops[0], no_loops[0], no_loops[0]};
+static const ct_elementwise_kernels no_kernels = {
+    .binary = no_loops, .compare = no_loops, .unary = no_loops, .math = no_loops, .grad = no_loops,
+    .grad2 = no_loops, .where = no_loops[0], .logical_not = no_loops[0], .any_zero = no_loops[0]};
 
 const ct_elementwise_kernels *ct__ew_kernels(const ct_tensor *t) {
   const ct_kernel_table *k = ct__kernels(t->storage->device);

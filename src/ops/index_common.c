@@ -163,7 +163,7 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
     ct__drop(gx);
     return NULL;
   }
-  const ct_index_kernels *k = ct__index_kernels(gx);
+  const ct_index_kernels *k = ct__index_kernels(grad);
   ct_operand gx_op, grad_op;
   ct__operand_set(&gx_op, gx), ct__operand_set(&grad_op, grad);
   const int64_t row = dim == 0 ? dense_row(&grad_op, idx->ndim) : -1;
