@@ -11,7 +11,7 @@ void ct__test_set_device(ct_tensor *t, ct_device device);
 #define MISMATCH "Expected all tensors to be on the same device, but found at least two devices, "
 #define NO_CUDA "ctorch was built without CUDA support"
 
-// A tensor of `shape` whose storage says CUDA.
+// t, its storage relabelled as CUDA memory.
 static ct_tensor *on_cuda(ct_tensor *t) {
   assert_non_null(t);
   ct__test_set_device(t, CT_CUDA);
