@@ -23,9 +23,10 @@ typedef enum ct_dtype {
   CT_NUM_DTYPES
 } ct_dtype;
 
-/// Where a tensor's storage lives. Only the CPU backend exists today; the field and the
-/// per-device kernel tables exist so a CUDA backend can be added without touching ops.
-typedef enum ct_device { CT_CPU = 0, CT_NUM_DEVICES } ct_device;
+/// Where a tensor's storage lives. Kernels are chosen by the operands' device; this build
+/// has a CPU backend only, so an op on a CUDA tensor fails with "ctorch was built without
+/// CUDA support" (the value exists so a CUDA backend can be added without touching ops).
+typedef enum ct_device { CT_CPU = 0, CT_CUDA, CT_NUM_DEVICES } ct_device;
 
 /// PyTorch's name of a dtype: "float32", "int64", "bool" ... (printed as torch.<name>).
 CT_API const char *ct_dtype_name(ct_dtype dtype);
@@ -33,7 +34,7 @@ CT_API const char *ct_dtype_name(ct_dtype dtype);
 CT_API size_t ct_dtype_size(ct_dtype dtype);
 /// True for float32 and float64.
 CT_API bool ct_dtype_is_floating(ct_dtype dtype);
-/// Name of a device: "cpu".
+/// Name of a device type, as torch.device's `type`: "cpu", "cuda".
 CT_API const char *ct_device_name(ct_device device);
 
 #ifdef __cplusplus

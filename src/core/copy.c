@@ -1,5 +1,6 @@
 // Copying, converting and filling through the kernel table (no autograd here).
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -51,24 +52,47 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
   return true;
 }
 
-ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
+// The copy kernels of a device (NULL with the error recorded if none).
+static const ct_copy_kernels *copy_kernels(ct_device device) {
+  const ct_kernel_table *k = ct__kernels(device);
+  if (k) return k->copy;
+  ct__check_backend(device);
+  return NULL;
+}
+
+ct_status ct__copy_operands(const ct_operand *ops) {
+  if (ops[1].device != ops[0].device) return ct__check_copy_devices(ops[0].device, ops[1].device);
+  const ct_copy_kernels *k = copy_kernels(ops[0].device);
+  if (!k) return ct_last_status();
   ct_iter it;
-  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
   ct__iter_build(&it, 2, ops);
-  ct_loop_fn loop = ct__kernels(dst->storage->device)->copy->cast[dst->dtype][src->dtype];
-  if (!copy_transposed(&it, loop, (int64_t)ct__dtype_size(dst->dtype), (int64_t)ct__dtype_size(src->dtype)))
+  ct_loop_fn loop = k->cast[ops[0].dtype][ops[1].dtype];
+  if (!copy_transposed(&it, loop, (int64_t)ct_elem_size(ops[0].dtype), (int64_t)ct_elem_size(ops[1].dtype)))
     ct__iter_run(&it, loop, NULL, true);
   return CT_OK;
 }
 
-ct_status ct__fill(ct_tensor *dst, double value) {
+ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
+  ct_operand ops[2];
+  ct__operand_set(&ops[0], dst), ct__operand_set(&ops[1], src);
+  return ct__copy_operands(ops);
+}
+
+ct_status ct__fill_operand(const ct_operand *dst, double value) {
+  const ct_copy_kernels *k = copy_kernels(dst->device);
+  if (!k) return ct_last_status();
   ct__element v;
   ct__store_f64((char *)&v, dst->dtype, value);
   ct_iter it;
-  const ct_operand ops[1] = {ct__operand(dst)};
-  ct__iter_build(&it, 1, ops);
-  ct__iter_run(&it, ct__kernels(dst->storage->device)->copy->fill[dst->dtype], &v, true);
+  ct__iter_build(&it, 1, dst);
+  ct__iter_run(&it, k->fill[dst->dtype], &v, true);
   return CT_OK;
+}
+
+ct_status ct__fill(ct_tensor *dst, double value) {
+  ct_operand op;
+  ct__operand_set(&op, dst);
+  return ct__fill_operand(&op, value);
 }
 
 ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
@@ -83,15 +107,19 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
 
 static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_parallel) {
   if (dst->dtype != src->dtype) return ct__error(CT_ERR_ARG, "accumulate: dtype mismatch");
+  if (src->storage->device != dst->storage->device)
+    return ct__check_copy_devices(dst->storage->device, src->storage->device);
+  const ct_copy_kernels *k = copy_kernels(dst->storage->device);
+  if (!k) return ct_last_status();
   ct_iter it;
-  const ct_operand ops[2] = {ct__operand(dst), ct__operand(src)};
+  ct_operand ops[2];
+  ct__operand_set(&ops[0], dst), ct__operand_set(&ops[1], src);
   ct__iter_build(&it, 2, ops);
   // dst may be broadcast along dims (a reduction into it): only parallel when it is not.
   bool dst_broadcast = false;
   for (int d = 0; d < it.ndim; d++)
     if (it.strides[0][d] == 0) dst_broadcast = true;
-  ct__iter_run(&it, ct__kernels(dst->storage->device)->copy->accumulate[dst->dtype], NULL,
-               allow_parallel && !dst_broadcast);
+  ct__iter_run(&it, k->accumulate[dst->dtype], NULL, allow_parallel && !dst_broadcast);
   return CT_OK;
 }
 

@@ -1,7 +1,16 @@
-// Internal copy/convert/fill helpers over the kernel table. No autograd.
+// Internal copy/convert/fill helpers over the kernel table of the destination's device.
+// No autograd. They fail only when that device has no backend (ops check devices first).
 #ifndef CTORCH_SRC_CORE_COPY_H
 #define CTORCH_SRC_CORE_COPY_H
 #include "core/tensor_impl.h"
+#include "kernels/operand.h"
+
+/// ops[0] = ops[1] over descriptors (the destination first, as the iterator takes them):
+/// ops[1] broadcast to ops[0]'s shape, dtypes converted. For geometry no tensor has
+/// (a slot of a larger tensor, a view read as 0-d).
+ct_status ct__copy_operands(const ct_operand *ops);
+/// Every element of *dst = value (converted to dst's dtype).
+ct_status ct__fill_operand(const ct_operand *dst, double value);
 
 /// dst = src, broadcasting src to dst's shape and converting dtypes.
 ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src);

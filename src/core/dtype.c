@@ -39,7 +39,13 @@ size_t ct_dtype_size(ct_dtype dtype) {
 
 bool ct_dtype_is_floating(ct_dtype dtype) { return dtype == CT_FLOAT32 || dtype == CT_FLOAT64; }
 
-const char *ct_device_name(ct_device device) { return device == CT_CPU ? "cpu" : "unknown"; }
+const char *ct_device_name(ct_device device) {
+  switch (device) {
+  case CT_CPU: return "cpu";
+  case CT_CUDA: return "cuda";
+  default: return "unknown";
+  }
+}
 
 ct_status ct__checked_element(double v, ct_dtype dtype, ct__element *out) {
   const char *type = NULL;

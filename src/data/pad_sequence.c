@@ -4,6 +4,7 @@
 #include "autograd/node.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
 #include "ctorch/data.h"
@@ -36,19 +37,22 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
   ct_tensor *out = ct__alloc(first->dtype, nd + 1, shape);
   if (!out) return NULL;
   ct_status st = ct__fill(out, value);
-  for (int i = 0; st == CT_OK && i < n; i++) {
-    ct_tensor slot = *out; // out[i, :len] (batch_first) or out[:len, i]; no reference taken
-    slot.ndim = nd;
-    slot.shape[0] = sequences[i]->shape[0];
-    slot.strides[0] = out->strides[time_dim];
-    memcpy(slot.shape + 1, out->shape + 2, (size_t)(nd - 1) * sizeof *shape);
-    memcpy(slot.strides + 1, out->strides + 2, (size_t)(nd - 1) * sizeof *shape);
-    slot.offset = i * out->strides[batch_dim];
-    const int64_t n_i = ct_numel(sequences[i]);
-    if (batch_first && ct_is_contiguous(sequences[i])) { // both dense: a plain copy
-      if (n_i) memcpy(ct__data(&slot), ct__data(sequences[i]), (size_t)n_i * ct_dtype_size(out->dtype));
+  // Slot i is out[i, :len] (batch_first) or out[:len, i]: out's dims without batch_dim.
+  ct_operand slot = ct__operand(out);
+  const int64_t slot_step = slot.strides[batch_dim];
+  slot.ndim = nd;
+  slot.strides[0] = slot.strides[time_dim];
+  for (int d = 1; d < nd; d++) slot.shape[d] = slot.shape[d + 1], slot.strides[d] = slot.strides[d + 1];
+  const size_t es = ct_dtype_size(out->dtype);
+  for (int i = 0; st == CT_OK && i < n; i++, slot.data += slot_step) {
+    const ct_tensor *seq = sequences[i];
+    if (batch_first && ct_is_contiguous(seq)) { // both dense: a plain copy
+      const int64_t n_i = ct_numel(seq);
+      if (n_i) memcpy(slot.data, ct__data(seq), (size_t)n_i * es);
     } else {
-      st = ct__copy_into(&slot, sequences[i]);
+      slot.shape[0] = seq->shape[0];
+      const ct_operand ops[2] = {slot, ct__operand(seq)};
+      st = ct__copy_operands(ops);
     }
   }
   if (st != CT_OK) {

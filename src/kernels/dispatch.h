@@ -1,8 +1,8 @@
 // Per-device kernel tables. Op code (src/ops, src/core) never calls a CPU kernel by
-// name: it asks ct__kernels(device) for the table of the tensor's device and calls
-// through it, so a CUDA backend is a new table, not a change to the ops.
-// Each kernel family declares its own struct in its header; the table points to one
-// instance per family.
+// name: it asks for the table of its operands' device and calls through it, so a CUDA
+// backend is a new table (kernels/dispatch.c maps devices to tables), not a change to
+// the ops. Each kernel family declares its own struct in its header; the table points
+// to one instance per family.
 #ifndef CTORCH_SRC_KERNELS_DISPATCH_H
 #define CTORCH_SRC_KERNELS_DISPATCH_H
 #include "kernels/iter.h"
@@ -33,7 +33,12 @@ typedef struct ct_kernel_table {
   const struct ct_index_kernels *index;             // kernels/index.h
 } ct_kernel_table;
 
-/// The kernel table of a device (never NULL for a valid device).
-const ct_kernel_table *ct__kernels(ct_device device);
+/// Kernel table per device (kernels/dispatch.c); NULL where this build has no backend.
+extern const ct_kernel_table *const ct__kernel_tables[CT_NUM_DEVICES];
+
+/// The kernel table of a device, or NULL when this build has no backend for it (CUDA).
+/// Ops check their operands' devices first (core/device.h), which reports a missing
+/// backend, so the tables they look up afterwards exist.
+static inline const ct_kernel_table *ct__kernels(ct_device device) { return ct__kernel_tables[device]; }
 
 #endif

@@ -135,6 +135,7 @@ static void run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t beg
 }
 
 void ct__iter_run(const ct_iter *it, ct_loop_fn loop, void *ctx, bool parallel_ok) {
+  assert(loop); // ops check their operands' devices and dtypes before picking a loop
   if (it->numel == 0) return;
 #ifdef _OPENMP
   if (parallel_ok && it->numel >= 2 * CT_PARALLEL_GRAIN && omp_get_max_threads() > 1 && !omp_in_parallel()) {

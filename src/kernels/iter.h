@@ -6,7 +6,6 @@
 #ifndef CTORCH_SRC_KERNELS_ITER_H
 #define CTORCH_SRC_KERNELS_ITER_H
 #include <stdbool.h>
-#include "ctorch/error.h"
 #include "kernels/operand.h"
 
 #define CT_ITER_MAX_OPS 4

@@ -3,6 +3,7 @@
 // rather than log1p, every product rounded (no FMA). Parity sheet section 9.
 #include <math.h>
 #include <string.h>
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "nn/loss_internal.h"
@@ -69,6 +70,9 @@ ct_tensor *ct_binary_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tenso
                           "Please ensure they have the same size.",
                           a, b);
   }
+  if (ct__check_same_device_args("wrapper__binary_cross_entropy", 3, (const ct_tensor *[]){input, target, weight},
+                                 (const char *[]){"self", "target", "weight"}, 3) != CT_OK)
+    return NULL;
   if (ct__loss_check_floating(input, "binary_cross_entropy") != CT_OK) return NULL;
   if (target->dtype != input->dtype)
     return ct__error_null(CT_ERR_RUNTIME, "Found dtype %s but expected %s",

@@ -3,6 +3,7 @@
 //   loss = (1 - t) * x + lw * (log(exp(-m) + exp(-x - m)) + m)
 #include <math.h>
 #include <string.h>
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "nn/loss_internal.h"
 #include "nn/loss_loops.h"
@@ -72,6 +73,9 @@ ct_tensor *ct_binary_cross_entropy_with_logits(ct_tensor *input, ct_tensor *targ
     ct__loss_size_str(input, b, sizeof b);
     return ct__error_null(CT_ERR_ARG, "Target size (%s) must be the same as input size (%s)", a, b);
   }
+  // A composite of elementwise ops in PyTorch: TensorIterator's device rule.
+  if (ct__check_same_device(NULL, 4, (const ct_tensor *[]){input, target, weight, pos_weight}, false) != CT_OK)
+    return NULL;
   const char *op = "binary_cross_entropy_with_logits";
   if (ct__loss_check_floating(input, op) != CT_OK || ct__loss_check_floating(target, op) != CT_OK) return NULL;
   ct_dtype dtype = target->dtype > input->dtype ? target->dtype : input->dtype; // composite ops promote

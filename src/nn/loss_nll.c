@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
@@ -270,6 +271,9 @@ ct_tensor *ct__nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, 
   if (!ct__loss_reduction_ok(reduction)) return NULL;
   nll_geometry geo;
   if (geometry(input, target, reduction, &geo) != CT_OK) return NULL;
+  if (ct__check_same_device_args("wrapper_nll_loss_forward", 3, (const ct_tensor *[]){input, target, weight},
+                                 (const char *[]){"self", "target", "weight"}, 3) != CT_OK)
+    return NULL;
   if (target->dtype != CT_INT64)
     return ct__error_null(CT_ERR_RUNTIME, "expected scalar type Long but found %s",
                           ct__scalar_type_name(target->dtype));

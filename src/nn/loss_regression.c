@@ -2,6 +2,7 @@
 // F.l1_loss (composite sub/abs/mean in PyTorch 1.13; one fused node here).
 // Input and target broadcast together, as F.mse_loss / F.l1_loss do after their warning.
 #include <math.h>
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/layout.h"
@@ -73,6 +74,7 @@ static ct_tensor *regression_loss(const ct_pointwise_loss *L, const char *kernel
   int64_t shape[CT_MAX_DIMS];
   if (ct__broadcast_shapes(input->ndim, input->shape, target->ndim, target->shape, &ndim, shape) != CT_OK)
     return NULL;
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){input, target}, false) != CT_OK) return NULL;
   ct_dtype dtype = input->dtype;
   if (ct_dtype_is_floating(target->dtype) && target->dtype > dtype) dtype = target->dtype;
   if (!ct_dtype_is_floating(dtype))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "core/copy.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "core/tensor_impl.h"
 #include "nn/module_impl.h"
 
@@ -148,9 +149,8 @@ static ct_status check_legacy_empty(const ct_named_list *own, const ct_named_lis
 static ct_status copy_value(ct_tensor *dst, const ct_tensor *src) {
   ct__bump_version(dst); // torch's param.copy_(value)
   if (!legacy_scalar(dst, src)) return ct__copy_into(dst, src);
-  ct_tensor first = *src; // a by-value 0-d view of element 0, only read
-  first.ndim = 0;
-  return ct__copy_into(dst, &first);
+  const ct_operand ops[2] = {ct__operand(dst), ct__operand_as(src, 0, NULL, NULL)}; // src's element 0, as 0-d
+  return ct__copy_operands(ops);
 }
 
 ct_status ct_module_load_state_dict(ct_module *m, const ct_named_list *state, bool strict) {

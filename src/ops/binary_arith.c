@@ -46,7 +46,7 @@ static ct__ew_arg saved_other(ct_node *node) {
 }
 
 static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  const ct_elementwise_kernels *k = ct__ew_kernels();
+  const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   const bool other_is_scalar = ct__node_args(node, muldiv_args)->other_is_scalar;
   if (node->next[0]) {
     ct__ew_arg other = saved_other(node);
@@ -67,7 +67,7 @@ static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 
 // grad / other; -grad * ((self / other) / other).
 static ct_status div_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  const ct_elementwise_kernels *k = ct__ew_kernels();
+  const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   ct__ew_arg other = saved_other(node);
   if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
   if (node->next[0]) {
@@ -166,7 +166,7 @@ static ct_tensor *arith(arith_op op, ct_tensor *self, ct__ew_arg other, double a
   ct_ew_params params = ct__ew_params(dt, p0, 0);
   ct_node *node;
   ct_tensor *out =
-      ct__ew_compute_node(ct__ew_kernels()->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g, &node);
+      ct__ew_compute_node(ct__ew_kernels(self)->binary[kernel][dt], 2, args, dt, dt, &params, dst, &g, &node);
   if (!node) return out;
   if (op == OP_MUL || op == OP_DIV) {
     *ct__node_args(node, muldiv_args) = (muldiv_args){.other_is_scalar = !o, .other = other.s};

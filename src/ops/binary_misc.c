@@ -21,7 +21,7 @@ static ct_status remainder_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   if (node->next[1]) {
     ct_tensor *self = ct__saved(node, 0), *other = ct__saved(node, 1);
     if (!self || !other) return ct_last_status();
-    grad_in[1] = ct__ew_grad_for(node, 1, ct__ew_kernels()->grad2[CT_EW_GRAD2_REM_OTHER], 3,
+    grad_in[1] = ct__ew_grad_for(node, 1, ct__ew_kernels(grad)->grad2[CT_EW_GRAD2_REM_OTHER], 3,
                                  (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self), CT__EW_T(other)}, 0, 0);
     if (!grad_in[1]) return ct_last_status();
   }
@@ -39,7 +39,7 @@ static ct_status maxmin_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
   ct_tensor *self = ct__saved(node, 0), *other = ct__saved(node, 1);
   if (!self || !other) return ct_last_status();
   ct__ew_arg args[3] = {CT__EW_T(grad), CT__EW_T(self), CT__EW_T(other)};
-  const ct_elementwise_kernels *k = ct__ew_kernels();
+  const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;
     bool zero_when_less = (i == 0) != is_min;
@@ -58,7 +58,7 @@ typedef struct pow_args {
 
 // PowBackward1: saved (self unless it is a scalar, exponent, result).
 static ct_status pow_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  const ct_elementwise_kernels *k = ct__ew_kernels();
+  const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   const pow_args *a = ct__node_args(node, pow_args);
   ct_tensor *self_t = a->self_is_scalar ? NULL : ct__saved(node, 0), *exponent = ct__saved(node, 1);
   if ((!a->self_is_scalar && !self_t) || !exponent) return ct_last_status();
@@ -99,7 +99,7 @@ static ct_status pow_scalar_backward(ct_node *node, ct_tensor *grad, ct_tensor *
   }
   ct_tensor *self = ct__saved(node, 0);
   if (!self) return ct_last_status();
-  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->grad[CT_EW_GRAD_POW_SCALAR], 2,
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->grad[CT_EW_GRAD_POW_SCALAR], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self)}, e, 0);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
@@ -109,7 +109,7 @@ static ct_status pow_scalar_backward(ct_node *node, ct_tensor *grad, ct_tensor *
 // *node_out (may be NULL) receives the recorded node, for the op's arguments.
 static ct_tensor *binary(ct_ew_binary_op op, ct_dtype dt, ct__ew_arg a, ct__ew_arg b, const ct__ew_grad *g,
                          ct_node **node_out) {
-  return ct__ew_compute_node(ct__ew_kernels()->binary[op][dt], 2, (ct__ew_arg[]){a, b}, dt, dt, NULL, NULL, g,
+  return ct__ew_compute_node(ct__ew_kernels(a.t ? a.t : b.t)->binary[op][dt], 2, (ct__ew_arg[]){a, b}, dt, dt, NULL, NULL, g,
                              node_out);
 }
 
@@ -195,7 +195,7 @@ ct_tensor *ct_pow_scalar(ct_tensor *a, double exponent) {
   ct_ew_params p = ct__ew_params(dt, exponent, 0);
   ct__ew_grad g = {"PowBackward0", pow_scalar_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1};
   ct_node *node;
-  ct_tensor *out = ct__ew_compute_node(ct__ew_kernels()->math[CT_EW_POW_SCALAR][dt], 1, (ct__ew_arg[]){CT__EW_T(a)},
+  ct_tensor *out = ct__ew_compute_node(ct__ew_kernels(a)->math[CT_EW_POW_SCALAR][dt], 1, (ct__ew_arg[]){CT__EW_T(a)},
                                        dt, dt, &p, NULL, &g, &node);
   if (node) *ct__node_args(node, pow_scalar_args) = (pow_scalar_args){.exponent = exponent};
   return out;

@@ -8,7 +8,7 @@
 static ct_tensor *compare(ct_ew_compare_op op, ct_tensor *a, ct__ew_arg b) {
   CT_CHECK_NULL(a);
   ct_dtype dt = b.t ? ct__result_type_tt(a, b.t) : ct__result_type_ts(a, b.s, b.python_float);
-  return ct__ew_apply(ct__ew_kernels()->compare[op][dt], 2, (ct__ew_arg[]){CT__EW_T(a), b}, dt, CT_BOOL, NULL,
+  return ct__ew_apply(ct__ew_kernels(a)->compare[op][dt], 2, (ct__ew_arg[]){CT__EW_T(a), b}, dt, CT_BOOL, NULL,
                       NULL);
 }
 
@@ -35,7 +35,7 @@ ct_tensor *ct_logical_or(ct_tensor *a, ct_tensor *b) {
 }
 ct_tensor *ct_logical_not(ct_tensor *a) {
   CT_CHECK_NULL(a);
-  return ct__ew_apply(ct__ew_kernels()->logical_not[a->dtype], 1, (ct__ew_arg[]){CT__EW_T(a)}, a->dtype, CT_BOOL,
+  return ct__ew_apply(ct__ew_kernels(a)->logical_not[a->dtype], 1, (ct__ew_arg[]){CT__EW_T(a)}, a->dtype, CT_BOOL,
                       NULL, NULL);
 }
 
@@ -43,7 +43,7 @@ ct_tensor *ct_logical_not(ct_tensor *a) {
 static ct_status where_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *cond = ct__saved(node, 0);
   if (!cond) return ct_last_status();
-  const ct_loop_fn *loop = ct__ew_kernels()->where;
+  const ct_loop_fn *loop = ct__ew_kernels(grad)->where;
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;
     ct__ew_arg args[3] = {CT__EW_MASK(cond), CT__EW_T(grad), CT__EW_S(0)};
@@ -66,6 +66,6 @@ ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b) {
                           ct__scalar_type_name(cond->dtype));
   ct_dtype dt = ct__result_type_tt(a, b);
   ct__ew_grad g = {"WhereBackward0", where_backward, 2, {a, b, NULL}, 1, {cond, NULL, NULL}, -1};
-  return ct__ew_compute(ct__ew_kernels()->where[dt], 3, (ct__ew_arg[]){CT__EW_MASK(cond), CT__EW_T(a), CT__EW_T(b)}, dt,
+  return ct__ew_compute(ct__ew_kernels(cond)->where[dt], 3, (ct__ew_arg[]){CT__EW_MASK(cond), CT__EW_T(a), CT__EW_T(b)}, dt,
                         dt, NULL, NULL, &g);
 }

@@ -1,6 +1,7 @@
 // Copies with autograd: contiguous, clone, dtype conversion, copy_.
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "core/layout.h"
 #include "ctorch/view.h"
@@ -108,13 +109,15 @@ static ct_status check_overlap(const ct_tensor *dst, const ct_tensor *src, bool 
 
 ct_status ct_copy_(ct_tensor *dst, const ct_tensor *src) {
   if (!dst || !src) return ct__null_tensor_status("copy_");
+  ct_status st = ct__check_copy_devices(dst->storage->device, src->storage->device);
+  if (st != CT_OK) return st;
   // The node only reads src's autograd fields.
   ct_tensor *inputs[2] = {dst, (ct_tensor *)src};
   bool record = ct_dtype_is_floating(dst->dtype) && ct__needs_grad(2, inputs);
   if (record && ct__check_inplace(dst) != CT_OK) return ct_last_status();
   int nd;
   int64_t shape[CT_MAX_DIMS];
-  ct_status st = ct__broadcast_shapes(dst->ndim, dst->shape, src->ndim, src->shape, &nd, shape);
+  st = ct__broadcast_shapes(dst->ndim, dst->shape, src->ndim, src->shape, &nd, shape);
   if (st != CT_OK) return st;
   if (nd != dst->ndim || memcmp(shape, dst->shape, (size_t)nd * sizeof(int64_t))) {
     char a[256], b[256];

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -15,17 +16,31 @@
 
 static const ct_ew_params no_params;
 
-// A kernel operand: the tensor itself, a stack 0-d tensor holding a converted scalar, or
-// a converted copy (temp). Must not be moved once set up (scalar points into it).
-typedef struct operand {
-  const ct_tensor *t;
-  ct_tensor *temp;
-  ct_storage storage;
-  struct ct_tensor scalar;
-  ct__element value;
-} operand;
+// The kernel's view of an op: descriptors for the output (ops[0]) and each input, the
+// input converted to the compute dtype when needed, either into a temporary copy (temps)
+// or, for a C scalar or a 0-d tensor, into a host value (values) the descriptor points to.
+typedef struct ew_operands {
+  ct_operand ops[CT_ITER_MAX_OPS];
+  ct_tensor *temps[MAX_ARGS];
+  ct__element values[MAX_ARGS];
+} ew_operands;
 
-const ct_elementwise_kernels *ct__ew_kernels(void) { return ct__kernels(CT_CPU)->elementwise; }
+// What ops pick loops from on a device without a backend: every loop NULL, so an op can
+// choose its loop before ct__ew_apply checks the devices and reports the missing backend.
+#define MAX2(a, b) ((int)(a) > (int)(b) ? (int)(a) : (int)(b))
+enum {
+  NO_LOOP_ROWS = MAX2(MAX2(MAX2(CT_EW_BINARY_COUNT, CT_EW_COMPARE_COUNT), MAX2(CT_EW_UNARY_COUNT, CT_EW_MATH_COUNT)),
+                      MAX2(CT_EW_GRAD_COUNT, CT_EW_GRAD2_COUNT))
+};
+static const ct_loop_fn no_loops[NO_LOOP_ROWS][CT_NUM_DTYPES];
+static const ct_elementwise_kernels no_kernels = {
+    .binary = no_loops, .compare = no_loops, .unary = no_loops, .math = no_loops, .grad = no_loops,
+    .grad2 = no_loops, .where = no_loops[0], .logical_not = no_loops[0], .any_zero = no_loops[0]};
+
+const ct_elementwise_kernels *ct__ew_kernels(const ct_tensor *t) {
+  const ct_kernel_table *k = ct__kernels(t->storage->device);
+  return k ? k->elementwise : &no_kernels;
+}
 
 static int64_t saturate(double v, int64_t lo, int64_t hi) {
   if (isnan(v)) return 0;
@@ -48,28 +63,16 @@ ct_ew_params ct__ew_params(ct_dtype dtype, double p0, double p1) {
   return p;
 }
 
-static void scalar_operand(operand *op, ct_dtype dtype) {
-  ct__zero(&op->storage, sizeof op->storage); // vector stores: memset here is `rep stos` (~10 ns)
-  ct__zero(&op->scalar, sizeof op->scalar);
-  op->storage.refcount = 1;
-  op->storage.data = &op->value;
-  op->storage.nbytes = ct_dtype_size(dtype);
-  op->storage.device = CT_CPU;
-  op->scalar.refcount = 1;
-  op->scalar.dtype = dtype;
-  op->scalar.storage = &op->storage;
-  op->t = &op->scalar;
-}
-
-static void operand_from_double(operand *op, double s, ct_dtype dtype) {
-  op->temp = NULL;
-  scalar_operand(op, dtype);
+static void input_from_double(ew_operands *e, int i, double s, ct_dtype dtype) {
+  ct__element *v = &e->values[i];
+  e->temps[i] = NULL;
+  ct_operand_set_host_scalar(&e->ops[i + 1], v, dtype);
   switch (dtype) {
-  case CT_BOOL: op->value.b = s != 0; break;
-  case CT_INT32: op->value.i32 = (int32_t)saturate(s, INT32_MIN, INT32_MAX); break;
-  case CT_INT64: op->value.i64 = saturate(s, INT64_MIN, INT64_MAX); break;
-  case CT_FLOAT32: op->value.f32 = (float)s; break;
-  default: op->value.f64 = s; break;
+  case CT_BOOL: v->b = s != 0; break;
+  case CT_INT32: v->i32 = (int32_t)saturate(s, INT32_MIN, INT32_MAX); break;
+  case CT_INT64: v->i64 = saturate(s, INT64_MIN, INT64_MAX); break;
+  case CT_FLOAT32: v->f32 = (float)s; break;
+  default: v->f64 = s; break;
   }
 }
 
@@ -109,24 +112,27 @@ static ct_status check_input_overlap(const ct_tensor *t, const ct_tensor *dst, b
   return CT_OK;
 }
 
-// `dst`: the in-place output (see check_input_overlap).
-static ct_status operand_from_tensor(operand *op, const ct_tensor *t, ct_dtype dtype, const ct_tensor *dst) {
-  op->temp = NULL;
-  op->t = t;
+// Input i is t in `dtype`. `dst`: the in-place output (see check_input_overlap).
+static ct_status input_from_tensor(ew_operands *e, int i, const ct_tensor *t, ct_dtype dtype, const ct_tensor *dst) {
+  e->temps[i] = NULL;
   bool overlaps;
   ct_status st = check_input_overlap(t, dst, &overlaps);
   if (st != CT_OK) return st;
-  if (t->dtype == dtype && !overlaps) return CT_OK;
-  if (t->ndim == 0) { // one element: convert it on the stack with the cast kernel
-    scalar_operand(op, dtype);
-    char *ptrs[2] = {(char *)&op->value, ct__data(t)};
-    int64_t strides[2] = {0, 0};
-    ct__kernels(CT_CPU)->copy->cast[dtype][t->dtype](ptrs, strides, 1, NULL);
+  ct_operand *op = &e->ops[i + 1];
+  if (t->dtype == dtype && !overlaps) {
+    ct__operand_set(op, t);
     return CT_OK;
   }
-  op->temp = ct__copy_as(t, dtype);
-  if (!op->temp) return ct_last_status();
-  op->t = op->temp;
+  if (t->ndim == 0) { // one element: convert it into a host value with the cast kernel
+    ct_operand_set_host_scalar(op, &e->values[i], dtype);
+    char *ptrs[2] = {op->data, ct__data(t)};
+    int64_t strides[2] = {0, 0};
+    ct__kernels(t->storage->device)->copy->cast[dtype][t->dtype](ptrs, strides, 1, NULL);
+    return CT_OK;
+  }
+  ct_tensor *temp = e->temps[i] = ct__copy_as(t, dtype);
+  if (!temp) return ct_last_status();
+  ct__operand_set(op, temp);
   return CT_OK;
 }
 
@@ -151,18 +157,25 @@ static ct_status check_output_shape(const ct_tensor *dst, int nd, const int64_t 
   return ct__error(CT_ERR_ARG, "output with shape %s doesn't match the broadcast shape %s", a, b);
 }
 
-static ct_status run(ct_loop_fn loop, ct_tensor *out, int n, operand *ops, const ct_ew_params *params) {
-  ct_operand iter_ops[CT_ITER_MAX_OPS];
-  iter_ops[0] = ct__operand(out);
-  for (int i = 0; i < n; i++) iter_ops[i + 1] = ct__operand(ops[i].t);
+// Runs loop with `out` as operand 0 over the n prepared inputs.
+static void run(ct_loop_fn loop, ct_tensor *out, int n, ew_operands *e, const ct_ew_params *params) {
+  ct__operand_set(&e->ops[0], out);
   ct_iter it;
-  ct__iter_build(&it, n + 1, iter_ops);
+  ct__iter_build(&it, n + 1, e->ops);
   ct__iter_run(&it, loop, (void *)params, true);
-  return CT_OK;
+}
+
+// PyTorch's device rule for the op's tensors (dst is the output).
+static ct_status check_devices(int n_args, const ct__ew_arg *args, const ct_tensor *dst) {
+  const ct_tensor *inputs[MAX_ARGS];
+  for (int i = 0; i < n_args; i++) inputs[i] = args[i].t;
+  // Binary and comparison ops accept a 0-d CPU tensor beside tensors of another device.
+  return ct__check_same_device(dst, n_args, inputs, n_args == 2);
 }
 
 ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_dtype compute,
                         ct_dtype out_dtype, const ct_ew_params *params, ct_tensor *dst) {
+  if (check_devices(n_args, args, dst) != CT_OK) return NULL;
   if (!loop) return ct__ew_not_implemented("elementwise", compute);
   int nd;
   int64_t shape[CT_MAX_DIMS];
@@ -171,27 +184,27 @@ ct_tensor *ct__ew_apply(ct_loop_fn loop, int n_args, const ct__ew_arg *args, ct_
   if (st == CT_OK && dst) st = check_output_overlap(dst);
   if (st != CT_OK) return NULL;
 
-  operand ops[MAX_ARGS];
+  ew_operands e;
   int ready = 0;
   for (; ready < n_args && st == CT_OK; ready++) {
     const ct_tensor *t = args[ready].t;
-    if (t) st = operand_from_tensor(&ops[ready], t, args[ready].mask ? t->dtype : compute, dst);
-    else operand_from_double(&ops[ready], args[ready].s, compute);
+    if (t) st = input_from_tensor(&e, ready, t, args[ready].mask ? t->dtype : compute, dst);
+    else input_from_double(&e, ready, args[ready].s, compute);
   }
   ct_tensor *result = NULL;
   if (!params) params = &no_params;
   if (st == CT_OK && dst && dst->dtype == out_dtype) {
-    st = run(loop, dst, n_args, ops, params);
-    if (st == CT_OK) result = dst;
+    run(loop, dst, n_args, &e, params);
+    result = dst;
   } else if (st == CT_OK) { // a new tensor, or a temporary converted into dst
     ct_tensor *out = ct__alloc(out_dtype, nd, shape);
-    st = out ? run(loop, out, n_args, ops, params) : ct_last_status();
-    if (st == CT_OK && dst) st = ct__copy_into(dst, out);
+    if (out) run(loop, out, n_args, &e, params);
+    st = !out ? ct_last_status() : dst ? ct__copy_into(dst, out) : CT_OK;
     if (st == CT_OK) result = dst ? dst : out;
     if (out && result != out) ct__drop(out);
   }
   // Release temps newest first (they sit at the top of the scope).
-  for (int i = ready; i-- > 0;) ct__drop(ops[i].temp);
+  for (int i = ready; i-- > 0;) ct__drop(e.temps[i]);
   if (result && dst) ct__bump_version(dst);
   return result;
 }
@@ -271,8 +284,9 @@ ct_tensor *ct__ew_snapshot(const ct_tensor *t) { return t ? ct__copy_as(t, t->dt
 bool ct__ew_any_zero(const ct_tensor *t) {
   bool found = false;
   ct_iter it;
-  const ct_operand ops[1] = {ct__operand(t)};
-  ct__iter_build(&it, 1, ops);
-  ct__iter_run(&it, ct__ew_kernels()->any_zero[t->dtype], &found, false);
+  ct_operand op;
+  ct__operand_set(&op, t);
+  ct__iter_build(&it, 1, &op);
+  ct__iter_run(&it, ct__ew_kernels(t)->any_zero[t->dtype], &found, false);
   return found;
 }

@@ -23,8 +23,10 @@ typedef struct ct__ew_arg {
 #define CT__EW_F(v) ((ct__ew_arg){.t = NULL, .s = (v), .mask = false, .python_float = true})
 #define CT__EW_MASK(x) ((ct__ew_arg){.t = (x), .s = 0, .mask = true, .python_float = false})
 
-/// The elementwise kernels of a tensor's device (CPU today).
-const ct_elementwise_kernels *ct__ew_kernels(void);
+/// The elementwise kernels of t's device, which ops pick their loop from (t: the op's
+/// first tensor operand; ct__ew_apply checks the others are on its device). A device
+/// without a backend gives NULL loops, and ct__ew_apply reports the device.
+const ct_elementwise_kernels *ct__ew_kernels(const ct_tensor *t);
 
 /// Params for a kernel of `dtype`: p0, p1 stored in every field, integers saturated to
 /// the dtype's range (so +-inf become the integer limits).

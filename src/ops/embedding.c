@@ -1,6 +1,8 @@
 // F.embedding: rows of a 2-D weight picked by an index tensor (what nn.Embedding calls).
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
@@ -15,7 +17,8 @@ static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();
   const int64_t padding_row = ct__node_args(node, embedding_args)->padding_row;
-  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, idx, padding_row);
+  const ct_operand idx_op = ct__operand(idx);
+  grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, 0, &idx_op, padding_row);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
@@ -45,6 +48,10 @@ ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_i
                           "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                           "Long, Int; but got %s instead (while checking arguments for embedding)",
                           legacy_type_name(indices->dtype));
+  // F.embedding is weight.index_select(0, indices), which checks devices first.
+  if (ct__check_same_device_args("wrapper__index_select", 2, (const ct_tensor *[]){weight, indices},
+                                 (const char *[]){"self", "index"}, 2) != CT_OK)
+    return NULL;
   int64_t rows = weight->shape[0];
   if (rows == 0 && ct_numel(indices) > 0)
     return ct__error_null(CT_ERR_INDEX, "index_select(): self indexing axis dim should be positive");

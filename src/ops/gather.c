@@ -1,6 +1,7 @@
 // gather and scatter_add (out of place), with PyTorch's argument checks.
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
@@ -36,9 +37,8 @@ static ct_status gather_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in
   if (!index) return ct_last_status();
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *gx = ct__alloc(grad->dtype, m->ndim, m->shape);
-  if (!gx || ct__fill(gx, 0.0) != CT_OK ||
-      ct__scatter_add_into(gx, ct__node_args(node, gather_args)->dim, index, grad) != CT_OK)
-    return ct_last_status();
+  if (!gx || ct__fill(gx, 0.0) != CT_OK) return ct_last_status();
+  ct__scatter_add_into(gx, ct__node_args(node, gather_args)->dim, index, grad);
   grad_in[0] = gx;
   return CT_OK;
 }
@@ -46,6 +46,9 @@ static ct_status gather_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in
 ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
+  if (ct__check_same_device_args("wrapper_gather", 2, (const ct_tensor *[]){x, index},
+                                 (const char *[]){"self", "index"}, 2) != CT_OK)
+    return NULL;
   int d = ct__wrap_dim(dim, x->ndim, false);
   if (d < 0) return NULL;
   if (index->dtype != CT_INT64) return ct__error_null(CT_ERR_ARG, "gather(): Expected dtype int64 for index");
@@ -66,10 +69,7 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   }
   ct_tensor *out = ct__alloc(x->dtype, index->ndim, index->shape);
   if (!out) return NULL;
-  if (ct_numel(out) > 0 && ct__gather_into(out, x, d, index) != CT_OK) {
-    ct__drop(out);
-    return NULL;
-  }
+  if (ct_numel(out) > 0) ct__gather_into(out, x, d, index);
   ct_node *node;
   out = ct__index_record(out, "GatherBackward0", gather_back, x, index, &node);
   if (node) *ct__node_args(node, gather_args) = (gather_args){.dim = d};
@@ -88,8 +88,7 @@ static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
   if (!index) return ct_last_status();
   ct_tensor *g = ct__alloc(grad->dtype, index->ndim, index->shape);
   if (!g) return ct_last_status();
-  if (ct_numel(g) > 0 && ct__gather_into(g, grad, ct__node_args(node, gather_args)->dim, index) != CT_OK)
-    return ct_last_status();
+  if (ct_numel(g) > 0) ct__gather_into(g, grad, ct__node_args(node, gather_args)->dim, index);
   const ct_input_meta *m = &node->inputs[1];
   bool fits = g->ndim >= m->ndim;
   for (int i = 0; fits && i < m->ndim; i++) {
@@ -140,6 +139,9 @@ ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_tensor *sr
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
   CT_CHECK_NULL(src);
+  if (ct__check_same_device_args("wrapper_scatter_add", 3, (const ct_tensor *[]){x, index, src},
+                                 (const char *[]){"self", "index", "src"}, 3) != CT_OK)
+    return NULL;
   int d = ct__wrap_dim(dim, x->ndim, false);
   if (d < 0) return NULL;
   if (index->dtype != CT_INT64) return ct__error_null(CT_ERR_ARG, "scatter(): Expected dtype int64 for index");
@@ -150,8 +152,8 @@ ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_tensor *sr
   if (!out) return NULL;
   ct_tensor *inputs[2] = {x, src};
   ct_node *node = NULL;
-  if ((any && ct__scatter_add_into(out, d, index, src) != CT_OK) ||
-      ct__record(out, "ScatterAddBackward0", scatter_add_back, 2, inputs, 1, &index, &node) != CT_OK) {
+  if (any) ct__scatter_add_into(out, d, index, src);
+  if (ct__record(out, "ScatterAddBackward0", scatter_add_back, 2, inputs, 1, &index, &node) != CT_OK) {
     ct__drop(out);
     return NULL;
   }

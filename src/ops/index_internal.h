@@ -1,8 +1,7 @@
 // Shared plumbing of the indexing ops (src/ops/index_*.c, gather.c, embedding.c).
 //
-// Two families of indexed copies, both run by the iterator over operands whose geometry
-// is prepared here (stand-ins: by-value tensor headers with other shapes/strides, which
-// take no references and never outlive the tensor they describe):
+// Two families of indexed copies, both run by the iterator over operand descriptors
+// (kernels/operand.h) whose geometry is prepared here:
 //  * take along dim (x[i], index_select, embedding):
 //      out[pre..., i..., post...] = src[pre..., idx[i...], post...]
 //  * gather/scatter (gather, scatter_add, one_hot), element by element:
@@ -12,13 +11,11 @@
 #include "autograd/node.h"
 #include "kernels/index.h"
 
-/// The index kernels of t's device.
+/// The index kernels of t's device (ops check their tensors' devices first).
 const ct_index_kernels *ct__index_kernels(const ct_tensor *t);
 
-/// A stand-in for t with another geometry (same storage, offset, dtype). No reference.
-ct_tensor ct__restride(const ct_tensor *t, int ndim, const int64_t *shape, const int64_t *strides);
-/// t as PyTorch's scatter/gather see it: a 0-d tensor becomes a 1-element vector.
-ct_tensor ct__nonempty(const ct_tensor *t);
+/// t's descriptor as PyTorch's scatter/gather see it: a 0-d tensor is a 1-element vector.
+ct_operand ct__vector_operand(const ct_tensor *t);
 
 /// Folds the values of the int64 tensor idx into *scan (min, max, first value outside
 /// [lo, hi)). Returns true when every value is in range.
@@ -30,10 +27,9 @@ ct_tensor *ct__index_wrapped(const ct_tensor *idx, int64_t size);
 /// words it by code path); returns NULL.
 void *ct__index_select_range_error(const ct_tensor *x, int dim, int64_t bad);
 
-/// Shape of taking idx along dim of src: src.shape[:dim] + idx.shape + src.shape[dim+1:].
-ct_status ct__take_shape(const ct_tensor *src, int dim, const ct_tensor *idx, int *ndim, int64_t *shape);
-/// Take along dim into a new contiguous tensor. idx (int64) must be validated already.
-ct_tensor *ct__take(const ct_tensor *src, int dim, const ct_tensor *idx);
+/// Take along dim into a new contiguous tensor: src.shape[:dim] + idx.shape +
+/// src.shape[dim+1:]. idx (int64) must be validated already.
+ct_tensor *ct__take(const ct_operand *src, int dim, const ct_operand *idx);
 /// Take along dim 0 with idx (int64) not validated yet: a value outside [0, rows) gives
 /// NULL with *bad_found set and the first such value (in idx's order) in *bad, no error
 /// recorded. Other failures: NULL, *bad_found false, error recorded.
@@ -41,13 +37,15 @@ ct_tensor *ct__take_checked(const ct_tensor *src, const ct_tensor *idx, bool *ba
 /// Backward of a take: zeros of `shape` (grad's dtype), then each row of grad added at its
 /// index (duplicates accumulate, in order), except at index `skip` (-1: none), which stays
 /// zero (embedding's padding row).
-ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_tensor *idx,
+ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *shape, int dim, const ct_operand *idx,
                              int64_t skip);
 
 /// out = self gathered along dim by index (index's shape). Arguments checked already.
-ct_status ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);
+void ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index);
 /// dst[... index[p] ...] += src[p] for every position p of index (serial).
-ct_status ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
+void ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src);
+/// The same over descriptors with at least one dim each (one_hot's broadcast source).
+void ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src);
 
 /// Records out as op `name` of x that saves the index tensor; *node_out receives the node
 /// (NULL when nothing was recorded), for the op's arguments. Returns out, or NULL (out

@@ -1,5 +1,6 @@
 // masked_fill (out of place): x's values, or `value` where the broadcast mask is true.
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -20,13 +21,12 @@ static const char *cpp_type_name(ct_dtype dtype) {
 }
 
 // out = mask ? value : x over out's shape (x and mask broadcast to it).
-static ct_status fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask,
-                           const ct__element *value) {
+static void fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask, const ct__element *value) {
   ct_iter it;
-  const ct_operand ops[3] = {ct__operand(out), ct__operand(x), ct__operand(mask)};
+  ct_operand ops[3];
+  ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], x), ct__operand_set(&ops[2], mask);
   ct__iter_build(&it, 3, ops);
-  ct__iter_run(&it, ct__index_kernels(out)->masked_fill[out->dtype], (void *)value, true);
-  return CT_OK;
+  ct__iter_run(&it, ct__index_kernels(x)->masked_fill[out->dtype], (void *)value, true);
 }
 
 // MaskedFillBackward0: saved[0] = mask. Filled positions get no gradient.
@@ -35,7 +35,8 @@ static ct_status masked_fill_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
   if (!mask) return ct_last_status();
   ct_tensor *g = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   ct__element zero = {0};
-  if (!g || fill_into(g, grad, mask, &zero) != CT_OK) return ct_last_status();
+  if (!g) return ct_last_status();
+  fill_into(g, grad, mask, &zero);
   grad_in[0] = ct__grad_for_input(node, 0, g); // sums over dims the mask broadcast x to
   return grad_in[0] ? CT_OK : ct_last_status();
 }
@@ -43,6 +44,7 @@ static ct_status masked_fill_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
 ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(mask);
+  if (ct__check_mask_device(x, mask) != CT_OK) return NULL;
   if (mask->dtype != CT_BOOL)
     return ct__error_null(CT_ERR_ARG, "masked_fill_ only supports boolean masks, but got mask with dtype %s",
                           cpp_type_name(mask->dtype));
@@ -53,8 +55,8 @@ ct_tensor *ct_masked_fill(ct_tensor *x, ct_tensor *mask, double value) {
   if (ct__broadcast_shapes(mask->ndim, mask->shape, x->ndim, x->shape, &nd, shape) != CT_OK) return NULL;
   ct_tensor *out = ct__alloc(x->dtype, nd, shape);
   if (!out) return NULL;
-  if (fill_into(out, x, mask, &bits) != CT_OK ||
-      ct__record(out, "MaskedFillBackward0", masked_fill_back, 1, &x, 1, &mask, NULL) != CT_OK) {
+  fill_into(out, x, mask, &bits);
+  if (ct__record(out, "MaskedFillBackward0", masked_fill_back, 1, &x, 1, &mask, NULL) != CT_OK) {
     ct__drop(out);
     return NULL;
   }

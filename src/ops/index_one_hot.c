@@ -1,11 +1,14 @@
 // F.one_hot: zeros of shape indices.shape + [num_classes] with a 1 scattered per index.
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 
 ct_tensor *ct_one_hot(ct_tensor *indices, int64_t num_classes) {
   CT_CHECK_NULL(indices);
+  if (ct__check_device(indices) != CT_OK) return NULL;
   if (indices->dtype != CT_INT64) return ct__error_null(CT_ERR_ARG, "one_hot is only applicable to index tensor.");
   int nd = indices->ndim + 1;
   if (nd > CT_MAX_DIMS) return ct__error_null(CT_ERR_ARG, "tensors have at most %d dimensions", CT_MAX_DIMS);
@@ -35,8 +38,9 @@ ct_tensor *ct_one_hot(ct_tensor *indices, int64_t num_classes) {
     // out.scatter_(-1, indices.unsqueeze(-1), 1): index and the broadcast 1 get a size-1 last dim.
     shape[nd - 1] = 1;
     idx_strides[nd - 1] = 0;
-    ct_tensor index_g = ct__restride(indices, nd, shape, idx_strides), one_g = ct__restride(one, nd, shape, zero);
-    st = ct__scatter_add_into(out, nd - 1, &index_g, &one_g);
+    const ct_operand out_op = ct__operand(out), index_op = ct__operand_as(indices, nd, shape, idx_strides),
+                     one_op = ct__operand_as(one, nd, shape, zero);
+    ct__scatter_add_operands(&out_op, nd - 1, &index_op, &one_op);
   }
   ct__drop(one);
   if (st != CT_OK) {

@@ -1,7 +1,9 @@
 // x[index] (int64 indices and bool masks) and index_select: rows taken along one dim.
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
@@ -29,7 +31,8 @@ static ct_status index_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
   if (!pos) return ct_last_status();
   int64_t flat[CT_MAX_DIMS + 1], strides[CT_MAX_DIMS];
   int nd = flat_shape(m->ndim, m->shape, ct__node_args(node, index_args)->flat_dims, flat);
-  ct_tensor *g = ct__take_backward(grad, nd, flat, 0, pos, -1);
+  const ct_operand pos_op = ct__operand(pos);
+  ct_tensor *g = ct__take_backward(grad, nd, flat, 0, &pos_op, -1);
   if (!g) return ct_last_status();
   ct__contiguous_strides(m->ndim, m->shape, strides);
   grad_in[0] = ct__make_view(g, m->ndim, m->shape, strides, 0);
@@ -43,18 +46,19 @@ static ct_tensor *take_flat(ct_tensor *x, int k, ct_tensor *pos) {
   int nd = flat_shape(x->ndim, x->shape, k, flat);
   if (nd > CT_MAX_DIMS) return ct__error_null(CT_ERR_ARG, "tensors have at most %d dimensions", CT_MAX_DIMS);
   ct_tensor *copy = NULL; // only when x's leading dims cannot be flattened as a view
-  ct_tensor src_g;
+  ct_operand src;
   if (k == 1) {
-    src_g = ct__restride(x, x->ndim, x->shape, x->strides);
+    src = ct__operand(x);
   } else if (ct__view_strides(x->ndim, x->shape, x->strides, nd, flat, strides)) {
-    src_g = ct__restride(x, nd, flat, strides);
+    src = ct__operand_as(x, nd, flat, strides);
   } else {
     copy = ct__copy_as(x, x->dtype);
     if (!copy) return NULL;
     ct__contiguous_strides(nd, flat, strides);
-    src_g = ct__restride(copy, nd, flat, strides);
+    src = ct__operand_as(copy, nd, flat, strides);
   }
-  ct_tensor *out = ct__take(&src_g, 0, pos);
+  const ct_operand pos_op = ct__operand(pos);
+  ct_tensor *out = ct__take(&src, 0, &pos_op);
   ct__drop(copy);
   ct_node *node;
   out = ct__index_record(out, "IndexBackward0", index_back, x, pos, &node);
@@ -93,9 +97,10 @@ static ct_tensor *index_by_mask(ct_tensor *x, ct_tensor *mask) {
 ct_tensor *ct_index(ct_tensor *x, ct_tensor *index) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
-  if (index->dtype == CT_BOOL) return index_by_mask(x, index);
-  if (index->dtype != CT_INT64)
+  if (index->dtype != CT_BOOL && index->dtype != CT_INT64)
     return ct__error_null(CT_ERR_INDEX, "tensors used as indices must be long, byte or bool tensors");
+  if (ct__check_index_device(x, index) != CT_OK) return NULL;
+  if (index->dtype == CT_BOOL) return index_by_mask(x, index);
   if (x->ndim == 0) return ct__error_null(CT_ERR_INDEX, "too many indices for tensor of dimension 0");
   int64_t size = x->shape[0], count = ct_numel(index);
   if (size == 0 && count > 0)
@@ -132,7 +137,7 @@ static ct_status index_select_back(ct_node *node, ct_tensor *grad, ct_tensor **g
     grad_in[0] = ct__grad_for_input(node, 0, grad);
     return grad_in[0] ? CT_OK : ct_last_status();
   }
-  ct_tensor idx_1d = ct__nonempty(idx);
+  const ct_operand idx_1d = ct__vector_operand(idx);
   const int dim = ct__node_args(node, index_select_args)->dim;
   grad_in[0] = ct__take_backward(grad, m->ndim, m->shape, dim, &idx_1d, -1);
   return grad_in[0] ? CT_OK : ct_last_status();
@@ -150,6 +155,9 @@ void *ct__index_select_range_error(const ct_tensor *x, int dim, int64_t bad) {
 ct_tensor *ct_index_select(ct_tensor *x, int dim, ct_tensor *index) {
   CT_CHECK_NULL(x);
   CT_CHECK_NULL(index);
+  if (ct__check_same_device_args("wrapper__index_select", 2, (const ct_tensor *[]){x, index},
+                                 (const char *[]){"self", "index"}, 2) != CT_OK)
+    return NULL;
   int d = ct__wrap_dim(dim, x->ndim, false);
   if (d < 0) return NULL;
   if (index->ndim > 1) return ct__error_null(CT_ERR_INDEX, "index_select(): Index is supposed to be a vector");
@@ -171,8 +179,8 @@ ct_tensor *ct_index_select(ct_tensor *x, int dim, ct_tensor *index) {
   } else if (x->ndim == 0) {
     out = ct__copy_as(x, x->dtype);
   } else {
-    ct_tensor idx_1d = ct__nonempty(idx);
-    out = ct__take(x, d, &idx_1d);
+    const ct_operand src = ct__operand(x), idx_1d = ct__vector_operand(idx);
+    out = ct__take(&src, d, &idx_1d);
   }
   ct_node *node;
   out = ct__index_record(out, "IndexSelectBackward0", index_select_back, x, idx, &node);

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/view.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -51,10 +53,9 @@ static ct_tensor *join_values(ct_tensor *const *tensors, int n, ct_dtype dtype, 
       part_strides[pn++] = strides[k];
     }
     if (!select && extent[i] == 0) continue; // includes the skipped [0] inputs
-    ct_tensor *region = ct__make_view(out, pn, part, part_strides, start * strides[d]);
-    ct_status st = region ? ct__copy_into(region, tensors[i]) : ct_last_status();
-    ct__drop(region);
-    if (st != CT_OK) {
+    ct_operand ops[2] = {ct__operand_as(out, pn, part, part_strides), ct__operand(tensors[i])}; // out's region
+    ops[0].data += start * strides[d] * (int64_t)ct_dtype_size(dtype);
+    if (ct__copy_operands(ops) != CT_OK) {
       ct__drop(out);
       return NULL;
     }
@@ -114,10 +115,16 @@ static ct_status check_cat_shape(const ct_tensor *first, const ct_tensor *t, int
   return CT_OK;
 }
 
+// cat's device check: PyTorch's wrapper checks its list argument `tensors`.
+static ct_status check_devices(ct_tensor *const *tensors, int n) {
+  return ct__check_same_device_args("wrapper_cat", n, (const ct_tensor *const *)tensors, (const char *[]){"tensors"}, 1);
+}
+
 ct_tensor *ct_cat(ct_tensor *const *tensors, int n, int dim) {
   if (n > 0 && !tensors) return ct__error_null(CT_ERR_ARG, "torch.cat(): tensors is NULL");
   for (int i = 0; i < n; i++)
     if (!tensors[i]) return NULL;
+  if (check_devices(tensors, n) != CT_OK) return NULL;
   for (int i = 0; i < n; i++)
     if (tensors[i]->ndim == 0)
       return ct__error_null(CT_ERR_ARG, "zero-dimensional tensor (at position %d) cannot be concatenated", i);
@@ -204,6 +211,7 @@ ct_tensor *ct_stack(ct_tensor *const *tensors, int n, int dim) {
                             b, i);
     }
   }
+  if (check_devices(tensors, n) != CT_OK) return NULL; // stack is cat of the inputs unsqueezed
   if (ref->ndim >= CT_MAX_DIMS) return ct__error_null(CT_ERR_ARG, "tensors have at most %d dimensions", CT_MAX_DIMS);
   int64_t *extent = malloc((size_t)n * sizeof *extent);
   if (!extent) return ct__error_null(CT_ERR_MEMORY, "out of memory in stack");

@@ -1,12 +1,20 @@
-// Helpers shared by the matrix-product ops: kernel calls on tensors, PyTorch's dtype
-// errors, views without autograd, and in-place reshapes of fresh results.
+// Helpers shared by the matrix-product ops: kernel calls on operand descriptors, PyTorch's
+// dtype errors, views without autograd, and in-place reshapes of fresh results.
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ops/linalg_internal.h"
 #include "ops/view_internal.h"
+#include <assert.h>
 #include <string.h>
 
-const ct_blas_kernels *ct__blas_of(const ct_tensor *t) { return ct__kernels(t->storage->device)->blas; }
+static const ct_blas_kernels *blas_kernels(ct_device device) {
+  const ct_kernel_table *k = ct__kernels(device);
+  assert(k); // ops check their tensors' devices first (core/device.h)
+  return k->blas;
+}
+
+const ct_blas_kernels *ct__blas_of(const ct_tensor *t) { return blas_kernels(t->storage->device); }
 
 ct_status ct__check_product_dtypes(bool supported, const char *kernel, ct_dtype expected, ct_dtype other) {
   if (!supported)
@@ -17,7 +25,10 @@ ct_status ct__check_product_dtypes(bool supported, const char *kernel, ct_dtype 
   return CT_OK;
 }
 
-void ct__gemm_run(void (*fn)(const ct_gemm_args *), ct_tensor *c, const ct_tensor *a, const ct_tensor *b,
+// Stride of dim d of op in elements.
+static int64_t elems(const ct_operand *op, int d) { return op->strides[d] >> ct_elem_shift(op->dtype); }
+
+void ct__gemm_run(void (*fn)(const ct_gemm_args *), const ct_operand *c, const ct_operand *a, const ct_operand *b,
                   double alpha, double beta) {
   const int o = a->ndim - 2; // 1 when dim 0 is a batch dim
   ct_gemm_args g = {
@@ -25,36 +36,31 @@ void ct__gemm_run(void (*fn)(const ct_gemm_args *), ct_tensor *c, const ct_tenso
       .m = a->shape[o],
       .k = a->shape[o + 1],
       .n = b->shape[o + 1],
-      .a = ct__data(a),
-      .a_bs = o ? a->strides[0] : 0,
-      .a_rs = a->strides[o],
-      .a_cs = a->strides[o + 1],
-      .b = ct__data(b),
-      .b_bs = o ? b->strides[0] : 0,
-      .b_rs = b->strides[o],
-      .b_cs = b->strides[o + 1],
-      .c = ct__data(c),
-      .c_bs = o ? c->strides[0] : 0,
-      .c_rs = c->strides[o],
-      .c_cs = c->strides[o + 1],
+      .a = a->data,
+      .a_bs = o ? elems(a, 0) : 0,
+      .a_rs = elems(a, o),
+      .a_cs = elems(a, o + 1),
+      .b = b->data,
+      .b_bs = o ? elems(b, 0) : 0,
+      .b_rs = elems(b, o),
+      .b_cs = elems(b, o + 1),
+      .c = c->data,
+      .c_bs = o ? elems(c, 0) : 0,
+      .c_rs = elems(c, o),
+      .c_cs = elems(c, o + 1),
       .alpha = alpha,
       .beta = beta,
   };
   fn(&g);
 }
 
-ct_tensor *ct__mm_alpha(const ct_tensor *a, const ct_tensor *b, double alpha) {
+ct_tensor *ct__mm_alpha(const ct_operand *a, const ct_operand *b, double alpha) {
   ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
-  if (out) ct__gemm_run(ct__blas_of(a)->gemm[a->dtype], out, a, b, alpha, 0.0);
+  if (!out) return NULL;
+  ct_operand c;
+  ct__operand_set(&c, out);
+  ct__gemm_run(blas_kernels(a->device)->gemm[a->dtype], &c, a, b, alpha, 0.0);
   return out;
-}
-
-ct_tensor ct__mT_standin(const ct_tensor *t) {
-  ct_tensor s = *t;
-  const int r = t->ndim - 2, c = t->ndim - 1;
-  s.shape[r] = t->shape[c], s.shape[c] = t->shape[r];
-  s.strides[r] = t->strides[c], s.strides[c] = t->strides[r];
-  return s;
 }
 
 ct_tensor *ct__mT_view(const ct_tensor *t) {

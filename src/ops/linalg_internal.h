@@ -11,17 +11,14 @@ const ct_blas_kernels *ct__blas_of(const ct_tensor *t);
 /// Float but found Double" when `other` differs. Returns CT_OK when the product can run.
 ct_status ct__check_product_dtypes(bool supported, const char *kernel, ct_dtype expected, ct_dtype other);
 
-/// C = alpha * A @ B + beta * C with `fn` (a gemm or bmm entry) on 2-D tensors, or on
-/// 3-D tensors as a batch over dim 0. Shapes and dtypes must already agree.
-void ct__gemm_run(void (*fn)(const ct_gemm_args *), ct_tensor *c, const ct_tensor *a, const ct_tensor *b,
+/// C = alpha * A @ B + beta * C with `fn` (a gemm or bmm entry) on 2-D operands, or on
+/// 3-D operands as a batch over dim 0. Shapes and dtypes must already agree.
+void ct__gemm_run(void (*fn)(const ct_gemm_args *), const ct_operand *c, const ct_operand *a, const ct_operand *b,
                   double alpha, double beta);
 /// New (rows(a) × cols(b)) tensor = alpha * a @ b (2-D, same dtype), no checks, no autograd.
-ct_tensor *ct__mm_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
+ct_tensor *ct__mm_alpha(const ct_operand *a, const ct_operand *b, double alpha);
 /// Detached 2-D transposed view (or batch-transposed, dims 1 and 2, for 3-D).
 ct_tensor *ct__mT_view(const ct_tensor *t);
-/// The same transpose as a stand-in: a header on the stack over t's data, for kernels
-/// to read (no reference taken, not registered; it must not outlive t).
-ct_tensor ct__mT_standin(const ct_tensor *t);
 /// New tensor: outer product x[i] * y[j] of two 1-D tensors, each element one rounded
 /// product (PyTorch's ger), as a (len(x) × len(y)) matrix. No autograd.
 ct_tensor *ct__outer_nograd(const ct_tensor *x, const ct_tensor *y);

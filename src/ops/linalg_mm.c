@@ -1,8 +1,10 @@
 // Matrix-matrix products: mm, addmm, bmm, with PyTorch's checks, error wording and
 // backward formulas (mm_mat1_backward / mm_mat2_backward, BmmBackward0).
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "core/operand.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
@@ -24,22 +26,28 @@ typedef struct product_args {
 // Gradient of one operand of a = x @ y: grad @ y^T for x (other = y, grad_left), or
 // x^T @ grad for y (other = x). When that operand was column-major PyTorch computes the
 // transposed product and returns its transpose, a gradient laid out like the input: here
-// that product is written straight into a column-major result. Transposed operands are
-// stand-ins (the products only read them).
+// that product is written straight into a column-major result. Transposes are operand
+// descriptors over the tensors' data (the products only read them).
 static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left, bool column_major,
                               double alpha) {
   if (column_major) { // (y @ grad^T)^T or (grad^T @ x)^T
-    const ct_tensor gt = ct__mT_standin(grad);
-    const ct_tensor *x = grad_left ? other : &gt, *y = grad_left ? &gt : other;
+    ct_operand gt, o;
+    ct__operand_set(&gt, grad), ct__operand_set(&o, other);
+    ct_operand_swap_dims(&gt, 0, 1);
+    const ct_operand *x = grad_left ? &o : &gt, *y = grad_left ? &gt : &o;
     const int64_t m = x->shape[0], n = y->shape[1];
     ct_tensor *result = ct__alloc_strided(x->dtype, 2, (const int64_t[]){n, m}, (const int64_t[]){1, n});
     if (!result) return NULL;
-    ct_tensor product = ct__mT_standin(result); // the m×n row-major product, in result's memory
-    ct__gemm_run(ct__blas_of(x)->gemm[x->dtype], &product, x, y, alpha, 0.0);
+    ct_operand product; // the m×n row-major product, in result's memory
+    ct__operand_set(&product, result);
+    ct_operand_swap_dims(&product, 0, 1);
+    ct__gemm_run(ct__blas_of(grad)->gemm[x->dtype], &product, x, y, alpha, 0.0);
     return result;
   }
-  const ct_tensor ot = ct__mT_standin(other);
-  return grad_left ? ct__mm_alpha(grad, &ot, alpha) : ct__mm_alpha(&ot, grad, alpha);
+  ct_operand g, ot;
+  ct__operand_set(&g, grad), ct__operand_set(&ot, other);
+  ct_operand_swap_dims(&ot, 0, 1);
+  return grad_left ? ct__mm_alpha(&g, &ot, alpha) : ct__mm_alpha(&ot, &g, alpha);
 }
 
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
@@ -98,6 +106,9 @@ static ct_tensor *shapes_error(const ct_tensor *a, const ct_tensor *b) {
 ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device_args("wrapper_mm", 2, (const ct_tensor *[]){a, b}, (const char *[]){"self", "mat2"}, 2) !=
+      CT_OK)
+    return NULL;
   if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "self must be a matrix");
   if (b->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat2 must be a matrix");
   if (a->shape[1] != b->shape[0]) return shapes_error(a, b);
@@ -109,10 +120,13 @@ ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
     return NULL;
   ct_tensor *out = ct__alloc(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
   if (!out) return NULL;
-  if (!work)
+  if (!work) {
     ct__fill(out, 0.0);
-  else
-    ct__gemm_run(k->gemm[a->dtype], out, a, b, 1.0, 0.0);
+  } else {
+    ct_operand ops[3];
+    ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
+    ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
+  }
   ct_tensor *inputs[2] = {a, b};
   if (record_product(out, "MmBackward0", mm_back, 2, inputs, 0, 1.0, 1.0) != CT_OK) {
     ct__drop(out);
@@ -179,6 +193,9 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
   CT_CHECK_NULL(bias);
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device_args("wrapper_addmm", 3, (const ct_tensor *[]){bias, a, b},
+                                 (const char *[]){"self", "mat1", "mat2"}, 3) != CT_OK)
+    return NULL;
   if (bias->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "self and mat2 must have the same dtype");
   if (a->dtype != b->dtype) return ct__error_null(CT_ERR_ARG, "mat1 and mat2 must have the same dtype");
   if (a->ndim != 2) return ct__error_null(CT_ERR_ARG, "mat1 must be a matrix, got %d-D tensor", a->ndim);
@@ -200,10 +217,13 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
       ct__drop(out);
       return NULL;
     }
-    if (work || beta != 0)
-      ct__gemm_run(k->gemm[a->dtype], out, a, b, alpha, beta); // k == 0: beta * C
-    else
+    if (work || beta != 0) { // k == 0: beta * C
+      ct_operand ops[3];
+      ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
+      ct__gemm_run(k->gemm[a->dtype], &ops[0], &ops[1], &ops[2], alpha, beta);
+    } else {
       ct__fill(out, 0.0);
+    }
   }
   ct_tensor *inputs[3] = {bias, a, b};
   if (record_product(out, "AddmmBackward0", addmm_back, 3, inputs, 1, alpha, beta) != CT_OK) {
@@ -236,6 +256,7 @@ static ct_status bmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
 ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){a, b}, false) != CT_OK) return NULL;
   if (a->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch1 must be a 3D tensor");
   if (b->ndim != 3) return ct__error_null(CT_ERR_ARG, "batch2 must be a 3D tensor");
   const int64_t batch = a->shape[0], m = a->shape[1], inner = a->shape[2], n = b->shape[2];
@@ -258,10 +279,13 @@ ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
   }
   ct_tensor *out = ct__alloc(b->dtype, 3, (int64_t[]){batch, m, n});
   if (!out) return NULL;
-  if (!work)
+  if (!work) {
     ct__fill(out, 0.0);
-  else
-    ct__gemm_run(k->bmm[a->dtype], out, a, b, 1.0, 0.0);
+  } else {
+    ct_operand ops[3];
+    ct__operand_set(&ops[0], out), ct__operand_set(&ops[1], a), ct__operand_set(&ops[2], b);
+    ct__gemm_run(k->bmm[a->dtype], &ops[0], &ops[1], &ops[2], 1.0, 0.0);
+  }
   ct_tensor *inputs[2] = {a, b};
   ct_tensor *saved[2] = {a, b};
   if (ct__record(out, "BmmBackward0", bmm_back, 2, inputs, 2, saved, NULL) != CT_OK) {

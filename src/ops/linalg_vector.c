@@ -1,5 +1,6 @@
 // Products with vectors: mv and dot, with PyTorch's checks, messages and backward.
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/linalg.h"
@@ -27,6 +28,7 @@ static ct_status mv_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
 ct_tensor *ct_mv(ct_tensor *mat, ct_tensor *vec) {
   CT_CHECK_NULL(mat);
   CT_CHECK_NULL(vec);
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){mat, vec}, false) != CT_OK) return NULL;
   // PyTorch's mv is addmv into a fresh 1-D result; its messages count that result as "1".
   if (mat->ndim != 2 || vec->ndim != 1)
     return ct__error_null(CT_ERR_ARG, "vector + matrix @ vector expected, got 1, %d, %d", mat->ndim,
@@ -93,6 +95,7 @@ static ct_status dot_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
 ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(a);
   CT_CHECK_NULL(b);
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){a, b}, false) != CT_OK) return NULL;
   if (a->ndim != 1 || b->ndim != 1)
     return ct__error_null(CT_ERR_ARG, "1D tensors expected, but got %dD and %dD tensors", a->ndim, b->ndim);
   if (a->dtype != b->dtype)

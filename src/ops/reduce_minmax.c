@@ -1,5 +1,6 @@
 // max/min (all, or values+indices along a dim), argmax/argmin, amax/amin, with autograd.
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
@@ -21,16 +22,15 @@ ct_status ct__reduce_select_backward(ct_node *node, ct_tensor *grad, ct_tensor *
   if (!q) return ct_last_status();
   ct_reduce_ctx ctx = p.ctx;
   ctx.flags = flags;
-  ct_status st = ct__reduce_launch(&p, k->select_count[x->dtype], 4, (ct_tensor *[]){q, x, v, grad},
-                                   (const bool[]){false, true, false, false}, &ctx);
-  if (st != CT_OK) return st;
+  ct__reduce_launch(&p, k->select_count[x->dtype], 4, (ct_tensor *[]){q, x, v, grad},
+                    (const bool[]){false, true, false, false}, &ctx);
   ct_tensor *vx = ct__reduce_expand(v, x->ndim, x->shape, mask, keepdim);
   ct_tensor *qx = ct__reduce_expand(q, x->ndim, x->shape, mask, keepdim);
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!vx || !qx || !gin) return ct_last_status();
-  st = ct__reduce_elementwise(k->select_grad[x->dtype], 4, (ct_tensor *[]){gin, x, vx, qx}, &ctx);
+  ct__reduce_elementwise(k->select_grad[x->dtype], 4, (ct_tensor *[]){gin, x, vx, qx}, &ctx);
   grad_in[0] = gin;
-  return st;
+  return CT_OK;
 }
 
 static ct_status max_all_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
@@ -57,6 +57,7 @@ static ct_tensor *extreme_values(ct_tensor *t, uint32_t mask, bool keepdim, bool
 
 static ct_tensor *extreme_all(ct_tensor *t, bool is_max) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   const char *op = is_max ? "max" : "min";
   if (ct_numel(t) == 0)
     return ct__error_null(CT_ERR_ARG,
@@ -72,6 +73,7 @@ ct_tensor *ct_min(ct_tensor *t) { return extreme_all(t, false); }
 
 static ct_tensor *extreme_dims(ct_tensor *t, const int *dims, int ndims, bool keepdim, bool is_max) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   const char *op = is_max ? "amax" : "amin";
   uint32_t mask;
   if (ct__reduce_mask(t, dims, ndims, &mask) != CT_OK) return NULL;
@@ -108,8 +110,9 @@ static ct_status index_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad
   ct_reduce_ctx ctx = p.ctx;
   ctx.stride2 = mask ? gin->strides[__builtin_ctz(mask)] * (int64_t)ct_dtype_size(gin->dtype) : 0;
   grad_in[0] = gin;
-  return ct__reduce_launch(&p, ct__reduce_kernels_of(gin)->scatter_index[gin->dtype], 3,
-                           (ct_tensor *[]){gin, grad, indices}, (const bool[]){true, false, false}, &ctx);
+  ct__reduce_launch(&p, ct__reduce_kernels_of(gin)->scatter_index[gin->dtype], 3, (ct_tensor *[]){gin, grad, indices},
+                    (const bool[]){true, false, false}, &ctx);
+  return CT_OK;
 }
 
 // Values and first indices of the extreme over mask, which must give one run in
@@ -122,8 +125,8 @@ static ct_status arg_reduce(ct_tensor *t, uint32_t mask, bool keepdim, bool is_m
   const ct_reduce_kernels *k = ct__reduce_kernels_of(t);
   ct_status st = *values && *indices ? CT_OK : ct_last_status();
   if (st == CT_OK)
-    st = ct__reduce_launch(p, (is_max ? k->argmax : k->argmin)[t->dtype], 3, (ct_tensor *[]){*indices, *values, t},
-                           (const bool[]){false, false, true}, &p->ctx);
+    ct__reduce_launch(p, (is_max ? k->argmax : k->argmin)[t->dtype], 3, (ct_tensor *[]){*indices, *values, t},
+                      (const bool[]){false, false, true}, &p->ctx);
   if (st != CT_OK) {
     ct__drop(*values);
     ct__drop(*indices);
@@ -145,6 +148,7 @@ static ct_status dim_mask(const ct_tensor *t, int dim, const char *op, uint32_t 
 static ct_tensor *extreme_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices_out, bool is_max) {
   if (indices_out) *indices_out = NULL;
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   ct_tensor *values, *indices;
   ct__reduce_plan p;
   uint32_t mask;
@@ -173,6 +177,7 @@ ct_tensor *ct_min_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices) 
 // so the reduced elements form one run) when `all`, else along dim.
 static ct_tensor *arg_extreme(ct_tensor *t, int dim, bool keepdim, bool all, bool is_max) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   const char *op = is_max ? "argmax" : "argmin";
   uint32_t mask = ct__reduce_mask_all(t);
   if (all && ct_numel(t) == 0)

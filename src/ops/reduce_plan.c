@@ -146,12 +146,12 @@ static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx 
   ct__iter_run(it, loop, (void *)ctx, false);
 }
 
-ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops,
-                            const bool *kept, const ct_reduce_ctx *ctx) {
+void ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops, const bool *kept,
+                       const ct_reduce_ctx *ctx) {
   // A kept operand walks the output's shape from the first reduced element of each output.
   ct_operand iops[CT_ITER_MAX_OPS];
   for (int i = 0; i < nops; i++) {
-    iops[i] = ct__operand(ops[i]);
+    ct__operand_set(&iops[i], ops[i]);
     if (kept && kept[i]) {
       int64_t strides[CT_MAX_DIMS];
       const int64_t es = (int64_t)ct__dtype_size(ops[i]->dtype);
@@ -166,18 +166,16 @@ ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops,
   ct_iter it;
   ct__iter_build(&it, nops, iops);
   run_outputs(&it, loop, ctx, p->red_numel);
-  return CT_OK;
 }
 
-ct_status ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, const ct_reduce_ctx *ctx) {
+void ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, const ct_reduce_ctx *ctx) {
   static const ct_reduce_ctx no_args;
   if (!ctx) ctx = &no_args;
   ct_operand iops[CT_ITER_MAX_OPS];
-  for (int i = 0; i < nops; i++) iops[i] = ct__operand(ops[i]);
+  for (int i = 0; i < nops; i++) ct__operand_set(&iops[i], ops[i]);
   ct_iter it;
   ct__iter_build(&it, nops, iops);
   ct__iter_run(&it, loop, (void *)ctx, true);
-  return CT_OK;
 }
 
 ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask, bool keepdim) {
@@ -204,10 +202,7 @@ ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtyp
   ctx.param = param;
   ctx.flags = flags;
   ct_tensor *ops[2] = {out, (ct_tensor *)p.src};
-  if (out && ct__reduce_launch(&p, loop, 2, ops, (const bool[]){false, true}, &ctx) != CT_OK) {
-    ct__drop(out);
-    out = NULL;
-  }
+  if (out) ct__reduce_launch(&p, loop, 2, ops, (const bool[]){false, true}, &ctx);
   return out;
 }
 

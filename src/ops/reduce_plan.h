@@ -7,6 +7,7 @@
 // cascade sum sees the same runs as PyTorch.
 #ifndef CTORCH_SRC_OPS_REDUCE_PLAN_H
 #define CTORCH_SRC_OPS_REDUCE_PLAN_H
+#include <assert.h>
 #include "autograd/node.h"
 #include "kernels/dispatch.h"
 #include "kernels/reduce.h"
@@ -36,10 +37,10 @@ ct_tensor *ct__reduce_kept_view(const ct__reduce_plan *p, const ct_tensor *t);
 /// Run `loop` over ops (ops[0] has the output shape; ops given as full-size tensors are
 /// replaced by their kept views when `kept[i]`), with ctx. Parallel across outputs when
 /// the work is large, with splits that keep every output's result unchanged.
-ct_status ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops,
-                            const bool *kept, const ct_reduce_ctx *ctx);
+void ct__reduce_launch(const ct__reduce_plan *p, ct_loop_fn loop, int nops, ct_tensor *const *ops, const bool *kept,
+                       const ct_reduce_ctx *ctx);
 /// Run an elementwise loop over ops (broadcast to ops[0]) with ctx (NULL: no arguments).
-ct_status ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, const ct_reduce_ctx *ctx);
+void ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, const ct_reduce_ctx *ctx);
 
 /// A stride-0 view of `small` (a reduction result over mask, keepdim or not) expanded to
 /// the full input shape: PyTorch's sum_backward expand.
@@ -50,9 +51,11 @@ ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, u
 ct_tensor *ct__reduce_simple(ct_tensor *in, uint32_t mask, bool keepdim, ct_dtype out_dtype, ct_loop_fn loop,
                              double param, int flags);
 
-/// The reduction kernels of t's device.
+/// The reduction kernels of t's device (ops check their tensors' devices first).
 static inline const ct_reduce_kernels *ct__reduce_kernels_of(const ct_tensor *t) {
-  return ct__kernels(t->storage->device)->reduce;
+  const ct_kernel_table *k = ct__kernels(t->storage->device);
+  assert(k);
+  return k->reduce;
 }
 /// The arguments every reduction node keeps (ct__reduce_record writes them). An op that
 /// keeps more declares a struct whose first member is a ct__reduce_args named `reduce`.

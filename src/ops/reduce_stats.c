@@ -1,6 +1,7 @@
 // std/var, logsumexp and norm, with autograd.
 #include <math.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
@@ -30,8 +31,7 @@ static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, degenerate ? INFINITY : 2.0 / dof, a->take_sqrt ? CT_RED_SQRT : 0);
   ct_tensor *c = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!c) return ct_last_status();
-  ct_status st = ct__reduce_elementwise(k->var_coef[x->dtype], 3, (ct_tensor *[]){c, grad, r}, &ctx);
-  if (st != CT_OK) return st;
+  ct__reduce_elementwise(k->var_coef[x->dtype], 3, (ct_tensor *[]){c, grad, r}, &ctx);
   ct_tensor *cx = ct__reduce_expand(c, x->ndim, x->shape, mask, keepdim);
   if (!cx) return ct_last_status();
   if (degenerate) {
@@ -42,7 +42,8 @@ static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!mean || !gin) return ct_last_status();
   grad_in[0] = gin;
-  return ct__reduce_elementwise(k->sub_mul[x->dtype], 4, (ct_tensor *[]){gin, x, mean, cx}, NULL);
+  ct__reduce_elementwise(k->sub_mul[x->dtype], 4, (ct_tensor *[]){gin, x, mean, cx}, NULL);
+  return CT_OK;
 }
 
 // One output: PyTorch's all-reduce path, float mean then a double sum of squared
@@ -54,8 +55,8 @@ static ct_status var_all(ct_tensor *t, const ct__reduce_plan *p, int64_t correct
   ct_tensor *sq = ct__reduce_alloc(p, CT_FLOAT64);
   ct_status st = mean64 && sq ? CT_OK : ct_last_status();
   if (st == CT_OK)
-    st = ct__reduce_launch(p, ct__reduce_kernels_of(t)->sq_dev_sum[t->dtype], 3, (ct_tensor *[]){sq, t, mean64},
-                           (const bool[]){false, true, false}, &p->ctx);
+    ct__reduce_launch(p, ct__reduce_kernels_of(t)->sq_dev_sum[t->dtype], 3, (ct_tensor *[]){sq, t, mean64},
+                      (const bool[]){false, true, false}, &p->ctx);
   double s = 0;
   if (st == CT_OK) st = ct_item(sq, &s);
   if (st == CT_OK) {
@@ -72,6 +73,7 @@ static ct_status var_all(ct_tensor *t, const ct__reduce_plan *p, int64_t correct
 static ct_tensor *var_impl(ct_tensor *t, const int *dims, int ndims, int64_t correction, bool keepdim,
                            bool take_sqrt, bool dims_given) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
     return ct__error_null(CT_ERR_ARG, "std and var only support floating point and complex dtypes");
   uint32_t mask;
@@ -80,7 +82,7 @@ static ct_tensor *var_impl(ct_tensor *t, const int *dims, int ndims, int64_t cor
   ct__reduce_plan_init(&p, t, mask, keepdim);
   ct_tensor *out = ct__reduce_alloc(&p, t->dtype);
   if (!out) return NULL;
-  ct_status st;
+  ct_status st = CT_OK;
   if (ct_numel(t) == 0) {
     st = ct__fill(out, NAN);
   } else if (p.out_numel == 1) {
@@ -89,8 +91,8 @@ static ct_tensor *var_impl(ct_tensor *t, const int *dims, int ndims, int64_t cor
     ct_reduce_ctx ctx = p.ctx;
     ctx.param = (double)correction;
     ctx.flags = take_sqrt ? CT_RED_SQRT : 0;
-    st = ct__reduce_launch(&p, ct__reduce_kernels_of(t)->var[t->dtype], 2, (ct_tensor *[]){out, t},
-                           (const bool[]){false, true}, &ctx);
+    ct__reduce_launch(&p, ct__reduce_kernels_of(t)->var[t->dtype], 2, (ct_tensor *[]){out, t},
+                      (const bool[]){false, true}, &ctx);
   }
   ct_node *node = NULL;
   if (st == CT_OK)
@@ -131,8 +133,8 @@ static ct_status logsumexp_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!gx || !rx || !gin) return ct_last_status();
   grad_in[0] = gin;
-  return ct__reduce_elementwise(ct__reduce_kernels_of(x)->exp_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, rx},
-                                NULL);
+  ct__reduce_elementwise(ct__reduce_kernels_of(x)->exp_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, rx}, NULL);
+  return CT_OK;
 }
 
 // PyTorch's logsumexp: m = amax (keepdim), 0 where infinite; sum(exp(x - m)) through the
@@ -149,7 +151,7 @@ static ct_status logsumexp_into(ct_tensor *t, uint32_t mask, bool keepdim, ct_te
   ct_tensor *m = ct__reduce_simple(t, mask, true, t->dtype, k->max[t->dtype], 0, 0);
   ct_tensor *e = ct__alloc(t->dtype, t->ndim, t->shape);
   ct_status st = m && e ? CT_OK : ct_last_status();
-  if (st == CT_OK) st = ct__reduce_elementwise(k->exp_sub[t->dtype], 3, (ct_tensor *[]){e, t, m}, NULL);
+  if (st == CT_OK) ct__reduce_elementwise(k->exp_sub[t->dtype], 3, (ct_tensor *[]){e, t, m}, NULL);
   ct_tensor *s = st == CT_OK ? ct__reduce_simple(e, mask, keepdim, t->dtype, k->sum[t->dtype], 0, 0) : NULL;
   ct_tensor *m_out = NULL;
   if (s) { // m with the output's shape
@@ -157,7 +159,8 @@ static ct_status logsumexp_into(ct_tensor *t, uint32_t mask, bool keepdim, ct_te
     ct__reduce_plan_init(&squeeze, m, mask, keepdim);
     m_out = ct__reduce_kept_view(&squeeze, m);
   }
-  st = m_out ? ct__reduce_elementwise(k->log_add[t->dtype], 3, (ct_tensor *[]){s, s, m_out}, NULL) : ct_last_status();
+  if (m_out) ct__reduce_elementwise(k->log_add[t->dtype], 3, (ct_tensor *[]){s, s, m_out}, NULL);
+  st = m_out ? CT_OK : ct_last_status();
   ct__drop(m_out);
   ct__drop(e);
   ct__drop(m);
@@ -171,6 +174,7 @@ static ct_status logsumexp_into(ct_tensor *t, uint32_t mask, bool keepdim, ct_te
 
 ct_tensor *ct_logsumexp(ct_tensor *t, const int *dims, int ndims, bool keepdim) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   uint32_t mask;
   if (ct__reduce_mask(t, dims, ndims, &mask) != CT_OK) return NULL;
   ct_tensor *src = ct_dtype_is_floating(t->dtype) ? t : ct__copy_as(t, CT_FLOAT32);
@@ -214,12 +218,13 @@ static ct_status norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   ct_tensor *nx = ct__reduce_expand(n, x->ndim, x->shape, a->reduce.mask, a->reduce.keepdim);
   if (!gx || !nx) return ct_last_status();
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, p, 0);
-  return ct__reduce_elementwise(ct__reduce_kernels_of(x)->norm_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, nx},
-                                &ctx);
+  ct__reduce_elementwise(ct__reduce_kernels_of(x)->norm_grad[x->dtype], 4, (ct_tensor *[]){gin, x, gx, nx}, &ctx);
+  return CT_OK;
 }
 
 ct_tensor *ct_norm_dims(ct_tensor *t, double p, const int *dims, int ndims, bool keepdim) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
     return ct__error_null(CT_ERR_ARG, "norm(): input dtype should be either floating point or complex. Got %s instead.",
                           ct__scalar_type_name(t->dtype));

@@ -1,4 +1,5 @@
 // sum, mean and prod, with autograd.
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
@@ -21,9 +22,7 @@ static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!q) return ct_last_status();
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)ct__node_args(node, ct__reduce_args)->red_numel, 0);
-  ct_status st = ct__reduce_elementwise(ct__reduce_kernels_of(grad)->div_scalar[grad->dtype], 2,
-                                        (ct_tensor *[]){q, grad}, &ctx);
-  if (st != CT_OK) return st;
+  ct__reduce_elementwise(ct__reduce_kernels_of(grad)->div_scalar[grad->dtype], 2, (ct_tensor *[]){q, grad}, &ctx);
   return sum_backward(node, q, grad_in);
 }
 
@@ -32,14 +31,10 @@ static ct_tensor *sum_kernel(ct_tensor *t, const ct__reduce_plan *p, bool mean) 
   const ct_reduce_kernels *k = ct__reduce_kernels_of(t);
   ct_tensor *out = ct__reduce_alloc(p, accumulate_dtype(t->dtype));
   if (!out) return NULL;
-  ct_status st = ct__reduce_launch(p, k->sum[t->dtype], 2, (ct_tensor *[]){out, t}, (const bool[]){false, true}, &p->ctx);
-  if (st == CT_OK && mean) {
+  ct__reduce_launch(p, k->sum[t->dtype], 2, (ct_tensor *[]){out, t}, (const bool[]){false, true}, &p->ctx);
+  if (mean) {
     ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)p->red_numel, 0); // sum / (float)count
-    st = ct__reduce_elementwise(k->div_scalar[out->dtype], 2, (ct_tensor *[]){out, out}, &ctx);
-  }
-  if (st != CT_OK) {
-    ct__drop(out);
-    return NULL;
+    ct__reduce_elementwise(k->div_scalar[out->dtype], 2, (ct_tensor *[]){out, out}, &ctx);
   }
   return out;
 }
@@ -52,6 +47,7 @@ ct_tensor *ct__mean_mask(ct_tensor *t, uint32_t mask, bool keepdim) {
 
 static ct_tensor *sum_or_mean(ct_tensor *t, const int *dims, int ndims, bool keepdim, bool all, bool mean) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   if (mean && !ct_dtype_is_floating(t->dtype))
     return ct__error_null(CT_ERR_ARG,
                           "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -103,15 +99,15 @@ static ct_status prod_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   if (!gin) return ct_last_status();
   ct_reduce_ctx ctx = p.ctx;
   ctx.stride2 = gin->strides[__builtin_ctz(mask)] * (int64_t)ct_dtype_size(gin->dtype);
-  ct_status st = ct__reduce_launch(&p, ct__reduce_kernels_of(x)->prod_backward[x->dtype], 4,
-                                   (ct_tensor *[]){gin, src, grad, r}, (const bool[]){true, true, false, false}, &ctx);
-  if (st != CT_OK) return st;
+  ct__reduce_launch(&p, ct__reduce_kernels_of(x)->prod_backward[x->dtype], 4, (ct_tensor *[]){gin, src, grad, r},
+                    (const bool[]){true, true, false, false}, &ctx);
   grad_in[0] = all ? ct__reshape_nograd(gin, x->ndim, x->shape) : gin;
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
 static ct_tensor *prod_impl(ct_tensor *t, int dim, bool keepdim, bool all) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   uint32_t mask;
   if (ct__reduce_mask(t, all ? NULL : &dim, all ? 0 : 1, &mask) != CT_OK) return NULL;
   ct__reduce_plan p;

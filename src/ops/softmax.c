@@ -2,6 +2,7 @@
 // contiguous and viewed as [outer, dim, inner]; the kernels work on those blocks, and
 // large inputs are split across threads along `outer` (results do not depend on it).
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
@@ -75,6 +76,7 @@ static ct_status softmax_backward(ct_node *node, ct_tensor *grad, ct_tensor **gr
 
 static ct_tensor *softmax_impl(ct_tensor *t, int dim, bool log) {
   CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
   int d = ct__wrap_dim(dim, t->ndim, false);
   if (d < 0) return NULL;
   if (!ct_dtype_is_floating(t->dtype)) { // PyTorch's kernel names (log_softmax reuses "softmax_kernel_impl")

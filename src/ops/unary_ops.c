@@ -21,7 +21,7 @@ static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
   const loop_args *a = ct__node_args(node, loop_args);
-  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->grad[a->op], 2,
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->grad[a->op], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, a->p0, a->p1);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
@@ -30,7 +30,7 @@ static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **
 static ct_status binary_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
-  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels()->binary[ct__node_args(node, loop_args)->op], 2,
+  grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->binary[ct__node_args(node, loop_args)->op], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, 0, 0);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
@@ -86,7 +86,7 @@ static ct_tensor *float_math(ct_tensor *a, ct_ew_math_op op) {
   ct_dtype dt = ct_dtype_is_floating(a->dtype) ? a->dtype : CT_FLOAT32;
   const bool r = m->saves_result;
   ct__ew_grad g = {m->name, m->backward, 1, {a, NULL, NULL}, 1, {r ? NULL : a, NULL, NULL}, r ? 0 : -1};
-  return unary(ct__ew_kernels()->math[op][dt], a, dt, 0, 0, NULL, &g, (loop_args){m->grad_op, 0, 0});
+  return unary(ct__ew_kernels(a)->math[op][dt], a, dt, 0, 0, NULL, &g, (loop_args){m->grad_op, 0, 0});
 }
 
 ct_tensor *ct_exp(ct_tensor *a) { return float_math(a, CT_EW_EXP); }
@@ -110,17 +110,17 @@ static ct_tensor *float_only(ct_tensor *a, ct_loop_fn loop, const char *kernel, 
 
 ct_tensor *ct_gelu(ct_tensor *a) {
   CT_CHECK_NULL(a);
-  return float_only(a, ct__ew_kernels()->math[CT_EW_GELU][a->dtype], "GeluKernelImpl", "GeluBackward0",
+  return float_only(a, ct__ew_kernels(a)->math[CT_EW_GELU][a->dtype], "GeluKernelImpl", "GeluBackward0",
                     CT_EW_GRAD_GELU, 0, 0);
 }
 ct_tensor *ct_softplus(ct_tensor *a, double beta, double threshold) {
   CT_CHECK_NULL(a);
-  return float_only(a, ct__ew_kernels()->math[CT_EW_SOFTPLUS][a->dtype], "softplus_cpu", "SoftplusBackward0",
+  return float_only(a, ct__ew_kernels(a)->math[CT_EW_SOFTPLUS][a->dtype], "softplus_cpu", "SoftplusBackward0",
                     CT_EW_GRAD_SOFTPLUS, beta, threshold);
 }
 ct_tensor *ct_leaky_relu(ct_tensor *a, double negative_slope) {
   CT_CHECK_NULL(a);
-  return float_only(a, ct__ew_kernels()->unary[CT_EW_LEAKY_RELU][a->dtype], "leaky_relu_cpu", "LeakyReluBackward0",
+  return float_only(a, ct__ew_kernels(a)->unary[CT_EW_LEAKY_RELU][a->dtype], "leaky_relu_cpu", "LeakyReluBackward0",
                     CT_EW_GRAD_LEAKY_RELU, negative_slope, 0);
 }
 
@@ -155,7 +155,7 @@ static ct_tensor *same_dtype(ct_tensor *a, ct_ew_unary_op op) {
   const same_dtype_op *u = &SAME_DTYPE[op];
   if (a->dtype == CT_BOOL && u->bool_error) return ct__error_null(CT_ERR_RUNTIME, "%s", u->bool_error);
   ct__ew_grad g = {u->name, u->backward, 1, {a, NULL, NULL}, u->saves_input ? 1 : 0, {a, NULL, NULL}, -1};
-  return unary(ct__ew_kernels()->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g, (loop_args){u->grad_op, 0, 0});
+  return unary(ct__ew_kernels(a)->unary[op][a->dtype], a, a->dtype, 0, 0, NULL, &g, (loop_args){u->grad_op, 0, 0});
 }
 
 ct_tensor *ct_neg(ct_tensor *a) { return same_dtype(a, CT_EW_NEG); }
@@ -172,7 +172,7 @@ static ct_tensor *relu(ct_tensor *a, ct_tensor *dst) {
   if (a->dtype == CT_BOOL) return ct__error_null(CT_ERR_RUNTIME, "Boolean inputs not supported for relu");
   if (dst && ct__ew_check_inplace(dst, a->dtype) != CT_OK) return NULL;
   ct__ew_grad g = {"ReluBackward0", grad_loop_backward, 1, {a, NULL, NULL}, 1, {NULL, NULL, NULL}, 0};
-  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g,
+  return unary(ct__ew_kernels(a)->unary[CT_EW_CLAMP][a->dtype], a, a->dtype, 0, INFINITY, dst, &g,
                (loop_args){CT_EW_GRAD_RELU, 0, 0});
 }
 ct_tensor *ct_relu(ct_tensor *a) { return relu(a, NULL); }
@@ -196,7 +196,7 @@ static ct_tensor *clamp(ct_tensor *a, double min, double max, ct_tensor *dst) {
   }
   double lo = has_min ? min : -INFINITY, hi = has_max ? max : INFINITY;
   ct__ew_grad g = {"ClampBackward1", grad_loop_backward, 1, {a, NULL, NULL}, 1, {a, NULL, NULL}, -1};
-  return unary(ct__ew_kernels()->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g,
+  return unary(ct__ew_kernels(a)->unary[CT_EW_CLAMP][dt], a, dt, lo, hi, dst, &g,
                (loop_args){CT_EW_GRAD_CLAMP, lo, hi});
 }
 ct_tensor *ct_clamp(ct_tensor *a, double min, double max) { return clamp(a, min, max, NULL); }

@@ -7,7 +7,7 @@ extern const struct ct_elementwise_kernels ct__cpu_elementwise_kernels;
 extern const struct ct_index_kernels ct__cpu_index_kernels;
 extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 
-static const ct_kernel_table cpu_table = {
+const ct_kernel_table ct__cpu_kernel_table = {
     .name = "cpu",
     .copy = &ct__cpu_copy_kernels,
     .reduce = &ct__cpu_reduce_kernels,
@@ -15,8 +15,3 @@ static const ct_kernel_table cpu_table = {
     .index = &ct__cpu_index_kernels,
     .blas = &ct__cpu_blas_kernels,
 };
-
-const ct_kernel_table *ct__kernels(ct_device device) {
-  (void)device; // CPU is the only device today
-  return &cpu_table;
-}
