@@ -77,7 +77,8 @@ CT_API ct_status ct_dataloader_start_epoch(ct_dataloader *loader);
 /// Next batch of the epoch. Returns false at the end of the epoch or on error
 /// (ct_last_status() tells which: CT_OK at the end).
 CT_API bool ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
-/// Number of batches per epoch (len(loader)).
+/// Number of batches per epoch (len(loader)); -1 and an error for a NULL loader or a
+/// negative dataset length.
 CT_API int64_t ct_dataloader_len(const ct_dataloader *loader);
 
 /// pad_sequence: sequences[i] has shape [L_i, *]; the result is [B, max L, *]
