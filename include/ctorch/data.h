@@ -95,7 +95,8 @@ typedef enum ct_batch_result {
 /// leaves a scope open makes the call fail (CT_BATCH_ERROR). An error recorded before the
 /// call is never cleared: the end of the epoch is told by the result, not by the error slot.
 CT_API ct_batch_result ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
-/// Number of batches per epoch (len(loader)).
+/// Number of batches per epoch (len(loader)); -1 and an error for a NULL loader or a
+/// negative dataset length.
 CT_API int64_t ct_dataloader_len(const ct_dataloader *loader);
 
 /// pad_sequence: sequences[i] has shape [L_i, *]; the result is [B, max L, *]

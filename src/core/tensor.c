@@ -59,7 +59,8 @@ static void storage_release(ct_storage *s) {
 // element count and byte size that fit int64 (*numel set).
 static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t *numel) {
   if (ndim < 0 || ndim > CT_MAX_DIMS) {
-    ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
+    if (ndim < 0) ct__error(CT_ERR_ARG, "the number of dimensions is negative (%d)", ndim);
+    else ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
     return false;
   }
   if (ndim > 0 && !shape) {
@@ -223,7 +224,7 @@ int64_t ct_size(const ct_tensor *t, int dim) {
   if (!t) return -1;
   int d = ct__wrap_dim(dim, t->ndim, false);
   if (d < 0 || t->ndim == 0) {
-    if (t->ndim == 0) ct__error(CT_ERR_INDEX, "dimension specified as %d but tensor has no dimensions", dim);
+    if (t->ndim == 0) ct__error(CT_ERR_INDEX, "Dimension specified as %d but tensor has no dimensions", dim);
     return -1;
   }
   return t->shape[d];

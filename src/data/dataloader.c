@@ -27,7 +27,8 @@ struct ct_dataloader {
 };
 
 ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options) {
-  if (!dataset || !dataset->length || !dataset->get_item)
+  if (!dataset) return ct__error_null(CT_ERR_ARG, "DataLoader: dataset is NULL");
+  if (!dataset->length || !dataset->get_item)
     return ct__error_null(CT_ERR_ARG, "DataLoader: dataset needs length and get_item callbacks");
   if (options.batch_size < 0)
     return ct__error_null(CT_ERR_ARG, "batch_size should be a positive integer value, but got batch_size=%lld",
@@ -49,9 +50,15 @@ void ct_dataloader_free(ct_dataloader *loader) {
 }
 
 int64_t ct_dataloader_len(const ct_dataloader *l) {
-  if (!l) return -1;
+  if (!l) {
+    ct__error(CT_ERR_ARG, "DataLoader is NULL");
+    return -1;
+  }
   int64_t n = l->dataset.length(l->dataset.ctx), b = l->options.batch_size;
-  if (n < 0) return -1;
+  if (n < 0) {
+    ct__error(CT_ERR_ARG, "dataset length is negative (%lld)", (long long)n);
+    return -1;
+  }
   return l->options.drop_last ? n / b : ct__ceil_div(n, b);
 }
 
@@ -148,6 +155,7 @@ ct_batch_result ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
 ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, ct_batch *batch) {
   (void)ctx;
   if (n <= 0) return ct__error(CT_ERR_ARG, "collate: empty batch");
+  if (!samples || !batch) return ct__error(CT_ERR_ARG, "collate: %s is NULL", samples ? "batch" : "samples");
   int fields = samples[0].count;
   if (fields < 0 || fields > CT_BATCH_MAX_FIELDS)
     return ct__error(CT_ERR_ARG, "collate: a sample has %d fields; a batch holds 0 to %d", fields, CT_BATCH_MAX_FIELDS);
@@ -157,7 +165,7 @@ ct_status ct_default_collate(void *ctx, const ct_batch *samples, int n, ct_batch
   for (int k = 0; st == CT_OK && k < fields; k++) {
     for (int i = 0; st == CT_OK && i < n; i++) {
       if (samples[i].count != fields) st = ct__error(CT_ERR_ARG, "collate: samples have different field counts");
-      column[i] = samples[i].fields[k];
+      else if (!(column[i] = samples[i].fields[k])) st = ct__null_tensor_status("collate");
     }
     if (st == CT_OK && !(batch->fields[k] = ct_stack(column, n, 0))) st = ct_last_status();
   }

@@ -72,6 +72,13 @@ ct_tensor *ct_pad_sequence(ct_tensor *const *sequences, int n, bool batch_first,
     if (ct_dim(sequences[i]) < 1) return ct__error_null(CT_ERR_ARG, "pad_sequence: sequences must have a first dimension");
     if (ct_dim(sequences[i]) != ct_dim(sequences[0]))
       return ct__error_null(CT_ERR_ARG, "pad_sequence: sequences must have the same number of dimensions");
+    // PyTorch copies each sequence into an output shaped after the first one's trailing dims.
+    for (int d = 1; d < ct_dim(sequences[i]); d++)
+      if (ct_size(sequences[i], d) != ct_size(sequences[0], d))
+        return ct__error_null(CT_ERR_ARG,
+                              "The size of tensor a (%lld) must match the size of tensor b (%lld) at non-singleton "
+                              "dimension %d",
+                              (long long)ct_size(sequences[0], d), (long long)ct_size(sequences[i], d), d);
     if (ct_size(sequences[i], 0) > longest) longest = ct_size(sequences[i], 0);
   }
   if (plain_batch(sequences, n)) return pad_direct(sequences, n, longest, batch_first, padding_value);

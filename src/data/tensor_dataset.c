@@ -23,8 +23,9 @@ static ct_status td_get(void *ctx, int64_t index, ct_batch *sample) {
 }
 
 ct_dataset *ct_tensor_dataset_new(int n, ct_tensor *const *tensors) {
-  if (n <= 0 || n > CT_BATCH_MAX_FIELDS || !tensors)
-    return ct__error_null(CT_ERR_ARG, "TensorDataset takes 1 to %d tensors", CT_BATCH_MAX_FIELDS);
+  if (n <= 0 || n > CT_BATCH_MAX_FIELDS)
+    return ct__error_null(CT_ERR_ARG, "TensorDataset takes 1 to %d tensors, got %d", CT_BATCH_MAX_FIELDS, n);
+  if (!tensors) return ct__error_null(CT_ERR_ARG, "TensorDataset: tensors is NULL but %d were announced", n);
   for (int k = 0; k < n; k++) {
     if (!tensors[k]) return NULL;
     if (ct_dim(tensors[k]) == 0) return ct__error_null(CT_ERR_ARG, "TensorDataset: tensors need a first dimension");

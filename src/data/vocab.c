@@ -73,7 +73,8 @@ ct_vocab *ct_vocab_new(const char *const *words, int64_t n, const char *const *s
     const char *w = i < n ? words[i] : specials[i - n];
     if (!w) {
       ct_vocab_free(v);
-      return ct__error_null(CT_ERR_ARG, "vocab: word %lld is NULL", (long long)i);
+      return i < n ? ct__error_null(CT_ERR_ARG, "vocab: word %lld is NULL", (long long)i)
+                   : ct__error_null(CT_ERR_ARG, "vocab: special %lld is NULL", (long long)(i - n));
     }
     v->words[v->size] = malloc(strlen(w) + 1);
     if (!v->words[v->size]) {

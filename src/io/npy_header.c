@@ -53,6 +53,16 @@ static void skip_space(cursor *c) {
 }
 static bool at(const cursor *c, char ch) { return c->p < c->end && *c->p == ch; }
 
+// The header without the blanks and newline that pad it, as messages show it.
+static npy_span trimmed(npy_span s) {
+  while (s.n && is_space(*s.p)) {
+    s.p++;
+    s.n--;
+  }
+  while (s.n && is_space(s.p[s.n - 1])) s.n--;
+  return s;
+}
+
 // Skips a '...' or "..." literal (escapes skipped over, no line breaks).
 static bool skip_string(cursor *c) {
   char quote = *c->p++;
@@ -272,7 +282,7 @@ static void note_key(char *list, size_t cap, const char *key) {
 bool ct__npy_parse_header(const char *text, size_t len, int major, ct__npy_header *out, char *err,
                           size_t errcap) {
   char shown[240], keys_seen[400] = "";
-  npy_span whole = {text, len}, values[NUM_KEYS] = {{NULL, 0}};
+  npy_span whole = trimmed((npy_span){text, len}), values[NUM_KEYS] = {{NULL, 0}};
   bool unknown_key = false;
   cursor c = {text, text + len};
   memset(out, 0, sizeof *out);

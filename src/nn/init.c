@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/init.h"
@@ -79,6 +80,8 @@ ct_tensor *ct_init_normal_(ct_tensor *t, double mean, double std) { return no_gr
 
 ct_tensor *ct_init_constant_(ct_tensor *t, double value) {
   if (!t) return NULL;
+  ct__element checked; // refused as fill_ refuses it: NaN or out of range for t's dtype
+  if (ct__checked_element(value, ct_get_dtype(t), &checked) != CT_OK) return NULL;
   if (ct__fill(t, value) != CT_OK) return NULL; // a plain fill records nothing: no-grad
   ct__bump_version(t);
   return t;
