@@ -40,7 +40,8 @@ CT_API ct_tensor *ct_floor_divide(ct_tensor *a, ct_tensor *b);
 /// Python-style remainder, with the sign of b (RemainderBackward1).
 CT_API ct_tensor *ct_remainder(ct_tensor *a, ct_tensor *b);
 /// a ** b elementwise (PowBackward1). Integer tensors: a negative exponent gives 0, or
-/// +-1 for bases +-1 (PyTorch's rule).
+/// +-1 for bases +-1 (PyTorch's rule), except that a 0-d exponent stands for a Python int,
+/// which must not be negative ("Integers to negative integer powers are not allowed.").
 CT_API ct_tensor *ct_pow(ct_tensor *a, ct_tensor *b);
 /// Elementwise maximum; nan propagates, ties split the gradient (MaximumBackward0).
 CT_API ct_tensor *ct_maximum(ct_tensor *a, ct_tensor *b);

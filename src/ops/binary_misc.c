@@ -163,12 +163,10 @@ ct_tensor *ct_pow(ct_tensor *a, ct_tensor *b) {
   CT_CHECK_NULL(b);
   ct_dtype dt = ct__result_type_tt(a, b);
   if (dt == CT_BOOL) return ct__ew_not_implemented("pow", dt);
-  if (!ct_dtype_is_floating(dt)) { // integer exponents must all be >= 0
-    ct_scope *s = ct_scope_open();
-    ct_tensor *non_negative = s ? ct_ge_scalar(b, 0) : NULL;
-    bool negative = !non_negative || ct__ew_any_zero(non_negative);
-    ct_scope_close(s);
-    if (negative) return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
+  if (!ct_dtype_is_floating(dt) && b->ndim == 0) { // a 0-d exponent is torch's Python int: must be >= 0
+    double exponent;
+    if (ct_item(b, &exponent) != CT_OK) return NULL;
+    if (exponent < 0) return ct__error_null(CT_ERR_RUNTIME, "Integers to negative integer powers are not allowed.");
   }
   ct__ew_grad g = {"PowBackward1", pow_backward, 2, {a, b, NULL}, 3, {a, b, NULL}, 2};
   ct_node *node;

@@ -306,8 +306,21 @@ static void test_paths_agree(void **state) {
   ct_scope_close(s);
 }
 
+// Integer pow with a dimensioned negative exponent computes: 0, or +-1 for bases +-1
+// (torch 1.13); only a 0-d exponent (a Python int) is refused.
+static void test_integer_pow_negative_exponent(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  int64_t powers[4];
+  ct_tensor *p = ct_pow(ct_tensor_parse("[2, 3, 1, -1]"), ct_tensor_parse("[-1, -2, -3, -3]"));
+  assert_int_equal(ct_to_i64_array(p, powers), CT_OK);
+  assert_true(powers[0] == 0 && powers[1] == 0 && powers[2] == 1 && powers[3] == -1);
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_integer_pow_negative_exponent),
       cmocka_unit_test(test_null_propagates),        cmocka_unit_test(test_errors_without_scope),
       cmocka_unit_test(test_autograd_without_scope), cmocka_unit_test(test_inplace_rebases_grad_fn),
       cmocka_unit_test(test_fill_and_zero),          cmocka_unit_test(test_overlap_rules),
