@@ -121,6 +121,7 @@ static ct_status check_devices(ct_tensor *const *tensors, int n) {
 }
 
 ct_tensor *ct_cat(ct_tensor *const *tensors, int n, int dim) {
+  if (n < 0) return ct__error_null(CT_ERR_ARG, "torch.cat(): the number of tensors is negative (%d)", n);
   if (n > 0 && !tensors) return ct__error_null(CT_ERR_ARG, "torch.cat(): tensors is NULL");
   for (int i = 0; i < n; i++)
     if (!tensors[i]) return NULL;
@@ -194,7 +195,9 @@ static ct_status stack_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
 // d == ndim, cat of the inputs unsqueezed at the end. Either way the result's strides
 // follow cat's memory-format rule.
 ct_tensor *ct_stack(ct_tensor *const *tensors, int n, int dim) {
-  if (!tensors || n <= 0) return ct__error_null(CT_ERR_ARG, "stack expects a non-empty TensorList");
+  if (n < 0) return ct__error_null(CT_ERR_ARG, "stack: the number of tensors is negative (%d)", n);
+  if (n > 0 && !tensors) return ct__error_null(CT_ERR_ARG, "stack: tensors is NULL");
+  if (n == 0) return ct__error_null(CT_ERR_ARG, "stack expects a non-empty TensorList");
   for (int i = 0; i < n; i++)
     if (!tensors[i]) return NULL;
   const ct_tensor *ref = tensors[0];

@@ -58,8 +58,8 @@ bool ct__view_strides(int ndim, const int64_t *shape, const int64_t *strides, in
 }
 
 ct_status ct__infer_shape(int ndim, const int64_t *shape, int64_t numel, int64_t *out) {
-  if (ndim < 0 || ndim > CT_MAX_DIMS)
-    return ct__error(CT_ERR_ARG, "shapes have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
+  if (ndim < 0) return ct__error(CT_ERR_ARG, "the number of dimensions is negative (%d)", ndim);
+  if (ndim > CT_MAX_DIMS) return ct__error(CT_ERR_ARG, "shapes have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
   if (ndim > 0 && !shape) return ct__error(CT_ERR_ARG, "shape is NULL");
   int infer = -1;
   int64_t known = 1;

@@ -351,6 +351,10 @@ static void test_views(void **state) {
   NULL_PASSES(ct_to_dtype(bad, CT_FLOAT64));
   NULL_STATUS(ct_copy_(bad, x), "copy_");
   NULL_STATUS(ct_copy_(x, bad), "copy_");
+  MISUSE(ct_cat((ct_tensor *[]){NULL}, -1, 0), "the number of tensors is negative (-1)");
+  MISUSE(ct_stack(NULL, -2, 0), "the number of tensors is negative (-2)");
+  MISUSE(ct_stack(NULL, 2, 0), "stack: tensors is NULL");
+  MISUSE(ct_reshape(ct_ones(CT_SHAPE(2), CT_FLOAT32), -1, (int64_t[]){2}), "the number of dimensions is negative (-1)");
   area_done(s);
 }
 
