@@ -209,6 +209,7 @@ def main():
         expect_error(binary, "Paris\tB-LOC\nis no tab here\n", ":2:", "missing tab, line number"),
         expect_error(binary, "", "no sentences", "empty file"),
         expect_error(binary, "\n\n\n", "no sentences", "only blank lines"),
+        expect_error(binary, "Paris\tB-LOC\n" + "w" * 5000 + "\tO\n", ":2: line longer than", "line too long"),
     ]
     proc = subprocess.run([binary, "--corpus", "/nonexistent/corpus.conll"], capture_output=True, text=True)
     ok = proc.returncode != 0 and "cannot read /nonexistent/corpus.conll" in proc.stderr

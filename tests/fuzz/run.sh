@@ -6,6 +6,8 @@
 # the committed corpus tests/fuzz/corpus/<area>/ (valid files, read only; new inputs go to
 # a scratch directory). A crash, leak or timeout stops the run with a non-zero status and
 # leaves the input as <build dir>/fuzz/<target>-crash-* (replay: <target> <that file>).
+# Once its cause is fixed, an input that failed is committed to the target's seed corpus
+# as regress_<what>.<ext>, so every later run replays it first.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
