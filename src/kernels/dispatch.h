@@ -41,6 +41,7 @@ struct ct_reduce_kernels;
 struct ct_blas_kernels;
 struct ct_index_kernels;
 struct ct_optim_kernels;
+struct ct_loss_kernels;
 
 /// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
@@ -51,6 +52,7 @@ typedef struct ct_kernel_table {
   const struct ct_blas_kernels *blas;               // kernels/blas.h
   const struct ct_index_kernels *index;             // kernels/index.h
   const struct ct_optim_kernels *optim;             // kernels/optim.h
+  const struct ct_loss_kernels *loss;               // kernels/loss.h
   const ct_memory_hooks *memory;
 } ct_kernel_table;
 

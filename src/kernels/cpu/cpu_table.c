@@ -7,6 +7,7 @@ extern const struct ct_elementwise_kernels ct__cpu_elementwise_kernels;
 extern const struct ct_index_kernels ct__cpu_index_kernels;
 extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 extern const struct ct_optim_kernels ct__cpu_optim_kernels;
+extern const struct ct_loss_kernels ct__cpu_loss_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 static const ct_kernel_table cpu_table = {
@@ -17,6 +18,7 @@ static const ct_kernel_table cpu_table = {
     .index = &ct__cpu_index_kernels,
     .blas = &ct__cpu_blas_kernels,
     .optim = &ct__cpu_optim_kernels,
+    .loss = &ct__cpu_loss_kernels,
     .memory = &ct__cpu_memory,
 };
 
