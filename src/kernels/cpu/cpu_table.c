@@ -8,6 +8,7 @@ extern const struct ct_index_kernels ct__cpu_index_kernels;
 extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 extern const struct ct_optim_kernels ct__cpu_optim_kernels;
 extern const struct ct_loss_kernels ct__cpu_loss_kernels;
+extern const struct ct_random_kernels ct__cpu_random_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 static const ct_kernel_table cpu_table = {
@@ -19,6 +20,7 @@ static const ct_kernel_table cpu_table = {
     .blas = &ct__cpu_blas_kernels,
     .optim = &ct__cpu_optim_kernels,
     .loss = &ct__cpu_loss_kernels,
+    .random = &ct__cpu_random_kernels,
     .memory = &ct__cpu_memory,
 };
 
