@@ -4,9 +4,9 @@
 // cascade of its reductions), so results are PyTorch's bits.
 #ifndef CTORCH_SRC_KERNELS_LOSS_H
 #define CTORCH_SRC_KERNELS_LOSS_H
+#include "ctorch/dtype.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "ctorch/dtype.h"
 
 /// How a loss combines its per-element losses (the values of ct_reduction, PyTorch's
 /// at::Reduction).

@@ -6,9 +6,9 @@
 // operation rounded in PyTorch's order.
 #ifndef CTORCH_SRC_KERNELS_OPTIM_H
 #define CTORCH_SRC_KERNELS_OPTIM_H
+#include "ctorch/dtype.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "ctorch/dtype.h"
 
 /// One SGD step's scalars (hyperparameters as doubles).
 typedef struct ct_sgd_step {

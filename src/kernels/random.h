@@ -8,9 +8,9 @@
 // draw order to the tensor's iteration order).
 #ifndef CTORCH_SRC_KERNELS_RANDOM_H
 #define CTORCH_SRC_KERNELS_RANDOM_H
+#include "ctorch/dtype.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "ctorch/dtype.h"
 
 /// The second value of the last Box-Muller pair drawn by the serial normal, kept by the
 /// generator between calls (PyTorch's next_double_normal_sample).
@@ -29,12 +29,14 @@ typedef struct ct_random_source {
 
 /// out = from + (to - from) * U, U uniform on [0, 1): float32 from 24 bits of one draw,
 /// float64 from 53 bits of two (fma, with the bounds rounded to the dtype first).
-typedef void (*ct_random_uniform_fn)(void *out, int64_t n, double from, double to, const ct_random_source *src);
+typedef void (*ct_random_uniform_fn)(void *out, int64_t n, double from, double to,
+                                     const ct_random_source *src);
 /// out = normal(mean, std) values. `normal`: one Box-Muller value per element, the second
 /// of each pair cached in src->normal (PyTorch's serial kernel). `normal_blocks`: n >= 16
 /// (CT_NORMAL_BLOCKS_MIN) uniforms transformed 16 at a time, the last block re-drawn when
 /// n is not a multiple of 16 (PyTorch's normal_fill for contiguous tensors).
-typedef void (*ct_random_normal_fn)(void *out, int64_t n, double mean, double std, const ct_random_source *src);
+typedef void (*ct_random_normal_fn)(void *out, int64_t n, double mean, double std,
+                                    const ct_random_source *src);
 /// out = (U < p) for a 53-bit uniform U of two draws, in any dtype.
 typedef void (*ct_random_bernoulli_fn)(void *out, int64_t n, double p, const ct_random_source *src);
 /// out = base + draw % range, in any dtype; 64-bit draws when range >= 2^32 (never for

@@ -2,10 +2,10 @@
 // are summed with the frame's own 8-level cascade so they match PyTorch bit for bit;
 // with label smoothing (cross_entropy) the same pass also accumulates the smoothing
 // term. loss_nll_tmpl.h once per floating dtype.
-#include <math.h>
-#include <string.h>
 #include "kernels/cpu/dtype_rows.h"
 #include "kernels/loss.h"
+#include <math.h>
+#include <string.h>
 
 #define CASCADE_LEVELS 8
 

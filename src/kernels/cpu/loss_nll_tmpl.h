@@ -30,7 +30,8 @@ static int64_t NAME(nll_forward)(const ct_nll_args *a, void *out_, double *total
     const T wt = w ? w[t] : 1;
     T smooth_i = 0;
     if (smooth) {
-      for (int64_t k = 0; k < a->c; k++) smooth_i -= w ? row[k * a->m] * w[k] : row[k * a->m];
+      for (int64_t k = 0; k < a->c; k++)
+        smooth_i -= w ? row[k * a->m] * w[k] : row[k * a->m];
       smooth_acc += smooth_i;
     }
     if (none) {
@@ -94,7 +95,8 @@ static void NAME(nll_backward)(const ct_nll_args *a, const void *g_, double tota
       row[t * a->m] = w ? w[t] * gi : gi;
       continue;
     }
-    for (int64_t k = 0; k < a->c; k++) row[k * a->m] = (w ? w[k] * gi : gi) * spread;
+    for (int64_t k = 0; k < a->c; k++)
+      row[k * a->m] = (w ? w[k] * gi : gi) * spread;
     row[t * a->m] += (w ? w[t] * gi : gi) * keep;
   }
 }

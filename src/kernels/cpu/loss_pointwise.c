@@ -1,10 +1,10 @@
 // The CPU's elementwise loss loops (kernels/loss.h): loss_pointwise_tmpl.h once per
 // floating dtype. Reduced losses are summed by the CPU's sum kernel (PyTorch's cascade
 // order) from a scratch buffer of the per-element losses.
-#include <math.h>
-#include <stdlib.h>
 #include "kernels/cpu/reduce_impl.h"
 #include "kernels/loss.h"
+#include <math.h>
+#include <stdlib.h>
 
 // Reduced losses of up to this many bytes of per-element losses use a stack buffer.
 #define STACK_BYTES 4096
@@ -41,8 +41,10 @@ static ct_loss_status forward_reduced(losses_fn losses, ct_dtype dtype, const ct
     int64_t strides[2] = {0, 0};
     ct__cpu_sum_loops[dtype](data, strides, 1, &c);
     if (reduction == CT_LOSS_REDUCE_MEAN) {
-      if (dtype == CT_FLOAT32) *(float *)out /= (float)a->n;
-      else *(double *)out /= (double)a->n;
+      if (dtype == CT_FLOAT32)
+        *(float *)out /= (float)a->n;
+      else
+        *(double *)out /= (double)a->n;
     }
   }
   if (buf != stack) free(buf);
@@ -58,8 +60,10 @@ static ct_loss_status forward_reduced(losses_fn losses, ct_dtype dtype, const ct
 #define DTYPE CT_FLOAT64
 #include "kernels/cpu/loss_pointwise_tmpl.h"
 
-#define LOOPS(kind, sfx) {kind##_forward_##sfx, kind##_input_grad_##sfx, kind##_target_grad_##sfx}
-#define FLOAT_ROW(kind) {[CT_FLOAT32] = LOOPS(kind, f32), [CT_FLOAT64] = LOOPS(kind, f64)}
+#define LOOPS(kind, sfx)                                                                                     \
+  { kind##_forward_##sfx, kind##_input_grad_##sfx, kind##_target_grad_##sfx }
+#define FLOAT_ROW(kind)                                                                                      \
+  { [CT_FLOAT32] = LOOPS(kind, f32), [CT_FLOAT64] = LOOPS(kind, f64) }
 const ct_pointwise_loss_loops ct__cpu_pointwise_loss_loops[CT_POINTWISE_LOSS_COUNT][CT_NUM_DTYPES] = {
     [CT_LOSS_BCE] = FLOAT_ROW(bce),
     [CT_LOSS_BCE_LOGITS] = FLOAT_ROW(bce_logits),

@@ -16,7 +16,8 @@
 static inline void NAME(apply_weight)(const ct_pointwise_args *a, T *out) {
   const T *w = a->w;
   if (w)
-    for (int64_t i = 0; i < a->n; i++) out[i] *= w[i];
+    for (int64_t i = 0; i < a->n; i++)
+      out[i] *= w[i];
 }
 
 // ---- forward ----
@@ -107,28 +108,35 @@ INLINE void NAME(grad)(int kind, bool wrt_target, const ct_pointwise_args *a, T 
   const T k = kind == CT_LOSS_MSE ? (T)(2.0 / a->divisor) : (T)a->divisor;
   if (a->g_scalar) {
     const T gi = g[0];
-    for (int64_t i = 0; i < a->n; i++) out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, gi, k);
+    for (int64_t i = 0; i < a->n; i++)
+      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, gi, k);
   } else {
-    for (int64_t i = 0; i < a->n; i++) out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, g[i], k);
+    for (int64_t i = 0; i < a->n; i++)
+      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, g[i], k);
   }
   if (kind == CT_LOSS_BCE || kind == CT_LOSS_BCE_LOGITS) {
     NAME(apply_weight)(a, out);
     if (a->divisor != 1)
-      for (int64_t i = 0; i < a->n; i++) out[i] /= (T)a->divisor;
+      for (int64_t i = 0; i < a->n; i++)
+        out[i] /= (T)a->divisor;
   }
 }
 
 // ---- the table's entry points, per loss kind ----
 
-#define ENTRY_POINTS(kind, KIND)                                                               \
-  static ct_loss_status NAME(kind##_losses)(const ct_pointwise_args *a, void *out) {           \
-    return NAME(losses)(KIND, a, out);                                                         \
-  }                                                                                            \
-  static ct_loss_status NAME(kind##_forward)(const ct_pointwise_args *a, ct_loss_reduction r, void *out) { \
-    return forward_reduced(NAME(kind##_losses), DTYPE, a, r, out);                             \
-  }                                                                                            \
-  static void NAME(kind##_input_grad)(const ct_pointwise_args *a, void *out) { NAME(grad)(KIND, false, a, out); } \
-  static void NAME(kind##_target_grad)(const ct_pointwise_args *a, void *out) { NAME(grad)(KIND, true, a, out); }
+#define ENTRY_POINTS(kind, KIND)                                                                             \
+  static ct_loss_status NAME(kind##_losses)(const ct_pointwise_args *a, void *out) {                         \
+    return NAME(losses)(KIND, a, out);                                                                       \
+  }                                                                                                          \
+  static ct_loss_status NAME(kind##_forward)(const ct_pointwise_args *a, ct_loss_reduction r, void *out) {   \
+    return forward_reduced(NAME(kind##_losses), DTYPE, a, r, out);                                           \
+  }                                                                                                          \
+  static void NAME(kind##_input_grad)(const ct_pointwise_args *a, void *out) {                               \
+    NAME(grad)(KIND, false, a, out);                                                                         \
+  }                                                                                                          \
+  static void NAME(kind##_target_grad)(const ct_pointwise_args *a, void *out) {                              \
+    NAME(grad)(KIND, true, a, out);                                                                          \
+  }
 ENTRY_POINTS(bce, CT_LOSS_BCE)
 ENTRY_POINTS(bce_logits, CT_LOSS_BCE_LOGITS)
 ENTRY_POINTS(mse, CT_LOSS_MSE)

@@ -1,7 +1,7 @@
 // The CPU's memory hooks (kernels/dispatch.h): device memory is host memory.
+#include "kernels/dispatch.h"
 #include <stdlib.h>
 #include <string.h>
-#include "kernels/dispatch.h"
 
 #define ALIGNMENT 64
 

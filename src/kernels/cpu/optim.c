@@ -1,9 +1,9 @@
 // The CPU optimizer kernel family (kernels/optim.h): optim_tmpl.h once per floating
 // dtype. Elements are independent, so very large parameters are split across OpenMP
 // threads without changing any result.
-#include <math.h>
-#include "kernels/cpu/dtype_rows.h"
 #include "kernels/optim.h"
+#include "kernels/cpu/dtype_rows.h"
+#include <math.h>
 
 #define CHUNK 16384
 // Parameters below this many elements update on the calling thread: their vectorised

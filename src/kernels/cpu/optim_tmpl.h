@@ -44,12 +44,17 @@ static void NAME(sgd_range)(int64_t lo, int64_t hi, const void *args) {
   const ct_sgd_step *s = a->s;
   T *p = a->p, *buf = a->buf;
   const T *g = a->g;
-  const NAME(sgd_consts) k = {.sign = s->maximize ? -1 : 1, .wd = (T)s->weight_decay, .mom = (T)s->momentum,
-                              .keep = (T)(1 - s->dampening), .neg_lr = (T)(-s->lr)};
+  const NAME(sgd_consts) k = {.sign = s->maximize ? -1 : 1,
+                              .wd = (T)s->weight_decay,
+                              .mom = (T)s->momentum,
+                              .keep = (T)(1 - s->dampening),
+                              .neg_lr = (T)(-s->lr)};
   const bool decay = s->weight_decay != 0;
   if (s->momentum == 0) {
-    if (decay) NAME(sgd_loop)(lo, hi, p, g, buf, k, true, false, false, false);
-    else NAME(sgd_loop)(lo, hi, p, g, buf, k, false, false, false, false);
+    if (decay)
+      NAME(sgd_loop)(lo, hi, p, g, buf, k, true, false, false, false);
+    else
+      NAME(sgd_loop)(lo, hi, p, g, buf, k, false, false, false, false);
   } else if (s->first) {
     NAME(sgd_loop)(lo, hi, p, g, buf, k, decay, true, true, s->nesterov);
   } else if (s->nesterov) {
@@ -113,13 +118,19 @@ static void NAME(adam_range)(int64_t lo, int64_t hi, const void *args) {
   const bool wd = s->weight_decay != 0, coupled = wd && !s->decoupled;
   const bool decoupled = wd && s->decoupled;
   if (s->amsgrad) {
-    if (coupled) NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, true, false, true);
-    else if (decoupled) NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, true, true);
-    else NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, false, true);
+    if (coupled)
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, true, false, true);
+    else if (decoupled)
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, true, true);
+    else
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, false, true);
   } else {
-    if (coupled) NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, true, false, false);
-    else if (decoupled) NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, true, false);
-    else NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, false, false);
+    if (coupled)
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, true, false, false);
+    else if (decoupled)
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, true, false);
+    else
+      NAME(adam_loop)(lo, hi, p, g, m, v, vmax, k, false, false, false);
   }
 }
 
@@ -128,10 +139,21 @@ static void NAME(adam)(void *param, const void *grad, void *m, void *v, void *vm
   // Python computes these in double; each reaches the kernel rounded to T.
   const double bc1 = 1 - pow(s->beta1, s->step), bc2 = 1 - pow(s->beta2, s->step);
   const NAME(adam_args) a = {
-      .p = param, .g = grad, .m = m, .v = v, .vmax = vmax, .s = s,
-      .k = {.sign = s->maximize ? -1 : 1, .wd = (T)s->weight_decay, .decay = (T)(1 - s->lr * s->weight_decay),
-            .b1 = (T)s->beta1, .one_minus_b1 = (T)(1 - s->beta1), .b2 = (T)s->beta2,
-            .one_minus_b2 = (T)(1 - s->beta2), .bc2_sqrt = (T)sqrt(bc2), .eps = (T)s->eps,
+      .p = param,
+      .g = grad,
+      .m = m,
+      .v = v,
+      .vmax = vmax,
+      .s = s,
+      .k = {.sign = s->maximize ? -1 : 1,
+            .wd = (T)s->weight_decay,
+            .decay = (T)(1 - s->lr * s->weight_decay),
+            .b1 = (T)s->beta1,
+            .one_minus_b1 = (T)(1 - s->beta1),
+            .b2 = (T)s->beta2,
+            .one_minus_b2 = (T)(1 - s->beta2),
+            .bc2_sqrt = (T)sqrt(bc2),
+            .eps = (T)s->eps,
             .neg_step_size = (T)(-(s->lr / bc1))},
   };
   for_chunks(n, NAME(adam_range), &a);

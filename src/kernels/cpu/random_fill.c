@@ -1,8 +1,8 @@
 // The CPU random kernel family (kernels/random.h): the uniform fills here, the others
 // from random_fill_tmpl.h once per dtype, the Box-Muller blocks in random_box_muller.c.
-#include <math.h>
 #include "kernels/cpu/dtype_rows.h"
 #include "kernels/cpu/random_cpu.h"
+#include <math.h>
 
 // Raw outputs taken per call of the source (a stack buffer).
 #define DRAW_CHUNK 512
@@ -22,7 +22,8 @@ static void uniform_f32(void *out_, int64_t n, double from_d, double to_d, const
   for (int64_t i = 0; i < n; i += DRAW_CHUNK) {
     int64_t k = n - i < DRAW_CHUNK ? n - i : DRAW_CHUNK;
     src->next_u32(src->state, raw, k);
-    for (int64_t j = 0; j < k; j++) out[i + j] = fmaf((float)(raw[j] & 0xFFFFFFu) * 0x1p-24f, width, from);
+    for (int64_t j = 0; j < k; j++)
+      out[i + j] = fmaf((float)(raw[j] & 0xFFFFFFu) * 0x1p-24f, width, from);
   }
 }
 
@@ -64,7 +65,8 @@ static void uniform_f64(void *out_, int64_t n, double from, double to, const ct_
 
 // The identity, then for i < n - 1 swap out[i] with out[i + draw % (n - i)].
 static void randperm(int64_t *out, int64_t n, const ct_random_source *src) {
-  for (int64_t i = 0; i < n; i++) out[i] = i;
+  for (int64_t i = 0; i < n; i++)
+    out[i] = i;
   uint32_t raw[DRAW_CHUNK];
   for (int64_t i0 = 0; i0 + 1 < n; i0 += DRAW_CHUNK) {
     int64_t k = n - 1 - i0 < DRAW_CHUNK ? n - 1 - i0 : DRAW_CHUNK;

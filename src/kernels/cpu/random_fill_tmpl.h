@@ -14,7 +14,8 @@ static void NAME(bernoulli)(void *out_, int64_t n, double p, const ct_random_sou
   for (int64_t i = 0; i < n; i += DRAW_CHUNK / 2) {
     int64_t k = n - i < DRAW_CHUNK / 2 ? n - i : DRAW_CHUNK / 2;
     src->next_u32(src->state, raw, 2 * k);
-    for (int64_t j = 0; j < k; j++) out[i + j] = (T)(uniform53(raw[2 * j], raw[2 * j + 1]) < p);
+    for (int64_t j = 0; j < k; j++)
+      out[i + j] = (T)(uniform53(raw[2 * j], raw[2 * j + 1]) < p);
   }
 }
 
@@ -70,7 +71,8 @@ static void NAME(normal)(void *out_, int64_t n, double mean, double std, const c
 static void NAME(normal_blocks)(void *out_, int64_t n, double mean, double std, const ct_random_source *src) {
   T *data = out_;
   NAME(uniform)(data, n, 0, 1, src);
-  for (int64_t i = 0; i + 16 <= n; i += 16) CT_SUFFIXED(ct__cpu_box_muller16, SFX)(data + i, (T)mean, (T)std);
+  for (int64_t i = 0; i + 16 <= n; i += 16)
+    CT_SUFFIXED(ct__cpu_box_muller16, SFX)(data + i, (T)mean, (T)std);
   if (n % 16) {
     T *tail = data + n - 16;
     NAME(uniform)(tail, 16, 0, 1, src);

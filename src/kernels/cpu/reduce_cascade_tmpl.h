@@ -28,14 +28,18 @@ static inline void NAME(multi_p)(const char *p, int64_t rs, int64_t cs, int64_t 
     }
     l1[0] += a0, l1[1] += a1, l1[2] += a2, l1[3] += a3;
     if (i & (mask << P)) continue;
-    for (int k = 0; k < 4; k++) l2[k] += l1[k], l1[k] = zero;
+    for (int k = 0; k < 4; k++)
+      l2[k] += l1[k], l1[k] = zero;
     if (i & (mask << (2 * P))) continue;
-    for (int k = 0; k < 4; k++) l3[k] += l2[k], l2[k] = zero;
+    for (int k = 0; k < 4; k++)
+      l3[k] += l2[k], l2[k] = zero;
   }
   LANE a[4] = {zero, zero, zero, zero};
   for (; i < q; i++)
-    for (int k = 0; k < 4; k++) a[k] += LD(p + i * rs + k * cs);
-  for (int k = 0; k < 4; k++) out[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];
+    for (int k = 0; k < 4; k++)
+      a[k] += LD(p + i * rs + k * cs);
+  for (int k = 0; k < 4; k++)
+    out[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];
 }
 
 static inline void NAME(multi)(const char *p, int64_t rs, int64_t cs, int64_t q, LANE out[4]) {
@@ -47,7 +51,8 @@ static inline LANE NAME(row_sum)(const char *p, int64_t is, int64_t m) {
   int64_t q = m / 4;
   LANE a[4];
   NAME(multi)(p, 4 * is, is, q, a);
-  for (int64_t i = 4 * q; i < m; i++) a[0] += LD(p + i * is);
+  for (int64_t i = 4 * q; i < m; i++)
+    a[0] += LD(p + i * is);
   return ((a[0] + a[1]) + a[2]) + a[3];
 }
 
@@ -76,7 +81,8 @@ static LANE NAME(row_sum_par)(const char *p, int64_t is, int64_t m) {
       l2[k] += v;
     }
     if (((j + 1) * unit) & (mask << (2 * P))) continue;
-    for (int k = 0; k < 4; k++) l3[k] += l2[k], l2[k] = zero;
+    for (int k = 0; k < 4; k++)
+      l3[k] += l2[k], l2[k] = zero;
   }
   free(u);
   LANE l1[4] = {zero, zero, zero, zero}, a[4] = {zero, zero, zero, zero};
@@ -84,14 +90,19 @@ static LANE NAME(row_sum_par)(const char *p, int64_t is, int64_t m) {
   while (i + S <= q) { // whole level-0 blocks left (fewer than S): into level 1
     LANE b[4] = {zero, zero, zero, zero};
     for (int64_t end = i + S; i < end; i++)
-      for (int k = 0; k < 4; k++) b[k] += LD(p + i * rs + k * is);
-    for (int k = 0; k < 4; k++) l1[k] += b[k];
+      for (int k = 0; k < 4; k++)
+        b[k] += LD(p + i * rs + k * is);
+    for (int k = 0; k < 4; k++)
+      l1[k] += b[k];
   }
   for (; i < q; i++)
-    for (int k = 0; k < 4; k++) a[k] += LD(p + i * rs + k * is);
-  for (int64_t t = 4 * q; t < m; t++) a[0] += LD(p + t * is);
+    for (int k = 0; k < 4; k++)
+      a[k] += LD(p + i * rs + k * is);
+  for (int64_t t = 4 * q; t < m; t++)
+    a[0] += LD(p + t * is);
   LANE r[4];
-  for (int k = 0; k < 4; k++) r[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];
+  for (int k = 0; k < 4; k++)
+    r[k] = ((a[k] + l1[k]) + l2[k]) + l3[k];
   return ((r[0] + r[1]) + r[2]) + r[3];
 }
 #undef CASCADE_THREADED

@@ -15,7 +15,8 @@ static inline __attribute__((always_inline)) VT NAME(ct__vextreme)(VT a, VT v, b
   return (VT)(((VI)v & take) | ((VI)a & ~take));
 }
 
-static inline __attribute__((always_inline)) T NAME(ct__extreme_run)(const T *x, int64_t n, T acc, bool is_max) {
+static inline __attribute__((always_inline)) T NAME(ct__extreme_run)(const T *x, int64_t n, T acc,
+                                                                     bool is_max) {
   int64_t i = 0;
   if (n >= 8 * W) {
     VT a[8], v;
@@ -25,16 +26,22 @@ static inline __attribute__((always_inline)) T NAME(ct__extreme_run)(const T *x,
         memcpy(&v, x + i + k * W, sizeof v);
         a[k] = NAME(ct__vextreme)(a[k], v, is_max);
       }
-    for (int k = 1; k < 8; k++) a[0] = NAME(ct__vextreme)(a[0], a[k], is_max);
+    for (int k = 1; k < 8; k++)
+      a[0] = NAME(ct__vextreme)(a[0], a[k], is_max);
     for (int l = 0; l < W; l++)
       acc = ((is_max ? a[0][l] > acc : a[0][l] < acc) || a[0][l] != a[0][l]) ? a[0][l] : acc;
   }
-  for (; i < n; i++) acc = ((is_max ? x[i] > acc : x[i] < acc) || x[i] != x[i]) ? x[i] : acc;
+  for (; i < n; i++)
+    acc = ((is_max ? x[i] > acc : x[i] < acc) || x[i] != x[i]) ? x[i] : acc;
   return acc;
 }
 
-static inline T NAME(ct__max_run)(const T *x, int64_t n, T acc) { return NAME(ct__extreme_run)(x, n, acc, true); }
-static inline T NAME(ct__min_run)(const T *x, int64_t n, T acc) { return NAME(ct__extreme_run)(x, n, acc, false); }
+static inline T NAME(ct__max_run)(const T *x, int64_t n, T acc) {
+  return NAME(ct__extreme_run)(x, n, acc, true);
+}
+static inline T NAME(ct__min_run)(const T *x, int64_t n, T acc) {
+  return NAME(ct__extreme_run)(x, n, acc, false);
+}
 
 #undef NAME
 #undef T

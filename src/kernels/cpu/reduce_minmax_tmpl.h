@@ -21,9 +21,11 @@ INLINE T NAME(contiguous_run)(const T *x, int64_t n, T acc, bool is_max) {
   return is_max ? CT_SUFFIXED(ct__max_run, SFX)(x, n, acc) : CT_SUFFIXED(ct__min_run, SFX)(x, n, acc);
 #else
   if (is_max)
-    for (int64_t i = 0; i < n; i++) acc = x[i] > acc ? x[i] : acc;
+    for (int64_t i = 0; i < n; i++)
+      acc = x[i] > acc ? x[i] : acc;
   else
-    for (int64_t i = 0; i < n; i++) acc = x[i] < acc ? x[i] : acc;
+    for (int64_t i = 0; i < n; i++)
+      acc = x[i] < acc ? x[i] : acc;
   return acc;
 #endif
 }
@@ -108,7 +110,8 @@ static void NAME(select_count)(char **data, const int64_t *strides, int64_t n, v
     memcpy(&v, data[2] + j * strides[2], sizeof v);
     memcpy(&g, data[3] + j * strides[3], sizeof g);
     int64_t count = 0;
-    CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, x, count += NAME(sel_match)(x, v, c->flags) ? 1 : 0);
+    CT__RED_FOR_EACH(c, runs, data[1] + j * strides[1], T, x,
+                     count += NAME(sel_match)(x, v, c->flags) ? 1 : 0);
     T q = g / (T)count;
     memcpy(data[0] + j * strides[0], &q, sizeof q);
   }
@@ -124,8 +127,10 @@ static void NAME(select_grad)(char **data, const int64_t *strides, int64_t n, vo
     memcpy(&v, data[2] + i * strides[2], sizeof v);
     memcpy(&q, data[3] + i * strides[3], sizeof q);
     bool match = NAME(sel_match)(x, v, flags);
-    if (flags & CT_RED_SEL_FILL) r = match ? q : (T)0;
-    else r = q * (T)match;
+    if (flags & CT_RED_SEL_FILL)
+      r = match ? q : (T)0;
+    else
+      r = q * (T)match;
     if (flags & CT_RED_SEL_ABS) r = (T)((x > 0) - (x < 0)) * r;
     memcpy(data[0] + i * strides[0], &r, sizeof r);
   }

@@ -51,10 +51,13 @@ static T NAME(norm2_contiguous)(const T *x, int64_t len) {
   T lanes[W] = {0};
   int64_t i = 0;
   for (; i + W <= len; i += W)
-    for (int l = 0; l < W; l++) lanes[l] = MATH(FMA)(x[i + l], x[i + l], lanes[l]);
+    for (int l = 0; l < W; l++)
+      lanes[l] = MATH(FMA)(x[i + l], x[i + l], lanes[l]);
   T acc = lanes[0];
-  for (int l = 1; l < W; l++) acc = acc + lanes[l];
-  for (; i < len; i++) acc = MATH(FMA)(x[i], x[i], acc);
+  for (int l = 1; l < W; l++)
+    acc = acc + lanes[l];
+  for (; i < len; i++)
+    acc = MATH(FMA)(x[i], x[i], acc);
   return acc;
 }
 
@@ -62,12 +65,18 @@ static T NAME(norm_run)(const char *p, int64_t len, int64_t stride, double pd, T
   const T pt = (T)pd;
   for (int64_t i = 0; i < len; i++) {
     T x = LOAD(p + i * stride), a = MATH(FABS)(x);
-    if (pd == 2) acc = MATH(FMA)(x, x, acc);
-    else if (pd == 1) acc = acc + a;
-    else if (pd == 0) acc = acc + (T)(x != 0);
-    else if (pd == INFINITY) acc = (a > acc || isnan(a)) ? a : acc;
-    else if (pd == -INFINITY) acc = (a < acc || isnan(a)) ? a : acc;
-    else acc = acc + MATH(POW)(a, pt);
+    if (pd == 2)
+      acc = MATH(FMA)(x, x, acc);
+    else if (pd == 1)
+      acc = acc + a;
+    else if (pd == 0)
+      acc = acc + (T)(x != 0);
+    else if (pd == INFINITY)
+      acc = (a > acc || isnan(a)) ? a : acc;
+    else if (pd == -INFINITY)
+      acc = (a < acc || isnan(a)) ? a : acc;
+    else
+      acc = acc + MATH(POW)(a, pt);
   }
   return acc;
 }
@@ -82,10 +91,13 @@ static void NAME(norm)(char **data, const int64_t *strides, int64_t n, void *vct
     if (p == 2 && runs == 1 && c->stride == (int64_t)sizeof(T))
       acc = NAME(norm2_contiguous)((const T *)(const void *)base, c->len);
     else
-      for (int64_t k = 0; k < runs; k++) acc = NAME(norm_run)(ct__red_run_ptr(c, base, k), c->len, c->stride, p, acc);
+      for (int64_t k = 0; k < runs; k++)
+        acc = NAME(norm_run)(ct__red_run_ptr(c, base, k), c->len, c->stride, p, acc);
     T r = acc;
-    if (p == 2) r = MATH(SQRT)(acc);
-    else if (p != 0 && p != 1 && !isinf(p)) r = MATH(POW)(acc, (T)1 / (T)p);
+    if (p == 2)
+      r = MATH(SQRT)(acc);
+    else if (p != 0 && p != 1 && !isinf(p))
+      r = MATH(POW)(acc, (T)1 / (T)p);
     STORE(data[0] + j * strides[0], r);
   }
 }
@@ -102,7 +114,8 @@ static void NAME(prod_backward)(char **data, const int64_t *strides, int64_t n, 
     const char *x = data[1] + j * strides[1];
     T g = LOAD(data[2] + j * strides[2]), r = LOAD(data[3] + j * strides[3]);
     bool zero = false;
-    for (int64_t i = 0; i < c->len; i++) zero |= LOAD(x + i * c->stride) == 0;
+    for (int64_t i = 0; i < c->len; i++)
+      zero |= LOAD(x + i * c->stride) == 0;
     if (!zero) {
       for (int64_t i = 0; i < c->len; i++) {
         T v = g * (r / LOAD(x + i * c->stride));
@@ -132,14 +145,18 @@ static void NAME(prod_backward)(char **data, const int64_t *strides, int64_t n, 
 static inline T NAME(norm_grad_of)(T x, T g, T nrm, double p) {
   return p == 1   ? SGN(x) * g
          : p == 2 ? g * (nrm == 0 ? (T)0 : x / nrm)
-         : p < 1  ? (SGN(x) * (x == 0 ? (T)0 : MATH(POW)(MATH(FABS)(x), (T)(p - 1))) * g) * MATH(POW)(nrm, (T)(1 - p))
-         : p < 2  ? (SGN(x) * MATH(POW)(MATH(FABS)(x), (T)(p - 1))) * (nrm == 0 ? (T)0 : g / MATH(POW)(nrm, (T)(p - 1)))
-                  : (x * MATH(POW)(MATH(FABS)(x), (T)(p - 2))) * (nrm == 0 ? (T)0 : g / MATH(POW)(nrm, (T)(p - 1)));
+         : p < 1  ? (SGN(x) * (x == 0 ? (T)0 : MATH(POW)(MATH(FABS)(x), (T)(p - 1))) * g) *
+                       MATH(POW)(nrm, (T)(1 - p))
+         : p < 2 ? (SGN(x) * MATH(POW)(MATH(FABS)(x), (T)(p - 1))) *
+                       (nrm == 0 ? (T)0 : g / MATH(POW)(nrm, (T)(p - 1)))
+                 : (x * MATH(POW)(MATH(FABS)(x), (T)(p - 2))) *
+                       (nrm == 0 ? (T)0 : g / MATH(POW)(nrm, (T)(p - 1)));
 }
 
 // One formula of ops {out, a, b} or {out, a, b, d} (see ew_inputs) per element; prm and
 // flags come from the ctx.
-static inline __attribute__((always_inline)) T NAME(ew_formula)(int op, T a, T b, T d, double prm, int flags) {
+static inline __attribute__((always_inline)) T NAME(ew_formula)(int op, T a, T b, T d, double prm,
+                                                                int flags) {
   switch (op) {
   // logsumexp: exp(x - m), then log(sum) + m, m = max or 0 where the max is infinite;
   // its gradient g * exp(x - result)
@@ -154,7 +171,7 @@ static inline __attribute__((always_inline)) T NAME(ew_formula)(int op, T a, T b
 }
 
 static inline __attribute__((always_inline)) void NAME(ew_loop)(int op, char **data, const int64_t *strides,
-                                                                 int64_t n, void *vctx) {
+                                                                int64_t n, void *vctx) {
   const double prm = ((const ct_reduce_ctx *)vctx)->param;
   const int flags = ((const ct_reduce_ctx *)vctx)->flags;
   for (int64_t i = 0; i < n; i++) {

@@ -16,8 +16,10 @@ static inline T NAME(run_sum)(const char *p, int64_t n, int64_t stride) {
   VT vacc = nv / 4 >= PARALLEL_MIN_ROWS && may_thread() ? VNAME(row_sum_par)(p, W * (int64_t)sizeof(T), nv)
                                                         : VNAME(row_sum)(p, W * (int64_t)sizeof(T), nv);
   T acc = 0;
-  for (int64_t k = nv * W; k < n; k++) acc += NAME(ld)(p + k * (int64_t)sizeof(T));
-  for (int l = 0; l < W; l++) acc += vacc[l];
+  for (int64_t k = nv * W; k < n; k++)
+    acc += NAME(ld)(p + k * (int64_t)sizeof(T));
+  for (int l = 0; l < W; l++)
+    acc += vacc[l];
   return acc;
 }
 
@@ -40,7 +42,8 @@ static void NAME(sum)(char **data, const int64_t *strides, int64_t n, void *vctx
     int64_t runs = ct__red_runs(c);
     for (int64_t j = 0; j < n; j++) {
       T acc = 0;
-      for (int64_t k = 0; k < runs; k++) acc += NAME(run_sum)(ct__red_run_ptr(c, in + j * ks, k), len, rs);
+      for (int64_t k = 0; k < runs; k++)
+        acc += NAME(run_sum)(ct__red_run_ptr(c, in + j * ks, k), len, rs);
       NAME(store)(out + j * os, acc);
     }
     return;
@@ -52,21 +55,25 @@ static void NAME(sum)(char **data, const int64_t *strides, int64_t n, void *vctx
         VT s[4];
         VNAME(multi)(in + j * es, rs, W * es, len, s);
         for (int k = 0; k < 4; k++)
-          for (int l = 0; l < W; l++) NAME(store)(out + (j + k * W + l) * os, s[k][l]);
+          for (int l = 0; l < W; l++)
+            NAME(store)(out + (j + k * W + l) * os, s[k][l]);
       }
       for (; j + W <= n; j += W) {
         VT s = VNAME(row_sum)(in + j * es, rs, len);
-        for (int l = 0; l < W; l++) NAME(store)(out + (j + l) * os, s[l]);
+        for (int l = 0; l < W; l++)
+          NAME(store)(out + (j + l) * os, s[l]);
       }
     } else if (!(rs < ks)) { // outer, scalar: 4 outputs at a time
       for (; j + 4 <= n; j += 4) {
         T s[4];
         NAME(multi)(in + j * ks, rs, ks, len, s);
-        for (int k = 0; k < 4; k++) NAME(store)(out + (j + k) * os, s[k]);
+        for (int k = 0; k < 4; k++)
+          NAME(store)(out + (j + k) * os, s[k]);
       }
     }
   }
-  for (; j < n; j++) NAME(store)(out + j * os, NAME(run_sum)(in + j * ks, len, rs));
+  for (; j < n; j++)
+    NAME(store)(out + j * os, NAME(run_sum)(in + j * ks, len, rs));
 }
 
 // ops {out, a}: out = a / (T)param (mean, and the mean's gradient).
@@ -75,7 +82,8 @@ static void NAME(div_scalar)(char **data, const int64_t *strides, int64_t n, voi
   if (strides[0] == (int64_t)sizeof(T) && strides[1] == (int64_t)sizeof(T)) {
     T *restrict o = (T *)(void *)data[0];
     const T *restrict a = (const T *)(const void *)data[1];
-    for (int64_t i = 0; i < n; i++) o[i] = a[i] / s;
+    for (int64_t i = 0; i < n; i++)
+      o[i] = a[i] / s;
     return;
   }
   for (int64_t i = 0; i < n; i++) {
@@ -101,7 +109,8 @@ static void NAME(sum)(char **data, const int64_t *strides, int64_t n, void *vctx
       const char *p = ct__red_run_ptr(c, data[1] + j * strides[1], k);
       if (c->stride == (int64_t)sizeof(T)) {
         const T *x = (const T *)(const void *)p;
-        for (int64_t i = 0; i < c->len; i++) acc += (uint64_t)(int64_t)x[i];
+        for (int64_t i = 0; i < c->len; i++)
+          acc += (uint64_t)(int64_t)x[i];
       } else {
         for (int64_t i = 0; i < c->len; i++) {
           T v;
