@@ -68,10 +68,12 @@ ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node,
       .x = ct__data(x), .t = ct__data(t), .w = data_or_null(w), .pw = data_or_null(pw),
       .n = ct_numel(x), .divisor = reduction == CT_REDUCTION_MEAN ? (double)ct_numel(x) : 1,
   };
-  // The incoming gradient in x's dtype: one value per element, or one value for a
-  // reduced loss.
+  // The incoming gradient in x's dtype: one value per element, or one value (a reduced
+  // loss's 0-d gradient, used as it is when its dtype is x's).
   bool none = reduction == CT_REDUCTION_NONE;
-  ct_tensor *g = none ? ct__loss_dense(grad, x->dtype, x->ndim, x->shape) : ct__loss_dense(grad, x->dtype, 0, NULL);
+  ct_tensor *g = none                       ? ct__loss_dense(grad, x->dtype, x->ndim, x->shape)
+                 : grad->dtype == x->dtype ? grad
+                                           : ct__loss_dense(grad, x->dtype, 0, NULL);
   if (!g) return ct_last_status();
   a.g = ct__data(g);
   a.g_scalar = !none;
