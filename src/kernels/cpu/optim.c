@@ -15,7 +15,7 @@
 
 /// Runs range(lo, hi, args) over [0, n): directly for small n (no OpenMP region to enter),
 /// else over CHUNK-sized pieces shared by the threads.
-static void for_chunks(int64_t n, void (*range)(int64_t lo, int64_t hi, const void *args), const void *args) {
+INLINE void for_chunks(int64_t n, void (*range)(int64_t lo, int64_t hi, const void *args), const void *args) {
   if (n < PARALLEL_MIN) {
     range(0, n, args);
     return;
