@@ -19,11 +19,32 @@ typedef struct ct_copy_kernels {
   ct_loop_fn accumulate[CT_NUM_DTYPES];
 } ct_copy_kernels;
 
+/// A device's memory (kernels/cpu/memory.c for the CPU). Device pointers are only
+/// dereferenced by that device's kernels; host code moves bytes in and out through
+/// these hooks.
+typedef struct ct_memory_hooks {
+  /// nbytes of device memory, 64-byte aligned (a valid pointer for 0 bytes); NULL when
+  /// out of memory.
+  void *(*alloc)(size_t nbytes);
+  /// Releases a block from alloc (nbytes as requested).
+  void (*free)(void *ptr, size_t nbytes);
+  /// nbytes from device memory to host memory, from host to device, and within the device.
+  void (*to_host)(void *host_dst, const void *src, size_t nbytes);
+  void (*from_host)(void *dst, const void *host_src, size_t nbytes);
+  void (*copy)(void *dst, const void *src, size_t nbytes);
+  /// Sets nbytes of device memory to zero bytes (0 for every dtype).
+  void (*zero)(void *ptr, size_t nbytes);
+} ct_memory_hooks;
+
 struct ct_elementwise_kernels;
 struct ct_reduce_kernels;
 struct ct_blas_kernels;
 struct ct_index_kernels;
+struct ct_optim_kernels;
+struct ct_loss_kernels;
+struct ct_random_kernels;
 
+/// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
   const char *name;
   const ct_copy_kernels *copy;
@@ -31,6 +52,10 @@ typedef struct ct_kernel_table {
   const struct ct_reduce_kernels *reduce;           // kernels/reduce.h
   const struct ct_blas_kernels *blas;               // kernels/blas.h
   const struct ct_index_kernels *index;             // kernels/index.h
+  const struct ct_optim_kernels *optim;             // kernels/optim.h
+  const struct ct_loss_kernels *loss;               // kernels/loss.h
+  const struct ct_random_kernels *random;           // kernels/random.h
+  const ct_memory_hooks *memory;
 } ct_kernel_table;
 
 /// Kernel table per device (kernels/dispatch.c); NULL where this build has no backend.

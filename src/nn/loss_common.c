@@ -46,10 +46,6 @@ ct_tensor *ct__loss_dense(ct_tensor *t, ct_dtype dtype, int ndim, const int64_t 
   return dense;
 }
 
-double ct__loss_scalar(const ct_tensor *g) {
-  return g->dtype == CT_FLOAT32 ? (double)*(const float *)ct__data(g) : *(const double *)ct__data(g);
-}
-
 ct_status ct__loss_check_weight(const ct_tensor *w, const char *op, const char *arg, int ndim,
                                 const int64_t *shape, bool w_first) {
   if (!w) return CT_OK;

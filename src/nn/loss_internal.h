@@ -1,8 +1,11 @@
-// Shared pieces of the fused losses (src/nn/loss_*.c): argument checks, and the driver of the elementwise losses (BCE, BCE with logits, MSE, L1).
+// Shared pieces of the fused losses (src/nn/loss_*.c): argument checks, and the driver of
+// the elementwise losses (BCE, BCE with logits, MSE, L1). Their loops are in the kernel
+// table (kernels/loss.h).
 #ifndef CTORCH_SRC_NN_LOSS_INTERNAL_H
 #define CTORCH_SRC_NN_LOSS_INTERNAL_H
 #include "autograd/node.h"
 #include "ctorch/loss.h"
+#include "kernels/loss.h"
 
 /// True for a valid reduction; otherwise records PyTorch's "<r> is not a valid value for
 /// reduction" and returns false.
@@ -15,35 +18,16 @@ void ct__loss_size_str(const ct_tensor *t, char *buf, size_t cap);
 /// A contiguous tensor of `dtype` holding t's values broadcast to shape[ndim]: t itself
 /// (a new reference in the current scope) when it already is one, else a copy. No autograd.
 ct_tensor *ct__loss_dense(ct_tensor *t, ct_dtype dtype, int ndim, const int64_t *shape);
-/// The value of a one-element gradient as double.
-double ct__loss_scalar(const ct_tensor *g);
 
 // ---- elementwise losses ----
 
-/// Dense operands of an elementwise loss: n elements each, one float dtype; w and pw may
-/// be NULL. `g` is the incoming gradient: one value (g_scalar) or n values.
-typedef struct ct_pointwise_args {
-  const void *x, *t, *w, *pw, *g;
-  bool g_scalar;
-  int64_t n;
-  double divisor; // 'mean': numel (the gradient is divided by it); otherwise 1
-} ct_pointwise_args;
-
-/// out[i] = loss of element i (weights applied). Returns NULL, or PyTorch's message for
-/// an invalid input value (the call then fails with CT_ERR_RUNTIME).
-typedef const char *(*ct_pointwise_forward)(const ct_pointwise_args *a, void *out);
-/// d loss / d input (or target) into out[n], for the gradient `g`.
-typedef void (*ct_pointwise_backward)(const ct_pointwise_args *a, void *out);
-
-/// One elementwise loss: its kernels per float dtype (index 0 float32, 1 float64) and
-/// the grad_fn name per reduction. `backward` is the node's function, which calls
+/// One elementwise loss: its loops in the kernel table (kernels/loss.h) and the grad_fn
+/// name per reduction. `backward` is the node's function, which calls
 /// ct__pointwise_loss_backward with this description (CT__POINTWISE_LOSS defines both).
 typedef struct ct_pointwise_loss {
   const char *node_name[3];
   ct_backward_fn backward;
-  ct_pointwise_forward forward[2];
-  ct_pointwise_backward input_grad[2];
-  ct_pointwise_backward target_grad[2]; // NULL: target gets no gradient
+  ct_pointwise_loss_kind kind;
 } ct_pointwise_loss;
 
 /// Runs loss L on input and target already checked to broadcast to shape[ndim] (the

@@ -1,9 +1,9 @@
-// nll_loss (NllLossBackward0 / NllLoss2DBackward0), PyTorch 1.13's CPU frames: every input
-// is seen as (N, C, M) (M = 1 for 1-D/2-D inputs, the product of the spatial dims
-// otherwise); reduced losses are summed with the frame's own 8-level cascade so they
-// match PyTorch bit for bit. With label smoothing (cross_entropy) the same pass also
-// accumulates the smoothing term.
-#include <math.h>
+// nll_loss (NllLossBackward0 / NllLoss2DBackward0), as PyTorch 1.13's CPU frames: every
+// input is seen as (N, C, M) (M = 1 for 1-D/2-D inputs, the product of the spatial dims
+// otherwise). Shape checks, the result's geometry and the node are here; the loops
+// (whose reduced sums follow the frames' cascade, bit for bit, and which with label
+// smoothing also accumulate cross_entropy's smoothing term) are the loss kernel family's
+// nll_forward / nll_backward.
 #include <stdio.h>
 #include <string.h>
 #include "core/device.h"
@@ -11,6 +11,7 @@
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
+#include "kernels/dispatch.h"
 #include "nn/loss_internal.h"
 
 enum { SAVED_TARGET, SAVED_WEIGHT, SAVED_LOG_PROBS };
@@ -119,130 +120,15 @@ static ct_status check_weight(const ct_tensor *input, const ct_tensor *weight, i
                    (long long)classes, s);
 }
 
-// ---- kernels ----
-
-typedef struct nll_args {
-  const void *x;          // log-probabilities (N, C, M)
-  const int64_t *target;  // (N, M)
-  const void *w;          // (C) or NULL
-  int64_t n, c, m, ignore;
-  ct_reduction reduction;
-  double smoothing;       // > 0: cross_entropy's label smoothing
-} nll_args;
-
-#define CASCADE_LEVELS 8
-
-static int64_t ceil_log2(int64_t x) {
-  if (x <= 2) return 1;
-  return 64 - __builtin_clzll((unsigned long long)(x - 1));
-}
-
-// Forward: writes the 'none' losses to out[N*M], or the reduced loss to out[0]; sets the
-// total weight (the 'mean' denominator). Returns -1, or the index of an out-of-range target.
-// The reduced sums follow PyTorch's nll_loss frames: a partial sum per level, folded
-// upwards whenever the low bits of the element index are all zero.
-#define DEFINE_NLL_FORWARD(T, SUFFIX)                                                          \
-  static int64_t nll_forward_##SUFFIX(const nll_args *a, T *out, double *total_weight) {      \
-    const T *x = a->x, *w = a->w;                                                              \
-    const int64_t count = a->n * a->m;                                                         \
-    const bool none = a->reduction == CT_REDUCTION_NONE, smooth = a->smoothing > 0;           \
-    int64_t p = ceil_log2(count) / CASCADE_LEVELS;                                             \
-    if (p < 4) p = 4;                                                                          \
-    const int64_t mask = ((int64_t)1 << p) - 1;                                                \
-    T loss_acc[CASCADE_LEVELS] = {0}, weight_acc[CASCADE_LEVELS] = {0}, smooth_acc = 0;        \
-    int64_t ignored = 0;                                                                       \
-    for (int64_t i = 0; i < count; i++) {                                                      \
-      const int64_t b = a->m == 1 ? i : i / a->m, pos = a->m == 1 ? 0 : i % a->m;               \
-      const int64_t t = a->target[i];                                                          \
-      const T *row = x + b * a->c * a->m + pos;  /* row[k * m] = class k */                    \
-      if (t == a->ignore) {                                                                    \
-        ignored++;                                                                             \
-        if (none) out[i] = 0;                                                                  \
-        continue;                                                                              \
-      }                                                                                        \
-      if (t < 0 || t >= a->c) return i;                                                        \
-      const T wt = w ? w[t] : 1;                                                               \
-      T smooth_i = 0;                                                                          \
-      if (smooth) {                                                                            \
-        for (int64_t k = 0; k < a->c; k++) smooth_i -= w ? row[k * a->m] * w[k] : row[k * a->m]; \
-        smooth_acc += smooth_i;                                                                \
-      }                                                                                        \
-      if (none) {                                                                              \
-        out[i] = -row[t * a->m] * wt;                                                          \
-        if (smooth) out[i] = (T)(1 - a->smoothing) * out[i] + smooth_i * (T)(a->smoothing / (double)a->c); \
-        continue;                                                                              \
-      }                                                                                        \
-      if (w) {                                                                                 \
-        loss_acc[0] -= row[t * a->m] * wt;                                                     \
-        weight_acc[0] += wt;                                                                   \
-      } else {                                                                                 \
-        loss_acc[0] -= row[t * a->m];                                                          \
-      }                                                                                        \
-      for (int j = 0; j + 1 < CASCADE_LEVELS; j++) {                                           \
-        if (i & (mask << (j * p))) break;                                                      \
-        loss_acc[j + 1] += loss_acc[j];                                                        \
-        weight_acc[j + 1] += weight_acc[j];                                                    \
-        loss_acc[j] = 0;                                                                       \
-        weight_acc[j] = 0;                                                                     \
-      }                                                                                        \
-    }                                                                                          \
-    T loss = 0, total = 0;                                                                     \
-    for (int j = 0; j < CASCADE_LEVELS; j++) {                                                 \
-      loss += loss_acc[j];                                                                     \
-      total += weight_acc[j];                                                                  \
-    }                                                                                          \
-    if (!w) total = (T)(count - ignored);                                                      \
-    *total_weight = total;                                                                     \
-    if (none) return -1;                                                                       \
-    if (count == 0 && a->reduction == CT_REDUCTION_MEAN) { /* PyTorch fills a positive nan */  \
-      out[0] = NAN;                                                                            \
-      return -1;                                                                               \
-    }                                                                                          \
-    if (a->reduction == CT_REDUCTION_MEAN) {                                                   \
-      loss /= total;                                                                           \
-      smooth_acc /= total;                                                                     \
-    }                                                                                          \
-    if (smooth) loss = (T)(1 - a->smoothing) * loss + smooth_acc * (T)(a->smoothing / (double)a->c); \
-    out[0] = loss;                                                                             \
-    return -1;                                                                                 \
-  }
-
-// Backward: grad_in (zeroed, N*C*M) receives -w[t] * g at each counted target, plus the
-// smoothing term -w[k] * g * ls/C on every class of counted positions.
-#define DEFINE_NLL_BACKWARD(T, SUFFIX)                                                         \
-  static void nll_backward_##SUFFIX(const nll_args *a, const T *g, double total_weight, T *gin) { \
-    const T *w = a->w;                                                                         \
-    const int64_t count = a->n * a->m;                                                         \
-    const bool none = a->reduction == CT_REDUCTION_NONE, smooth = a->smoothing > 0;           \
-    T scaled = 0;                                                                              \
-    if (!none) scaled = -(a->reduction == CT_REDUCTION_MEAN ? g[0] / (T)total_weight : g[0]);  \
-    const T keep = (T)(1 - a->smoothing), spread = (T)(a->smoothing / (double)a->c);           \
-    for (int64_t i = 0; i < count; i++) {                                                      \
-      const int64_t b = a->m == 1 ? i : i / a->m, pos = a->m == 1 ? 0 : i % a->m;               \
-      const int64_t t = a->target[i];                                                          \
-      if (t == a->ignore) continue;                                                            \
-      T *row = gin + b * a->c * a->m + pos;                                                    \
-      const T gi = none ? -g[i] : scaled;                                                      \
-      if (!smooth) {                                                                           \
-        row[t * a->m] = w ? w[t] * gi : gi;                                                    \
-        continue;                                                                              \
-      }                                                                                        \
-      for (int64_t k = 0; k < a->c; k++) row[k * a->m] = (w ? w[k] * gi : gi) * spread;       \
-      row[t * a->m] += (w ? w[t] * gi : gi) * keep;                                            \
-    }                                                                                          \
-  }
-
-DEFINE_NLL_FORWARD(float, f32)
-DEFINE_NLL_FORWARD(double, f64)
-DEFINE_NLL_BACKWARD(float, f32)
-DEFINE_NLL_BACKWARD(double, f64)
+// The loops of the device of t.
+static const ct_loss_kernels *loss_kernels(const ct_tensor *t) { return ct__kernels(t->storage->device)->loss; }
 
 static void args_from_node(const nll_node_args *na, const ct_tensor *target, const ct_tensor *weight,
-                           nll_args *a) {
-  *a = (nll_args){
+                           ct_nll_args *a) {
+  *a = (ct_nll_args){
       .target = (const int64_t *)ct__data(target), .w = weight ? ct__data(weight) : NULL,
       .n = na->n, .c = na->c, .m = na->m, .ignore = na->ignore_index,
-      .reduction = na->reduction, .smoothing = na->smoothing,
+      .reduction = (ct_loss_reduction)na->reduction, .smoothing = na->smoothing,
   };
 }
 
@@ -250,16 +136,13 @@ static ct_status nll_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   ct_tensor *target = ct__saved(node, SAVED_TARGET);
   if (!target) return ct_last_status();
   const nll_node_args *na = ct__node_args(node, nll_node_args);
-  nll_args a;
+  ct_nll_args a;
   args_from_node(na, target, node->saved[SAVED_WEIGHT], &a);
   const ct_input_meta *in = &node->inputs[0];
   ct_tensor *g = ct__loss_dense(grad, in->dtype, grad->ndim, grad->shape);
   ct_tensor *gin = ct__alloc(in->dtype, in->ndim, in->shape);
   if (!g || !gin) return ct_last_status();
-  memset(ct__data(gin), 0, (size_t)ct_numel(gin) * ct_dtype_size(in->dtype));
-  if (in->dtype == CT_FLOAT32)
-    nll_backward_f32(&a, (const float *)ct__data(g), na->total_weight, (float *)ct__data(gin));
-  else nll_backward_f64(&a, (const double *)ct__data(g), na->total_weight, (double *)ct__data(gin));
+  loss_kernels(target)->nll_backward[in->dtype](&a, ct__data(g), na->total_weight, ct__data(gin));
   grad_in[0] = gin;
   return CT_OK;
 }
@@ -297,15 +180,17 @@ ct_tensor *ct__nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, 
   int ndim = smooth && geo.view_ndim ? geo.view_ndim : geo.out_ndim;
   ct_tensor *out = none ? ct__alloc(input->dtype, ndim, shape) : ct__alloc(input->dtype, 0, NULL);
   if (!x || !t || (weight && !w) || !out) goto fail;
-  nll_args a = {
+  ct_nll_args a = {
       .x = ct__data(x), .target = (const int64_t *)ct__data(t), .w = w ? ct__data(w) : NULL, .n = geo.n, .c = geo.c,
-      .m = geo.m, .ignore = ignore_index, .reduction = geo.reduction, .smoothing = smooth ? label_smoothing : 0,
+      .m = geo.m, .ignore = ignore_index, .reduction = (ct_loss_reduction)geo.reduction,
+      .smoothing = smooth ? label_smoothing : 0,
   };
   double total_weight;
-  int64_t bad = input->dtype == CT_FLOAT32 ? nll_forward_f32(&a, (float *)ct__data(out), &total_weight)
-                                           : nll_forward_f64(&a, (double *)ct__data(out), &total_weight);
+  int64_t bad = loss_kernels(x)->nll_forward[input->dtype](&a, ct__data(out), &total_weight);
   if (bad >= 0) {
-    ct__error(CT_ERR_INDEX, "Target %lld is out of bounds.", (long long)a.target[bad]);
+    int64_t value;
+    ct__kernels(t->storage->device)->memory->to_host(&value, a.target + bad, sizeof value);
+    ct__error(CT_ERR_INDEX, "Target %lld is out of bounds.", (long long)value);
     goto fail;
   }
   ct_tensor *saved[2] = {t, w};

@@ -1,8 +1,9 @@
 // torch.optim.Adam and AdamW: option checks (PyTorch's messages), state['step'] as a
 // float32 counter, and the per-parameter update.
 #include "core/error_impl.h"
+#include "kernels/dispatch.h"
+#include "kernels/optim.h"
 #include "optim/optim_internal.h"
-#include "optim/optim_kernels.h"
 
 enum { EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ };
 
@@ -17,14 +18,10 @@ static void adam_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *
       .lr = o->lr, .beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps, .weight_decay = o->weight_decay,
       .step = st->step, .amsgrad = o->amsgrad, .maximize = o->maximize, .decoupled = opt->kind == CT_OPTIM_ADAMW,
   };
-  int64_t n = ct_numel(param);
   ct_tensor *vmax = o->amsgrad ? st->buf[MAX_EXP_AVG_SQ] : NULL;
-  if (param->dtype == CT_FLOAT32)
-    ct__adam_update_f32((float *)ct__data(param), (const float *)ct__data(grad), (float *)ct__data(st->buf[EXP_AVG]),
-                        (float *)ct__data(st->buf[EXP_AVG_SQ]), vmax ? (float *)ct__data(vmax) : NULL, n, &s);
-  else
-    ct__adam_update_f64((double *)ct__data(param), (const double *)ct__data(grad), (double *)ct__data(st->buf[EXP_AVG]),
-                        (double *)ct__data(st->buf[EXP_AVG_SQ]), vmax ? (double *)ct__data(vmax) : NULL, n, &s);
+  ct__kernels(param->storage->device)->optim->adam[param->dtype](
+      ct__data(param), ct__data(grad), ct__data(st->buf[EXP_AVG]), ct__data(st->buf[EXP_AVG_SQ]),
+      vmax ? ct__data(vmax) : NULL, ct_numel(param), &s);
 }
 
 // Adam and AdamW share state and update (adam_update decouples the decay for AdamW).

@@ -8,6 +8,7 @@
 #include "core/error_impl.h"
 #include "ctorch/print.h"
 #include "ctorch/scope.h"
+#include "kernels/dispatch.h"
 #include "optim/optim_internal.h"
 
 static const ct_optim_algorithm *algorithm_of(ct_optim_kind kind) {
@@ -30,7 +31,7 @@ ct_tensor *ct__optim_state_zeros(const ct_tensor *like, ct_dtype dtype) {
   if (!s) return NULL;
   ct_tensor *t = ct_retain(ct__alloc(dtype, like->ndim, like->shape));
   ct_scope_close(s);
-  if (t) memset(ct__data(t), 0, (size_t)ct_numel(t) * ct_dtype_size(dtype));
+  if (t) ct__kernels(t->storage->device)->memory->zero(ct__data(t), (size_t)ct_numel(t) * ct_dtype_size(dtype));
   return t;
 }
 

@@ -1,7 +1,8 @@
 // torch.optim.SGD: option checks (PyTorch's messages) and the per-parameter update.
 #include "core/error_impl.h"
+#include "kernels/dispatch.h"
+#include "kernels/optim.h"
 #include "optim/optim_internal.h"
-#include "optim/optim_kernels.h"
 
 enum { MOMENTUM_BUFFER };
 
@@ -16,11 +17,8 @@ static void sgd_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *p
       .nesterov = o->nesterov, .maximize = o->maximize, .first = st->fresh[MOMENTUM_BUFFER],
   };
   ct_tensor *buf = st->buf[MOMENTUM_BUFFER];
-  int64_t n = ct_numel(param);
-  if (param->dtype == CT_FLOAT32)
-    ct__sgd_update_f32((float *)ct__data(param), (const float *)ct__data(grad), buf ? (float *)ct__data(buf) : NULL, n, &s);
-  else
-    ct__sgd_update_f64((double *)ct__data(param), (const double *)ct__data(grad), buf ? (double *)ct__data(buf) : NULL, n, &s);
+  ct__kernels(param->storage->device)->optim->sgd[param->dtype](ct__data(param), ct__data(grad),
+                                                                buf ? ct__data(buf) : NULL, ct_numel(param), &s);
 }
 
 const ct_optim_algorithm ct__sgd_algorithm = {

@@ -2,6 +2,7 @@
 // (keeping the input's layout for *_like, as empty_like does) and runs an in-place fill.
 #include "core/error_impl.h"
 #include "ctorch/random.h"
+#include "kernels/dispatch.h"
 #include "random/fill_order.h"
 #include "random/generator.h"
 #include "random/inplace.h"
@@ -69,22 +70,16 @@ ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *shape)
   return ct_randint_gen(low, high, ndim, shape, CT_INT64, NULL);
 }
 
-// randperm: the identity, then for i = 0..n-2 swap r[i] with r[i + random() % (n - i)].
+// randperm: the identity, then for i = 0..n-2 swap r[i] with r[i + random() % (n - i)]
+// (the random kernels' randperm).
 ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen) {
   if (n < 0)
     return ct__error_null(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld]",
                           (long long)n, (long long)n);
   ct_tensor *out = ct__alloc(CT_INT64, 1, &n);
   if (!out) return NULL;
-  ct_generator *g = ct__generator_or_default(gen);
-  int64_t *r = (int64_t *)ct__data(out);
-  for (int64_t i = 0; i < n; i++) r[i] = i;
-  for (int64_t i = 0; i + 1 < n; i++) {
-    int64_t z = (int64_t)(ct__gen_random(g) % (uint64_t)(n - i));
-    int64_t tmp = r[i];
-    r[i] = r[i + z];
-    r[i + z] = tmp;
-  }
+  ct_random_source src = ct__random_source(ct__generator_or_default(gen));
+  ct__kernels(out->storage->device)->random->randperm((int64_t *)(void *)ct__data(out), n, &src);
   return out;
 }
 ct_tensor *ct_randperm(int64_t n) { return ct_randperm_gen(n, NULL); }

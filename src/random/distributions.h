@@ -9,7 +9,8 @@ typedef enum ct_draw_kind {
   CT_DRAW_UNIFORM,   // a = from, b = to (float dtypes)
   CT_DRAW_NORMAL,    // a = mean, b = std (float dtypes), the cached normal_distribution<double>
   CT_DRAW_BERNOULLI, // a = p (any dtype)
-  CT_DRAW_RANGE,     // base + draw % range (any dtype); 64-bit draws when range >= 2^32
+  CT_DRAW_RANGE,     // base + draw % range (any dtype); 64-bit draws when range >= 2^32 (not
+                     // for int32 and bool)
 } ct_draw_kind;
 
 typedef struct ct_draw {

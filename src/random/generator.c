@@ -1,4 +1,5 @@
-// Generators: the default (global) one, seeding, 32/64-bit draws and the state blob.
+// Generators: the default (global) one, seeding, 32/64-bit draws, the random kernels'
+// view of a generator, and the state blob.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,8 @@ static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 static void generator_reset(ct_generator *g, uint64_t seed) {
   ct__mt_seed(&g->mt, (uint32_t)seed);
   g->initial_seed = seed;
-  g->has_next_double_normal = false;
+  g->normal = (ct_normal_cache){.value = 0.0, .valid = false};
   g->has_next_float_normal = false;
-  g->next_double_normal = 0.0;
   g->next_float_normal = 0.0f;
 }
 
@@ -76,29 +76,10 @@ uint64_t ct_generator_initial_seed(const ct_generator *gen) {
 uint32_t ct_generator_random(ct_generator *gen) { return ct__gen_random(ct__generator_or_default(gen)); }
 uint64_t ct_generator_random64(ct_generator *gen) { return ct__gen_random64(ct__generator_or_default(gen)); }
 
-// Bulk uniforms: raw draws in stack-sized chunks, then a conversion loop that vectorises.
-#define DRAW_CHUNK 512
+static void next_u32(void *g, uint32_t *out, int64_t n) { ct__mt_fill(&((ct_generator *)g)->mt, out, n); }
 
-void ct__gen_uniform24_fill(ct_generator *g, float *out, int64_t n, float from, float width) {
-  uint32_t raw[DRAW_CHUNK];
-  for (int64_t i = 0; i < n; i += DRAW_CHUNK) {
-    int64_t k = n - i < DRAW_CHUNK ? n - i : DRAW_CHUNK;
-    ct__mt_fill(&g->mt, raw, k);
-    for (int64_t j = 0; j < k; j++) out[i + j] = fmaf((float)(raw[j] & 0xFFFFFFu) * 0x1p-24f, width, from);
-  }
-}
-
-void ct__gen_uniform53_fill(ct_generator *g, double *out, int64_t n, double from, double width) {
-  uint32_t raw[DRAW_CHUNK];
-  const uint64_t mask = (UINT64_C(1) << 53) - 1;
-  for (int64_t i = 0; i < n; i += DRAW_CHUNK / 2) {
-    int64_t k = n - i < DRAW_CHUNK / 2 ? n - i : DRAW_CHUNK / 2;
-    ct__mt_fill(&g->mt, raw, 2 * k);
-    for (int64_t j = 0; j < k; j++) {
-      uint64_t r = (uint64_t)raw[2 * j] << 32 | raw[2 * j + 1];
-      out[i + j] = fma((double)(r & mask) * 0x1p-53, width, from);
-    }
-  }
+ct_random_source ct__random_source(ct_generator *g) {
+  return (ct_random_source){.state = g, .next_u32 = next_u32, .normal = &g->normal};
 }
 
 void ct_manual_seed(uint64_t seed) { ct_generator_manual_seed(NULL, seed); }
@@ -130,7 +111,7 @@ ct_status ct_generator_get_state(const ct_generator *gen, void *buf, size_t cap)
     return ct__error(CT_ERR_ARG, "get_state: buffer of %zu bytes is smaller than the %d-byte state", cap,
                      CT_GENERATOR_STATE_SIZE);
   memset(buf, 0, CT_GENERATOR_STATE_SIZE);
-  int32_t seeded = 1, valid = g->has_next_double_normal;
+  int32_t seeded = 1, valid = g->normal.valid;
   uint64_t next = g->mt.next;
   PUT(buf, OFF_SEED, g->initial_seed);
   PUT(buf, OFF_LEFT, g->mt.left);
@@ -140,7 +121,7 @@ ct_status ct_generator_get_state(const ct_generator *gen, void *buf, size_t cap)
     uint64_t w = g->mt.state[i];
     PUT(buf, OFF_STATE + 8 * i, w);
   }
-  if (valid) PUT(buf, OFF_NORMAL_Y, g->next_double_normal);
+  if (valid) PUT(buf, OFF_NORMAL_Y, g->normal.value);
   PUT(buf, OFF_NORMAL_VALID, valid);
   if (g->has_next_float_normal) {
     uint8_t one = 1;
@@ -177,9 +158,9 @@ ct_status ct_generator_set_state(ct_generator *gen, const void *buf, size_t size
     n.mt.state[i] = (uint32_t)w;
   }
   GET(buf, OFF_NORMAL_VALID, normal_valid);
-  n.has_next_double_normal = normal_valid != 0;
-  n.next_double_normal = 0.0;
-  if (n.has_next_double_normal) GET(buf, OFF_NORMAL_Y, n.next_double_normal);
+  n.normal.valid = normal_valid != 0;
+  n.normal.value = 0.0;
+  if (n.normal.valid) GET(buf, OFF_NORMAL_Y, n.normal.value);
   n.has_next_float_normal = false;
   n.next_float_normal = 0.0f;
   if (size == CT_GENERATOR_STATE_SIZE) {

@@ -6,10 +6,11 @@
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/random.h"
+#include "kernels/dispatch.h"
+#include "kernels/random.h"
 #include "random/distributions.h"
 #include "random/fill_order.h"
 #include "random/inplace.h"
-#include "random/normal_fill.h"
 
 // C++ type names, as PyTorch's bounds errors print them.
 static const char *cpp_type_name(ct_dtype dtype) {
@@ -85,9 +86,9 @@ ct_status ct__normal_fill(ct_tensor *t, double mean, double std, ct_generator *g
   if (st != CT_OK) return st;
   ct_generator *g = ct__generator_or_default(gen);
   int64_t n = ct__numel_of(t->ndim, t->shape);
-  if (n >= CT_NORMAL_FILL_MIN && ct_is_contiguous(t)) {
-    if (t->dtype == CT_FLOAT32) ct__normal_fill_f32((float *)ct__data(t), n, (float)mean, (float)std, g);
-    else ct__normal_fill_f64((double *)ct__data(t), n, mean, std, g);
+  if (n >= CT_NORMAL_BLOCKS_MIN && ct_is_contiguous(t)) { // PyTorch's normal_fill
+    ct_random_source src = ct__random_source(g);
+    ct__kernels(t->storage->device)->random->normal_blocks[t->dtype](ct__data(t), n, mean, std, &src);
     return CT_OK;
   }
   ct_draw d = {.kind = CT_DRAW_NORMAL, .a = mean, .b = std};

@@ -6,6 +6,10 @@ extern const struct ct_reduce_kernels ct__cpu_reduce_kernels;
 extern const struct ct_elementwise_kernels ct__cpu_elementwise_kernels;
 extern const struct ct_index_kernels ct__cpu_index_kernels;
 extern const struct ct_blas_kernels ct__cpu_blas_kernels;
+extern const struct ct_optim_kernels ct__cpu_optim_kernels;
+extern const struct ct_loss_kernels ct__cpu_loss_kernels;
+extern const struct ct_random_kernels ct__cpu_random_kernels;
+extern const ct_memory_hooks ct__cpu_memory;
 
 const ct_kernel_table ct__cpu_kernel_table = {
     .name = "cpu",
@@ -14,4 +18,8 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .elementwise = &ct__cpu_elementwise_kernels,
     .index = &ct__cpu_index_kernels,
     .blas = &ct__cpu_blas_kernels,
+    .optim = &ct__cpu_optim_kernels,
+    .loss = &ct__cpu_loss_kernels,
+    .random = &ct__cpu_random_kernels,
+    .memory = &ct__cpu_memory,
 };

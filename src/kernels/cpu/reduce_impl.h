@@ -37,40 +37,25 @@ static inline const char *ct__red_run_ptr(const ct_reduce_ctx *c, const char *ba
     }                                                                                          \
   }
 
-// nan-propagating max / min of acc and x[0..n): vector lanes (a lane that saw a nan
-// keeps it), then the lanes and the tail. Max and min are exact, so the order only
-// matters for which of -0 / +0 is returned.
 typedef float ct__v8f __attribute__((vector_size(32)));
 typedef double ct__v4d __attribute__((vector_size(32)));
 typedef int32_t ct__v8i __attribute__((vector_size(32)));
 typedef int64_t ct__v4l __attribute__((vector_size(32)));
-#define CT__VEXTREME(a, v, OP, VT, VI)                                                          \
-  do {                                                                                         \
-    VI take_ = ((v)OP(a)) | ((v) != (v));                                                      \
-    (a) = (VT)(((VI)(v) & take_) | ((VI)(a) & ~take_));                                        \
-  } while (0)
-// Eight vector accumulators (independent dependency chains), then the lanes and tail.
-#define CT__DEFINE_EXTREME_RUN(NAME, T, VT, VI, W, OP)                                          \
-  static inline T NAME(const T *x, int64_t n, T acc) {                                         \
-    int64_t i = 0;                                                                             \
-    if (n >= 8 * W) {                                                                          \
-      VT a[8], v;                                                                              \
-      memcpy(a, x, sizeof a);                                                                  \
-      for (i = 8 * W; i + 8 * W <= n; i += 8 * W)                                              \
-        for (int k = 0; k < 8; k++) {                                                          \
-          memcpy(&v, x + i + k * W, sizeof v);                                                 \
-          CT__VEXTREME(a[k], v, OP, VT, VI);                                                   \
-        }                                                                                      \
-      for (int k = 1; k < 8; k++) CT__VEXTREME(a[0], a[k], OP, VT, VI);                        \
-      for (int l = 0; l < W; l++) acc = (a[0][l] OP acc || a[0][l] != a[0][l]) ? a[0][l] : acc; \
-    }                                                                                          \
-    for (; i < n; i++) acc = (x[i] OP acc || x[i] != x[i]) ? x[i] : acc;                       \
-    return acc;                                                                                \
-  }
-CT__DEFINE_EXTREME_RUN(ct__max_run_f32, float, ct__v8f, ct__v8i, 8, >)
-CT__DEFINE_EXTREME_RUN(ct__min_run_f32, float, ct__v8f, ct__v8i, 8, <)
-CT__DEFINE_EXTREME_RUN(ct__max_run_f64, double, ct__v4d, ct__v4l, 4, >)
-CT__DEFINE_EXTREME_RUN(ct__min_run_f64, double, ct__v4d, ct__v4l, 4, <)
+
+// ct__max_run_<sfx> / ct__min_run_<sfx>(x, n, acc): nan-propagating max / min of acc and
+// x[0..n), vectorised.
+#define T float
+#define SFX f32
+#define VT ct__v8f
+#define VI ct__v8i
+#define W 8
+#include "kernels/cpu/reduce_extreme_tmpl.h"
+#define T double
+#define SFX f64
+#define VT ct__v4d
+#define VI ct__v4l
+#define W 4
+#include "kernels/cpu/reduce_extreme_tmpl.h"
 
 // Loop arrays ([CT_NUM_DTYPES], NULL for unsupported dtypes) defined by the kernel
 // files and collected into the table in reduce_table.c.

@@ -1,14 +1,14 @@
-// Box-Muller fills (paths A and B). Both first fill the buffer with uniforms, then turn
-// each block of 16 into 8 (cos, sin) pairs: element j pairs with element j+8. When n is not
-// a multiple of 16, PyTorch draws 16 fresh uniforms into the last 16 slots and transforms
-// that window again, overwriting some finished values; so does this.
+// The Box-Muller transform of PyTorch's normal_fill (paths A and B of the parity sheet,
+// section 3): a block of 16 uniforms becomes 8 (cos, sin) pairs, element j pairing with
+// element j+8 (random_fill_tmpl.h runs it over a buffer of uniforms).
 //
 // Path A reproduces PyTorch's AVX2 kernel lane by lane: its log and sincos are the
 // Cephes/avx_mathfun polynomials (not libm), with the fused multiply-adds GCC emits there
 // written as explicit fmaf (the file is built with -ffp-contract=off). The per-lane code
 // is branch-free so the compiler can vectorise the 8 lanes.
+#include <math.h>
 #include <string.h>
-#include "random/normal_fill.h"
+#include "kernels/cpu/random_cpu.h"
 
 static inline uint32_t f32_to_bits(float f) {
   uint32_t u;
@@ -77,7 +77,8 @@ static inline void cephes_sincosf(float x, float *sin_out, float *cos_out) {
   *cos_out = bits_to_f32(cos_bits ^ ((uint32_t)(~(j - 2) & 4) << 29));
 }
 
-static void box_muller16_f32(float *d, float mean, float std) {
+// Path A: float32 with the Cephes log and sincos above.
+void ct__cpu_box_muller16_f32(float *d, float mean, float std) {
   const float two_pi = 0x1.921fb6p+2f;
   for (int j = 0; j < 8; j++) {
     float radius = sqrtf(-2.0f * cephes_logf(1.0f - d[j]));
@@ -88,27 +89,12 @@ static void box_muller16_f32(float *d, float mean, float std) {
   }
 }
 
-static void box_muller16_f64(double *d, double mean, double std) {
+// Path B: float64 with libm log, cos and sin.
+void ct__cpu_box_muller16_f64(double *d, double mean, double std) {
   for (int j = 0; j < 8; j++) {
     double radius = sqrt(-2.0 * log(1.0 - d[j]));
-    double theta = CT_TWO_PI * d[j + 8];
+    double theta = CT_CPU_TWO_PI * d[j + 8];
     d[j] = fma(radius * cos(theta), std, mean);
     d[j + 8] = fma(radius * sin(theta), std, mean);
   }
 }
-
-// The shared fill skeleton, per element type: uniforms on [0, 1), full blocks, re-drawn
-// tail block.
-#define DEFINE_NORMAL_FILL(name, T, uniform_fill, block)                      \
-  void name(T *data, int64_t n, T mean, T std, ct_generator *g) {             \
-    uniform_fill(g, data, n, 0, 1);                                           \
-    for (int64_t i = 0; i + 16 <= n; i += 16) block(data + i, mean, std);     \
-    if (n % 16) {                                                             \
-      T *tail = data + n - 16;                                                \
-      uniform_fill(g, tail, 16, 0, 1);                                        \
-      block(tail, mean, std);                                                 \
-    }                                                                         \
-  }
-
-DEFINE_NORMAL_FILL(ct__normal_fill_f32, float, ct__gen_uniform24_fill, box_muller16_f32)
-DEFINE_NORMAL_FILL(ct__normal_fill_f64, double, ct__gen_uniform53_fill, box_muller16_f64)

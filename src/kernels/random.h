@@ -1,0 +1,62 @@
+// Random kernel family (kernels/cpu/random_*.c): the loops that turn a generator's raw
+// 32-bit outputs into values, PyTorch 1.13's CPU distributions bit for bit. The generator
+// itself (mt19937 state, seeding, the state blob) lives in src/random; a kernel sees it
+// as a ct_random_source and takes its outputs in order, exactly as many as PyTorch's
+// kernel takes, so the generator ends in PyTorch's state.
+//
+// Every fill writes n contiguous elements of one dtype in draw order (the caller maps
+// draw order to the tensor's iteration order).
+#ifndef CTORCH_SRC_KERNELS_RANDOM_H
+#define CTORCH_SRC_KERNELS_RANDOM_H
+#include "ctorch/dtype.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+/// The second value of the last Box-Muller pair drawn by the serial normal, kept by the
+/// generator between calls (PyTorch's next_double_normal_sample).
+typedef struct ct_normal_cache {
+  double value;
+  bool valid;
+} ct_normal_cache;
+
+/// What a random kernel knows of a generator.
+typedef struct ct_random_source {
+  void *state; ///< the generator (opaque)
+  /// Writes the generator's next n 32-bit outputs to out, in order.
+  void (*next_u32)(void *state, uint32_t *out, int64_t n);
+  ct_normal_cache *normal; ///< the generator's serial-normal cache
+} ct_random_source;
+
+/// out = from + (to - from) * U, U uniform on [0, 1): float32 from 24 bits of one draw,
+/// float64 from 53 bits of two (fma, with the bounds rounded to the dtype first).
+typedef void (*ct_random_uniform_fn)(void *out, int64_t n, double from, double to,
+                                     const ct_random_source *src);
+/// out = normal(mean, std) values. `normal`: one Box-Muller value per element, the second
+/// of each pair cached in src->normal (PyTorch's serial kernel). `normal_blocks`: n >= 16
+/// (CT_NORMAL_BLOCKS_MIN) uniforms transformed 16 at a time, the last block re-drawn when
+/// n is not a multiple of 16 (PyTorch's normal_fill for contiguous tensors).
+typedef void (*ct_random_normal_fn)(void *out, int64_t n, double mean, double std,
+                                    const ct_random_source *src);
+/// out = (U < p) for a 53-bit uniform U of two draws, in any dtype.
+typedef void (*ct_random_bernoulli_fn)(void *out, int64_t n, double p, const ct_random_source *src);
+/// out = base + draw % range, in any dtype; 64-bit draws when range >= 2^32 (never for
+/// int32 and bool).
+typedef void (*ct_random_integers_fn)(void *out, int64_t n, uint64_t range, int64_t base,
+                                      const ct_random_source *src);
+/// out[0..n) = a random permutation of 0..n-1 (int64): the identity, then for i < n - 1
+/// swap out[i] with out[i + draw % (n - i)].
+typedef void (*ct_random_randperm_fn)(int64_t *out, int64_t n, const ct_random_source *src);
+
+/// The smallest n for normal_blocks.
+#define CT_NORMAL_BLOCKS_MIN 16
+
+typedef struct ct_random_kernels {
+  ct_random_uniform_fn uniform[CT_NUM_DTYPES];      ///< floating dtypes
+  ct_random_normal_fn normal[CT_NUM_DTYPES];        ///< floating dtypes
+  ct_random_normal_fn normal_blocks[CT_NUM_DTYPES]; ///< floating dtypes
+  ct_random_bernoulli_fn bernoulli[CT_NUM_DTYPES];  ///< every dtype
+  ct_random_integers_fn integers[CT_NUM_DTYPES];    ///< every dtype
+  ct_random_randperm_fn randperm;
+} ct_random_kernels;
+
+#endif
