@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/print.h"
 #include "ctorch/scope.h"
@@ -110,6 +111,7 @@ static ct_status step_param(ct_optimizer *opt, int i) {
   if (!ct_dtype_is_floating(param->dtype))
     return ct__error(CT_ERR_RUNTIME, "optimizer step: parameters must be floating point, got %s",
                      ct_dtype_name(param->dtype));
+  if (ct__check_same_device(NULL, 2, (const ct_tensor *[]){param, grad}, false) != CT_OK) return ct_last_status();
   ct_param_state *st = &opt->state[opt->state_of[i]];
   if (ensure_state(opt, st, param) != CT_OK) return ct_last_status();
   bool direct = ct_is_contiguous(param) && ct_is_contiguous(grad);

@@ -3,6 +3,7 @@
 #include <float.h>
 #include "autograd/node.h"
 #include "core/dtype_impl.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/random.h"
@@ -34,7 +35,7 @@ static ct_status zero_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
 // False for a NULL t (silently) or a leaf that requires grad, or a view of one, while
 // grad mode is on (PyTorch's error); the public fills check this before drawing anything.
 static bool can_fill_inplace(const ct_tensor *t) {
-  return t && ct__check_inplace(t) == CT_OK;
+  return t && ct__check_device(t) == CT_OK && ct__check_inplace(t) == CT_OK;
 }
 
 static ct_tensor *finish_inplace(ct_tensor *t, ct_status st, const char *grad_fn_name) {

@@ -81,6 +81,8 @@ static void error_cases(bool scoped) {
   EXPECT_ERROR(ct_one_hot(in.gtarget, 3), NO_CUDA);
   EXPECT_ERROR(ct_index(g, in.idx), NO_CUDA); // CPU indices are allowed for any device
   EXPECT_ERROR(ct_fill_(g, 1.0), NO_CUDA);
+  EXPECT_ERROR(ct_uniform_(g, 0, 1), NO_CUDA);
+  EXPECT_ERROR(ct_normal_(g, 0, 1), NO_CUDA);
 
   // The dispatcher: the first argument's device first, naming the argument and wrapper.
   EXPECT_ERROR(ct_mm(g, in.c2), MISMATCH "cuda:0 and cpu! (when checking argument for argument mat2 in method wrapper_mm)");
@@ -130,6 +132,20 @@ static void error_cases(bool scoped) {
 
 TU_ERROR_TESTS(error_cases, NUM_INPUTS)
 
+// An optimizer step on a parameter of a device without kernels fails cleanly.
+static void test_optimizer_step_on_device(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *p = on_cuda(ct_ones(CT_SHAPE(3), CT_FLOAT32));
+  ct_set_requires_grad(p, true);
+  assert_int_equal(ct_set_grad(p, on_cuda(ct_ones(CT_SHAPE(3), CT_FLOAT32))), CT_OK);
+  ct_optimizer *sgd = ct_sgd_new(&p, 1, ct_sgd_defaults(0.1));
+  assert_non_null(sgd);
+  EXPECT_STATUS(ct_optimizer_step(sgd), CT_ERR_RUNTIME, NO_CUDA);
+  ct_optimizer_free(sgd);
+  ct_scope_close(s);
+}
+
 // Views need no kernels: they work on any device and keep it.
 static void test_views_keep_device(void **state) {
   (void)state;
@@ -152,7 +168,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors_in_scope),
       cmocka_unit_test(test_errors_without_scope),
-      cmocka_unit_test(test_views_keep_device),
+      cmocka_unit_test(test_optimizer_step_on_device), cmocka_unit_test(test_views_keep_device),
       cmocka_unit_test(test_device_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
