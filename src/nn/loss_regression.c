@@ -5,6 +5,9 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/layout.h"
+#include "ctorch/ops.h"
+#include "ctorch/reduce.h"
+#include "ctorch/scope.h"
 #include "nn/loss_internal.h"
 
 CT__POINTWISE_LOSS(mse, .node_name = {"MseLossBackward0", "MseLossBackward0", "MseLossBackward0"},
@@ -36,6 +39,25 @@ ct_tensor *ct_mse_loss(ct_tensor *input, ct_tensor *target, ct_reduction reducti
   return regression_loss(&mse, "mse_cpu", input, target, reduction);
 }
 
+// Integer l1_loss is PyTorch's composite (input - target).abs() reduced: 'none' and 'sum'
+// stay integers, 'mean' fails as mean() of an integer tensor does.
+static ct_tensor *integer_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction) {
+  ct_scope *s = ct_scope_open();
+  if (!s) return NULL;
+  ct_tensor *loss = ct_abs(ct_sub(input, target));
+  if (reduction == CT_REDUCTION_SUM) loss = ct_sum(loss);
+  else if (reduction == CT_REDUCTION_MEAN) loss = ct_mean(loss);
+  ct_keep(loss);
+  ct_scope_close(s);
+  return loss;
+}
+
 ct_tensor *ct_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction) {
+  CT_CHECK_NULL(input);
+  CT_CHECK_NULL(target);
+  if (!ct_dtype_is_floating(input->dtype) && !ct_dtype_is_floating(target->dtype)) {
+    if (!ct__loss_reduction_ok(reduction)) return NULL;
+    return integer_l1_loss(input, target, reduction);
+  }
   return regression_loss(&l1, "abs_cpu", input, target, reduction);
 }

@@ -257,6 +257,21 @@ static void test_result_ownership_without_scope(void **state) {
   assert_int_equal(ct__pool_live_blocks(), blocks);
 }
 
+// Integer l1_loss as torch 1.13's composite: |input - target| in int64, summed for 'sum'.
+static void test_l1_integer(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *a = ct_tensor_parse("[1, 5, -2]"), *b = ct_tensor_parse("[3, 5, 2]");
+  int64_t none[3], sum;
+  ct_tensor *l = ct_l1_loss(a, b, CT_REDUCTION_NONE);
+  assert_int_equal(ct_get_dtype(l), CT_INT64);
+  assert_int_equal(ct_to_i64_array(l, none), CT_OK);
+  assert_true(none[0] == 2 && none[1] == 0 && none[2] == 4);
+  assert_int_equal(ct_item_int(ct_l1_loss(a, b, CT_REDUCTION_SUM), &sum), CT_OK);
+  assert_int_equal(sum, 6);
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_null_inputs_propagate_silently),
@@ -270,6 +285,7 @@ int main(void) {
       cmocka_unit_test(test_mse_promotes_dtypes),
       cmocka_unit_test(test_no_grad_records_nothing),
       cmocka_unit_test(test_result_ownership_without_scope),
+      cmocka_unit_test(test_l1_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -929,6 +929,8 @@ static void test_losses(void **state) {
          "The size of tensor a (2) must match the size of tensor b (3) at non-singleton "
          "dimension 0");
   MISUSE(ct_mse_loss(i2, i2, mean), "\"mse_cpu\" not implemented for 'Long'");
+  MISUSE(ct_l1_loss(i2, i2, mean), "mean(): could not infer output dtype. Input dtype must be either a floating point "
+                                   "or complex dtype. Got: Long");
   MISUSE(ct_l1_loss(p2, p3, CT_REDUCTION_SUM),
          "The size of tensor a (2) must match the size of tensor b (3) at "
          "non-singleton dimension 0");
