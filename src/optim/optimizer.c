@@ -57,8 +57,10 @@ ct_optimizer *ct__optimizer_new(ct_optim_kind kind, ct_tensor *const *params, in
   if (n <= 0) return ct__error_null(CT_ERR_ARG, "optimizer got an empty parameter list");
   if (!params) return ct__error_null(CT_ERR_ARG, "optimizer params is NULL");
   for (int i = 0; i < n; i++) {
-    if (!params[i])
+    if (!params[i]) { // a failed call made it: keep its error, as every op given NULL does
+      if (ct_last_status() != CT_OK) return NULL;
       return ct__error_null(CT_ERR_ARG, "optimizer can only optimize Tensors, but one of the params is NoneType");
+    }
     if (params[i]->grad_fn) return ct__error_null(CT_ERR_ARG, "can't optimize a non-leaf Tensor");
   }
   ct_optimizer *opt = calloc(1, sizeof *opt);

@@ -53,7 +53,9 @@ static state_entry *find(const ct_optim_state *s, int param, const char *key) {
 }
 
 ct_status ct_optim_state_add(ct_optim_state *s, int param, const char *key, const ct_tensor *value) {
-  if (!s || !key || !value) return ct__error(CT_ERR_ARG, "optim_state_add: NULL argument");
+  if (!value) return ct__null_tensor_status("optim_state_add"); // keeps a pending first cause
+  if (!s) return ct__error(CT_ERR_ARG, "optim_state_add: state is NULL");
+  if (!key) return ct__error(CT_ERR_ARG, "optim_state_add: key is NULL");
   if (param < 0) return ct__error(CT_ERR_INDEX, "optim_state_add: negative parameter index %d", param);
   if (strlen(key) >= KEY_CAP) return ct__error(CT_ERR_ARG, "optim_state_add: unknown key '%s'", key);
   ct_tensor *copy = owned_copy(value, value->dtype);
