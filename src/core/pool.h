@@ -78,9 +78,9 @@ static inline int ct__pool_class(size_t size, size_t *class_size) {
 
 /// Zeroes `n` bytes (a multiple of 8) at `p` (8-byte aligned) with vector stores. Fresh
 /// tensor structs and graph nodes are cleared this way: compilers expand memset and zero
-/// initialisers of a few hundred bytes into `rep stos`, which takes ~10 ns to start, as
-/// long as the rest of creating a small tensor. The empty asm keeps the loops from being
-/// turned back into memset; may_alias orders the stores with later field writes.
+/// initialisers of a few hundred bytes into `rep stos`, whose start-up cost is a large part
+/// of creating a small tensor. The empty asm keeps the loops from being turned back into
+/// memset; may_alias orders the stores with later field writes.
 static inline void ct__zero(void *p, size_t n) {
   typedef long long v4 __attribute__((vector_size(32), aligned(8), may_alias));
   typedef long long i8 __attribute__((may_alias));
