@@ -7,7 +7,7 @@
 #include "core/error_impl.h"
 #include "core/pool.h"
 
-static uint64_t next_sequence_nr; // shared counter; graphs are built on one thread
+static _Thread_local uint64_t next_sequence_nr; // per thread, as each thread builds its own graphs
 
 ct_node *ct__node_retain(ct_node *n) {
   if (n) n->refcount++;
