@@ -2,6 +2,7 @@
 // instantiated for float (fmaf, sqrtf) and double (fma, sqrt). Elements are independent,
 // so very large parameters are split across OpenMP threads without changing any result.
 #include <math.h>
+#include "kernels/parallel.h"
 #include "optim/optim_kernels.h"
 
 #define CHUNK 16384
@@ -21,7 +22,7 @@
 // enter), else over chunks shared by the threads.
 #define FOR_CHUNKS(range_fn, ...)                                                              \
   do {                                                                                         \
-    if (n < PARALLEL_MIN) {                                                                    \
+    if (n < PARALLEL_MIN || ct__parallel_threads() < 2) {                                      \
       range_fn(0, n, __VA_ARGS__);                                                             \
       break;                                                                                   \
     }                                                                                          \
