@@ -1,4 +1,5 @@
 // Scopes: a per-thread stack of lists of owned tensor references.
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ctorch/scope.h"
@@ -14,6 +15,24 @@ struct ct_scope {
 static _Thread_local ct_scope *innermost;
 // Closed scopes are kept for reuse: a training step opens many short scopes.
 static _Thread_local ct_scope *free_list;
+static pthread_key_t exit_key; // frees a thread's reuse list when it exits
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void free_reuse_list(void) {
+  while (free_list) {
+    ct_scope *next = free_list->parent;
+    free(free_list->items);
+    free(free_list);
+    free_list = next;
+  }
+}
+
+static void free_at_thread_exit(void *unused) {
+  (void)unused;
+  free_reuse_list();
+}
+
+static void make_exit_key(void) { pthread_key_create(&exit_key, free_at_thread_exit); }
 
 ct_scope *ct_scope_open(void) {
   ct_scope *s = free_list;
@@ -22,6 +41,8 @@ ct_scope *ct_scope_open(void) {
   } else {
     s = calloc(1, sizeof *s);
     if (!s) return ct__error_null(CT_ERR_MEMORY, "out of memory opening a scope");
+    pthread_once(&exit_key_once, make_exit_key);
+    pthread_setspecific(exit_key, s); // any non-NULL value: the destructor then runs
   }
   s->parent = innermost;
   s->count = 0;
@@ -81,17 +102,8 @@ ct_tensor *ct_keep(ct_tensor *t) {
 
 size_t ct_scope_size(const ct_scope *s) { return s ? s->count : 0; }
 
-// Frees the reuse list when a thread exits normally is not possible in C11 without
-// pthread keys; the list is bounded by the maximum nesting depth, so it is released
-// at process exit by this destructor for the main thread (keeps LeakSanitizer quiet).
-__attribute__((destructor)) static void free_scope_pool(void) {
-  while (free_list) {
-    ct_scope *next = free_list->parent;
-    free(free_list->items);
-    free(free_list);
-    free_list = next;
-  }
-}
+// Thread-exit destructors do not run for the thread that calls exit(): free its list here.
+__attribute__((destructor)) static void free_scope_pool(void) { free_reuse_list(); }
 
 void ct__drop(ct_tensor *t) {
   if (!t) return;
