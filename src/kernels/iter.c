@@ -136,6 +136,7 @@ static void run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t beg
 }
 
 void ct__iter_run(const ct_iter *it, ct_loop_fn loop, void *ctx, bool parallel_ok) {
+  (void)parallel_ok; // read only with OpenMP
   if (it->numel == 0) return;
 #ifdef _OPENMP
   const bool large = parallel_ok && it->numel >= 2 * CT_PARALLEL_GRAIN && !omp_in_parallel();
