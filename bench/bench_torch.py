@@ -1,5 +1,7 @@
 """PyTorch side of `make bench`: times the same workloads as bench_workloads.c and prints
-one `<workload> <median seconds>` line each. Single-threaded, like the ctorch side."""
+one `<workload> <median seconds>` line each. Single-threaded, like the ctorch side, except
+the `_2t` workloads, which run with 2 threads on both sides."""
+import ctypes
 import sys
 import time
 
@@ -50,6 +52,19 @@ def mlp784_step():
     return time_training(model, x, target, nn.CrossEntropyLoss(), 1e-3, 9, 5)
 
 
+def mlp784_step_2t():
+    """mlp784_step with torch.set_num_threads(2). That call leaves OpenBLAS's own pool
+    alone, so it is set to 2 threads as well, as ct_set_num_threads does on the ctorch side."""
+    openblas = ctypes.CDLL("libopenblas.so.0")  # the OpenBLAS torch has loaded
+    torch.set_num_threads(2)
+    openblas.openblas_set_num_threads(2)
+    try:
+        return mlp784_step()
+    finally:
+        torch.set_num_threads(1)
+        openblas.openblas_set_num_threads(1)
+
+
 def word_window_train():
     sys.path.insert(0, sys.argv[1])  # tests/examples: the notebook's code
     import compare_word_window as notebook
@@ -66,7 +81,7 @@ def sum_4m():
     return median_time(lambda: a.sum(), 21, 5)
 
 
-WORKLOADS = [seed_mlp_step, mlp784_step, word_window_train, add_4m, sum_4m]
+WORKLOADS = [seed_mlp_step, mlp784_step, mlp784_step_2t, word_window_train, add_4m, sum_4m]
 
 if __name__ == "__main__":
     wanted = sys.argv[2:] or [w.__name__ for w in WORKLOADS]

@@ -4,7 +4,12 @@
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# One thread by default on both sides; the _2t workloads raise it to 2 through the
+# libraries' own calls (ct_set_num_threads; torch.set_num_threads and OpenBLAS's).
+# OpenMP threads wait passively on both sides: with libgomp's default spinning, a 2-thread
+# run on a machine whose cores other processes keep busy measures their load rather than
+# the library (docs/DESIGN.md, "Threads"). One-thread runs start no OpenMP threads.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 ours=$(mktemp)
 theirs=$(mktemp)
 trap 'rm -f "$ours" "$theirs"' EXIT

@@ -23,6 +23,7 @@
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
 #include "ctorch/data.h"
+#include "ctorch/threads.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -2,7 +2,9 @@
 # Installs what building and testing ctorch needs on Debian 12, when missing.
 # Run as root (CI) or with sudo available.
 set -e
-PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev libsleef-dev python3-torch python3-numpy"
+# OpenBLAS twice: ctorch links its OpenMP build (one thread team shared with ctorch's own
+# loops); the pthreads build stays the system default, the one PyTorch loads.
+PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev python3-torch python3-numpy"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

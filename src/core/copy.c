@@ -5,6 +5,7 @@
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "kernels/dispatch.h"
+#include "kernels/parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -28,7 +29,8 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
   const int64_t row_tiles = (rows + TILE - 1) / TILE, jobs = it->numel / (rows * cols) * row_tiles;
   const int64_t inner_strides[2] = {it->strides[0][in], it->strides[1][in]};
 #ifdef _OPENMP
-  const bool parallel = it->numel >= TILED_PARALLEL_MIN_ELEMENTS && jobs > 1 && !omp_in_parallel();
+  const bool parallel =
+      it->numel >= TILED_PARALLEL_MIN_ELEMENTS && jobs > 1 && !omp_in_parallel() && ct__parallel_threads() > 1;
 #pragma omp parallel for schedule(static) if (parallel)
 #endif
   for (int64_t job = 0; job < jobs; job++) {

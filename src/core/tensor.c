@@ -15,7 +15,7 @@
 // Load-time setup. It lives here because every program using ctorch links this file
 // (a static archive only pulls in the objects that are referenced). Shared libraries
 // are initialised before the objects that depend on them, so OpenBLAS is ready.
-__attribute__((constructor)) static void library_loaded(void) { ct__threads_quiet_blas(); }
+__attribute__((constructor)) static void library_loaded(void) { ct__threads_init(); }
 
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
   int64_t s = 1;

@@ -1,9 +1,9 @@
-// Load-time tuning of the thread pools of the libraries ctorch links (see threads.c).
+// The thread budget's setup and the thread pools of the libraries ctorch links (see threads.c).
 #ifndef CTORCH_SRC_CORE_THREADS_H
 #define CTORCH_SRC_CORE_THREADS_H
 
-/// Stops OpenBLAS's idle worker threads (OpenBLAS restarts them when a product is
-/// large enough to use them). Called once when the library is loaded.
-void ct__threads_quiet_blas(void);
+/// Sets the default thread budget (PyTorch's rule) for ctorch's loops and BLAS, and stops
+/// the idle workers of a pthreads OpenBLAS. Called once when the library is loaded.
+void ct__threads_init(void);
 
 #endif

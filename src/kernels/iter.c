@@ -2,6 +2,7 @@
 #include <string.h>
 #include <assert.h>
 #include "kernels/iter.h"
+#include "kernels/parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -136,11 +137,13 @@ static void run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t beg
 
 void ct__iter_run(const ct_iter *it, ct_loop_fn loop, void *ctx, bool parallel_ok) {
   assert(loop); // ops check their operands' devices and dtypes before picking a loop
+  (void)parallel_ok; // read only with OpenMP
   if (it->numel == 0) return;
 #ifdef _OPENMP
-  if (parallel_ok && it->numel >= 2 * CT_PARALLEL_GRAIN && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+  const bool large = parallel_ok && it->numel >= 2 * CT_PARALLEL_GRAIN && !omp_in_parallel();
+  const int threads = large ? ct__parallel_threads() : 1;
+  if (threads > 1) {
     int64_t nchunks = it->numel / CT_PARALLEL_GRAIN;
-    int threads = omp_get_max_threads();
     if (nchunks > threads) nchunks = threads;
     // Chunks start at whole rows (or, for one run, at multiples of 64 elements), so every
     // kernel call sees the vector blocks a single-threaded pass would: blocked kernels

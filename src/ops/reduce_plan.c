@@ -4,6 +4,7 @@
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "core/pool.h"
+#include "kernels/parallel.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -123,9 +124,10 @@ static void run_outputs(const ct_iter *it, ct_loop_fn loop, const ct_reduce_ctx 
   (void)per_output; // read only with OpenMP
   if (it->numel == 0) return;
 #ifdef _OPENMP
-  int threads = omp_get_max_threads();
-  int64_t work = it->numel * (per_output > 1 ? per_output : 1);
-  if (threads > 1 && work >= 2 * CT_PARALLEL_GRAIN && it->ndim >= 1 && !omp_in_parallel()) {
+  const int64_t work = it->numel * (per_output > 1 ? per_output : 1);
+  const bool large = work >= 2 * CT_PARALLEL_GRAIN && it->ndim >= 1 && !omp_in_parallel();
+  const int threads = large ? ct__parallel_threads() : 1;
+  if (threads > 1) {
     int64_t units = it->ndim >= 2 ? it->shape[0] : it->numel / 64, unit = it->ndim >= 2 ? 1 : 64;
     int64_t chunks = units < threads ? units : threads;
     if (chunks >= 2) {

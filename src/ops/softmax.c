@@ -6,6 +6,7 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
+#include "kernels/parallel.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -29,7 +30,7 @@ static block_shape block_of(const ct_tensor *t, int d) {
 static int64_t outer_chunks(block_shape b) {
   int64_t chunks = 1;
 #ifdef _OPENMP
-  if (b.outer * b.dim * b.inner >= 2 * CT_PARALLEL_GRAIN && !omp_in_parallel()) chunks = omp_get_max_threads();
+  if (b.outer * b.dim * b.inner >= 2 * CT_PARALLEL_GRAIN && !omp_in_parallel()) chunks = ct__parallel_threads();
 #endif
   return chunks < b.outer ? chunks : (b.outer > 0 ? b.outer : 1);
 }

@@ -6,6 +6,7 @@
 // and dot do the same for ?gemv_ and ?dot_. Reproducing that mapping makes OpenBLAS run
 // the same kernel on the same layout, so ctorch's results equal PyTorch's bit for bit.
 #include "kernels/cpu/blas_internal.h"
+#include "kernels/parallel.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,10 @@ void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_
 #include <cblas.h>
 
 bool ct__cblas_available(void) { return true; }
+
+// An OpenMP build of OpenBLAS sizes its team from the calling thread's OpenMP default,
+// which ct__parallel_threads() brings to the thread budget: called before each product.
+static void follow_thread_budget(void) { (void)ct__parallel_threads(); }
 
 static int64_t max1(int64_t v) { return v > 1 ? v : 1; }
 static bool fits_int(int64_t v) { return v <= INT_MAX; }
@@ -152,6 +157,7 @@ void ct__cblas_gemm(const ct_gemm_args *g, size_t elem) {
       lda < max1(ta ? K : M) || ldb < max1(tb ? N : K) || ldc < max1(M))
     goto fallback;
   const enum CBLAS_TRANSPOSE opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
+  follow_thread_budget();
   if (elem == 4)
     cblas_sgemm(CblasColMajor, opa, opb, (int)M, (int)N, (int)K, (float)g->alpha, (const float *)m1->data,
                 (int)lda, (const float *)m2->data, (int)ldb, (float)g->beta, (float *)c, (int)ldc);
@@ -196,6 +202,7 @@ void ct__cblas_gemv(const ct_gemv_args *g, size_t elem) {
     for (int64_t i = 0; i < g->m; i++)
       memset((char *)g->y + i * g->incy * (int64_t)elem, 0, elem);
   const enum CBLAS_TRANSPOSE op = trans == 't' ? CblasTrans : CblasNoTrans;
+  follow_thread_budget();
   if (elem == 4)
     cblas_sgemv(CblasColMajor, op, (int)M, (int)N, (float)g->alpha, (const float *)A.data, (int)lda,
                 (const float *)g->x, (int)g->incx, (float)g->beta, (float *)g->y, (int)g->incy);
@@ -216,6 +223,7 @@ void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_
     dot_fallback(n, x, incx, y, incy, out, elem);
     return;
   }
+  follow_thread_budget();
   if (elem == 4)
     *(float *)out = cblas_sdot((int)n, x, (int)incx, y, (int)incy);
   else

@@ -21,6 +21,7 @@
 #pragma GCC optimize("fp-contract=fast")
 #endif
 #include "kernels/cpu/blas_internal.h"
+#include "kernels/parallel.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -138,7 +139,7 @@ void FSUFFIX(ct__gemm_fallback)(const ct_gemm_args *g) {
   int threads = 1;
 #ifdef _OPENMP
   if ((double)m * (double)n * (double)k >= PARALLEL_FLOPS && !omp_in_parallel())
-    threads = omp_get_max_threads();
+    threads = ct__parallel_threads();
 #endif
   const int64_t kc_max = min64(k, FKC);
   const int64_t mc_max = (min64(m, FMC) + FMR - 1) / FMR * FMR;

@@ -3,6 +3,7 @@
 // threads without changing any result.
 #include "kernels/optim.h"
 #include "kernels/cpu/dtype_rows.h"
+#include "kernels/parallel.h"
 #include <math.h>
 
 #define CHUNK 16384
@@ -16,7 +17,7 @@
 /// Runs range(lo, hi, args) over [0, n): directly for small n (no OpenMP region to enter),
 /// else over CHUNK-sized pieces shared by the threads.
 INLINE void for_chunks(int64_t n, void (*range)(int64_t lo, int64_t hi, const void *args), const void *args) {
-  if (n < PARALLEL_MIN) {
+  if (n < PARALLEL_MIN || ct__parallel_threads() < 2) {
     range(0, n, args);
     return;
   }

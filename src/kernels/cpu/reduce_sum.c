@@ -4,6 +4,7 @@
 // same reduction geometry (docs: pytorch-parity.md section 7).
 #include <stdlib.h>
 #include "kernels/cpu/reduce_impl.h"
+#include "kernels/parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -29,7 +30,7 @@ static inline int level_power(int64_t q) {
 // Whether a single long run may use the threaded cascade.
 static inline bool may_thread(void) {
 #ifdef _OPENMP
-  return omp_get_max_threads() > 1 && !omp_in_parallel();
+  return !omp_in_parallel() && ct__parallel_threads() > 1;
 #else
   return false;
 #endif
