@@ -1452,6 +1452,8 @@ static void test_sizes(void **state) {
   MISUSE(ct_one_hot(ct_tensor_from_i64((int64_t[]){INT64_MAX}, CT_SHAPE(1)), -1),
          "one_hot: the number of classes (the largest class value 9223372036854775807 plus 1) is too large");
   MISUSE(ct_one_hot(ct_zeros(CT_SHAPE(2), CT_INT64), huge), "tensor is too large");
+  MISUSE(ct_embedding_new(INT64_MIN, 2, -1), "Padding_idx must be within num_embeddings");
+  MISUSE(ct_linear_new(big, big, false), "tensor is too large");
   ct_dataloader *loader = ct_dataloader_new(&(ct_dataset){.length = huge_length, .get_item = scalar_sample},
                                             (ct_dataloader_options){0});
   MISUSE_STATUS(ct_dataloader_start_epoch(loader), "the dataset length 2305843009213693952 is too large");
