@@ -1461,11 +1461,11 @@ static void test_sizes(void **state) {
   ct_dataloader_free(loader);
   // .npy headers: NumPy's rule, the item size times the sizes (zeros skipped) fits int64.
   unsigned char file[256];
-  size_t n = npy_bytes(file, "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904, 2), }", NULL, 0);
+  size_t n = npy_bytes(file, "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904, 2), }", "", 0);
   MISUSE(ct_load_npy_buffer(file, n), "array is too big");
-  n = npy_bytes(file, "{'descr': '<i4', 'fortran_order': False, 'shape': (2305843009213693952, 0, 4), }", NULL, 0);
+  n = npy_bytes(file, "{'descr': '<i4', 'fortran_order': False, 'shape': (2305843009213693952, 0, 4), }", "", 0);
   MISUSE(ct_load_npy_buffer(file, n), "array is too big");
-  n = npy_bytes(file, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999999999999), }", NULL, 0);
+  n = npy_bytes(file, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999999999999), }", "", 0);
   MISUSE(ct_load_npy_buffer(file, n), "array is too big");
   area_done(s);
 }
