@@ -29,8 +29,9 @@ ct_tensor *ct_one_hot(ct_tensor *indices, int64_t num_classes) {
   if (scan.min < 0) return ct__error_null(CT_ERR_ARG, "Class values must be non-negative.");
   if (num_classes == -1) {
     if (!ct__add_ok(scan.max, 1, &num_classes))
-      return ct__error_null(CT_ERR_MEMORY, "one_hot: the number of classes (the largest class value %lld plus 1) "
-                                           "is too large", (long long)scan.max);
+      return ct__error_null(CT_ERR_MEMORY,
+                            "one_hot: the number of classes (the largest class value %lld plus 1) is too large",
+                            (long long)scan.max);
   } else if (num_classes <= scan.max)
     return ct__error_null(CT_ERR_ARG, "Class values must be smaller than num_classes.");
   shape[nd - 1] = num_classes;

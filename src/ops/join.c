@@ -156,7 +156,8 @@ ct_tensor *ct_cat(ct_tensor *const *tensors, int n, int dim) {
     extent[i] = t->shape[d];
     if (!ct__add_ok(shape[d], t->shape[d], &shape[d])) {
       free(extent);
-      return ct__error_null(CT_ERR_MEMORY, "torch.cat(): the result is too large: its size along dim %d overflows", d);
+      return ct__error_null(CT_ERR_MEMORY, "torch.cat(): the result is too large: its size along dim %d overflows",
+                            d);
     }
   }
   ct_dtype dtype = promoted_dtype(tensors, n);
@@ -232,7 +233,8 @@ ct_tensor *ct_stack(ct_tensor *const *tensors, int n, int dim) {
     memcpy(joined, ref->shape, sizeof joined);
     if (!ct__mul_ok(joined[d], n, &joined[d])) {
       free(extent);
-      return ct__error_null(CT_ERR_MEMORY, "stack: the result is too large: its size along dim %d overflows", d);
+      return ct__error_null(CT_ERR_MEMORY, "stack: the result is too large: its size along dim %d overflows",
+                            d);
     }
     for (int i = 0; i < n; i++) extent[i] = ref->shape[d];
     // All inputs [0]: cat would skip them, and its result is [0] as well.

@@ -23,7 +23,8 @@ typedef struct pick_args {
 // times its stride fits (core/checked.h).
 static int64_t picked_stride(int64_t stride, int64_t step, int64_t len, ct_dtype dtype) {
   int64_t picked, bytes;
-  if (ct__mul_ok(stride, step, &picked) && ct__mul_ok(picked, (int64_t)ct_dtype_size(dtype), &bytes)) return picked;
+  if (ct__mul_ok(stride, step, &picked) && ct__mul_ok(picked, (int64_t)ct_dtype_size(dtype), &bytes))
+    return picked;
   assert(len <= 1);
   (void)len;
   return stride;
@@ -155,7 +156,8 @@ ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
   }
   int64_t dstride = t->ndim ? t->strides[d] : 1, windows;
   if (!ct__sub_ok(have, size, &windows) || !ct__add_ok(windows / step, 1, &windows)) // a huge negative size
-    return ct__error_null(CT_ERR_ARG, "unfold: size %lld is too large a negative number: the number of windows overflows",
+    return ct__error_null(CT_ERR_ARG,
+                          "unfold: size %lld is too large a negative number: the number of windows overflows",
                           (long long)size);
   if (t->ndim) {
     shape[d] = windows;

@@ -88,14 +88,14 @@ static void test_arange_wide_int64(void **state) {
   ct_scope *s = ct_scope_open();
   ct_tensor *a = ct_arange(-9e18, 9e18, 3e18, CT_INT64);
   assert_int_equal(ct_numel(a), 6);
-  int64_t got[6], want[6] = {INT64_C(-9000000000000000000), INT64_C(-6000000000000000000), INT64_C(-3000000000000000000),
-                             0, INT64_C(3000000000000000000), INT64_C(6000000000000000000)};
+  const int64_t e18 = INT64_C(1000000000000000000);
+  int64_t got[6], want[6] = {-9 * e18, -6 * e18, -3 * e18, 0, 3 * e18, 6 * e18};
   assert_int_equal(ct_to_i64_array(a, got), CT_OK);
   assert_memory_equal(got, want, sizeof want);
   ct_tensor *down = ct_arange(9e18, -9e18, -4e18, CT_INT64); // 9, 5, 1, -3, -7 (x 1e18)
   assert_int_equal(ct_numel(down), 5);
   assert_int_equal(ct_to_i64_array(down, got), CT_OK);
-  assert_int_equal(got[4], INT64_C(-7000000000000000000));
+  assert_int_equal(got[4], -7 * e18);
   ct_scope_close(s);
 }
 

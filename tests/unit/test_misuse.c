@@ -1436,13 +1436,16 @@ static void test_sizes(void **state) {
   MISUSE(ct_randperm(huge), "tensor is too large");
   MISUSE(ct_randint(0, 10, CT_SHAPE(huge, 4)), "tensor is too large");
   // Views whose sizes multiply past int64, and joins whose sizes add up past it.
-  MISUSE(ct_expand(one, CT_SHAPE(big, big)), "expand: the expanded size [1099511627776, 1099511627776] is too large");
+  MISUSE(ct_expand(one, CT_SHAPE(big, big)),
+         "expand: the expanded size [1099511627776, 1099511627776] is too large");
   MISUSE(ct_expand(scalar, CT_SHAPE(big, big)), "expand|is too large");
   MISUSE(ct_view(empty, CT_SHAPE(0, huge, huge)),
          "shape '[0, 4611686018427387904, 4611686018427387904]' is too large");
-  MISUSE(ct_reshape(empty, CT_SHAPE(huge, 0, huge)), "shape '[4611686018427387904, 0, 4611686018427387904]' is too large");
+  MISUSE(ct_reshape(empty, CT_SHAPE(huge, 0, huge)),
+         "shape '[4611686018427387904, 0, 4611686018427387904]' is too large");
   MISUSE(ct_unfold(ct_expand(one, CT_SHAPE(big)), 0, big / 2, 1), "unfold: the result is too large");
-  MISUSE(ct_unfold(vec4, 0, INT64_MIN, 1), "unfold: size -9223372036854775808 is too large a negative number");
+  MISUSE(ct_unfold(vec4, 0, INT64_MIN, 1),
+         "unfold: size -9223372036854775808 is too large a negative number");
   MISUSE(ct_cat((ct_tensor *[]){long_row, long_row}, 2, 0), "torch.cat(): the result is too large");
   MISUSE(ct_stack((ct_tensor *[]){long_row, long_row}, 2, 0), "stack: the result is too large");
   MISUSE(ct_stack((ct_tensor *[]){long_row, long_row}, 2, 1), "tensor is too large");
@@ -1461,12 +1464,12 @@ static void test_sizes(void **state) {
   ct_dataloader_free(loader);
   // .npy headers: NumPy's rule, the item size times the sizes (zeros skipped) fits int64.
   unsigned char file[256];
-  size_t n = npy_bytes(file, "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904, 2), }", "", 0);
-  MISUSE(ct_load_npy_buffer(file, n), "array is too big");
-  n = npy_bytes(file, "{'descr': '<i4', 'fortran_order': False, 'shape': (2305843009213693952, 0, 4), }", "", 0);
-  MISUSE(ct_load_npy_buffer(file, n), "array is too big");
-  n = npy_bytes(file, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999999999999), }", "", 0);
-  MISUSE(ct_load_npy_buffer(file, n), "array is too big");
+  const char *too_big[] = {
+      "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904, 2), }",
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (2305843009213693952, 0, 4), }",
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999999999999), }",
+  };
+  for (int i = 0; i < 3; i++) MISUSE(ct_load_npy_buffer(file, npy_bytes(file, too_big[i], "", 0)), "array is too big");
   area_done(s);
 }
 

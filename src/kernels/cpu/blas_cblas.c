@@ -72,7 +72,8 @@ static void copy_matrix(char *dst, int64_t drs, int64_t dcs, const char *src, in
 // not include core/checked.h, hence the builtins.
 static void *make_contiguous(matrix *x, size_t elem) {
   int64_t numel, bytes;
-  if (__builtin_mul_overflow(x->size[0], x->size[1], &numel) || __builtin_mul_overflow(numel, (int64_t)elem, &bytes))
+  if (__builtin_mul_overflow(x->size[0], x->size[1], &numel) ||
+      __builtin_mul_overflow(numel, (int64_t)elem, &bytes))
     return NULL;
   char *buf = malloc((size_t)bytes);
   if (!buf) return NULL;
