@@ -91,6 +91,15 @@ static void arange_fill_float(char *p, ct_dtype dtype, int64_t n, double start, 
   for (int64_t i = vec_end; i < n; i++) ct__store_f64(p + i * es, dtype, fma(step, (double)i, start));
 }
 
+// The length of an int64 range, which PyTorch computes in integers: ceil(|end - first| /
+// |inc|), here in unsigned arithmetic, where the difference cannot overflow. The bounds
+// are consistent with the step's sign.
+static uint64_t int64_range_len(int64_t first, int64_t end, int64_t inc) {
+  const uint64_t span = inc > 0 ? (uint64_t)end - (uint64_t)first : (uint64_t)first - (uint64_t)end;
+  const uint64_t step = inc > 0 ? (uint64_t)inc : -(uint64_t)inc;
+  return span / step + (span % step != 0);
+}
+
 ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
   bool integral = !ct_dtype_is_floating(dtype);
   // Integer dtypes compute in int64: start, end and step are truncated first (so a step
@@ -104,7 +113,8 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
     return ct__error_null(CT_ERR_ARG, "unsupported range: %g -> %g", start, end);
   if ((xstep > 0 && xstart > xend) || (xstep < 0 && xstart < xend))
     return ct__error_null(CT_ERR_ARG, "upper bound and larger bound inconsistent with step sign");
-  double len = dtype == CT_INT64 ? ceil((xend - xstart) / xstep) : ceil((end - start) / step);
+  double len = dtype == CT_INT64 ? (double)int64_range_len((int64_t)xstart, (int64_t)xend, (int64_t)xstep)
+                                  : ceil((end - start) / step);
   if (len > 1e15) return ct__error_null(CT_ERR_ARG, "arange: too many elements");
   int64_t n = len > 0 ? (int64_t)len : 0;
   ct_tensor *out = ct__alloc(dtype, 1, &n);
@@ -115,10 +125,14 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
     arange_fill_float(p, dtype, n, start, step);
     return out;
   }
-  int64_t first = (int64_t)xstart, inc = (int64_t)xstep;
+  // Element i is first + i * inc. i * inc alone can overflow where the sum does not (a
+  // negative start), so the sum is taken modulo 2^64: exact whenever it fits int64, as
+  // every element of an int64 range (exact length) does.
+  const uint64_t first = (uint64_t)(int64_t)xstart, inc = (uint64_t)(int64_t)xstep;
   for (int64_t i = 0; i < n; i++) {
-    if (dtype == CT_INT64) ((int64_t *)(void *)p)[i] = first + i * inc; // exact beyond 2^53
-    else ct__store_f64(p + i * (int64_t)es, dtype, (double)(first + i * inc));
+    const int64_t v = (int64_t)(first + (uint64_t)i * inc);
+    if (dtype == CT_INT64) ((int64_t *)(void *)p)[i] = v; // exact beyond 2^53
+    else ct__store_f64(p + i * (int64_t)es, dtype, (double)v);
   }
   return out;
 }

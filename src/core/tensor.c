@@ -55,9 +55,9 @@ static void storage_release(ct_storage *s) {
   ct__pool_free(s, sizeof *s);
 }
 
-// A shape a tensor of `dtype` can have: at most CT_MAX_DIMS sizes, none negative, with an
-// element count and byte size that fit int64 (*numel set).
-static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t *numel) {
+// A shape a tensor can have: at most CT_MAX_DIMS sizes, none negative, within the limits
+// of core/checked.h for elements of elem_size bytes (0: a view, counted only). Sets *numel.
+static bool valid_shape(int ndim, const int64_t *shape, int64_t elem_size, int64_t *numel) {
   if (ndim < 0 || ndim > CT_MAX_DIMS) {
     if (ndim < 0) ct__error(CT_ERR_ARG, "the number of dimensions is negative (%d)", ndim);
     else ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
@@ -75,7 +75,7 @@ static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t 
       return false;
     }
   }
-  return ct__checked_numel(ndim, shape, (int64_t)ct__dtype_size(dtype), "tensor", numel) == CT_OK;
+  return ct__checked_numel(ndim, shape, elem_size, "tensor", numel) == CT_OK;
 }
 
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
@@ -92,7 +92,7 @@ static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
 ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
   int64_t numel;
-  if (!valid_shape(ndim, shape, dtype, &numel)) return NULL;
+  if (!valid_shape(ndim, shape, (int64_t)ct__dtype_size(dtype), &numel)) return NULL;
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
   ct__contiguous_strides(ndim, shape, t->strides);
@@ -167,8 +167,8 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
                         const int64_t *strides, ct_deleter deleter, void *ctx) {
   if (!data) return ct__error_null(CT_ERR_ARG, "from_blob: data is NULL");
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
-  int64_t n, max_index = 0;
-  if (!valid_shape(ndim, shape, dtype, &n)) return NULL;
+  int64_t n, max_index = 0; // with strides, the bytes are those the strides reach
+  if (!valid_shape(ndim, shape, strides ? 0 : (int64_t)ct__dtype_size(dtype), &n)) return NULL;
   if (strides) {
     for (int i = 0; i < ndim; i++)
       if (strides[i] < 0) return ct__error_null(CT_ERR_ARG, "from_blob: negative strides are not supported");
