@@ -5,6 +5,7 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/checked.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/pool.h"
 #include "core/tensor_impl.h"
@@ -255,19 +256,13 @@ double ct__load_f64(const char *p, ct_dtype dtype) {
   }
 }
 
-// C leaves float-to-integer conversions of out-of-range values (NaN included) undefined;
-// they give the integer's minimum here, as x86's conversion instructions (and so PyTorch)
-// do. Callers that must refuse such values check first (ct__checked_element).
-static int64_t f64_to_i64(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
-static int32_t f64_to_i32(double v) { return v > -2147483649.0 && v < 2147483648.0 ? (int32_t)v : INT32_MIN; }
-
 int64_t ct__load_i64(const char *p, ct_dtype dtype) {
   switch (dtype) {
   case CT_BOOL: return *(const bool *)p;
   case CT_INT32: return *(const int32_t *)p;
   case CT_INT64: return *(const int64_t *)p;
-  case CT_FLOAT32: return f64_to_i64(*(const float *)p);
-  case CT_FLOAT64: return f64_to_i64(*(const double *)p);
+  case CT_FLOAT32: return ct__f64_to_i64(*(const float *)p);
+  case CT_FLOAT64: return ct__f64_to_i64(*(const double *)p);
   default: return 0;
   }
 }
@@ -275,8 +270,8 @@ int64_t ct__load_i64(const char *p, ct_dtype dtype) {
 void ct__store_f64(char *p, ct_dtype dtype, double v) {
   switch (dtype) {
   case CT_BOOL: *(bool *)p = v != 0; break;
-  case CT_INT32: *(int32_t *)p = f64_to_i32(v); break;
-  case CT_INT64: *(int64_t *)p = f64_to_i64(v); break;
+  case CT_INT32: *(int32_t *)p = ct__f64_to_i32(v); break;
+  case CT_INT64: *(int64_t *)p = ct__f64_to_i64(v); break;
   case CT_FLOAT32: *(float *)p = (float)v; break;
   case CT_FLOAT64: *(double *)p = v; break;
   default: break;
