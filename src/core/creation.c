@@ -6,6 +6,18 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 
+// torch.tensor(floats, dtype=<integer>) refuses a value the integer type cannot hold (NaN
+// included), naming the dtype as torch.tensor does ("int32", "int64").
+static ct_status check_float_data_fits(const void *data, ct_dtype src_dtype, ct_dtype dtype, int64_t n) {
+  const size_t es = ct_dtype_size(src_dtype);
+  for (int64_t i = 0; i < n; i++) {
+    double v = ct__load_f64((const char *)data + (size_t)i * es, src_dtype);
+    bool fits = dtype == CT_INT32 ? v >= INT32_MIN && v <= INT32_MAX : v >= -0x1p63 && v <= 0x1p63;
+    if (!fits) return ct__error(CT_ERR_ARG, "value cannot be converted to type %s without overflow", ct_dtype_name(dtype));
+  }
+  return CT_OK;
+}
+
 ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dtype, int ndim,
                                const int64_t *shape) {
   if ((unsigned)src_dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid source dtype");
@@ -20,6 +32,11 @@ ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dt
   if (src_dtype == dtype) {
     memcpy(out->storage->data, data, (size_t)n * ct_dtype_size(dtype));
     return out;
+  }
+  if (ct_dtype_is_floating(src_dtype) && (dtype == CT_INT32 || dtype == CT_INT64) &&
+      check_float_data_fits(data, src_dtype, dtype, n) != CT_OK) {
+    ct__drop(out);
+    return NULL;
   }
   // Convert through a borrowed view of the caller's buffer.
   ct_tensor *src = ct_from_blob((void *)data, src_dtype, ndim, shape, NULL, NULL, NULL);

@@ -174,6 +174,12 @@ static void test_creation(void **state) {
   NULL_PASSES(ct_zeros_like(bad));
   NULL_PASSES(ct_ones_like(bad));
   NULL_PASSES(ct_full_like(bad, 1.0));
+  MISUSE(ct_tensor_from_data((double[]){1, NAN}, CT_FLOAT64, CT_INT64, CT_SHAPE(2)),
+         "value cannot be converted to type int64 without overflow");
+  MISUSE(ct_tensor_from_data((float[]){3e9f}, CT_FLOAT32, CT_INT32, CT_SHAPE(1)),
+         "value cannot be converted to type int32 without overflow");
+  MISUSE(ct_tensor_from_data((double[]){1e39}, CT_FLOAT64, CT_INT64, CT_SHAPE(1)),
+         "value cannot be converted to type int64 without overflow");
   area_done(s);
 }
 
