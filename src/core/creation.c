@@ -178,6 +178,11 @@ LINSPACE_FILL(linspace_fill_f64, double, fma, 4)
 
 ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype) {
   if (steps < 0) return ct__error_null(CT_ERR_ARG, "number of steps must be non-negative");
+  ct__element checked;
+  if ((dtype == CT_INT32 || dtype == CT_INT64) && steps > 0) { // torch converts start (and end) to the dtype
+    if (ct__checked_element(start, dtype, &checked) != CT_OK) return NULL;
+    if (steps > 1 && ct__checked_element(end, dtype, &checked) != CT_OK) return NULL;
+  }
   ct_tensor *out = ct__alloc(dtype, 1, &steps);
   if (!out || steps == 0) return out;
   char *p = ct__data(out);

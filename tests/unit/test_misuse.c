@@ -180,6 +180,8 @@ static void test_creation(void **state) {
          "value cannot be converted to type int32 without overflow");
   MISUSE(ct_tensor_from_data((double[]){1e39}, CT_FLOAT64, CT_INT64, CT_SHAPE(1)),
          "value cannot be converted to type int64 without overflow");
+  MISUSE(ct_linspace(0, 1e30, 3, CT_INT64), "value cannot be converted to type int64_t without overflow");
+  MISUSE(ct_linspace(NAN, 1, 1, CT_INT64), "value cannot be converted to type int64_t without overflow");
   area_done(s);
 }
 
