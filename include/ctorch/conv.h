@@ -6,9 +6,9 @@
 /// are PyTorch 1.13's.
 #ifndef CTORCH_CONV_H
 #define CTORCH_CONV_H
+#include "ctorch/tensor.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "ctorch/tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,11 +20,11 @@ extern "C" {
 /// each pair. Start from ct_pool_defaults(): a zeroed struct has dilation 0 (an error, as
 /// in PyTorch) and count_include_pad false.
 typedef struct ct_pool_options {
-  int64_t stride[2];          ///< 0: the kernel size (PyTorch's stride=None)
-  int64_t padding[2];         ///< implicit padding on both sides (-inf for max, 0 for avg)
-  int64_t dilation[2];        ///< max pooling only: the step between window elements
-  bool ceil_mode;             ///< round output sizes up instead of down
-  bool count_include_pad;     ///< avg_pool2d: padding counts in the divisor
+  int64_t stride[2];      ///< 0: the kernel size (PyTorch's stride=None)
+  int64_t padding[2];     ///< implicit padding on both sides (-inf for max, 0 for avg)
+  int64_t dilation[2];    ///< max pooling only: the step between window elements
+  bool ceil_mode;         ///< round output sizes up instead of down
+  bool count_include_pad; ///< avg_pool2d: padding counts in the divisor
 } ct_pool_options;
 
 /// PyTorch's defaults: stride 0 (= the kernel), padding 0, dilation 1, ceil_mode false,

@@ -5,9 +5,9 @@
 // summation and division order), so results are PyTorch's bits.
 #ifndef CTORCH_SRC_KERNELS_POOL_H
 #define CTORCH_SRC_KERNELS_POOL_H
+#include "kernels/operand.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernels/operand.h"
 
 /// A pooling window, per spatial dim (H, W): every value positive except padding (>= 0,
 /// at most half the kernel); the op has checked them.
@@ -49,11 +49,11 @@ typedef void (*ct_adaptive_avg_pool_backward_fn)(const ct_operand *grad_out, con
 
 /// Each member is indexed by dtype; NULL entries: dtype not supported.
 typedef struct ct_pool_kernels {
-  const ct_max_pool_fn *max;                                 ///< floating dtypes
-  const ct_max_pool_backward_fn *max_backward;               ///< floating dtypes
-  const ct_avg_pool_fn *avg;                                 ///< floating dtypes and int64
-  const ct_avg_pool_backward_fn *avg_backward;               ///< floating dtypes
-  const ct_adaptive_avg_pool_fn *adaptive_avg;               ///< floating dtypes
+  const ct_max_pool_fn *max;                                     ///< floating dtypes
+  const ct_max_pool_backward_fn *max_backward;                   ///< floating dtypes
+  const ct_avg_pool_fn *avg;                                     ///< floating dtypes and int64
+  const ct_avg_pool_backward_fn *avg_backward;                   ///< floating dtypes
+  const ct_adaptive_avg_pool_fn *adaptive_avg;                   ///< floating dtypes
   const ct_adaptive_avg_pool_backward_fn *adaptive_avg_backward; ///< floating dtypes
 } ct_pool_kernels;
 

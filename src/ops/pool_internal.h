@@ -11,7 +11,8 @@
 /// The window of a 2-D op from its kernel and options (a stride of 0 is the kernel),
 /// every value checked to fit an int as PyTorch's max_pool2d / avg_pool2d take them
 /// ("integer out of range"). `dilation` false: avg_pool2d's window (dilation 1).
-ct_status ct__pool_window(const int64_t kernel[2], const ct_pool_options *o, bool dilation, ct_pool_window *w);
+ct_status ct__pool_window(const int64_t kernel[2], const ct_pool_options *o, bool dilation,
+                          ct_pool_window *w);
 
 /// PyTorch's pooling_output_shape for one dim: "stride should not be zero", "pad must be
 /// non-negative, ...", "pad should be at most half of kernel size, ...", then
@@ -22,7 +23,8 @@ ct_status ct__pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t 
 
 /// Output sizes (dims H, W) of a 3-D or 4-D input, then PyTorch's pool2d_shape_check:
 /// kernel, stride and dilation positive, no empty non-batch dim, output at least 1x1.
-ct_status ct__pool2d_output_sizes(const ct_tensor *input, const ct_pool_window *w, bool ceil_mode, int64_t out[2]);
+ct_status ct__pool2d_output_sizes(const ct_tensor *input, const ct_pool_window *w, bool ceil_mode,
+                                  int64_t out[2]);
 
 /// "\"<op>\" not implemented for '<Type>'" unless t's dtype is float32/float64 (or int64
 /// when `int64_ok`); PyTorch names its channels-last kernel "<op>_channels_last".

@@ -2,6 +2,7 @@
 // max_pool1d of an input that needs a gradient, and max_pool1d with indices, are
 // max_pool2d on input.unsqueeze(-2) squeezed back; max_pool1d otherwise has checks of
 // its own and computes values only. The loops are the pool kernel family's max / max_backward.
+#include "autograd/node.h"
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -14,7 +15,9 @@
 
 enum { SAVED_INPUT, SAVED_INDICES };
 
-static const ct_pool_kernels *pool_kernels(const ct_tensor *t) { return ct__kernels(t->storage->device)->pool; }
+static const ct_pool_kernels *pool_kernels(const ct_tensor *t) {
+  return ct__kernels(t->storage->device)->pool;
+}
 
 // MaxPool2DWithIndicesBackward0: each output's gradient goes to its maximum's position.
 // grad_input takes the input's layout, as PyTorch's.
@@ -30,7 +33,8 @@ static ct_status max_pool2d_backward(ct_node *node, ct_tensor *grad, ct_tensor *
 }
 
 // max_pool2d_with_indices; *indices (may be NULL: not wanted) receives the indices.
-static ct_tensor *max_pool2d_impl(ct_tensor *input, const int64_t kernel[2], ct_pool_options o, ct_tensor **indices) {
+static ct_tensor *max_pool2d_impl(ct_tensor *input, const int64_t kernel[2], ct_pool_options o,
+                                  ct_tensor **indices) {
   if (indices) *indices = NULL;
   CT_CHECK_NULL(input);
   if (!kernel) return ct__error_null(CT_ERR_ARG, "max_pool2d: kernel_size is NULL");
@@ -46,7 +50,8 @@ static ct_tensor *max_pool2d_impl(ct_tensor *input, const int64_t kernel[2], ct_
   if (ct__pool_check_dtype(input, "max_pool2d", false) != CT_OK) return NULL;
   const int nd = input->ndim;
   int64_t shape[4];
-  for (int d = 0; d < nd; d++) shape[d] = d < nd - 2 ? input->shape[d] : size[d - (nd - 2)];
+  for (int d = 0; d < nd; d++)
+    shape[d] = d < nd - 2 ? input->shape[d] : size[d - (nd - 2)];
   ct_tensor *out = ct__pool_alloc(input->dtype, nd, shape, input);
   ct_tensor *idx = ct__pool_alloc(CT_INT64, nd, shape, input);
   if (!out || !idx) goto fail;
@@ -55,8 +60,10 @@ static ct_tensor *max_pool2d_impl(ct_tensor *input, const int64_t kernel[2], ct_
   if (ct__record(out, "MaxPool2DWithIndicesBackward0", max_pool2d_backward, 1, &input, 2,
                  (ct_tensor *[]){input, idx}, NULL) != CT_OK)
     goto fail;
-  if (indices) *indices = idx;
-  else ct__drop(idx);
+  if (indices)
+    *indices = idx;
+  else
+    ct__drop(idx);
   return out;
 fail:
   ct__drop(idx);
@@ -79,7 +86,8 @@ ct_tensor *ct_max_pool2d_with_indices(ct_tensor *input, const int64_t kernel[2],
 // PyTorch's max_pool1d_with_indices: max_pool2d over input.unsqueeze(-2) with the window
 // (1, kernel), then both results squeezed back (SqueezeBackward1 over the pooling node
 // over UnsqueezeBackward0).
-static ct_tensor *max_pool1d_via_2d(ct_tensor *input, int64_t kernel, const ct_pool_options *o, ct_tensor **indices) {
+static ct_tensor *max_pool1d_via_2d(ct_tensor *input, int64_t kernel, const ct_pool_options *o,
+                                    ct_tensor **indices) {
   const int64_t kernel2[2] = {1, kernel};
   ct_pool_options o2 = *o;
   o2.stride[0] = 1, o2.stride[1] = o->stride[0] == 0 ? kernel : o->stride[0];
@@ -88,7 +96,8 @@ static ct_tensor *max_pool1d_via_2d(ct_tensor *input, int64_t kernel, const ct_p
   ct_scope *scope = ct_scope_open();
   if (!scope) return NULL;
   ct_tensor *idx = NULL;
-  ct_tensor *out = ct_squeeze_dim(max_pool2d_impl(ct_unsqueeze(input, -2), kernel2, o2, indices ? &idx : NULL), -2);
+  ct_tensor *out =
+      ct_squeeze_dim(max_pool2d_impl(ct_unsqueeze(input, -2), kernel2, o2, indices ? &idx : NULL), -2);
   if (out && indices) idx = ct_squeeze_dim(idx, -2);
   if (!out || (indices && !idx)) {
     ct_scope_close(scope);
@@ -107,19 +116,26 @@ static bool max_pool1d_dims_ok(const ct_tensor *x) {
     return true;
   char s[256];
   ct__shape_to_str(x->ndim, x->shape, s, sizeof s);
-  ct__error(CT_ERR_RUNTIME, "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:%s", s);
+  ct__error(CT_ERR_RUNTIME,
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but "
+            "got:%s",
+            s);
   return false;
 }
 
 // check_max_pool1d of PyTorch's values-only path; sets the output length.
-static ct_status check_max_pool1d(const ct_tensor *input, int64_t kernel, int64_t stride, const ct_pool_options *o,
-                                  int64_t *length) {
+static ct_status check_max_pool1d(const ct_tensor *input, int64_t kernel, int64_t stride,
+                                  const ct_pool_options *o, int64_t *length) {
   const int64_t pad = o->padding[0], dilation = o->dilation[0];
   if (kernel <= 0)
-    return ct__error(CT_ERR_RUNTIME, "max_pool1d() kernel_size must be greater than zero, but got %lld", (long long)kernel);
+    return ct__error(CT_ERR_RUNTIME, "max_pool1d() kernel_size must be greater than zero, but got %lld",
+                     (long long)kernel);
   if (stride <= 0)
-    return ct__error(CT_ERR_RUNTIME, "max_pool1d() stride must be greater than zero, but got %lld", (long long)stride);
-  if (pad < 0) return ct__error(CT_ERR_RUNTIME, "max_pool1d() padding must be non-negative, but got %lld", (long long)pad);
+    return ct__error(CT_ERR_RUNTIME, "max_pool1d() stride must be greater than zero, but got %lld",
+                     (long long)stride);
+  if (pad < 0)
+    return ct__error(CT_ERR_RUNTIME, "max_pool1d() padding must be non-negative, but got %lld",
+                     (long long)pad);
   if (pad > kernel / 2)
     return ct__error(CT_ERR_RUNTIME,
                      "max_pool1d() padding should be at most half of kernel size, but got padding=%lld and "
@@ -128,7 +144,8 @@ static ct_status check_max_pool1d(const ct_tensor *input, int64_t kernel, int64_
   if (dilation <= 0)
     return ct__error(CT_ERR_RUNTIME, "max_pool1d() dilation must be greater than zero, but got %lld",
                      (long long)dilation);
-  if (ct__pool_output_size(input->shape[input->ndim - 1], kernel, pad, stride, dilation, o->ceil_mode, length) != CT_OK)
+  if (ct__pool_output_size(input->shape[input->ndim - 1], kernel, pad, stride, dilation, o->ceil_mode,
+                           length) != CT_OK)
     return ct_last_status();
   if (*length < 0)
     return ct__error(CT_ERR_RUNTIME, "max_pool1d() Invalid computed output size: %lld", (long long)*length);
@@ -155,7 +172,8 @@ ct_tensor *ct_max_pool1d(ct_tensor *input, int64_t kernel, ct_pool_options o) {
   int64_t length;
   if (check_max_pool1d(input, kernel, stride, &o, &length) != CT_OK) return NULL;
   int64_t shape[3];
-  for (int d = 0; d < input->ndim - 1; d++) shape[d] = input->shape[d];
+  for (int d = 0; d < input->ndim - 1; d++)
+    shape[d] = input->shape[d];
   shape[input->ndim - 1] = length;
   ct_tensor *out = ct__alloc(input->dtype, input->ndim, shape);
   if (!out) return NULL;
@@ -165,14 +183,16 @@ ct_tensor *ct_max_pool1d(ct_tensor *input, int64_t kernel, ct_pool_options o) {
   return out;
 }
 
-ct_tensor *ct_max_pool1d_with_indices(ct_tensor *input, int64_t kernel, ct_pool_options o, ct_tensor **indices) {
+ct_tensor *ct_max_pool1d_with_indices(ct_tensor *input, int64_t kernel, ct_pool_options o,
+                                      ct_tensor **indices) {
   if (!indices) return ct__error_null(CT_ERR_ARG, "max_pool1d_with_indices: indices is NULL");
   *indices = NULL;
   CT_CHECK_NULL(input);
   if (input->ndim < 2 || input->ndim > 3)
-    return ct__error_null(CT_ERR_RUNTIME,
-                          "Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument #1 'self' (while "
-                          "checking arguments for max_pool1d)",
-                          input->ndim);
+    return ct__error_null(
+        CT_ERR_RUNTIME,
+        "Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument #1 'self' (while "
+        "checking arguments for max_pool1d)",
+        input->ndim);
   return max_pool1d_via_2d(input, kernel, &o, indices);
 }

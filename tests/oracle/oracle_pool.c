@@ -6,10 +6,10 @@
 //      result and, for the *_idx ops, "i <indices>" after it
 //   repr <module> <k0 k1 s0 s1 p0 p1 d0 d1 ceil cip o0 o1>
 //      prints the module's repr (or "err <message>")
+#include "oracle_io.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "oracle_io.h"
 
 // The pooling arguments of a line, and the indices of the last *_idx op.
 typedef struct pool_args {
@@ -78,7 +78,8 @@ static void after_forward(const tu_op_case *c, const ct_tensor *out) {
   if (!out) return;
   const int64_t *strides = ct_strides(out);
   printf("st");
-  for (int d = 0; d < ct_dim(out); d++) printf(" %lld", (long long)strides[d]);
+  for (int d = 0; d < ct_dim(out); d++)
+    printf(" %lld", (long long)strides[d]);
   printf("\n");
   const pool_args *a = c->args;
   if (strstr(c->op, "_idx")) tu_print_line("i", a->indices, TU_HEX);
@@ -97,8 +98,10 @@ static void run_case(char *line) {
     read_args(&tok, &args);
     ct_module *m = module_for(name, &args);
     char buf[512];
-    if (!m || ct_module_repr(m, buf, sizeof buf) != CT_OK) printf("err %s\n", ct_last_error());
-    else printf("%s\n", buf);
+    if (!m || ct_module_repr(m, buf, sizeof buf) != CT_OK)
+      printf("err %s\n", ct_last_error());
+    else
+      printf("%s\n", buf);
     ct_module_free(m);
     return;
   }

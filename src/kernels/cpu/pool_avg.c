@@ -19,9 +19,11 @@
 #define WITH_ADAPTIVE 1
 #include "kernels/cpu/pool_avg_tmpl.h"
 
-const ct_avg_pool_fn ct__cpu_avg_pool_loops[CT_NUM_DTYPES] = {[CT_INT64] = avg_pool_i64, [CT_FLOAT32] = avg_pool_f32,
-                                                              [CT_FLOAT64] = avg_pool_f64};
-const ct_avg_pool_backward_fn ct__cpu_avg_pool_backward_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(avg_pool_backward);
-const ct_adaptive_avg_pool_fn ct__cpu_adaptive_avg_pool_loops[CT_NUM_DTYPES] = DTYPE_ROW_FLOAT(adaptive_avg_pool);
+const ct_avg_pool_fn ct__cpu_avg_pool_loops[CT_NUM_DTYPES] = {
+    [CT_INT64] = avg_pool_i64, [CT_FLOAT32] = avg_pool_f32, [CT_FLOAT64] = avg_pool_f64};
+const ct_avg_pool_backward_fn ct__cpu_avg_pool_backward_loops[CT_NUM_DTYPES] =
+    DTYPE_ROW_FLOAT(avg_pool_backward);
+const ct_adaptive_avg_pool_fn ct__cpu_adaptive_avg_pool_loops[CT_NUM_DTYPES] =
+    DTYPE_ROW_FLOAT(adaptive_avg_pool);
 const ct_adaptive_avg_pool_backward_fn ct__cpu_adaptive_avg_pool_backward_loops[CT_NUM_DTYPES] =
     DTYPE_ROW_FLOAT(adaptive_avg_pool_backward);

@@ -30,8 +30,8 @@ static inline NAME(avg_window) NAME(avg_window_at)(int64_t oh, int64_t ow, int64
 
 // One plane. PyTorch's contiguous kernel writes 0 + average (a -0.0 average becomes
 // +0.0); its channels-last kernel writes the average itself.
-static void NAME(avg_plane)(const T *restrict x, pool_geom gx, T *restrict y, pool_geom gy, const ct_pool_window *w,
-                            bool count_include_pad, bool channels_last) {
+static void NAME(avg_plane)(const T *restrict x, pool_geom gx, T *restrict y, pool_geom gy,
+                            const ct_pool_window *w, bool count_include_pad, bool channels_last) {
   for (int64_t oh = 0; oh < gy.h; oh++)
     for (int64_t ow = 0; ow < gy.w; ow++) {
       const NAME(avg_window) b = NAME(avg_window_at)(oh, ow, gx.h, gx.w, w, count_include_pad);
@@ -42,7 +42,8 @@ static void NAME(avg_plane)(const T *restrict x, pool_geom gx, T *restrict y, po
       }
       T sum = 0;
       for (int64_t ih = b.ih0; ih < b.ih1; ih++)
-        for (int64_t iw = b.iw0; iw < b.iw1; iw++) sum += x[ih * gx.sh + iw * gx.sw];
+        for (int64_t iw = b.iw0; iw < b.iw1; iw++)
+          sum += x[ih * gx.sh + iw * gx.sw];
       const T average = sum / (T)b.divisor;
       *dst = channels_last ? average : (T)0 + average;
     }
@@ -52,27 +53,29 @@ static void NAME(avg_pool)(const ct_operand *in, const ct_operand *out, const ct
                            bool count_include_pad, bool channels_last) {
   const pool_geom gx = pool_geom_of(in), gy = pool_geom_of(out);
   const int64_t planes = gx.n * gx.c;
-  const int64_t work = planes * gy.h * gy.w * w->kernel[0] * w->kernel[1];
+  const double work = (double)planes * gy.h * gy.w * w->kernel[0] * w->kernel[1];
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++)
-    NAME(avg_plane)((const T *)pool_plane(in, gx.c, p), gx, (T *)pool_plane(out, gx.c, p), gy, w, count_include_pad,
-                    channels_last);
+    NAME(avg_plane)
+  ((const T *)pool_plane(in, gx.c, p), gx, (T *)pool_plane(out, gx.c, p), gy, w, count_include_pad,
+   channels_last);
 }
 
 #if WITH_GRAD
 // Zeroes one plane of a strided operand.
 static void NAME(zero_plane)(T *x, pool_geom g) {
   for (int64_t ih = 0; ih < g.h; ih++)
-    for (int64_t iw = 0; iw < g.w; iw++) x[ih * g.sh + iw * g.sw] = 0;
+    for (int64_t iw = 0; iw < g.w; iw++)
+      x[ih * g.sh + iw * g.sw] = 0;
 }
 
 // Each output's gradient divided once by its window's divisor, added to the window's
 // elements in output order (PyTorch's cpu_avg_pool_backward; both of its kernels).
-static void NAME(avg_pool_backward)(const ct_operand *grad_out, const ct_operand *grad_in, const ct_pool_window *w,
-                                    bool count_include_pad) {
+static void NAME(avg_pool_backward)(const ct_operand *grad_out, const ct_operand *grad_in,
+                                    const ct_pool_window *w, bool count_include_pad) {
   const pool_geom gy = pool_geom_of(grad_out), gx = pool_geom_of(grad_in);
   const int64_t planes = gx.n * gx.c;
-  const int64_t work = planes * (gx.h * gx.w + gy.h * gy.w * w->kernel[0] * w->kernel[1]);
+  const double work = (double)planes * (gx.h * gx.w + gy.h * gy.w * w->kernel[0] * w->kernel[1]);
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++) {
     const T *g = (const T *)pool_plane(grad_out, gx.c, p);
@@ -83,7 +86,8 @@ static void NAME(avg_pool_backward)(const ct_operand *grad_out, const ct_operand
         const NAME(avg_window) b = NAME(avg_window_at)(oh, ow, gx.h, gx.w, w, count_include_pad);
         const T delta = g[oh * gy.sh + ow * gy.sw] / (T)b.divisor;
         for (int64_t ih = b.ih0; ih < b.ih1; ih++)
-          for (int64_t iw = b.iw0; iw < b.iw1; iw++) gin[ih * gx.sh + iw * gx.sw] += delta;
+          for (int64_t iw = b.iw0; iw < b.iw1; iw++)
+            gin[ih * gx.sh + iw * gx.sw] += delta;
       }
   }
 }
@@ -104,7 +108,7 @@ static inline bool NAME(divides_once)(bool channels_last, int64_t c, int64_t cha
 static void NAME(adaptive_avg_pool)(const ct_operand *in, const ct_operand *out, bool channels_last) {
   const pool_geom gx = pool_geom_of(in), gy = pool_geom_of(out);
   const int64_t planes = gx.n * gx.c;
-  const int64_t work = planes * gx.h * gx.w;
+  const double work = (double)planes * gx.h * gx.w;
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++) {
     const T *x = (const T *)pool_plane(in, gx.c, p);
@@ -116,7 +120,8 @@ static void NAME(adaptive_avg_pool)(const ct_operand *in, const ct_operand *out,
         const int64_t iw0 = pool_adaptive_start(ow, gy.w, gx.w), iw1 = pool_adaptive_end(ow, gy.w, gx.w);
         T sum = 0;
         for (int64_t ih = ih0; ih < ih1; ih++)
-          for (int64_t iw = iw0; iw < iw1; iw++) sum += x[ih * gx.sh + iw * gx.sw];
+          for (int64_t iw = iw0; iw < iw1; iw++)
+            sum += x[ih * gx.sh + iw * gx.sw];
         y[oh * gy.sh + ow * gy.sw] = NAME(adaptive_divide)(sum, ih1 - ih0, iw1 - iw0, once);
       }
     }
@@ -127,7 +132,7 @@ static void NAME(adaptive_avg_pool_backward)(const ct_operand *grad_out, const c
                                              bool channels_last) {
   const pool_geom gy = pool_geom_of(grad_out), gx = pool_geom_of(grad_in);
   const int64_t planes = gx.n * gx.c;
-  const int64_t work = planes * gx.h * gx.w * 2;
+  const double work = (double)planes * gx.h * gx.w * 2;
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++) {
     const T *g = (const T *)pool_plane(grad_out, gx.c, p);
@@ -140,7 +145,8 @@ static void NAME(adaptive_avg_pool_backward)(const ct_operand *grad_out, const c
         const int64_t iw0 = pool_adaptive_start(ow, gy.w, gx.w), iw1 = pool_adaptive_end(ow, gy.w, gx.w);
         const T delta = NAME(adaptive_divide)(g[oh * gy.sh + ow * gy.sw], ih1 - ih0, iw1 - iw0, once);
         for (int64_t ih = ih0; ih < ih1; ih++)
-          for (int64_t iw = iw0; iw < iw1; iw++) gin[ih * gx.sh + iw * gx.sw] += delta;
+          for (int64_t iw = iw0; iw < iw1; iw++)
+            gin[ih * gx.sh + iw * gx.sw] += delta;
       }
     }
   }

@@ -6,9 +6,9 @@
 #include "kernels/cpu/dtype_rows.h"
 #include "kernels/pool.h"
 
-/// Work (window elements visited) below which the planes run on the calling thread: an
-/// OpenMP region costs more than a small layer's pooling.
-#define POOL_PARALLEL_MIN ((int64_t)1 << 18)
+/// Work (window elements visited, counted in a double: no overflow) below which the planes run on the calling
+/// thread: an OpenMP region costs more than a small layer's pooling.
+#define POOL_PARALLEL_MIN ((double)(1 << 18))
 
 /// A (N, C, H, W) operand: sizes and strides in elements.
 typedef struct pool_geom {
@@ -18,7 +18,7 @@ typedef struct pool_geom {
 
 static inline pool_geom pool_geom_of(const ct_operand *op) {
   const int64_t es = (int64_t)ct_elem_size(op->dtype);
-  return (pool_geom){op->shape[0], op->shape[1], op->shape[2], op->shape[3],
+  return (pool_geom){op->shape[0],        op->shape[1],        op->shape[2],        op->shape[3],
                      op->strides[0] / es, op->strides[1] / es, op->strides[2] / es, op->strides[3] / es};
 }
 
@@ -32,7 +32,9 @@ static inline int64_t pool_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /// Adaptive pooling's input range [start, end) for output cell a of b over c inputs:
 /// floor(a*c/b) and ceil((a+1)*c/b), in integers (PyTorch's start_index / end_index).
-static inline int64_t pool_adaptive_start(int64_t a, int64_t b, int64_t c) { return (a / b) * c + ((a % b) * c) / b; }
+static inline int64_t pool_adaptive_start(int64_t a, int64_t b, int64_t c) {
+  return (a / b) * c + ((a % b) * c) / b;
+}
 static inline int64_t pool_adaptive_end(int64_t a, int64_t b, int64_t c) { return 1 + ((a + 1) * c - 1) / b; }
 
 #endif

@@ -7,8 +7,8 @@
 // ones inside the input (a window starting in the padding skips whole dilation steps);
 // an element replaces the maximum when greater or NaN, so the first maximum wins ties
 // and the last NaN wins over everything.
-static void NAME(max_plane)(const T *restrict x, pool_geom gx, T *restrict y, int64_t *restrict yi, pool_geom gy,
-                            pool_geom gi, const ct_pool_window *w) {
+static void NAME(max_plane)(const T *restrict x, pool_geom gx, T *restrict y, int64_t *restrict yi,
+                            pool_geom gy, pool_geom gi, const ct_pool_window *w) {
   const int64_t kh = w->kernel[0], kw = w->kernel[1], dh = w->dilation[0], dw = w->dilation[1];
   for (int64_t oh = 0; oh < gy.h; oh++) {
     int64_t ih0 = oh * w->stride[0] - w->padding[0];
@@ -41,7 +41,7 @@ static void NAME(max_pool)(const ct_operand *in, const ct_operand *out, const ct
   const pool_geom gx = pool_geom_of(in), gy = pool_geom_of(out);
   const pool_geom gi = indices->data ? pool_geom_of(indices) : gy;
   const int64_t planes = gx.n * gx.c;
-  const int64_t work = planes * gy.h * gy.w * w->kernel[0] * w->kernel[1];
+  const double work = (double)planes * gy.h * gy.w * w->kernel[0] * w->kernel[1];
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++) {
     int64_t *yi = indices->data ? (int64_t *)pool_plane(indices, gx.c, p) : NULL;
@@ -53,19 +53,21 @@ static void NAME(max_pool)(const ct_operand *in, const ct_operand *out, const ct
 // output order (PyTorch's cpu_max_pool_backward, so overlapping windows sum alike). A
 // window with no element inside the input (padding and dilation can make one) has an
 // index past its plane, where PyTorch writes out of bounds; here it adds nothing.
-static void NAME(max_pool_backward)(const ct_operand *grad_out, const ct_operand *indices, const ct_operand *grad_in) {
+static void NAME(max_pool_backward)(const ct_operand *grad_out, const ct_operand *indices,
+                                    const ct_operand *grad_in) {
   const pool_geom gy = pool_geom_of(grad_out), gi = pool_geom_of(indices), gx = pool_geom_of(grad_in);
   const int64_t planes = gx.n * gx.c;
   const bool flat = gx.sh == gx.w * gx.sw; // an index times sw addresses the element
   const int64_t plane_size = gx.h * gx.w;
-  const int64_t work = planes * (gx.h * gx.w + gy.h * gy.w);
+  const double work = (double)planes * (gx.h * gx.w + gy.h * gy.w);
 #pragma omp parallel for schedule(static) if (work >= POOL_PARALLEL_MIN)
   for (int64_t p = 0; p < planes; p++) {
     const T *g = (const T *)pool_plane(grad_out, gx.c, p);
     const int64_t *idx = (const int64_t *)pool_plane(indices, gx.c, p);
     T *gin = (T *)pool_plane(grad_in, gx.c, p);
     for (int64_t ih = 0; ih < gx.h; ih++)
-      for (int64_t iw = 0; iw < gx.w; iw++) gin[ih * gx.sh + iw * gx.sw] = 0;
+      for (int64_t iw = 0; iw < gx.w; iw++)
+        gin[ih * gx.sh + iw * gx.sw] = 0;
     for (int64_t oh = 0; oh < gy.h; oh++)
       for (int64_t ow = 0; ow < gy.w; ow++) {
         const int64_t at = idx[oh * gi.sh + ow * gi.sw];
