@@ -18,6 +18,7 @@
 #include "ctorch/index.h"
 #include "ctorch/random.h"
 #include "ctorch/npy.h"
+#include "ctorch/conv.h"
 #include "ctorch/nn.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"

@@ -22,6 +22,7 @@
 #ifndef CTORCH_NN_H
 #define CTORCH_NN_H
 #include <stdio.h>
+#include "ctorch/conv.h"
 #include "ctorch/init.h"
 #include "ctorch/tensor.h"
 
@@ -177,6 +178,24 @@ CT_API ct_module *ct_dropout_new(double p);
 /// on failure: a NULL element frees the others). forward chains them; intermediate
 /// outputs are released, only the result goes to the caller's scope.
 CT_API ct_module *ct_sequential_new(int n, ct_module *const *modules);
+
+// ---- pooling layers (forward: the functional ops of conv.h) ----
+
+/// nn.MaxPool1d(kernel, stride, padding, dilation, ceil_mode): forward is ct_max_pool1d
+/// (o's [0] entries). Repr "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1,
+/// ceil_mode=False)". PyTorch's return_indices is not offered (ct_max_pool1d_with_indices).
+CT_API ct_module *ct_max_pool1d_new(int64_t kernel, ct_pool_options o);
+/// nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode): forward is ct_max_pool2d.
+/// Repr as PyTorch's, a pair of equal values printed as one int ("MaxPool2d(kernel_size=2,
+/// stride=2, padding=0, dilation=1, ceil_mode=False)"); a stride of 0 prints the kernel.
+CT_API ct_module *ct_max_pool2d_new(const int64_t kernel[2], ct_pool_options o);
+/// nn.AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad): forward is
+/// ct_avg_pool2d. Repr "AvgPool2d(kernel_size=2, stride=2, padding=0)".
+CT_API ct_module *ct_avg_pool2d_new(const int64_t kernel[2], ct_pool_options o);
+/// nn.AdaptiveAvgPool2d(output_size): forward is ct_adaptive_avg_pool2d. Equal sizes act
+/// as PyTorch's int argument (printed "output_size=2", no check of the input's rank
+/// before the op's own), others as a tuple ("output_size=(2, 3)").
+CT_API ct_module *ct_adaptive_avg_pool2d_new(const int64_t output_size[2]);
 
 #ifdef __cplusplus
 }
