@@ -20,10 +20,13 @@ integer results too. Float results may differ from PyTorch's by rounding only, a
 PyTorch's float32 convolutions mostly run in oneDNN, which sums in its own order: each
 element must lie within 2 * eps * (K + 2) * m of PyTorch's, where m is the same
 computation on the absolute values of all inputs (in float64) and K the longest sum in
-the case. The driver reports how many float elements are bit-identical to PyTorch's by
-PyTorch backend: its slow paths (all float64 convolutions, float32 transposed ones and a
-few small float32 shapes) multiply with the same BLAS calls as ctorch, so those match
-bit for bit.
+the case. The cases run twice: with ctorch's default GEMM (OpenBLAS when built with it) and with
+CTORCH_GEMM=fallback (the portable blocked GEMM). The driver reports how many float
+elements are bit-identical to PyTorch's by PyTorch backend: its slow paths (all float64 convolutions, float32 transposed ones and a
+few small float32 shapes) make the same BLAS calls as ctorch's default GEMM, so those
+match bit for bit except where PyTorch takes its channels-last path (inputs or weights
+laid out that way) or a product degenerates to one row or column (PyTorch passes BLAS
+that shape as is, ctorch as torch.mm would).
 """
 import math
 import os
@@ -535,15 +538,21 @@ def main():
     layer_wants = [layer_answer(*c) for c in layers]
 
     check = Checker("conv")
-    stats = Stats()
-    answers = run_c(binary, lines + layer_lines)
-    for line, want, text in zip(lines, wants, answers):
-        reason = compare(parse_answer(text), want, stats)
-        check.check(reason is None, f"{reason}: case {line[:300]}\n--- ctorch:\n{text[:2000]}--- torch:\n"
-                                    f"{str(want)[:2000]}")
-    for line, want, text in zip(layer_lines, layer_wants, answers[len(lines):]):
-        check.equal(text, want, line)
-    stats.report()
+    for mode in ("default", "fallback"):  # OpenBLAS (when built with it), then the portable GEMM
+        if mode == "fallback":
+            os.environ["CTORCH_GEMM"] = "fallback"
+        else:
+            os.environ.pop("CTORCH_GEMM", None)
+        stats = Stats()
+        answers = run_c(binary, lines + layer_lines)
+        for line, want, text in zip(lines, wants, answers):
+            reason = compare(parse_answer(text), want, stats)
+            check.check(reason is None, f"[{mode}] {reason}: case {line[:300]}\n--- ctorch:\n{text[:2000]}"
+                                        f"--- torch:\n{str(want)[:2000]}")
+        for line, want, text in zip(layer_lines, layer_wants, answers[len(lines):]):
+            check.equal(text, want, line)
+        print(f"{mode} GEMM: ", end="")
+        stats.report()
     check.finish()
 
 
