@@ -15,7 +15,8 @@
 //
 // The CPU backend unfolds `in` into columns (im2col), multiplies by the weight through
 // the blas family, and folds columns back (col2im), calling BLAS exactly as PyTorch's
-// slow_conv2d, slow_conv_dilated2d and slow_conv_transpose2d do.
+// slow_conv2d, slow_conv_dilated2d and slow_conv_transpose2d do; when the order is free
+// (not `exact`) it convolves float32 directly (cpu/conv_direct.c).
 #ifndef CTORCH_SRC_KERNELS_CONV_H
 #define CTORCH_SRC_KERNELS_CONV_H
 #include "ctorch/dtype.h"
@@ -33,6 +34,10 @@ typedef struct ct_conv_args {
   int64_t in_channels, out_channels; ///< all groups
   int64_t in_size[2], out_size[2];   ///< (height, width)
   int64_t kernel[2], stride[2], padding[2], dilation[2];
+  /// Follow PyTorch's slow paths (their BLAS calls and order of sums). False where
+  /// PyTorch itself runs oneDNN, whose order no backend reproduces: a backend may then
+  /// sum in whatever order is fastest.
+  bool exact;
 } ct_conv_args;
 
 /// out = weight ⋆ in, plus bias[c] on output channel c when bias is not NULL.

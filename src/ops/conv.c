@@ -14,11 +14,12 @@
 #include <stdlib.h>
 
 // What ConvolutionBackward0 keeps: the parameters of the 2-D view (a 1-D convolution's
-// height has stride 1, padding 0, dilation 1) and the backend's emptiness.
+// height has stride 1, padding 0, dilation 1), the backend's emptiness and whether the
+// kernels follow PyTorch's order of sums (ct_conv_args.exact).
 typedef struct conv_args {
   int64_t stride[2], padding[2], dilation[2];
   int64_t groups;
-  bool transposed, empty;
+  bool transposed, empty, exact;
 } conv_args;
 
 // t itself when contiguous, else a contiguous copy (dropped with release_dense).
@@ -34,7 +35,7 @@ static void release_dense(ct_tensor *copy, const ct_tensor *original) {
 static ct_conv_args geometry(const int64_t *in, const int64_t *w, const int64_t *out, int ndim, const conv_args *c) {
   const int h = ndim == 4; // index shift of the spatial dims: 1-D shapes have width only
   const int64_t in_hw[2] = {h ? in[2] : 1, in[2 + h]}, out_hw[2] = {h ? out[2] : 1, out[2 + h]};
-  ct_conv_args a = {.batch = in[0], .groups = c->groups};
+  ct_conv_args a = {.batch = in[0], .groups = c->groups, .exact = c->exact};
   a.in_channels = c->transposed ? out[1] : in[1];
   a.out_channels = c->transposed ? in[1] : out[1];
   for (int d = 0; d < 2; d++) {
@@ -187,7 +188,7 @@ ct_tensor *ct__convolution(ct_tensor *input, ct_tensor *weight, ct_tensor *bias,
   }
   if (node) {
     conv_args *c = ct__node_args(node, conv_args);
-    *c = (conv_args){.groups = p->groups, .transposed = p->transposed, .empty = empty};
+    *c = (conv_args){.groups = p->groups, .transposed = p->transposed, .empty = empty, .exact = plan.args.exact};
     for (int d = 0; d < 2; d++) {
       c->stride[d] = plan.args.stride[d];
       c->padding[d] = plan.args.padding[d];

@@ -354,6 +354,7 @@ ct_status ct__conv_check(const ct_tensor *input, const ct_tensor *weight, const 
   ct_conv_args *a = &plan->args;
   a->batch = v.in[0];
   a->groups = p->groups;
+  a->exact = plan->backend != CT_CONV_MKLDNN; // oneDNN's order of sums is its own
   a->in_channels = p->transposed ? out_channels : v.in[1];
   a->out_channels = p->transposed ? v.in[1] : out_channels;
   for (int d = 0; d < 2; d++) {

@@ -328,6 +328,17 @@ def structure_cases(rng):
             Case("conv2d", [M([0, 3, 4, 4]), M([4, 3, 0, 1]), M([4])], opts("conv2d")),
             Case("conv_transpose2d", [M([0, 4, 1, 1]), M([4, 2, 3, 3]), M([2])], opts("conv_transpose2d", padding=4)),
         ]
+    # infinities and NaNs reach exactly the outputs and gradients whose sums they enter
+    for dt in FLOATS:
+        for op, xs, ws, kw in (("conv2d", [2, 3, 6, 7], [4, 3, 3, 3], dict(padding=1)),
+                               ("conv2d", [2, 3, 6, 11], [5, 3, 2, 3], dict(stride=(2, 1), dilation=(1, 2))),
+                               ("conv1d", [2, 2, 13], [3, 2, 3], dict(padding=2)),
+                               ("conv_transpose2d", [2, 3, 4, 5], [3, 2, 3, 3], dict(padding=1))):
+            x = make(rng, xs, dt, True)
+            for k in rng.sample(range(len(x.buf)), 3):
+                x.buf[k] = rng.choice([math.inf, -math.inf, math.nan])
+            cases.append(Case(op, [x, make(rng, ws, dt, True), make(rng, [ws[1] if op == "conv_transpose2d" else
+                                                                             ws[0]], dt, True)], opts(op, **kw)))
     # bias of another dtype: converted by PyTorch's slow paths (conv1d and the 'same' /
     # 'valid' conv2d have no dtype check of their own)
     cases += [Case("conv1d", [make(rng, [1, 3, 8], F64, True), make(rng, [4, 3, 3], F64, True),

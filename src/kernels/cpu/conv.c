@@ -1,8 +1,10 @@
 // The CPU convolution kernel family (kernels/conv.h): conv_tmpl.h once per numeric
 // dtype. Products go through the CPU blas family (OpenBLAS, or the portable GEMM with
-// CTORCH_GEMM=fallback).
+// CTORCH_GEMM=fallback); float32 convolutions whose order of sums is free try the
+// direct convolution of conv_direct.c first.
 #include "kernels/conv.h"
 #include "kernels/blas.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/dtype_rows.h"
 #include <stdbool.h>
 #include <string.h>
@@ -17,8 +19,10 @@ static bool conv_needs_columns(const ct_conv_args *a) {
 }
 
 static int64_t workspace(const ct_conv_args *a) {
-  if (!conv_needs_columns(a)) return 0;
-  return a->in_channels / a->groups * a->kernel[0] * a->kernel[1] * a->out_size[0] * a->out_size[1];
+  const int64_t columns =
+      conv_needs_columns(a) ? a->in_channels / a->groups * a->kernel[0] * a->kernel[1] * a->out_size[0] * a->out_size[1] : 0;
+  const int64_t direct = ct__conv_direct_workspace(a);
+  return columns > direct ? columns : direct;
 }
 
 // The output columns [lo, hi) whose kernel column j lands inside the input along `dim`
@@ -39,18 +43,32 @@ static conv_span conv_valid_span(const ct_conv_args *a, int dim, int64_t j) {
   return r;
 }
 
+#define DIRECT_NONE(...) false
+
+#define DIRECT_FORWARD DIRECT_NONE
+#define DIRECT_TRANSPOSE DIRECT_NONE
+#define DIRECT_WEIGHT_GRAD DIRECT_NONE
 #define T int32_t
 #define SFX i32
 #define DT CT_INT32
 #include "kernels/cpu/conv_tmpl.h"
+#define DIRECT_FORWARD DIRECT_NONE
+#define DIRECT_TRANSPOSE DIRECT_NONE
+#define DIRECT_WEIGHT_GRAD DIRECT_NONE
 #define T int64_t
 #define SFX i64
 #define DT CT_INT64
 #include "kernels/cpu/conv_tmpl.h"
+#define DIRECT_FORWARD ct__conv_direct_forward
+#define DIRECT_TRANSPOSE(a, out, weight, bias, in, work) (!(bias) && ct__conv_direct_transpose(a, out, weight, in, work))
+#define DIRECT_WEIGHT_GRAD ct__conv_direct_weight_grad
 #define T float
 #define SFX f32
 #define DT CT_FLOAT32
 #include "kernels/cpu/conv_tmpl.h"
+#define DIRECT_FORWARD DIRECT_NONE
+#define DIRECT_TRANSPOSE DIRECT_NONE
+#define DIRECT_WEIGHT_GRAD DIRECT_NONE
 #define T double
 #define SFX f64
 #define DT CT_FLOAT64

@@ -2,6 +2,9 @@
 // dtype with:
 //   T  the element type     SFX  its suffix (i32, i64, f32, f64)     DT  its ct_dtype
 //
+// The includer also defines DIRECT_FORWARD, DIRECT_TRANSPOSE and DIRECT_WEIGHT_GRAD: a
+// faster way to compute a map (returns true when it did), tried first.
+//
 // Per image and group, as PyTorch's slow paths: unfold the group's `in` channels into
 // columns (rows: channel, kernel row, kernel column; columns: output positions), then
 // one GEMM with the group's weight rows. The GEMMs are the ones PyTorch passes to BLAS
@@ -78,6 +81,7 @@ static void NAME(gemm)(int64_t m, int64_t n, int64_t k, const T *A, int64_t a_rs
 // first and the product added to it (beta 1), as slow_conv2d does.
 static void NAME(forward)(const ct_conv_args *a, const void *in_, const void *weight_, const void *bias_, void *out_,
                           void *work) {
+  if (DIRECT_FORWARD(a, in_, weight_, bias_, out_, work)) return;
   const T *in = in_, *weight = weight_, *bias = bias_;
   T *out = out_, *columns = work;
   const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
@@ -101,6 +105,7 @@ static void NAME(forward)(const ct_conv_args *a, const void *in_, const void *we
 // slow_conv_transpose2d's forward: columns by one GEMM, folded into the zeroed image.
 static void NAME(transpose)(const ct_conv_args *a, const void *out_, const void *weight_, const void *bias_,
                             void *in_, void *work) {
+  if (DIRECT_TRANSPOSE(a, out_, weight_, bias_, in_, work)) return;
   const T *out = out_, *weight = weight_, *bias = bias_;
   T *in = in_, *columns = work;
   const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
@@ -132,6 +137,7 @@ static void NAME(transpose)(const ct_conv_args *a, const void *out_, const void 
 // by image (beta 1) into zeros, as slow_conv2d's weight gradient.
 static void NAME(weight_grad)(const ct_conv_args *a, const void *out_, const void *in_, void *grad_weight_,
                               void *work) {
+  if (DIRECT_WEIGHT_GRAD(a, out_, in_, grad_weight_, work)) return;
   const T *out = out_, *in = in_;
   T *grad_weight = grad_weight_, *columns = work;
   const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
@@ -153,3 +159,6 @@ static void NAME(weight_grad)(const ct_conv_args *a, const void *out_, const voi
 #undef T
 #undef SFX
 #undef DT
+#undef DIRECT_FORWARD
+#undef DIRECT_TRANSPOSE
+#undef DIRECT_WEIGHT_GRAD

@@ -1,0 +1,345 @@
+// Direct float32 convolution with AVX2 + FMA, for the cases whose order of sums is free
+// (PyTorch runs oneDNN there). No column matrix and no BLAS packing: each image (and
+// group) is copied once into a zero-padded buffer whose rows the tiles read directly.
+//
+//   forward      output tiles of up to 6 channels × 16 columns of one row accumulate in
+//                registers over every (input channel, kernel row, kernel column)
+//   transpose    for stride 1 the input gradient is a direct convolution of the padded
+//                output gradient with the flipped, transposed weight: the same tiles
+//   weight_grad  tiles of 4 output channels × 3 weight taps accumulate 8-lane partial
+//                sums over the output positions, then add their lane sums per image
+//
+// Column stride 1 only (rows may be strided); other geometries take the im2col path.
+#include "kernels/cpu/conv_direct.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#include <string.h>
+
+#define INLINE static inline __attribute__((always_inline))
+#define TILE_W 16 // output columns of a forward tile: two vectors
+#define MAX_MR 6  // output channels of a forward tile
+#define GRAD_MR 4 // output channels of a weight-gradient tile
+#define GRAD_NR 3 // weight taps of a weight-gradient tile
+#define SLACK 16  // zeros after a padded buffer, for the lanes a last tile reads past it
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// A convolution of zero-padded planes: `planes` planes of hp × wp, kernel kh × kw with
+// dilation (dh, dw), row stride sh, column stride 1, giving oh × ow outputs per channel.
+typedef struct direct_shape {
+  int64_t planes, hp, wp, kh, kw, dh, dw, sh, oh, ow;
+} direct_shape;
+
+static int64_t padded_elems(const direct_shape *s) { return s->planes * s->hp * s->wp + SLACK; }
+
+// dst (planes of s->hp × s->wp, then SLACK zeros) = src planes (h × w) placed at (top,
+// left), zeros around; a negative top or left crops the source.
+static void pad_planes(const float *src, int64_t h, int64_t w, int64_t top, int64_t left, const direct_shape *s,
+                       float *dst) {
+  const int64_t x0 = max64(0, -left), x1 = min64(w, s->wp - left); // source columns kept
+  for (int64_t c = 0; c < s->planes; c++)
+    for (int64_t y = 0; y < s->hp; y++) {
+      float *row = dst + (c * s->hp + y) * s->wp;
+      const int64_t sy = y - top;
+      if (sy < 0 || sy >= h || x0 >= x1) {
+        memset(row, 0, (size_t)s->wp * sizeof(float));
+        continue;
+      }
+      memset(row, 0, (size_t)(x0 + left) * sizeof(float));
+      memcpy(row + x0 + left, src + (c * h + sy) * w + x0, (size_t)(x1 - x0) * sizeof(float));
+      memset(row + x1 + left, 0, (size_t)(s->wp - x1 - left) * sizeof(float));
+    }
+  memset(dst + s->planes * s->hp * s->wp, 0, SLACK * sizeof(float));
+}
+
+// Lanes [0, n) of a vector, as a mask for maskload / maskstore.
+static __m256i lane_mask(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// ---- forward tiles (forward and transpose) ----
+
+// Splits `count` channels into blocks of at most MAX_MR, as even as possible: block b
+// starts at *start and has *size channels.
+static void channel_block(int64_t count, int64_t b, int64_t *start, int64_t *size) {
+  const int64_t blocks = (count + MAX_MR - 1) / MAX_MR, base = count / blocks, extra = count % blocks;
+  *size = base + (b < extra);
+  *start = b * base + min64(b, extra);
+}
+
+// Output channels [0, mr) of a block with weights `wp` (packed [tap][mr], taps in
+// (plane, kernel row, kernel column) order), row y, columns [x0, x0 + n), n <= TILE_W:
+// bias (or 0) plus the sum over the taps.
+INLINE void conv_tile(const int mr, const float *restrict wp, const float *restrict img, const direct_shape *s,
+                      int64_t y, int64_t x0, int64_t n, const float *bias, float *restrict out) {
+  __m256 acc[MAX_MR][2];
+  for (int t = 0; t < mr; t++) acc[t][0] = acc[t][1] = bias ? _mm256_set1_ps(bias[t]) : _mm256_setzero_ps();
+  const float *base = img + y * s->sh * s->wp + x0;
+  for (int64_t c = 0; c < s->planes; c++)
+    for (int64_t i = 0; i < s->kh; i++) {
+      const float *row = base + (c * s->hp + i * s->dh) * s->wp;
+      for (int64_t j = 0; j < s->kw; j++, wp += mr) {
+        const __m256 b0 = _mm256_loadu_ps(row + j * s->dw), b1 = _mm256_loadu_ps(row + j * s->dw + 8);
+        for (int t = 0; t < mr; t++) {
+          const __m256 a = _mm256_broadcast_ss(wp + t);
+          acc[t][0] = _mm256_fmadd_ps(a, b0, acc[t][0]);
+          acc[t][1] = _mm256_fmadd_ps(a, b1, acc[t][1]);
+        }
+      }
+    }
+  const int64_t plane = s->oh * s->ow;
+  float *dst = out + y * s->ow + x0;
+  if (n == TILE_W) {
+    for (int t = 0; t < mr; t++) {
+      _mm256_storeu_ps(dst + t * plane, acc[t][0]);
+      _mm256_storeu_ps(dst + t * plane + 8, acc[t][1]);
+    }
+    return;
+  }
+  const __m256i m0 = lane_mask(n), m1 = lane_mask(n - 8);
+  for (int t = 0; t < mr; t++) {
+    _mm256_maskstore_ps(dst + t * plane, m0, acc[t][0]);
+    _mm256_maskstore_ps(dst + t * plane + 8, m1, acc[t][1]);
+  }
+}
+
+// out (count planes of oh × ow) = bias + the packed weights (block after block, see
+// channel_block) convolved with the padded image.
+static void conv_planes(const direct_shape *s, const float *img, const float *packed, const float *bias,
+                        int64_t count, float *out) {
+  const int64_t taps = s->planes * s->kh * s->kw, blocks = (count + MAX_MR - 1) / MAX_MR;
+  for (int64_t b = 0; b < blocks; b++) {
+    int64_t c0, mr;
+    channel_block(count, b, &c0, &mr);
+    const float *wp = packed + c0 * taps, *bb = bias ? bias + c0 : NULL;
+    float *o = out + c0 * s->oh * s->ow;
+    for (int64_t y = 0; y < s->oh; y++)
+      for (int64_t x0 = 0; x0 < s->ow; x0 += TILE_W) {
+        const int64_t n = min64(TILE_W, s->ow - x0);
+        switch (mr) { // a constant per call: each block height compiles to its own loop
+        case 6: conv_tile(6, wp, img, s, y, x0, n, bb, o); break;
+        case 5: conv_tile(5, wp, img, s, y, x0, n, bb, o); break;
+        case 4: conv_tile(4, wp, img, s, y, x0, n, bb, o); break;
+        case 3: conv_tile(3, wp, img, s, y, x0, n, bb, o); break;
+        case 2: conv_tile(2, wp, img, s, y, x0, n, bb, o); break;
+        default: conv_tile(1, wp, img, s, y, x0, n, bb, o); break;
+        }
+      }
+  }
+}
+
+// Packs a group's weights for conv_planes: block after block, [tap][channel in block].
+// Forward: channel co's taps are w[co][tap]. Flipped (the input gradient): channel c's
+// tap (co, i, j) is w[co][c][kh-1-i][kw-1-j], w being (count_w × count × kh × kw).
+static void pack_weights(const float *w, int64_t count, int64_t taps, bool flipped, int64_t kh, int64_t kw,
+                         float *packed) {
+  const int64_t blocks = (count + MAX_MR - 1) / MAX_MR, k = kh * kw;
+  for (int64_t b = 0; b < blocks; b++) {
+    int64_t c0, mr;
+    channel_block(count, b, &c0, &mr);
+    float *dst = packed + c0 * taps;
+    for (int64_t r = 0; r < taps; r++)
+      for (int64_t t = 0; t < mr; t++) {
+        if (!flipped) {
+          dst[r * mr + t] = w[(c0 + t) * taps + r];
+        } else { // r = (co, i, j); the weight (co, c0 + t, kh-1-i, kw-1-j)
+          const int64_t co = r / k, tap = k - 1 - r % k;
+          dst[r * mr + t] = w[(co * count + c0 + t) * k + tap];
+        }
+      }
+  }
+}
+
+// ---- weight-gradient tiles ----
+
+// acc[t][q] += gradient rows of channels [0, mr) × image taps q < nr, over every output
+// position; then grad[t * taps + q] += the lane sums. `g` is channel 0's gradient plane
+// (oh × ow), `img` the padded image, off[q] the offset of tap q in it.
+INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64_t g_plane,
+                      const float *restrict img, const int64_t *off, const direct_shape *s, float *restrict grad,
+                      int64_t taps) {
+  __m256 acc[GRAD_MR][GRAD_NR];
+  for (int t = 0; t < mr; t++)
+    for (int q = 0; q < nr; q++) acc[t][q] = _mm256_setzero_ps();
+  const int64_t full = s->ow / 8 * 8;
+  const __m256i tail = lane_mask(s->ow - full);
+  for (int64_t y = 0; y < s->oh; y++) {
+    const float *grow = g + y * s->ow, *irow = img + y * s->sh * s->wp;
+    for (int64_t x = 0; x < full; x += 8) {
+      __m256 b[GRAD_NR];
+      for (int q = 0; q < nr; q++) b[q] = _mm256_loadu_ps(irow + off[q] + x);
+      for (int t = 0; t < mr; t++) {
+        const __m256 a = _mm256_loadu_ps(grow + t * g_plane + x);
+        for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+      }
+    }
+    if (full < s->ow) { // the last columns: both operands masked, so lanes past the row add 0
+      __m256 b[GRAD_NR];
+      for (int q = 0; q < nr; q++) b[q] = _mm256_maskload_ps(irow + off[q] + full, tail);
+      for (int t = 0; t < mr; t++) {
+        const __m256 a = _mm256_maskload_ps(grow + t * g_plane + full, tail);
+        for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+      }
+    }
+  }
+  for (int t = 0; t < mr; t++)
+    for (int q = 0; q < nr; q++) {
+      const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[t][q]), _mm256_extractf128_ps(acc[t][q], 1));
+      const __m128 p = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      grad[t * taps + q] += _mm_cvtss_f32(_mm_add_ss(p, _mm_shuffle_ps(p, p, 1)));
+    }
+}
+
+// grad (count × taps) += the gradient planes (count × oh × ow) correlated with the
+// padded image, tile by tile.
+static void grad_planes(const direct_shape *s, const float *img, const float *g, int64_t count, float *grad) {
+  const int64_t taps = s->planes * s->kh * s->kw, g_plane = s->oh * s->ow;
+  for (int64_t c0 = 0; c0 < count; c0 += GRAD_MR) {
+    const int mr = (int)min64(GRAD_MR, count - c0);
+    for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
+      const int nr = (int)min64(GRAD_NR, taps - r0);
+      int64_t off[GRAD_NR] = {0};
+      for (int q = 0; q < nr; q++) {
+        const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
+        off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
+      }
+      const float *gc = g + c0 * g_plane;
+      float *out = grad + c0 * taps + r0;
+#define GRAD_CASE(M, N) grad_tile(M, N, gc, g_plane, img, off, s, out, taps)
+      switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
+      case 4 * 4 + 3: GRAD_CASE(4, 3); break;
+      case 4 * 4 + 2: GRAD_CASE(4, 2); break;
+      case 4 * 4 + 1: GRAD_CASE(4, 1); break;
+      case 3 * 4 + 3: GRAD_CASE(3, 3); break;
+      case 3 * 4 + 2: GRAD_CASE(3, 2); break;
+      case 3 * 4 + 1: GRAD_CASE(3, 1); break;
+      case 2 * 4 + 3: GRAD_CASE(2, 3); break;
+      case 2 * 4 + 2: GRAD_CASE(2, 2); break;
+      case 2 * 4 + 1: GRAD_CASE(2, 1); break;
+      case 1 * 4 + 3: GRAD_CASE(1, 3); break;
+      case 1 * 4 + 2: GRAD_CASE(1, 2); break;
+      default: GRAD_CASE(1, 1); break;
+      }
+#undef GRAD_CASE
+    }
+  }
+}
+
+// ---- the maps ----
+
+// The padded input of the forward and the weight gradient: the convolution's padding,
+// and at least as wide as every tile load of a valid output column reaches.
+static direct_shape input_shape(const ct_conv_args *a) {
+  direct_shape s = {.planes = a->in_channels / a->groups, .kh = a->kernel[0], .kw = a->kernel[1],
+                    .dh = a->dilation[0], .dw = a->dilation[1], .sh = a->stride[0],
+                    .oh = a->out_size[0], .ow = a->out_size[1]};
+  s.hp = a->in_size[0] + 2 * a->padding[0];
+  s.wp = a->in_size[1] + 2 * a->padding[1];
+  return s;
+}
+
+// The input gradient's padded output gradient (stride 1): the flipped kernel's reach
+// minus the padding on each side, so that the output is the input's size.
+static direct_shape gradient_shape(const ct_conv_args *a) {
+  direct_shape s = {.planes = a->out_channels / a->groups, .kh = a->kernel[0], .kw = a->kernel[1],
+                    .dh = a->dilation[0], .dw = a->dilation[1], .sh = 1,
+                    .oh = a->in_size[0], .ow = a->in_size[1]};
+  s.hp = a->in_size[0] + a->dilation[0] * (a->kernel[0] - 1);
+  s.wp = a->in_size[1] + a->dilation[1] * (a->kernel[1] - 1);
+  return s;
+}
+
+static bool handled(const ct_conv_args *a) { return !a->exact && a->stride[1] == 1; }
+
+int64_t ct__conv_direct_workspace(const ct_conv_args *a) {
+  if (!handled(a)) return 0;
+  const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
+  const int64_t weights = g_in * g_out * a->kernel[0] * a->kernel[1];
+  const direct_shape in = input_shape(a);
+  int64_t n = padded_elems(&in) + weights;
+  if (a->stride[0] == 1) {
+    const direct_shape grad = gradient_shape(a);
+    n = max64(n, padded_elems(&grad) + weights);
+  }
+  return n;
+}
+
+bool ct__conv_direct_forward(const ct_conv_args *a, const float *in, const float *weight, const float *bias,
+                             float *out, float *work) {
+  if (!handled(a)) return false;
+  const direct_shape s = input_shape(a);
+  const int64_t g_in = s.planes, g_out = a->out_channels / a->groups, taps = g_in * s.kh * s.kw;
+  const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow;
+  float *img = work, *packed = work + padded_elems(&s);
+  for (int64_t g = 0; g < a->groups; g++) {
+    pack_weights(weight + g * g_out * taps, g_out, taps, false, s.kh, s.kw, packed);
+    for (int64_t n = 0; n < a->batch; n++) {
+      pad_planes(in + (n * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1], a->padding[0],
+                 a->padding[1], &s, img);
+      conv_planes(&s, img, packed, bias ? bias + g * g_out : NULL, g_out,
+                  out + (n * a->out_channels + g * g_out) * out_plane);
+    }
+  }
+  return true;
+}
+
+bool ct__conv_direct_transpose(const ct_conv_args *a, const float *out, const float *weight, float *in,
+                               float *work) {
+  if (!handled(a) || a->stride[0] != 1) return false;
+  const direct_shape s = gradient_shape(a);
+  const int64_t g_in = a->in_channels / a->groups, g_out = s.planes, taps = g_out * s.kh * s.kw;
+  const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = a->out_size[0] * a->out_size[1];
+  const int64_t top = s.dh * (s.kh - 1) - a->padding[0], left = s.dw * (s.kw - 1) - a->padding[1];
+  float *img = work, *packed = work + padded_elems(&s);
+  for (int64_t g = 0; g < a->groups; g++) {
+    pack_weights(weight + g * g_out * g_in * s.kh * s.kw, g_in, taps, true, s.kh, s.kw, packed);
+    for (int64_t n = 0; n < a->batch; n++) {
+      pad_planes(out + (n * a->out_channels + g * g_out) * out_plane, a->out_size[0], a->out_size[1], top, left,
+                 &s, img);
+      conv_planes(&s, img, packed, NULL, g_in, in + (n * a->in_channels + g * g_in) * in_plane);
+    }
+  }
+  return true;
+}
+
+bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const float *in, float *grad_weight,
+                                 float *work) {
+  if (!handled(a)) return false;
+  const direct_shape s = input_shape(a);
+  const int64_t g_in = s.planes, g_out = a->out_channels / a->groups, taps = g_in * s.kh * s.kw;
+  const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow;
+  memset(grad_weight, 0, (size_t)(a->out_channels * taps) * sizeof(float));
+  for (int64_t g = 0; g < a->groups; g++)
+    for (int64_t n = 0; n < a->batch; n++) {
+      pad_planes(in + (n * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1], a->padding[0],
+                 a->padding[1], &s, work);
+      grad_planes(&s, work, out + (n * a->out_channels + g * g_out) * out_plane, g_out,
+                  grad_weight + g * g_out * taps);
+    }
+  return true;
+}
+
+#else // no AVX2 + FMA: the im2col path does everything
+
+int64_t ct__conv_direct_workspace(const ct_conv_args *a) {
+  (void)a;
+  return 0;
+}
+bool ct__conv_direct_forward(const ct_conv_args *a, const float *in, const float *weight, const float *bias,
+                             float *out, float *work) {
+  (void)a, (void)in, (void)weight, (void)bias, (void)out, (void)work;
+  return false;
+}
+bool ct__conv_direct_transpose(const ct_conv_args *a, const float *out, const float *weight, float *in,
+                               float *work) {
+  (void)a, (void)out, (void)weight, (void)in, (void)work;
+  return false;
+}
+bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const float *in, float *grad_weight,
+                                 float *work) {
+  (void)a, (void)out, (void)in, (void)grad_weight, (void)work;
+  return false;
+}
+#endif
