@@ -9,12 +9,18 @@
 //   weight_grad  tiles of 4 output channels × 3 weight taps accumulate 8-lane partial
 //                sums over the output positions, then add their lane sums per image
 //
+// Images run in parallel (channel blocks for the weight gradient, whose tiles add the
+// images in order), so results do not depend on the number of threads.
+//
 // Column stride 1 only (rows may be strided); other geometries take the im2col path.
 #include "kernels/cpu/conv_direct.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define INLINE static inline __attribute__((always_inline))
 #define TILE_W 16 // output columns of a forward tile: two vectors
@@ -22,6 +28,9 @@
 #define GRAD_MR 4 // output channels of a weight-gradient tile
 #define GRAD_NR 3 // weight taps of a weight-gradient tile
 #define SLACK 16  // zeros after a padded buffer, for the lanes a last tile reads past it
+#define GRAD_CHUNK 8 // images padded at once for the weight gradient
+// Multiply-adds below which a call runs on one thread.
+#define PARALLEL_MIN_MACS ((int64_t)1 << 22)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -192,38 +201,45 @@ INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64
     }
 }
 
-// grad (count × taps) += the gradient planes (count × oh × ow) correlated with the
-// padded image, tile by tile.
-static void grad_planes(const direct_shape *s, const float *img, const float *g, int64_t count, float *grad) {
+// grad (count × taps) += for each of `images` padded images (img_stride apart) the
+// gradient planes (count × oh × ow, g_stride apart) correlated with it. Blocks of
+// channels run in parallel; each tile adds the images in order, so the sums do not
+// depend on the number of threads.
+static void grad_planes(const direct_shape *s, const float *imgs, int64_t img_stride, int64_t images, const float *g,
+                        int64_t g_stride, int64_t count, float *grad, int threads) {
   const int64_t taps = s->planes * s->kh * s->kw, g_plane = s->oh * s->ow;
-  for (int64_t c0 = 0; c0 < count; c0 += GRAD_MR) {
+  const int64_t blocks = (count + GRAD_MR - 1) / GRAD_MR;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t c0 = b * GRAD_MR;
     const int mr = (int)min64(GRAD_MR, count - c0);
-    for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
-      const int nr = (int)min64(GRAD_NR, taps - r0);
-      int64_t off[GRAD_NR] = {0};
-      for (int q = 0; q < nr; q++) {
-        const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
-        off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
-      }
-      const float *gc = g + c0 * g_plane;
-      float *out = grad + c0 * taps + r0;
+    for (int64_t k = 0; k < images; k++)
+      for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
+        const int nr = (int)min64(GRAD_NR, taps - r0);
+        int64_t off[GRAD_NR] = {0};
+        for (int q = 0; q < nr; q++) {
+          const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
+          off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
+        }
+        const float *gc = g + k * g_stride + c0 * g_plane, *img = imgs + k * img_stride;
+        float *out = grad + c0 * taps + r0;
 #define GRAD_CASE(M, N) grad_tile(M, N, gc, g_plane, img, off, s, out, taps)
-      switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
-      case 4 * 4 + 3: GRAD_CASE(4, 3); break;
-      case 4 * 4 + 2: GRAD_CASE(4, 2); break;
-      case 4 * 4 + 1: GRAD_CASE(4, 1); break;
-      case 3 * 4 + 3: GRAD_CASE(3, 3); break;
-      case 3 * 4 + 2: GRAD_CASE(3, 2); break;
-      case 3 * 4 + 1: GRAD_CASE(3, 1); break;
-      case 2 * 4 + 3: GRAD_CASE(2, 3); break;
-      case 2 * 4 + 2: GRAD_CASE(2, 2); break;
-      case 2 * 4 + 1: GRAD_CASE(2, 1); break;
-      case 1 * 4 + 3: GRAD_CASE(1, 3); break;
-      case 1 * 4 + 2: GRAD_CASE(1, 2); break;
-      default: GRAD_CASE(1, 1); break;
-      }
+        switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
+        case 4 * 4 + 3: GRAD_CASE(4, 3); break;
+        case 4 * 4 + 2: GRAD_CASE(4, 2); break;
+        case 4 * 4 + 1: GRAD_CASE(4, 1); break;
+        case 3 * 4 + 3: GRAD_CASE(3, 3); break;
+        case 3 * 4 + 2: GRAD_CASE(3, 2); break;
+        case 3 * 4 + 1: GRAD_CASE(3, 1); break;
+        case 2 * 4 + 3: GRAD_CASE(2, 3); break;
+        case 2 * 4 + 2: GRAD_CASE(2, 2); break;
+        case 2 * 4 + 1: GRAD_CASE(2, 1); break;
+        case 1 * 4 + 3: GRAD_CASE(1, 3); break;
+        case 1 * 4 + 2: GRAD_CASE(1, 2); break;
+        default: GRAD_CASE(1, 1); break;
+        }
 #undef GRAD_CASE
-    }
+      }
   }
 }
 
@@ -253,15 +269,37 @@ static direct_shape gradient_shape(const ct_conv_args *a) {
 
 static bool handled(const ct_conv_args *a) { return !a->exact && a->stride[1] == 1; }
 
+// Threads for a call: one per image up to OpenMP's count, none for small work (waking
+// threads costs more) or inside a parallel region.
+static int conv_threads(const ct_conv_args *a) {
+#ifdef _OPENMP
+  const int64_t macs = a->batch * a->out_channels * a->out_size[0] * a->out_size[1] *
+                       (a->in_channels / a->groups) * a->kernel[0] * a->kernel[1];
+  if (omp_in_parallel() || macs < PARALLEL_MIN_MACS) return 1;
+  return (int)min64(omp_get_max_threads(), a->batch);
+#else
+  (void)a;
+  return 1;
+#endif
+}
+
+static int thread_id(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 int64_t ct__conv_direct_workspace(const ct_conv_args *a) {
   if (!handled(a)) return 0;
   const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
-  const int64_t weights = g_in * g_out * a->kernel[0] * a->kernel[1];
+  const int64_t weights = g_in * g_out * a->kernel[0] * a->kernel[1], threads = conv_threads(a);
   const direct_shape in = input_shape(a);
-  int64_t n = padded_elems(&in) + weights;
+  int64_t n = max64(weights + threads * padded_elems(&in), min64(GRAD_CHUNK, a->batch) * padded_elems(&in));
   if (a->stride[0] == 1) {
     const direct_shape grad = gradient_shape(a);
-    n = max64(n, padded_elems(&grad) + weights);
+    n = max64(n, weights + threads * padded_elems(&grad));
   }
   return n;
 }
@@ -272,10 +310,13 @@ bool ct__conv_direct_forward(const ct_conv_args *a, const float *in, const float
   const direct_shape s = input_shape(a);
   const int64_t g_in = s.planes, g_out = a->out_channels / a->groups, taps = g_in * s.kh * s.kw;
   const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow;
-  float *img = work, *packed = work + padded_elems(&s);
+  const int threads = conv_threads(a);
+  float *packed = work, *imgs = work + g_out * taps; // then one padded image per thread
   for (int64_t g = 0; g < a->groups; g++) {
     pack_weights(weight + g * g_out * taps, g_out, taps, false, s.kh, s.kw, packed);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t n = 0; n < a->batch; n++) {
+      float *img = imgs + thread_id() * padded_elems(&s);
       pad_planes(in + (n * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1], a->padding[0],
                  a->padding[1], &s, img);
       conv_planes(&s, img, packed, bias ? bias + g * g_out : NULL, g_out,
@@ -292,10 +333,13 @@ bool ct__conv_direct_transpose(const ct_conv_args *a, const float *out, const fl
   const int64_t g_in = a->in_channels / a->groups, g_out = s.planes, taps = g_out * s.kh * s.kw;
   const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = a->out_size[0] * a->out_size[1];
   const int64_t top = s.dh * (s.kh - 1) - a->padding[0], left = s.dw * (s.kw - 1) - a->padding[1];
-  float *img = work, *packed = work + padded_elems(&s);
+  const int threads = conv_threads(a);
+  float *packed = work, *imgs = work + g_in * taps;
   for (int64_t g = 0; g < a->groups; g++) {
     pack_weights(weight + g * g_out * g_in * s.kh * s.kw, g_in, taps, true, s.kh, s.kw, packed);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t n = 0; n < a->batch; n++) {
+      float *img = imgs + thread_id() * padded_elems(&s);
       pad_planes(out + (n * a->out_channels + g * g_out) * out_plane, a->out_size[0], a->out_size[1], top, left,
                  &s, img);
       conv_planes(&s, img, packed, NULL, g_in, in + (n * a->in_channels + g * g_in) * in_plane);
@@ -309,14 +353,18 @@ bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const 
   if (!handled(a)) return false;
   const direct_shape s = input_shape(a);
   const int64_t g_in = s.planes, g_out = a->out_channels / a->groups, taps = g_in * s.kh * s.kw;
-  const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow;
+  const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow, img = padded_elems(&s);
+  const int threads = conv_threads(a);
   memset(grad_weight, 0, (size_t)(a->out_channels * taps) * sizeof(float));
   for (int64_t g = 0; g < a->groups; g++)
-    for (int64_t n = 0; n < a->batch; n++) {
-      pad_planes(in + (n * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1], a->padding[0],
-                 a->padding[1], &s, work);
-      grad_planes(&s, work, out + (n * a->out_channels + g * g_out) * out_plane, g_out,
-                  grad_weight + g * g_out * taps);
+    for (int64_t n0 = 0; n0 < a->batch; n0 += GRAD_CHUNK) { // pad a chunk of images, then correlate
+      const int64_t images = min64(GRAD_CHUNK, a->batch - n0);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+      for (int64_t k = 0; k < images; k++)
+        pad_planes(in + ((n0 + k) * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1],
+                   a->padding[0], a->padding[1], &s, work + k * img);
+      grad_planes(&s, work, img, images, out + (n0 * a->out_channels + g * g_out) * out_plane,
+                  a->out_channels * out_plane, g_out, grad_weight + g * g_out * taps, threads);
     }
   return true;
 }
