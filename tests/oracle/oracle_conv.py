@@ -21,7 +21,8 @@ PyTorch's float32 convolutions mostly run in oneDNN, which sums in its own order
 element must lie within 2 * eps * (K + 2) * m of PyTorch's, where m is the same
 computation on the absolute values of all inputs (in float64) and K the longest sum in
 the case. The cases run twice: with ctorch's default GEMM (OpenBLAS when built with it) and with
-CTORCH_GEMM=fallback (the portable blocked GEMM). The driver reports how many float
+CTORCH_GEMM=fallback (the portable blocked GEMM); and once more on one thread, whose
+answers must be identical to the default run's (on PyTorch's number of threads). The driver reports how many float
 elements are bit-identical to PyTorch's by PyTorch backend: its slow paths (all float64 convolutions, float32 transposed ones and a
 few small float32 shapes) make the same BLAS calls as ctorch's default GEMM, so those
 match bit for bit except where PyTorch takes its channels-last path (inputs or weights
@@ -299,6 +300,9 @@ def structure_cases(rng):
                  opts("conv2d", padding=1)),
             Case("conv2d", [M([2, 16, 12, 12]), M([32, 16, 3, 3]), M([32])], opts("conv2d", padding=1)),
             Case("conv2d", [M([1, 8, 20, 20]), M([8, 8, 3, 3])], opts("conv2d", stride=2, padding=1)),
+            # several threads and several chunks of images for the weight gradient
+            Case("conv2d", [M([12, 8, 20, 20]), M([16, 8, 3, 3]), M([16])], opts("conv2d", padding=1)),
+            Case("conv2d", [M([10, 3, 6, 6]), M([4, 3, 3, 3]), M([4])], opts("conv2d", dilation=(2, 1))),
             Case("conv1d", [M([2, 3, 9]), M([4, 3, 3]), M([4])], opts("conv1d", stride=2, padding=1, dilation=2)),
             Case("conv1d", [M([3, 9]), M([4, 3, 4]), M([4])], opts("conv1d", mode="same")),
             Case("conv1d", [M([2, 4, 9]), M([4, 2, 1]), M([4])], opts("conv1d", groups=2)),
@@ -564,6 +568,13 @@ def main():
             check.equal(text, want, line)
         print(f"{mode} GEMM: ", end="")
         stats.report()
+        if mode == "default":
+            threaded = answers
+    # Results do not depend on the number of threads.
+    os.environ.pop("CTORCH_GEMM", None)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for line, one, many in zip(lines, run_c(binary, lines), threaded):
+        check.check(one == many, f"one thread and {torch.get_num_threads()} differ: case {line[:300]}")
     check.finish()
 
 

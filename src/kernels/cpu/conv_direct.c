@@ -2,12 +2,14 @@
 // (PyTorch runs oneDNN there). No column matrix and no BLAS packing: each image (and
 // group) is copied once into a zero-padded buffer whose rows the tiles read directly.
 //
-//   forward      output tiles of up to 6 channels × 16 columns of one row accumulate in
-//                registers over every (input channel, kernel row, kernel column)
+//   forward      output tiles of up to 6 channels × 16 columns of one row (or 8
+//                columns of two rows, for narrow outputs) accumulate in registers over
+//                every (input channel, kernel row, kernel column)
 //   transpose    for stride 1 the input gradient is a direct convolution of the padded
 //                output gradient with the flipped, transposed weight: the same tiles
 //   weight_grad  tiles of 4 output channels × 3 weight taps accumulate 8-lane partial
-//                sums over the output positions, then add their lane sums per image
+//                sums over the output positions of a chunk of images, then add their
+//                lane sums
 //
 // Images run in parallel (channel blocks for the weight gradient, whose tiles add the
 // images in order), so results do not depend on the number of threads.
@@ -23,7 +25,6 @@
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
-#define TILE_W 16 // output columns of a forward tile: two vectors
 #define MAX_MR 6  // output channels of a forward tile
 #define GRAD_MR 4 // output channels of a weight-gradient tile
 #define GRAD_NR 3 // weight taps of a weight-gradient tile
@@ -78,19 +79,26 @@ static void channel_block(int64_t count, int64_t b, int64_t *start, int64_t *siz
   *start = b * base + min64(b, extra);
 }
 
+// A tile is two vectors of output: for wide outputs 16 columns of one row, for outputs
+// of at most 8 columns two rows. Vector k starts at img + in[k] in the padded image and
+// at out + at[k] in the output plane, and has n[k] valid lanes (0: computed, not stored).
+typedef struct tile_pos {
+  int64_t in[2], at[2], n[2];
+} tile_pos;
+
 // Output channels [0, mr) of a block with weights `wp` (packed [tap][mr], taps in
-// (plane, kernel row, kernel column) order), row y, columns [x0, x0 + n), n <= TILE_W:
-// bias (or 0) plus the sum over the taps.
+// (plane, kernel row, kernel column) order) at the tile's positions: bias (or 0) plus
+// the sum over the taps.
 INLINE void conv_tile(const int mr, const float *restrict wp, const float *restrict img, const direct_shape *s,
-                      int64_t y, int64_t x0, int64_t n, const float *bias, float *restrict out) {
+                      const tile_pos *p, const float *bias, float *restrict out) {
   __m256 acc[MAX_MR][2];
   for (int t = 0; t < mr; t++) acc[t][0] = acc[t][1] = bias ? _mm256_set1_ps(bias[t]) : _mm256_setzero_ps();
-  const float *base = img + y * s->sh * s->wp + x0;
+  const float *first = img + p->in[0], *second = img + p->in[1];
   for (int64_t c = 0; c < s->planes; c++)
     for (int64_t i = 0; i < s->kh; i++) {
-      const float *row = base + (c * s->hp + i * s->dh) * s->wp;
+      const int64_t row = (c * s->hp + i * s->dh) * s->wp;
       for (int64_t j = 0; j < s->kw; j++, wp += mr) {
-        const __m256 b0 = _mm256_loadu_ps(row + j * s->dw), b1 = _mm256_loadu_ps(row + j * s->dw + 8);
+        const __m256 b0 = _mm256_loadu_ps(first + row + j * s->dw), b1 = _mm256_loadu_ps(second + row + j * s->dw);
         for (int t = 0; t < mr; t++) {
           const __m256 a = _mm256_broadcast_ss(wp + t);
           acc[t][0] = _mm256_fmadd_ps(a, b0, acc[t][0]);
@@ -99,43 +107,59 @@ INLINE void conv_tile(const int mr, const float *restrict wp, const float *restr
       }
     }
   const int64_t plane = s->oh * s->ow;
-  float *dst = out + y * s->ow + x0;
-  if (n == TILE_W) {
-    for (int t = 0; t < mr; t++) {
-      _mm256_storeu_ps(dst + t * plane, acc[t][0]);
-      _mm256_storeu_ps(dst + t * plane + 8, acc[t][1]);
+  for (int k = 0; k < 2; k++) {
+    float *dst = out + p->at[k];
+    if (p->n[k] == 8) {
+      for (int t = 0; t < mr; t++) _mm256_storeu_ps(dst + t * plane, acc[t][k]);
+    } else {
+      const __m256i m = lane_mask(p->n[k]);
+      for (int t = 0; t < mr; t++) _mm256_maskstore_ps(dst + t * plane, m, acc[t][k]);
     }
-    return;
   }
-  const __m256i m0 = lane_mask(n), m1 = lane_mask(n - 8);
-  for (int t = 0; t < mr; t++) {
-    _mm256_maskstore_ps(dst + t * plane, m0, acc[t][0]);
-    _mm256_maskstore_ps(dst + t * plane + 8, m1, acc[t][1]);
+}
+
+// The tiles covering an output plane: how many, and tile `index`'s positions.
+static int64_t tile_count(const direct_shape *s) {
+  return s->ow > 8 ? s->oh * ((s->ow + 15) / 16) : (s->oh + 1) / 2;
+}
+static tile_pos tile_at(const direct_shape *s, int64_t index) {
+  tile_pos p;
+  if (s->ow > 8) { // 16 columns of one row
+    const int64_t per_row = (s->ow + 15) / 16, y = index / per_row, x0 = index % per_row * 16;
+    for (int k = 0; k < 2; k++) {
+      p.in[k] = y * s->sh * s->wp + x0 + 8 * k;
+      p.at[k] = y * s->ow + x0 + 8 * k;
+      p.n[k] = min64(8, max64(0, s->ow - x0 - 8 * k));
+    }
+  } else { // two rows; a last odd row computes its vector twice and stores it once
+    const int64_t y = 2 * index, y1 = y + 1 < s->oh ? y + 1 : y;
+    p.in[0] = y * s->sh * s->wp, p.at[0] = y * s->ow, p.n[0] = s->ow;
+    p.in[1] = y1 * s->sh * s->wp, p.at[1] = y1 * s->ow, p.n[1] = y1 != y ? s->ow : 0;
   }
+  return p;
 }
 
 // out (count planes of oh × ow) = bias + the packed weights (block after block, see
 // channel_block) convolved with the padded image.
 static void conv_planes(const direct_shape *s, const float *img, const float *packed, const float *bias,
                         int64_t count, float *out) {
-  const int64_t taps = s->planes * s->kh * s->kw, blocks = (count + MAX_MR - 1) / MAX_MR;
+  const int64_t taps = s->planes * s->kh * s->kw, blocks = (count + MAX_MR - 1) / MAX_MR, tiles = tile_count(s);
   for (int64_t b = 0; b < blocks; b++) {
     int64_t c0, mr;
     channel_block(count, b, &c0, &mr);
     const float *wp = packed + c0 * taps, *bb = bias ? bias + c0 : NULL;
     float *o = out + c0 * s->oh * s->ow;
-    for (int64_t y = 0; y < s->oh; y++)
-      for (int64_t x0 = 0; x0 < s->ow; x0 += TILE_W) {
-        const int64_t n = min64(TILE_W, s->ow - x0);
-        switch (mr) { // a constant per call: each block height compiles to its own loop
-        case 6: conv_tile(6, wp, img, s, y, x0, n, bb, o); break;
-        case 5: conv_tile(5, wp, img, s, y, x0, n, bb, o); break;
-        case 4: conv_tile(4, wp, img, s, y, x0, n, bb, o); break;
-        case 3: conv_tile(3, wp, img, s, y, x0, n, bb, o); break;
-        case 2: conv_tile(2, wp, img, s, y, x0, n, bb, o); break;
-        default: conv_tile(1, wp, img, s, y, x0, n, bb, o); break;
-        }
+    for (int64_t tile = 0; tile < tiles; tile++) {
+      const tile_pos p = tile_at(s, tile);
+      switch (mr) { // a constant per call: each block height compiles to its own loop
+      case 6: conv_tile(6, wp, img, s, &p, bb, o); break;
+      case 5: conv_tile(5, wp, img, s, &p, bb, o); break;
+      case 4: conv_tile(4, wp, img, s, &p, bb, o); break;
+      case 3: conv_tile(3, wp, img, s, &p, bb, o); break;
+      case 2: conv_tile(2, wp, img, s, &p, bb, o); break;
+      default: conv_tile(1, wp, img, s, &p, bb, o); break;
       }
+    }
   }
 }
 
@@ -163,36 +187,38 @@ static void pack_weights(const float *w, int64_t count, int64_t taps, bool flipp
 
 // ---- weight-gradient tiles ----
 
-// acc[t][q] += gradient rows of channels [0, mr) × image taps q < nr, over every output
-// position; then grad[t * taps + q] += the lane sums. `g` is channel 0's gradient plane
-// (oh × ow), `img` the padded image, off[q] the offset of tap q in it.
-INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64_t g_plane,
-                      const float *restrict img, const int64_t *off, const direct_shape *s, float *restrict grad,
-                      int64_t taps) {
+// For `images` images (gradient planes g_image apart, padded images img_image apart):
+// acc[t][q] = the sum over every output position of channel t's gradient (planes
+// g_plane apart) times image tap q (at off[q] in the padded image); then grad[t * taps +
+// q] += its lane sum.
+INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64_t g_plane, int64_t g_image,
+                      const float *restrict img, int64_t img_image, int64_t images, const int64_t *off,
+                      const direct_shape *s, float *restrict grad, int64_t taps) {
   __m256 acc[GRAD_MR][GRAD_NR];
   for (int t = 0; t < mr; t++)
     for (int q = 0; q < nr; q++) acc[t][q] = _mm256_setzero_ps();
   const int64_t full = s->ow / 8 * 8;
   const __m256i tail = lane_mask(s->ow - full);
-  for (int64_t y = 0; y < s->oh; y++) {
-    const float *grow = g + y * s->ow, *irow = img + y * s->sh * s->wp;
-    for (int64_t x = 0; x < full; x += 8) {
-      __m256 b[GRAD_NR];
-      for (int q = 0; q < nr; q++) b[q] = _mm256_loadu_ps(irow + off[q] + x);
-      for (int t = 0; t < mr; t++) {
-        const __m256 a = _mm256_loadu_ps(grow + t * g_plane + x);
-        for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+  for (int64_t k = 0; k < images; k++)
+    for (int64_t y = 0; y < s->oh; y++) {
+      const float *grow = g + k * g_image + y * s->ow, *irow = img + k * img_image + y * s->sh * s->wp;
+      for (int64_t x = 0; x < full; x += 8) {
+        __m256 b[GRAD_NR];
+        for (int q = 0; q < nr; q++) b[q] = _mm256_loadu_ps(irow + off[q] + x);
+        for (int t = 0; t < mr; t++) {
+          const __m256 a = _mm256_loadu_ps(grow + t * g_plane + x);
+          for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+        }
+      }
+      if (full < s->ow) { // the last columns: both operands masked, so lanes past the row add 0
+        __m256 b[GRAD_NR];
+        for (int q = 0; q < nr; q++) b[q] = _mm256_maskload_ps(irow + off[q] + full, tail);
+        for (int t = 0; t < mr; t++) {
+          const __m256 a = _mm256_maskload_ps(grow + t * g_plane + full, tail);
+          for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+        }
       }
     }
-    if (full < s->ow) { // the last columns: both operands masked, so lanes past the row add 0
-      __m256 b[GRAD_NR];
-      for (int q = 0; q < nr; q++) b[q] = _mm256_maskload_ps(irow + off[q] + full, tail);
-      for (int t = 0; t < mr; t++) {
-        const __m256 a = _mm256_maskload_ps(grow + t * g_plane + full, tail);
-        for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
-      }
-    }
-  }
   for (int t = 0; t < mr; t++)
     for (int q = 0; q < nr; q++) {
       const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[t][q]), _mm256_extractf128_ps(acc[t][q], 1));
@@ -201,45 +227,44 @@ INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64
     }
 }
 
-// grad (count × taps) += for each of `images` padded images (img_stride apart) the
-// gradient planes (count × oh × ow, g_stride apart) correlated with it. Blocks of
-// channels run in parallel; each tile adds the images in order, so the sums do not
+// grad (count × taps) += for each of `images` padded images (img_image apart) the
+// gradient planes (count × oh × ow, g_image apart) correlated with it. Blocks of
+// channels run in parallel; a tile's sums run over the images in order, so they do not
 // depend on the number of threads.
-static void grad_planes(const direct_shape *s, const float *imgs, int64_t img_stride, int64_t images, const float *g,
-                        int64_t g_stride, int64_t count, float *grad, int threads) {
+static void grad_planes(const direct_shape *s, const float *imgs, int64_t img_image, int64_t images, const float *g,
+                        int64_t g_image, int64_t count, float *grad, int threads) {
   const int64_t taps = s->planes * s->kh * s->kw, g_plane = s->oh * s->ow;
   const int64_t blocks = (count + GRAD_MR - 1) / GRAD_MR;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
   for (int64_t b = 0; b < blocks; b++) {
     const int64_t c0 = b * GRAD_MR;
     const int mr = (int)min64(GRAD_MR, count - c0);
-    for (int64_t k = 0; k < images; k++)
-      for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
-        const int nr = (int)min64(GRAD_NR, taps - r0);
-        int64_t off[GRAD_NR] = {0};
-        for (int q = 0; q < nr; q++) {
-          const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
-          off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
-        }
-        const float *gc = g + k * g_stride + c0 * g_plane, *img = imgs + k * img_stride;
-        float *out = grad + c0 * taps + r0;
-#define GRAD_CASE(M, N) grad_tile(M, N, gc, g_plane, img, off, s, out, taps)
-        switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
-        case 4 * 4 + 3: GRAD_CASE(4, 3); break;
-        case 4 * 4 + 2: GRAD_CASE(4, 2); break;
-        case 4 * 4 + 1: GRAD_CASE(4, 1); break;
-        case 3 * 4 + 3: GRAD_CASE(3, 3); break;
-        case 3 * 4 + 2: GRAD_CASE(3, 2); break;
-        case 3 * 4 + 1: GRAD_CASE(3, 1); break;
-        case 2 * 4 + 3: GRAD_CASE(2, 3); break;
-        case 2 * 4 + 2: GRAD_CASE(2, 2); break;
-        case 2 * 4 + 1: GRAD_CASE(2, 1); break;
-        case 1 * 4 + 3: GRAD_CASE(1, 3); break;
-        case 1 * 4 + 2: GRAD_CASE(1, 2); break;
-        default: GRAD_CASE(1, 1); break;
-        }
-#undef GRAD_CASE
+    for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
+      const int nr = (int)min64(GRAD_NR, taps - r0);
+      int64_t off[GRAD_NR] = {0};
+      for (int q = 0; q < nr; q++) {
+        const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
+        off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
       }
+      const float *gc = g + c0 * g_plane;
+      float *out = grad + c0 * taps + r0;
+#define GRAD_CASE(M, N) grad_tile(M, N, gc, g_plane, g_image, imgs, img_image, images, off, s, out, taps)
+      switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
+      case 4 * 4 + 3: GRAD_CASE(4, 3); break;
+      case 4 * 4 + 2: GRAD_CASE(4, 2); break;
+      case 4 * 4 + 1: GRAD_CASE(4, 1); break;
+      case 3 * 4 + 3: GRAD_CASE(3, 3); break;
+      case 3 * 4 + 2: GRAD_CASE(3, 2); break;
+      case 3 * 4 + 1: GRAD_CASE(3, 1); break;
+      case 2 * 4 + 3: GRAD_CASE(2, 3); break;
+      case 2 * 4 + 2: GRAD_CASE(2, 2); break;
+      case 2 * 4 + 1: GRAD_CASE(2, 1); break;
+      case 1 * 4 + 3: GRAD_CASE(1, 3); break;
+      case 1 * 4 + 2: GRAD_CASE(1, 2); break;
+      default: GRAD_CASE(1, 1); break;
+      }
+#undef GRAD_CASE
+    }
   }
 }
 
