@@ -7,6 +7,7 @@
 #include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/dtype_rows.h"
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 extern const ct_blas_kernels ct__cpu_blas_kernels;
@@ -18,9 +19,17 @@ static bool conv_needs_columns(const ct_conv_args *a) {
          a->padding[1] != 0 || a->in_size[0] != a->out_size[0] || a->in_size[1] != a->out_size[1];
 }
 
+// The column matrix of one image and group (rows: channel and kernel taps; columns:
+// output positions), or the direct convolution's buffers. INT64_MAX when the size
+// overflows: the op's allocation then reports it.
 static int64_t workspace(const ct_conv_args *a) {
-  const int64_t columns =
-      conv_needs_columns(a) ? a->in_channels / a->groups * a->kernel[0] * a->kernel[1] * a->out_size[0] * a->out_size[1] : 0;
+  int64_t columns = 0;
+  if (conv_needs_columns(a)) {
+    const int64_t factors[4] = {a->kernel[0], a->kernel[1], a->out_size[0], a->out_size[1]};
+    columns = a->in_channels / a->groups;
+    for (int i = 0; i < 4; i++)
+      if (__builtin_mul_overflow(columns, factors[i], &columns)) return INT64_MAX;
+  }
   const int64_t direct = ct__conv_direct_workspace(a);
   return columns > direct ? columns : direct;
 }
@@ -43,6 +52,8 @@ static conv_span conv_valid_span(const ct_conv_args *a, int dim, int64_t j) {
   return r;
 }
 
+// The templates: integer and float64 maps always unfold; float32 ones try the direct
+// convolution first (its transpose only without a bias: the input gradient).
 #define DIRECT_NONE(...) false
 
 #define DIRECT_FORWARD DIRECT_NONE

@@ -31,7 +31,7 @@
 #define SLACK 16  // zeros after a padded buffer, for the lanes a last tile reads past it
 #define GRAD_CHUNK 8 // images padded at once for the weight gradient
 // Multiply-adds below which a call runs on one thread.
-#define PARALLEL_MIN_MACS ((int64_t)1 << 22)
+#define PARALLEL_MIN_MACS 4194304.0
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -298,8 +298,8 @@ static bool handled(const ct_conv_args *a) { return !a->exact && a->stride[1] ==
 // threads costs more) or inside a parallel region.
 static int conv_threads(const ct_conv_args *a) {
 #ifdef _OPENMP
-  const int64_t macs = a->batch * a->out_channels * a->out_size[0] * a->out_size[1] *
-                       (a->in_channels / a->groups) * a->kernel[0] * a->kernel[1];
+  const double macs = (double)a->batch * (double)a->out_channels * (double)(a->out_size[0] * a->out_size[1]) *
+                      (double)(a->in_channels / a->groups * a->kernel[0] * a->kernel[1]);
   if (omp_in_parallel() || macs < PARALLEL_MIN_MACS) return 1;
   return (int)min64(omp_get_max_threads(), a->batch);
 #else
