@@ -12,9 +12,6 @@
 #include <omp.h>
 #endif
 
-// "[a, b]" of the first n entries of a list.
-static void list_str(int n, const int64_t *v, char *buf, size_t cap) { ct__shape_to_str(n, v, buf, cap); }
-
 static bool any_below(int n, const int64_t *v, int64_t bound) {
   for (int i = 0; i < n; i++)
     if (v[i] < bound) return true;
@@ -26,7 +23,7 @@ static bool any_below(int n, const int64_t *v, int64_t bound) {
 static ct_status check_list_length(const char *name, const int64_t *v, int n, int dims) {
   if (n == 1 || n == dims) return CT_OK;
   char list[96];
-  list_str(n, v, list, sizeof list);
+  ct__shape_to_str(n, v, list, sizeof list);
   return ct__error(CT_ERR_ARG,
                    "expected %s to be a single integer value or a list of %d values to match the convolution "
                    "dimensions, but got %s=%s",
@@ -220,11 +217,11 @@ static ct_status check_slow_2d(const view2d *v, ct_dtype in, const ct_tensor *we
 static ct_status check_slow_dilated(const view2d *v, ct_dtype in, const ct_tensor *weight) {
   char list[64];
   if (v->w[2] <= 0 || v->w[3] <= 0) {
-    list_str(2, v->w + 2, list, sizeof list);
+    ct__shape_to_str(2, v->w + 2, list, sizeof list);
     return ct__error(CT_ERR_ARG, "kernel size should be greater than zero, but got %s", list);
   }
   if (any_below(2, v->dilation, 1)) {
-    list_str(2, v->dilation, list, sizeof list);
+    ct__shape_to_str(2, v->dilation, list, sizeof list);
     return ct__error(CT_ERR_ARG, "dilation should be greater than zero, but got %s", list);
   }
   if (in == CT_BOOL || in == CT_INT32) return not_implemented("slow_conv_dilated<>", in);
@@ -265,12 +262,11 @@ static ct_status check_slow_transpose(const view2d *v, ct_dtype in, const ct_ten
 
 // The Empty backend's quirks: it reads weight element 0 and views the result to the
 // output size.
-static ct_status check_empty(const view2d *v, const ct_tensor *weight, const int64_t *out_shape) {
+static ct_status check_empty(const view2d *v, const int64_t *out_shape) {
   if (v->in[1] != 0 && v->w[0] * v->w[1] * v->w[2] * v->w[3] == 0)
     return ct__error(CT_ERR_INDEX, "select(): index 0 out of range for tensor of size [0] at dimension 0");
   for (int d = 0; d < 4; d++)
     if (out_shape[d] < 0) return ct__error(CT_ERR_ARG, "invalid shape dimension %lld", (long long)out_shape[d]);
-  (void)weight;
   return CT_OK;
 }
 
@@ -320,7 +316,7 @@ ct_status ct__conv_check(const ct_tensor *input, const ct_tensor *weight, const 
     // A zero-channel direct input gives zero output channels too.
     const int64_t shape[4] = {v.in[0], !p->transposed && v.in[1] == 0 ? 0 : out_channels, spatial_out[0],
                               spatial_out[1]};
-    if (check_empty(&v, weight, shape) != CT_OK) return ct_last_status();
+    if (check_empty(&v, shape) != CT_OK) return ct_last_status();
     st = weight->dtype != dtype ? dtype_mismatch(dtype, weight->dtype) : CT_OK;
     memcpy(plan->out_shape, shape, sizeof shape);
   } else {

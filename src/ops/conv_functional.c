@@ -19,11 +19,12 @@ ct_conv_options ct_conv_defaults(void) {
 // check_input_same_type_as_parameters' wording for tensors on different devices, then
 // the device's backend.
 static const char *type_name(const ct_tensor *t) {
-  static const char *const cpu[CT_NUM_DTYPES] = {"torch.BoolTensor", "torch.IntTensor", "torch.LongTensor",
-                                                 "torch.FloatTensor", "torch.DoubleTensor"};
-  static const char *const cuda[CT_NUM_DTYPES] = {"torch.cuda.BoolTensor", "torch.cuda.IntTensor",
-                                                  "torch.cuda.LongTensor", "torch.cuda.FloatTensor",
-                                                  "torch.cuda.DoubleTensor"};
+  static const char *const cpu[CT_NUM_DTYPES] = {[CT_BOOL] = "torch.BoolTensor", [CT_INT32] = "torch.IntTensor",
+                                                 [CT_INT64] = "torch.LongTensor", [CT_FLOAT32] = "torch.FloatTensor",
+                                                 [CT_FLOAT64] = "torch.DoubleTensor"};
+  static const char *const cuda[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "torch.cuda.BoolTensor", [CT_INT32] = "torch.cuda.IntTensor", [CT_INT64] = "torch.cuda.LongTensor",
+      [CT_FLOAT32] = "torch.cuda.FloatTensor", [CT_FLOAT64] = "torch.cuda.DoubleTensor"};
   return (t->storage->device == CT_CPU ? cpu : cuda)[t->dtype];
 }
 
@@ -40,7 +41,8 @@ static ct_status check_devices(const ct_tensor *input, const ct_tensor *weight, 
 
 // conv2d's own bias check, which names dtypes as caffe2's TypeMeta does.
 static ct_status check_bias_dtype(const ct_tensor *input, const ct_tensor *bias) {
-  static const char *const names[CT_NUM_DTYPES] = {"bool", "int", "long int", "float", "double"};
+  static const char *const names[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "bool", [CT_INT32] = "int", [CT_INT64] = "long int", [CT_FLOAT32] = "float", [CT_FLOAT64] = "double"};
   if (!bias || bias->dtype == input->dtype) return CT_OK;
   return ct__error(CT_ERR_ARG, "Input type (%s) and bias type (%s) should be the same", names[input->dtype],
                    names[bias->dtype]);
