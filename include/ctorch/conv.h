@@ -48,7 +48,7 @@ CT_API ct_conv_options ct_conv_defaults(void);
 /// F.conv1d(input, weight, bias, stride, padding, dilation, groups): input (N, C_in, L)
 /// or (C_in, L), weight (C_out, C_in / groups, k), bias (C_out) or NULL. grad_fn
 /// ConvolutionBackward0 (SqueezeBackward1 over it for an unbatched input). Float32,
-/// float64, int32 and int64 (no gradients for integers).
+/// float64, int32 and int64 (int32 not with dilation; no gradients for integers).
 CT_API ct_tensor *ct_conv1d(ct_tensor *input, ct_tensor *weight, ct_tensor *bias, ct_conv_options o);
 /// F.conv2d: input (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in / groups, kh, kw),
 /// bias (C_out) or NULL. 'same' with an even kernel extent pads the input's end by one
