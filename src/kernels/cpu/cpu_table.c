@@ -9,6 +9,7 @@ extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 extern const struct ct_optim_kernels ct__cpu_optim_kernels;
 extern const struct ct_loss_kernels ct__cpu_loss_kernels;
 extern const struct ct_random_kernels ct__cpu_random_kernels;
+extern const struct ct_norm_kernels ct__cpu_norm_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 const ct_kernel_table ct__cpu_kernel_table = {
@@ -21,5 +22,6 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .optim = &ct__cpu_optim_kernels,
     .loss = &ct__cpu_loss_kernels,
     .random = &ct__cpu_random_kernels,
+    .norm = &ct__cpu_norm_kernels,
     .memory = &ct__cpu_memory,
 };
