@@ -29,6 +29,7 @@ static ct_tensor *add_state(ct_module *m, const char *name, int ndim, const int6
 
 typedef struct batch_norm_module {
   ct_module base;
+  bool two_d;                                            // BatchNorm2d: 4-D input; 1d: 2-D or 3-D
   int64_t num_features;
   ct_batch_norm_options o;
   ct_tensor *weight, *bias;                              // NULL without affine
@@ -44,9 +45,8 @@ ct_batch_norm_options ct_batch_norm_defaults(void) {
 // training or when there are no running ones, and update the running ones when tracking.
 static ct_tensor *batch_norm_forward(ct_module *self, ct_tensor *x) {
   batch_norm_module *m = (batch_norm_module *)self;
-  const bool two_d = !strcmp(self->vtable->name, "BatchNorm2d");
-  if (two_d ? x->ndim != 4 : x->ndim != 2 && x->ndim != 3)
-    return ct__error_null(CT_ERR_ARG, "expected %s input (got %dD input)", two_d ? "4D" : "2D or 3D", x->ndim);
+  if (m->two_d ? x->ndim != 4 : x->ndim != 2 && x->ndim != 3)
+    return ct__error_null(CT_ERR_ARG, "expected %s input (got %dD input)", m->two_d ? "4D" : "2D or 3D", x->ndim);
   double factor = m->o.cumulative_average ? 0.0 : m->o.momentum;
   if (self->training && m->num_batches_tracked) {
     ct_scope *s = ct_scope_open();
@@ -77,6 +77,7 @@ static const ct_module_vtable batch_norm2d_vtable = {"BatchNorm2d", batch_norm_f
 static ct_module *batch_norm_new(const ct_module_vtable *vt, int64_t num_features, ct_batch_norm_options o) {
   batch_norm_module *m = ct_module_new(sizeof *m, vt);
   if (!m) return NULL;
+  m->two_d = vt == &batch_norm2d_vtable;
   m->num_features = num_features;
   m->o = o;
   const int64_t *c = &num_features;

@@ -362,6 +362,8 @@ def error_cases():
         {"op": "gn", "x": r(1, 2), "groups": 2, "eps": 1e-5},
         {"op": "gn", "x": r(1, 3, 1), "groups": 2, "eps": 1e-5},
         {"op": "gn", "x": r(0, 4, 2), "groups": 2, "eps": 1e-5, "w": r(4), "gx": True, "gw": True, "go": r(0, 4, 2)},
+        {"op": "gn", "x": r(2, 4, 0), "groups": 2, "eps": 1e-5, "w": r(4), "b": r(4), "gx": True, "gw": True,
+         "gb": True, "go": r(2, 4, 0)},
         {"op": "pad", "x": r(2, 3), "pads": [1, 2, 3], "value": 0.0},
         {"op": "pad", "x": r(2, 3), "pads": [1, 2, 3, 4, 5, 6], "value": 0.0},
         {"op": "pad", "x": r(2, 3), "pads": [-2, -2], "value": 0.0},

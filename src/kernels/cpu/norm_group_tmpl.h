@@ -19,7 +19,7 @@ static void NAME(group_norm)(const ct_group_norm_args *a) {
     T *yb = y + i * block;
     T m, var;
     NAME(rowwise_moments)(xb, block, &m, &var);
-    const T r = (T)1 / SQRT((var > 0 ? var : (T)0) + eps);
+    const T r = (T)1 / SQRT((var < 0 ? (T)0 : var) + eps); // std::max(var, 0): NaN stays
     if (!w && !b) {
       for (int64_t k = 0; k < block; k++) yb[k] = (xb[k] - m) * r;
     } else {
