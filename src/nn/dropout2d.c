@@ -1,6 +1,7 @@
 // F.dropout2d (ATen's feature_dropout): one Bernoulli draw per (sample, channel), the same
 // mask over the channel's other dims.
 #include <stdio.h>
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
@@ -22,6 +23,7 @@ ct_tensor *ct_dropout2d(ct_tensor *input, double p, bool training) {
     return ct__error_null(CT_ERR_ARG, "dropout probability has to be between 0 and 1, but got %s", text);
   }
   if (p == 0 || !training || ct_numel(input) == 0) return ct__register(ct_retain(input));
+  if (ct__check_device(input) != CT_OK) return NULL; // the mask is drawn on the input's device
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
   ct_tensor *out = NULL;

@@ -352,6 +352,42 @@ static void test_identity_cases_and_pad_gradient(void **state) {
   ct_scope_close(s);
 }
 
+// Declared in src/core/device.h (internal; the tests link the static library).
+void ct__test_set_device(ct_tensor *t, ct_device device);
+
+static ct_tensor *on_cuda(ct_tensor *t) {
+  ct__test_set_device(t, CT_CUDA);
+  return t;
+}
+
+#define MISMATCH "Expected all tensors to be on the same device, but found at least two devices, "
+#define NO_CUDA "ctorch was built without CUDA support"
+
+// Devices (tests/unit/test_device.c's hook): the dispatcher's rule naming the argument and
+// PyTorch's CUDA wrapper, and a clear error for a device without kernels.
+static void test_devices(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *c = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *g = on_cuda(ct_ones(CT_SHAPE(2, 3), CT_FLOAT32));
+  ct_tensor *cv = ct_ones(CT_SHAPE(3), CT_FLOAT32), *gv = on_cuda(ct_ones(CT_SHAPE(3), CT_FLOAT32));
+  EXPECT_ERROR(ct_batch_norm(g, NULL, NULL, NULL, NULL, true, 0.1, 1e-5), NO_CUDA);
+  EXPECT_ERROR(ct_batch_norm(c, gv, cv, NULL, NULL, true, 0.1, 1e-5),
+               MISMATCH "cpu and cuda:0! (when checking argument for argument running_mean in method "
+                        "wrapper__native_batch_norm)");
+  EXPECT_ERROR(ct_layer_norm(g, 1, (int64_t[]){3}, NULL, NULL, 1e-5), NO_CUDA);
+  EXPECT_ERROR(ct_layer_norm(c, 1, (int64_t[]){3}, gv, NULL, 1e-5),
+               MISMATCH "cpu and cuda:0! (when checking argument for argument weight in method "
+                        "wrapper__native_layer_norm)");
+  EXPECT_ERROR(ct_group_norm(g, 3, NULL, NULL, 1e-5), NO_CUDA);
+  EXPECT_ERROR(ct_group_norm(c, 3, cv, gv, 1e-5),
+               MISMATCH "cpu and cuda:0! (when checking argument for argument bias in method "
+                        "wrapper__native_group_norm)");
+  EXPECT_ERROR(ct_pad(g, (int64_t[]){1, 1}, 2, 0), NO_CUDA);
+  EXPECT_ERROR(ct_dropout2d(g, 0.5, true), NO_CUDA);
+  assert_ptr_equal(ct_dropout2d(g, 0.5, false), g); // eval runs no kernel
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buffer_registry_orders),
@@ -364,6 +400,7 @@ int main(void) {
       cmocka_unit_test(test_layer_errors),
       cmocka_unit_test(test_null_inputs_propagate_silently),
       cmocka_unit_test(test_identity_cases_and_pad_gradient),
+      cmocka_unit_test(test_devices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
