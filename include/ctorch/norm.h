@@ -4,9 +4,12 @@
 /// of nn.h.
 ///
 /// Float32 and float64 with PyTorch 1.13's argument checks, messages and grad_fn names.
-/// The statistics are accumulated as PyTorch's CPU kernels do (batch_norm's in double, its
-/// running-statistics update in PyTorch's order), so results agree with PyTorch's to float
-/// rounding; batch_norm's forward on contiguous (N, C, H, W) input gives its bits.
+/// The loops are PyTorch's CPU kernels' (batch_norm's sums in double, its running-statistics
+/// update in PyTorch's mixed precision, layer and group norm's Welford moments), so results
+/// agree with PyTorch's to float rounding, and bit for bit for layer_norm, group_norm's
+/// forward and float32 batch_norm on contiguous input (PyTorch set to one thread, whose
+/// (N, C) batch_norm sums depend on its thread count). A strided input is normalised as its
+/// contiguous copy.
 /// Optional tensors (weight, bias, running statistics) are NULL when absent.
 #ifndef CTORCH_NORM_H
 #define CTORCH_NORM_H

@@ -3,8 +3,8 @@
 // device. Each follows PyTorch 1.13's CPU kernel for its op: the same statistics (batch
 // norm's sums in double, layer and group norm's Welford moments over 256-bit vector lanes),
 // the same order of operations and fused multiply-adds where PyTorch's compiled kernels
-// have them, so results are PyTorch's to float rounding (batch norm's forward on
-// (N, C, H, W) input to the bit). Scalars (eps, momentum) pass by value.
+// have them, so results are PyTorch's to float rounding, mostly to the bit (see
+// docs/DESIGN.md). Scalars (eps, momentum) pass by value.
 #ifndef CTORCH_SRC_KERNELS_NORM_H
 #define CTORCH_SRC_KERNELS_NORM_H
 #include "ctorch/dtype.h"
