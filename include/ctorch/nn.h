@@ -115,11 +115,12 @@ CT_API ct_status ct_module_repr(const ct_module *m, char *buf, size_t cap);
 /// Print the module repr and a newline to stdout.
 CT_API ct_status ct_module_print(const ct_module *m);
 
-/// state_dict(): the parameters under their dotted names, in named_parameters order but
-/// with a shared parameter listed under each of its names (tensors borrowed).
+/// state_dict(): the parameters and persistent buffers under their dotted names, in
+/// PyTorch's order (each module's parameters, then its buffers, then its children's
+/// entries), a shared tensor listed under each of its names (tensors borrowed).
 CT_API ct_named_list *ct_module_state_dict(ct_module *m);
-/// load_state_dict: copies values by name (converting dtypes, as Tensor.copy_). strict:
-/// every parameter must be present, and no key unknown by PyTorch's per-module rule. Shapes
+/// load_state_dict: copies values by name into parameters and persistent buffers
+/// (converting dtypes, as Tensor.copy_). strict: every such entry must be present, and no key unknown by PyTorch's per-module rule. Shapes
 /// must match in both modes (PyTorch's legacy rule: a 1-D value for a 0-d parameter gives
 /// its first element). Everything is checked before anything is copied, so a failed load
 /// leaves the module unchanged (PyTorch copies the matching entries before raising). The
@@ -215,6 +216,63 @@ CT_API ct_module *ct_avg_pool2d_new(const int64_t kernel[2], ct_pool_options o);
 /// as PyTorch's int argument (printed "output_size=2", no check of the input's rank
 /// before the op's own), others as a tuple ("output_size=(2, 3)").
 CT_API ct_module *ct_adaptive_avg_pool2d_new(const int64_t output_size[2]);
+// ---- buffers, normalisation layers, channel dropout ----
+
+/// register_buffer(name, tensor, persistent): the module owns a reference to `buffer`, a
+/// tensor of any dtype that is module state but not a parameter (BatchNorm's running
+/// statistics): its requires_grad is left as it is, parameters() / named_parameters() and
+/// so optimizers do not see it. A persistent buffer is part of state_dict (after the
+/// module's own parameters, before its children's entries), and so of ct_module_save /
+/// ct_module_load; a non-persistent one only of named_buffers. Buffers are not printed in
+/// the module's repr (PyTorch's neither). Names follow register_parameter's rules ("buffer
+/// name can't contain \".\"", "attribute 'x' already exists"). Returns buffer (NULL on
+/// error; a NULL buffer returns NULL without a new message).
+CT_API ct_tensor *ct_module_register_buffer(ct_module *m, const char *name, ct_tensor *buffer, bool persistent);
+/// named_buffers(): every buffer, recursively, with dotted names ("0.running_mean"): a
+/// module's own buffers in registration order, then each child's. Shared buffers appear
+/// once. NULL on error.
+CT_API ct_named_list *ct_module_named_buffers(ct_module *m);
+/// The buffer registered directly in m under `name` (borrowed), or NULL.
+CT_API ct_tensor *ct_module_buffer(ct_module *m, const char *name);
+/// The parameter registered directly in m under `name` (borrowed), or NULL.
+CT_API ct_tensor *ct_module_parameter(ct_module *m, const char *name);
+
+/// Options of BatchNorm1d / BatchNorm2d; ct_batch_norm_defaults() gives PyTorch's defaults.
+typedef struct ct_batch_norm_options {
+  double eps;              ///< added to the variance (1e-5)
+  double momentum;         ///< running-statistics update factor (0.1)
+  bool cumulative_average; ///< PyTorch's momentum=None: running stats are the cumulative average
+  bool affine;             ///< learnable weight (ones) and bias (zeros) (true)
+  bool track_running_stats; ///< keep running_mean, running_var, num_batches_tracked (true)
+} ct_batch_norm_options;
+/// eps 1e-5, momentum 0.1, affine and track_running_stats true.
+CT_API ct_batch_norm_options ct_batch_norm_defaults(void);
+/// nn.BatchNorm1d(num_features, ...): input (N, C) or (N, C, L). Parameters weight, bias
+/// (affine); float32 buffers running_mean (zeros), running_var (ones) and the int64 0-d
+/// num_batches_tracked (track_running_stats). Training: normalises with the batch's
+/// statistics and, tracking, adds 1 to num_batches_tracked then updates the running ones
+/// (factor momentum, or 1/num_batches_tracked for the cumulative average) with the
+/// unbiased variance; eval: normalises with the running statistics (or the batch's when
+/// not tracking). ct_batch_norm does the work (NativeBatchNormBackward0). Repr
+/// "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)".
+/// Errors as PyTorch's: "expected 2D or 3D input (got 4D input)", and in training one value
+/// per channel ("Expected more than 1 value per channel when training, got input size
+/// torch.Size([1, 3])"; num_batches_tracked has then already been counted, as in PyTorch).
+CT_API ct_module *ct_batch_norm1d_new(int64_t num_features, ct_batch_norm_options o);
+/// nn.BatchNorm2d(num_features, ...): BatchNorm1d for (N, C, H, W) input ("expected 4D
+/// input (got 3D input)").
+CT_API ct_module *ct_batch_norm2d_new(int64_t num_features, ct_batch_norm_options o);
+/// nn.LayerNorm(normalized_shape, eps, elementwise_affine): normalises over the last
+/// n_dims dims (ct_layer_norm); weight (ones) and bias (zeros) of that shape when affine.
+/// Repr "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True)".
+CT_API ct_module *ct_layer_norm_new(int n_dims, const int64_t *normalized_shape, double eps, bool elementwise_affine);
+/// nn.GroupNorm(num_groups, num_channels, eps, affine): ct_group_norm with weight (ones)
+/// and bias (zeros) of num_channels when affine ("num_channels must be divisible by
+/// num_groups"). Repr "GroupNorm(2, 4, eps=1e-05, affine=True)".
+CT_API ct_module *ct_group_norm_new(int64_t num_groups, int64_t num_channels, double eps, bool affine);
+/// nn.Dropout2d(p): ct_dropout2d in training mode, the input itself in eval mode. Repr
+/// "Dropout2d(p=0.5, inplace=False)".
+CT_API ct_module *ct_dropout2d_new(double p);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,7 @@ struct ct_loss_kernels;
 struct ct_random_kernels;
 struct ct_pool_kernels;
 struct ct_conv_kernels;
+struct ct_norm_kernels;
 
 /// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
@@ -59,6 +60,7 @@ typedef struct ct_kernel_table {
   const struct ct_random_kernels *random;           // kernels/random.h
   const struct ct_pool_kernels *pool;               // kernels/pool.h
   const struct ct_conv_kernels *conv;               // kernels/conv.h
+  const struct ct_norm_kernels *norm;               // kernels/norm.h
   const ct_memory_hooks *memory;
 } ct_kernel_table;
 

@@ -1,4 +1,5 @@
-// The module system: allocation, registration, forward, train/eval, per-parameter flags.
+// The module system: allocation, registration (parameters, buffers, children), forward,
+// train/eval, per-parameter flags.
 // Listing (named_parameters, state_dict order) lives in module_lists.c.
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ ct_module *ct__simple_module_new(const ct_module_vtable *vtable) {
 static void free_tree(ct_module *m) {
   for (int i = 0; i < m->entries->count; i++) {
     ct_module_entry *e = &m->entries->items[i];
-    ct_release(e->param);
+    ct_release(e->tensor);
     if (e->child) free_tree(e->child);
     free(e->name);
   }
@@ -116,11 +117,44 @@ ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tenso
                           name, name);
   ct_module_entry *e = add_entry(m, name);
   if (!e) return NULL;
-  e->param = ct_retain(param);
+  e->kind = CT_ENTRY_PARAMETER;
+  e->tensor = ct_retain(param);
   param->requires_grad = true;
   param->is_param = true;
   return param;
 }
+
+// PyTorch's register_buffer: any tensor (any dtype, requiring grad or not) under a valid
+// name; it is neither marked nor made a parameter.
+ct_tensor *ct_module_register_buffer(ct_module *m, const char *name, ct_tensor *buffer, bool persistent) {
+  if (!m) return ct__error_null(CT_ERR_ARG, "register_buffer: module is NULL");
+  CT_CHECK_NULL(buffer);
+  if (!valid_name(m, name, "buffer")) return NULL;
+  ct_module_entry *e = add_entry(m, name);
+  if (!e) return NULL;
+  e->kind = CT_ENTRY_BUFFER;
+  e->tensor = ct_retain(buffer);
+  e->persistent = persistent;
+  return buffer;
+}
+
+ct_module_entry *ct__module_entry(ct_module *m, const char *name) {
+  for (int i = 0; m && name && i < m->entries->count; i++)
+    if (!strcmp(m->entries->items[i].name, name)) return &m->entries->items[i];
+  return NULL;
+}
+
+void ct__module_mark_legacy_buffer(ct_module *m, const char *name) {
+  ct_module_entry *e = ct__module_entry(m, name);
+  if (e && e->kind == CT_ENTRY_BUFFER) e->zero_if_missing = true;
+}
+
+static ct_tensor *own_tensor(ct_module *m, const char *name, ct_entry_kind kind) {
+  ct_module_entry *e = ct__module_entry(m, name);
+  return e && e->kind == kind ? e->tensor : NULL;
+}
+ct_tensor *ct_module_buffer(ct_module *m, const char *name) { return own_tensor(m, name, CT_ENTRY_BUFFER); }
+ct_tensor *ct_module_parameter(ct_module *m, const char *name) { return own_tensor(m, name, CT_ENTRY_PARAMETER); }
 
 static bool contains(const ct_module *root, const ct_module *m) {
   if (root == m) return true;
@@ -144,6 +178,7 @@ ct_module *ct_module_register_module(ct_module *m, const char *name, ct_module *
     ct_module_free(child);
     return NULL;
   }
+  e->kind = CT_ENTRY_CHILD;
   e->child = child;
   child->entries->has_parent = true;
   return child;
@@ -163,8 +198,8 @@ static void for_each_param(ct_module *m, void (*fn)(ct_tensor *, bool), bool fla
   if (!m) return;
   for (int i = 0; i < m->entries->count; i++) {
     ct_module_entry *e = &m->entries->items[i];
-    if (e->param) fn(e->param, flag);
-    else for_each_param(e->child, fn, flag);
+    if (e->kind == CT_ENTRY_PARAMETER) fn(e->tensor, flag);
+    else if (e->kind == CT_ENTRY_CHILD) for_each_param(e->child, fn, flag);
   }
 }
 

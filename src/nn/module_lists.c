@@ -1,4 +1,5 @@
-// Listing a module's contents: named_parameters, state_dict order, children, parameters().
+// Listing a module's contents: named_parameters, named_buffers, state_dict order, children,
+// parameters().
 #include <stdio.h>
 #include <stdlib.h>
 #include "core/error_impl.h"
@@ -40,21 +41,34 @@ static bool join_name(char *out, const char *prefix, const char *name) {
   return false;
 }
 
+// Which tensors a listing takes.
+typedef enum listing { LIST_PARAMETERS, LIST_BUFFERS, LIST_STATE } listing;
+
+static bool listed(const ct_module_entry *e, listing what) {
+  switch (what) {
+  case LIST_PARAMETERS: return e->kind == CT_ENTRY_PARAMETER;
+  case LIST_BUFFERS: return e->kind == CT_ENTRY_BUFFER;
+  case LIST_STATE: return ct__entry_in_state(e);
+  }
+  return false;
+}
+
 // PyTorch's order: named_modules() visits a module before its children, and each module
-// yields its own parameters, so a module's parameters precede its children's whatever
-// the registration order.
-static void collect_params(ct_module *m, const char *prefix, list_builder *b) {
+// yields its own parameters, then (state_dict) its buffers, so a module's entries precede
+// its children's whatever the registration order.
+static void collect(ct_module *m, const char *prefix, listing what, list_builder *b) {
+  static const ct_entry_kind passes[] = {CT_ENTRY_PARAMETER, CT_ENTRY_BUFFER, CT_ENTRY_CHILD};
   char name[sizeof(((ct_named_tensor *)0)->name)];
-  for (int pass = 0; pass < 2; pass++)
+  for (size_t pass = 0; pass < sizeof passes / sizeof *passes; pass++)
     for (int i = 0; i < m->entries->count && !b->failed; i++) {
       ct_module_entry *e = &m->entries->items[i];
-      if ((pass == 0) != (e->param != NULL)) continue;
+      if (e->kind != passes[pass] || (e->kind != CT_ENTRY_CHILD && !listed(e, what))) continue;
       if (!join_name(name, prefix, e->name)) {
         b->failed = true;
         return;
       }
-      if (e->param) list_add(b, name, e->param);
-      else collect_params(e->child, name, b);
+      if (e->kind == CT_ENTRY_CHILD) collect(e->child, name, what, b);
+      else list_add(b, name, e->tensor);
     }
 }
 
@@ -64,16 +78,19 @@ static ct_named_list *finish(list_builder *b) {
   return NULL;
 }
 
-static ct_named_list *list_params(ct_module *m, bool dedup, const char *what) {
-  if (!m) return ct__error_null(CT_ERR_ARG, "%s: module is NULL", what);
+static ct_named_list *list_tensors(ct_module *m, listing what, bool dedup, const char *fn) {
+  if (!m) return ct__error_null(CT_ERR_ARG, "%s: module is NULL", fn);
   list_builder b = {.list = calloc(1, sizeof(ct_named_list)), .dedup = dedup};
   if (!b.list) return ct__error_null(CT_ERR_MEMORY, "out of memory listing module entries");
-  collect_params(m, "", &b);
+  collect(m, "", what, &b);
   return finish(&b);
 }
 
-ct_named_list *ct_module_named_parameters(ct_module *m) { return list_params(m, true, "named_parameters"); }
-ct_named_list *ct__module_state_entries(ct_module *m) { return list_params(m, false, "state_dict"); }
+ct_named_list *ct_module_named_parameters(ct_module *m) {
+  return list_tensors(m, LIST_PARAMETERS, true, "named_parameters");
+}
+ct_named_list *ct_module_named_buffers(ct_module *m) { return list_tensors(m, LIST_BUFFERS, true, "named_buffers"); }
+ct_named_list *ct__module_state_entries(ct_module *m) { return list_tensors(m, LIST_STATE, false, "state_dict"); }
 ct_named_list *ct_module_state_dict(ct_module *m) { return ct__module_state_entries(m); }
 
 ct_named_list *ct_module_named_children(ct_module *m) {
@@ -81,7 +98,7 @@ ct_named_list *ct_module_named_children(ct_module *m) {
   list_builder b = {.list = calloc(1, sizeof(ct_named_list))};
   if (!b.list) return ct__error_null(CT_ERR_MEMORY, "out of memory listing module entries");
   for (int i = 0; i < m->entries->count && !b.failed; i++)
-    if (m->entries->items[i].child) list_add(&b, m->entries->items[i].name, NULL);
+    if (m->entries->items[i].kind == CT_ENTRY_CHILD) list_add(&b, m->entries->items[i].name, NULL);
   return finish(&b);
 }
 

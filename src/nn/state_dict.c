@@ -1,4 +1,4 @@
-// load_state_dict: copy values into a module's parameters by name. PyTorch's checks and its
+// load_state_dict: copy values into a module's parameters and persistent buffers by name. PyTorch's checks and its
 // single report ("Error(s) in loading state_dict for Net:\n\t..."), but everything is
 // validated before anything is copied, so a failed load leaves the module as it was
 // (PyTorch copies the matching entries before raising).
@@ -54,16 +54,40 @@ static const ct_named_tensor *find(const ct_named_list *l, const char *name) {
   return NULL;
 }
 
+// Whether m has a child or a state entry (parameter, persistent buffer) named name[0..len).
 static bool has_entry(const ct_module *m, const char *name, size_t len) {
   for (int i = 0; i < m->entries->count; i++) {
-    const char *e = m->entries->items[i].name;
-    if (strlen(e) == len && !memcmp(e, name, len)) return true;
+    const ct_module_entry *e = &m->entries->items[i];
+    if (strlen(e->name) == len && !memcmp(e->name, name, len) && (e->kind == CT_ENTRY_CHILD || ct__entry_in_state(e)))
+      return true;
   }
   return false;
 }
 
+// The entry a dotted state-dict name of m's own list names.
+static const ct_module_entry *entry_at(ct_module *m, const char *dotted) {
+  char part[sizeof(((ct_named_tensor *)0)->name)];
+  for (;;) {
+    size_t len = strcspn(dotted, ".");
+    if (len >= sizeof part) return NULL;
+    memcpy(part, dotted, len);
+    part[len] = '\0';
+    ct_module_entry *e = ct__module_entry(m, part);
+    if (!e || !dotted[len]) return e;
+    if (e->kind != CT_ENTRY_CHILD) return NULL;
+    m = e->child;
+    dotted += len + 1;
+  }
+}
+
+// A buffer BatchNorm fills with 0 when a checkpoint lacks it (ct__module_mark_legacy_buffer).
+static bool zero_if_missing(ct_module *m, const char *name) {
+  const ct_module_entry *e = entry_at(m, name);
+  return e && e->zero_if_missing;
+}
+
 // PyTorch's rule, module by module: a key under this module's prefix is unexpected when its
-// next name component is neither a child nor a parameter of the module. Appends indices
+// next name component is neither a child nor a parameter or persistent buffer of the module. Appends indices
 // into state->items to `order` in PyTorch's reporting order.
 static void find_unexpected(const ct_module *m, const char *prefix, const ct_named_list *state, int *order,
                             int *count) {
@@ -123,7 +147,7 @@ static void validate(ct_module *m, const ct_named_list *own, const ct_named_list
   if (strict) {
     int n = 0;
     for (int i = 0; i < own->count; i++)
-      if (!find(state, own->items[i].name)) scratch[n++] = i;
+      if (!find(state, own->items[i].name) && !zero_if_missing(m, own->items[i].name)) scratch[n++] = i;
     report_key_list(r, "Missing", own, scratch, n);
     n = 0;
     find_unexpected(m, "", state, scratch, &n);
@@ -179,7 +203,12 @@ ct_status ct_module_load_state_dict(ct_module *m, const ct_named_list *state, bo
   } else {
     for (int i = 0; st == CT_OK && i < own->count; i++) {
       const ct_named_tensor *src = find(state, own->items[i].name);
-      if (src) st = copy_value(own->items[i].tensor, src->tensor);
+      if (src) {
+        st = copy_value(own->items[i].tensor, src->tensor);
+      } else if (zero_if_missing(m, own->items[i].name)) {
+        ct__bump_version(own->items[i].tensor);
+        st = ct__fill(own->items[i].tensor, 0);
+      }
     }
   }
   free(r.text);
