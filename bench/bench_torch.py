@@ -81,7 +81,22 @@ def sum_4m():
     return median_time(lambda: a.sum(), 21, 5)
 
 
-WORKLOADS = [seed_mlp_step, mlp784_step, mlp784_step_2t, word_window_train, add_4m, sum_4m]
+def conv2d_step():
+    """Conv2d(16, 32, 3, padding=1) forward and backward (input, weight, bias) on a
+    32x16x32x32 batch, with a given output gradient."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(16, 32, 3, padding=1)
+    x = torch.randn(32, 16, 32, 32).requires_grad_()
+    grad_out = torch.randn(32, 32, 32, 32)
+
+    def step():
+        conv.zero_grad(set_to_none=True)
+        x.grad = None
+        conv(x).backward(grad_out)
+    return median_time(step, 15, 3)
+
+
+WORKLOADS = [seed_mlp_step, mlp784_step, mlp784_step_2t, word_window_train, add_4m, sum_4m, conv2d_step]
 
 if __name__ == "__main__":
     wanted = sys.argv[2:] or [w.__name__ for w in WORKLOADS]

@@ -156,6 +156,41 @@ static double time_big(workload_fn fn) {
 static double add_4m(void) { return time_big(add_once); }
 static double sum_4m(void) { return time_big(sum_once); }
 
+// ---- a convolution layer's forward and backward ----
+// Conv2d(16, 32, 3, padding=1) on a 32x16x32x32 batch that requires grad: the output
+// gradient is given, so the step is the convolution and the three gradients.
+
+typedef struct conv_setup {
+  ct_module *conv;
+  ct_tensor *x, *grad_out;
+} conv_setup;
+
+static void conv_step(void *ctx) {
+  conv_setup *c = ctx;
+  ct_scope *step = ct_scope_open();
+  ct_module_zero_grad(c->conv, true);
+  ct_set_grad(c->x, NULL);
+  if (ct_backward(ct_module_forward(c->conv, c->x), c->grad_out) != CT_OK) {
+    fprintf(stderr, "bench: conv2d step failed: %s\n", ct_last_error());
+    exit(1);
+  }
+  ct_scope_close(step);
+}
+
+static double conv2d_step(void) {
+  ct_manual_seed(0);
+  ct_scope *data = ct_scope_open();
+  ct_conv_options o = ct_conv_defaults();
+  o.padding[0] = o.padding[1] = 1;
+  conv_setup c = {ct_conv2d_new(16, 32, (const int64_t[]){3, 3}, o), ct_randn(CT_SHAPE(32, 16, 32, 32), CT_FLOAT32),
+                  ct_randn(CT_SHAPE(32, 32, 32, 32), CT_FLOAT32)};
+  ct_set_requires_grad(c.x, true);
+  double secs = median_time(conv_step, &c, 15, 3);
+  ct_module_free(c.conv);
+  ct_scope_close(data);
+  return secs;
+}
+
 int main(int argc, char **argv) {
   // The demo binary sits in ../examples relative to this program.
   static char path[4096];
@@ -171,7 +206,8 @@ int main(int argc, char **argv) {
                    {"mlp784_step_2t", mlp784_step_2t},
                    {"word_window_train", word_window_train},
                    {"add_4m", add_4m},
-                   {"sum_4m", sum_4m}};
+                   {"sum_4m", sum_4m},
+                   {"conv2d_step", conv2d_step}};
   for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
     bool wanted = argc < 2;
     for (int k = 1; k < argc; k++) wanted |= !strcmp(argv[k], workloads[i].name);

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,11 +140,11 @@ static double seconds_since(const struct timespec *t0) {
   return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
 }
 
-static void show_progress(const progress *p, int epoch, int epochs, double loss) {
+static void show_progress(const progress *p, long epoch, long epochs, double loss) {
   if (!p->enabled) return;
   double elapsed = seconds_since(&p->start);
-  fprintf(stderr, "\r  epoch %d/%d  loss %.6f  %.1fs  %.0f epochs/s ", epoch + 1, epochs, loss, elapsed,
-          elapsed > 0 ? (epoch + 1) / elapsed : 0.0);
+  fprintf(stderr, "\r  epoch %ld/%ld  loss %.6f  %.1fs  %.0f epochs/s ", epoch + 1, epochs, loss, elapsed,
+          elapsed > 0 ? (double)(epoch + 1) / elapsed : 0.0);
   if (epoch + 1 == epochs) fprintf(stderr, "\n");
 }
 
@@ -217,14 +218,28 @@ static void usage(void) {
   fprintf(stderr, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
 }
 
+// A whole non-negative decimal number that fits a long.
+static bool parse_count(const char *text, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno == ERANGE || v < 0) return false;
+  *out = v;
+  return true;
+}
+
 int main(int argc, char **argv) {
   long epochs = 1000;
   unsigned long long seed = 0;
   const char *corpus_path = NULL;
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
+      if (!parse_count(argv[++i], &epochs)) {
+        fprintf(stderr, "word_window: --epochs takes a number from 0 to %ld, got '%s'\n", LONG_MAX, argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) corpus_path = argv[++i];
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage();
@@ -236,10 +251,6 @@ int main(int argc, char **argv) {
       first_sentence = i;
       break;
     }
-  }
-  if (epochs < 0) {
-    usage();
-    return 2;
   }
   ct_manual_seed(seed);
 
@@ -301,7 +312,7 @@ int main(int argc, char **argv) {
       printf("epoch %ld loss %.6f\n", epoch, epoch_loss);
       fflush(stdout);
     }
-    show_progress(&prog, (int)epoch, (int)epochs, epoch_loss);
+    show_progress(&prog, epoch, epochs, epoch_loss);
   }
 
   // Predict.

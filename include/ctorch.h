@@ -15,6 +15,7 @@
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "ctorch/linalg.h"
+#include "ctorch/conv.h"
 #include "ctorch/index.h"
 #include "ctorch/random.h"
 #include "ctorch/npy.h"

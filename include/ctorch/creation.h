@@ -10,7 +10,10 @@ extern "C" {
 #endif
 
 /// Tensor of `dtype` with shape[ndim], elements copied (and converted) from `data`,
-/// which holds numel values of `src_dtype`, row-major. ndim 0 makes a scalar.
+/// which holds numel values of `src_dtype`, row-major. ndim 0 makes a scalar. Floats into
+/// an integer dtype truncate toward zero; one the dtype cannot hold (NaN included) is
+/// refused as torch.tensor refuses it ("value cannot be converted to type int64 without
+/// overflow").
 CT_API ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dtype,
                                       int ndim, const int64_t *shape);
 /// float32 tensor copied from `data` (PyTorch: torch.tensor(list of floats)).

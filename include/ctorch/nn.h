@@ -22,6 +22,7 @@
 #ifndef CTORCH_NN_H
 #define CTORCH_NN_H
 #include <stdio.h>
+#include "ctorch/conv.h"
 #include "ctorch/init.h"
 #include "ctorch/tensor.h"
 
@@ -173,10 +174,47 @@ CT_API ct_module *ct_flatten_new(int start_dim, int end_dim);
 /// scales by 1/(1-p): grad_fn MulBackward0. In eval mode, or for p = 0 or an empty input,
 /// returns the input itself (a new reference).
 CT_API ct_module *ct_dropout_new(double p);
+// ---- convolution layers (their options: ct_conv_options, conv.h) ----
+
+/// nn.Conv1d(in, out, kernel_size, stride, padding, dilation, groups, bias): weight
+/// [out, in / groups, k] from kaiming_uniform_(a=sqrt(5)), bias [out] from U(-1/sqrt(fan_in),
+/// 1/sqrt(fan_in)) (left zero, with no draw, when fan_in is 0), fan_in = in / groups * k:
+/// PyTorch's numbers after the same seed. Uses element [0] of each option pair. forward is
+/// ct_conv1d. Named parameters "weight", "bias".
+CT_API ct_module *ct_conv1d_new(int64_t in_channels, int64_t out_channels, int64_t kernel_size, ct_conv_options o);
+/// nn.Conv2d: weight [out, in / groups, kh, kw], initialised as Conv1d's. forward is
+/// ct_conv2d; printed as PyTorch prints it ("Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1),
+/// padding=(1, 1))").
+CT_API ct_module *ct_conv2d_new(int64_t in_channels, int64_t out_channels, const int64_t kernel_size[2],
+                                ct_conv_options o);
+/// nn.ConvTranspose2d(in, out, kernel_size, stride, padding, output_padding, groups, bias,
+/// dilation): weight [in, out / groups, kh, kw], fan_in = out / groups * kh * kw as PyTorch
+/// computes it from the weight's dim 1. forward is ct_conv_transpose2d. 'same' / 'valid'
+/// padding is refused.
+CT_API ct_module *ct_conv_transpose2d_new(int64_t in, int64_t out, const int64_t kernel_size[2], ct_conv_options o);
+
 /// nn.Sequential: children named "0", "1", ...; takes ownership of the modules (also
 /// on failure: a NULL element frees the others). forward chains them; intermediate
 /// outputs are released, only the result goes to the caller's scope.
 CT_API ct_module *ct_sequential_new(int n, ct_module *const *modules);
+
+// ---- pooling layers (forward: the functional ops of conv.h) ----
+
+/// nn.MaxPool1d(kernel, stride, padding, dilation, ceil_mode): forward is ct_max_pool1d
+/// (o's [0] entries). Repr "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1,
+/// ceil_mode=False)". PyTorch's return_indices is not offered (ct_max_pool1d_with_indices).
+CT_API ct_module *ct_max_pool1d_new(int64_t kernel, ct_pool_options o);
+/// nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode): forward is ct_max_pool2d.
+/// Repr as PyTorch's, a pair of equal values printed as one int ("MaxPool2d(kernel_size=2,
+/// stride=2, padding=0, dilation=1, ceil_mode=False)"); a stride of 0 prints the kernel.
+CT_API ct_module *ct_max_pool2d_new(const int64_t kernel[2], ct_pool_options o);
+/// nn.AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad): forward is
+/// ct_avg_pool2d. Repr "AvgPool2d(kernel_size=2, stride=2, padding=0)".
+CT_API ct_module *ct_avg_pool2d_new(const int64_t kernel[2], ct_pool_options o);
+/// nn.AdaptiveAvgPool2d(output_size): forward is ct_adaptive_avg_pool2d. Equal sizes act
+/// as PyTorch's int argument (printed "output_size=2", no check of the input's rank
+/// before the op's own), others as a tuple ("output_size=(2, 3)").
+CT_API ct_module *ct_adaptive_avg_pool2d_new(const int64_t output_size[2]);
 
 #ifdef __cplusplus
 }

@@ -3,10 +3,14 @@
 #include "core/error_impl.h"
 
 ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, const char *what, int64_t *numel) {
-  int64_t n = 1, bytes;
-  for (int d = 0; d < ndim; d++)
-    if (!ct__mul_ok(n, shape[d], &n)) return ct__error(CT_ERR_MEMORY, "%s is too large: its number of elements overflows", what);
-  if (!ct__mul_ok(n, elem_size, &bytes)) return ct__error(CT_ERR_MEMORY, "%s is too large: its size in bytes overflows", what);
+  int64_t n = 1, span = 1, bytes;
+  for (int d = 0; d < ndim; d++) {
+    if (shape[d] > 1 && !ct__mul_ok(span, shape[d], &span))
+      return ct__error(CT_ERR_MEMORY, "%s is too large: the product of its sizes overflows", what);
+    n *= shape[d]; // at most span
+  }
+  if (elem_size > 0 && (!ct__mul_ok(span, elem_size, &bytes) || bytes > CT__MAX_BYTES))
+    return ct__error(CT_ERR_MEMORY, "%s is too large: its size in bytes exceeds 2^62", what);
   *numel = n;
   return CT_OK;
 }
@@ -14,6 +18,10 @@ ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, c
 ct_status ct__checked_extent(int ndim, const int64_t *shape, const int64_t *strides, int64_t elem_size,
                              const char *what, int64_t *max_offset) {
   int64_t off = 0, step, bytes;
+  for (int d = 0; d < ndim; d++)
+    if (!ct__mul_ok(strides[d], elem_size, &bytes) || bytes > CT__MAX_BYTES)
+      return ct__error(CT_ERR_MEMORY, "%s is too large: its stride %lld exceeds 2^62 bytes", what,
+                       (long long)strides[d]);
   for (int d = 0; d < ndim; d++) {
     if (shape[d] == 0) { // an empty view reaches nothing
       *max_offset = 0;
@@ -22,8 +30,8 @@ ct_status ct__checked_extent(int ndim, const int64_t *shape, const int64_t *stri
     if (!ct__mul_ok(shape[d] - 1, strides[d], &step) || !ct__add_ok(off, step, &off))
       return ct__error(CT_ERR_MEMORY, "%s is too large: its strides reach past the largest offset", what);
   }
-  if (!ct__add_ok(off, 1, &bytes) || !ct__mul_ok(bytes, elem_size, &bytes))
-    return ct__error(CT_ERR_MEMORY, "%s is too large: its size in bytes overflows", what);
+  if (!ct__add_ok(off, 1, &bytes) || !ct__mul_ok(bytes, elem_size, &bytes) || bytes > CT__MAX_BYTES)
+    return ct__error(CT_ERR_MEMORY, "%s is too large: it spans more than 2^62 bytes", what);
   *max_offset = off;
   return CT_OK;
 }

@@ -6,6 +6,18 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 
+// torch.tensor(floats, dtype=<integer>) refuses a value the integer type cannot hold (NaN
+// included), naming the dtype as torch.tensor does ("int32", "int64").
+static ct_status check_float_data_fits(const void *data, ct_dtype src_dtype, ct_dtype dtype, int64_t n) {
+  const size_t es = ct_dtype_size(src_dtype);
+  for (int64_t i = 0; i < n; i++) {
+    double v = ct__load_f64((const char *)data + (size_t)i * es, src_dtype);
+    bool fits = dtype == CT_INT32 ? v >= INT32_MIN && v <= INT32_MAX : v >= -0x1p63 && v <= 0x1p63;
+    if (!fits) return ct__error(CT_ERR_ARG, "value cannot be converted to type %s without overflow", ct_dtype_name(dtype));
+  }
+  return CT_OK;
+}
+
 ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dtype, int ndim,
                                const int64_t *shape) {
   if ((unsigned)src_dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid source dtype");
@@ -20,6 +32,11 @@ ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dt
   if (src_dtype == dtype) {
     memcpy(out->storage->data, data, (size_t)n * ct_dtype_size(dtype));
     return out;
+  }
+  if (ct_dtype_is_floating(src_dtype) && (dtype == CT_INT32 || dtype == CT_INT64) &&
+      check_float_data_fits(data, src_dtype, dtype, n) != CT_OK) {
+    ct__drop(out);
+    return NULL;
   }
   // Convert through a borrowed view of the caller's buffer.
   ct_tensor *src = ct_from_blob((void *)data, src_dtype, ndim, shape, NULL, NULL, NULL);
@@ -91,6 +108,15 @@ static void arange_fill_float(char *p, ct_dtype dtype, int64_t n, double start, 
   for (int64_t i = vec_end; i < n; i++) ct__store_f64(p + i * es, dtype, fma(step, (double)i, start));
 }
 
+// The length of an int64 range, which PyTorch computes in integers: ceil(|end - first| /
+// |inc|), here in unsigned arithmetic, where the difference cannot overflow. The bounds
+// are consistent with the step's sign.
+static uint64_t int64_range_len(int64_t first, int64_t end, int64_t inc) {
+  const uint64_t span = inc > 0 ? (uint64_t)end - (uint64_t)first : (uint64_t)first - (uint64_t)end;
+  const uint64_t step = inc > 0 ? (uint64_t)inc : -(uint64_t)inc;
+  return span / step + (span % step != 0);
+}
+
 ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
   bool integral = !ct_dtype_is_floating(dtype);
   // Integer dtypes compute in int64: start, end and step are truncated first (so a step
@@ -104,7 +130,8 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
     return ct__error_null(CT_ERR_ARG, "unsupported range: %g -> %g", start, end);
   if ((xstep > 0 && xstart > xend) || (xstep < 0 && xstart < xend))
     return ct__error_null(CT_ERR_ARG, "upper bound and larger bound inconsistent with step sign");
-  double len = dtype == CT_INT64 ? ceil((xend - xstart) / xstep) : ceil((end - start) / step);
+  double len = dtype == CT_INT64 ? (double)int64_range_len((int64_t)xstart, (int64_t)xend, (int64_t)xstep)
+                                  : ceil((end - start) / step);
   if (len > 1e15) return ct__error_null(CT_ERR_ARG, "arange: too many elements");
   int64_t n = len > 0 ? (int64_t)len : 0;
   ct_tensor *out = ct__alloc(dtype, 1, &n);
@@ -115,10 +142,14 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
     arange_fill_float(p, dtype, n, start, step);
     return out;
   }
-  int64_t first = (int64_t)xstart, inc = (int64_t)xstep;
+  // Element i is first + i * inc. i * inc alone can overflow where the sum does not (a
+  // negative start), so the sum is taken modulo 2^64: exact whenever it fits int64, as
+  // every element of an int64 range (exact length) does.
+  const uint64_t first = (uint64_t)(int64_t)xstart, inc = (uint64_t)(int64_t)xstep;
   for (int64_t i = 0; i < n; i++) {
-    if (dtype == CT_INT64) ((int64_t *)(void *)p)[i] = first + i * inc; // exact beyond 2^53
-    else ct__store_f64(p + i * (int64_t)es, dtype, (double)(first + i * inc));
+    const int64_t v = (int64_t)(first + (uint64_t)i * inc);
+    if (dtype == CT_INT64) ((int64_t *)(void *)p)[i] = v; // exact beyond 2^53
+    else ct__store_f64(p + i * (int64_t)es, dtype, (double)v);
   }
   return out;
 }
@@ -147,6 +178,11 @@ LINSPACE_FILL(linspace_fill_f64, double, fma, 4)
 
 ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype) {
   if (steps < 0) return ct__error_null(CT_ERR_ARG, "number of steps must be non-negative");
+  ct__element checked;
+  if ((dtype == CT_INT32 || dtype == CT_INT64) && steps > 0) { // torch converts start (and end) to the dtype
+    if (ct__checked_element(start, dtype, &checked) != CT_OK) return NULL;
+    if (steps > 1 && ct__checked_element(end, dtype, &checked) != CT_OK) return NULL;
+  }
   ct_tensor *out = ct__alloc(dtype, 1, &steps);
   if (!out || steps == 0) return out;
   char *p = ct__data(out);

@@ -19,6 +19,14 @@ typedef union ct__element {
   double f64;
 } ct__element;
 
+/// C leaves float-to-integer conversions of out-of-range values (NaN included) undefined;
+/// these give the integer's minimum there, as x86's conversion instructions (and so
+/// PyTorch's compiled code) do. Callers that must refuse such values check first.
+static inline int64_t ct__f64_to_i64(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
+static inline int32_t ct__f64_to_i32(double v) {
+  return v > -2147483649.0 && v < 2147483648.0 ? (int32_t)v : INT32_MIN;
+}
+
 /// `v` converted to `dtype` as PyTorch converts a Python float (c10's checked_convert):
 /// values outside an integer dtype's range (NaN included) or finite values beyond
 /// float32's range are refused with "value cannot be converted to type <C++ type> without

@@ -1,5 +1,6 @@
 // Size-classed per-thread block caches: the slow paths (see pool.h).
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "core/pool.h"
 
@@ -109,6 +110,7 @@ static bool keep_big(ct_pool_cache *c, void *block, size_t size) {
 int64_t ct__pool_live_blocks(void) { return ct__pool_tls.live; }
 
 static void *big_alloc(size_t size) {
+  if (size > SIZE_MAX - CT_POOL_ALIGNMENT) return NULL; // no such block: fail, don't wrap the padding
   void *b = take_big(&ct__pool_tls, size);
   if (b) return b;
   size_t padded = (size + CT_POOL_ALIGNMENT - 1) / CT_POOL_ALIGNMENT * CT_POOL_ALIGNMENT;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/checked.h"
+#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/pool.h"
 #include "core/tensor_impl.h"
@@ -55,9 +56,9 @@ static void storage_release(ct_storage *s) {
   ct__pool_free(s, sizeof *s);
 }
 
-// A shape a tensor of `dtype` can have: at most CT_MAX_DIMS sizes, none negative, with an
-// element count and byte size that fit int64 (*numel set).
-static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t *numel) {
+// A shape a tensor can have: at most CT_MAX_DIMS sizes, none negative, within the limits
+// of core/checked.h for elements of elem_size bytes (0: a view, counted only). Sets *numel.
+static bool valid_shape(int ndim, const int64_t *shape, int64_t elem_size, int64_t *numel) {
   if (ndim < 0 || ndim > CT_MAX_DIMS) {
     if (ndim < 0) ct__error(CT_ERR_ARG, "the number of dimensions is negative (%d)", ndim);
     else ct__error(CT_ERR_ARG, "tensors have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
@@ -75,7 +76,7 @@ static bool valid_shape(int ndim, const int64_t *shape, ct_dtype dtype, int64_t 
       return false;
     }
   }
-  return ct__checked_numel(ndim, shape, (int64_t)ct__dtype_size(dtype), "tensor", numel) == CT_OK;
+  return ct__checked_numel(ndim, shape, elem_size, "tensor", numel) == CT_OK;
 }
 
 static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
@@ -92,7 +93,7 @@ static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
 ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
   int64_t numel;
-  if (!valid_shape(ndim, shape, dtype, &numel)) return NULL;
+  if (!valid_shape(ndim, shape, (int64_t)ct__dtype_size(dtype), &numel)) return NULL;
   ct_tensor *t = tensor_shell(dtype, ndim, shape);
   if (!t) return NULL;
   ct__contiguous_strides(ndim, shape, t->strides);
@@ -167,8 +168,8 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
                         const int64_t *strides, ct_deleter deleter, void *ctx) {
   if (!data) return ct__error_null(CT_ERR_ARG, "from_blob: data is NULL");
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
-  int64_t n, max_index = 0;
-  if (!valid_shape(ndim, shape, dtype, &n)) return NULL;
+  int64_t n, max_index = 0; // with strides, the bytes are those the strides reach
+  if (!valid_shape(ndim, shape, strides ? 0 : (int64_t)ct__dtype_size(dtype), &n)) return NULL;
   if (strides) {
     for (int i = 0; i < ndim; i++)
       if (strides[i] < 0) return ct__error_null(CT_ERR_ARG, "from_blob: negative strides are not supported");
@@ -255,19 +256,13 @@ double ct__load_f64(const char *p, ct_dtype dtype) {
   }
 }
 
-// C leaves float-to-integer conversions of out-of-range values (NaN included) undefined;
-// they give the integer's minimum here, as x86's conversion instructions (and so PyTorch)
-// do. Callers that must refuse such values check first (ct__checked_element).
-static int64_t f64_to_i64(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
-static int32_t f64_to_i32(double v) { return v > -2147483649.0 && v < 2147483648.0 ? (int32_t)v : INT32_MIN; }
-
 int64_t ct__load_i64(const char *p, ct_dtype dtype) {
   switch (dtype) {
   case CT_BOOL: return *(const bool *)p;
   case CT_INT32: return *(const int32_t *)p;
   case CT_INT64: return *(const int64_t *)p;
-  case CT_FLOAT32: return f64_to_i64(*(const float *)p);
-  case CT_FLOAT64: return f64_to_i64(*(const double *)p);
+  case CT_FLOAT32: return ct__f64_to_i64(*(const float *)p);
+  case CT_FLOAT64: return ct__f64_to_i64(*(const double *)p);
   default: return 0;
   }
 }
@@ -275,8 +270,8 @@ int64_t ct__load_i64(const char *p, ct_dtype dtype) {
 void ct__store_f64(char *p, ct_dtype dtype, double v) {
   switch (dtype) {
   case CT_BOOL: *(bool *)p = v != 0; break;
-  case CT_INT32: *(int32_t *)p = f64_to_i32(v); break;
-  case CT_INT64: *(int64_t *)p = f64_to_i64(v); break;
+  case CT_INT32: *(int32_t *)p = ct__f64_to_i32(v); break;
+  case CT_INT64: *(int64_t *)p = ct__f64_to_i64(v); break;
   case CT_FLOAT32: *(float *)p = (float)v; break;
   case CT_FLOAT64: *(double *)p = v; break;
   default: break;

@@ -6,6 +6,7 @@
 //  - with one, randperm(n) from that generator, plus a second, discarded randperm(n) when
 //    the sampler is exhausted (RandomSampler's `randperm(n)[:num_samples % n]` tail).
 // Reproducing those draws gives PyTorch's batches.
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/checked.h"
@@ -66,7 +67,11 @@ ct_status ct_dataloader_start_epoch(ct_dataloader *l) {
   if (!l) return ct__error(CT_ERR_ARG, "DataLoader is NULL");
   int64_t n = l->dataset.length(l->dataset.ctx);
   if (n < 0) return ct__error(CT_ERR_ARG, "dataset length is negative (%lld)", (long long)n);
-  int64_t *order = realloc(l->order, (size_t)(n ? n : 1) * sizeof *order);
+  int64_t bytes;
+  if (!ct__mul_ok(n ? n : 1, (int64_t)sizeof *l->order, &bytes))
+    return ct__error(CT_ERR_MEMORY, "DataLoader: the dataset length %lld is too large to order its samples",
+                     (long long)n);
+  int64_t *order = realloc(l->order, (size_t)bytes);
   if (!order) return ct__error(CT_ERR_MEMORY, "out of memory starting an epoch");
   l->order = order;
   l->length = n;
@@ -133,6 +138,11 @@ ct_batch_result ct_dataloader_next(ct_dataloader *l, ct_batch *batch) {
         draw_permutation(l->length, l->options.generator, NULL) != CT_OK)
       return CT_BATCH_ERROR;
     return CT_BATCH_END;
+  }
+  if (left > INT_MAX && b > INT_MAX) { // collate takes an int count
+    ct__error(CT_ERR_MEMORY, "DataLoader: a batch of %lld samples is too large (at most %d)",
+              (long long)(left < b ? left : b), INT_MAX);
+    return CT_BATCH_ERROR;
   }
   int n = (int)(left < b ? left : b);
   // The samples, and whatever the callbacks make on the way, live in a scope of their

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/checked.h"
 #include "io/npy_format.h"
 
 typedef struct cursor {
@@ -204,13 +205,18 @@ static bool parse_dim(cursor *c, int major, int64_t *value, bool *negative, bool
   for (int digit; (digit = digit_at(c, c->p, base)) >= 0;) {
     c->p++;
     if (leading_zero && digit) return false;
-    if (x > (INT64_MAX - digit) / base) *too_big = true;
-    else x = x * base + digit;
+    if (!*too_big && (!ct__mul_ok(x, base, &x) || !ct__add_ok(x, digit, &x))) *too_big = true;
     if (at(c, '_') && digit_at(c, c->p + 1, base) >= 0) c->p++;
   }
   if (major <= 2 && (at(c, 'L') || at(c, 'l'))) c->p++;
   *value = x;
   return true;
+}
+
+static bool too_big_error(npy_span shape, char *err, size_t cap) {
+  char shown[200];
+  return fail(err, cap, "array is too big; shape %s is larger than the maximum possible size",
+              printable(shape, shown, sizeof shown));
 }
 
 // shape: a tuple of ints: (), (3,), (3, 4) ... "(3)" is an int in Python, not a tuple.
@@ -250,17 +256,17 @@ static bool parse_shape(npy_span v, int major, ct__npy_header *h, char *err, siz
                 printable(v, shown, sizeof shown));
   if (count > CT_MAX_DIMS)
     return fail(err, cap, "the array has %d dimensions; ctorch tensors have at most %d", count, CT_MAX_DIMS);
-  // NumPy's size rule (zero dims skipped), with ctorch's bound on elements.
-  int64_t numel = 1;
-  for (int i = 0; i < count && !too_big; i++) {
-    if (h->shape[i] == 0) continue;
-    if (numel > (INT64_MAX / 16) / h->shape[i]) too_big = true;
-    else numel *= h->shape[i];
-  }
-  if (too_big)
-    return fail(err, cap, "array is too big; shape %s is larger than the maximum possible size",
-                printable(v, shown, sizeof shown));
+  if (too_big) return too_big_error(v, err, cap);
   h->ndim = count;
+  return true;
+}
+
+// NumPy's size rule, checked once the dtype is known: the item size times the sizes
+// (zeros skipped) must fit int64.
+static bool check_size(npy_span v, const ct__npy_header *h, char *err, size_t cap) {
+  int64_t bytes = (int64_t)ct_dtype_size(h->dtype);
+  for (int i = 0; i < h->ndim; i++)
+    if (h->shape[i] && !ct__mul_ok(bytes, h->shape[i], &bytes)) return too_big_error(v, err, cap);
   return true;
 }
 
@@ -317,7 +323,7 @@ bool ct__npy_parse_header(const char *text, size_t len, int major, ct__npy_heade
                 keys_seen);
   return parse_shape(values[KEY_SHAPE], major, out, err, errcap) &&
          parse_fortran_order(values[KEY_FORTRAN], out, err, errcap) &&
-         parse_descr(values[KEY_DESCR], out, err, errcap);
+         parse_descr(values[KEY_DESCR], out, err, errcap) && check_size(values[KEY_SHAPE], out, err, errcap);
 syntax:
   return fail(err, errcap, "Cannot parse header (at byte %zu): %s", (size_t)(c.p - text),
               printable(whole, shown, sizeof shown));

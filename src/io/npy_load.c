@@ -158,7 +158,7 @@ static ct_tensor *load(source *s) {
   char err[700];
   if (!ct__npy_parse_header(text, header_len, major, &h, err, sizeof err)) return load_error(s, "%s", err);
 
-  // The header parser bounds the element count by INT64_MAX / 16, so this cannot overflow.
+  // The header parser checked that the size in bytes (zero sizes skipped) fits int64.
   int64_t numel = ct__numel_of(h.ndim, h.shape);
   uint64_t nbytes = (uint64_t)numel * ct_dtype_size(h.dtype);
   if (nbytes > SIZE_MAX || (s->size_known && nbytes > s->left))

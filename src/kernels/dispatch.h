@@ -43,6 +43,8 @@ struct ct_index_kernels;
 struct ct_optim_kernels;
 struct ct_loss_kernels;
 struct ct_random_kernels;
+struct ct_pool_kernels;
+struct ct_conv_kernels;
 
 /// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
@@ -55,6 +57,8 @@ typedef struct ct_kernel_table {
   const struct ct_optim_kernels *optim;             // kernels/optim.h
   const struct ct_loss_kernels *loss;               // kernels/loss.h
   const struct ct_random_kernels *random;           // kernels/random.h
+  const struct ct_pool_kernels *pool;               // kernels/pool.h
+  const struct ct_conv_kernels *conv;               // kernels/conv.h
   const ct_memory_hooks *memory;
 } ct_kernel_table;
 

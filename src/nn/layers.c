@@ -99,7 +99,9 @@ ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64
   // nn.Embedding.__init__'s order: the padding_idx asserts, then torch.empty, then the
   // padding row fill (which is what rejects padding_idx 0 of an empty table).
   if (padding_idx != CT_NO_PADDING_IDX) {
-    if ((padding_idx > 0 && padding_idx >= num_embeddings) || (padding_idx < 0 && padding_idx < -num_embeddings))
+    // padding_idx >= -num_embeddings, with -num_embeddings out of int64 for INT64_MIN.
+    if ((padding_idx > 0 && padding_idx >= num_embeddings) ||
+        (padding_idx < 0 && (num_embeddings < 0 || padding_idx < -num_embeddings)))
       return ct__error_null(CT_ERR_ARG, "Padding_idx must be within num_embeddings");
     if (padding_idx < 0) padding_idx += num_embeddings;
   }

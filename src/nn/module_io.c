@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L // opendir, mkdir
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,10 @@ static ct_status list_stems(const char *dir, stem_list *out) {
       break;
     }
     if (out->count == out->cap) {
+      if (out->cap > INT_MAX / 2) {
+        st = ct__error(CT_ERR_MEMORY, "cannot load '%s': it holds too many .npy files (more than %d)", dir, out->cap);
+        break;
+      }
       int cap = out->cap ? 2 * out->cap : 16;
       char **names = realloc(out->names, (size_t)cap * sizeof *names);
       if (!names) {

@@ -1,4 +1,5 @@
 // F.one_hot: zeros of shape indices.shape + [num_classes] with a 1 scattered per index.
+#include "core/checked.h"
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
@@ -26,9 +27,12 @@ ct_tensor *ct_one_hot(ct_tensor *indices, int64_t num_classes) {
   ct_index_scan scan;
   ct__index_scan(indices, INT64_MIN, INT64_MAX, &scan); // only min and max are wanted
   if (scan.min < 0) return ct__error_null(CT_ERR_ARG, "Class values must be non-negative.");
-  if (num_classes == -1)
-    num_classes = scan.max + 1;
-  else if (num_classes <= scan.max)
+  if (num_classes == -1) {
+    if (!ct__add_ok(scan.max, 1, &num_classes))
+      return ct__error_null(CT_ERR_MEMORY,
+                            "one_hot: the number of classes (the largest class value %lld plus 1) is too large",
+                            (long long)scan.max);
+  } else if (num_classes <= scan.max)
     return ct__error_null(CT_ERR_ARG, "Class values must be smaller than num_classes.");
   shape[nd - 1] = num_classes;
   ct_tensor *out = ct_zeros(nd, shape, CT_INT64);

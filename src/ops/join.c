@@ -2,6 +2,7 @@
 // inputs side by side along a dim) laid out in the memory format PyTorch's cat picks.
 #include <stdlib.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
@@ -39,10 +40,10 @@ static ct__memory_format joined_format(ct_tensor *const *tensors, int n, bool un
 // d == ndim, `select` true).
 static ct_tensor *join_values(ct_tensor *const *tensors, int n, ct_dtype dtype, int ndim, const int64_t *shape, int d,
                               ct__memory_format format, const int64_t *extent, bool select) {
-  int64_t strides[CT_MAX_DIMS];
-  ct__format_strides(format, ndim, shape, strides);
-  ct_tensor *out = ct__alloc_strided(dtype, ndim, shape, strides);
+  ct_tensor *out = ct__alloc(dtype, ndim, shape); // checks the shape before strides are computed from it
   if (!out) return NULL;
+  int64_t *strides = out->strides;
+  ct__format_strides(format, ndim, shape, strides);
   int64_t start = 0;
   for (int i = 0; i < n; i++) {
     int64_t part[CT_MAX_DIMS], part_strides[CT_MAX_DIMS];
@@ -153,7 +154,11 @@ ct_tensor *ct_cat(ct_tensor *const *tensors, int n, int dim) {
       return NULL;
     }
     extent[i] = t->shape[d];
-    shape[d] += t->shape[d];
+    if (!ct__add_ok(shape[d], t->shape[d], &shape[d])) {
+      free(extent);
+      return ct__error_null(CT_ERR_MEMORY, "torch.cat(): the result is too large: its size along dim %d overflows",
+                            d);
+    }
   }
   ct_dtype dtype = promoted_dtype(tensors, n);
   ct_tensor *out = join_values(tensors, n, dtype, ndim, shape, d, joined_format(tensors, n, false), extent, false);
@@ -226,7 +231,11 @@ ct_tensor *ct_stack(ct_tensor *const *tensors, int n, int dim) {
   if (d < nd) {
     int64_t joined[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     memcpy(joined, ref->shape, sizeof joined);
-    joined[d] *= n;
+    if (!ct__mul_ok(joined[d], n, &joined[d])) {
+      free(extent);
+      return ct__error_null(CT_ERR_MEMORY, "stack: the result is too large: its size along dim %d overflows",
+                            d);
+    }
     for (int i = 0; i < n; i++) extent[i] = ref->shape[d];
     // All inputs [0]: cat would skip them, and its result is [0] as well.
     ct__memory_format format = skipped(ref) ? CT__CONTIGUOUS_FORMAT : joined_format(tensors, n, false);

@@ -1,5 +1,7 @@
 // View creation with autograd recording, and PyTorch's view-stride rule.
+#include <stdio.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "core/layout.h"
@@ -57,6 +59,16 @@ bool ct__view_strides(int ndim, const int64_t *shape, const int64_t *strides, in
   return view_d == -1;
 }
 
+// A shape for 0 elements still needs contiguous strides: its other sizes must not
+// multiply past int64 (core/checked.h).
+static ct_status checked_empty_shape(int ndim, const int64_t *shape) {
+  char what[300], buf[256];
+  ct__shape_to_str(ndim, shape, buf, sizeof buf);
+  snprintf(what, sizeof what, "shape '%s'", buf);
+  int64_t numel;
+  return ct__checked_numel(ndim, shape, 0, what, &numel);
+}
+
 ct_status ct__infer_shape(int ndim, const int64_t *shape, int64_t numel, int64_t *out) {
   if (ndim < 0) return ct__error(CT_ERR_ARG, "the number of dimensions is negative (%d)", ndim);
   if (ndim > CT_MAX_DIMS) return ct__error(CT_ERR_ARG, "shapes have at most %d dimensions, got %d", CT_MAX_DIMS, ndim);
@@ -69,14 +81,14 @@ ct_status ct__infer_shape(int ndim, const int64_t *shape, int64_t numel, int64_t
       infer = i;
     } else if (shape[i] < 0) {
       return ct__error(CT_ERR_ARG, "invalid shape dimension %lld", (long long)shape[i]);
-    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+    } else if (known >= 0 && !ct__mul_ok(known, shape[i], &known)) {
       known = -1; // no tensor has that many elements: reported as a mismatch below
     }
     out[i] = shape[i];
   }
   char buf[256];
   if (numel == known || (infer >= 0 && known > 0 && numel % known == 0)) {
-    if (infer < 0) return CT_OK;
+    if (infer < 0) return numel ? CT_OK : checked_empty_shape(ndim, shape);
     if (known == 0) { // 0 elements: any size fits the -1
       ct__shape_to_str(ndim, shape, buf, sizeof buf);
       return ct__error(CT_ERR_ARG,

@@ -1,5 +1,7 @@
 // Shape-changing views: view, reshape, flatten, squeeze, unsqueeze, expand.
+#include <stdio.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
@@ -147,6 +149,8 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
       strides[d] = 0;
       continue;
     }
+    // A new leading dim: the size-1 dim unsqueeze would make (a size times its stride
+    // fits, core/checked.h).
     int64_t stride = td >= 0 ? t->strides[td] : sizes[d + 1] * strides[d + 1];
     if (want == -1) {
       if (td < 0)
@@ -174,5 +178,10 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
   // A size below -1 got through the size-1 rule above; PyTorch fails counting elements.
   for (int d = 0; d < ndim; d++)
     if (sizes[d] < 0) return ct__error_null(CT_ERR_ARG, "numel: integer multiplication overflow");
+  char what[300];
+  ct__shape_to_str(ndim, sizes, target, sizeof target);
+  snprintf(what, sizeof what, "expand: the expanded size %s", target);
+  int64_t numel;
+  if (ct__checked_numel(ndim, sizes, 0, what, &numel) != CT_OK) return NULL;
   return ct__view_op(t, ndim, sizes, strides, t->offset, "ExpandBackward0", expand_back, NULL);
 }

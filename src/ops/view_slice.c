@@ -1,7 +1,9 @@
 // Views that pick sub-ranges: select (x[i]), slice (x[a:b:c]), narrow, unfold.
 // Their backward writes the gradient into the picked region of a zero tensor shaped
 // like the input; the node's pick_args record where that region was.
+#include <assert.h>
 #include <string.h>
+#include "core/checked.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
@@ -13,6 +15,20 @@ typedef struct pick_args {
   int64_t start; // select's index, slice's start (0 for unfold)
   int64_t step;  // slice's step, unfold's step between windows (unused by select)
 } pick_args;
+
+// The stride of a dim that picks every step-th element of a dim of `stride` (PyTorch's
+// stride * step), `len` picks in all. A step past the dim's end picks at most one
+// element, whose stride addresses nothing: when stride * step (or it in bytes) overflows
+// there, the dim keeps `stride`. More picks bound the step by the dim's size, and a size
+// times its stride fits (core/checked.h).
+static int64_t picked_stride(int64_t stride, int64_t step, int64_t len, ct_dtype dtype) {
+  int64_t picked, bytes;
+  if (ct__mul_ok(stride, step, &picked) && ct__mul_ok(picked, (int64_t)ct_dtype_size(dtype), &bytes))
+    return picked;
+  assert(len <= 1);
+  (void)len;
+  return stride;
+}
 
 // The region of a contiguous zero tensor `z` that the forward view picked.
 static ct_tensor *picked_region(ct_node *node, ct_tensor *z, const ct_tensor *grad) {
@@ -28,11 +44,11 @@ static ct_tensor *picked_region(ct_node *node, ct_tensor *z, const ct_tensor *gr
       if (i != d) strides[j++] = z->strides[i];
   } else if (!strcmp(node->name, "UnfoldBackward0")) {
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = z->strides[d] * a->step;
+    strides[d] = picked_stride(z->strides[d], a->step, grad->shape[d], z->dtype);
     strides[z->ndim] = z->strides[d];
   } else { // SliceBackward0
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = z->strides[d] * a->step;
+    strides[d] = picked_stride(z->strides[d], a->step, grad->shape[d], z->dtype);
   }
   return ct__make_view(z, grad->ndim, grad->shape, strides, offset);
 }
@@ -95,7 +111,7 @@ ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t 
     strides[i] = t->strides[i];
   }
   shape[d] = len;
-  strides[d] = t->strides[d] * step;
+  strides[d] = picked_stride(t->strides[d], step, len, t->dtype);
   ct_node *node;
   ct_tensor *out =
       ct__view_op(t, t->ndim, shape, strides, t->offset + start * t->strides[d], "SliceBackward0", scatter_back, &node);
@@ -138,10 +154,14 @@ ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
     shape[i] = t->shape[i];
     strides[i] = t->strides[i];
   }
-  int64_t dstride = t->ndim ? t->strides[d] : 1;
+  int64_t dstride = t->ndim ? t->strides[d] : 1, windows;
+  if (!ct__sub_ok(have, size, &windows) || !ct__add_ok(windows / step, 1, &windows)) // a huge negative size
+    return ct__error_null(CT_ERR_ARG,
+                          "unfold: size %lld is too large a negative number: the number of windows overflows",
+                          (long long)size);
   if (t->ndim) {
-    shape[d] = (have - size) / step + 1;
-    strides[d] = dstride * step;
+    shape[d] = windows;
+    strides[d] = picked_stride(dstride, step, windows, t->dtype);
   }
   shape[t->ndim] = size;
   strides[t->ndim] = dstride;
@@ -152,6 +172,8 @@ ct_tensor *ct_unfold(ct_tensor *t, int dim, int64_t size, int64_t step) {
     return ct__error_null(CT_ERR_ARG, "Storage size calculation overflowed with sizes=%s and strides=%s", sizes_str,
                           strides_str);
   }
+  int64_t numel; // overlapping windows can hold more elements than t
+  if (ct__checked_numel(t->ndim + 1, shape, 0, "unfold: the result", &numel) != CT_OK) return NULL;
   ct_node *node;
   ct_tensor *out =
       ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnfoldBackward0", scatter_back, &node);

@@ -129,7 +129,7 @@ ct_tensor *ct_bernoulli_(ct_tensor *t, double p) { return ct_bernoulli_gen_(t, p
 static int64_t float_adjusted(int64_t bound, int step, ct_dtype dtype) {
   int digits = dtype == CT_FLOAT32 ? FLT_MANT_DIG : DBL_MANT_DIG;
   int64_t moved = bound + step;
-  int64_t rounded = dtype == CT_FLOAT32 ? (int64_t)(float)moved : (int64_t)(double)moved;
+  int64_t rounded = ct__f64_to_i64(dtype == CT_FLOAT32 ? (double)(float)moved : (double)moved);
   if (step > 0 ? rounded >= bound : rounded < bound) return bound;
   uint64_t mag = moved < 0 ? -(uint64_t)moved : (uint64_t)moved;
   int n = 0;

@@ -81,6 +81,24 @@ static void test_slices_select_unfold(void **state) {
   ct_scope_close(s);
 }
 
+// An int64 range wider than INT64_MAX: the length is exact and each element start + i *
+// step is computed without overflowing (PyTorch's int64 length arithmetic wraps here).
+static void test_arange_wide_int64(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *a = ct_arange(-9e18, 9e18, 3e18, CT_INT64);
+  assert_int_equal(ct_numel(a), 6);
+  const int64_t e18 = INT64_C(1000000000000000000);
+  int64_t got[6], want[6] = {-9 * e18, -6 * e18, -3 * e18, 0, 3 * e18, 6 * e18};
+  assert_int_equal(ct_to_i64_array(a, got), CT_OK);
+  assert_memory_equal(got, want, sizeof want);
+  ct_tensor *down = ct_arange(9e18, -9e18, -4e18, CT_INT64); // 9, 5, 1, -3, -7 (x 1e18)
+  assert_int_equal(ct_numel(down), 5);
+  assert_int_equal(ct_to_i64_array(down, got), CT_OK);
+  assert_int_equal(got[4], -7 * e18);
+  ct_scope_close(s);
+}
+
 static void test_cat_stack(void **state) {
   (void)state;
   ct_scope *s = ct_scope_open();
@@ -138,7 +156,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scope_releases_and_keeps),  cmocka_unit_test(test_no_scope_root_scope_owns),
       cmocka_unit_test(test_null_propagates_without_new_message), cmocka_unit_test(test_view_errors_like_pytorch),
-      cmocka_unit_test(test_slices_select_unfold),      cmocka_unit_test(test_cat_stack),
+      cmocka_unit_test(test_slices_select_unfold),      cmocka_unit_test(test_arange_wide_int64),
+      cmocka_unit_test(test_cat_stack),
       cmocka_unit_test(test_backward_through_views),    cmocka_unit_test(test_backward_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,6 +135,18 @@ static void test_pool_sizes(void **state) {
   assert_int_equal(deleted, 1);
 }
 
+void *ct__pool_alloc_slow(size_t size); // internal: src/core/pool.h
+
+// A request so large that padding it to whole cache lines would wrap fails instead of
+// handing out a small block.
+static void test_pool_huge_request_fails(void **state) {
+  (void)state;
+  int64_t blocks = ct__pool_live_blocks();
+  assert_null(ct__pool_alloc_slow(SIZE_MAX));
+  assert_null(ct__pool_alloc_slow(SIZE_MAX - 10));
+  assert_int_equal(ct__pool_live_blocks(), blocks);
+}
+
 // Large buffers are kept for the next request of about their size (no fresh page
 // faults); a much smaller request does not take them.
 static void test_large_buffers_reused(void **state) {
@@ -509,7 +521,8 @@ static void test_large_product_after_thread_stop(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_transposed_copies),       cmocka_unit_test(test_iterator_row_walk),
-      cmocka_unit_test(test_pool_sizes),              cmocka_unit_test(test_large_buffers_reused),
+      cmocka_unit_test(test_pool_sizes),              cmocka_unit_test(test_pool_huge_request_fails),
+      cmocka_unit_test(test_large_buffers_reused),
       cmocka_unit_test(test_pool_across_threads),
       cmocka_unit_test(test_same_expression_with_and_without_scope),
       cmocka_unit_test(test_keep_moves_to_the_enclosing_scope),

@@ -174,6 +174,14 @@ static void test_creation(void **state) {
   NULL_PASSES(ct_zeros_like(bad));
   NULL_PASSES(ct_ones_like(bad));
   NULL_PASSES(ct_full_like(bad, 1.0));
+  MISUSE(ct_tensor_from_data((double[]){1, NAN}, CT_FLOAT64, CT_INT64, CT_SHAPE(2)),
+         "value cannot be converted to type int64 without overflow");
+  MISUSE(ct_tensor_from_data((float[]){3e9f}, CT_FLOAT32, CT_INT32, CT_SHAPE(1)),
+         "value cannot be converted to type int32 without overflow");
+  MISUSE(ct_tensor_from_data((double[]){1e39}, CT_FLOAT64, CT_INT64, CT_SHAPE(1)),
+         "value cannot be converted to type int64 without overflow");
+  MISUSE(ct_linspace(0, 1e30, 3, CT_INT64), "value cannot be converted to type int64_t without overflow");
+  MISUSE(ct_linspace(NAN, 1, 1, CT_INT64), "value cannot be converted to type int64_t without overflow");
   area_done(s);
 }
 
@@ -1407,6 +1415,72 @@ static void test_random(void **state) {
   area_done(s);
 }
 
+// ---- sizes: counts, sizes, strides and offsets that overflow (core/checked.h) ----
+
+static int64_t huge_length(void *ctx) { // 2^61 samples: their order would take 2^64 bytes
+  (void)ctx;
+  return INT64_C(1) << 61;
+}
+
+static void test_sizes(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  const int64_t big = INT64_C(1) << 40, huge = INT64_C(1) << 62;
+  float buf[4] = {0};
+  ct_tensor *one = ct_ones(CT_SHAPE(1), CT_FLOAT32), *empty = ct_zeros(CT_SHAPE(0), CT_FLOAT32);
+  ct_tensor *vec4 = ct_ones(CT_SHAPE(4), CT_FLOAT32), *scalar = ct_scalar(1, CT_FLOAT32);
+  ct_tensor *long_row = ct_expand(one, CT_SHAPE(huge)); // 2^62 elements, all the same one
+  assert_non_null(long_row);
+  // Creation: the sizes (a 0 counted as 1) and the bytes are bounded.
+  MISUSE(ct_zeros(CT_SHAPE(0, huge, huge), CT_FLOAT32), "tensor is too large|product of its sizes");
+  MISUSE(ct_zeros(CT_SHAPE(huge + 1), CT_BOOL), "tensor is too large|size in bytes exceeds 2^62");
+  MISUSE(ct_full(CT_SHAPE(big, big), 1, CT_INT32), "tensor is too large");
+  MISUSE(ct_linspace(0, 1, huge, CT_FLOAT32), "tensor is too large");
+  MISUSE(ct_eye(big, -1, CT_FLOAT64), "tensor is too large");
+  MISUSE(ct_from_blob(buf, CT_FLOAT32, CT_SHAPE(1), (int64_t[]){INT64_MAX}, NULL, NULL),
+         "from_blob: the view is too large|exceeds 2^62 bytes");
+  MISUSE(ct_from_blob(buf, CT_BOOL, CT_SHAPE(2), (int64_t[]){huge}, NULL, NULL),
+         "from_blob: the view is too large|spans more than 2^62 bytes");
+  MISUSE(ct_randperm(huge), "tensor is too large");
+  MISUSE(ct_randint(0, 10, CT_SHAPE(huge, 4)), "tensor is too large");
+  // Views whose sizes multiply past int64, and joins whose sizes add up past it.
+  MISUSE(ct_expand(one, CT_SHAPE(big, big)),
+         "expand: the expanded size [1099511627776, 1099511627776] is too large");
+  MISUSE(ct_expand(scalar, CT_SHAPE(big, big)), "expand|is too large");
+  MISUSE(ct_view(empty, CT_SHAPE(0, huge, huge)),
+         "shape '[0, 4611686018427387904, 4611686018427387904]' is too large");
+  MISUSE(ct_reshape(empty, CT_SHAPE(huge, 0, huge)),
+         "shape '[4611686018427387904, 0, 4611686018427387904]' is too large");
+  MISUSE(ct_unfold(ct_expand(one, CT_SHAPE(big)), 0, big / 2, 1), "unfold: the result is too large");
+  MISUSE(ct_unfold(vec4, 0, INT64_MIN, 1),
+         "unfold: size -9223372036854775808 is too large a negative number");
+  MISUSE(ct_cat((ct_tensor *[]){long_row, long_row}, 2, 0), "torch.cat(): the result is too large");
+  MISUSE(ct_stack((ct_tensor *[]){long_row, long_row}, 2, 0), "stack: the result is too large");
+  MISUSE(ct_stack((ct_tensor *[]){long_row, long_row}, 2, 1), "tensor is too large");
+  MISUSE(ct_contiguous(long_row), "tensor is too large|size in bytes");
+  MISUSE(ct_pad_sequence((ct_tensor *[]){long_row, vec4}, 2, true, 0), "tensor is too large");
+  // Counts derived from values.
+  MISUSE(ct_one_hot(ct_tensor_from_i64((int64_t[]){INT64_MAX}, CT_SHAPE(1)), -1),
+         "one_hot: the number of classes (the largest class value 9223372036854775807 plus 1) is too large");
+  MISUSE(ct_one_hot(ct_zeros(CT_SHAPE(2), CT_INT64), huge), "tensor is too large");
+  MISUSE(ct_embedding_new(INT64_MIN, 2, -1), "Padding_idx must be within num_embeddings");
+  MISUSE(ct_linear_new(big, big, false), "tensor is too large");
+  ct_dataloader *loader = ct_dataloader_new(&(ct_dataset){.length = huge_length, .get_item = scalar_sample},
+                                            (ct_dataloader_options){0});
+  MISUSE_STATUS(ct_dataloader_start_epoch(loader), "the dataset length 2305843009213693952 is too large");
+  MISUSE_IF(ct_dataloader_next(loader, &(ct_batch){0}) == CT_BATCH_ERROR, "is too large");
+  ct_dataloader_free(loader);
+  // .npy headers: NumPy's rule, the item size times the sizes (zeros skipped) fits int64.
+  unsigned char file[256];
+  const char *too_big[] = {
+      "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904, 2), }",
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (2305843009213693952, 0, 4), }",
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999999999999), }",
+  };
+  for (int i = 0; i < 3; i++) MISUSE(ct_load_npy_buffer(file, npy_bytes(file, too_big[i], "", 0)), "array is too big");
+  area_done(s);
+}
+
 // ---- scopes ----
 
 static void test_scopes(void **state) {
@@ -1452,7 +1526,8 @@ int main(void) {
       cmocka_unit_test(test_optimizers), cmocka_unit_test(test_data),
       cmocka_unit_test(test_npy),        cmocka_unit_test(test_module_files),
       cmocka_unit_test(test_printing),   cmocka_unit_test(test_random),
-      cmocka_unit_test(test_scopes),     cmocka_unit_test(test_catalogue_size),
+      cmocka_unit_test(test_sizes),      cmocka_unit_test(test_scopes),
+      cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);
 }

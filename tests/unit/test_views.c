@@ -381,13 +381,39 @@ static void test_strides(void **state) {
   ct_scope_close(s);
 }
 
+// A step past a dim's end picks one element: the stride keeps PyTorch's stride * step
+// when that fits, and the base's stride when it would overflow (it addresses nothing);
+// values and gradients are those of the one element.
+static void test_steps_past_the_end(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_requires_grad_(ct_view(ct_arange(0, 12, 1, CT_FLOAT32), CT_SHAPE(3, 4)), true);
+  ct_tensor *fits = ct_slice(x, 0, 0, CT_END, 5);
+  assert_memory_equal(ct_shape(fits), ((int64_t[]){1, 4}), 2 * sizeof(int64_t));
+  assert_memory_equal(ct_strides(fits), ((int64_t[]){20, 1}), 2 * sizeof(int64_t));
+  ct_tensor *rows = ct_slice(x, 0, 1, CT_END, INT64_MAX), *cols = ct_slice(x, 1, 2, CT_END, INT64_MAX / 2);
+  assert_memory_equal(ct_shape(rows), ((int64_t[]){1, 4}), 2 * sizeof(int64_t));
+  assert_memory_equal(ct_strides(rows), ((int64_t[]){4, 1}), 2 * sizeof(int64_t));
+  // 4 * (INT64_MAX / 2) fits in elements, not in bytes: the base's stride.
+  assert_memory_equal(ct_strides(cols), ((int64_t[]){4, 1}), 2 * sizeof(int64_t));
+  assert_true(tu_allclose(rows, (double[]){4, 5, 6, 7}, 4, 0, 0));
+  assert_true(tu_allclose(cols, (double[]){2, 6, 10}, 3, 0, 0));
+  ct_tensor *windows = ct_unfold(x, 1, 3, INT64_MAX);
+  assert_memory_equal(ct_shape(windows), ((int64_t[]){3, 1, 3}), 3 * sizeof(int64_t));
+  assert_memory_equal(ct_strides(windows), ((int64_t[]){4, 1, 1}), 3 * sizeof(int64_t));
+  ct_tensor *sum = ct_add(ct_add(ct_sum(rows), ct_sum(cols)), ct_sum(windows));
+  assert_int_equal(ct_backward(sum, NULL), CT_OK);
+  assert_true(tu_allclose(ct_grad(x), (double[]){1, 1, 2, 0, 2, 2, 3, 1, 1, 1, 2, 0}, 12, 0, 0));
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors_in_scope),        cmocka_unit_test(test_errors_without_scope),
       cmocka_unit_test(test_null_propagates),        cmocka_unit_test(test_success_without_scope),
       cmocka_unit_test(test_views_share_storage),    cmocka_unit_test(test_unfold_gradient_counts),
       cmocka_unit_test(test_cat_stack_gradients),    cmocka_unit_test(test_copy_gradients),
-      cmocka_unit_test(test_strides),
+      cmocka_unit_test(test_strides),                cmocka_unit_test(test_steps_past_the_end),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

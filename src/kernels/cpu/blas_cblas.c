@@ -72,9 +72,15 @@ static void copy_matrix(char *dst, int64_t drs, int64_t dcs, const char *src, in
 }
 
 // Replaces x by a row-major contiguous copy (PyTorch's m.clone(MemoryFormat::Contiguous)).
-// Returns the buffer to free, or NULL when out of memory.
+// Returns the buffer to free, or NULL when out of memory or when the copy's size
+// overflows (a broadcast operand can have more elements than memory holds). Kernels do
+// not include core/checked.h, hence the builtins.
 static void *make_contiguous(matrix *x, size_t elem) {
-  char *buf = malloc((size_t)(x->size[0] * x->size[1]) * elem);
+  int64_t numel, bytes;
+  if (__builtin_mul_overflow(x->size[0], x->size[1], &numel) ||
+      __builtin_mul_overflow(numel, (int64_t)elem, &bytes))
+    return NULL;
+  char *buf = malloc((size_t)bytes);
   if (!buf) return NULL;
   copy_matrix(buf, x->size[1], 1, x->data, x->stride[0], x->stride[1], x->size[0], x->size[1], elem);
   x->data = buf;

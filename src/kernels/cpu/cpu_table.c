@@ -9,6 +9,8 @@ extern const struct ct_blas_kernels ct__cpu_blas_kernels;
 extern const struct ct_optim_kernels ct__cpu_optim_kernels;
 extern const struct ct_loss_kernels ct__cpu_loss_kernels;
 extern const struct ct_random_kernels ct__cpu_random_kernels;
+extern const struct ct_pool_kernels ct__cpu_pool_kernels;
+extern const struct ct_conv_kernels ct__cpu_conv_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 const ct_kernel_table ct__cpu_kernel_table = {
@@ -21,5 +23,7 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .optim = &ct__cpu_optim_kernels,
     .loss = &ct__cpu_loss_kernels,
     .random = &ct__cpu_random_kernels,
+    .pool = &ct__cpu_pool_kernels,
+    .conv = &ct__cpu_conv_kernels,
     .memory = &ct__cpu_memory,
 };
