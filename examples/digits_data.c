@@ -36,12 +36,14 @@ static const char *parse_row(char *line, float *pixels, int64_t *label, char *wh
     char *end;
     errno = 0;
     double v = strtod(p, &end);
-    while (*end == ' ' || *end == '\t') end++;
+    while (*end == ' ' || *end == '\t')
+      end++;
     bool last = k == DIGITS_PIXELS;
     if (end == p || errno == ERANGE || !isfinite(v) || (last ? *end != '\0' : *end != ',')) {
       // Say whether the row is short, long, or holds something that is not a number.
       int values = 1;
-      for (const char *q = line; *q; q++) values += *q == ',';
+      for (const char *q = line; *q; q++)
+        values += *q == ',';
       if (values != DIGITS_PIXELS + 1)
         snprintf(why, cap, "expected %d comma-separated values (64 pixels, then the label), found %d",
                  DIGITS_PIXELS + 1, values);
@@ -57,8 +59,10 @@ static const char *parse_row(char *line, float *pixels, int64_t *label, char *wh
       snprintf(why, cap, "label %g is not a digit 0 to 9", v);
       return why;
     }
-    if (last) *label = (int64_t)v;
-    else pixels[k] = (float)(v / 16.0);
+    if (last)
+      *label = (int64_t)v;
+    else
+      pixels[k] = (float)(v / 16.0);
     p = end + 1;
   }
   return NULL;
@@ -91,7 +95,9 @@ static char *read_all(gzFile f, const char *name, size_t *size) {
   const char *message = gzerror(f, &err);
   if (err != Z_OK) { // Z_BUF_ERROR: the gzip stream stops in the middle
     fprintf(stderr, "digits_cnn: cannot read %s: %s\n", name,
-            err == Z_ERRNO ? strerror(errno) : err == Z_BUF_ERROR ? "truncated gzip data" : message);
+            err == Z_ERRNO       ? strerror(errno)
+            : err == Z_BUF_ERROR ? "truncated gzip data"
+                                 : message);
     free(text);
     return NULL;
   }
@@ -118,12 +124,14 @@ int digits_read(digits *d, gzFile f, const char *name) {
       break;
     }
     line[n] = '\0';
-    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) line[--n] = '\0';
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+      line[--n] = '\0';
     if (strspn(line, " \t") < n) { // blank lines are skipped
       if (grow(d, &capacity)) {
         fprintf(stderr, "digits_cnn: out of memory reading %s\n", name);
         status = -1;
-      } else if (parse_row(line, d->pixels + d->count * DIGITS_PIXELS, d->labels + d->count, why, sizeof why)) {
+      } else if (parse_row(line, d->pixels + d->count * DIGITS_PIXELS, d->labels + d->count, why,
+                           sizeof why)) {
         fprintf(stderr, "digits_cnn: %s:%lld: %s\n", name, (long long)lineno, why);
         status = -1;
       } else {

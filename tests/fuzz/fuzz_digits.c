@@ -2,11 +2,11 @@
 // plain text (zlib reads both). Any bytes must either read or be refused with a message;
 // never crash, overflow or leak. Images that read have pixels in [0, 1] and labels 0-9.
 #define _POSIX_C_SOURCE 200809L
+#include "digits_data.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "digits_data.h"
 
 static void check_digits(const digits *d) {
   if (d->count <= 0) abort();
