@@ -26,7 +26,6 @@ SKLEARN_DIGITS=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.g
 DIGITS=/usr/local/share/ctorch/data/digits.csv.gz
 fetch_digits() {
   tmp=$(mktemp -d) || return 1
-  chmod 755 "$tmp" # apt's download sandbox user writes here
   (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1) ||
     { $SUDO apt-get update -qq && (cd "$tmp" && apt-get download python3-sklearn >/dev/null); } &&
     dpkg-deb --fsys-tarfile "$tmp"/python3-sklearn_*.deb | (cd "$tmp" && tar -x ".$SKLEARN_DIGITS") &&
