@@ -2,17 +2,12 @@
 #include "core/checked.h"
 #include "core/error_impl.h"
 
-ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, const char *what, int64_t *numel) {
-  int64_t n = 1, span = 1, bytes;
-  for (int d = 0; d < ndim; d++) {
-    if (shape[d] > 1 && !ct__mul_ok(span, shape[d], &span))
-      return ct__error(CT_ERR_MEMORY, "%s is too large: the product of its sizes overflows", what);
-    n *= shape[d]; // at most span
-  }
-  if (elem_size > 0 && (!ct__mul_ok(span, elem_size, &bytes) || bytes > CT__MAX_BYTES))
-    return ct__error(CT_ERR_MEMORY, "%s is too large: its size in bytes exceeds 2^62", what);
-  *numel = n;
-  return CT_OK;
+ct_status ct__numel_overflow(const char *what) {
+  return ct__error(CT_ERR_MEMORY, "%s is too large: the product of its sizes overflows", what);
+}
+
+ct_status ct__bytes_overflow(const char *what) {
+  return ct__error(CT_ERR_MEMORY, "%s is too large: its size in bytes exceeds 2^62", what);
 }
 
 ct_status ct__checked_extent(int ndim, const int64_t *shape, const int64_t *strides, int64_t elem_size,

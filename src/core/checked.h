@@ -33,7 +33,9 @@ static inline bool ct__mul_ok(int64_t a, int64_t b, int64_t *out) { return !__bu
 /// int64, or, with elem_size > 0, when that product times elem_size exceeds
 /// CT__MAX_BYTES. elem_size 0: a view, whose bytes lie in its base; only the count is
 /// checked.
-ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, const char *what, int64_t *numel);
+/// Inline: every new tensor passes here.
+static inline ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, const char *what,
+                                         int64_t *numel);
 /// The largest element offset a strided view reaches, sum of (shape[d] - 1) * strides[d]
 /// over non-empty dims (strides >= 0). Errors like ct__checked_numel when its extent in
 /// bytes, or any stride in bytes, exceeds CT__MAX_BYTES.
@@ -41,5 +43,21 @@ ct_status ct__checked_extent(int ndim, const int64_t *shape, const int64_t *stri
                              const char *what, int64_t *max_offset);
 /// ceil(a / b) for a >= 0, b > 0, without the a + b - 1 that can overflow.
 static inline int64_t ct__ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
+/// The errors of ct__checked_numel (out of line: the rare path).
+ct_status ct__numel_overflow(const char *what);
+ct_status ct__bytes_overflow(const char *what);
+
+static inline ct_status ct__checked_numel(int ndim, const int64_t *shape, int64_t elem_size, const char *what,
+                                         int64_t *numel) {
+  int64_t n = 1, span = 1, bytes;
+  for (int d = 0; d < ndim; d++) {
+    if (shape[d] > 1 && !ct__mul_ok(span, shape[d], &span)) return ct__numel_overflow(what);
+    n *= shape[d]; // at most span
+  }
+  if (elem_size > 0 && (!ct__mul_ok(span, elem_size, &bytes) || bytes > CT__MAX_BYTES)) return ct__bytes_overflow(what);
+  *numel = n;
+  return CT_OK;
+}
 
 #endif

@@ -178,10 +178,10 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
   // A size below -1 got through the size-1 rule above; PyTorch fails counting elements.
   for (int d = 0; d < ndim; d++)
     if (sizes[d] < 0) return ct__error_null(CT_ERR_ARG, "numel: integer multiplication overflow");
-  char what[300];
-  ct__shape_to_str(ndim, sizes, target, sizeof target);
-  snprintf(what, sizeof what, "expand: the expanded size %s", target);
   int64_t numel;
-  if (ct__checked_numel(ndim, sizes, 0, what, &numel) != CT_OK) return NULL;
+  if (ct__checked_numel(ndim, sizes, 0, "expand", &numel) != CT_OK) { // the message names the size
+    ct__shape_to_str(ndim, sizes, target, sizeof target);
+    return ct__error_null(CT_ERR_MEMORY, "expand: the expanded size %s is too large", target);
+  }
   return ct__view_op(t, ndim, sizes, strides, t->offset, "ExpandBackward0", expand_back, NULL);
 }
