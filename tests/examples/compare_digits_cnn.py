@@ -14,8 +14,9 @@ and 2) training amplifies the difference: 4e-5 by epoch 2 or 7e-5 within epoch 0
 itself: with its native convolution (torch.backends.mkldnn.enabled = False) instead of
 oneDNN, seeds 0 and 3 part ways at lr 0.01 (3e-1 on seed 0's last epoch) and seed 0 at
 lr 0.001 (1e-3). So the runs compared below are ones that stay together: the default
-seed 0 for the epochs before it parts (both PyTorch backends part there too), seed 1 with
-every default, and lower learning rates. Losses must agree to LOSS_RTOL = 1e-4 relative
+seed 0 for the epochs before it parts (both PyTorch backends part there too), all ten
+epochs of it against PyTorch's native convolution (whose sums ctorch's follow there),
+seed 1 with every default, and lower learning rates. Losses must agree to LOSS_RTOL = 1e-4 relative
 plus half a unit of the 6th printed decimal: well above the differences of runs that stay
 together, below those of any run that parts. Accuracies must be equal, or differ by one
 image when PyTorch's two highest logits for some test image are within TIE_TOLERANCE (a
@@ -114,13 +115,15 @@ def near_ties(logits, tolerance):
     return int(((top2[:, 0] - top2[:, 1]) <= tolerance).sum())
 
 
-def compare(binary, seed=0, epochs=10, lr=0.01, batch_size=32, path=None):
+def compare(binary, seed=0, epochs=10, lr=0.01, batch_size=32, path=None, native_conv=False):
+    """native_conv: PyTorch with its own convolution instead of oneDNN's."""
     args = ["--epochs", str(epochs), "--seed", str(seed), "--lr", str(lr), "--batch-size", str(batch_size)]
     if path:
         args += ["--data", path]
-    label = " ".join(args)
+    label = " ".join(args) + (" (PyTorch's native convolution)" if native_conv else "")
     proc = run(binary, args)
-    want = digits_cnn(seed, epochs, lr, batch_size, path)
+    with torch.backends.mkldnn.flags(enabled=not native_conv):
+        want = digits_cnn(seed, epochs, lr, batch_size, path)
     got = proc.stdout.splitlines()
     texts = [f"epoch {e} loss {loss:.6f} test_acc {acc:.4f}" for e, (loss, acc, _) in enumerate(want)]
     if proc.returncode != 0 or len(got) != len(want):
@@ -250,6 +253,7 @@ def main():
         good_rows = f.read().splitlines()
     results = [
         compare(binary, epochs=2),                                    # the README's run
+        compare(binary, native_conv=True),                            # all of it, against torch's own conv
         compare(binary, seed=1),                                      # every other default
         compare(binary, lr=0.001),
         compare(binary, seed=3, epochs=4, lr=0.005, batch_size=64),  # a last batch of 28
