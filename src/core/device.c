@@ -84,3 +84,20 @@ ct_status ct__check_copy_devices(ct_device dst, ct_device src) {
 }
 
 void ct__test_set_device(ct_tensor *t, ct_device device) { t->storage->device = device; }
+
+const char *ct__tensor_type_name(const ct_tensor *t) {
+  static const char *const cpu[CT_NUM_DTYPES] = {[CT_BOOL] = "torch.BoolTensor", [CT_INT32] = "torch.IntTensor",
+                                                 [CT_INT64] = "torch.LongTensor", [CT_FLOAT32] = "torch.FloatTensor",
+                                                 [CT_FLOAT64] = "torch.DoubleTensor"};
+  static const char *const cuda[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "torch.cuda.BoolTensor", [CT_INT32] = "torch.cuda.IntTensor", [CT_INT64] = "torch.cuda.LongTensor",
+      [CT_FLOAT32] = "torch.cuda.FloatTensor", [CT_FLOAT64] = "torch.cuda.DoubleTensor"};
+  return (t->storage->device == CT_CPU ? cpu : cuda)[t->dtype];
+}
+
+const char *ct__tensor_to_string(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "CPUBoolType", [CT_INT32] = "torch.IntTensor",
+                                                   [CT_INT64] = "torch.LongTensor", [CT_FLOAT32] = "torch.FloatTensor",
+                                                   [CT_FLOAT64] = "torch.DoubleTensor"};
+  return names[dtype];
+}

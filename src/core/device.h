@@ -7,6 +7,11 @@
 #include "core/tensor_impl.h"
 #include "kernels/dispatch.h"
 
+/// t.type() as PyTorch prints it: "torch.FloatTensor", "torch.cuda.FloatTensor" ...
+const char *ct__tensor_type_name(const ct_tensor *t);
+/// A CPU tensor's Tensor::toString(), which some PyTorch messages print: "torch.FloatTensor"
+/// ..., but "CPUBoolType" for bool.
+const char *ct__tensor_to_string(ct_dtype dtype);
 /// The device as torch.device prints it: "cpu", "cuda:0".
 const char *ct__device_str(ct_device device);
 

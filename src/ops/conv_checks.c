@@ -3,6 +3,7 @@
 // backend's own checks, so each error is the one PyTorch reports for the same call.
 #include "core/checked.h"
 #include "core/dtype_impl.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ops/conv_internal.h"
@@ -169,16 +170,6 @@ static bool torch_uses_mkldnn(const view2d *v, ct_dtype dtype, const ct__conv_pa
   return p->groups > 1 || (kw > 3 && kh > 3) || n > 1 || n * v->in[1] * v->in[2] * v->in[3] > 20480;
 }
 
-// A CPU tensor's type as PyTorch's Tensor::toString() names it.
-static const char *legacy_type(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "CPUBoolType",
-                                                   [CT_INT32] = "torch.IntTensor",
-                                                   [CT_INT64] = "torch.LongTensor",
-                                                   [CT_FLOAT32] = "torch.FloatTensor",
-                                                   [CT_FLOAT64] = "torch.DoubleTensor"};
-  return names[dtype];
-}
-
 static ct_status dtype_mismatch(ct_dtype expected, ct_dtype found) {
   return ct__error(CT_ERR_ARG, "expected scalar type %s but found %s", ct__scalar_type_name(expected),
                    ct__scalar_type_name(found));
@@ -193,12 +184,12 @@ static ct_status check_mkldnn(const view2d *v, ct_dtype in, const ct_tensor *wei
     return ct__error(CT_ERR_ARG,
                      "Input type (%s) and weight type (%s) should be the same or input should be a MKLDNN tensor "
                      "and weight is a dense tensor",
-                     legacy_type(in), legacy_type(weight->dtype));
+                     ct__tensor_to_string(in), ct__tensor_to_string(weight->dtype));
   if (bias && bias->dtype != in)
     return ct__error(CT_ERR_ARG,
                      "Input type (%s) and bias type (%s) should be the same or input should be a MKLDNN tensor and "
                      "bias is a dense tensor",
-                     legacy_type(in), legacy_type(bias->dtype));
+                     ct__tensor_to_string(in), ct__tensor_to_string(bias->dtype));
   if (any_below(2, v->dilation, 1)) return ct__error(CT_ERR_ARG, "non-positive dilation is not supported");
   if (v->w[2] <= 0 || v->w[3] <= 0)
     return ct__error(CT_ERR_ARG, "could not create a descriptor for a dilated convolution forward propagation "

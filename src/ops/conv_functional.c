@@ -18,24 +18,14 @@ ct_conv_options ct_conv_defaults(void) {
 
 // check_input_same_type_as_parameters' wording for tensors on different devices, then
 // the device's backend.
-static const char *type_name(const ct_tensor *t) {
-  static const char *const cpu[CT_NUM_DTYPES] = {[CT_BOOL] = "torch.BoolTensor", [CT_INT32] = "torch.IntTensor",
-                                                 [CT_INT64] = "torch.LongTensor", [CT_FLOAT32] = "torch.FloatTensor",
-                                                 [CT_FLOAT64] = "torch.DoubleTensor"};
-  static const char *const cuda[CT_NUM_DTYPES] = {
-      [CT_BOOL] = "torch.cuda.BoolTensor", [CT_INT32] = "torch.cuda.IntTensor", [CT_INT64] = "torch.cuda.LongTensor",
-      [CT_FLOAT32] = "torch.cuda.FloatTensor", [CT_FLOAT64] = "torch.cuda.DoubleTensor"};
-  return (t->storage->device == CT_CPU ? cpu : cuda)[t->dtype];
-}
-
 static ct_status check_devices(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias) {
   const ct_device d = input->storage->device;
   if (weight->storage->device != d)
-    return ct__error(CT_ERR_ARG, "Input type (%s) and weight type (%s) should be the same", type_name(input),
-                     type_name(weight));
+    return ct__error(CT_ERR_ARG, "Input type (%s) and weight type (%s) should be the same", ct__tensor_type_name(input),
+                     ct__tensor_type_name(weight));
   if (bias && bias->storage->device != d)
-    return ct__error(CT_ERR_ARG, "Input type (%s) and bias type (%s) should be the same", type_name(input),
-                     type_name(bias));
+    return ct__error(CT_ERR_ARG, "Input type (%s) and bias type (%s) should be the same", ct__tensor_type_name(input),
+                     ct__tensor_type_name(bias));
   return ct__check_backend(d);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/checked.h"
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/view.h"
 #include "ops/sum_to.h"
@@ -116,13 +117,6 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
   return ct__view_op(t, t->ndim + 1, shape, strides, t->offset, "UnsqueezeBackward0", reshape_back, NULL);
 }
 
-// "torch.FloatTensor" ..., as PyTorch names a CPU tensor's type in some messages.
-static const char *legacy_type_name(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {"CPUBoolType", "torch.IntTensor", "torch.LongTensor",
-                                                   "torch.FloatTensor", "torch.DoubleTensor"};
-  return names[dtype];
-}
-
 // PyTorch's inferExpandGeometry: dims are matched from the last; a new leading dim of
 // size 1 gets the stride a contiguous layout would give it, expanded dims get stride 0.
 ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
@@ -136,7 +130,7 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *shape) {
     return ct__error_null(CT_ERR_ARG,
                           "expand(%s{%s}, size=%s): the number of sizes provided (%d) must be greater or equal to "
                           "the number of dimensions in the tensor (%d)",
-                          legacy_type_name(t->dtype), have_str, target, ndim, t->ndim);
+                          ct__tensor_to_string(t->dtype), have_str, target, ndim, t->ndim);
   }
   int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   int lead = ndim - t->ndim;
