@@ -1,0 +1,377 @@
+// The misuse catalogue (tests/util/misuse.h): modules, layers, state dicts, nn.init, losses, optimizers.
+#define _POSIX_C_SOURCE 200809L // mkdtemp
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "misuse.h"
+
+// ---- nn: modules, layers, state dicts ----
+
+static ct_tensor *bare_forward(ct_module *self, ct_tensor *input) {
+  (void)self;
+  return ct_clone(input);
+}
+static const ct_module_vtable bare_vtable = {"Bare", bare_forward, NULL, NULL};
+static const ct_module_vtable no_forward_vtable = {"NoForward", NULL, NULL, NULL};
+static const ct_module_vtable nameless_vtable = {NULL, bare_forward, NULL, NULL};
+
+static void test_modules(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(1, 3), CT_FLOAT32), *bad = NULL;
+  MISUSE(ct_module_new(sizeof(ct_module) - 1, &bare_vtable), "module size|is smaller than ct_module");
+  MISUSE(ct_module_new(sizeof(ct_module), &nameless_vtable), "module vtable needs a name");
+  MISUSE(ct_module_new(sizeof(ct_module), NULL), "module vtable needs a name");
+  ct_module *no_forward = ct_module_new(sizeof(ct_module), &no_forward_vtable);
+  MISUSE(ct_module_forward(no_forward, x), "Module [NoForward] is missing the required \"forward\" function");
+  ct_module_free(no_forward);
+  MISUSE(ct_module_forward(NULL, x), "forward: module is NULL");
+  ct_module *m = ct_module_new(sizeof(ct_module), &bare_vtable);
+  assert_non_null(ct_module_register_parameter(m, "w", ct_zeros(CT_SHAPE(2), CT_FLOAT32)));
+  NULL_PASSES(ct_module_forward(m, bad));
+  MISUSE(ct_module_register_parameter(m, "", ct_zeros(CT_SHAPE(2), CT_FLOAT32)),
+         "parameter name can't be empty string \"\"");
+  MISUSE(ct_module_register_parameter(m, "a.b", ct_zeros(CT_SHAPE(2), CT_FLOAT32)),
+         "parameter name can't contain \".\"");
+  MISUSE(ct_module_register_parameter(m, NULL, ct_zeros(CT_SHAPE(2), CT_FLOAT32)),
+         "parameter name should be a string. Got NoneType");
+  MISUSE(ct_module_register_parameter(m, "w", ct_zeros(CT_SHAPE(2), CT_FLOAT32)),
+         "attribute 'w' already exists");
+  MISUSE(ct_module_register_parameter(m, "i", ct_zeros(CT_SHAPE(2), CT_INT64)),
+         "Only Tensors of floating point and complex dtype can require gradients");
+  ct_tensor *leaf = ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true);
+  MISUSE(ct_module_register_parameter(m, "v", ct_mul_scalar(leaf, 2)),
+         "Cannot assign non-leaf Tensor to parameter "
+         "'v'. Model parameters must be created "
+         "explicitly.");
+  MISUSE(ct_module_register_parameter(NULL, "w", ct_zeros(CT_SHAPE(2), CT_FLOAT32)),
+         "register_parameter: module is "
+         "NULL");
+  NULL_PASSES(ct_module_register_parameter(m, "z", bad));
+  ct_module *child = ct_module_register_module(m, "c", ct_relu_new());
+  assert_non_null(child);
+  MISUSE(ct_module_register_module(m, "a.b", ct_relu_new()), "module name can't contain \".\", got: a.b");
+  MISUSE(ct_module_register_module(m, "", ct_relu_new()), "module name can't be empty string \"\"");
+  MISUSE(ct_module_register_module(m, NULL, ct_relu_new()), "module name should be a string. Got NoneType");
+  MISUSE(ct_module_register_module(m, "c", ct_relu_new()), "attribute 'c' already exists");
+  MISUSE(ct_module_register_module(m, "d", child), "already registered in another module");
+  MISUSE(ct_module_register_module(m, "self", m), "a module can't be registered inside itself");
+  MISUSE(ct_module_register_module(NULL, "c", ct_relu_new()), "register_module: module is NULL");
+  ct_module_free(child);
+  MISUSE_IF(ct_last_status() != CT_OK, "registered in a parent module, which owns and frees it");
+  MISUSE(ct_module_named_parameters(NULL), "module is NULL");
+  MISUSE(ct_module_named_children(NULL), "named_children: module is NULL");
+  MISUSE(ct_module_state_dict(NULL), "module is NULL");
+  int count = 0;
+  MISUSE(ct_module_parameters(NULL, &count), "module is NULL");
+  char text[8];
+  MISUSE_STATUS(ct_module_repr(m, text, sizeof text), "module repr needs");
+  MISUSE_STATUS(ct_module_repr(m, NULL, 64), "module repr: NULL argument");
+  MISUSE_STATUS(ct_module_repr(NULL, text, sizeof text), "module repr: NULL argument");
+  ct_module_free(m);
+  area_done(s);
+}
+
+static void test_layers(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(1, 3), CT_FLOAT32);
+  MISUSE(ct_linear_new(-1, 2, true), "Trying to create tensor with negative dimension -1: [2, -1]");
+  MISUSE(ct_linear_new(3, -2, false), "Trying to create tensor with negative dimension -2: [-2, 3]");
+  MISUSE(ct_embedding_new(3, 2, 3), "Padding_idx must be within num_embeddings");
+  MISUSE(ct_embedding_new(3, 2, -4), "Padding_idx must be within num_embeddings");
+  MISUSE(ct_embedding_new(-3, 2, CT_NO_PADDING_IDX),
+         "Trying to create tensor with negative dimension -3: [-3, 2]");
+  MISUSE(ct_dropout_new(1.5), "dropout probability has to be between 0 and 1, but got 1.5");
+  MISUSE(ct_dropout_new(-0.1), "dropout probability has to be between 0 and 1, but got -0.1");
+  MISUSE(ct_sequential_new(-1, NULL), "Sequential: bad module list (n=-1)");
+  MISUSE(ct_sequential_new(2, NULL), "Sequential: bad module list (n=2)");
+  MISUSE(ct_sequential_new(2, (ct_module *[]){ct_relu_new(), NULL}), "Sequential: a module argument is NULL");
+  ct_module *linear = ct_linear_new(2, 2, true), *softmax = ct_softmax_new(2),
+            *flatten = ct_flatten_new(3, 1);
+  ct_module *emb = ct_embedding_new(3, 2, CT_NO_PADDING_IDX),
+            *seq = ct_sequential_new(2, (ct_module *[]){ct_relu_new(), ct_linear_new(4, 1, true)});
+  MISUSE(ct_module_forward(linear, x), "mat1 and mat2 shapes cannot be multiplied (1x3 and 2x2)");
+  MISUSE(ct_module_forward(softmax, x),
+         "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  MISUSE(ct_module_forward(flatten, ct_ones(CT_SHAPE(1, 2, 3, 4), CT_FLOAT32)),
+         "flatten() has invalid args: start_dim cannot come after end_dim");
+  MISUSE(ct_module_forward(emb, x),
+         "Expected tensor for argument #1 'indices' to have one of the following scalar "
+         "types: Long, Int; but got torch.FloatTensor instead (while checking arguments "
+         "for embedding)");
+  MISUSE(ct_module_forward(emb, ct_tensor_parse("[3]")), "index out of range in self");
+  MISUSE(ct_module_forward(seq, x), "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x1)");
+  MISUSE(ct_module_forward(ct_module_child(seq, 0), ct_ones(CT_SHAPE(2), CT_BOOL)),
+         "Boolean inputs not supported for "
+         "relu");
+  MISUSE(ct_module_forward(softmax, ct_ones(CT_SHAPE(1, 1, 2), CT_INT64)), "not implemented for 'Long'");
+  ct_module_free(linear);
+  ct_module_free(softmax);
+  ct_module_free(flatten);
+  ct_module_free(emb);
+  ct_module_free(seq);
+  area_done(s);
+}
+
+static void test_state_dicts(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_module *lin = ct_linear_new(2, 2, true);
+  assert_non_null(lin);
+  ct_tensor *w22 = ct_zeros(CT_SHAPE(2, 2), CT_FLOAT32), *w32 = ct_zeros(CT_SHAPE(3, 2), CT_FLOAT32);
+  ct_tensor *b2 = ct_zeros(CT_SHAPE(2), CT_FLOAT32);
+  ct_named_tensor only_weight[] = {{"weight", w22}};
+  ct_named_tensor extra[] = {{"weight", w22}, {"bias", b2}, {"extra", b2}};
+  ct_named_tensor resized[] = {{"weight", w32}, {"bias", b2}};
+  ct_named_tensor null_value[] = {{"weight", NULL}, {"bias", b2}};
+  MISUSE_STATUS(ct_module_load_state_dict(lin, &(ct_named_list){1, only_weight}, true),
+                "Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: \"bias\". ");
+  MISUSE_STATUS(ct_module_load_state_dict(lin, &(ct_named_list){3, extra}, true),
+                "Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) in state_dict: \"extra\". ");
+  MISUSE_STATUS(
+      ct_module_load_state_dict(lin, &(ct_named_list){2, resized}, true),
+      "Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape "
+      "torch.Size([3, 2]) from checkpoint, the shape in current model is torch.Size([2, 2]).");
+  MISUSE_STATUS(ct_module_load_state_dict(lin, &(ct_named_list){2, resized}, false),
+                "size mismatch for weight");
+  MISUSE_STATUS(
+      ct_module_load_state_dict(lin, &(ct_named_list){2, null_value}, true),
+      "While copying the parameter named \"weight\", expected torch.Tensor or Tensor-like object from "
+      "checkpoint but received <class 'NoneType'>");
+  ct_named_list bad = {.count = -1};
+  MISUSE_STATUS(ct_module_load_state_dict(lin, &bad, true), "count is negative");
+  bad.count = 2;
+  MISUSE_STATUS(ct_module_load_state_dict(lin, &bad, true), "items are NULL");
+  MISUSE_STATUS(ct_module_load_state_dict(lin, NULL, true), "state dict is NULL");
+  MISUSE_STATUS(ct_module_load_state_dict(NULL, &bad, true), "module is NULL");
+  ct_module_free(lin);
+  area_done(s);
+}
+
+// ---- nn.init ----
+
+static void test_init(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *v = ct_zeros(CT_SHAPE(3), CT_FLOAT32), *w = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32);
+  ct_tensor *i = ct_zeros(CT_SHAPE(2, 3), CT_INT64), *bad = NULL;
+  const char *fan = "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions";
+  int64_t fan_in, fan_out;
+  MISUSE_IF(isnan(ct_init_calculate_gain("softmax", NAN)), "Unsupported nonlinearity softmax");
+  MISUSE_STATUS(ct_init_calculate_fan_in_and_fan_out(v, &fan_in, &fan_out), fan);
+  MISUSE(ct_init_xavier_uniform_(v, 1), fan);
+  MISUSE(ct_init_xavier_normal_(v, 1), fan);
+  MISUSE(ct_init_kaiming_uniform_(v, 0, NULL, NULL), fan);
+  MISUSE(ct_init_kaiming_uniform_(w, 0, "fan_avg", NULL), "Mode fan_avg not supported, please use one of "
+                                                          "['fan_in', 'fan_out']");
+  MISUSE(ct_init_kaiming_normal_(w, 0, NULL, "swish"), "Unsupported nonlinearity swish");
+  MISUSE(ct_init_uniform_(i, 0, 1), "\"check_uniform_bounds\" not implemented for 'Long'");
+  MISUSE(ct_init_uniform_(w, 1, 0), "uniform_ expects to return a [from, to) range, but found from=1 > to=0");
+  MISUSE(ct_init_normal_(w, 0, -1), "normal expects std >= 0.0, but found std -1");
+  MISUSE(ct_init_constant_(i, NAN), "value cannot be converted to type int64_t without overflow");
+  MISUSE_STATUS(ct_init_linear_reset_(v, NULL), fan);
+  MISUSE_STATUS(ct_init_embedding_reset_(w, 5), "Padding_idx must be within num_embeddings");
+  NULL_STATUS(ct_init_calculate_fan_in_and_fan_out(bad, &fan_in, &fan_out), "calculate_fan_in_and_fan_out");
+  NULL_STATUS(ct_init_linear_reset_(bad, NULL), "linear reset");
+  NULL_STATUS(ct_init_embedding_reset_(bad, CT_NO_PADDING_IDX), "embedding reset");
+  NULL_PASSES(ct_init_uniform_(bad, 0, 1));
+  NULL_PASSES(ct_init_normal_(bad, 0, 1));
+  NULL_PASSES(ct_init_constant_(bad, 1));
+  NULL_PASSES(ct_init_zeros_(bad));
+  NULL_PASSES(ct_init_ones_(bad));
+  NULL_PASSES(ct_init_xavier_uniform_(bad, 1));
+  NULL_PASSES(ct_init_kaiming_normal_(bad, 0, NULL, NULL));
+  area_done(s);
+}
+
+// ---- losses ----
+
+static void test_losses(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *p2 = ct_full(CT_SHAPE(2), 0.5, CT_FLOAT32), *p3 = ct_full(CT_SHAPE(3), 0.5, CT_FLOAT32);
+  ct_tensor *over = ct_tensor_parse("[0.5, 1.5]"), *i2 = ct_ones(CT_SHAPE(2), CT_INT64);
+  ct_tensor *logits = ct_zeros(CT_SHAPE(2, 3), CT_FLOAT32), *target = ct_tensor_parse("[0, 2]");
+  const ct_reduction mean = CT_REDUCTION_MEAN;
+  const int64_t ignore = CT_IGNORE_INDEX_DEFAULT;
+  MISUSE(ct_binary_cross_entropy(p2, p3, NULL, mean),
+         "Using a target size (torch.Size([3])) that is different to "
+         "the input size (torch.Size([2])) is deprecated. Please ensure "
+         "they have the same size.");
+  MISUSE(ct_binary_cross_entropy(over, p2, NULL, mean), "all elements of input should be between 0 and 1");
+  MISUSE(ct_binary_cross_entropy(p2, p2, p3, mean),
+         "The size of tensor a (2) must match the size of tensor b (3) at "
+         "non-singleton dimension 0");
+  MISUSE(ct_binary_cross_entropy(i2, i2, NULL, mean), "\"binary_cross_entropy\" not implemented for 'Long'");
+  MISUSE(ct_binary_cross_entropy_with_logits(p2, p3, NULL, NULL, mean),
+         "Target size (torch.Size([3])) must be the "
+         "same as input size (torch.Size([2]))");
+  MISUSE(ct_binary_cross_entropy_with_logits(p2, p2, NULL, p3, mean),
+         "The size of tensor a (3) must match the size "
+         "of tensor b (2) at non-singleton dimension 0");
+  MISUSE(ct_mse_loss(p2, p3, mean),
+         "The size of tensor a (2) must match the size of tensor b (3) at non-singleton "
+         "dimension 0");
+  MISUSE(ct_mse_loss(i2, i2, mean), "\"mse_cpu\" not implemented for 'Long'");
+  MISUSE(ct_l1_loss(i2, i2, mean), "mean(): could not infer output dtype. Input dtype must be either a floating point "
+                                   "or complex dtype. Got: Long");
+  MISUSE(ct_l1_loss(p2, p3, CT_REDUCTION_SUM),
+         "The size of tensor a (2) must match the size of tensor b (3) at "
+         "non-singleton dimension 0");
+  MISUSE(ct_nll_loss(logits, ct_zeros(CT_SHAPE(2), CT_FLOAT32), NULL, ignore, mean),
+         "expected scalar type Long but "
+         "found Float");
+  MISUSE(ct_nll_loss(logits, ct_tensor_parse("[0, 5]"), NULL, ignore, mean), "Target 5 is out of bounds.");
+  MISUSE(ct_nll_loss(logits, ct_tensor_parse("[0, -1]"), NULL, ignore, mean), "Target -1 is out of bounds.");
+  MISUSE(ct_nll_loss(logits, ct_tensor_parse("[0, 1, 2]"), NULL, ignore, mean),
+         "Expected input batch_size (2) to "
+         "match target batch_size (3).");
+  MISUSE(ct_nll_loss(logits, target, p2, ignore, mean),
+         "weight tensor should be defined either for all 3 classes or "
+         "no classes but got weight tensor of shape: [2]");
+  MISUSE(ct_nll_loss(ct_zeros(CT_SHAPE(2, 3, 2, 2, 2), CT_FLOAT32), target, NULL, ignore, mean),
+         "Expected target size [2, 2, 2, 2], got [2]");
+  MISUSE(ct_nll_loss(logits, target, NULL, ignore, (ct_reduction)7), "7 is not a valid value for reduction");
+  MISUSE(ct_mse_loss(p2, p2, (ct_reduction)-1), "-1 is not a valid value for reduction");
+  MISUSE(ct_cross_entropy(logits, target, NULL, ignore, 1.5, mean),
+         "label_smoothing must be between 0.0 and 1.0. "
+         "Got: 1.5");
+  MISUSE(ct_cross_entropy(ct_zeros(CT_SHAPE(2, 3), CT_INT64), target, NULL, ignore, 0, mean),
+         "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'");
+  MISUSE(ct_cross_entropy(logits, ct_tensor_parse("[0, 3]"), NULL, ignore, 0, mean),
+         "Target 3 is out of bounds.");
+  MISUSE(ct_cross_entropy(logits, ct_tensor_parse("[0]"), NULL, ignore, 0, mean),
+         "Expected input batch_size (2) to "
+         "match target batch_size (1).");
+  ct_tensor *bad = NULL;
+  NULL_PASSES(ct_binary_cross_entropy(bad, p2, NULL, mean));
+  NULL_PASSES(ct_binary_cross_entropy(p2, bad, NULL, mean));
+  NULL_PASSES(ct_binary_cross_entropy_with_logits(bad, p2, NULL, NULL, mean));
+  NULL_PASSES(ct_mse_loss(p2, bad, mean));
+  NULL_PASSES(ct_l1_loss(bad, p2, mean));
+  NULL_PASSES(ct_nll_loss(bad, target, NULL, ignore, mean));
+  NULL_PASSES(ct_nll_loss(logits, bad, NULL, ignore, mean));
+  NULL_PASSES(ct_cross_entropy(bad, target, NULL, ignore, 0, mean));
+  NULL_PASSES(ct_cross_entropy(logits, bad, NULL, ignore, 0, mean));
+  area_done(s);
+}
+
+// ---- optimizers ----
+
+static ct_sgd_options sgd_with(double lr, double momentum, double dampening, double weight_decay,
+                               bool nesterov) {
+  ct_sgd_options o = ct_sgd_defaults(lr);
+  o.momentum = momentum;
+  o.dampening = dampening;
+  o.weight_decay = weight_decay;
+  o.nesterov = nesterov;
+  return o;
+}
+
+static ct_adam_options adam_with(double lr, double beta1, double beta2, double eps, double weight_decay) {
+  return (ct_adam_options){
+      .lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = weight_decay};
+}
+
+static void test_optimizers(void **state) {
+  (void)state;
+  ct_optim_state *st0 = ct_optim_state_new();
+  ct_scope *s = ct_scope_open();
+  ct_tensor *w = ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true);
+  ct_tensor *params[] = {w}, *non_leaf[] = {ct_mul_scalar(w, 2)}, *with_null[] = {w, NULL};
+  MISUSE(ct_sgd_new(params, 1, ct_sgd_defaults(-0.1)), "Invalid learning rate: -0.1");
+  MISUSE(ct_sgd_new(params, 1, sgd_with(0.1, -0.5, 0, 0, false)), "Invalid momentum value: -0.5");
+  MISUSE(ct_sgd_new(params, 1, sgd_with(0.1, 0, 0, -1, false)), "Invalid weight_decay value: -1");
+  MISUSE(ct_sgd_new(params, 1, sgd_with(0.1, 0, 0, 0, true)),
+         "Nesterov momentum requires a momentum and zero "
+         "dampening");
+  MISUSE(ct_sgd_new(params, 1, sgd_with(0.1, 0.9, 0.1, 0, true)),
+         "Nesterov momentum requires a momentum and zero "
+         "dampening");
+  MISUSE(ct_sgd_new(params, 0, ct_sgd_defaults(0.1)), "optimizer got an empty parameter list");
+  MISUSE(ct_sgd_new(params, -1, ct_sgd_defaults(0.1)), "optimizer got an empty parameter list");
+  MISUSE(ct_sgd_new(NULL, 1, ct_sgd_defaults(0.1)), "optimizer params is NULL");
+  MISUSE(ct_sgd_new(with_null, 2, ct_sgd_defaults(0.1)),
+         "optimizer can only optimize Tensors, but one of the params "
+         "is NoneType");
+  MISUSE(ct_sgd_new(non_leaf, 1, ct_sgd_defaults(0.1)), "can't optimize a non-leaf Tensor");
+  NULL_PASSES(ct_sgd_new(with_null, 2, ct_sgd_defaults(0.1))); // a NULL made by a failed call keeps its cause
+  NULL_STATUS(ct_optim_state_add(st0, 0, "momentum_buffer", NULL), "optim_state_add");
+  MISUSE(ct_adam_new(params, 1, adam_with(-1, 0.9, 0.999, 1e-8, 0)), "Invalid learning rate: -1.0");
+  MISUSE(ct_adam_new(params, 1, adam_with(1e-3, 1.5, 0.999, 1e-8, 0)),
+         "Invalid beta parameter at index 0: 1.5");
+  MISUSE(ct_adam_new(params, 1, adam_with(1e-3, -0.1, 0.999, 1e-8, 0)),
+         "Invalid beta parameter at index 0: -0.1");
+  MISUSE(ct_adam_new(params, 1, adam_with(1e-3, 0.9, 1.0, 1e-8, 0)),
+         "Invalid beta parameter at index 1: 1.0");
+  MISUSE(ct_adam_new(params, 1, adam_with(1e-3, 0.9, 0.999, -1e-8, 0)), "Invalid epsilon value: -1e-08");
+  MISUSE(ct_adam_new(params, 1, adam_with(1e-3, 0.9, 0.999, 1e-8, -0.1)), "Invalid weight_decay value: -0.1");
+  MISUSE(ct_adam_new(non_leaf, 1, ct_adam_defaults()), "can't optimize a non-leaf Tensor");
+  MISUSE(ct_adamw_new(params, 1, adam_with(1e-3, 0.9, 2, 1e-8, 0.01)),
+         "Invalid beta parameter at index 1: 2.0");
+  MISUSE(ct_adamw_new(params, 1, adam_with(-1e-3, 0.9, 0.999, 1e-8, 0.01)), "Invalid learning rate: -0.001");
+  MISUSE(ct_adamw_new(params, 0, ct_adamw_defaults()), "optimizer got an empty parameter list");
+  ct_optimizer *sgd = ct_sgd_new(params, 1, sgd_with(0.1, 0.9, 0, 0, false));
+  assert_non_null(sgd);
+  MISUSE_STATUS(ct_optimizer_set_lr(sgd, -1), "Invalid learning rate: -1.0");
+  MISUSE_STATUS(ct_optimizer_set_lr(sgd, NAN), "Invalid learning rate: nan");
+  MISUSE_STATUS(ct_optimizer_set_lr(NULL, 0.1), "optimizer is NULL");
+  MISUSE_STATUS(ct_optimizer_step(NULL), "optimizer is NULL");
+  MISUSE_STATUS(ct_optimizer_zero_grad(NULL, true), "optimizer is NULL");
+  MISUSE(ct_optimizer_state_dict(NULL), "optimizer is NULL");
+  ct_optim_state_free(st0);
+  ct_optim_state *st = ct_optim_state_new();
+  MISUSE_STATUS(ct_optim_state_add(st, -1, "momentum_buffer", w), "negative parameter index -1");
+  MISUSE_STATUS(ct_optim_state_add(st, 0, NULL, w), "key is NULL");
+  MISUSE_STATUS(ct_optim_state_add(NULL, 0, "momentum_buffer", w), "state is NULL");
+  int index;
+  const char *key;
+  ct_tensor *value;
+  MISUSE_STATUS(ct_optim_state_entry(st, 3, &index, &key, &value), "optimizer state entry 3 out of range (0 "
+                                                                   "entries)");
+  assert_int_equal(ct_optim_state_add(st, 5, "momentum_buffer", w), CT_OK);
+  MISUSE_STATUS(ct_optimizer_load_state_dict(sgd, st), "loaded state dict has state for parameter 5, but the "
+                                                       "optimizer has 1");
+  ct_optim_state_free(st);
+  st = ct_optim_state_new();
+  assert_int_equal(ct_optim_state_add(st, 0, "exp_avg", w), CT_OK);
+  MISUSE_STATUS(ct_optimizer_load_state_dict(sgd, st),
+                "loaded state dict has key 'exp_avg', which SGD does not use");
+  ct_optim_state_free(st);
+  st = ct_optim_state_new();
+  assert_int_equal(ct_optim_state_add(st, 0, "momentum_buffer", ct_ones(CT_SHAPE(3), CT_FLOAT32)), CT_OK);
+  MISUSE_STATUS(ct_optimizer_load_state_dict(sgd, st),
+                "loaded state 'momentum_buffer' of parameter 0 has shape [3], "
+                "the parameter has [2]");
+  MISUSE_STATUS(ct_optimizer_load_state_dict(sgd, NULL), "load_state_dict: NULL argument");
+  MISUSE_STATUS(ct_optimizer_load_state_dict(NULL, st), "load_state_dict: NULL argument");
+  ct_optim_state_free(st);
+  ct_optimizer *adam = ct_adam_new(params, 1, ct_adam_defaults());
+  st = ct_optim_state_new();
+  assert_int_equal(ct_optim_state_add(st, 0, "step", ct_ones(CT_SHAPE(2), CT_FLOAT32)), CT_OK);
+  MISUSE_STATUS(ct_optimizer_load_state_dict(adam, st), "loaded state 'step' of parameter 0 is not a scalar");
+  ct_optim_state_free(st);
+  ct_optimizer_free(adam);
+  ct_optimizer_free(sgd);
+  area_done(s);
+}
+
+static void test_catalogue_size(void **state) {
+  (void)state;
+  expect_cases_at_least(148);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_modules),
+      cmocka_unit_test(test_layers),
+      cmocka_unit_test(test_state_dicts),
+      cmocka_unit_test(test_init),
+      cmocka_unit_test(test_losses),
+      cmocka_unit_test(test_optimizers),
+      cmocka_unit_test(test_catalogue_size),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
