@@ -267,6 +267,27 @@ def gradient_answer(specs, tensors):
     return text
 
 
+def parse_op_answer(text):
+    """An answer of tu_run_op_case as a dict: err, dt and shape (ok), fn, v (values), g
+    (input index -> values or None), fd (the central-difference verdict)."""
+    got = {"g": {}}
+    for line in text.splitlines():
+        tag, _, rest = line.partition(" ")
+        if tag == "err":
+            got["err"] = rest
+        elif tag == "ok":
+            got["dt"], got["shape"] = rest.split(" ", 1)
+        elif tag == "fn":
+            got["fn"] = rest
+        elif tag == "v":
+            got["v"] = [parse_value(x) for x in rest.split()]
+        elif tag.startswith("g") and tag[1:].isdigit():
+            got["g"][int(tag[1:])] = None if rest == "None" else [parse_value(x) for x in rest.split()]
+        elif tag == "fd":
+            got["fd"] = rest
+    return got
+
+
 # ---- case generators ----
 
 def rand_shape(rng, lo, hi, smax=4, zero_p=0.08):

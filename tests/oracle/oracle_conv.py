@@ -40,7 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BITS, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs, parse_value,  # noqa: E402
+from harness import (parse_op_answer, BITS, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
                      run_c, storage_size, strides_for, values)
 
 EPS = {"float32": 2.0 ** -24, "float64": 2.0 ** -53}
@@ -158,27 +158,6 @@ def run_torch(case, rng):
             want["g"][k] = None if t.grad is None else (flat(t.grad), flat(a.grad))
     want["fd"] = bool(fd)
     return line, want
-
-
-def parse_answer(text):
-    got = {"g": {}}
-    for line in text.splitlines():
-        tag, _, rest = line.partition(" ")
-        if tag == "err":
-            got["err"] = rest
-        elif tag == "ok":
-            got["dt"], got["shape"] = rest.split(" ", 1)
-        elif tag == "fn":
-            got["fn"] = rest
-        elif tag == "v":
-            got["v"] = [parse_value(x) for x in rest.split()]
-        elif tag.startswith("g") and tag[1:].isdigit():
-            got["g"][int(tag[1:])] = None if rest == "None" else [parse_value(x) for x in rest.split()]
-        elif tag == "fd":
-            got["fd"] = rest
-        elif tag == "bwerr":
-            got["bwerr"] = rest
-    return got
 
 
 class Stats:
@@ -561,7 +540,7 @@ def main():
         stats = Stats()
         answers = run_c(binary, lines + layer_lines)
         for line, want, text in zip(lines, wants, answers):
-            reason = compare(parse_answer(text), want, stats)
+            reason = compare(parse_op_answer(text), want, stats)
             check.check(reason is None, f"[{mode}] {reason}: case {line[:300]}\n--- ctorch:\n{text[:2000]}"
                                         f"--- torch:\n{str(want)[:2000]}")
         for line, want, text in zip(layer_lines, layer_wants, answers[len(lines):]):
