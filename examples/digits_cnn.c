@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_values.h"
 #include "digits_data.h"
 #include <ctorch.h>
 
@@ -57,35 +58,6 @@ static void help(void) {
 }
 
 // Whole numbers in [min, LONG_MAX], digits only; false for anything else (junk, overflow).
-static bool parse_long(const char *text, long min, long *out) {
-  char *end;
-  errno = 0;
-  if (!isdigit((unsigned char)text[0])) return false;
-  long v = strtol(text, &end, 10);
-  if (*end || errno || v < min) return false;
-  *out = v;
-  return true;
-}
-
-static bool parse_seed(const char *text, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  if (!isdigit((unsigned char)text[0])) return false; // strtoull would wrap a negative number
-  unsigned long long v = strtoull(text, &end, 10);
-  if (*end || errno) return false;
-  *out = v;
-  return true;
-}
-
-static bool parse_rate(const char *text, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || *end || errno || !isfinite(v) || v < 0) return false;
-  *out = v;
-  return true;
-}
-
 // -1 when the program goes on; otherwise its exit status: 0 after --help, 2 after a
 // message and the usage line.
 static int parse_options(int argc, char **argv, options *o) {
@@ -104,13 +76,13 @@ static int parse_options(int argc, char **argv, options *o) {
     } else if (!value) {
       fprintf(stderr, "digits_cnn: %s needs a value\n", name);
     } else if (!strcmp(name, "--epochs")) {
-      if (!parse_long(value, 0, &o->epochs)) expected = "a whole number, 0 or more";
+      if (!cli_parse_long(value, 0, &o->epochs)) expected = "a whole number, 0 or more";
     } else if (!strcmp(name, "--seed")) {
-      if (!parse_seed(value, &o->seed)) expected = "a whole number from 0 to 18446744073709551615";
+      if (!cli_parse_seed(value, &o->seed)) expected = "a whole number from 0 to 18446744073709551615";
     } else if (!strcmp(name, "--lr")) {
-      if (!parse_rate(value, &o->lr)) expected = "a number, 0 or more";
+      if (!cli_parse_rate(value, &o->lr)) expected = "a number, 0 or more";
     } else if (!strcmp(name, "--batch-size")) {
-      if (!parse_long(value, 1, &o->batch_size)) expected = "a whole number, 1 or more";
+      if (!cli_parse_long(value, 1, &o->batch_size)) expected = "a whole number, 1 or more";
     } else {
       o->data = value;
     }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <ctorch.h>
+#include "cli_values.h"
 #include "word_window_corpus.h"
 
 // ---------------------------------------------------------------------------------------
@@ -214,18 +215,8 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 
 // ---------------------------------------------------------------------------------------
 
-static void usage(void) {
-  fprintf(stderr, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
-}
-
-// A whole non-negative decimal number that fits a long.
-static bool parse_count(const char *text, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (end == text || *end || errno == ERANGE || v < 0) return false;
-  *out = v;
-  return true;
+static void usage(FILE *to) {
+  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
@@ -235,17 +226,26 @@ int main(int argc, char **argv) {
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
-      if (!parse_count(argv[++i], &epochs)) {
-        fprintf(stderr, "word_window: --epochs takes a number from 0 to %ld, got '%s'\n", LONG_MAX, argv[i]);
+      if (!cli_parse_long(argv[++i], 0, &epochs)) {
+        fprintf(stderr, "word_window: --epochs '%s': expected a whole number, 0 or more\n", argv[i]);
+        usage(stderr);
         return 2;
       }
-    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) corpus_path = argv[++i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      usage();
+    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      if (!cli_parse_seed(argv[++i], &seed)) {
+        fprintf(stderr, "word_window: --seed '%s': expected a whole number from 0 to 18446744073709551615\n",
+                argv[i]);
+        usage(stderr);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) {
+      corpus_path = argv[++i];
+    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
       return 0;
     } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-      usage();
+      fprintf(stderr, "word_window: unknown argument or missing value: '%s'\n", argv[i]);
+      usage(stderr);
       return 2;
     } else {
       first_sentence = i;

@@ -200,6 +200,13 @@ def expect_error(binary, content, needle, label):
     return ok
 
 
+def expect_option_error(binary, args, needle):
+    proc = subprocess.run([binary] + args, capture_output=True, text=True, timeout=60)
+    ok = proc.returncode == 2 and needle in proc.stderr and "usage: word_window" in proc.stderr and proc.stdout == ""
+    print(("ok   " if ok else "FAIL ") + f"option error {args}: exit {proc.returncode}, stderr {proc.stderr.strip()!r}")
+    return ok
+
+
 def main():
     binary = os.path.join(sys.argv[1], "word_window")
     results = [
@@ -211,6 +218,18 @@ def main():
         expect_error(binary, "\n\n\n", "no sentences", "only blank lines"),
         expect_error(binary, "Paris\tB-LOC\n" + "w" * 5000 + "\tO\n", ":2: line longer than", "line too long"),
     ]
+    results += [
+        expect_option_error(binary, ["--epochs", "abc"], "--epochs 'abc': expected a whole number"),
+        expect_option_error(binary, ["--epochs", "-1"], "--epochs '-1': expected a whole number"),
+        expect_option_error(binary, ["--seed", "-3"], "--seed '-3': expected a whole number"),
+        expect_option_error(binary, ["--seed", "1x"], "--seed '1x': expected a whole number"),
+        expect_option_error(binary, ["--bogus"], "unknown argument or missing value: '--bogus'"),
+        expect_option_error(binary, ["--epochs"], "unknown argument or missing value: '--epochs'"),
+    ]
+    proc = subprocess.run([binary, "--help"], capture_output=True, text=True)
+    ok = proc.returncode == 0 and proc.stdout.startswith("usage: word_window")
+    print(("ok   " if ok else "FAIL ") + f"--help: exit {proc.returncode}, stdout {proc.stdout.strip()!r}")
+    results.append(ok)
     proc = subprocess.run([binary, "--corpus", "/nonexistent/corpus.conll"], capture_output=True, text=True)
     ok = proc.returncode != 0 and "cannot read /nonexistent/corpus.conll" in proc.stderr
     print(("ok   " if ok else "FAIL ") + f"unreadable corpus: {proc.stderr.strip()!r}")
