@@ -288,6 +288,30 @@ def parse_op_answer(text):
     return got
 
 
+def compare_op_answer(got, want, close_values):
+    """None when a parsed op-case answer (parse_op_answer) agrees with the expected one,
+    else the reason. close_values(got_values, want_values, magnitudes) judges float values
+    (the oracle's tolerance and statistics)."""
+    if "err" in want:
+        return None if got.get("err") == want["err"] else "error differs"
+    for key in ("dt", "shape", "fn"):
+        if got.get(key) != want[key]:
+            return f"{key} differs"
+    if not close_values(got.get("v"), want["v"], want.get("m", want["v"])):
+        return "values differ"
+    if "bwerr" in got:
+        return "backward failed"
+    for i, g in want.get("g", {}).items():
+        if g is None:
+            if got["g"].get(i) is not None:
+                return f"gradient {i} should be None"
+        elif not close_values(got["g"].get(i), g[0], g[1]):
+            return f"gradient {i} differs"
+    if want.get("fd") and got.get("fd") != "ok":
+        return f"finite differences: {got.get('fd')}"
+    return None
+
+
 # ---- case generators ----
 
 def rand_shape(rng, lo, hi, smax=4, zero_p=0.08):

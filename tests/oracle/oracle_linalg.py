@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (parse_op_answer, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
+from harness import (compare_op_answer, parse_op_answer, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
                      run_c, storage_size, strides_for)
 
 EPS = {"float32": 2.0 ** -24, "float64": 2.0 ** -53}
@@ -152,24 +152,7 @@ def close(got, want, mags, dt, k, stats, op):
 
 def compare(got, want, stats, op):
     """Returns None when the answers agree, else a reason."""
-    if "err" in want:
-        return None if got.get("err") == want["err"] else "error differs"
-    for key in ("dt", "shape", "fn"):
-        if got.get(key) != want[key]:
-            return f"{key} differs"
-    if not close(got.get("v"), want["v"], want.get("m", want["v"]), want["dt"], want["k"], stats, op):
-        return "values differ"
-    if "bwerr" in got:
-        return "backward failed"
-    for i, g in want.get("g", {}).items():
-        if g is None:
-            if got["g"].get(i) is not None:
-                return f"gradient {i} should be None"
-        elif not close(got["g"].get(i), g[0], g[1], want["dt"], want["k"], stats, op):
-            return f"gradient {i} differs"
-    if want.get("fd") and got.get("fd") != "ok":
-        return f"finite differences: {got.get('fd')}"
-    return None
+    return compare_op_answer(got, want, lambda g, w, m: close(g, w, m, want["dt"], want["k"], stats, op))
 
 
 # ---- case generators -------------------------------------------------------------
