@@ -61,6 +61,16 @@ typedef struct ct_dataloader_options {
   ct_collate_fn collate;   ///< NULL: ct_default_collate (stacks each field)
   void *collate_ctx;
   ct_generator *generator; ///< NULL: the default generator (as PyTorch)
+  /// A ct_sampler (ctorch/sampler.h; borrowed) giving the sample order; excludes shuffle.
+  struct ct_sampler *sampler;
+  /// A ct_batch_sampler (borrowed) giving whole batches; excludes batch_size (other than
+  /// 1), shuffle, sampler and drop_last.
+  struct ct_batch_sampler *batch_sampler;
+  /// Background threads preparing batches ahead (ctorch's worker processes): the batches
+  /// and their order are those of num_workers = 0. See ct_dataloader_next for what the
+  /// callbacks may do then.
+  int num_workers;
+  int prefetch_factor; ///< batches prepared ahead per worker; 0 means 2 (only with workers)
 } ct_dataloader_options;
 
 typedef struct ct_dataloader ct_dataloader;

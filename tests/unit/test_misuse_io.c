@@ -391,11 +391,16 @@ static void test_sizes(void **state) {
   MISUSE(ct_one_hot(ct_zeros(CT_SHAPE(2), CT_INT64), huge), "tensor is too large");
   MISUSE(ct_embedding_new(INT64_MIN, 2, -1), "Padding_idx must be within num_embeddings");
   MISUSE(ct_linear_new(big, big, false), "tensor is too large");
-  ct_dataloader *loader = ct_dataloader_new(&(ct_dataset){.length = huge_length, .get_item = scalar_sample},
-                                            (ct_dataloader_options){0});
-  MISUSE_STATUS(ct_dataloader_start_epoch(loader), "the dataset length 2305843009213693952 is too large");
-  MISUSE_IF(ct_dataloader_next(loader, &(ct_batch){0}) == CT_BATCH_ERROR, "is too large");
+  // A sequential order is not stored (PyTorch's range); a permutation of the samples is.
+  ct_dataset huge_data = {.length = huge_length, .get_item = scalar_sample};
+  ct_dataloader *loader = ct_dataloader_new(&huge_data, (ct_dataloader_options){.shuffle = true});
+  MISUSE_IF(ct_dataloader_next(loader, &(ct_batch){0}) == CT_BATCH_ERROR,
+            "sampler: a draw of 2305843009213693952 indices is too large");
   ct_dataloader_free(loader);
+  ct_sampler *sampler = ct_random_sampler_new(&huge_data, false, 0, NULL);
+  int64_t index;
+  MISUSE_IF(ct_sampler_next(sampler, &index) == CT_BATCH_ERROR, "is too large");
+  ct_sampler_free(sampler);
   // .npy headers: NumPy's rule, the item size times the sizes (zeros skipped) fits int64.
   unsigned char file[256];
   const char *too_big[] = {
