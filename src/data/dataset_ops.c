@@ -157,17 +157,14 @@ static ct_status split_lengths(const double *lengths, int n, int64_t dataset_len
     for (int64_t i = 0; i < dataset_len - assigned; i++) counts[i % n]++; // round-robin remainder
     return CT_OK;
   }
-  int64_t total = 0;
+  if (sum != (double)dataset_len)
+    return ct__error(CT_ERR_ARG, "Sum of input lengths does not equal the length of the input dataset!");
   for (int i = 0; i < n; i++) {
-    if (!(lengths[i] >= 0 && lengths[i] == floor(lengths[i]) && lengths[i] <= (double)INT64_MAX / 2))
+    if (!(lengths[i] >= 0 && lengths[i] == floor(lengths[i])))
       return ct__error(CT_ERR_ARG, "random_split: length at index %d (%g) is neither a count nor a fraction of a "
                                    "list summing to 1", i, lengths[i]);
     counts[i] = (int64_t)lengths[i];
-    total += counts[i];
-    if (total > INT64_MAX / 2) break;
   }
-  if (total != dataset_len)
-    return ct__error(CT_ERR_ARG, "Sum of input lengths does not equal the length of the input dataset!");
   return CT_OK;
 }
 

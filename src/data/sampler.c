@@ -182,7 +182,7 @@ static ct_status draw_chunk(ct_sampler *s, bool permutation, int64_t len, int64_
   ct_scope *scope = ct_scope_open();
   if (!scope) return ct_last_status();
   ct_tensor *drawn = permutation ? ct_randperm_gen(len, gen) : ct_randint_gen(0, s->n, 1, &len, CT_INT64, gen);
-  st = drawn ? ct_to_i64_array(drawn, s->chunk) : ct_last_status();
+  st = !drawn ? ct_last_status() : len ? ct_to_i64_array(drawn, s->chunk) : CT_OK;
   ct_scope_close(scope);
   s->chunk_len = st == CT_OK ? keep : 0;
   s->chunk_pos = 0;
