@@ -116,10 +116,13 @@ ct_dataset *ct_concat_dataset_new(const ct_dataset *const *datasets, int n) {
   c->count = n;
   int64_t total = 0;
   for (int k = 0; k < n; k++) {
-    int64_t len = check_dataset(datasets[k], "ConcatDataset") == CT_OK ? datasets[k]->length(datasets[k]->ctx) : -1;
+    if (check_dataset(datasets[k], "ConcatDataset") != CT_OK) {
+      concat_free(c);
+      return NULL;
+    }
+    int64_t len = datasets[k]->length(datasets[k]->ctx);
     if (len < 0 || !ct__add_ok(total, len, &total)) {
-      if (len < -1 || len >= 0) ct__error(CT_ERR_ARG, "ConcatDataset: dataset %d has an invalid length (%lld)", k,
-                                          (long long)len);
+      ct__error(CT_ERR_ARG, "ConcatDataset: dataset %d has an invalid length (%lld)", k, (long long)len);
       concat_free(c);
       return NULL;
     }
