@@ -89,8 +89,10 @@ CT_API void ct_tensor_dataset_free(ct_dataset *dataset);
 CT_API ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options);
 /// Free a loader. NULL is a no-op.
 CT_API void ct_dataloader_free(ct_dataloader *loader);
-/// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed and, with
-/// shuffle, the sampler's seed at the first batch, exactly as PyTorch does.
+/// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed; the sampler
+/// draws its order as the batches are taken, exactly as PyTorch does (with workers, the
+/// first num_workers * prefetch_factor batches of indices are drawn here, as PyTorch's
+/// multi-process iterator does). Stops the workers of an epoch left unfinished.
 CT_API ct_status ct_dataloader_start_epoch(ct_dataloader *loader);
 /// What ct_dataloader_next produced.
 typedef enum ct_batch_result {
@@ -104,6 +106,13 @@ typedef enum ct_batch_result {
 /// loader's own, closed before returning: only the batch fields remain. A callback that
 /// leaves a scope open makes the call fail (CT_BATCH_ERROR). An error recorded before the
 /// call is never cleared: the end of the epoch is told by the result, not by the error slot.
+///
+/// With num_workers > 0, worker threads fetch the batches ahead, in the same order and with
+/// the same draws as without; a worker's failure comes back here (CT_BATCH_ERROR, its
+/// message) for its batch. The callbacks then run on those threads, one at a time: while
+/// an epoch runs the caller must not use the dataset's tensors, and the callbacks must not
+/// draw from the default generator. A batch field sharing memory or a graph with anything
+/// else (a view of the dataset) is handed over as a detached copy.
 CT_API ct_batch_result ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
 /// Number of batches per epoch (len(loader)); -1 and an error for a NULL loader or a
 /// negative dataset length.
