@@ -4,28 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "misuse.h"
-
-static int64_t ten_samples(void *ctx) {
-  (void)ctx;
-  return 10;
-}
-
-static int64_t no_samples(void *ctx) {
-  (void)ctx;
-  return 0;
-}
-
-static int64_t negative_length(void *ctx) {
-  (void)ctx;
-  return -1;
-}
-
-static ct_status scalar_sample(void *ctx, int64_t index, ct_batch *sample) {
-  (void)ctx;
-  sample->count = 1;
-  sample->fields[0] = ct_scalar((double)index, CT_INT64);
-  return sample->fields[0] ? CT_OK : ct_last_status();
-}
+#include "misuse_datasets.h"
 
 static void test_samplers(void **state) {
   (void)state;

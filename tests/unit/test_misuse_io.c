@@ -5,25 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "misuse.h"
+#include "misuse_datasets.h"
 
 // ---- data: datasets, loader, collate, pad_sequence, vocabulary ----
-
-static int64_t ten_samples(void *ctx) {
-  (void)ctx;
-  return 10;
-}
-
-static int64_t negative_length(void *ctx) {
-  (void)ctx;
-  return -1;
-}
-
-static ct_status scalar_sample(void *ctx, int64_t index, ct_batch *sample) {
-  (void)ctx;
-  sample->count = 1;
-  sample->fields[0] = ct_scalar((double)index, CT_INT64);
-  return sample->fields[0] ? CT_OK : ct_last_status();
-}
 
 // Sample i has i + 1 elements: the default collate cannot stack two of them.
 static ct_status growing_sample(void *ctx, int64_t index, ct_batch *sample) {
