@@ -25,6 +25,7 @@
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
 #include "ctorch/data.h"
+#include "ctorch/sampler.h"
 #include "ctorch/threads.h"
 
 #ifdef __cplusplus
