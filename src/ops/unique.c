@@ -1,0 +1,59 @@
+// unique over the flattened tensor (PyTorch's sorted=True, dim=None), composed of public
+// ops: a stable sort, a mask of where each run of equal values starts, the values at
+// those starts; inverse and counts from the run numbers. Not differentiable (as PyTorch).
+#include "core/device.h"
+#include "core/error_impl.h"
+#include "ctorch/autograd.h"
+#include "ctorch/creation.h"
+#include "ctorch/index.h"
+#include "ctorch/ops.h"
+#include "ctorch/sort.h"
+#include "ctorch/view.h"
+
+// Mask over sorted 1-D values: true where a run of equal values starts (NaN != NaN, so
+// every NaN starts its own).
+static ct_tensor *run_starts(ct_tensor *sorted) {
+  const int64_t n = sorted->shape[0];
+  ct_tensor *first = ct_ones(1, (const int64_t[]){1}, CT_BOOL);
+  if (n <= 1) return first;
+  ct_tensor *changed = ct_ne(ct_narrow(sorted, 0, 1, n - 1), ct_narrow(sorted, 0, 0, n - 1));
+  return ct_cat((ct_tensor *[]){first, changed}, 2, 0);
+}
+
+static ct_tensor *unique_impl(ct_tensor *t, ct_tensor **inverse, ct_tensor **counts) {
+  const int64_t n = ct_numel(t);
+  ct_tensor *perm = NULL;
+  ct_tensor *sorted = ct_sort(ct_reshape(t, 1, (const int64_t[]){n}), 0, false, true, &perm);
+  if (!sorted) return NULL;
+  if (n == 0) {
+    if (inverse) *inverse = ct_zeros(t->ndim, t->shape, CT_INT64);
+    if (counts) *counts = ct_zeros(1, (const int64_t[]){0}, CT_INT64);
+    return sorted;
+  }
+  ct_tensor *starts = run_starts(sorted);
+  ct_tensor *values = ct_index(sorted, starts);
+  // run number of each sorted element: cumsum(starts) - 1
+  ct_tensor *run = ct_sub(ct_cumsum(starts, 0), ct_scalar(1, CT_INT64));
+  if (!values || !run) return NULL;
+  if (inverse)
+    *inverse = ct_reshape(ct_scatter_add(ct_zeros(1, (const int64_t[]){n}, CT_INT64), 0, perm, run), t->ndim, t->shape);
+  if (counts)
+    *counts = ct_scatter_add(ct_zeros(1, values->shape, CT_INT64), 0, run, ct_ones(1, (const int64_t[]){n}, CT_INT64));
+  return values;
+}
+
+ct_tensor *ct_unique(ct_tensor *t, ct_tensor **inverse, ct_tensor **counts) {
+  if (inverse) *inverse = NULL;
+  if (counts) *counts = NULL;
+  CT_CHECK_NULL(t);
+  if (ct__check_device(t) != CT_OK) return NULL;
+  bool grad_mode = ct_no_grad_enter();
+  ct_tensor *values = unique_impl(t, inverse, counts);
+  ct_grad_mode_restore(grad_mode);
+  if (values && ((inverse && !*inverse) || (counts && !*counts))) values = NULL;
+  if (!values) {
+    if (inverse) *inverse = NULL;
+    if (counts) *counts = NULL;
+  }
+  return values;
+}
