@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
+#include "core/tensor_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/creation.h"
 #include "ctorch/ops.h"
@@ -35,6 +36,8 @@ static ct_tensor *unravel(ct_tensor *pos, const ct_tensor *t, int d) {
 ct_tensor *ct_nonzero(ct_tensor *t) {
   CT_CHECK_NULL(t);
   if (ct__check_device(t) != CT_OK) return NULL;
+  ct_scope *s = ct_scope_open(); // temporaries die with it
+  if (!s) return NULL;
   bool grad_mode = ct_no_grad_enter();
   ct_tensor *pos = nonzero_positions(t), *out = NULL;
   if (pos && (t->ndim == 0 || pos->shape[0] == 0)) {
@@ -45,7 +48,7 @@ ct_tensor *ct_nonzero(ct_tensor *t) {
     out = ct_stack(cols, t->ndim, 1);
   }
   ct_grad_mode_restore(grad_mode);
-  return out;
+  return ct__close_keeping(s, &out, 1) == CT_OK ? out : NULL;
 }
 
 int ct_nonzero_tuple(ct_tensor *t, ct_tensor **out) {
@@ -53,13 +56,19 @@ int ct_nonzero_tuple(ct_tensor *t, ct_tensor **out) {
     if (t) ct__error(CT_ERR_ARG, "nonzero_tuple: out must not be NULL");
     return -1;
   }
+  const int n = t->ndim ? t->ndim : 1;
+  for (int d = 0; d < n; d++) out[d] = NULL;
+  ct_scope *s = ct_scope_open(); // nonzero()'s matrix dies with it; its columns keep the storage
+  if (!s) return -1;
   ct_tensor *nz = ct_nonzero(t);
-  if (!nz) return -1;
-  if (t->ndim == 0) { // PyTorch: t.unsqueeze(0).nonzero().unbind(1)
-    out[0] = ct_select(ct_zeros(2, (const int64_t[]){nz->shape[0], 1}, CT_INT64), 1, 0);
-    return out[0] ? 1 : -1;
-  }
-  for (int d = 0; d < t->ndim; d++)
-    if (!(out[d] = ct_select(nz, 1, d))) return -1;
-  return t->ndim;
+  if (nz)
+    for (int d = 0; d < n; d++) // a 0-d t: t.unsqueeze(0).nonzero().unbind(1), zeros [count]
+      out[d] = t->ndim ? ct_select(nz, 1, d) : ct_zeros(1, nz->shape, CT_INT64);
+  if (ct__close_keeping(s, out, n) != CT_OK) return -1;
+  for (int d = 0; d < n; d++)
+    if (!out[d]) {
+      for (int e = 0; e < n; e++) ct__drop(out[e]);
+      return -1;
+    }
+  return n;
 }

@@ -3,6 +3,7 @@
 // those starts; inverse and counts from the run numbers. Not differentiable (as PyTorch).
 #include "core/device.h"
 #include "core/error_impl.h"
+#include "core/tensor_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/creation.h"
 #include "ctorch/index.h"
@@ -47,13 +48,19 @@ ct_tensor *ct_unique(ct_tensor *t, ct_tensor **inverse, ct_tensor **counts) {
   if (counts) *counts = NULL;
   CT_CHECK_NULL(t);
   if (ct__check_device(t) != CT_OK) return NULL;
+  ct_scope *s = ct_scope_open(); // temporaries die with it
+  if (!s) return NULL;
   bool grad_mode = ct_no_grad_enter();
-  ct_tensor *values = unique_impl(t, inverse, counts);
+  ct_tensor *results[3] = {NULL, NULL, NULL};
+  results[0] = unique_impl(t, inverse ? &results[1] : NULL, counts ? &results[2] : NULL);
   ct_grad_mode_restore(grad_mode);
-  if (values && ((inverse && !*inverse) || (counts && !*counts))) values = NULL;
-  if (!values) {
-    if (inverse) *inverse = NULL;
-    if (counts) *counts = NULL;
+  ct_status st = ct__close_keeping(s, results, 3);
+  bool ok = st == CT_OK && results[0] && (!inverse || results[1]) && (!counts || results[2]);
+  if (!ok) { // a failed part: give back the others
+    for (int i = 0; i < 3; i++) ct__drop(results[i]);
+    return NULL;
   }
-  return values;
+  if (inverse) *inverse = results[1];
+  if (counts) *counts = results[2];
+  return results[0];
 }
