@@ -9,7 +9,9 @@
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/autograd.h"
 #include "ctorch/creation.h"
+#include "ctorch/index.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "ctorch/sort.h"
@@ -47,8 +49,30 @@ static ct_status cumsum_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
-// Gradient of cumprod where the input has zeros, PyTorch's O(n^2) composite: element k
-// gets sum_{j >= k} grad_j * prod_{i <= j, i != k} x_i.
+// Gradient of cumprod where the input has zeros, PyTorch's O(n) masked formula (taken
+// when grad mode is off). Per row, with z1 the first zero: before z1 reversed_cumsum(out *
+// grad) / x over the elements before z1; at z1 out[z1 - 1] (1 when z1 = 0) times
+// sum_{z1 <= j < z2} grad_j * prod_{z1 < i <= j} x_i; after z1 zero.
+static ct_tensor *cumprod_grad_masked(ct_tensor *x, ct_tensor *out, ct_tensor *grad, int d) {
+  ct_tensor *zeros_seen = ct_cumsum(ct_eq_scalar(x, 0), d);
+  ct_tensor *before = ct_eq_scalar(zeros_seen, 0), *first_run = ct_eq_scalar(zeros_seen, 1);
+  ct_tensor *first_zero = ct_logical_and(first_run, ct_eq_scalar(x, 0));
+  ct_tensor *w = ct_masked_fill(ct_mul(out, grad), ct_logical_not(before), 0);
+  ct_tensor *gin = ct_where(before, ct_div(reversed(w, d, SCAN_SUM), x), ct_zeros_like(grad));
+  ct_tensor *after_z1 = ct_logical_and(first_run, ct_logical_not(first_zero));
+  ct_tensor *tail = ct_sum_dim(ct_mul(ct_cumprod(ct_masked_fill(x, ct_logical_not(after_z1), 1), d),
+                                      ct_masked_fill(grad, ct_logical_not(first_run), 0)),
+                               d, true);
+  // out[z1 - 1], z1 being the count of elements before the first zero
+  ct_tensor *z1 = ct_sum_dim(before, d, true);
+  ct_tensor *prefix = ct_gather(out, d, ct_relu(ct_sub(z1, ct_scalar(1, CT_INT64))));
+  prefix = ct_masked_fill(prefix, ct_eq_scalar(z1, 0), 1);
+  return ct_where(first_zero, ct_mul(tail, prefix), gin);
+}
+
+// Gradient of cumprod where the input has zeros, PyTorch's O(n^2) composite (taken when
+// grad mode is on: differentiable again): element k gets
+// sum_{j >= k} grad_j * prod_{i <= j, i != k} x_i.
 static ct_tensor *cumprod_grad_with_zeros(ct_tensor *x, ct_tensor *grad, int d) {
   const int64_t n = x->shape[d];
   int64_t ones_shape[CT_MAX_DIMS];
@@ -93,8 +117,9 @@ static ct_status cumprod_backward(ct_node *node, ct_tensor *grad, ct_tensor **gr
   }
   ct_tensor *has_zero = ct_any(ct_eq_scalar(x, 0));
   if (!has_zero) return ct_last_status();
-  ct_tensor *gin = *(const bool *)ct__data(has_zero) ? cumprod_grad_with_zeros(x, g, a->dim)
-                                                     : ct_div(reversed(ct_mul(out, g), a->dim, SCAN_SUM), x);
+  ct_tensor *gin = !*(const bool *)ct__data(has_zero) ? ct_div(reversed(ct_mul(out, g), a->dim, SCAN_SUM), x)
+                    : ct_is_grad_enabled()                ? cumprod_grad_with_zeros(x, g, a->dim)
+                                                          : cumprod_grad_masked(x, out, g, a->dim);
   // with dtype=, out (and so gin) may be wider than x: the gradient takes x's dtype
   grad_in[0] = gin && gin->dtype != a->in_dtype ? ct_to_dtype(gin, a->in_dtype) : gin;
   return grad_in[0] ? CT_OK : ct_last_status();

@@ -52,8 +52,25 @@ static ct_status select_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 
+// Records `name` on values (indices saved), then hands indices to *indices_out or drops
+// them. st: how computing them went; on failure both are dropped.
+static ct_tensor *select_finish(ct_status st, ct_tensor *t, ct_tensor *values, ct_tensor *indices, const char *name,
+                                select_args args, ct_tensor **indices_out) {
+  ct_node *node = NULL;
+  if (st == CT_OK) st = ct__record(values, name, select_backward, 1, &t, 1, &indices, &node);
+  if (st != CT_OK) {
+    ct__drop(values);
+    ct__drop(indices);
+    return NULL;
+  }
+  if (node) *ct__node_args(node, select_args) = args;
+  if (indices_out) *indices_out = indices;
+  else ct__drop(indices);
+  return values;
+}
+
 // Runs `fn` over t (dim d, m results per row) into new values/indices tensors of t's
-// shape with dim d of size m (0-d stays 0-d), recording `name` on the values.
+// shape with dim d of size m (dropped without keepdim), recording `name` on the values.
 static ct_tensor *select_run(ct_tensor *t, int d, int64_t m, ct_sort_fn fn, ct_sort_args args, const char *name,
                              bool keepdim, ct_tensor **indices_out) {
   int64_t shape[CT_MAX_DIMS];
@@ -67,34 +84,14 @@ static ct_tensor *select_run(ct_tensor *t, int d, int64_t m, ct_sort_fn fn, ct_s
   if (st == CT_OK && !fn(ct__data(values), (int64_t *)ct__data(indices), ct__data(x), &args))
     st = ct__error(CT_ERR_MEMORY, "out of memory (%s scratch rows)", name);
   if (x && x != t) ct__drop(x);
-  ct_node *node = NULL;
-  if (st == CT_OK) st = ct__record(values, name, select_backward, 1, &t, 1, &indices, &node);
-  if (st != CT_OK) {
-    ct__drop(values);
-    ct__drop(indices);
-    return NULL;
-  }
-  if (node) *ct__node_args(node, select_args) = (select_args){.dim = d, .keepdim = keepdim};
-  if (indices_out) *indices_out = indices;
-  else ct__drop(indices);
-  return values;
+  return select_finish(st, t, values, indices, name, (select_args){.dim = d, .keepdim = keepdim}, indices_out);
 }
 
 // A 0-d input's answer to sort/topk/kthvalue: a copy and index 0.
 static ct_tensor *select_scalar(ct_tensor *t, const char *name, ct_tensor **indices_out) {
   ct_tensor *values = ct__copy_as(t, t->dtype), *indices = ct_zeros(0, NULL, CT_INT64);
   ct_status st = values && indices ? CT_OK : ct_last_status();
-  ct_node *node = NULL;
-  if (st == CT_OK) st = ct__record(values, name, select_backward, 1, &t, 1, &indices, &node);
-  if (st != CT_OK) {
-    ct__drop(values);
-    ct__drop(indices);
-    return NULL;
-  }
-  if (node) *ct__node_args(node, select_args) = (select_args){.dim = 0, .keepdim = true};
-  if (indices_out) *indices_out = indices;
-  else ct__drop(indices);
-  return values;
+  return select_finish(st, t, values, indices, name, (select_args){.dim = 0, .keepdim = true}, indices_out);
 }
 
 // Entry checks shared by the four ops: NULL, device, dim. Returns the wrapped dim or -1.

@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (FLOATS, NAME, Checker, Strided, compare_op_answer, error_text, graph,  # noqa: E402
-                     op_inputs, parse_op_answer, run_c, storage_size, strides_for, values)
+                     op_inputs, parse_op_answer, random_layout, run_c, storage_size, values)
 
 EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
 SELECTING = ("sort", "topk", "kthvalue")
@@ -128,13 +128,7 @@ def compare(text, want, stats):
 def make_input(rng, shape, dt, kind="ties", layout="random", requires_grad=True):
     """A strided input. kind: "ties" (small integers, signed zeros), "distinct" (uniform
     floats), "special" (ties plus NaN and infinities), "zeros" (products with zeros)."""
-    nd = len(shape)
-    order, steps, offset = list(range(nd)), [1] * nd, 0
-    if layout == "random" and nd > 0 and rng.random() < 0.6:
-        rng.shuffle(order)
-        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-        offset = rng.randrange(0, 3)
-    strides = strides_for(shape, order, steps)
+    strides, offset = random_layout(rng, shape, 0.6 if layout == "random" else 0)
     size = storage_size(shape, strides, offset)
 
     def value():
