@@ -65,6 +65,9 @@ CT_API int ct_nonzero_tuple(ct_tensor *t, ct_tensor **out);
 /// value occurs. Every NaN is distinct. (PyTorch's sorted=False order is its hash
 /// table's; ctorch always sorts.)
 CT_API ct_tensor *ct_unique(ct_tensor *t, ct_tensor **inverse, ct_tensor **counts);
+/// torch.unique_consecutive(t, return_inverse, return_counts) over the flattened tensor:
+/// the first value of each run of equal neighbours; inverse and counts as ct_unique.
+CT_API ct_tensor *ct_unique_consecutive(ct_tensor *t, ct_tensor **inverse, ct_tensor **counts);
 
 #ifdef __cplusplus
 }

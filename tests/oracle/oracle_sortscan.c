@@ -38,6 +38,7 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "argmin_dim")) return ct_argmin_dim(x, a->dim, a->flag1);
   if (!strcmp(op, "nonzero")) return ct_nonzero(x);
   if (!strcmp(op, "unique")) return ct_unique(x, &a->extra[0], &a->extra[1]);
+  if (!strcmp(op, "unique_consecutive")) return ct_unique_consecutive(x, &a->extra[0], &a->extra[1]);
   fprintf(stderr, "unknown op %s\n", op);
   exit(2);
 }

@@ -1,7 +1,8 @@
 """Ordering, scans and searches against PyTorch: sort (ascending, descending, stable or
 not), argsort, topk (largest or smallest, sorted or not; the partial-sort path k * 64 <= n
 and the nth_element path), kthvalue, cumsum / cumprod (with dtype=), logcumsumexp,
-all / any (whole tensor and along a dim), argmin, nonzero and unique (inverse, counts).
+all / any (whole tensor and along a dim), argmin, nonzero, unique and unique_consecutive
+(inverse, counts).
 
 Inputs are strided views (permuted, stepped, offset) of every dtype, many with ties
 (small integers, -0.0 beside 0.0), NaNs and infinities, rows long enough to reach the
@@ -55,6 +56,7 @@ def torch_op(c, x):
         "argmin": lambda: (torch.argmin(x),), "argmin_dim": lambda: (torch.argmin(x, c.dim, keepdim=f1),),
         "nonzero": lambda: (torch.nonzero(x),),
         "unique": lambda: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
+        "unique_consecutive": lambda: torch.unique_consecutive(x, return_inverse=True, return_counts=True),
     }
     return tuple(table[c.op]())
 
@@ -282,21 +284,23 @@ def logical_cases(rng):
                       Case("any_dim", x, d, 0, rng.randint(0, 1)), Case("nonzero", x)]
             if not any(isinstance(v, float) and math.isnan(v) for v in x.buf):
                 cases.append(Case("unique", x))  # PyTorch 1.13's unique mishandles NaN (hash set)
+            cases.append(Case("unique_consecutive", x))
             if dt != "bool":
                 cases += [Case("argmin", x), Case("argmin_dim", x, d, 0, rng.randint(0, 1))]
         ones = Strided(dt, [3, 2], [2, 1], 0, [1] * 6)
         zeros = Strided(dt, [3, 2], [1, 3], 0, [0] * 6)
         for x in (ones, zeros):
             cases += [Case("all", x), Case("any", x), Case("all_dim", x, 1, 0, 1), Case("any_dim", x, 0),
-                      Case("nonzero", x), Case("unique", x)]
+                      Case("nonzero", x), Case("unique", x), Case("unique_consecutive", x)]
     for shape in ([], [0], [2, 0, 3]):
         x = make_input(rng, shape, "float32", "ties", requires_grad=False)
-        cases += [Case("all", x), Case("any", x), Case("nonzero", x), Case("unique", x)]
+        cases += [Case("all", x), Case("any", x), Case("nonzero", x), Case("unique", x), Case("unique_consecutive", x)]
         if shape:
             cases += [Case("all_dim", x, len(shape) - 1), Case("any_dim", x, 0, 0, 1)]
     x = make_input(rng, [2, 3], "float32", requires_grad=False)
     cases += [Case("all_dim", x, 2), Case("any_dim", x, -3), Case("all_dim", make_input(rng, [], "int64"), 0, 0, 1),
               Case("unique", make_input(rng, [500], "int64", "ties", "contiguous", False)),
+              Case("unique_consecutive", Strided("int64", [2, 5], [1, 2], 1, [1, 1, 1, 2, 2, 1, 3, 3, 3, 3, 0])),
               Case("unique", make_input(rng, [4, 50], "float64", "ties", requires_grad=False)),
               Case("nonzero", make_input(rng, [3, 4, 5, 2], "float32", "zeros", requires_grad=True))]
     return cases

@@ -418,12 +418,13 @@ static void test_sorting(void **state) {
   NULL_PASSES(ct_nonzero(bad));
   NULL_PASSES(ct_nonzero_tuple(bad, cols) == -1 ? NULL : bad);
   NULL_PASSES(ct_unique(bad, &indices, NULL));
+  NULL_PASSES(ct_unique_consecutive(bad, NULL, &indices));
   area_done(s);
 }
 
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(235);
+  expect_cases_at_least(236);
 }
 
 int main(void) {

@@ -114,6 +114,10 @@ static void test_logical_and_search_values(void **state) {
   assert_int_equal(ct_dim(inverse), 2);
   assert_true(tu_allclose(inverse, (double[]){2, 0, 2, 1, 0, 2}, 6, 0, 0));
   assert_true(tu_allclose(counts, (double[]){2, 1, 3}, 3, 0, 0));
+  u = ct_unique_consecutive(ct_tensor_from_i64((int64_t[]){3, 3, 1, 3, 3, 3}, CT_SHAPE(6)), &inverse, &counts);
+  assert_true(tu_allclose(u, (double[]){3, 1, 3}, 3, 0, 0));
+  assert_true(tu_allclose(inverse, (double[]){0, 0, 1, 2, 2, 2}, 6, 0, 0));
+  assert_true(tu_allclose(counts, (double[]){2, 1, 3}, 3, 0, 0));
   ct_scope_close(s);
 }
 
@@ -228,6 +232,7 @@ static void test_scope_holds_only_results(void **state) {
   ONLY_RESULTS(ct_nonzero_tuple(x, cols) == 3, 3);
   ONLY_RESULTS(ct_unique(x, &a, &b), 3);
   ONLY_RESULTS(ct_unique(x, NULL, &b), 2);
+  ONLY_RESULTS(ct_unique_consecutive(x, &a, NULL), 2);
 #undef ONLY_RESULTS
   ct_scope_close(outer);
 }

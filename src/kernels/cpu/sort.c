@@ -27,12 +27,10 @@ static bool ct__sort_rows(const ct_rows_shape *s, size_t scratch_bytes, sort_row
 #pragma omp parallel num_threads(threads) if (threads > 1) reduction(&& : ok)
   {
     void *scratch = malloc(scratch_bytes ? scratch_bytes : 1);
-    if (!scratch) {
-      ok = false;
-    } else {
-#pragma omp for schedule(static)
-      for (int64_t r = 0; r < rows; r++) row(scratch, r / s->inner, r % s->inner, job);
-    }
+    ok = scratch != NULL;
+#pragma omp for schedule(static) // every thread takes part, with scratch or not
+    for (int64_t r = 0; r < rows; r++)
+      if (scratch) row(scratch, r / s->inner, r % s->inner, job);
     free(scratch);
   }
   return ok;
