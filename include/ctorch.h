@@ -14,6 +14,7 @@
 #include "ctorch/autograd.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ctorch/sort.h"
 #include "ctorch/linalg.h"
 #include "ctorch/conv.h"
 #include "ctorch/index.h"
