@@ -1,0 +1,54 @@
+/// @file nn_extra.h
+/// @brief More of torch.nn: activations (SiLU, Mish, ELU, Hardtanh, Softplus), containers
+/// (ModuleList, ModuleDict, apply), and nn.utils' gradient clipping and parameter vectors.
+///
+/// ```c
+/// ct_module *blocks = ct_module_list_new(0, NULL);            // nn.ModuleList()
+/// ct_module_list_append(blocks, ct_linear_new(4, 4, true));   // blocks.append(nn.Linear(4, 4))
+/// ct_module_list_append(blocks, ct_silu_new());               // blocks.append(nn.SiLU())
+/// ...
+/// ct_tensor *total = ct_clip_grad_norm_(params, n, 1.0, 2.0, false); // nn.utils.clip_grad_norm_
+/// ```
+#ifndef CTORCH_NN_EXTRA_H
+#define CTORCH_NN_EXTRA_H
+#include "ctorch/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- activations: functions (torch.nn.functional) ----
+
+/// F.silu: x * sigmoid(x), computed as x / (1 + exp(-x)) (SiluBackward0). Floating inputs
+/// only ("\"silu_cpu\" not implemented for 'Long'").
+CT_API ct_tensor *ct_silu(ct_tensor *input);
+/// F.mish: x * tanh(softplus(x)) (MishBackward0). Floating inputs only.
+CT_API ct_tensor *ct_mish(ct_tensor *input);
+/// F.elu(x, alpha): x > 0 ? x : alpha * (exp(x) - 1) (EluBackward0). Floating inputs only.
+CT_API ct_tensor *ct_elu(ct_tensor *input, double alpha);
+/// F.hardtanh(x, min_val, max_val): x clamped to [min_val, max_val] in x's dtype (integers
+/// too, bounds truncated; bool refused: "Bool inputs not supported for hardtanh").
+/// HardtanhBackward0: the gradient is zero at and beyond the bounds.
+CT_API ct_tensor *ct_hardtanh(ct_tensor *input, double min_val, double max_val);
+
+// ---- activations: modules ----
+
+/// nn.SiLU(): forward ct_silu. Repr "SiLU()".
+CT_API ct_module *ct_silu_new(void);
+/// nn.Mish(): forward ct_mish. Repr "Mish()".
+CT_API ct_module *ct_mish_new(void);
+/// nn.ELU(alpha) (PyTorch's default alpha is 1.0): forward ct_elu. Repr "ELU(alpha=1.0)".
+CT_API ct_module *ct_elu_new(double alpha);
+/// nn.Hardtanh(min_val, max_val) (defaults -1.0, 1.0): forward ct_hardtanh. PyTorch
+/// asserts max_val > min_val: NULL and an AssertionError-like CT_ERR_ARG otherwise. Repr
+/// "Hardtanh(min_val=-1.0, max_val=1.0)".
+CT_API ct_module *ct_hardtanh_new(double min_val, double max_val);
+/// nn.Softplus(beta, threshold) (defaults 1, 20): forward ct_softplus. Repr
+/// "Softplus(beta=1, threshold=20)": integral values print as PyTorch prints its int
+/// defaults, others as Python floats ("beta=0.5").
+CT_API ct_module *ct_softplus_new(double beta, double threshold);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
