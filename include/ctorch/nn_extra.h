@@ -48,6 +48,44 @@ CT_API ct_module *ct_hardtanh_new(double min_val, double max_val);
 /// defaults, others as Python floats ("beta=0.5").
 CT_API ct_module *ct_softplus_new(double beta, double threshold);
 
+// ---- containers ----
+
+/// nn.ModuleList(modules): children "0", "1" ... without a forward (calling it fails as
+/// PyTorch's: "Module [ModuleList] is missing the required \"forward\" function"). Takes
+/// ownership of the modules, also on failure; n = 0 makes an empty list. Printed as
+/// PyTorch prints it; named_parameters gives "0.weight", "2.bias" ...
+CT_API ct_module *ct_module_list_new(int n, ct_module *const *modules);
+/// append(module): registers it as str(len). The list owns module, also on failure.
+CT_API ct_status ct_module_list_append(ct_module *list, ct_module *module);
+/// extend(modules): appends each in order (owning them, also on failure).
+CT_API ct_status ct_module_list_extend(ct_module *list, int n, ct_module *const *modules);
+/// insert(index, module), 0 <= index <= len: later children move one place up. A negative
+/// index fails as PyTorch's (KeyError "'-1'"); index > len is refused ("index 5 is out of
+/// range"; PyTorch would register it under that number, leaving a gap). Owns module.
+CT_API ct_status ct_module_list_insert(ct_module *list, int64_t index, ct_module *module);
+/// len(list).
+CT_API int ct_module_list_len(const ct_module *list);
+/// list[index] (borrowed); negative counts from the end. PyTorch's IndexError text "index
+/// 3 is out of range".
+CT_API ct_module *ct_module_list_get(ct_module *list, int64_t index);
+
+/// nn.ModuleDict({keys[i]: modules[i]}): children in insertion order. Owns the modules,
+/// also on failure. Keys follow add_module's rules (no '.', not empty).
+CT_API ct_module *ct_module_dict_new(int n, const char *const *keys, ct_module *const *modules);
+/// dict[key] = module. A key in use keeps its place; its previous module is freed (borrowed
+/// pointers to it dangle). Owns module, also on failure.
+CT_API ct_status ct_module_dict_set(ct_module *dict, const char *key, ct_module *module);
+/// dict[key] (borrowed); NULL with PyTorch's KeyError text "'key'" when absent.
+CT_API ct_module *ct_module_dict_get(ct_module *dict, const char *key);
+/// key in dict.
+CT_API bool ct_module_dict_contains(const ct_module *dict, const char *key);
+/// len(dict).
+CT_API int ct_module_dict_len(const ct_module *dict);
+
+/// Module.apply(fn): calls fn(module, ctx) on every child, recursively, then on m itself
+/// (PyTorch's order: children first). Returns m (NULL for a NULL m or fn).
+CT_API ct_module *ct_module_apply(ct_module *m, void (*fn)(ct_module *m, void *ctx), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

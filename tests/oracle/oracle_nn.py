@@ -41,7 +41,7 @@ import torch.nn as nn  # noqa: E402
 from harness import Checker, run_c  # noqa: E402
 
 RTOL = ATOL = 1e-5
-APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax")
+APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax", "SiLU", "Mish", "ELU", "Softplus")
 
 
 # ---- building torch models from specs ----
@@ -100,6 +100,24 @@ class SpecParser:
                     self.take(",")
             self.take(r"\)")
             return nn.Sequential(*items)
+        if name == "ModuleList":
+            items = []
+            while self.peek() != ")":
+                items.append(self.module())
+                if self.peek() == ",":
+                    self.take(",")
+            self.take(r"\)")
+            return nn.ModuleList(items)
+        if name == "ModuleDict":
+            d = nn.ModuleDict()
+            while self.peek() != ")":
+                key = self.take(r"[^=]+")
+                self.take("=")
+                d[key] = self.module()
+                if self.peek() == ",":
+                    self.take(",")
+            self.take(r"\)")
+            return d
         a = self.args() if has_args else []
         if name == "Linear":
             return nn.Linear(int(a[0]), int(a[1]), bias=a[2] != "0")
@@ -113,6 +131,12 @@ class SpecParser:
             return getattr(nn, name)(dim=int(a[0]))
         if name == "Flatten":
             return nn.Flatten(int(a[0]), int(a[1]))
+        if name == "ELU":
+            return nn.ELU(float(a[0]))
+        if name == "Hardtanh":
+            return nn.Hardtanh(float(a[0]), float(a[1]))
+        if name == "Softplus":  # an integral value as PyTorch's int defaults
+            return nn.Softplus(*(int(float(v)) if float(v).is_integer() else float(v) for v in a))
         return getattr(nn, name)()
 
     def custom(self, cls):
@@ -319,6 +343,11 @@ LAYERS_REPR = [
     "LeakyReLU(100000000000000000.0)", "Dropout(0.5)", "Dropout(0.0)", "Dropout(1.0)", "Dropout(0.1)",
     "Dropout(0.3333333333333333)", "Softmax(1)", "Softmax(-1)", "LogSoftmax(0)", "Flatten(1,-1)",
     "Flatten(0,2)", "GELU", "ReLU", "Sigmoid", "Tanh", "Identity", "Sequential()",
+    "SiLU", "Mish", "ELU(1.0)", "ELU(0.5)", "ELU(-2.25)", "Hardtanh(-1.0,1.0)", "Hardtanh(0.0,6.0)",
+    "Hardtanh(-0.1,1e-05)", "Softplus(1,20)", "Softplus(2,10)", "Softplus(0.5,3.5)", "Softplus(-1,20)",
+    "ModuleList()", "ModuleDict()", "ModuleList(Linear(2,2,1),ReLU,Linear(2,3,0),ModuleList(SiLU,Linear(3,1,1)))",
+    "ModuleDict(b=Linear(2,2,1),a=ReLU,z=ModuleDict(q=Linear(1,1,0)),l=ModuleList(Mish))",
+    "Net(blocks=ModuleList(Linear(4,3,1),SiLU),heads=ModuleDict(x=Linear(3,3,0),y=ELU(1.0)),@s=3)",
 ]
 
 MODELS = [
@@ -333,6 +362,7 @@ MODELS = [
     "Encoder()",
     "Sequential(Linear(3,3,1),Dropout(0.5),Linear(3,2,0),LogSoftmax(1))",
     "Sequential(Flatten(1,-1),Linear(6,2,1))",
+    "Sequential(Linear(4,3,1),Mish,Linear(3,3,0),Hardtanh(-0.5,0.5),Linear(3,2,1),Softplus(2,1))",
 ]
 
 
@@ -347,7 +377,7 @@ def add_layer_cases(add, rng):
     for spec in ["Linear(-1,3,1)", "Linear(3,-2,0)", "Linear(-1,-2,1)", "Embedding(-1,3,n)", "Embedding(3,-1,n)",
                  "Embedding(10,3,10)", "Embedding(10,3,-11)", "Embedding(0,3,0)", "Embedding(-1,3,0)",
                  "Embedding(-1,3,-1)", "Dropout(1.5)", "Dropout(-0.1)", "Dropout(2.0)",
-                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)"]:
+                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)", "ModuleList(Linear(2,2,1),Linear(-1,2,1))"]:
         add(f"build {spec}")
 
 
@@ -382,7 +412,8 @@ def add_forward_cases(add, rng):
     # Activations and utilities on inputs of several ranks, contiguous and transposed.
     acts = ["ReLU", "Sigmoid", "Tanh", "GELU", "Identity", "LeakyReLU(0.01)", "LeakyReLU(0.2)", "LeakyReLU(-1.5)",
             "Softmax(1)", "Softmax(-1)", "Softmax(0)", "LogSoftmax(1)", "LogSoftmax(-1)", "Flatten(1,-1)",
-            "Flatten(0,-1)", "Flatten(1,1)", "Flatten(-2,-1)"]
+            "Flatten(0,-1)", "Flatten(1,1)", "Flatten(-2,-1)", "SiLU", "Mish", "ELU(1.0)", "ELU(0.3)",
+            "Hardtanh(-1.0,1.0)", "Hardtanh(-0.25,2.0)", "Softplus(1,20)", "Softplus(2,0.5)"]
     for act in acts:
         for rank in (2, 3, 4):
             seed = rng.choice(seeds)

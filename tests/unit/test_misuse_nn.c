@@ -358,9 +358,64 @@ static void test_optimizers(void **state) {
   area_done(s);
 }
 
+// nn_extra.h: activations and containers.
+static void test_extra_activations(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *ints = ct_ones(CT_SHAPE(3), CT_INT64), *flags = ct_ones(CT_SHAPE(3), CT_BOOL);
+  MISUSE(ct_silu(ints), "\"silu_cpu\" not implemented for 'Long'");
+  MISUSE(ct_mish(flags), "\"mish_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_elu(ints, 1.0), "\"elu_cpu\" not implemented for 'Long'");
+  MISUSE(ct_hardtanh(flags, -1, 1), "Bool inputs not supported for hardtanh");
+  MISUSE(ct_hardtanh_new(1.0, 1.0), "max_val (1) must be greater than min_val (1)");
+  MISUSE(ct_hardtanh_new(2.0, -1.0), "AssertionError");
+  NULL_PASSES(ct_silu(NULL));
+  NULL_PASSES(ct_hardtanh(NULL, 0, 1));
+  ct_module *elu = ct_elu_new(1.0);
+  MISUSE(ct_module_forward(elu, ints), "\"elu_cpu\" not implemented for 'Long'");
+  ct_module_free(elu);
+  area_done(s);
+}
+
+static void test_containers(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_module *list = ct_module_list_new(2, (ct_module *[]){ct_relu_new(), ct_tanh_new()});
+  ct_module *dict = ct_module_dict_new(1, (const char *[]){"a"}, (ct_module *[]){ct_relu_new()});
+  ct_module *linear = ct_linear_new(2, 2, true);
+  MISUSE(ct_module_forward(list, ct_ones(CT_SHAPE(2), CT_FLOAT32)),
+         "Module [ModuleList] is missing the required \"forward\" function");
+  MISUSE(ct_module_forward(dict, ct_ones(CT_SHAPE(2), CT_FLOAT32)),
+         "Module [ModuleDict] is missing the required \"forward\" function");
+  MISUSE(ct_module_list_get(list, 2), "index 2 is out of range");
+  MISUSE(ct_module_list_get(list, -3), "index -3 is out of range");
+  MISUSE(ct_module_list_get(linear, 0), "the module is a Linear, not a ModuleList");
+  MISUSE(ct_module_list_get(NULL, 0), "module is NULL");
+  MISUSE_STATUS(ct_module_list_insert(list, -1, ct_relu_new()), "'-1'");
+  MISUSE_STATUS(ct_module_list_insert(list, 3, ct_relu_new()), "index 3 is out of range");
+  MISUSE_STATUS(ct_module_list_append(linear, ct_relu_new()), "not a ModuleList");
+  MISUSE_STATUS(ct_module_list_append(list, ct_module_child(list, 0)), "already registered in another module");
+  MISUSE_STATUS(ct_module_list_append(list, list), "can't be registered inside itself");
+  MISUSE_STATUS(ct_module_list_extend(list, -1, NULL), "ModuleList.extend: bad module list (n=-1)");
+  MISUSE(ct_module_list_new(1, (ct_module *[]){ct_linear_new(-1, 2, true)}), "negative dimension");
+  MISUSE(ct_module_dict_get(dict, "b"), "'b'");
+  MISUSE(ct_module_dict_get(list, "a"), "not a ModuleDict");
+  MISUSE_STATUS(ct_module_dict_set(dict, "a.b", ct_relu_new()), "module name can't contain \".\", got: a.b");
+  MISUSE_STATUS(ct_module_dict_set(dict, "", ct_relu_new()), "module name can't be empty string \"\"");
+  MISUSE_STATUS(ct_module_dict_set(dict, "a", dict), "can't be registered inside itself");
+  MISUSE(ct_module_dict_new(1, NULL, (ct_module *[]){ct_relu_new()}), "ModuleDict: bad module list (n=1)");
+  MISUSE(ct_module_apply(list, NULL, NULL), "apply: fn is NULL");
+  assert_int_equal(ct_module_list_len(list), 2); // failed calls changed nothing
+  assert_int_equal(ct_module_dict_len(dict), 1);
+  ct_module_free(list);
+  ct_module_free(dict);
+  ct_module_free(linear);
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(148);
+  expect_cases_at_least(177);
 }
 
 int main(void) {
@@ -371,6 +426,8 @@ int main(void) {
       cmocka_unit_test(test_init),
       cmocka_unit_test(test_losses),
       cmocka_unit_test(test_optimizers),
+      cmocka_unit_test(test_extra_activations),
+      cmocka_unit_test(test_containers),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
