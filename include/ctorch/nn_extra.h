@@ -86,6 +86,32 @@ CT_API int ct_module_dict_len(const ct_module *dict);
 /// (PyTorch's order: children first). Returns m (NULL for a NULL m or fn).
 CT_API ct_module *ct_module_apply(ct_module *m, void (*fn)(ct_module *m, void *ctx), void *ctx);
 
+// ---- nn.utils: gradient clipping and parameter vectors ----
+// `params` is an array of n parameters (ct_module_parameters gives a module's).
+
+/// clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite): the total norm of
+/// the gradients (the norm_type-norm of their norms; norm_type INFINITY: the largest |g|),
+/// then every gradient is multiplied in place by min(max_norm / (total + 1e-6), 1) with
+/// PyTorch 1.13's arithmetic (reciprocal, then times max_norm, in total's dtype).
+/// Parameters without a gradient are skipped. Returns the total norm (a 0-d tensor; 0.0
+/// float32 when no parameter has a gradient). error_if_nonfinite: a NaN or infinite total
+/// fails with PyTorch's message, before anything is scaled.
+CT_API ct_tensor *ct_clip_grad_norm_(ct_tensor *const *params, int n, double max_norm, double norm_type,
+                                     bool error_if_nonfinite);
+/// clip_grad_value_(params, clip_value): every gradient clamped in place to
+/// [-clip_value, clip_value].
+CT_API ct_status ct_clip_grad_value_(ct_tensor *const *params, int n, double clip_value);
+/// parameters_to_vector(params): the parameters flattened and concatenated (CatBackward0
+/// over ViewBackward0: gradients flow back). A parameter that cannot be viewed flat
+/// fails with view's message; n = 0 with torch.cat's.
+CT_API ct_tensor *ct_parameters_to_vector(ct_tensor *const *params, int n);
+/// vector_to_parameters(vec, params): consecutive slices of vec, viewed as each
+/// parameter's shape, are copied into the parameters (PyTorch makes each parameter a view
+/// of vec instead, sharing its memory and dtype). A vec too short fails with view's
+/// message ("shape '[2, 3]' is invalid for input of size 4"), leaving the parameters
+/// before it already set, as in PyTorch.
+CT_API ct_status ct_vector_to_parameters(ct_tensor *vec, ct_tensor *const *params, int n);
+
 #ifdef __cplusplus
 }
 #endif

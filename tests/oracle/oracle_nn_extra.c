@@ -13,6 +13,43 @@ typedef struct op_args {
   long long i0, i1;
 } op_args;
 
+// Leaves holding copies of the case's inputs as gradients: the parameters of clip_grad_*.
+static void params_with_grads(const tu_op_case *c, ct_tensor **params) {
+  for (int k = 0; k < c->n; k++) {
+    params[k] = ct_requires_grad_(ct_zeros_like(c->in[k]), true);
+    ct_set_grad(params[k], ct_clone(c->in[k]));
+  }
+}
+
+// [total norm (when given), every gradient flattened]: one tensor to compare.
+static ct_tensor *norm_and_grads(ct_tensor *total, ct_tensor *const *params, int n) {
+  ct_tensor *parts[TU_MAX_INPUTS + 1];
+  int k = 0;
+  if (total) parts[k++] = ct_reshape(total, 1, (int64_t[]){1});
+  for (int i = 0; i < n; i++) parts[k++] = ct_reshape(ct_grad(params[i]), 1, (int64_t[]){-1});
+  return ct_cat(parts, k, 0);
+}
+
+static ct_tensor *clip_op(const tu_op_case *c, bool by_norm) {
+  const op_args *a = c->args;
+  ct_tensor *params[TU_MAX_INPUTS];
+  params_with_grads(c, params);
+  if (by_norm) {
+    ct_tensor *total = ct_clip_grad_norm_(params, c->n, a->p0, a->p1, a->i0 != 0);
+    return total ? norm_and_grads(total, params, c->n) : NULL;
+  }
+  return ct_clip_grad_value_(params, c->n, a->p0) == CT_OK ? norm_and_grads(NULL, params, c->n) : NULL;
+}
+
+// vector_to_parameters(in[0], leaves shaped like in[1..]), answered as their values flattened.
+static ct_tensor *vector_to_parameters_op(const tu_op_case *c) {
+  ct_tensor *params[TU_MAX_INPUTS], *flat[TU_MAX_INPUTS];
+  for (int k = 1; k < c->n; k++) params[k - 1] = ct_requires_grad_(ct_zeros_like(c->in[k]), true);
+  if (ct_vector_to_parameters(c->in[0], params, c->n - 1) != CT_OK) return NULL;
+  for (int k = 0; k < c->n - 1; k++) flat[k] = ct_reshape(ct_detach(params[k]), 1, (int64_t[]){-1});
+  return ct_cat(flat, c->n - 1, 0);
+}
+
 static ct_tensor *run_op(const tu_op_case *c) {
   const op_args *a = c->args;
   ct_tensor *const *t = c->in;
@@ -22,6 +59,10 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "elu")) return ct_elu(t[0], a->p0);
   if (!strcmp(op, "hardtanh")) return ct_hardtanh(t[0], a->p0, a->p1);
   if (!strcmp(op, "softplus")) return ct_softplus(t[0], a->p0, a->p1);
+  if (!strcmp(op, "clip_norm")) return clip_op(c, true);
+  if (!strcmp(op, "clip_value")) return clip_op(c, false);
+  if (!strcmp(op, "p2v")) return ct_parameters_to_vector(c->in, c->n);
+  if (!strcmp(op, "v2p")) return vector_to_parameters_op(c);
   fprintf(stderr, "unknown op %s\n", op);
   exit(2);
 }

@@ -1,4 +1,10 @@
-"""nn_extra.h against PyTorch: activations (silu, mish, elu, hardtanh, softplus).
+"""nn_extra.h against PyTorch: activations (silu, mish, elu, hardtanh, softplus),
+nn.utils (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
+
+clip_grad_* cases pass the gradients as inputs; both sides put them on fresh parameters,
+clip, and answer [total norm, every gradient flattened] as one tensor. Cases whose norms
+are exact (integer-valued gradients with an integral norm, or the inf norm) must be
+bit-identical: they pin PyTorch's clip-coefficient arithmetic.
 
 Each case gives the op, two float arguments p0 p1 (alpha; min_val max_val; beta
 threshold ...), two integer arguments i0 i1 (reduction, dim ...) and its tensors (a
@@ -31,8 +37,22 @@ GRAD_TOL = {"float32": 64 * 2.0 ** -24, "float64": 64 * 2.0 ** -53}
 
 
 class Case:
-    def __init__(self, op, specs, p0=0.0, p1=0.0, i0=0, i1=0, fd_ok=True):
+    def __init__(self, op, specs, p0=0.0, p1=0.0, i0=0, i1=0, fd_ok=True, exact=False):
         self.op, self.specs, self.p0, self.p1, self.i0, self.i1, self.fd_ok = op, specs, p0, p1, i0, i1, fd_ok
+        self.exact = exact
+
+
+def with_grads(ts):
+    params = []
+    for g in ts:
+        p = torch.zeros_like(g, requires_grad=True)
+        p.grad = g.detach().clone()
+        params.append(p)
+    return params
+
+
+def norm_and_grads(total, params):
+    return torch.cat(([total.reshape(1)] if total is not None else []) + [p.grad.reshape(-1) for p in params])
 
 
 def torch_op(case, ts):
@@ -47,6 +67,19 @@ def torch_op(case, ts):
         return F.hardtanh(ts[0], p0, p1)
     if op == "softplus":
         return F.softplus(ts[0], p0, p1)
+    if op == "clip_norm":
+        params = with_grads(ts)
+        return norm_and_grads(torch.nn.utils.clip_grad_norm_(params, p0, p1, bool(case.i0)), params)
+    if op == "clip_value":
+        params = with_grads(ts)
+        torch.nn.utils.clip_grad_value_(params, p0)
+        return norm_and_grads(None, params)
+    if op == "p2v":
+        return torch.nn.utils.parameters_to_vector(ts)
+    if op == "v2p":
+        params = [torch.zeros_like(t, requires_grad=True) for t in ts[1:]]
+        torch.nn.utils.vector_to_parameters(ts[0], params)
+        return torch.cat([p.detach().reshape(-1) for p in params])
     raise ValueError(op)
 
 
@@ -63,7 +96,7 @@ def run_torch(case, rng):
     except (RuntimeError, ValueError, IndexError) as ex:
         return head + op_inputs(case.specs), {"err": error_text(ex)}
     want = {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
-            "v": flat(out)}
+            "v": flat(out), "exact": case.exact}
     if not out.requires_grad:
         return head + op_inputs(case.specs), want
     w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
@@ -100,7 +133,8 @@ def close_values(got, want, dt, tol, stats):
 def compare(got, want, stats):
     """None when the answers agree, else the reason (gradients get GRAD_TOL)."""
     dt = want.get("dt")
-    if "err" not in want and close_values(got.get("v"), want["v"], dt, TOL, stats):
+    tol = {"float32": 0.0, "float64": 0.0} if want.get("exact") else TOL
+    if "err" not in want and close_values(got.get("v"), want["v"], dt, tol, stats):
         want = dict(want, v=got.get("v"))  # values judged here; gradients below
     return compare_op_answer(got, want, lambda g, w, m: close_values(g, w, dt, GRAD_TOL, stats))
 
@@ -162,11 +196,50 @@ def activation_cases(rng):
     return cases
 
 
+def utils_cases(rng):
+    cases = []
+    G = lambda shape, dt, draw=None, rg=False: make_spec(rng, shape, dt, rg, draw=draw)  # noqa: E731
+    integer = lambda: float(rng.randint(-9, 9))  # noqa: E731
+    for dt in FLOATS:
+        for norm_type in (2.0, 1.0, 3.0, 0.5, float("inf")):
+            for max_norm in (1.0, 0.1, 100.0, 0.0):
+                specs = [G([rng.randint(1, 5), rng.randint(1, 5)], dt) for _ in range(rng.randint(1, 3))]
+                cases.append(Case("clip_norm", specs, max_norm, norm_type))
+        # exact norms: (3, 4) -> 5, (5, 12) -> 13; inf norms of integers
+        for max_norm in (1.0, 0.3, 2.5, 7.0, 13.0, 1e-3):
+            cases.append(Case("clip_norm", [Strided(dt, [2], [1], 0, [3.0, -4.0])], max_norm, 2.0, exact=True))
+            cases.append(Case("clip_norm", [Strided(dt, [1], [1], 0, [5.0]), Strided(dt, [1], [1], 0, [12.0])],
+                              max_norm, 2.0, exact=True))
+            cases.append(Case("clip_norm", [G([3, 2], dt, integer), G([4], dt, integer)], max_norm, float("inf"),
+                              exact=True))
+        nan_grad = Strided(dt, [3], [1], 0, [1.0, float("nan"), 2.0])
+        inf_grad = Strided(dt, [2], [1], 0, [1.0, float("inf")])
+        for g in (nan_grad, inf_grad):
+            for flag in (0, 1):
+                for norm_type in (2.0, float("inf"), 1.0):
+                    cases.append(Case("clip_norm", [g, G([2], dt)], 1.0, norm_type, flag))
+        cases.append(Case("clip_norm", [G([0], dt)], 1.0, 2.0))
+        cases.append(Case("clip_norm", [G([], dt)], 0.5, 2.0))
+        for clip in (0.5, 1.0, 0.0, 10.0):
+            cases.append(Case("clip_value", [G([3, 4], dt), G([5], dt), nan_grad], clip))
+        # parameters_to_vector: gradients flow back through the views
+        cases.append(Case("p2v", [G([2, 3], dt, rg=True), G([4], dt, rg=True), G([], dt, rg=True)]))
+        cases.append(Case("p2v", [G([2, 2], dt, rg=True)]))
+        transposed = make_spec(rng, [3, 2], dt, True, "random")
+        cases.append(Case("p2v", [G([2], dt, rg=True), transposed]))
+        cases.append(Case("v2p", [G([10], dt), G([2, 3], dt), G([4], dt)]))
+        cases.append(Case("v2p", [G([12], dt), G([2, 3], dt), G([], dt)]))
+        cases.append(Case("v2p", [G([8], dt), G([2, 3], dt), G([4], dt)]))
+        cases.append(Case("v2p", [G([5], dt), G([2, 3], dt)]))
+    cases.append(Case("clip_norm", [G([3], "float32"), G([3], "float64")], 1.0, 2.0))
+    return cases
+
+
 def main():
     binary = sys.argv[1]
     rng = random.Random(1013)
     torch.manual_seed(0)
-    cases = activation_cases(rng)
+    cases = activation_cases(rng) + utils_cases(rng)
     lines, wants = [], []
     for case in cases:
         line, want = run_torch(case, rng)

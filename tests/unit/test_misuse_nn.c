@@ -413,9 +413,30 @@ static void test_containers(void **state) {
   area_done(s);
 }
 
+static void test_clip_grad(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *w = ct_requires_grad_(ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), true);
+  ct_set_grad(w, ct_full(CT_SHAPE(2, 3), NAN, CT_FLOAT32));
+  MISUSE(ct_clip_grad_norm_(&w, 1, 1.0, 2.0, true),
+         "The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be clipped. "
+         "To disable this error and scale the gradients by the non-finite norm anyway, set "
+         "`error_if_nonfinite=False`");
+  MISUSE(ct_clip_grad_norm_(&w, 1, 1.0, INFINITY, true), "The total norm of order inf");
+  MISUSE(ct_clip_grad_norm_(NULL, 2, 1.0, 2.0, false), "clip_grad_norm_: bad parameter list (n=2)");
+  MISUSE(ct_clip_grad_norm_((ct_tensor *[]){w, NULL}, 2, 1.0, 2.0, false), "clip_grad_norm_: parameter 1 is NULL");
+  MISUSE_STATUS(ct_clip_grad_value_(&w, -1, 1.0), "clip_grad_value_: bad parameter list (n=-1)");
+  MISUSE(ct_parameters_to_vector(&w, 0), "torch.cat(): expected a non-empty list of Tensors");
+  MISUSE(ct_parameters_to_vector((ct_tensor *[]){ct_t(w)}, 1), "view size is not compatible");
+  MISUSE_STATUS(ct_vector_to_parameters(ct_ones(CT_SHAPE(4), CT_FLOAT32), &w, 1),
+                "shape '[2, 3]' is invalid for input of size 4");
+  MISUSE_STATUS(ct_vector_to_parameters(NULL, &w, 1), "expected torch.Tensor, but got: NoneType");
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(177);
+  expect_cases_at_least(186);
 }
 
 int main(void) {
@@ -428,6 +449,7 @@ int main(void) {
       cmocka_unit_test(test_optimizers),
       cmocka_unit_test(test_extra_activations),
       cmocka_unit_test(test_containers),
+      cmocka_unit_test(test_clip_grad),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

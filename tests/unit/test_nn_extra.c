@@ -76,11 +76,32 @@ static void test_apply_children_first(void **state) {
   ct_module_free(model);
 }
 
+// Parameters without a gradient are skipped; none at all gives 0.0 (float32).
+static void test_clip_grad_norm_skips_missing_grads(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *a = ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true);
+  ct_tensor *b = ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true);
+  double v = -1;
+  ct_tensor *none = ct_clip_grad_norm_((ct_tensor *[]){a, b}, 2, 1.0, 2.0, true);
+  assert_int_equal(ct_item(none, &v), CT_OK);
+  assert_true(v == 0.0 && ct_get_dtype(none) == CT_FLOAT32 && ct_dim(none) == 0);
+  ct_set_grad(b, ct_tensor_parse("[3.0, 4.0]"));
+  ct_tensor *total = ct_clip_grad_norm_((ct_tensor *[]){a, b}, 2, 10.0, 2.0, true);
+  assert_int_equal(ct_item(total, &v), CT_OK);
+  assert_true(v == 5.0);
+  assert_null(ct_grad(a));
+  assert_int_equal(ct_item(ct_select(ct_grad(b), 0, 1), &v), CT_OK);
+  assert_true(v == 4.0); // coefficient clamped to 1: unchanged
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_module_list_order),
       cmocka_unit_test(test_module_dict_replace),
       cmocka_unit_test(test_apply_children_first),
+      cmocka_unit_test(test_clip_grad_norm_skips_missing_grads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
