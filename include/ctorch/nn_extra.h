@@ -11,6 +11,7 @@
 /// ```
 #ifndef CTORCH_NN_EXTRA_H
 #define CTORCH_NN_EXTRA_H
+#include "ctorch/loss.h"
 #include "ctorch/nn.h"
 
 #ifdef __cplusplus
@@ -85,6 +86,33 @@ CT_API int ct_module_dict_len(const ct_module *dict);
 /// Module.apply(fn): calls fn(module, ctx) on every child, recursively, then on m itself
 /// (PyTorch's order: children first). Returns m (NULL for a NULL m or fn).
 CT_API ct_module *ct_module_apply(ct_module *m, void (*fn)(ct_module *m, void *ctx), void *ctx);
+
+// ---- losses and distances (ct_reduction: loss.h) ----
+
+/// F.kl_div's 'batchmean' (valid for ct_kl_div only): the summed loss divided by the
+/// input's first size.
+#define CT_REDUCTION_BATCHMEAN ((ct_reduction)3)
+
+/// F.smooth_l1_loss(input, target, reduction, beta): z = |input - target|, z < beta ?
+/// 0.5 z^2 / beta : z - 0.5 beta; PyTorch's fused kernel (SmoothL1LossBackward0 for every
+/// reduction; gradients to input and target). beta 0 is L1 ("smooth_l1_loss does not
+/// support negative values for beta."). Broadcasting and dtypes as ct_mse_loss.
+CT_API ct_tensor *ct_smooth_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction, double beta);
+/// F.huber_loss(input, target, reduction, delta): z < delta ? 0.5 z^2 : delta (z - 0.5
+/// delta) (HuberLossBackward0; "huber_loss does not support non-positive values for delta.").
+CT_API ct_tensor *ct_huber_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction, double delta);
+/// F.kl_div(input, target, reduction, log_target): input holds log-probabilities; the
+/// pointwise loss is target * (log target - input) (xlogy: 0 where target is 0), or with
+/// log_target exp(target) * (target - input). Reductions none / mean / sum /
+/// CT_REDUCTION_BATCHMEAN; PyTorch's composite, so the same grad_fn graph ("kl_div:
+/// Integral inputs not supported." for integer inputs). No warning for 'mean'.
+CT_API ct_tensor *ct_kl_div(ct_tensor *input, ct_tensor *target, ct_reduction reduction, bool log_target);
+/// F.cosine_similarity(x1, x2, dim, eps) (PyTorch's defaults dim 1, eps 1e-8): inputs
+/// broadcast together, sum(x1 / |x1| * x2 / |x2|, dim) with each norm at least eps;
+/// PyTorch 1.13's formula and graph (SumBackward1 over MulBackward0 ...). Integer inputs
+/// are converted to the common floating dtype; an integer common dtype fails ("expected
+/// common dtype to be floating point, yet common dtype is Long").
+CT_API ct_tensor *ct_cosine_similarity(ct_tensor *x1, ct_tensor *x2, int dim, double eps);
 
 // ---- nn.utils: gradient clipping and parameter vectors ----
 // `params` is an array of n parameters (ct_module_parameters gives a module's).

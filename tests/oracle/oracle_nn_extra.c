@@ -59,6 +59,10 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "elu")) return ct_elu(t[0], a->p0);
   if (!strcmp(op, "hardtanh")) return ct_hardtanh(t[0], a->p0, a->p1);
   if (!strcmp(op, "softplus")) return ct_softplus(t[0], a->p0, a->p1);
+  if (!strcmp(op, "smooth_l1")) return ct_smooth_l1_loss(t[0], t[1], (ct_reduction)a->i0, a->p0);
+  if (!strcmp(op, "huber")) return ct_huber_loss(t[0], t[1], (ct_reduction)a->i0, a->p0);
+  if (!strcmp(op, "kl_div")) return ct_kl_div(t[0], t[1], (ct_reduction)a->i0, a->i1 != 0);
+  if (!strcmp(op, "cosine_similarity")) return ct_cosine_similarity(t[0], t[1], (int)a->i0, a->p0);
   if (!strcmp(op, "clip_norm")) return clip_op(c, true);
   if (!strcmp(op, "clip_value")) return clip_op(c, false);
   if (!strcmp(op, "p2v")) return ct_parameters_to_vector(c->in, c->n);

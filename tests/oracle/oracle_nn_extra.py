@@ -1,4 +1,5 @@
 """nn_extra.h against PyTorch: activations (silu, mish, elu, hardtanh, softplus),
+losses (smooth_l1_loss, huber_loss, kl_div), cosine_similarity,
 nn.utils (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
 clip_grad_* cases pass the gradients as inputs; both sides put them on fresh parameters,
@@ -14,7 +15,8 @@ the result's dtype, shape, grad_fn graph and values, then the input gradients; f
 cases also check the gradients against central finite differences (inputs kept away from
 kinks). Dtypes, shapes, graphs and error messages must be identical; values and gradients
 within a few units in the last place of PyTorch's (elementwise: |got - want| <= tol *
-(|want| + max|want|/1e3)). The driver reports how many float elements are bit-identical.
+(|want| + max|want|/1e3)), gradients of activations to
+tol * (|want| + 4 |output gradient|) (their derivatives cancel near their zeros). The driver reports how many float elements are bit-identical.
 
 Case line: op p0 p1 i0 i1 <op inputs>  (p0, p1 as hex floats; op inputs: harness.op_inputs)
 """
@@ -22,6 +24,8 @@ import math
 import os
 import random
 import sys
+
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -40,6 +44,9 @@ class Case:
     def __init__(self, op, specs, p0=0.0, p1=0.0, i0=0, i1=0, fd_ok=True, exact=False):
         self.op, self.specs, self.p0, self.p1, self.i0, self.i1, self.fd_ok = op, specs, p0, p1, i0, i1, fd_ok
         self.exact = exact
+
+
+REDUCTIONS = ["none", "mean", "sum", "batchmean"]
 
 
 def with_grads(ts):
@@ -67,6 +74,15 @@ def torch_op(case, ts):
         return F.hardtanh(ts[0], p0, p1)
     if op == "softplus":
         return F.softplus(ts[0], p0, p1)
+    if op in ("smooth_l1", "huber", "kl_div"):
+        red = REDUCTIONS[case.i0] if 0 <= case.i0 < len(REDUCTIONS) else str(case.i0)
+        if op == "smooth_l1":
+            return F.smooth_l1_loss(ts[0], ts[1], reduction=red, beta=p0)
+        if op == "huber":
+            return F.huber_loss(ts[0], ts[1], reduction=red, delta=p0)
+        return F.kl_div(ts[0], ts[1], reduction=red, log_target=bool(case.i1))
+    if op == "cosine_similarity":
+        return F.cosine_similarity(ts[0], ts[1], case.i0, p0)
     if op == "clip_norm":
         params = with_grads(ts)
         return norm_and_grads(torch.nn.utils.clip_grad_norm_(params, p0, p1, bool(case.i0)), params)
@@ -96,14 +112,22 @@ def run_torch(case, rng):
     except (RuntimeError, ValueError, IndexError) as ex:
         return head + op_inputs(case.specs), {"err": error_text(ex)}
     want = {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
-            "v": flat(out), "exact": case.exact}
+            "v": flat(out), "exact": case.exact,
+            # a float32 input bounds the precision of a float64 result (mixed dtypes)
+            "tol_dt": "float32" if any(s.name == "float32" for s in case.specs) else NAME[out.dtype]}
     if not out.requires_grad:
         return head + op_inputs(case.specs), want
     w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
-    fd = int(case.fd_ok and out.dtype == torch.float64 and sum(math.prod(s.shape) for s in case.specs) <= 300)
+    fd = int(case.fd_ok and all(s.name == "float64" for s in case.specs if s.requires_grad) and
+             sum(math.prod(s.shape) for s in case.specs) <= 300)
     line = head + op_inputs(case.specs, w, fd)
     out.backward(w)
-    want["g"] = {k: (None if t.grad is None else (flat(t.grad), flat(t.grad)))
+    # Gradient magnitudes: |grad|, and for an elementwise activation also 4 |w| (its
+    # derivative is a sum of terms of size <= 4 that cancel near its zeros: mish, silu).
+    elementwise = case.op in ("silu", "mish", "elu", "softplus", "hardtanh")
+    mags = lambda t: [abs(v) + (4 * abs(wv) if elementwise else 0)  # noqa: E731
+                      for v, wv in zip(flat(t.grad), flat(w.expand_as(t.grad)) if elementwise else flat(t.grad))]
+    want["g"] = {k: (None if t.grad is None else (flat(t.grad), mags(t)))
                  for k, (s, t) in enumerate(zip(case.specs, ts)) if s.requires_grad}
     want["fd"] = bool(fd)
     return line, want
@@ -114,18 +138,20 @@ class Stats:
         self.floats = self.identical = 0
 
 
-def close_values(got, want, dt, tol, stats):
+def close_values(got, want, dt, tol, stats, tol_dt=None, mags=None):
+    """Each element within tol * (its magnitude (default |want|) + max|want| / 1e3)."""
     if got is None or len(got) != len(want):
         return False
     if dt not in FLOATS:
         return got == want
     scale = max([abs(w) for w in want if math.isfinite(w)], default=0.0) / 1e3
-    for g, w in zip(got, want):
+    mags = mags or [abs(w) for w in want]
+    for g, w, m in zip(got, want, mags):
         stats.floats += 1
         if g == w or (math.isnan(g) and math.isnan(w)):
             stats.identical += 1
             continue
-        if not (math.isfinite(g) and math.isfinite(w)) or abs(g - w) > tol[dt] * (abs(w) + scale):
+        if not (math.isfinite(g) and math.isfinite(w)) or abs(g - w) > tol[tol_dt or dt] * (m + scale):
             return False
     return True
 
@@ -134,9 +160,10 @@ def compare(got, want, stats):
     """None when the answers agree, else the reason (gradients get GRAD_TOL)."""
     dt = want.get("dt")
     tol = {"float32": 0.0, "float64": 0.0} if want.get("exact") else TOL
-    if "err" not in want and close_values(got.get("v"), want["v"], dt, tol, stats):
+    tol_dt = want.get("tol_dt")
+    if "err" not in want and close_values(got.get("v"), want["v"], dt, tol, stats, tol_dt):
         want = dict(want, v=got.get("v"))  # values judged here; gradients below
-    return compare_op_answer(got, want, lambda g, w, m: close_values(g, w, dt, GRAD_TOL, stats))
+    return compare_op_answer(got, want, lambda g, w, m: close_values(g, w, dt, GRAD_TOL, stats, tol_dt, m))
 
 
 # ---- case generators ----
@@ -235,11 +262,74 @@ def utils_cases(rng):
     return cases
 
 
+def loss_cases(rng):
+    cases = []
+    G = lambda shape, dt="float64", rg=True, draw=None, layout="contiguous": make_spec(  # noqa: E731
+        rng, shape, dt, rg, layout, draw)
+    for dt in FLOATS:
+        for op, params in (("smooth_l1", (1.0, 0.5, 2.0, 0.0)), ("huber", (1.0, 0.5, 2.0))):
+            for p in params:
+                for red in (0, 1, 2):
+                    # inputs kept off the kinks |x - t| == p (and 0 for beta 0): targets are
+                    # the inputs shifted by a draw away from them
+                    n = rng.choice([5, 16, 17, 40])
+                    x = G([n], dt)
+                    shift = off_kinks(rng, [p, -p, 0.0], -3, 3)
+                    t = Strided(dt, [n], [1], 0, [v - shift() for v in x.buf], rng.random() < 0.5)
+                    cases.append(Case(op, [x, t], p, 0.0, red))
+                    cases.append(Case(op, [G([3, 4], dt, layout="random"), G([4], dt, rng.random() < 0.5)], p, 0.0,
+                                      red, fd_ok=False))
+                    cases.append(Case(op, [G([0, 2], dt), G([0, 2], dt)], p, 0.0, red))
+            exact = Strided(dt, [6], [1], 0, [0.0, 0.5, -0.5, 1.0, -1.0, 2.0], True)
+            zeros = Strided(dt, [6], [1], 0, [0.0] * 6, True)
+            for red in (0, 1, 2):
+                cases.append(Case(op, [exact, zeros], 1.0, 0.0, red, fd_ok=False))
+                cases.append(Case(op, [exact, zeros], 0.5, 0.0, red, fd_ok=False))
+            cases.append(Case("smooth_l1", [exact, zeros], 0.0, 0.0, 1, fd_ok=False))
+        positive = lambda: rng.uniform(0.05, 1.0)  # noqa: E731
+        for log_target in (0, 1):
+            for red in (0, 1, 2, 3):
+                tdraw = None if log_target else positive
+                cases.append(Case("kl_div", [G([4, 5], dt), G([4, 5], dt, rng.random() < 0.5, tdraw)], 0, 0, red,
+                                  log_target))
+                cases.append(Case("kl_div", [G([3], dt), G([2, 3], dt, False, tdraw)], 0, 0, red, log_target))
+                cases.append(Case("kl_div", [G([], dt), G([], dt, True, tdraw)], 0, 0, red, log_target))
+            zero_t = Strided(dt, [4], [1], 0, [0.0, 0.5, 0.25, 0.0], True)
+            cases.append(Case("kl_div", [G([4], dt), zero_t], 0, 0, 2, log_target, fd_ok=False))
+        cases.append(Case("kl_div", [G([2, 3], dt), G([2, 3], "float32" if dt == "float64" else "float64",
+                                                       True, positive)], 0, 0, 3, 0))
+        for dim, s1, s2 in ((1, [4, 5], [4, 5]), (0, [3, 4], [3, 4]), (-1, [2, 3, 4], [2, 3, 4]), (1, [3, 4], [1, 4]),
+                            (1, [2, 3, 4], [3, 1]), (0, [6], [6]), (1, [0, 3], [0, 3]), (2, [2, 3, 4], [4])):
+            for eps in (1e-8, 0.5):
+                cases.append(Case("cosine_similarity", [G(s1, dt, layout="random"), G(s2, dt, rng.random() < 0.7)],
+                                  eps, 0, dim))
+        zero_row = Strided(dt, [2, 3], [3, 1], 0, [0.0, 0.0, 0.0, 1.0, 2.0, 3.0], True)
+        cases.append(Case("cosine_similarity", [zero_row, G([2, 3], dt)], 1e-8, 0, 1, fd_ok=False))
+    # errors, dtypes
+    I = lambda shape, dt: make_spec(rng, shape, dt, False)  # noqa: E731
+    cases += [Case("smooth_l1", [G([3]), G([3])], -1.0, 0, 1), Case("huber", [G([3]), G([3])], 0.0, 0, 1),
+              Case("huber", [G([3]), G([3])], -2.0, 0, 1), Case("smooth_l1", [I([3], "int64"), I([3], "int64")], 1.0),
+              Case("huber", [I([3], "int64"), I([3], "int64")], 1.0), Case("smooth_l1", [G([2, 3]), G([3, 2])], 1.0),
+              Case("smooth_l1", [G([3], "float32"), I([3], "int64")], 1.0, 0, 1),
+              # (PyTorch's backward fails on mixed dtypes: forward only)
+              Case("huber", [G([3], "float32", False), G([3], "float64", False)], 1.0, 0, 2),
+              Case("kl_div", [I([3], "int64"), G([3])]), Case("kl_div", [G([3]), I([3], "int32")]),
+              Case("kl_div", [G([2]), G([3])], 0, 0, 0),
+              Case("cosine_similarity", [I([3], "int64"), I([3], "int64")], 1e-8, 0, 0),
+              Case("cosine_similarity", [I([2, 3], "int64"), G([2, 3], "float32", False)], 1e-8, 0, 1),
+              Case("cosine_similarity", [G([3], "float32"), G([3], "float64")], 1e-8, 0, 0),
+              Case("cosine_similarity", [G([3]), G([3])], 1e-8, 0, 1),
+              Case("cosine_similarity", [G([3, 2]), G([2, 3])], 1e-8, 0, 1),
+              Case("cosine_similarity", [G([]), G([])], 1e-8, 0, 0)]
+    return cases
+
+
 def main():
+    warnings.simplefilter("ignore")  # target size and kl_div 'mean' warnings
     binary = sys.argv[1]
     rng = random.Random(1013)
     torch.manual_seed(0)
-    cases = activation_cases(rng) + utils_cases(rng)
+    cases = activation_cases(rng) + utils_cases(rng) + loss_cases(rng)
     lines, wants = [], []
     for case in cases:
         line, want = run_torch(case, rng)

@@ -434,9 +434,30 @@ static void test_clip_grad(void **state) {
   area_done(s);
 }
 
+static void test_extra_losses(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *ints = ct_ones(CT_SHAPE(2, 3), CT_INT64);
+  MISUSE(ct_smooth_l1_loss(x, x, CT_REDUCTION_MEAN, -1.0), "smooth_l1_loss does not support negative values for beta.");
+  MISUSE(ct_huber_loss(x, x, CT_REDUCTION_MEAN, 0.0), "huber_loss does not support non-positive values for delta.");
+  MISUSE(ct_smooth_l1_loss(ints, ints, CT_REDUCTION_MEAN, 1.0), "\"smooth_l1_cpu\" not implemented for 'Long'");
+  MISUSE(ct_huber_loss(x, ct_ones(CT_SHAPE(3, 2), CT_FLOAT32), CT_REDUCTION_SUM, 1.0),
+         "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1");
+  MISUSE(ct_smooth_l1_loss(x, x, CT_REDUCTION_BATCHMEAN, 1.0), "is not a valid value for reduction");
+  MISUSE(ct_kl_div(ints, x, CT_REDUCTION_SUM, false), "kl_div: Integral inputs not supported.");
+  MISUSE(ct_kl_div(x, x, (ct_reduction)7, false), "is not a valid value for reduction");
+  MISUSE(ct_cosine_similarity(ints, ints, 1, 1e-8),
+         "expected common dtype to be floating point, yet common dtype is Long");
+  MISUSE(ct_cosine_similarity(x, x, 2, 1e-8), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  NULL_PASSES(ct_kl_div(NULL, x, CT_REDUCTION_SUM, false));
+  NULL_PASSES(ct_cosine_similarity(x, NULL, 1, 1e-8));
+  NULL_PASSES(ct_smooth_l1_loss(NULL, x, CT_REDUCTION_SUM, 1.0));
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(186);
+  expect_cases_at_least(198);
 }
 
 int main(void) {
@@ -450,6 +471,7 @@ int main(void) {
       cmocka_unit_test(test_extra_activations),
       cmocka_unit_test(test_containers),
       cmocka_unit_test(test_clip_grad),
+      cmocka_unit_test(test_extra_losses),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
