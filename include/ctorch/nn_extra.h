@@ -87,6 +87,24 @@ CT_API int ct_module_dict_len(const ct_module *dict);
 /// (PyTorch's order: children first). Returns m (NULL for a NULL m or fn).
 CT_API ct_module *ct_module_apply(ct_module *m, void (*fn)(ct_module *m, void *ctx), void *ctx);
 
+// ---- Bilinear ----
+
+/// F.bilinear(x1, x2, weight, bias): out[..., o] = x1[..., :] W[o] x2[..., :]^T + b[o] for
+/// x1 (..., in1), x2 (..., in2) with the same batch dims, weight (out, in1, in2), bias
+/// (out) or NULL. PyTorch's checks and messages ("bilinear(): input1 size does not match
+/// weight size: got 4 but expected 3" ...) and graph: AddBackward0 over
+/// ReshapeAliasBackward0 over TrilinearBackward0. One dtype throughout ("expected scalar
+/// type Double but found Float").
+CT_API ct_tensor *ct_bilinear(ct_tensor *input1, ct_tensor *input2, ct_tensor *weight, ct_tensor *bias);
+/// nn.Bilinear(in1, in2, out, bias): weight (out, in1, in2) and bias (out) drawn from
+/// U(-1/sqrt(in1), 1/sqrt(in1)) as PyTorch's reset_parameters draws them (same values after
+/// the same seed). Repr "Bilinear(in1_features=3, in2_features=4, out_features=5,
+/// bias=True)". Its forward takes two inputs: call ct_bilinear_forward (ct_module_forward
+/// fails as Python's one-argument call does).
+CT_API ct_module *ct_bilinear_new(int64_t in1_features, int64_t in2_features, int64_t out_features, bool bias);
+/// bilinear(input1, input2) of a module from ct_bilinear_new.
+CT_API ct_tensor *ct_bilinear_forward(ct_module *bilinear, ct_tensor *input1, ct_tensor *input2);
+
 // ---- losses and distances (ct_reduction: loss.h) ----
 
 /// F.kl_div's 'batchmean' (valid for ct_kl_div only): the summed loss divided by the

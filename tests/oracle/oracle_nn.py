@@ -131,6 +131,8 @@ class SpecParser:
             return getattr(nn, name)(dim=int(a[0]))
         if name == "Flatten":
             return nn.Flatten(int(a[0]), int(a[1]))
+        if name == "Bilinear":
+            return nn.Bilinear(int(a[0]), int(a[1]), int(a[2]), bias=a[3] != "0")
         if name == "ELU":
             return nn.ELU(float(a[0]))
         if name == "Hardtanh":
@@ -348,6 +350,8 @@ LAYERS_REPR = [
     "ModuleList()", "ModuleDict()", "ModuleList(Linear(2,2,1),ReLU,Linear(2,3,0),ModuleList(SiLU,Linear(3,1,1)))",
     "ModuleDict(b=Linear(2,2,1),a=ReLU,z=ModuleDict(q=Linear(1,1,0)),l=ModuleList(Mish))",
     "Net(blocks=ModuleList(Linear(4,3,1),SiLU),heads=ModuleDict(x=Linear(3,3,0),y=ELU(1.0)),@s=3)",
+    "Bilinear(3,4,5,1)", "Bilinear(2,3,1,0)", "Bilinear(1,1,1,1)", "Bilinear(4,0,2,1)",
+    "Net(pair=Bilinear(2,2,3,1),fc=Linear(3,1,1))",
 ]
 
 MODELS = [
@@ -377,7 +381,8 @@ def add_layer_cases(add, rng):
     for spec in ["Linear(-1,3,1)", "Linear(3,-2,0)", "Linear(-1,-2,1)", "Embedding(-1,3,n)", "Embedding(3,-1,n)",
                  "Embedding(10,3,10)", "Embedding(10,3,-11)", "Embedding(0,3,0)", "Embedding(-1,3,0)",
                  "Embedding(-1,3,-1)", "Dropout(1.5)", "Dropout(-0.1)", "Dropout(2.0)",
-                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)", "ModuleList(Linear(2,2,1),Linear(-1,2,1))"]:
+                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)", "ModuleList(Linear(2,2,1),Linear(-1,2,1))",
+                 "Bilinear(-1,2,3,1)", "Bilinear(2,3,-4,0)"]:
         add(f"build {spec}")
 
 

@@ -63,6 +63,7 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "huber")) return ct_huber_loss(t[0], t[1], (ct_reduction)a->i0, a->p0);
   if (!strcmp(op, "kl_div")) return ct_kl_div(t[0], t[1], (ct_reduction)a->i0, a->i1 != 0);
   if (!strcmp(op, "cosine_similarity")) return ct_cosine_similarity(t[0], t[1], (int)a->i0, a->p0);
+  if (!strcmp(op, "bilinear")) return ct_bilinear(t[0], t[1], t[2], c->n > 3 ? t[3] : NULL);
   if (!strcmp(op, "clip_norm")) return clip_op(c, true);
   if (!strcmp(op, "clip_value")) return clip_op(c, false);
   if (!strcmp(op, "p2v")) return ct_parameters_to_vector(c->in, c->n);

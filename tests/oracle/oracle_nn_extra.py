@@ -1,5 +1,5 @@
 """nn_extra.h against PyTorch: activations (silu, mish, elu, hardtanh, softplus),
-losses (smooth_l1_loss, huber_loss, kl_div), cosine_similarity,
+losses (smooth_l1_loss, huber_loss, kl_div), cosine_similarity, bilinear,
 nn.utils (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
 clip_grad_* cases pass the gradients as inputs; both sides put them on fresh parameters,
@@ -16,7 +16,8 @@ cases also check the gradients against central finite differences (inputs kept a
 kinks). Dtypes, shapes, graphs and error messages must be identical; values and gradients
 within a few units in the last place of PyTorch's (elementwise: |got - want| <= tol *
 (|want| + max|want|/1e3)), gradients of activations to
-tol * (|want| + 4 |output gradient|) (their derivatives cancel near their zeros). The driver reports how many float elements are bit-identical.
+tol * (|want| + 4 |output gradient|) (their derivatives cancel near their zeros), and
+bilinear (sums of products) to tol * K * (the same computation on absolute values). The driver reports how many float elements are bit-identical.
 
 Case line: op p0 p1 i0 i1 <op inputs>  (p0, p1 as hex floats; op inputs: harness.op_inputs)
 """
@@ -83,6 +84,8 @@ def torch_op(case, ts):
         return F.kl_div(ts[0], ts[1], reduction=red, log_target=bool(case.i1))
     if op == "cosine_similarity":
         return F.cosine_similarity(ts[0], ts[1], case.i0, p0)
+    if op == "bilinear":
+        return F.bilinear(*ts)
     if op == "clip_norm":
         params = with_grads(ts)
         return norm_and_grads(torch.nn.utils.clip_grad_norm_(params, p0, p1, bool(case.i0)), params)
@@ -103,6 +106,20 @@ def flat(t):
     return t.detach().reshape(-1).tolist()
 
 
+def bilinear_magnitudes(case, w):
+    """Bounds for a sum of products: K * (the same computation on |inputs| (and |w|)), K
+    the longest sum (in1 * in2 terms forward, more for the gradients' sums)."""
+    absolute = [s.view(absolute=True).detach().requires_grad_() for s in case.specs]
+    out = F.bilinear(*absolute)
+    k = math.prod(case.specs[2].shape[1:]) + 2
+    mags = [k * v for v in flat(out)]
+    if w is None:
+        return mags, {}
+    out.backward(w.double().abs())
+    kg = k * (math.prod(case.specs[0].shape[:-1]) + case.specs[2].shape[0] + 2)
+    return mags, {i: [kg * v for v in flat(a.grad)] for i, a in enumerate(absolute)}
+
+
 def run_torch(case, rng):
     """Returns (case line, expected answer as a dict)."""
     ts = [s.view() for s in case.specs]
@@ -111,6 +128,10 @@ def run_torch(case, rng):
         out = torch_op(case, ts)
     except (RuntimeError, ValueError, IndexError) as ex:
         return head + op_inputs(case.specs), {"err": error_text(ex)}
+    if case.op == "bilinear" and not out.requires_grad and out.dtype in (torch.float32, torch.float64):
+        return head + op_inputs(case.specs), {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})",
+                                              "fn": graph(out.grad_fn), "v": flat(out),
+                                              "m": bilinear_magnitudes(case, None)[0], "tol_dt": NAME[out.dtype]}
     want = {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
             "v": flat(out), "exact": case.exact,
             # a float32 input bounds the precision of a float64 result (mixed dtypes)
@@ -129,6 +150,9 @@ def run_torch(case, rng):
                       for v, wv in zip(flat(t.grad), flat(w.expand_as(t.grad)) if elementwise else flat(t.grad))]
     want["g"] = {k: (None if t.grad is None else (flat(t.grad), mags(t)))
                  for k, (s, t) in enumerate(zip(case.specs, ts)) if s.requires_grad}
+    if case.op == "bilinear":
+        want["m"], grad_mags = bilinear_magnitudes(case, w)
+        want["g"] = {k: (g if g is None else (g[0], grad_mags[k])) for k, g in want["g"].items()}
     want["fd"] = bool(fd)
     return line, want
 
@@ -161,7 +185,7 @@ def compare(got, want, stats):
     dt = want.get("dt")
     tol = {"float32": 0.0, "float64": 0.0} if want.get("exact") else TOL
     tol_dt = want.get("tol_dt")
-    if "err" not in want and close_values(got.get("v"), want["v"], dt, tol, stats, tol_dt):
+    if "err" not in want and close_values(got.get("v"), want["v"], dt, tol, stats, tol_dt, want.get("m")):
         want = dict(want, v=got.get("v"))  # values judged here; gradients below
     return compare_op_answer(got, want, lambda g, w, m: close_values(g, w, dt, GRAD_TOL, stats, tol_dt, m))
 
@@ -324,12 +348,35 @@ def loss_cases(rng):
     return cases
 
 
+def bilinear_cases(rng):
+    cases = []
+    G = lambda shape, dt, rg=True, layout="contiguous": make_spec(rng, shape, dt, rg, layout)  # noqa: E731
+    for dt in FLOATS:
+        for batch in ([2], [], [3, 2], [0], [1]):
+            for i1, i2, o in ((3, 4, 5), (1, 1, 1), (4, 2, 3)):
+                specs = [G(batch + [i1], dt, layout="random"), G(batch + [i2], dt, rng.random() < 0.7),
+                         G([o, i1, i2], dt, rng.random() < 0.8)]
+                if rng.random() < 0.7:
+                    specs.append(G([o], dt))
+                cases.append(Case("bilinear", specs))
+        cases.append(Case("bilinear", [G([6, 20], dt), G([6, 15], dt), G([7, 20, 15], dt), G([7], dt)]))
+    S = lambda shape, dt="float32": make_spec(rng, shape, dt, False)  # noqa: E731
+    cases += [Case("bilinear", [S([2, 3]), S([3, 4]), S([5, 3, 4])]),
+              Case("bilinear", [S([2, 3]), S([2, 5]), S([5, 3, 4])]),
+              Case("bilinear", [S([2, 4]), S([2, 4]), S([5, 3, 4])]),
+              Case("bilinear", [S([2, 3]), S([2, 2, 4]), S([5, 3, 4])]),
+              Case("bilinear", [S([2, 3]), S([2, 4]), S([5, 3, 4]), S([4])]),
+              Case("bilinear", [S([2, 3], "float64"), S([2, 4]), S([5, 3, 4])]),
+              Case("bilinear", [S([2, 3], "int64"), S([2, 4], "int64"), S([5, 3, 4])])]
+    return cases
+
+
 def main():
     warnings.simplefilter("ignore")  # target size and kl_div 'mean' warnings
     binary = sys.argv[1]
     rng = random.Random(1013)
     torch.manual_seed(0)
-    cases = activation_cases(rng) + utils_cases(rng) + loss_cases(rng)
+    cases = activation_cases(rng) + utils_cases(rng) + loss_cases(rng) + bilinear_cases(rng)
     lines, wants = [], []
     for case in cases:
         line, want = run_torch(case, rng)

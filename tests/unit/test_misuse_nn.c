@@ -452,12 +452,22 @@ static void test_extra_losses(void **state) {
   NULL_PASSES(ct_kl_div(NULL, x, CT_REDUCTION_SUM, false));
   NULL_PASSES(ct_cosine_similarity(x, NULL, 1, 1e-8));
   NULL_PASSES(ct_smooth_l1_loss(NULL, x, CT_REDUCTION_SUM, 1.0));
+  ct_module *bilinear = ct_bilinear_new(3, 2, 4, true);
+  MISUSE(ct_module_forward(bilinear, x), "forward() missing 1 required positional argument: 'input2'");
+  MISUSE(ct_bilinear_forward(bilinear, x, x), "bilinear(): input2 size does not match weight size: got 3 but expected 2");
+  MISUSE(ct_bilinear_forward(ct_module_child(NULL, 0), x, x), "not a Bilinear module");
+  MISUSE(ct_bilinear(x, ct_ones(CT_SHAPE(3), CT_FLOAT32), ct_ones(CT_SHAPE(4, 3, 3), CT_FLOAT32), NULL),
+         "bilinear(): input dimensions do not match: got 2 and 1");
+  MISUSE(ct_bilinear_new(0, 2, 3, true), "float division by zero");
+  MISUSE(ct_bilinear_new(2, -2, 3, true), "Trying to create tensor with negative dimension -2: [3, 2, -2]");
+  NULL_PASSES(ct_bilinear(x, x, NULL, NULL));
+  ct_module_free(bilinear);
   area_done(s);
 }
 
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(198);
+  expect_cases_at_least(205);
 }
 
 int main(void) {
