@@ -105,6 +105,37 @@ CT_API ct_module *ct_bilinear_new(int64_t in1_features, int64_t in2_features, in
 /// bilinear(input1, input2) of a module from ct_bilinear_new.
 CT_API ct_tensor *ct_bilinear_forward(ct_module *bilinear, ct_tensor *input1, ct_tensor *input2);
 
+// ---- EmbeddingBag ----
+
+/// How EmbeddingBag combines a bag's rows (values as PyTorch's mode enum).
+typedef enum ct_embedding_bag_mode {
+  CT_EMBEDDING_BAG_SUM = 0,
+  CT_EMBEDDING_BAG_MEAN = 1, ///< PyTorch's default
+  CT_EMBEDDING_BAG_MAX = 2,
+} ct_embedding_bag_mode;
+
+/// F.embedding_bag(input, weight, offsets, mode=..., per_sample_weights=...,
+/// include_last_offset=..., padding_idx=...): one row per bag, (bags, dim). A 1-D input
+/// (int64 or int32) is cut into bags at `offsets` (1-D, starting at 0, non-decreasing; the
+/// last bag runs to the end, or, with include_last_offset, offsets' last entry ends the
+/// last bag); a 2-D input (offsets NULL) has one bag per row. Sum (scaled by
+/// per_sample_weights, shaped like input, sum mode only), mean, or max per feature; rows at
+/// padding_idx (CT_NO_PADDING_IDX: none; negative counts from the end) are skipped, and an
+/// empty bag gives zeros. grad_fn EmbeddingBagBackward0 with gradients to weight and
+/// per_sample_weights. PyTorch's checks and messages (the index message is FBGEMM's for
+/// float32 sum/mean). Sum and mean add a bag's rows in order, as PyTorch's kernel.
+CT_API ct_tensor *ct_embedding_bag(ct_tensor *input, ct_tensor *weight, ct_tensor *offsets, ct_embedding_bag_mode mode,
+                                   ct_tensor *per_sample_weights, bool include_last_offset, int64_t padding_idx);
+/// nn.EmbeddingBag(num, dim, mode=..., include_last_offset=..., padding_idx=...): weight
+/// (num, dim) from N(0, 1) (PyTorch's draws), the padding row zeroed. Repr
+/// "EmbeddingBag(10, 3, mode=mean, padding_idx=2)". ct_module_forward takes a 2-D input;
+/// ct_embedding_bag_forward also offsets and per_sample_weights (either may be NULL).
+CT_API ct_module *ct_embedding_bag_new(int64_t num_embeddings, int64_t embedding_dim, ct_embedding_bag_mode mode,
+                                       bool include_last_offset, int64_t padding_idx);
+/// embedding_bag(input, offsets, per_sample_weights) of a module from ct_embedding_bag_new.
+CT_API ct_tensor *ct_embedding_bag_forward(ct_module *embedding_bag, ct_tensor *input, ct_tensor *offsets,
+                                           ct_tensor *per_sample_weights);
+
 // ---- losses and distances (ct_reduction: loss.h) ----
 
 /// F.kl_div's 'batchmean' (valid for ct_kl_div only): the summed loss divided by the

@@ -23,7 +23,7 @@
 //   save <dir> / load <dir>      ct_module_save / ct_module_load
 // Spec grammar: Linear(in,out,bias) Embedding(num,dim,pad|n) ReLU Sigmoid Tanh GELU Identity
 // LeakyReLU(slope) Dropout(p) Softmax(dim) LogSoftmax(dim) Flatten(start,end)
-// Bilinear(in1,in2,out,bias) SiLU Mish ELU(alpha) Hardtanh(min,max) Softplus(beta,threshold) Sequential(spec,...)
+// Bilinear(in1,in2,out,bias) EmbeddingBag(num,dim,mode 0|1|2,pad|n) SiLU Mish ELU(alpha) Hardtanh(min,max) Softplus(beta,threshold) Sequential(spec,...)
 // ModuleList(spec,...) ModuleDict(key=spec,...) and custom modules Net/Block/Encoder/MultilayerPerceptron(item,...)
 // whose items are "name=spec" (a child) or "@name=<shape>" (a randn parameter). A custom
 // forward chains its children, then adds its own parameters. Shapes: "2x3", "s" (0-d).
@@ -172,6 +172,11 @@ static ct_module *parse_spec(const char **p) {
       if (m && ct_module_dict_set(m, key, item) != CT_OK) ct_module_free(m), m = NULL;
       if (**p == ',') (*p)++;
     }
+  } else if (!strcmp(id, "EmbeddingBag")) {
+    long long num = int_arg(p), dim = int_arg(p), mode = int_arg(p), pad = CT_NO_PADDING_IDX;
+    if (**p == 'n') (*p)++;
+    else pad = int_arg(p);
+    m = ct_embedding_bag_new(num, dim, (ct_embedding_bag_mode)mode, false, pad);
   } else if (!strcmp(id, "Bilinear")) {
     long long in1 = int_arg(p), in2 = int_arg(p), out = int_arg(p), bias = int_arg(p);
     m = ct_bilinear_new(in1, in2, out, bias != 0);

@@ -21,8 +21,8 @@ Sequentials of Sequentials. Compared:
     Fortran order, extra/missing files, wrong shapes) load into the ctorch model and give
     the same parameters and forward outputs.
 Values are compared bit for bit, except downstream of GEMM (Linear) and of transcendental
-activations (Tanh, Sigmoid, GELU, Softmax, LogSoftmax), whose kernels round differently
-from PyTorch's: float32, |a - b| <= 1e-5 + 1e-5 |b|.
+activations (Tanh, Sigmoid, GELU, Softmax, LogSoftmax, SiLU, Mish, ELU, Softplus) and
+EmbeddingBag's backward, whose kernels round differently from PyTorch's: float32, |a - b| <= 1e-5 + 1e-5 |b|.
 """
 import io
 import os
@@ -41,7 +41,9 @@ import torch.nn as nn  # noqa: E402
 from harness import Checker, run_c  # noqa: E402
 
 RTOL = ATOL = 1e-5
-APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax", "SiLU", "Mish", "ELU", "Softplus")
+# (EmbeddingBag: PyTorch's backward accumulates rows with BLAS axpy, fused multiply-adds.)
+APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax", "SiLU", "Mish", "ELU", "Softplus",
+                 "EmbeddingBag")
 
 
 # ---- building torch models from specs ----
@@ -131,6 +133,9 @@ class SpecParser:
             return getattr(nn, name)(dim=int(a[0]))
         if name == "Flatten":
             return nn.Flatten(int(a[0]), int(a[1]))
+        if name == "EmbeddingBag":
+            return nn.EmbeddingBag(int(a[0]), int(a[1]), mode=["sum", "mean", "max"][int(a[2])],
+                                   padding_idx=None if a[3] == "n" else int(a[3]))
         if name == "Bilinear":
             return nn.Bilinear(int(a[0]), int(a[1]), int(a[2]), bias=a[3] != "0")
         if name == "ELU":
@@ -352,6 +357,7 @@ LAYERS_REPR = [
     "Net(blocks=ModuleList(Linear(4,3,1),SiLU),heads=ModuleDict(x=Linear(3,3,0),y=ELU(1.0)),@s=3)",
     "Bilinear(3,4,5,1)", "Bilinear(2,3,1,0)", "Bilinear(1,1,1,1)", "Bilinear(4,0,2,1)",
     "Net(pair=Bilinear(2,2,3,1),fc=Linear(3,1,1))",
+    "EmbeddingBag(10,3,1,n)", "EmbeddingBag(10,3,0,2)", "EmbeddingBag(10,3,2,-1)", "EmbeddingBag(5,2,1,0)",
 ]
 
 MODELS = [
@@ -382,7 +388,7 @@ def add_layer_cases(add, rng):
                  "Embedding(10,3,10)", "Embedding(10,3,-11)", "Embedding(0,3,0)", "Embedding(-1,3,0)",
                  "Embedding(-1,3,-1)", "Dropout(1.5)", "Dropout(-0.1)", "Dropout(2.0)",
                  "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)", "ModuleList(Linear(2,2,1),Linear(-1,2,1))",
-                 "Bilinear(-1,2,3,1)", "Bilinear(2,3,-4,0)"]:
+                 "Bilinear(-1,2,3,1)", "Bilinear(2,3,-4,0)", "EmbeddingBag(10,3,1,10)", "EmbeddingBag(10,3,1,-11)"]:
         add(f"build {spec}")
 
 
@@ -412,6 +418,9 @@ def add_forward_cases(add, rng):
             seed = rng.choice(seeds)
             add(f"seed {seed} ; build Embedding({num},{dim},{pad}) ; ini 0 {num} {shape} ; fwd ; back")
     add("seed 2 ; build Embedding(4,2,0) ; ini 0 1 6 ; fwd ; back")  # only padding rows
+    for spec in ("EmbeddingBag(10,3,0,n)", "EmbeddingBag(10,3,1,2)", "EmbeddingBag(10,3,2,n)", "EmbeddingBag(6,4,1,-1)"):
+        for shape in ("3x4", "1x5", "4x1"):
+            add(f"seed {rng.choice(seeds)} ; build {spec} ; ini 0 {spec.split('(')[1].split(',')[0]} {shape} ; fwd ; back")
     add("seed 2 ; build Embedding(4,2,1) ; ini 4 6 3 ; fwd")  # out of range
     add("seed 2 ; build Embedding(4,2,1) ; in 3 0 ; fwd")  # float indices
     # Activations and utilities on inputs of several ranks, contiguous and transposed.

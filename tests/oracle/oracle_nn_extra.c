@@ -50,6 +50,17 @@ static ct_tensor *vector_to_parameters_op(const tu_op_case *c) {
   return ct_cat(flat, c->n - 1, 0);
 }
 
+// embedding_bag: inputs weight, input, then offsets (i1 bit 0) and per_sample_weights (bit
+// 1); bit 2 include_last_offset; i0 the mode; p1 != 0: padding_idx p0.
+static ct_tensor *embedding_bag_op(const tu_op_case *c) {
+  const op_args *a = c->args;
+  int k = 2;
+  ct_tensor *offsets = a->i1 & 1 ? c->in[k++] : NULL;
+  ct_tensor *psw = a->i1 & 2 ? c->in[k++] : NULL;
+  int64_t padding = a->p1 != 0 ? (int64_t)a->p0 : CT_NO_PADDING_IDX;
+  return ct_embedding_bag(c->in[1], c->in[0], offsets, (ct_embedding_bag_mode)a->i0, psw, (a->i1 & 4) != 0, padding);
+}
+
 static ct_tensor *run_op(const tu_op_case *c) {
   const op_args *a = c->args;
   ct_tensor *const *t = c->in;
@@ -64,6 +75,7 @@ static ct_tensor *run_op(const tu_op_case *c) {
   if (!strcmp(op, "kl_div")) return ct_kl_div(t[0], t[1], (ct_reduction)a->i0, a->i1 != 0);
   if (!strcmp(op, "cosine_similarity")) return ct_cosine_similarity(t[0], t[1], (int)a->i0, a->p0);
   if (!strcmp(op, "bilinear")) return ct_bilinear(t[0], t[1], t[2], c->n > 3 ? t[3] : NULL);
+  if (!strcmp(op, "embedding_bag")) return embedding_bag_op(c);
   if (!strcmp(op, "clip_norm")) return clip_op(c, true);
   if (!strcmp(op, "clip_value")) return clip_op(c, false);
   if (!strcmp(op, "p2v")) return ct_parameters_to_vector(c->in, c->n);

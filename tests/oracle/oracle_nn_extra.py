@@ -1,5 +1,5 @@
 """nn_extra.h against PyTorch: activations (silu, mish, elu, hardtanh, softplus),
-losses (smooth_l1_loss, huber_loss, kl_div), cosine_similarity, bilinear,
+losses (smooth_l1_loss, huber_loss, kl_div), cosine_similarity, bilinear, embedding_bag,
 nn.utils (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
 clip_grad_* cases pass the gradients as inputs; both sides put them on fresh parameters,
@@ -48,6 +48,7 @@ class Case:
 
 
 REDUCTIONS = ["none", "mean", "sum", "batchmean"]
+SUMS = ("bilinear", "embedding_bag")  # sums of products: bounds from magnitudes()
 
 
 def with_grads(ts):
@@ -86,6 +87,14 @@ def torch_op(case, ts):
         return F.cosine_similarity(ts[0], ts[1], case.i0, p0)
     if op == "bilinear":
         return F.bilinear(*ts)
+    if op == "embedding_bag":
+        k = 2
+        offsets = ts[k] if case.i1 & 1 else None
+        k += bool(case.i1 & 1)
+        psw = ts[k] if case.i1 & 2 else None
+        return F.embedding_bag(ts[1], ts[0], offsets, mode=["sum", "mean", "max", "min"][case.i0],
+                               per_sample_weights=psw, include_last_offset=bool(case.i1 & 4),
+                               padding_idx=int(p0) if p1 else None)
     if op == "clip_norm":
         params = with_grads(ts)
         return norm_and_grads(torch.nn.utils.clip_grad_norm_(params, p0, p1, bool(case.i0)), params)
@@ -106,18 +115,25 @@ def flat(t):
     return t.detach().reshape(-1).tolist()
 
 
-def bilinear_magnitudes(case, w):
-    """Bounds for a sum of products: K * (the same computation on |inputs| (and |w|)), K
-    the longest sum (in1 * in2 terms forward, more for the gradients' sums)."""
-    absolute = [s.view(absolute=True).detach().requires_grad_() for s in case.specs]
-    out = F.bilinear(*absolute)
-    k = math.prod(case.specs[2].shape[1:]) + 2
+def sum_magnitudes(case, w, k, kg):
+    """Bounds for sums of products: k (forward) or kg (gradients) times the same
+    computation on |inputs| and |w| in float64 (k: the longest sum)."""
+    absolute = [s.view(absolute=True).detach().requires_grad_(s.requires_grad) if s.name in FLOATS else s.view()
+                for s in case.specs]
+    out = torch_op(case, absolute)
     mags = [k * v for v in flat(out)]
     if w is None:
         return mags, {}
     out.backward(w.double().abs())
-    kg = k * (math.prod(case.specs[0].shape[:-1]) + case.specs[2].shape[0] + 2)
-    return mags, {i: [kg * v for v in flat(a.grad)] for i, a in enumerate(absolute)}
+    return mags, {i: [kg * v for v in flat(a.grad)] for i, a in enumerate(absolute) if a.grad is not None}
+
+
+def magnitudes(case, w):
+    if case.op == "bilinear":
+        k = math.prod(case.specs[2].shape[1:]) + 2
+        return sum_magnitudes(case, w, k, k * (math.prod(case.specs[0].shape[:-1]) + case.specs[2].shape[0] + 2))
+    k = math.prod(case.specs[1].shape) + 2  # embedding_bag: at most every index in one bag
+    return sum_magnitudes(case, w, k, k)
 
 
 def run_torch(case, rng):
@@ -128,10 +144,10 @@ def run_torch(case, rng):
         out = torch_op(case, ts)
     except (RuntimeError, ValueError, IndexError) as ex:
         return head + op_inputs(case.specs), {"err": error_text(ex)}
-    if case.op == "bilinear" and not out.requires_grad and out.dtype in (torch.float32, torch.float64):
+    if case.op in SUMS and not out.requires_grad and out.dtype in (torch.float32, torch.float64):
         return head + op_inputs(case.specs), {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})",
                                               "fn": graph(out.grad_fn), "v": flat(out),
-                                              "m": bilinear_magnitudes(case, None)[0], "tol_dt": NAME[out.dtype]}
+                                              "m": magnitudes(case, None)[0], "tol_dt": NAME[out.dtype]}
     want = {"dt": NAME[out.dtype], "shape": f"torch.Size({list(out.shape)})", "fn": graph(out.grad_fn),
             "v": flat(out), "exact": case.exact,
             # a float32 input bounds the precision of a float64 result (mixed dtypes)
@@ -150,8 +166,8 @@ def run_torch(case, rng):
                       for v, wv in zip(flat(t.grad), flat(w.expand_as(t.grad)) if elementwise else flat(t.grad))]
     want["g"] = {k: (None if t.grad is None else (flat(t.grad), mags(t)))
                  for k, (s, t) in enumerate(zip(case.specs, ts)) if s.requires_grad}
-    if case.op == "bilinear":
-        want["m"], grad_mags = bilinear_magnitudes(case, w)
+    if case.op in SUMS:
+        want["m"], grad_mags = magnitudes(case, w)
         want["g"] = {k: (g if g is None else (g[0], grad_mags[k])) for k, g in want["g"].items()}
     want["fd"] = bool(fd)
     return line, want
@@ -371,12 +387,65 @@ def bilinear_cases(rng):
     return cases
 
 
+def embedding_bag_cases(rng):
+    cases = []
+
+    # (Empty offsets with a non-empty input crash PyTorch 1.13: not tested.)
+    def bag(dt, num, dim, indices, offsets=None, mode=1, psw=False, last=False, padding=None, fd_ok=True):
+        specs = [make_spec(rng, [num, dim], dt, True),
+                 Strided("int64", [len(indices)] if offsets is not None else [len(indices) // 2, 2]
+                         if len(indices) % 2 == 0 else [len(indices)], [1] if offsets is not None else
+                         ([2, 1] if len(indices) % 2 == 0 else [1]), 0, indices)]
+        flags = 0
+        if offsets is not None:
+            specs.append(Strided("int64", [len(offsets)], [1], 0, offsets))
+            flags |= 1
+        if psw:
+            specs.append(make_spec(rng, specs[1].shape, dt, True))
+            flags |= 2
+        if last:
+            flags |= 4
+        return Case("embedding_bag", specs, float(padding or 0), 1.0 if padding is not None else 0.0, mode, flags,
+                    fd_ok=fd_ok)
+
+    for dt in FLOATS:
+        for mode in (0, 1, 2):
+            for _ in range(3):
+                num, dim, n = rng.randint(1, 12), rng.randint(1, 5), rng.randint(0, 20)
+                idx = [rng.randrange(num) for _ in range(n)]
+                cuts = sorted(rng.randint(0, n) for _ in range(rng.randint(0, 4)))
+                offsets = [0] + cuts
+                pad = rng.choice([None, None, rng.randrange(num), -1])
+                cases.append(bag(dt, num, dim, idx, offsets, mode, psw=mode == 0 and rng.random() < 0.6,
+                                 padding=pad, fd_ok=mode != 2))
+                cases.append(bag(dt, num, dim, idx, offsets + [n], mode, last=True, padding=pad, fd_ok=mode != 2))
+                # 2-D input: fixed-length bags
+                cases.append(bag(dt, num, dim, [rng.randrange(num) for _ in range(6)], None, mode,
+                                 psw=mode == 0, padding=pad, fd_ok=mode != 2))
+            cases.append(bag(dt, 5, 3, [1, 2, 4, 1, 3], [0, 0, 2, 2, 5], mode))  # empty bags
+            cases.append(bag(dt, 5, 3, [0, 0, 0], [0, 1], mode, padding=0))       # only padding rows
+            cases.append(bag(dt, 5, 3, [], [0], mode))
+        cases.append(bag(dt, 40, 16, [rng.randrange(40) for _ in range(300)], list(range(0, 300, 7)), 1))
+    errors = [dict(indices=[1, 2], offsets=[1]), dict(indices=[1, 2], offsets=[0, 3]), dict(indices=[1, 12], offsets=[0]),
+              dict(indices=[1, 12], offsets=[0], mode=2), dict(indices=[1, -1], offsets=[0]),
+              dict(indices=[1, 2], offsets=[0], mode=1, psw=True), dict(indices=[1, 2], offsets=[0], mode=3),
+              dict(indices=[1, 2], offsets=[0], padding=10), dict(indices=[1, 2], offsets=[0], padding=-11),
+              dict(indices=[1, 2], offsets=[0], mode=2, psw=True)]
+    for e in errors:
+        cases.append(bag("float32", 10, 3, e["indices"], e["offsets"], e.get("mode", 1), e.get("psw", False),
+                         padding=e.get("padding")))
+        cases.append(bag("float64", 10, 3, e["indices"], e["offsets"], e.get("mode", 1), e.get("psw", False),
+                         padding=e.get("padding")))
+    return cases
+
+
 def main():
     warnings.simplefilter("ignore")  # target size and kl_div 'mean' warnings
     binary = sys.argv[1]
     rng = random.Random(1013)
     torch.manual_seed(0)
-    cases = activation_cases(rng) + utils_cases(rng) + loss_cases(rng) + bilinear_cases(rng)
+    cases = (activation_cases(rng) + utils_cases(rng) + loss_cases(rng) + bilinear_cases(rng) +
+             embedding_bag_cases(rng))
     lines, wants = [], []
     for case in cases:
         line, want = run_torch(case, rng)

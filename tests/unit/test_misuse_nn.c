@@ -465,9 +465,46 @@ static void test_extra_losses(void **state) {
   area_done(s);
 }
 
+static void test_embedding_bag(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_module *bag = ct_embedding_bag_new(10, 3, CT_EMBEDDING_BAG_MEAN, false, CT_NO_PADDING_IDX);
+  ct_tensor *w = ct_module_parameter(bag, "weight");
+  ct_tensor *idx = ct_tensor_parse("[1, 2, 4, 5]"), *off = ct_tensor_parse("[0, 2]");
+  MISUSE(ct_embedding_bag_forward(bag, idx, NULL, NULL), "offsets has to be a 1D Tensor but got None");
+  MISUSE(ct_module_forward(bag, idx), "offsets has to be a 1D Tensor but got None");
+  MISUSE(ct_embedding_bag_forward(bag, ct_reshape(idx, 2, (int64_t[]){2, 2}), off, NULL),
+         "if input is 2D, then offsets has to be None");
+  MISUSE(ct_embedding_bag_forward(bag, idx, off, ct_ones(CT_SHAPE(4), CT_FLOAT32)),
+         "per_sample_weights is only supported for mode='sum' (got mode='mean')");
+  MISUSE(ct_embedding_bag_forward(bag, idx, ct_tensor_parse("[1, 2]"), NULL), "offsets[0] has to be 0");
+  MISUSE(ct_embedding_bag_forward(bag, idx, ct_tensor_parse("[0, 5]"), NULL),
+         "offsets[-1] can not be greater than input's length 4 but got offsets[-1] of 5");
+  MISUSE(ct_embedding_bag_forward(bag, ct_tensor_parse("[1, 12]"), ct_tensor_parse("[0]"), NULL),
+         "Index 1 is out of bounds: 12, range 0 to 10");
+  MISUSE(ct_embedding_bag(ct_tensor_parse("[1, 12]"), w, ct_tensor_parse("[0]"), CT_EMBEDDING_BAG_MAX, NULL, false,
+                          CT_NO_PADDING_IDX),
+         "embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be 12");
+  MISUSE(ct_embedding_bag(ct_tensor_parse("[1.0]"), w, ct_tensor_parse("[0]"), CT_EMBEDDING_BAG_SUM, NULL, false,
+                          CT_NO_PADDING_IDX),
+         "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int");
+  MISUSE(ct_embedding_bag(idx, w, off, (ct_embedding_bag_mode)5, NULL, false, CT_NO_PADDING_IDX),
+         "mode has to be one of sum, mean or max");
+  MISUSE(ct_embedding_bag(idx, w, off, CT_EMBEDDING_BAG_SUM, NULL, false, 10),
+         "padding_idx must be within the number of embeddings, -10 through 9, but got 10");
+  MISUSE(ct_embedding_bag(idx, w, off, CT_EMBEDDING_BAG_SUM, ct_ones(CT_SHAPE(3), CT_FLOAT32), false, CT_NO_PADDING_IDX),
+         "If per_sample_weights (torch.Size([3])) is not None, then it must have the same shape as the input "
+         "(torch.Size([4]))");
+  MISUSE(ct_embedding_bag_new(10, 3, CT_EMBEDDING_BAG_SUM, false, -11), "padding_idx must be within num_embeddings");
+  MISUSE(ct_embedding_bag_forward(NULL, idx, off, NULL), "not an EmbeddingBag module");
+  NULL_PASSES(ct_embedding_bag(NULL, w, off, CT_EMBEDDING_BAG_SUM, NULL, false, CT_NO_PADDING_IDX));
+  ct_module_free(bag);
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(205);
+  expect_cases_at_least(220);
 }
 
 int main(void) {
@@ -482,6 +519,7 @@ int main(void) {
       cmocka_unit_test(test_containers),
       cmocka_unit_test(test_clip_grad),
       cmocka_unit_test(test_extra_losses),
+      cmocka_unit_test(test_embedding_bag),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
