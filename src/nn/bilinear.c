@@ -9,6 +9,7 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch.h"
+#include "nn/scoped_result.h"
 #include "nn/module_impl.h"
 #include "ops/sum_to.h"
 
@@ -105,9 +106,7 @@ ct_tensor *ct_bilinear(ct_tensor *input1, ct_tensor *input2, ct_tensor *weight, 
   CT_CHECK_NULL(input2);
   CT_CHECK_NULL(weight);
   ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *out = bilinear(input1, input2, weight, bias);
-  return ct__close_keeping(s, &out, out ? 1 : 0) == CT_OK ? out : NULL;
+  return s ? ct__nn_keep_result(s, bilinear(input1, input2, weight, bias)) : NULL;
 }
 
 // ---- nn.Bilinear ----

@@ -5,6 +5,7 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch.h"
+#include "nn/scoped_result.h"
 
 static bool check_list(ct_tensor *const *params, int n, const char *fn) {
   if (n < 0 || (n > 0 && !params)) return ct__error(CT_ERR_ARG, "%s: bad parameter list (n=%d)", fn, n), false;
@@ -74,8 +75,7 @@ ct_tensor *ct_clip_grad_norm_(ct_tensor *const *params, int n, double max_norm, 
   }
   ct_grad_mode_restore(prev);
   free(grads);
-  if (scope && ct__close_keeping(scope, &total, total ? 1 : 0) != CT_OK) return NULL;
-  return total;
+  return scope ? ct__nn_keep_result(scope, total) : NULL;
 }
 
 ct_status ct_clip_grad_value_(ct_tensor *const *params, int n, double clip_value) {

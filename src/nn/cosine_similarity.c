@@ -7,6 +7,7 @@
 #include "ctorch.h"
 #include "core/dtype_impl.h"
 #include "core/layout.h"
+#include "nn/scoped_result.h"
 #include "ops/promotion.h"
 #include <math.h>
 
@@ -43,7 +44,5 @@ ct_tensor *ct_cosine_similarity(ct_tensor *x1, ct_tensor *x2, int dim, double ep
   CT_CHECK_NULL(x1);
   CT_CHECK_NULL(x2);
   ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *out = cosine_similarity(x1, x2, dim, eps);
-  return ct__close_keeping(s, &out, out ? 1 : 0) == CT_OK ? out : NULL;
+  return s ? ct__nn_keep_result(s, cosine_similarity(x1, x2, dim, eps)) : NULL;
 }

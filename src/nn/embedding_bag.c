@@ -11,6 +11,7 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch.h"
+#include "nn/scoped_result.h"
 #include "nn/module_impl.h"
 #include "ops/sum_to.h"
 
@@ -253,9 +254,9 @@ ct_tensor *ct_embedding_bag(ct_tensor *input, ct_tensor *weight, ct_tensor *offs
   CT_CHECK_NULL(input);
   CT_CHECK_NULL(weight);
   ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *out = embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx);
-  return ct__close_keeping(s, &out, out ? 1 : 0) == CT_OK ? out : NULL;
+  return s ? ct__nn_keep_result(s, embedding_bag(input, weight, offsets, mode, per_sample_weights,
+                                                 include_last_offset, padding_idx))
+           : NULL;
 }
 
 // ---- nn.EmbeddingBag ----

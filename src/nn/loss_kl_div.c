@@ -6,6 +6,7 @@
 #include "core/tensor_impl.h"
 #include "autograd/node.h"
 #include "ctorch.h"
+#include "nn/scoped_result.h"
 #include "nn/loss_internal.h"
 #include "ops/sum_to.h"
 
@@ -50,7 +51,5 @@ ct_tensor *ct_kl_div(ct_tensor *input, ct_tensor *target, ct_reduction reduction
   CT_CHECK_NULL(input);
   CT_CHECK_NULL(target);
   ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *out = kl_div(input, target, reduction, log_target);
-  return ct__close_keeping(s, &out, out ? 1 : 0) == CT_OK ? out : NULL;
+  return s ? ct__nn_keep_result(s, kl_div(input, target, reduction, log_target)) : NULL;
 }

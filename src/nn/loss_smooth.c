@@ -6,6 +6,7 @@
 #include "ctorch/view.h"
 #include "ctorch/nn_extra.h"
 #include "nn/loss_internal.h"
+#include "nn/scoped_result.h"
 
 CT__POINTWISE_LOSS(smooth_l1,
                    .node_name = {"SmoothL1LossBackward0", "SmoothL1LossBackward0", "SmoothL1LossBackward0"},
@@ -35,8 +36,7 @@ static ct_tensor *broadcast_loss(const ct_pointwise_loss *L, const char *kernel,
   if (!s) return NULL;
   ct_tensor *x = has_shape(input, ndim, shape) ? input : ct_expand(input, ndim, shape);
   ct_tensor *t = has_shape(target, ndim, shape) ? target : ct_expand(target, ndim, shape);
-  ct_tensor *out = x && t ? ct__regression_loss(L, kernel, x, t, param, reduction) : NULL;
-  return ct__close_keeping(s, &out, out ? 1 : 0) == CT_OK ? out : NULL;
+  return ct__nn_keep_result(s, x && t ? ct__regression_loss(L, kernel, x, t, param, reduction) : NULL);
 }
 
 ct_tensor *ct_smooth_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction, double beta) {

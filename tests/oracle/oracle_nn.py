@@ -95,31 +95,11 @@ class SpecParser:
         if has_args:
             self.take(r"\(")
         if name == "Sequential":
-            items = []
-            while self.peek() != ")":
-                items.append(self.module())
-                if self.peek() == ",":
-                    self.take(",")
-            self.take(r"\)")
-            return nn.Sequential(*items)
+            return nn.Sequential(*self.items(keyed=False))
         if name == "ModuleList":
-            items = []
-            while self.peek() != ")":
-                items.append(self.module())
-                if self.peek() == ",":
-                    self.take(",")
-            self.take(r"\)")
-            return nn.ModuleList(items)
+            return nn.ModuleList(self.items(keyed=False))
         if name == "ModuleDict":
-            d = nn.ModuleDict()
-            while self.peek() != ")":
-                key = self.take(r"[^=]+")
-                self.take("=")
-                d[key] = self.module()
-                if self.peek() == ",":
-                    self.take(",")
-            self.take(r"\)")
-            return d
+            return nn.ModuleDict(self.items(keyed=True))
         a = self.args() if has_args else []
         if name == "Linear":
             return nn.Linear(int(a[0]), int(a[1]), bias=a[2] != "0")
@@ -145,6 +125,20 @@ class SpecParser:
         if name == "Softplus":  # an integral value as PyTorch's int defaults
             return nn.Softplus(*(int(float(v)) if float(v).is_integer() else float(v) for v in a))
         return getattr(nn, name)()
+
+    def items(self, keyed):
+        """The comma-separated modules (keyed: "key=spec" pairs) up to ')'."""
+        items = []
+        while self.peek() != ")":
+            key = None
+            if keyed:
+                key = self.take(r"[^=]+")
+                self.take("=")
+            items.append((key, self.module()) if keyed else self.module())
+            if self.peek() == ",":
+                self.take(",")
+        self.take(r"\)")
+        return items
 
     def custom(self, cls):
         m = cls()
