@@ -21,6 +21,7 @@
 #include "ctorch/random.h"
 #include "ctorch/npy.h"
 #include "ctorch/nn.h"
+#include "ctorch/nn_extra.h"
 #include "ctorch/norm.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
