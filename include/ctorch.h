@@ -21,6 +21,7 @@
 #include "ctorch/npy.h"
 #include "ctorch/nn.h"
 #include "ctorch/norm.h"
+#include "ctorch/rnn.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
