@@ -9,6 +9,7 @@
 #include "ctorch/creation.h"
 #include "ctorch/init.h"
 #include "ctorch/scope.h"
+#include "nn/module_impl.h"
 #include "nn/rnn_internal.h"
 
 ct_status ct__rnn_nonlinearity(const char *nonlinearity, bool quoted, ct_rnn_mode *mode) {
@@ -19,17 +20,6 @@ ct_status ct__rnn_nonlinearity(const char *nonlinearity, bool quoted, ct_rnn_mod
   return CT_OK;
 }
 
-// A zero parameter made outside any scope and registered (the module holds the only
-// reference).
-static ct_tensor *new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype) {
-  ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *p = ct_zeros(ndim, shape, dtype);
-  p = p ? ct_module_register_parameter(m, name, p) : NULL;
-  ct_scope_close(s);
-  return p;
-}
-
 ct_status ct__rnn_add_parameters(ct_module *m, const char *suffix, int64_t gates, int64_t in, int64_t hidden,
                                  bool bias, ct_dtype dtype, ct_rnn_weights *w) {
   if (dtype != CT_FLOAT32 && dtype != CT_FLOAT64)
@@ -38,15 +28,15 @@ ct_status ct__rnn_add_parameters(ct_module *m, const char *suffix, int64_t gates
   char name[64];
   const int64_t G = gates * hidden;
   snprintf(name, sizeof name, "weight_ih%s", suffix);
-  w->w_ih = new_parameter(m, name, 2, (int64_t[]){G, in}, dtype);
+  w->w_ih = ct__module_new_parameter(m, name, 2, (int64_t[]){G, in}, dtype);
   snprintf(name, sizeof name, "weight_hh%s", suffix);
-  w->w_hh = w->w_ih ? new_parameter(m, name, 2, (int64_t[]){G, hidden}, dtype) : NULL;
+  w->w_hh = w->w_ih ? ct__module_new_parameter(m, name, 2, (int64_t[]){G, hidden}, dtype) : NULL;
   if (!w->w_hh) return ct_last_status();
   if (!bias) return CT_OK;
   snprintf(name, sizeof name, "bias_ih%s", suffix);
-  w->b_ih = new_parameter(m, name, 1, &G, dtype);
+  w->b_ih = ct__module_new_parameter(m, name, 1, &G, dtype);
   snprintf(name, sizeof name, "bias_hh%s", suffix);
-  w->b_hh = w->b_ih ? new_parameter(m, name, 1, &G, dtype) : NULL;
+  w->b_hh = w->b_ih ? ct__module_new_parameter(m, name, 1, &G, dtype) : NULL;
   return w->b_hh ? CT_OK : ct_last_status();
 }
 
