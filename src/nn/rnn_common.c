@@ -1,5 +1,6 @@
 // Parameters, initialisation and checks shared by the recurrent modules and cells.
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,8 @@ ct_status ct__rnn_add_parameters(ct_module *m, const char *suffix, int64_t gates
   if (dtype != CT_FLOAT32 && dtype != CT_FLOAT64)
     return ct__error(CT_ERR_ARG, "recurrent layers support float32 and float64 parameters, not %s",
                      ct_dtype_name(dtype));
+  if (hidden > INT64_MAX / 8) // the saved rows hold up to 7 * hidden values
+    return ct__error(CT_ERR_ARG, "hidden_size %lld is too large", (long long)hidden);
   char name[64];
   const int64_t G = gates * hidden;
   snprintf(name, sizeof name, "weight_ih%s", suffix);

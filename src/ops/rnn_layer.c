@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "autograd/node.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/linalg.h"
@@ -126,10 +127,27 @@ static ct_status run_forward(ct_rnn_mode mode, ct_tensor *x, const int64_t *plan
   return CT_OK;
 }
 
+// ATen's check_attributes (RNN.cpp): states and parameters on the input's device, then
+// that device's backend.
+static ct_status check_devices(ct_tensor *x, ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w) {
+  const ct_device d = x->storage->device;
+  const ct_tensor *const hidden[2] = {h0, c0}, *const params[4] = {w->w_ih, w->w_hh, w->b_ih, w->b_hh};
+  for (int i = 0; i < 6; i++) {
+    const ct_tensor *t = i < 2 ? hidden[i] : params[i - 2];
+    const char *name = i < 2 ? "hidden" : "parameter";
+    if (t && t->storage->device != d)
+      return ct__error(CT_ERR_RUNTIME, "Input and %s tensors are not at the same device, found input tensor at %s "
+                                       "and %s tensor at %s",
+                       name, ct__device_str(d), name, ct__device_str(t->storage->device));
+  }
+  return ct__check_backend(d);
+}
+
 static ct_status layer_in_scope(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps,
                                 ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w, bool reverse,
                                 ct_rnn_layer_out *out) {
   const bool lstm = mode == CT_RNN_MODE_LSTM;
+  if (check_devices(x, h0, lstm ? c0 : NULL, w) != CT_OK) return ct_last_status();
   const int64_t N = x->shape[0], B = h0->shape[0], H = h0->shape[1];
   ct_tensor *comb = ct__alloc(x->dtype, 2, (int64_t[]){N + (lstm ? 2 : 1) * B, H});
   ct_tensor *work = ct__alloc(x->dtype, 2, (int64_t[]){N, ct_rnn_saved_width(mode, H)});

@@ -235,6 +235,25 @@ static void test_errors_without_and_with_scope(void **state) {
   ct_module_free(lstm_4_5);
 }
 
+// Declared in src/core/device.h (internal; the tests link the static library).
+void ct__test_set_device(ct_tensor *t, ct_device device);
+
+// ATen's check_attributes: states on another device than the input, then the backend.
+static void test_devices(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_module *gru = ct_gru_new(2, 3, ct_rnn_defaults());
+  ct_tensor *x = ct_ones(CT_SHAPE(4, 1, 2), CT_FLOAT32), *h = ct_zeros(CT_SHAPE(1, 1, 3), CT_FLOAT32);
+  ct__test_set_device(h, CT_CUDA);
+  ct_rnn_output r;
+  EXPECT_STATUS(ct_rnn_forward(gru, x, h, NULL, &r), CT_ERR_RUNTIME,
+                "Input and hidden tensors are not at the same device, found input tensor at cpu and hidden tensor "
+                "at cuda:0");
+  ct__test_set_device(h, CT_CPU);
+  ct_module_free(gru);
+  ct_scope_close(s);
+}
+
 // A training step in a scope gives back every block it took (graph, saved rows, states).
 static void test_step_frees_everything(void **state) {
   (void)state;
@@ -268,6 +287,7 @@ int main(void) {
       cmocka_unit_test(test_names_and_reprs),
       cmocka_unit_test(test_errors_without_and_with_scope),
       cmocka_unit_test(test_step_frees_everything),
+      cmocka_unit_test(test_devices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
