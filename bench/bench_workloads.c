@@ -230,7 +230,8 @@ static void lstm_train_step(void *ctx) {
   lstm_setup *l = ctx;
   ct_scope *step = ct_scope_open();
   ct_optimizer_zero_grad(l->optimizer, true);
-  if (ct_backward(ct_module_forward(l->lstm, l->x), l->grad_out) != CT_OK || ct_optimizer_step(l->optimizer) != CT_OK) {
+  if (ct_backward(ct_module_forward(l->lstm, l->x), l->grad_out) != CT_OK ||
+      ct_optimizer_step(l->optimizer) != CT_OK) {
     fprintf(stderr, "bench: lstm step failed: %s\n", ct_last_error());
     exit(1);
   }

@@ -21,9 +21,9 @@
 /// `RnnLayerBackward` (reached through views of its output), not PyTorch's per-op graph.
 #ifndef CTORCH_RNN_H
 #define CTORCH_RNN_H
+#include "ctorch/nn.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "ctorch/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,8 +47,8 @@ CT_API ct_status ct_pack_padded_sequence(ct_tensor *input, ct_tensor *lengths, b
 /// (T, B, *) tensor (batch_first: (B, T, *)) in the original batch order; T is the
 /// longest length, or total_length when it is not negative (at least the longest
 /// length). *lengths_out (optional) gets the int64 lengths. Differentiable.
-CT_API ct_tensor *ct_pad_packed_sequence(const ct_packed_sequence *sequence, bool batch_first, double padding_value,
-                                         int64_t total_length, ct_tensor **lengths_out);
+CT_API ct_tensor *ct_pad_packed_sequence(const ct_packed_sequence *sequence, bool batch_first,
+                                         double padding_value, int64_t total_length, ct_tensor **lengths_out);
 
 /// Arguments of RNN, LSTM and GRU. Start from ct_rnn_defaults() (PyTorch's defaults).
 typedef struct ct_rnn_options {
@@ -87,7 +87,8 @@ typedef struct ct_rnn_output {
 /// neither) of shape (D*num_layers, B, H), or unbatched (D*num_layers, H); NULL: zeros.
 /// In training mode with dropout, each layer's output but the last goes through
 /// F.dropout (PyTorch's draws).
-CT_API ct_status ct_rnn_forward(ct_module *rnn, ct_tensor *input, ct_tensor *h0, ct_tensor *c0, ct_rnn_output *out);
+CT_API ct_status ct_rnn_forward(ct_module *rnn, ct_tensor *input, ct_tensor *h0, ct_tensor *c0,
+                                ct_rnn_output *out);
 /// The same for a packed input: states are in the caller's batch order (permuted with
 /// the sequence's sorted_indices and back, as PyTorch does); out->packed is set.
 CT_API ct_status ct_rnn_forward_packed(ct_module *rnn, const ct_packed_sequence *input, ct_tensor *h0,

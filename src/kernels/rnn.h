@@ -1,10 +1,11 @@
 // Recurrent-cell kernel family (kernels/cpu/rnn*.c): the pointwise part of one time step
 // of an RNN (tanh, relu), LSTM or GRU layer, forward and backward, over `rows` batch rows.
 //
-// The op (src/ops/rnn_layer.c) does the matrix products through the blas family: the
-// input projections of all time steps in one GEMM up front, the hidden projection of
-// each step in one GEMM, the hidden-state gradient of each backward step in one GEMM.
-// Everything between those products is one call here per step.
+// The op (src/ops/rnn_layer.c) does the matrix products: the input projections of all
+// time steps in one GEMM up front (blas family), the hidden projection of each step in
+// one product (`hidden_product`, or the blas family's gemm), the hidden-state gradient
+// of each backward step in one GEMM. Everything between those products is one call here
+// per step.
 //
 // Gate widths G: RNN H, LSTM 4H (gates i, f, g, o), GRU 3H (gates r, z, n). Each step
 // keeps, per row, what backward needs in a `saved` row of `ct_rnn_saved_width(mode, H)`
@@ -19,7 +20,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum ct_rnn_mode { CT_RNN_MODE_TANH, CT_RNN_MODE_RELU, CT_RNN_MODE_LSTM, CT_RNN_MODE_GRU } ct_rnn_mode;
+typedef enum ct_rnn_mode {
+  CT_RNN_MODE_TANH,
+  CT_RNN_MODE_RELU,
+  CT_RNN_MODE_LSTM,
+  CT_RNN_MODE_GRU
+} ct_rnn_mode;
 
 /// Gates per hidden unit: 1, 1, 4, 3.
 static inline int64_t ct_rnn_gates(ct_rnn_mode mode) {
@@ -64,13 +70,29 @@ typedef struct ct_rnn_step_grad_args {
   void *dh, *dc, *dgi, *dgh;
 } ct_rnn_step_grad_args;
 
+/// C (m × n, row stride ldc) = A (m × k, row stride lda) @ B (k × n, dense row-major):
+/// a step's hidden projection h @ W_hh^T with B = W_hh^T laid out once per layer. C is
+/// overwritten; m, n, k >= 1.
+typedef struct ct_rnn_product_args {
+  int64_t m, n, k;
+  const void *a;
+  int64_t lda;
+  const void *b;
+  void *c;
+  int64_t ldc;
+} ct_rnn_product_args;
+
 typedef void (*ct_rnn_step_fn)(const ct_rnn_step_args *a);
+typedef void (*ct_rnn_product_fn)(const ct_rnn_product_args *a);
 typedef void (*ct_rnn_step_grad_fn)(const ct_rnn_step_grad_args *a);
 
 typedef struct ct_rnn_kernels {
   /// Entries by dtype; NULL where a dtype is not supported (float32/float64 only).
   ct_rnn_step_fn step[CT_NUM_DTYPES];
   ct_rnn_step_grad_fn step_backward[CT_NUM_DTYPES];
+  /// The hidden projection of a forward step where the backend has a faster one than
+  /// its general GEMM; NULL entries: the op uses the blas family's gemm.
+  const ct_rnn_product_fn *hidden_product;
 } ct_rnn_kernels;
 
 #endif

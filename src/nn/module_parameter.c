@@ -4,7 +4,8 @@
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
 
-ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype) {
+ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape,
+                                    ct_dtype dtype) {
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
   ct_tensor *p = ct_zeros(ndim, shape, dtype);

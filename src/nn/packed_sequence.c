@@ -1,7 +1,6 @@
 // pack_padded_sequence / pad_packed_sequence (torch/nn/utils/rnn.py and ATen's
 // _pack_padded_sequence / _pad_packed_sequence): argument checks and texts in PyTorch's
 // order; the data built from views with cat and stack, so both are differentiable.
-#include <stdlib.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
@@ -10,12 +9,14 @@
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "nn/rnn_internal.h"
+#include <stdlib.h>
 
 ct_status ct__rnn_read_int64s(ct_tensor *t, int64_t n, int64_t *out) {
   ct_tensor *c = ct_contiguous(ct_to_dtype(t, CT_INT64));
   if (!c) return ct_last_status();
   const int64_t *v = ct_data_ptr(c);
-  for (int64_t i = 0; i < n; i++) out[i] = v[i];
+  for (int64_t i = 0; i < n; i++)
+    out[i] = v[i];
   return CT_OK;
 }
 
@@ -24,41 +25,49 @@ ct_status ct__rnn_read_int64s(ct_tensor *t, int64_t n, int64_t *out) {
 static void sort_decreasing(const int64_t *len, int64_t n, int64_t *order) {
   for (int64_t i = 0; i < n; i++) {
     int64_t j = i;
-    for (; j > 0 && len[order[j - 1]] < len[i]; j--) order[j] = order[j - 1];
+    for (; j > 0 && len[order[j - 1]] < len[i]; j--)
+      order[j] = order[j - 1];
     order[j] = i;
   }
 }
 
 static ct_status check_lengths(const int64_t *len, int64_t n, int64_t steps, bool enforce_sorted) {
   if (len[n - 1] <= 0)
-    return ct__error(CT_ERR_RUNTIME, "Length of all samples has to be greater than 0, but found an element in "
-                                     "'lengths' that is <= 0");
+    return ct__error(CT_ERR_RUNTIME,
+                     "Length of all samples has to be greater than 0, but found an element in "
+                     "'lengths' that is <= 0");
   for (int64_t i = 0; i + 1 < n; i++)
     if (enforce_sorted && len[i] < len[i + 1])
-      return ct__error(CT_ERR_RUNTIME,
-                       "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can "
-                       "pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this "
-                       "requirement if you do not need ONNX exportability.");
+      return ct__error(
+          CT_ERR_RUNTIME,
+          "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can "
+          "pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this "
+          "requirement if you do not need ONNX exportability.");
   for (int64_t i = 0; i < n; i++)
     if (len[i] > steps)
-      return ct__error(CT_ERR_RUNTIME, "pack_padded_sequence: length %lld exceeds the input's %lld time steps",
+      return ct__error(CT_ERR_RUNTIME,
+                       "pack_padded_sequence: length %lld exceeds the input's %lld time steps",
                        (long long)len[i], (long long)steps);
   return CT_OK;
 }
 
 // The packing itself in the current scope; `scratch` holds 3 * B values.
-static ct_status pack(ct_tensor *input, ct_tensor *lengths, bool batch_first, bool enforce_sorted, int64_t *scratch,
-                      ct_packed_sequence *out) {
+static ct_status pack(ct_tensor *input, ct_tensor *lengths, bool batch_first, bool enforce_sorted,
+                      int64_t *scratch, ct_packed_sequence *out) {
   const int64_t B = input->shape[batch_first ? 0 : 1], steps = input->shape[batch_first ? 1 : 0];
   int64_t *len = scratch, *order = scratch + B, *sorted_len = scratch + 2 * B;
   if (ct__rnn_read_int64s(lengths, B, len) != CT_OK) return ct_last_status();
-  for (int64_t i = 0; i < B; i++) order[i] = i;
+  for (int64_t i = 0; i < B; i++)
+    order[i] = i;
   if (!enforce_sorted) sort_decreasing(len, B, order);
-  for (int64_t i = 0; i < B; i++) sorted_len[i] = len[order[i]];
-  if (check_lengths(enforce_sorted ? len : sorted_len, B, steps, enforce_sorted) != CT_OK) return ct_last_status();
+  for (int64_t i = 0; i < B; i++)
+    sorted_len[i] = len[order[i]];
+  if (check_lengths(enforce_sorted ? len : sorted_len, B, steps, enforce_sorted) != CT_OK)
+    return ct_last_status();
   ct_tensor *x = batch_first ? ct_transpose(input, 0, 1) : input;
   if (!enforce_sorted) {
-    for (int64_t i = 0; i < B; i++) len[order[i]] = i; // the inverse permutation
+    for (int64_t i = 0; i < B; i++)
+      len[order[i]] = i; // the inverse permutation
     out->sorted_indices = ct_tensor_from_i64(order, 1, &B);
     out->unsorted_indices = ct_tensor_from_i64(len, 1, &B);
     x = ct_index_select(x, 1, out->sorted_indices);
@@ -69,7 +78,8 @@ static ct_status pack(ct_tensor *input, ct_tensor *lengths, bool batch_first, bo
   if (!pieces) return ct__error(CT_ERR_MEMORY, "pack_padded_sequence: out of memory");
   for (int64_t t = 0; t < steps_used; t++) {
     int64_t bs = 0;
-    while (bs < B && sorted_len[bs] > t) bs++;
+    while (bs < B && sorted_len[bs] > t)
+      bs++;
     sizes[t] = bs;
     pieces[t] = ct_narrow(ct_select(x, 0, t), 0, 0, bs);
   }
@@ -91,7 +101,8 @@ ct_status ct_pack_padded_sequence(ct_tensor *input, ct_tensor *lengths, bool bat
   if (ct_numel(input) == 0) return ct__error(CT_ERR_RUNTIME, "Cannot pack empty tensors.");
   const int64_t B = input->shape[batch_first ? 0 : 1];
   if (lengths->ndim != 1 || lengths->shape[0] != B)
-    return ct__error(CT_ERR_RUNTIME, "Expected `len(lengths)` to be equal to batch_size, but got %lld (batch_size=%lld)",
+    return ct__error(CT_ERR_RUNTIME,
+                     "Expected `len(lengths)` to be equal to batch_size, but got %lld (batch_size=%lld)",
                      (long long)(lengths->ndim ? lengths->shape[0] : 1), (long long)B);
   if (ct_dtype_is_floating(lengths->dtype) || lengths->dtype == CT_BOOL)
     return ct__error(CT_ERR_ARG, "pack_padded_sequence: lengths must be an integer tensor");
@@ -105,8 +116,10 @@ ct_status ct_pack_padded_sequence(ct_tensor *input, ct_tensor *lengths, bool bat
   ct_status st = pack(input, lengths, batch_first, enforce_sorted, scratch, &p);
   free(scratch);
   ct_tensor *keep[4] = {p.data, p.batch_sizes, p.sorted_indices, p.unsorted_indices};
-  if (st == CT_OK) st = ct__close_keeping(s, keep, 4);
-  else ct_scope_close(s);
+  if (st == CT_OK)
+    st = ct__close_keeping(s, keep, 4);
+  else
+    ct_scope_close(s);
   if (st == CT_OK) *out = (ct_packed_sequence){keep[0], keep[1], keep[2], keep[3]};
   return st;
 }
@@ -119,7 +132,8 @@ static ct_tensor *pad(const ct_packed_sequence *seq, const int64_t *bs, int64_t 
   ct_tensor **rows = calloc((size_t)out_steps, sizeof *rows);
   if (!rows) return ct__error_null(CT_ERR_MEMORY, "pad_packed_sequence: out of memory");
   int64_t shape[CT_MAX_DIMS];
-  for (int d = 0; d < data->ndim; d++) shape[d] = data->shape[d];
+  for (int d = 0; d < data->ndim; d++)
+    shape[d] = data->shape[d];
   for (int64_t t = 0, off = 0; t < out_steps; t++) {
     const int64_t n = t < steps ? bs[t] : 0;
     shape[0] = B - n;
@@ -149,7 +163,8 @@ ct_tensor *ct_pad_packed_sequence(const ct_packed_sequence *seq, bool batch_firs
   if (s && ct__rnn_read_int64s(seq->batch_sizes, steps, bs) == CT_OK) {
     const int64_t B = bs[0];
     int64_t total = 0;
-    for (int64_t t = 0; t < steps; t++) total += bs[t];
+    for (int64_t t = 0; t < steps; t++)
+      total += bs[t];
     if (total != seq->data->shape[0] || B <= 0)
       ct__error(CT_ERR_RUNTIME, "pad_packed_sequence: the batch sizes add up to %lld rows, data has %lld",
                 (long long)total, (long long)seq->data->shape[0]);
@@ -163,7 +178,8 @@ ct_tensor *ct_pad_packed_sequence(const ct_packed_sequence *seq, bool batch_firs
       int64_t len[B];
       for (int64_t b = 0; b < B; b++) {
         len[b] = 0;
-        while (len[b] < steps && bs[len[b]] > b) len[b]++;
+        while (len[b] < steps && bs[len[b]] > b)
+          len[b]++;
       }
       lengths = ct_tensor_from_i64(len, 1, &B);
       if (seq->unsorted_indices) {

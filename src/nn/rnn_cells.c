@@ -1,8 +1,6 @@
 // nn.RNNCell, nn.LSTMCell, nn.GRUCell (RNNCellBase and the forwards of
 // torch/nn/modules/rnn.py, ATen's check_rnn_cell_forward_*): one step of the fused
 // layer op (ops/rnn_layer.c) over B rows.
-#include <stdio.h>
-#include <string.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
@@ -10,6 +8,8 @@
 #include "ctorch/view.h"
 #include "nn/module_impl.h"
 #include "nn/rnn_internal.h"
+#include <stdio.h>
+#include <string.h>
 
 typedef struct cell_module {
   ct_module base;
@@ -46,8 +46,8 @@ static ct_module *cell_new(const ct_module_vtable *vtable, ct_rnn_mode mode, int
   cell_module *m = ct_module_new(sizeof *m, vtable);
   if (!m) return NULL;
   m->mode = mode, m->input_size = input_size, m->hidden_size = hidden_size, m->bias = o.bias;
-  if (ct__rnn_add_parameters(&m->base, "", ct_rnn_gates(mode), input_size, hidden_size, o.bias, o.dtype, &m->w) !=
-          CT_OK ||
+  if (ct__rnn_add_parameters(&m->base, "", ct_rnn_gates(mode), input_size, hidden_size, o.bias, o.dtype,
+                             &m->w) != CT_OK ||
       ct__rnn_reset_parameters(&m->base, hidden_size) != CT_OK) {
     ct_module_free(&m->base);
     return NULL;
@@ -57,11 +57,11 @@ static ct_module *cell_new(const ct_module_vtable *vtable, ct_rnn_mode mode, int
 
 ct_module *ct_rnn_cell_new(int64_t input_size, int64_t hidden_size, ct_rnn_options o) {
   const char *act = o.nonlinearity ? o.nonlinearity : "tanh";
-  if (strlen(act) >= sizeof ((cell_module *)0)->nonlinearity)
+  if (strlen(act) >= sizeof((cell_module *)0)->nonlinearity)
     return ct__error_null(CT_ERR_ARG, "Unknown nonlinearity: %s", act);
-  ct_module *m = cell_new(&rnn_cell_vtable, strcmp(act, "relu") ? CT_RNN_MODE_TANH : CT_RNN_MODE_RELU, input_size,
-                          hidden_size, o);
-  if (m) snprintf(((cell_module *)m)->nonlinearity, sizeof ((cell_module *)m)->nonlinearity, "%s", act);
+  ct_module *m = cell_new(&rnn_cell_vtable, strcmp(act, "relu") ? CT_RNN_MODE_TANH : CT_RNN_MODE_RELU,
+                          input_size, hidden_size, o);
+  if (m) snprintf(((cell_module *)m)->nonlinearity, sizeof((cell_module *)m)->nonlinearity, "%s", act);
   return m;
 }
 ct_module *ct_lstm_cell_new(int64_t input_size, int64_t hidden_size, ct_rnn_options o) {
@@ -74,7 +74,8 @@ ct_module *ct_gru_cell_new(int64_t input_size, int64_t hidden_size, ct_rnn_optio
 // check_rnn_cell_forward_hidden (hidden_label 0 for both of LSTMCell's states, as ATen).
 static ct_status check_hidden(const cell_module *m, const ct_tensor *x, const ct_tensor *h) {
   if (h->ndim != 2)
-    return ct__error(CT_ERR_RUNTIME, "%s: Expected hidden to be %d-D like the input, but received %d-D tensor",
+    return ct__error(CT_ERR_RUNTIME,
+                     "%s: Expected hidden to be %d-D like the input, but received %d-D tensor",
                      m->base.vtable->name, x->ndim == 2 ? 2 : 1, h->ndim - (x->ndim == 2 ? 0 : 1));
   if (h->shape[0] != x->shape[0])
     return ct__error(CT_ERR_RUNTIME, "Input batch size %lld doesn't match hidden0 batch size %lld",
@@ -115,8 +116,8 @@ static ct_status cell_step(cell_module *m, ct_tensor *input, ct_tensor *hx, ct_t
   return *h && (!lstm || *c) ? CT_OK : ct_last_status();
 }
 
-ct_status ct_rnn_cell_forward(ct_module *cell, ct_tensor *input, ct_tensor *hx, ct_tensor *cx, ct_tensor **h_out,
-                              ct_tensor **c_out) {
+ct_status ct_rnn_cell_forward(ct_module *cell, ct_tensor *input, ct_tensor *hx, ct_tensor *cx,
+                              ct_tensor **h_out, ct_tensor **c_out) {
   if (!h_out) return ct__error(CT_ERR_ARG, "rnn cell forward: h_out is NULL");
   *h_out = NULL;
   if (c_out) *c_out = NULL;

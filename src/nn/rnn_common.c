@@ -1,9 +1,4 @@
 // Parameters, initialisation and checks shared by the recurrent modules and cells.
-#include <math.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <stdio.h>
-#include <string.h>
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
@@ -12,12 +7,21 @@
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
 #include "nn/rnn_internal.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 ct_status ct__rnn_nonlinearity(const char *nonlinearity, bool quoted, ct_rnn_mode *mode) {
-  if (!nonlinearity || !strcmp(nonlinearity, "tanh")) *mode = CT_RNN_MODE_TANH;
-  else if (!strcmp(nonlinearity, "relu")) *mode = CT_RNN_MODE_RELU;
-  else if (quoted) return ct__error(CT_ERR_ARG, "Unknown nonlinearity '%s'", nonlinearity);
-  else return ct__error(CT_ERR_ARG, "Unknown nonlinearity: %s", nonlinearity);
+  if (!nonlinearity || !strcmp(nonlinearity, "tanh"))
+    *mode = CT_RNN_MODE_TANH;
+  else if (!strcmp(nonlinearity, "relu"))
+    *mode = CT_RNN_MODE_RELU;
+  else if (quoted)
+    return ct__error(CT_ERR_ARG, "Unknown nonlinearity '%s'", nonlinearity);
+  else
+    return ct__error(CT_ERR_ARG, "Unknown nonlinearity: %s", nonlinearity);
   return CT_OK;
 }
 

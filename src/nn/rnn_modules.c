@@ -3,8 +3,6 @@
 // layer stack of ATen's RNN.cpp: each layer and direction is one fused op
 // (ops/rnn_layer.c) over time-major packed rows, directions joined with cat, dropout
 // between layers, final states stacked.
-#include <stdio.h>
-#include <stdlib.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
@@ -16,6 +14,8 @@
 #include "ctorch/view.h"
 #include "nn/module_impl.h"
 #include "nn/rnn_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
 
 typedef struct rnn_module {
   ct_module base;
@@ -102,12 +102,14 @@ static ct_status check_states(const rnn_module *m, const ct_tensor *h0, const ct
 }
 
 // The forwards' rank rule for given states: as many dims as the (batched or not) input.
-static ct_status check_state_ranks(const rnn_module *m, const ct_tensor *h0, const ct_tensor *c0, bool batched) {
+static ct_status check_state_ranks(const rnn_module *m, const ct_tensor *h0, const ct_tensor *c0,
+                                   bool batched) {
   const int want = batched ? 3 : 2;
   const char *kind = batched ? "batched 3-D" : "unbatched 2-D";
   if (m->mode == CT_RNN_MODE_LSTM && (h0->ndim != want || c0->ndim != want))
-    return ct__error(CT_ERR_RUNTIME, "For %s input, hx and cx should also be %d-D but got (%d-D, %d-D) tensors",
-                     kind, want, h0->ndim, c0->ndim);
+    return ct__error(CT_ERR_RUNTIME,
+                     "For %s input, hx and cx should also be %d-D but got (%d-D, %d-D) tensors", kind, want,
+                     h0->ndim, c0->ndim);
   if (m->mode != CT_RNN_MODE_LSTM && h0->ndim != want)
     return ct__error(CT_ERR_RUNTIME, "For %s input, hx should also be %d-D but got %d-D tensor", kind, want,
                      h0->ndim);
@@ -131,7 +133,8 @@ static ct_tensor *zero_states(const rnn_module *m, int64_t batch) {
 }
 
 // The padded-input forward in the current scope.
-static ct_status forward_padded(rnn_module *m, ct_tensor *input, ct_tensor *h0, ct_tensor *c0, ct_rnn_output *out) {
+static ct_status forward_padded(rnn_module *m, ct_tensor *input, ct_tensor *h0, ct_tensor *c0,
+                                ct_rnn_output *out) {
   const bool batched = input->ndim == 3, lstm = m->mode == CT_RNN_MODE_LSTM, bf = m->o.batch_first;
   ct_tensor *x = batched ? input : ct_unsqueeze(input, bf ? 0 : 1);
   if (!x) return ct_last_status();
@@ -145,7 +148,8 @@ static ct_status forward_padded(rnn_module *m, ct_tensor *input, ct_tensor *h0, 
   if (B == 0) return ct__error(CT_ERR_RUNTIME, "%s: the batch is empty", class_name(m->mode));
   int64_t *bs = malloc((size_t)steps * sizeof *bs);
   if (!bs) return ct__error(CT_ERR_MEMORY, "%s: out of memory", class_name(m->mode));
-  for (int64_t t = 0; t < steps; t++) bs[t] = B;
+  for (int64_t t = 0; t < steps; t++)
+    bs[t] = B;
   ct_tensor *rows = ct_reshape(bf ? ct_transpose(x, 0, 1) : x, 2, (int64_t[]){steps * B, m->input_size});
   stack_result r = {0};
   ct_status st = rows ? run_stack(m, rows, bs, steps, h0, c0, &r) : ct_last_status();
@@ -164,20 +168,26 @@ static ct_status forward_padded(rnn_module *m, ct_tensor *input, ct_tensor *h0, 
 
 // Closes s, handing out's tensors to the caller's scope (all or nothing).
 static ct_status finish(ct_scope *s, ct_status st, ct_rnn_output *out) {
-  ct_tensor *keep[7] = {out->output, out->h_n, out->c_n, out->packed.data, out->packed.batch_sizes,
-                        out->packed.sorted_indices, out->packed.unsorted_indices};
+  ct_tensor *keep[7] = {out->output,
+                        out->h_n,
+                        out->c_n,
+                        out->packed.data,
+                        out->packed.batch_sizes,
+                        out->packed.sorted_indices,
+                        out->packed.unsorted_indices};
   *out = (ct_rnn_output){0};
   if (st != CT_OK) {
     ct_scope_close(s);
     return st;
   }
   if ((st = ct__close_keeping(s, keep, 7)) != CT_OK) return st;
-  *out = (ct_rnn_output){.output = keep[0], .h_n = keep[1], .c_n = keep[2],
-                         .packed = {keep[3], keep[4], keep[5], keep[6]}};
+  *out = (ct_rnn_output){
+      .output = keep[0], .h_n = keep[1], .c_n = keep[2], .packed = {keep[3], keep[4], keep[5], keep[6]}};
   return CT_OK;
 }
 
-ct_status ct_rnn_forward(ct_module *module, ct_tensor *input, ct_tensor *h0, ct_tensor *c0, ct_rnn_output *out) {
+ct_status ct_rnn_forward(ct_module *module, ct_tensor *input, ct_tensor *h0, ct_tensor *c0,
+                         ct_rnn_output *out) {
   rnn_module *m = NULL;
   if (start(module, h0, c0, out, &m) != CT_OK) return ct_last_status();
   if (!input) return ct__null_tensor_status("rnn forward");
@@ -196,8 +206,8 @@ static ct_status read_batch_sizes(const ct_packed_sequence *p, int64_t *bs, int6
     total += bs[t];
   }
   if (total != p->data->shape[0])
-    return ct__error(CT_ERR_RUNTIME, "rnn: the batch sizes add up to %lld rows, data has %lld", (long long)total,
-                     (long long)p->data->shape[0]);
+    return ct__error(CT_ERR_RUNTIME, "rnn: the batch sizes add up to %lld rows, data has %lld",
+                     (long long)total, (long long)p->data->shape[0]);
   return CT_OK;
 }
 
@@ -219,13 +229,14 @@ static ct_status forward_packed(rnn_module *m, const ct_packed_sequence *p, ct_t
     r.h_n = ct_index_select(r.h_n, 1, p->unsorted_indices);
     r.c_n = lstm ? ct_index_select(r.c_n, 1, p->unsorted_indices) : NULL;
   }
-  *out = (ct_rnn_output){.h_n = r.h_n, .c_n = r.c_n,
+  *out = (ct_rnn_output){.h_n = r.h_n,
+                         .c_n = r.c_n,
                          .packed = {r.output, p->batch_sizes, p->sorted_indices, p->unsorted_indices}};
   return r.h_n && (!lstm || r.c_n) ? CT_OK : ct_last_status();
 }
 
-ct_status ct_rnn_forward_packed(ct_module *module, const ct_packed_sequence *input, ct_tensor *h0, ct_tensor *c0,
-                                ct_rnn_output *out) {
+ct_status ct_rnn_forward_packed(ct_module *module, const ct_packed_sequence *input, ct_tensor *h0,
+                                ct_tensor *c0, ct_rnn_output *out) {
   rnn_module *m = NULL;
   if (start(module, h0, c0, out, &m) != CT_OK) return ct_last_status();
   if (!input) return ct__error(CT_ERR_ARG, "rnn forward: the packed sequence is NULL");
@@ -256,10 +267,10 @@ static void rnn_repr(const ct_module *self, char *buf, size_t cap) {
   const rnn_module *m = (const rnn_module *)self;
   int w = snprintf(buf, cap, "%lld, %lld", (long long)m->input_size, (long long)m->hidden_size);
   size_t len = w > 0 && (size_t)w < cap ? (size_t)w : 0;
-#define APPEND(...)                                                                     \
-  do {                                                                                  \
-    w = snprintf(buf + len, cap - len, __VA_ARGS__);                                    \
-    if (w > 0) len = len + (size_t)w < cap ? len + (size_t)w : cap - 1;                 \
+#define APPEND(...)                                                                                          \
+  do {                                                                                                       \
+    w = snprintf(buf + len, cap - len, __VA_ARGS__);                                                         \
+    if (w > 0) len = len + (size_t)w < cap ? len + (size_t)w : cap - 1;                                      \
   } while (0)
   if (m->o.num_layers != 1) APPEND(", num_layers=%lld", (long long)m->o.num_layers);
   if (!m->o.bias) APPEND(", bias=False");
@@ -287,16 +298,17 @@ static rnn_module *as_rnn(ct_module *m) {
 }
 
 ct_rnn_options ct_rnn_defaults(void) {
-  return (ct_rnn_options){.num_layers = 1, .bias = true, .dropout = 0, .nonlinearity = "tanh",
-                          .dtype = CT_FLOAT32};
+  return (ct_rnn_options){
+      .num_layers = 1, .bias = true, .dropout = 0, .nonlinearity = "tanh", .dtype = CT_FLOAT32};
 }
 
 // RNNBase.__init__: checks, parameters in PyTorch's order, reset_parameters.
 static ct_module *rnn_base_new(const ct_module_vtable *vtable, ct_rnn_mode mode, int64_t input_size,
                                int64_t hidden_size, ct_rnn_options o) {
   if (!(o.dropout >= 0 && o.dropout <= 1))
-    return ct__error_null(CT_ERR_ARG, "dropout should be a number in range [0, 1] representing the probability "
-                                      "of an element being zeroed");
+    return ct__error_null(CT_ERR_ARG,
+                          "dropout should be a number in range [0, 1] representing the probability "
+                          "of an element being zeroed");
   if (hidden_size <= 0) return ct__error_null(CT_ERR_ARG, "hidden_size must be greater than zero");
   if (o.num_layers <= 0) return ct__error_null(CT_ERR_ARG, "num_layers must be greater than zero");
   if (input_size < 0) return ct__error_null(CT_ERR_ARG, "input_size must not be negative");

@@ -23,6 +23,7 @@ typedef struct ct_rnn_layer_out {
 /// last. Operands were checked by the caller (shapes, one dtype, one device). Records one
 /// node ("RnnLayerBackward", ctorch's own) whose backward runs BPTT with the same fused
 /// kernels; the three results are views of its one output.
-ct_status ct__rnn_layer(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps, ct_tensor *h0,
-                        ct_tensor *c0, const ct_rnn_weights *w, bool reverse, ct_rnn_layer_out *out);
+ct_status ct__rnn_layer(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps,
+                        ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w, bool reverse,
+                        ct_rnn_layer_out *out);
 #endif

@@ -6,8 +6,6 @@
 //
 // The node's one output is (N + B [+ B], H): the per-step outputs, then h_n, then c_n
 // (LSTM); the layer hands out views of its three parts, so one node serves them all.
-#include <stdlib.h>
-#include <string.h>
 #include "autograd/node.h"
 #include "core/device.h"
 #include "core/error_impl.h"
@@ -19,6 +17,8 @@
 #include "kernels/blas.h"
 #include "kernels/dispatch.h"
 #include "ops/rnn_internal.h"
+#include <stdlib.h>
+#include <string.h>
 
 enum { SAVED_X, SAVED_W_IH, SAVED_W_HH, SAVED_WORK };
 enum { IN_X, IN_H0, IN_C0, IN_W_IH, IN_W_HH, IN_B_IH, IN_B_HH, N_INPUTS };
@@ -40,8 +40,21 @@ static ct_tensor *dense(ct_tensor *t) { return t ? ct_contiguous(t) : NULL; }
 /// c (m × n, row stride ldc) = a (m × k, row stride k) @ b, b given by its strides.
 static void gemm(const ct_kernel_table *k, ct_dtype dtype, int64_t m, int64_t n, int64_t kk, const void *a,
                  const void *b, int64_t b_rs, int64_t b_cs, void *c, double beta) {
-  const ct_gemm_args g = {.batch = 1, .m = m, .n = n, .k = kk, .a = a, .a_rs = kk, .a_cs = 1, .b = b,
-                          .b_rs = b_rs, .b_cs = b_cs, .c = c, .c_rs = n, .c_cs = 1, .alpha = 1, .beta = beta};
+  const ct_gemm_args g = {.batch = 1,
+                          .m = m,
+                          .n = n,
+                          .k = kk,
+                          .a = a,
+                          .a_rs = kk,
+                          .a_cs = 1,
+                          .b = b,
+                          .b_rs = b_rs,
+                          .b_cs = b_cs,
+                          .c = c,
+                          .c_rs = n,
+                          .c_cs = 1,
+                          .alpha = 1,
+                          .beta = beta};
   k->blas->gemm[dtype](&g);
 }
 
@@ -69,20 +82,32 @@ static ct_status rnn_layer_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   char *dgid = ct__data(dgi), *dghd = ct__data(dgh);
   for (int64_t i = 0; i < a.steps; i++) { // the forward order, backwards
     const int64_t t = a.reverse ? i : a.steps - 1 - i, bs = a.plan[t], off = a.plan[a.steps + t];
-    const ct_rnn_step_grad_args s = {
-        .mode = a.mode, .rows = bs, .hidden = H, .saved = wd + off * SW * es, .ld_saved = SW,
-        .dy = gd + off * H * es, .ld_dy = H, .dh = ct__data(dh), .dc = dc ? ct__data(dc) : NULL,
-        .dgi = dgid + off * G * es, .dgh = dghd + off * G * es};
+    const ct_rnn_step_grad_args s = {.mode = a.mode,
+                                     .rows = bs,
+                                     .hidden = H,
+                                     .saved = wd + off * SW * es,
+                                     .ld_saved = SW,
+                                     .dy = gd + off * H * es,
+                                     .ld_dy = H,
+                                     .dh = ct__data(dh),
+                                     .dc = dc ? ct__data(dc) : NULL,
+                                     .dgi = dgid + off * G * es,
+                                     .dgh = dghd + off * G * es};
     step_backward(&s);
-    gemm(k, dt, bs, H, G, s.dgh, whh, H, 1, ct__data(dh), gru ? 1.0 : 0.0); // dh += dgh @ W_hh
+    // dh += dgh @ W_hh; after the last step processed it would only be h0's gradient.
+    if (i + 1 < a.steps || node->next[IN_H0])
+      gemm(k, dt, bs, H, G, s.dgh, whh, H, 1, ct__data(dh), gru ? 1.0 : 0.0);
   }
   if (node->next[IN_X]) grad_in[IN_X] = ct_mm(dgi, w_ih);
   grad_in[IN_H0] = node->next[IN_H0] ? dh : NULL;
   grad_in[IN_C0] = node->next[IN_C0] ? dc : NULL;
   if (node->next[IN_W_IH]) grad_in[IN_W_IH] = ct_mm(ct_t(dgi), x);
-  if (node->next[IN_W_HH]) grad_in[IN_W_HH] = ct_mm(ct_t(dgh), ct_narrow(work, 1, prev_h_column(a.mode, H), H));
+  if (node->next[IN_W_HH])
+    grad_in[IN_W_HH] = ct_mm(ct_t(dgh), ct_narrow(work, 1, prev_h_column(a.mode, H), H));
   if (node->next[IN_B_IH]) grad_in[IN_B_IH] = ct_sum_dim(dgi, 0, false);
-  if (node->next[IN_B_HH]) grad_in[IN_B_HH] = ct_sum_dim(dgh, 0, false);
+  if (node->next[IN_B_HH]) // the same sum as b_ih's but for GRU (a copy: two .grads never share storage)
+    grad_in[IN_B_HH] =
+        dgh == dgi && grad_in[IN_B_IH] ? ct_clone(grad_in[IN_B_IH]) : ct_sum_dim(dgh, 0, false);
   for (int i = 0; i < N_INPUTS; i++)
     if (node->next[i] && !grad_in[i]) return ct_last_status();
   return CT_OK;
@@ -92,36 +117,54 @@ static ct_status rnn_layer_backward(ct_node *node, ct_tensor *grad, ct_tensor **
 static int64_t *make_plan(const int64_t *batch_sizes, int64_t steps) {
   int64_t *plan = malloc((size_t)(2 * steps) * sizeof *plan);
   if (!plan) return ct__error_null(CT_ERR_MEMORY, "rnn: out of memory");
-  for (int64_t t = 0, off = 0; t < steps; off += batch_sizes[t], t++) plan[t] = batch_sizes[t], plan[steps + t] = off;
+  for (int64_t t = 0, off = 0; t < steps; off += batch_sizes[t], t++)
+    plan[t] = batch_sizes[t], plan[steps + t] = off;
   return plan;
 }
 
 // The forward pass in the current scope (grad mode off): fills the combined output and
 // the saved rows.
-static ct_status run_forward(ct_rnn_mode mode, ct_tensor *x, const int64_t *plan, int64_t steps, ct_tensor *h0,
-                             ct_tensor *c0, const ct_rnn_weights *w, bool reverse, ct_tensor *comb, ct_tensor *work) {
+static ct_status run_forward(ct_rnn_mode mode, ct_tensor *x, const int64_t *plan, int64_t steps,
+                             ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w, bool reverse,
+                             ct_tensor *comb, ct_tensor *work) {
   const int64_t N = x->shape[0], B = h0->shape[0], H = h0->shape[1], G = ct_rnn_gates(mode) * H;
   const int64_t SW = ct_rnn_saved_width(mode, H);
   const ct_dtype dt = x->dtype;
   const size_t es = ct_dtype_size(dt);
+  const ct_kernel_table *k = ct__kernels(x->storage->device);
+  const ct_rnn_product_fn product = k->rnn->hidden_product[dt];
   ct_tensor *gi = ct_mm(x, ct_t(w->w_ih));
-  ct_tensor *whh = dense(w->w_hh), *bih = dense(w->b_ih), *bhh = dense(w->b_hh);
+  // The hidden product's B: W_hh^T row-major for the rnn family's product, else W_hh.
+  ct_tensor *whh = product ? ct_contiguous(ct_t(w->w_hh)) : dense(w->w_hh), *bih = dense(w->b_ih),
+            *bhh = dense(w->b_hh);
   ct_tensor *gh = ct__alloc(dt, 2, (int64_t[]){B, G});
   if (!gi || !whh || (w->b_ih && !bih) || (w->b_hh && !bhh) || !gh ||
       ct_copy_(ct_narrow(comb, 0, N, B), h0) != CT_OK ||
       (c0 && ct_copy_(ct_narrow(comb, 0, N + B, B), c0) != CT_OK))
     return ct_last_status();
-  const ct_kernel_table *k = ct__kernels(x->storage->device);
   const ct_rnn_step_fn step = k->rnn->step[dt];
   char *cd = ct__data(comb), *h = cd + N * H * es, *wd = ct__data(work);
   for (int64_t i = 0; i < steps; i++) {
     const int64_t t = reverse ? steps - 1 - i : i, bs = plan[t], off = plan[steps + t];
-    gemm(k, dt, bs, G, H, h, ct__data(whh), 1, H, ct__data(gh), 0.0); // gh = h @ W_hh^T
-    const ct_rnn_step_args s = {
-        .mode = mode, .rows = bs, .hidden = H, .gi = ct__data(gi) + off * G * es, .ld_gi = G, .gh = ct__data(gh),
-        .b_ih = bih ? ct__data(bih) : NULL, .b_hh = bhh ? ct__data(bhh) : NULL, .h = h,
-        .c = c0 ? h + B * H * es : NULL, .y = cd + off * H * es, .ld_y = H, .saved = wd + off * SW * es,
-        .ld_saved = SW};
+    if (product) // gh = h @ W_hh^T
+      product(&(ct_rnn_product_args){
+          .m = bs, .n = G, .k = H, .a = h, .lda = H, .b = ct__data(whh), .c = ct__data(gh), .ldc = G});
+    else
+      gemm(k, dt, bs, G, H, h, ct__data(whh), 1, H, ct__data(gh), 0.0);
+    const ct_rnn_step_args s = {.mode = mode,
+                                .rows = bs,
+                                .hidden = H,
+                                .gi = ct__data(gi) + off * G * es,
+                                .ld_gi = G,
+                                .gh = ct__data(gh),
+                                .b_ih = bih ? ct__data(bih) : NULL,
+                                .b_hh = bhh ? ct__data(bhh) : NULL,
+                                .h = h,
+                                .c = c0 ? h + B * H * es : NULL,
+                                .y = cd + off * H * es,
+                                .ld_y = H,
+                                .saved = wd + off * SW * es,
+                                .ld_saved = SW};
     step(&s);
   }
   return CT_OK;
@@ -136,8 +179,9 @@ static ct_status check_devices(ct_tensor *x, ct_tensor *h0, ct_tensor *c0, const
     const ct_tensor *t = i < 2 ? hidden[i] : params[i - 2];
     const char *name = i < 2 ? "hidden" : "parameter";
     if (t && t->storage->device != d)
-      return ct__error(CT_ERR_RUNTIME, "Input and %s tensors are not at the same device, found input tensor at %s "
-                                       "and %s tensor at %s",
+      return ct__error(CT_ERR_RUNTIME,
+                       "Input and %s tensors are not at the same device, found input tensor at %s "
+                       "and %s tensor at %s",
                        name, ct__device_str(d), name, ct__device_str(t->storage->device));
   }
   return ct__check_backend(d);
@@ -167,9 +211,13 @@ static ct_status layer_in_scope(ct_rnn_mode mode, ct_tensor *x, const int64_t *b
   if (st != CT_OK || !node) {
     free(plan);
   } else {
-    *ct__node_args(node, rnn_layer_args) = (rnn_layer_args){
-        .mode = mode, .reverse = reverse, .steps = steps, .batch = B, .rows = N, .hidden = H,
-        .plan = ct__node_adopt(node, plan)};
+    *ct__node_args(node, rnn_layer_args) = (rnn_layer_args){.mode = mode,
+                                                            .reverse = reverse,
+                                                            .steps = steps,
+                                                            .batch = B,
+                                                            .rows = N,
+                                                            .hidden = H,
+                                                            .plan = ct__node_adopt(node, plan)};
   }
   if (st != CT_OK) return st;
   out->output = ct_narrow(comb, 0, 0, N);
@@ -178,16 +226,19 @@ static ct_status layer_in_scope(ct_rnn_mode mode, ct_tensor *x, const int64_t *b
   return out->output && out->h_n && (!lstm || out->c_n) ? CT_OK : ct_last_status();
 }
 
-ct_status ct__rnn_layer(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps, ct_tensor *h0,
-                        ct_tensor *c0, const ct_rnn_weights *w, bool reverse, ct_rnn_layer_out *out) {
+ct_status ct__rnn_layer(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps,
+                        ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w, bool reverse,
+                        ct_rnn_layer_out *out) {
   *out = (ct_rnn_layer_out){0};
   ct_scope *s = ct_scope_open();
   if (!s) return ct_last_status();
   ct_rnn_layer_out r = {0};
   ct_status st = layer_in_scope(mode, x, batch_sizes, steps, h0, c0, w, reverse, &r);
   ct_tensor *keep[3] = {r.output, r.h_n, r.c_n};
-  if (st == CT_OK) st = ct__close_keeping(s, keep, 3);
-  else ct_scope_close(s);
+  if (st == CT_OK)
+    st = ct__close_keeping(s, keep, 3);
+  else
+    ct_scope_close(s);
   if (st == CT_OK) *out = (ct_rnn_layer_out){keep[0], keep[1], keep[2]};
   return st;
 }

@@ -11,10 +11,10 @@
 // "packed <bits>", "bs <values>", "si <values>" / "ui <values>" (the packed input);
 // "out <shape> <hex>", "hn", "cn"; "plen <values>" (pad's lengths); then "gx", "gh0",
 // "gc0" and "g <name>" per parameter (hex); or "ERR <message>" where a call failed.
+#include "oracle_io.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "oracle_io.h"
 
 typedef struct rnn_case {
   char kind[16];
@@ -37,25 +37,40 @@ static void read_case(char *line, rnn_case *c) {
                        : !strcmp(key, "gh") ? &c->gh
                        : !strcmp(key, "gc") ? &c->gc
                                             : NULL;
-    if (slot) *slot = tu_read_tensor(&tok, TU_COPY);
-    else if (!strcmp(key, "kind")) snprintf(c->kind, sizeof c->kind, "%s", tu_need(&tok));
-    else if (!strcmp(key, "in")) c->in = tu_next_int(&tok);
-    else if (!strcmp(key, "hid")) c->hid = tu_next_int(&tok);
-    else if (!strcmp(key, "layers")) c->layers = tu_next_int(&tok);
-    else if (!strcmp(key, "seed")) c->seed = tu_next_int(&tok);
-    else if (!strcmp(key, "bias")) c->bias = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "bf")) c->bf = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "bidir")) c->bidir = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "train")) c->train = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "sorted")) c->sorted = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "drop")) c->drop = tu_next_double(&tok);
-    else if (!strcmp(key, "dtype")) c->dtype = tu_parse_dtype(tu_need(&tok));
-    else if (!strcmp(key, "repr")) c->repr = true;
+    if (slot)
+      *slot = tu_read_tensor(&tok, TU_COPY);
+    else if (!strcmp(key, "kind"))
+      snprintf(c->kind, sizeof c->kind, "%s", tu_need(&tok));
+    else if (!strcmp(key, "in"))
+      c->in = tu_next_int(&tok);
+    else if (!strcmp(key, "hid"))
+      c->hid = tu_next_int(&tok);
+    else if (!strcmp(key, "layers"))
+      c->layers = tu_next_int(&tok);
+    else if (!strcmp(key, "seed"))
+      c->seed = tu_next_int(&tok);
+    else if (!strcmp(key, "bias"))
+      c->bias = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "bf"))
+      c->bf = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "bidir"))
+      c->bidir = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "train"))
+      c->train = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "sorted"))
+      c->sorted = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "drop"))
+      c->drop = tu_next_double(&tok);
+    else if (!strcmp(key, "dtype"))
+      c->dtype = tu_parse_dtype(tu_need(&tok));
+    else if (!strcmp(key, "repr"))
+      c->repr = true;
     else if (!strcmp(key, "len")) {
       char *save, *text = tu_need(&tok);
       for (char *p = strtok_r(text, ",", &save); p && c->n_len < 64; p = strtok_r(NULL, ",", &save))
         c->len[c->n_len++] = strtoll(p, NULL, 10);
-    } else tu_bad_case("unknown key", key);
+    } else
+      tu_bad_case("unknown key", key);
   }
 }
 
@@ -79,7 +94,8 @@ static ct_module *make_module(const rnn_case *c) {
 
 static void print_shaped(const char *tag, const ct_tensor *t) {
   printf("%s", tag);
-  for (int d = 0; d < ct_dim(t); d++) printf("%s%lld", d ? "," : " ", (long long)ct_shape(t)[d]);
+  for (int d = 0; d < ct_dim(t); d++)
+    printf("%s%lld", d ? "," : " ", (long long)ct_shape(t)[d]);
   if (ct_dim(t) == 0) printf(" s");
   tu_print_line("", t, TU_HEX);
 }

@@ -1,6 +1,6 @@
 """Recurrent layers and packed sequences against live PyTorch (C side: oracle_rnn.c).
 
-Cases (float32 and float64, random sizes): RNN (tanh, relu), LSTM and GRU with 1 to 3
+Cases (float32 and float64, random sizes, small and up to 40 hidden units and 11 sequences): RNN (tanh, relu), LSTM and GRU with 1 to 3
 layers, with and without bias, batch_first or not, bidirectional or not, dropout between
 layers in training mode, given or zero initial states, batched and unbatched inputs, and
 packed inputs (pack_padded_sequence with enforce_sorted true and false, the output padded
@@ -187,11 +187,12 @@ def states(kind, layers_dirs, batch, hid, dtype, unbatched=False):
     return h0, (rand(shape, dtype) if kind == "lstm" else None)
 
 
-def layer_case(kind, dtype_code, packed=False):
+def layer_case(kind, dtype_code, packed=False, big=False):
+    """big: wider layers and batches, so products run whole register tiles and their tails."""
     dtype = F32 if dtype_code == "f32" else F64
-    inp, hid = rng.randint(1, 5), rng.randint(1, 6)
+    inp, hid = (rng.randint(6, 20), rng.randint(7, 40)) if big else (rng.randint(1, 5), rng.randint(1, 6))
     layers, bidir, bf = rng.randint(1, 3), rng.randint(0, 1), rng.randint(0, 1)
-    steps, batch = rng.randint(1, 6), rng.randint(1, 4)
+    steps, batch = (rng.randint(2, 8), rng.randint(5, 11)) if big else (rng.randint(1, 6), rng.randint(1, 4))
     unbatched = not packed and rng.random() < 0.2
     train = rng.random() < 0.4
     drop = rng.choice([0.0, 0.0, 0.3, 0.5]) if layers > 1 else 0.0
@@ -278,6 +279,7 @@ def all_cases():
         for kind in LAYER_KINDS:
             cases += [layer_case(kind, dtype) for _ in range(14)]
             cases += [layer_case(kind, dtype, packed=True) for _ in range(8)]
+            cases += [layer_case(kind, dtype, packed=rng.random() < 0.5, big=True) for _ in range(3)]
         for kind in CELL_KINDS:
             cases += [cell_case(kind, dtype) for _ in range(8)]
     return cases

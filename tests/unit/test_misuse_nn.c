@@ -402,35 +402,45 @@ static void test_recurrent(void **state) {
   MISUSE_STATUS(ct_rnn_forward(cell, x, NULL, NULL, &r), "rnn forward: LSTMCell is not an RNN, LSTM or GRU");
   MISUSE_STATUS(ct_rnn_forward(gru, x, NULL, NULL, NULL), "rnn forward: out is NULL");
   NULL_STATUS(ct_rnn_forward(gru, NULL, NULL, NULL, &r), "rnn forward");
-  MISUSE_STATUS(ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){3, 4, 1}, CT_SHAPE(3)), false, true, &p),
-                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True");
-  MISUSE_STATUS(ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){4, 3, 0}, CT_SHAPE(3)), false, false, &p),
-                "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
-  MISUSE_STATUS(ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){4, 3}, CT_SHAPE(2)), false, true, &p),
-                "Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)");
-  MISUSE_STATUS(ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){9, 3, 1}, CT_SHAPE(3)), false, true, &p),
-                "length 9 exceeds the input's 5 time steps");
+  MISUSE_STATUS(
+      ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){3, 4, 1}, CT_SHAPE(3)), false, true, &p),
+      "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True");
+  MISUSE_STATUS(
+      ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){4, 3, 0}, CT_SHAPE(3)), false, false, &p),
+      "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
+  MISUSE_STATUS(
+      ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){4, 3}, CT_SHAPE(2)), false, true, &p),
+      "Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)");
+  MISUSE_STATUS(
+      ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){9, 3, 1}, CT_SHAPE(3)), false, true, &p),
+      "length 9 exceeds the input's 5 time steps");
   MISUSE_STATUS(ct_pack_padded_sequence(x, ct_ones(CT_SHAPE(3), CT_FLOAT32), false, true, &p),
                 "lengths must be an integer tensor");
   NULL_STATUS(ct_pack_padded_sequence(NULL, h, false, true, &p), "pack_padded_sequence");
-  assert_int_equal(ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){5, 3, 1}, CT_SHAPE(3)), false, true, &p),
-                   CT_OK);
+  assert_int_equal(
+      ct_pack_padded_sequence(x, ct_tensor_from_i64((int64_t[]){5, 3, 1}, CT_SHAPE(3)), false, true, &p),
+      CT_OK);
   MISUSE(ct_pad_packed_sequence(&p, false, 0.0, 2, NULL),
          "Expected total_length to be at least the length of the longest sequence in input, but got "
          "total_length=2 and max sequence length being 5");
   MISUSE_STATUS(ct_rnn_forward_packed(gru, &p, ct_zeros(CT_SHAPE(1, 2, 5), CT_FLOAT32), NULL, &r),
                 "Expected hidden size (1, 3, 5), got [1, 2, 5]");
-  MISUSE_STATUS(ct_rnn_forward_packed(gru, &(ct_packed_sequence){.data = p.data, .batch_sizes = ct_tensor_from_i64((int64_t[]){3, 4, 1},
-                                                                                               CT_SHAPE(3))},
-                                      NULL, NULL, &r),
+  MISUSE_STATUS(ct_rnn_forward_packed(
+                    gru,
+                    &(ct_packed_sequence){
+                        .data = p.data, .batch_sizes = ct_tensor_from_i64((int64_t[]){3, 4, 1}, CT_SHAPE(3))},
+                    NULL, NULL, &r),
                 "batch_sizes must be positive and non-increasing");
-  NULL_PASSES(ct_pad_packed_sequence(&(ct_packed_sequence){.batch_sizes = p.batch_sizes}, false, 0.0, -1, NULL));
+  NULL_PASSES(
+      ct_pad_packed_sequence(&(ct_packed_sequence){.batch_sizes = p.batch_sizes}, false, 0.0, -1, NULL));
   MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 5), CT_FLOAT32), NULL, NULL, &hc, &cc),
                 "input has inconsistent input_size: got 5 expected 10");
-  MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 10), CT_FLOAT32), ct_zeros(CT_SHAPE(2, 20), CT_FLOAT32),
+  MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 10), CT_FLOAT32),
+                                    ct_zeros(CT_SHAPE(2, 20), CT_FLOAT32),
                                     ct_zeros(CT_SHAPE(2, 20), CT_FLOAT32), &hc, &cc),
                 "Input batch size 3 doesn't match hidden0 batch size 2");
-  MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 10), CT_FLOAT32), ct_zeros(CT_SHAPE(3, 20), CT_FLOAT32),
+  MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 10), CT_FLOAT32),
+                                    ct_zeros(CT_SHAPE(3, 20), CT_FLOAT32),
                                     ct_zeros(CT_SHAPE(3, 7), CT_FLOAT32), &hc, &cc),
                 "hidden0 has inconsistent hidden_size: got 7, expected 20");
   MISUSE_STATUS(ct_rnn_cell_forward(cell, ct_ones(CT_SHAPE(3, 10, 2), CT_FLOAT32), NULL, NULL, &hc, &cc),
@@ -442,7 +452,8 @@ static void test_recurrent(void **state) {
   ct_module *bad_cell = ct_rnn_cell_new(3, 4, o); // PyTorch refuses it when called
   MISUSE_STATUS(ct_rnn_cell_forward(bad_cell, ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), NULL, NULL, &hc, NULL),
                 "Unknown nonlinearity: gelu");
-  MISUSE_STATUS(ct_rnn_cell_forward(gru, x, NULL, NULL, &hc, NULL), "GRU is not an RNNCell, LSTMCell or GRUCell");
+  MISUSE_STATUS(ct_rnn_cell_forward(gru, x, NULL, NULL, &hc, NULL),
+                "GRU is not an RNNCell, LSTMCell or GRUCell");
   ct_module_free(bad_cell);
   ct_module_free(lstm);
   ct_module_free(gru);

@@ -2,10 +2,10 @@
 // differences (layers with several layers and both directions, packed inputs sorted and
 // unsorted, cells batched and unbatched), exact small cases, reprs and parameter names,
 // errors without leaks. (Parity with PyTorch on generated cases is oracle_rnn's job.)
+#include "oracle_io.h"
 #include "unit.h"
 #include <math.h>
 #include <stdlib.h>
-#include "oracle_io.h"
 
 typedef struct grad_case {
   ct_module *m;
@@ -81,7 +81,8 @@ static void gradcheck(grad_case *c) {
     if (leaves[i]) expect_gradient(c, leaves[i]);
   int count = 0;
   ct_tensor **params = ct_module_parameters(c->m, &count);
-  for (int i = 0; i < count; i++) expect_gradient(c, params[i]);
+  for (int i = 0; i < count; i++)
+    expect_gradient(c, params[i]);
   free(params);
   ct_module_free(c->m);
   ct_scope_close(s);
@@ -96,9 +97,12 @@ static ct_rnn_options f64_options(int64_t layers, bool bidirectional, bool batch
 static void test_lstm_gradients(void **state) {
   (void)state;
   ct_manual_seed(1);
-  grad_case c = {.m = ct_lstm_new(3, 4, f64_options(2, true, false)), .x = randn64(CT_SHAPE(5, 2, 3)),
-                 .h0 = randn64(CT_SHAPE(4, 2, 4)), .c0 = randn64(CT_SHAPE(4, 2, 4)),
-                 .go = randn64(CT_SHAPE(5, 2, 8)), .gh = randn64(CT_SHAPE(4, 2, 4)),
+  grad_case c = {.m = ct_lstm_new(3, 4, f64_options(2, true, false)),
+                 .x = randn64(CT_SHAPE(5, 2, 3)),
+                 .h0 = randn64(CT_SHAPE(4, 2, 4)),
+                 .c0 = randn64(CT_SHAPE(4, 2, 4)),
+                 .go = randn64(CT_SHAPE(5, 2, 8)),
+                 .gh = randn64(CT_SHAPE(4, 2, 4)),
                  .gc = randn64(CT_SHAPE(4, 2, 4))};
   gradcheck(&c);
 }
@@ -107,9 +111,15 @@ static void test_gru_packed_unsorted_gradients(void **state) {
   (void)state;
   ct_manual_seed(2);
   static const int64_t len[3] = {3, 5, 2};
-  grad_case c = {.m = ct_gru_new(3, 4, f64_options(2, true, true)), .x = randn64(CT_SHAPE(3, 5, 3)),
-                 .h0 = randn64(CT_SHAPE(4, 3, 4)), .go = randn64(CT_SHAPE(3, 5, 8)),
-                 .gh = randn64(CT_SHAPE(4, 3, 4)), .n_len = 3, .len = len, .sorted = false, .batch_first = true};
+  grad_case c = {.m = ct_gru_new(3, 4, f64_options(2, true, true)),
+                 .x = randn64(CT_SHAPE(3, 5, 3)),
+                 .h0 = randn64(CT_SHAPE(4, 3, 4)),
+                 .go = randn64(CT_SHAPE(3, 5, 8)),
+                 .gh = randn64(CT_SHAPE(4, 3, 4)),
+                 .n_len = 3,
+                 .len = len,
+                 .sorted = false,
+                 .batch_first = true};
   gradcheck(&c);
 }
 
@@ -118,14 +128,21 @@ static void test_rnn_gradients(void **state) {
   ct_manual_seed(3);
   static const int64_t len[2] = {4, 2};
   ct_rnn_options o = f64_options(1, true, false);
-  grad_case tanh_packed = {.m = ct_rnn_new(2, 3, o), .x = randn64(CT_SHAPE(4, 2, 2)),
-                           .go = randn64(CT_SHAPE(4, 2, 6)), .gh = randn64(CT_SHAPE(2, 2, 3)), .n_len = 2,
-                           .len = len, .sorted = true};
+  grad_case tanh_packed = {.m = ct_rnn_new(2, 3, o),
+                           .x = randn64(CT_SHAPE(4, 2, 2)),
+                           .go = randn64(CT_SHAPE(4, 2, 6)),
+                           .gh = randn64(CT_SHAPE(2, 2, 3)),
+                           .n_len = 2,
+                           .len = len,
+                           .sorted = true};
   gradcheck(&tanh_packed);
   o = f64_options(2, false, false);
   o.nonlinearity = "relu";
-  grad_case relu = {.m = ct_rnn_new(2, 3, o), .x = randn64(CT_SHAPE(3, 2)), .h0 = randn64(CT_SHAPE(2, 3)),
-                    .go = randn64(CT_SHAPE(3, 3)), .gh = randn64(CT_SHAPE(2, 3))}; // unbatched
+  grad_case relu = {.m = ct_rnn_new(2, 3, o),
+                    .x = randn64(CT_SHAPE(3, 2)),
+                    .h0 = randn64(CT_SHAPE(2, 3)),
+                    .go = randn64(CT_SHAPE(3, 3)),
+                    .gh = randn64(CT_SHAPE(2, 3))}; // unbatched
   gradcheck(&relu);
 }
 
@@ -133,15 +150,24 @@ static void test_cell_gradients(void **state) {
   (void)state;
   ct_manual_seed(4);
   ct_rnn_options o = f64_options(1, false, false);
-  grad_case lstm = {.m = ct_lstm_cell_new(3, 4, o), .cell = true, .x = randn64(CT_SHAPE(2, 3)),
-                    .h0 = randn64(CT_SHAPE(2, 4)), .c0 = randn64(CT_SHAPE(2, 4)), .go = randn64(CT_SHAPE(2, 4)),
+  grad_case lstm = {.m = ct_lstm_cell_new(3, 4, o),
+                    .cell = true,
+                    .x = randn64(CT_SHAPE(2, 3)),
+                    .h0 = randn64(CT_SHAPE(2, 4)),
+                    .c0 = randn64(CT_SHAPE(2, 4)),
+                    .go = randn64(CT_SHAPE(2, 4)),
                     .gc = randn64(CT_SHAPE(2, 4))};
   gradcheck(&lstm);
-  grad_case gru = {.m = ct_gru_cell_new(3, 4, o), .cell = true, .x = randn64(CT_SHAPE(3)),
-                   .h0 = randn64(CT_SHAPE(4)), .go = randn64(CT_SHAPE(4))}; // unbatched
+  grad_case gru = {.m = ct_gru_cell_new(3, 4, o),
+                   .cell = true,
+                   .x = randn64(CT_SHAPE(3)),
+                   .h0 = randn64(CT_SHAPE(4)),
+                   .go = randn64(CT_SHAPE(4))}; // unbatched
   gradcheck(&gru);
   o.bias = false;
-  grad_case rnn = {.m = ct_rnn_cell_new(3, 4, o), .cell = true, .x = randn64(CT_SHAPE(2, 3)),
+  grad_case rnn = {.m = ct_rnn_cell_new(3, 4, o),
+                   .cell = true,
+                   .x = randn64(CT_SHAPE(2, 3)),
                    .go = randn64(CT_SHAPE(2, 4))};
   gradcheck(&rnn);
 }
@@ -155,12 +181,14 @@ static void test_lstm_zero_weights(void **state) {
   int count = 0;
   ct_tensor **params = ct_module_parameters(m, &count);
   bool prev = ct_no_grad_enter();
-  for (int i = 0; i < count; i++) ct_zero_(params[i]);
+  for (int i = 0; i < count; i++)
+    ct_zero_(params[i]);
   ct_grad_mode_restore(prev);
   free(params);
   ct_tensor *c0 = ct_full(CT_SHAPE(1, 1, 3), 1.0, CT_FLOAT32);
   ct_rnn_output r;
-  assert_int_equal(ct_rnn_forward(m, ct_ones(CT_SHAPE(1, 1, 2), CT_FLOAT32), ct_zeros_like(c0), c0, &r), CT_OK);
+  assert_int_equal(ct_rnn_forward(m, ct_ones(CT_SHAPE(1, 1, 2), CT_FLOAT32), ct_zeros_like(c0), c0, &r),
+                   CT_OK);
   const double h = 0.5 * tanhf(0.5f), want_h[3] = {h, h, h}, want_c[3] = {0.5, 0.5, 0.5};
   assert_true(tu_allclose(r.output, want_h, 3, 1e-7, 0));
   assert_true(tu_allclose(r.c_n, want_c, 3, 0, 0));
@@ -175,13 +203,15 @@ static void test_names_and_reprs(void **state) {
   ct_module *m = ct_lstm_new(4, 5, o);
   char text[256];
   assert_int_equal(ct_module_repr(m, text, sizeof text), CT_OK);
-  assert_string_equal(text,
-                      "LSTM(4, 5, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)");
+  assert_string_equal(
+      text, "LSTM(4, 5, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)");
   ct_named_list *names = ct_module_named_parameters(m);
-  static const char *const want[] = {"weight_ih_l0", "weight_hh_l0", "weight_ih_l0_reverse", "weight_hh_l0_reverse",
-                                     "weight_ih_l1", "weight_hh_l1", "weight_ih_l1_reverse", "weight_hh_l1_reverse"};
+  static const char *const want[] = {"weight_ih_l0",         "weight_hh_l0",        "weight_ih_l0_reverse",
+                                     "weight_hh_l0_reverse", "weight_ih_l1",        "weight_hh_l1",
+                                     "weight_ih_l1_reverse", "weight_hh_l1_reverse"};
   assert_int_equal(names->count, 8);
-  for (int i = 0; i < 8; i++) assert_string_equal(names->items[i].name, want[i]);
+  for (int i = 0; i < 8; i++)
+    assert_string_equal(names->items[i].name, want[i]);
   assert_int_equal(ct_shape(names->items[4].tensor)[1], 10); // layer 1 reads both directions
   ct_named_list_free(names);
   ct_module_free(m);
@@ -202,7 +232,8 @@ static ct_module *lstm_4_5;
 
 static inputs make_inputs(void) {
   ct_scope *s = ct_scope_open();
-  inputs in = {.x = ct_ones(CT_SHAPE(5, 3, 4), CT_FLOAT32), .x_small = ct_ones(CT_SHAPE(5, 3, 2), CT_FLOAT32),
+  inputs in = {.x = ct_ones(CT_SHAPE(5, 3, 4), CT_FLOAT32),
+               .x_small = ct_ones(CT_SHAPE(5, 3, 2), CT_FLOAT32),
                .h_bad = ct_zeros(CT_SHAPE(1, 2, 5), CT_FLOAT32),
                .lengths_unsorted = ct_tensor_from_i64((int64_t[]){3, 4, 1}, CT_SHAPE(3)),
                .lengths_zero = ct_tensor_from_i64((int64_t[]){4, 3, 0}, CT_SHAPE(3))};
@@ -218,12 +249,14 @@ static void error_cases(bool scoped) {
                 "input.size(-1) must be equal to input_size. Expected 4, got 2");
   EXPECT_STATUS(ct_rnn_forward(lstm_4_5, in.x, in.h_bad, in.h_bad, &r), CT_ERR_RUNTIME,
                 "Expected hidden[0] size (1, 3, 5), got [1, 2, 5]");
-  EXPECT_STATUS(ct_pack_padded_sequence(in.x, in.lengths_unsorted, false, true, &p), CT_ERR_RUNTIME,
-                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
-                "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement "
-                "if you do not need ONNX exportability.");
-  EXPECT_STATUS(ct_pack_padded_sequence(in.x, in.lengths_zero, false, false, &p), CT_ERR_RUNTIME,
-                "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
+  EXPECT_STATUS(
+      ct_pack_padded_sequence(in.x, in.lengths_unsorted, false, true, &p), CT_ERR_RUNTIME,
+      "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
+      "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement "
+      "if you do not need ONNX exportability.");
+  EXPECT_STATUS(
+      ct_pack_padded_sequence(in.x, in.lengths_zero, false, false, &p), CT_ERR_RUNTIME,
+      "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
   if (!scoped) tu_release_inputs((ct_tensor **)&in, NUM_INPUTS);
 }
 
@@ -246,9 +279,10 @@ static void test_devices(void **state) {
   ct_tensor *x = ct_ones(CT_SHAPE(4, 1, 2), CT_FLOAT32), *h = ct_zeros(CT_SHAPE(1, 1, 3), CT_FLOAT32);
   ct__test_set_device(h, CT_CUDA);
   ct_rnn_output r;
-  EXPECT_STATUS(ct_rnn_forward(gru, x, h, NULL, &r), CT_ERR_RUNTIME,
-                "Input and hidden tensors are not at the same device, found input tensor at cpu and hidden tensor "
-                "at cuda:0");
+  EXPECT_STATUS(
+      ct_rnn_forward(gru, x, h, NULL, &r), CT_ERR_RUNTIME,
+      "Input and hidden tensors are not at the same device, found input tensor at cpu and hidden tensor "
+      "at cuda:0");
   ct__test_set_device(h, CT_CPU);
   ct_module_free(gru);
   ct_scope_close(s);

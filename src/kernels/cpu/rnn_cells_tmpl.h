@@ -16,9 +16,11 @@
 INLINE void NAME(sum_projections)(T *restrict pre, const T *restrict gi, const T *restrict gh,
                                   const T *restrict b_ih, const T *restrict b_hh, int64_t n) {
   if (b_ih && b_hh)
-    for (int64_t j = 0; j < n; j++) pre[j] = (gi[j] + b_ih[j]) + (gh[j] + b_hh[j]);
+    for (int64_t j = 0; j < n; j++)
+      pre[j] = (gi[j] + b_ih[j]) + (gh[j] + b_hh[j]);
   else
-    for (int64_t j = 0; j < n; j++) pre[j] = gi[j] + gh[j];
+    for (int64_t j = 0; j < n; j++)
+      pre[j] = gi[j] + gh[j];
 }
 
 static void NAME(rnn_step)(const ct_rnn_step_args *a) {
@@ -29,7 +31,8 @@ static void NAME(rnn_step)(const ct_rnn_step_args *a) {
     T *restrict h = (T *)a->h + r * H, *restrict y = (T *)a->y + r * a->ld_y;
     NAME(sum_projections)(s, (const T *)a->gi + r * a->ld_gi, (const T *)a->gh + r * H, a->b_ih, a->b_hh, H);
     if (relu)
-      for (int64_t j = 0; j < H; j++) s[j] = s[j] > 0 ? s[j] : (s[j] == s[j] ? 0 : s[j]); // NaN stays
+      for (int64_t j = 0; j < H; j++)
+        s[j] = s[j] > 0 ? s[j] : (s[j] == s[j] ? 0 : s[j]); // NaN stays
     else
       TANH_SPAN(s, H);
     for (int64_t j = 0; j < H; j++) {
@@ -41,7 +44,8 @@ static void NAME(rnn_step)(const ct_rnn_step_args *a) {
 
 // c' = f * c + i * g (also into the saved tanh(c') slot, activated next), saving h and c.
 INLINE void NAME(lstm_row_cell)(int64_t H, const T *restrict gi, const T *restrict gf, const T *restrict gg,
-                                T *restrict c, T *restrict tc, T *restrict hp, T *restrict cp, const T *restrict h) {
+                                T *restrict c, T *restrict tc, T *restrict hp, T *restrict cp,
+                                const T *restrict h) {
   for (int64_t j = 0; j < H; j++) {
     hp[j] = h[j], cp[j] = c[j];
     c[j] = gf[j] * cp[j] + gi[j] * gg[j];
@@ -51,7 +55,8 @@ INLINE void NAME(lstm_row_cell)(int64_t H, const T *restrict gi, const T *restri
 // h' = o * tanh(c'), into the state and the output.
 INLINE void NAME(lstm_row_output)(int64_t H, const T *restrict go, const T *restrict tc, T *restrict h,
                                   T *restrict y) {
-  for (int64_t j = 0; j < H; j++) h[j] = y[j] = go[j] * tc[j];
+  for (int64_t j = 0; j < H; j++)
+    h[j] = y[j] = go[j] * tc[j];
 }
 
 static void NAME(lstm_step)(const ct_rnn_step_args *a) {
@@ -60,8 +65,8 @@ static void NAME(lstm_step)(const ct_rnn_step_args *a) {
     T *s = (T *)a->saved + r * a->ld_saved, *h = (T *)a->h + r * H, *c = (T *)a->c + r * H;
     T *y = (T *)a->y + r * a->ld_y;
     NAME(sum_projections)(s, (const T *)a->gi + r * a->ld_gi, (const T *)a->gh + r * G, a->b_ih, a->b_hh, G);
-    SIGMOID_SPAN(s, 2 * H); // i, f
-    TANH_SPAN(s + 2 * H, H); // g
+    SIGMOID_SPAN(s, 2 * H);     // i, f
+    TANH_SPAN(s + 2 * H, H);    // g
     SIGMOID_SPAN(s + 3 * H, H); // o
     NAME(lstm_row_cell)(H, s, s + H, s + 2 * H, c, s + G, s + 5 * H, s + 6 * H, h);
     TANH_SPAN(s + G, H);
@@ -105,20 +110,24 @@ static void NAME(rnn_step_backward)(const ct_rnn_step_grad_args *a) {
   const int64_t H = a->hidden;
   const bool relu = a->mode == CT_RNN_MODE_RELU;
   for (int64_t r = 0; r < a->rows; r++) {
-    const T *restrict s = (const T *)a->saved + r * a->ld_saved, *restrict dy = (const T *)a->dy + r * a->ld_dy;
+    const T *restrict s = (const T *)a->saved + r * a->ld_saved, *restrict dy =
+                                                                     (const T *)a->dy + r * a->ld_dy;
     const T *restrict dh = (const T *)a->dh + r * H;
     T *restrict dg = (T *)a->dgi + r * H;
     if (relu)
-      for (int64_t j = 0; j < H; j++) dg[j] = s[j] > 0 ? dh[j] + dy[j] : 0;
+      for (int64_t j = 0; j < H; j++)
+        dg[j] = s[j] > 0 ? dh[j] + dy[j] : 0;
     else
-      for (int64_t j = 0; j < H; j++) dg[j] = (dh[j] + dy[j]) * (1 - s[j] * s[j]);
+      for (int64_t j = 0; j < H; j++)
+        dg[j] = (dh[j] + dy[j]) * (1 - s[j] * s[j]);
   }
 }
 
 // One row of LSTM backward; restrict parameters let the loop vectorise.
-INLINE void NAME(lstm_row_backward)(int64_t H, const T *restrict gi, const T *restrict gf, const T *restrict gg,
-                                    const T *restrict go, const T *restrict tc, const T *restrict cp,
-                                    const T *restrict dy, const T *restrict dh, T *restrict dc, T *restrict dg) {
+INLINE void NAME(lstm_row_backward)(int64_t H, const T *restrict gi, const T *restrict gf,
+                                    const T *restrict gg, const T *restrict go, const T *restrict tc,
+                                    const T *restrict cp, const T *restrict dy, const T *restrict dh,
+                                    T *restrict dc, T *restrict dg) {
   for (int64_t j = 0; j < H; j++) {
     const T dht = dh[j] + dy[j];
     const T dct = dc[j] + dht * go[j] * (1 - tc[j] * tc[j]);
@@ -134,15 +143,16 @@ static void NAME(lstm_step_backward)(const ct_rnn_step_grad_args *a) {
   const int64_t H = a->hidden, G = 4 * H;
   for (int64_t r = 0; r < a->rows; r++) {
     const T *s = (const T *)a->saved + r * a->ld_saved;
-    NAME(lstm_row_backward)(H, s, s + H, s + 2 * H, s + 3 * H, s + G, s + 6 * H, (const T *)a->dy + r * a->ld_dy,
-                            (const T *)a->dh + r * H, (T *)a->dc + r * H, (T *)a->dgi + r * G);
+    NAME(lstm_row_backward)
+    (H, s, s + H, s + 2 * H, s + 3 * H, s + G, s + 6 * H, (const T *)a->dy + r * a->ld_dy,
+     (const T *)a->dh + r * H, (T *)a->dc + r * H, (T *)a->dgi + r * G);
   }
 }
 
 // One row of GRU backward.
-INLINE void NAME(gru_row_backward)(int64_t H, const T *restrict gr, const T *restrict gz, const T *restrict gn,
-                                   const T *restrict ghn, const T *restrict hp, const T *restrict dy,
-                                   T *restrict dh, T *restrict dgi, T *restrict dgh) {
+INLINE void NAME(gru_row_backward)(int64_t H, const T *restrict gr, const T *restrict gz,
+                                   const T *restrict gn, const T *restrict ghn, const T *restrict hp,
+                                   const T *restrict dy, T *restrict dh, T *restrict dgi, T *restrict dgh) {
   for (int64_t j = 0; j < H; j++) {
     const T dht = dh[j] + dy[j];
     const T dn = dht * (1 - gz[j]) * (1 - gn[j] * gn[j]);
@@ -160,8 +170,9 @@ static void NAME(gru_step_backward)(const ct_rnn_step_grad_args *a) {
   const int64_t H = a->hidden, G = 3 * H;
   for (int64_t r = 0; r < a->rows; r++) {
     const T *s = (const T *)a->saved + r * a->ld_saved;
-    NAME(gru_row_backward)(H, s, s + H, s + 2 * H, s + G, s + 4 * H, (const T *)a->dy + r * a->ld_dy,
-                           (T *)a->dh + r * H, (T *)a->dgi + r * G, (T *)a->dgh + r * G);
+    NAME(gru_row_backward)
+    (H, s, s + H, s + 2 * H, s + G, s + 4 * H, (const T *)a->dy + r * a->ld_dy, (T *)a->dh + r * H,
+     (T *)a->dgi + r * G, (T *)a->dgh + r * G);
   }
 }
 
