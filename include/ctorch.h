@@ -23,6 +23,7 @@
 #include "ctorch/nn.h"
 #include "ctorch/nn_extra.h"
 #include "ctorch/norm.h"
+#include "ctorch/rnn.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"

@@ -47,4 +47,8 @@ ct_module_entry *ct__module_entry(ct_module *m, const char *name);
 /// state dict without version metadata, as every ct_named_list is): a missing key of this
 /// buffer is not reported, the buffer is set to 0 instead.
 void ct__module_mark_legacy_buffer(ct_module *m, const char *name);
+/// A zero parameter of `dtype` made outside any scope and registered in m under `name`
+/// (the module then holds the only reference); NULL with the error (torch.empty's
+/// negative-size text, a registration error) otherwise. (src/nn/module_parameter.c)
+ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
 #endif
