@@ -26,6 +26,7 @@
 #include "ctorch/optim.h"
 #include "ctorch/data.h"
 #include "ctorch/threads.h"
+#include "ctorch/shape_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
