@@ -27,6 +27,7 @@
 #include "ctorch/data.h"
 #include "ctorch/threads.h"
 #include "ctorch/shape_ops.h"
+#include "ctorch/scatter.h"
 
 #ifdef __cplusplus
 extern "C" {
