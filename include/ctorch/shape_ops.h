@@ -55,6 +55,13 @@ CT_API ct_tensor *ct_tril(ct_tensor *x, int64_t diagonal);
 /// x.triu(diagonal) (TriuBackward0): elements below the diagonal-th diagonal set to zero.
 CT_API ct_tensor *ct_triu(ct_tensor *x, int64_t diagonal);
 
+/// torch.einsum(equation, operands): explicit ("ij,jk->ik") or implicit ("ij,jk": the
+/// labels seen once, in order A-Z then a-z) output, "..." for broadcast dims, repeated
+/// labels of one operand take its diagonal, size-1 dims broadcast. Operands are
+/// contracted left to right through bmm; gradients come from the ops it is built of
+/// (so grad_fn names differ from PyTorch's). At most 8 distinct labels (ctorch's dims).
+CT_API ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
+
 #ifdef __cplusplus
 }
 #endif
