@@ -28,6 +28,7 @@
 #include "ctorch/threads.h"
 #include "ctorch/shape_ops.h"
 #include "ctorch/scatter.h"
+#include "ctorch/sampling.h"
 
 #ifdef __cplusplus
 extern "C" {
