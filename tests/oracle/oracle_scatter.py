@@ -19,20 +19,13 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (FLOATS, Checker, close, compare_op_answer, error_text, gradient_answer, laid_out,  # noqa: E402
-                     op_inputs, parse_op_answer, rand_shape, result_answer, run_c)
+from harness import FLOATS, laid_out, rand_shape  # noqa: E402
+from op_cases import check_all, run_generators, shuffled_spec, torch_answer, within_ulps  # noqa: E402
 
 REDUCE = {0: None, 1: "add", 2: "multiply", 7: "max"}
 
 
-def make_spec(rng, shape, dt, values, requires_grad=False):
-    nd = len(shape)
-    order, steps, offset = list(range(nd)), [1] * nd, 0
-    if nd > 0 and rng.random() < 0.5:
-        rng.shuffle(order)
-        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-        offset = rng.randrange(0, 3)
-    return laid_out(dt, shape, values, order, steps, offset, requires_grad)
+make_spec = shuffled_spec
 
 
 def data_spec(rng, shape, dt):
@@ -98,28 +91,18 @@ def torch_op(op, a, ts):
     raise ValueError(op)
 
 
+def fd_ok(op, specs, out):
+    """PyTorch 1.13's masked_scatter_ fills a non-row-major self in memory order but reads
+    source's gradient in row-major order: its gradient (which ctorch matches) is not the
+    derivative then. A NotImplemented node has none."""
+    if out.grad_fn.name() == "torch::autograd::NotImplemented":
+        return False
+    return not (op == "masked_scatter_" and not specs[0].contiguous)
+
+
 def run_torch(op, args, specs, rng):
-    ts = [s.view() for s in specs]
-    head = f"{op} {'|'.join(str(v) for v in args)} "
-    try:
-        out = torch_op(op, args, ts)
-    except (RuntimeError, IndexError, ValueError) as ex:
-        return head + op_inputs(specs), f"err {error_text(ex)}\n"
-    text = result_answer(out, graph_depth=1)
-    if not out.requires_grad:
-        return head + op_inputs(specs), text
-    w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
-    fd = out.dtype == torch.float64 and out.grad_fn.name() != "torch::autograd::NotImplemented"
-    # PyTorch 1.13's masked_scatter_ fills a non-row-major self in memory order but reads
-    # source's gradient in row-major order: its gradient (which ctorch matches) is not the
-    # derivative then.
-    fd = fd and not (op == "masked_scatter_" and not specs[0].contiguous)
-    line = head + op_inputs(specs, w, fd)
-    try:
-        out.backward(w)
-    except RuntimeError as ex:
-        return line, text + f"bwerr {error_text(ex)}\n"
-    return line, text + gradient_answer(specs, ts) + ("fd ok\n" if fd else "")
+    return torch_answer(f"{op} {'|'.join(str(v) for v in args)} ", specs, lambda ts: torch_op(op, args, ts), rng,
+                        fd_ok=lambda out: fd_ok(op, specs, out))
 
 
 # ---- case generators -------------------------------------------------------------
@@ -255,34 +238,9 @@ def gen_masked_scatter(rng):
 GENERATORS = [(gen_scatter, 150), (gen_index, 150), (gen_index_put, 160), (gen_masked_scatter, 80)]
 
 
-def tolerance(dt):
-    return {"float32": 2.0 ** -20, "float64": 2.0 ** -48}.get(dt, 0.0)
-
-
 def main():
-    rng = random.Random(20261208)
-    lines, expected = [], []
-    for gen, count in GENERATORS:
-        for _ in range(count):
-            op, args, specs = gen(rng)
-            line, want = run_torch(op, args, specs, rng)
-            lines.append(line)
-            expected.append(want)
-    got = run_c(sys.argv[1], lines)
-    chk = Checker("scatter", show=40)
-    for line, g, w in zip(lines, got, expected):
-        want = parse_op_answer(w)
-        want["g"] = {i: None if v is None else (v, v) for i, v in want["g"].items()}
-        rtol = tolerance(want.get("dt"))
-        if "bwerr" in w:  # compare the backward error's message too
-            ok = None if g == w else "backward error differs"
-        else:
-            ok = compare_op_answer(parse_op_answer(g), want, lambda a, b, m: a is not None and len(a) == len(b) and all(
-                close(x, y, rtol, rtol) for x, y in zip(a, b)))
-        chk.check(ok is None, f"{ok}: {line[:300]}\n  got:  {g!r}\n  want: {w!r}")
-    print(f"({sum(w.startswith('err') for w in expected)} of the cases are errors, "
-          f"{sum('bwerr' in w for w in expected)} fail in backward)")
-    chk.finish()
+    lines, expected = run_generators(random.Random(20261208), GENERATORS, run_torch)
+    check_all("scatter", sys.argv[1], lines, expected, within_ulps({"float32": 2.0 ** -20, "float64": 2.0 ** -48}))
 
 
 if __name__ == "__main__":

@@ -16,18 +16,10 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (FLOATS, Checker, close, compare_op_answer, error_text, gradient_answer, laid_out,  # noqa: E402
-                     op_inputs, parse_op_answer, rand_shape, result_answer, run_c)
+from harness import FLOATS, laid_out, rand_shape  # noqa: E402
+from op_cases import check_all, run_generators, shuffled_spec, torch_answer, within_ulps  # noqa: E402
 
-
-def make_spec(rng, shape, dt, values, requires_grad=False):
-    nd = len(shape)
-    order, steps, offset = list(range(nd)), [1] * nd, 0
-    if nd > 0 and rng.random() < 0.5:
-        rng.shuffle(order)
-        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-        offset = rng.randrange(0, 3)
-    return laid_out(dt, shape, values, order, steps, offset, requires_grad)
+make_spec = shuffled_spec
 
 
 def data_spec(rng, shape, dt=None):
@@ -78,19 +70,7 @@ def torch_op(op, g, ts):
 
 
 def run_torch(op, groups, specs, rng):
-    ts = [s.view() for s in specs]
-    head = f"{op} {enc(groups)} "
-    try:
-        out = torch_op(op, groups, ts)
-    except (RuntimeError, IndexError, ValueError) as ex:
-        return head + op_inputs(specs), f"err {error_text(ex)}\n"
-    text = result_answer(out, graph_depth=1)
-    if not out.requires_grad:
-        return head + op_inputs(specs), text
-    w = torch.tensor([rng.uniform(-2, 2) for _ in range(out.numel())], dtype=out.dtype).reshape(out.shape)
-    fd = out.dtype == torch.float64
-    out.backward(w)
-    return head + op_inputs(specs, w, fd), text + gradient_answer(specs, ts) + ("fd ok\n" if fd else "")
+    return torch_answer(f"{op} {enc(groups)} ", specs, lambda ts: torch_op(op, groups, ts), rng)
 
 
 # ---- case generators -------------------------------------------------------------
@@ -192,30 +172,9 @@ GENERATORS = [(gen_repeat, 120), (gen_repeat_interleave, 100), (gen_split, 160),
               (gen_roll, 90), (gen_band, 80)]
 
 
-def tolerance(dt):
-    return {"float32": 2.0 ** -21, "float64": 2.0 ** -50}.get(dt, 0.0)
-
-
 def main():
-    rng = random.Random(20261207)
-    lines, expected = [], []
-    for gen, count in GENERATORS:
-        for _ in range(count):
-            op, groups, specs = gen(rng)
-            line, want = run_torch(op, groups, specs, rng)
-            lines.append(line)
-            expected.append(want)
-    got = run_c(sys.argv[1], lines)
-    chk = Checker("shape_ops", show=40)
-    for line, g, w in zip(lines, got, expected):
-        want = parse_op_answer(w)
-        want["g"] = {i: None if v is None else (v, v) for i, v in want["g"].items()}
-        rtol = tolerance(want.get("dt"))
-        ok = compare_op_answer(parse_op_answer(g), want, lambda a, b, m: a is not None and len(a) == len(b) and all(
-            close(x, y, rtol, rtol) for x, y in zip(a, b)))
-        chk.check(ok is None, f"{ok}: {line[:300]}\n  got:  {g!r}\n  want: {w!r}")
-    print(f"({sum(w.startswith('err') for w in expected)} of the cases are errors)")
-    chk.finish()
+    lines, expected = run_generators(random.Random(20261207), GENERATORS, run_torch)
+    check_all("shape_ops", sys.argv[1], lines, expected, within_ulps({"float32": 2.0 ** -21, "float64": 2.0 ** -50}))
 
 
 if __name__ == "__main__":
