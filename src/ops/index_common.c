@@ -223,6 +223,15 @@ void ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const
   ct__scatter_add_operands(&dst_op, dim, &index_op, &src_op);
 }
 
+ct_status ct__check_no_internal_overlap_write(const ct_tensor *t) {
+  for (int d = 0; d < t->ndim; d++)
+    if (t->strides[d] == 0 && t->shape[d] > 1)
+      return ct__error(CT_ERR_RUNTIME, "unsupported operation: more than one element of the written-to tensor refers to "
+                                       "a single memory location. Please clone() the tensor before performing the "
+                                       "operation.");
+  return CT_OK;
+}
+
 ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,
                             ct_tensor *index, ct_node **node_out) {
   *node_out = NULL;

@@ -71,6 +71,11 @@ ct_status ct__check_scatter_shapes(const ct_tensor *x, int d, const ct_tensor *i
 /// gradient at index 1 ..."), reduced to src's shape and dtype. NULL on error.
 ct_tensor *ct__scatter_src_grad(ct_node *node, ct_tensor *grad, int dim, ct_tensor *index);
 
+/// PyTorch's assert_no_internal_overlap for an in-place write to t (an expanded dim:
+/// several elements at one address): CT_OK or "unsupported operation: more than one
+/// element of the written-to tensor refers to a single memory location ...".
+ct_status ct__check_no_internal_overlap_write(const ct_tensor *t);
+
 /// Records out as op `name` of x that saves the index tensor; *node_out receives the node
 /// (NULL when nothing was recorded), for the op's arguments. Returns out, or NULL (out
 /// dropped) when recording fails; a NULL out passes through.

@@ -103,6 +103,7 @@ static ct_tensor *scatter_impl(ct_tensor *x, int dim, ct_tensor *index, ct_tenso
   ct_tensor *inputs[2] = {x, src};
   bool record = ct__needs_grad(src ? 2 : 1, inputs);
   if (inplace && record && ct__check_inplace(x) != CT_OK) return NULL;
+  if (inplace && ct__check_no_internal_overlap_write(x) != CT_OK) return NULL;
   ct_tensor *v = src ? src : ct_scalar(value, x->dtype);
   ct_tensor *out = !v ? NULL : inplace ? x : ct__copy_as(x, x->dtype);
   if (!out) {
