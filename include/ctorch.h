@@ -30,6 +30,9 @@
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
+#include "ctorch/shape_ops.h"
+#include "ctorch/scatter.h"
+#include "ctorch/sampling.h"
 
 #ifdef __cplusplus
 extern "C" {
