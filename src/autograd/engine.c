@@ -4,7 +4,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include "autograd/node.h"
+#include "autograd/engine.h"
+#include "ctorch/ops.h"
+#include "ctorch/view.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/scope.h"
@@ -84,9 +86,18 @@ static bool reusable(const ct_tensor *g, int64_t held) {
          g->storage->nbytes == (size_t)ct_numel(g) * ct__dtype_size(g->dtype) && ct__exclusively_held(g, held);
 }
 
-static ct_status accumulate_leaf(ct_tensor *leaf, ct_tensor *g) {
+// Accumulates g into the leaf's .grad. Under create_graph .grad gets g's history:
+// a clone of g, then .grad + g (torch's AccumulateGrad under grad mode).
+static ct_status accumulate_leaf(ct_tensor *leaf, ct_tensor *g, bool create_graph) {
   if (!same_shape(g, leaf->ndim, leaf->shape) || g->dtype != leaf->dtype)
     return ct__error(CT_ERR_RUNTIME, "internal: gradient of shape/dtype unlike its leaf");
+  if (create_graph) {
+    ct_tensor *sum = leaf->grad ? ct_add(leaf->grad, g) : ct_clone(g);
+    if (!sum) return ct_last_status();
+    ct__release(leaf->grad);
+    leaf->grad = ct_retain(sum);
+    return CT_OK;
+  }
   if (leaf->grad) return ct__accumulate_into(leaf->grad, g);
   if (reusable(g, 1)) { // the same values as a copy, without the copy
     leaf->grad = ct_retain(g);
@@ -98,14 +109,31 @@ static ct_status accumulate_leaf(ct_tensor *leaf, ct_tensor *g) {
   return CT_OK;
 }
 
-// Adds g into the gradient waiting at node n.
-static ct_status add_pending(ct_node *n, ct_tensor *g) {
+// An AccumulateGrad node runs: the leaf's hooks, the accumulation, its post hooks.
+static ct_status run_accumulate(ct_node *n, ct_tensor *g, bool create_graph) {
+  ct_tensor *leaf = n->variable;
+  if (leaf->hooks && !(g = ct__hooks_run_pre(leaf->hooks, g))) return ct_last_status();
+  ct_status st = accumulate_leaf(leaf, g, create_graph);
+  if (st == CT_OK && leaf->hooks) st = ct__hooks_run_post(leaf->hooks);
+  return st;
+}
+
+// Adds g into the gradient waiting at node n (out of place under create_graph, so the
+// sum is recorded).
+static ct_status add_pending(ct_node *n, ct_tensor *g, bool create_graph) {
   if (!n->pending_grad) {
     n->pending_grad = ct_retain(g);
     return CT_OK;
   }
   if (!same_shape(n->pending_grad, g->ndim, g->shape))
     return ct__error(CT_ERR_RUNTIME, "internal: gradients of different shapes reach %s", n->name);
+  if (create_graph) {
+    ct_tensor *sum = ct_add(n->pending_grad, g);
+    if (!sum) return ct_last_status();
+    ct_release(n->pending_grad);
+    n->pending_grad = ct_retain(sum);
+    return CT_OK;
+  }
   if (n->pending_grad != g && reusable(n->pending_grad, 1)) return ct__accumulate_into(n->pending_grad, g);
   ct_tensor *sum = ct__copy_as(n->pending_grad, n->pending_grad->dtype);
   if (!sum) return ct_last_status();
@@ -116,55 +144,40 @@ static ct_status add_pending(ct_node *n, ct_tensor *g) {
   return CT_OK;
 }
 
-// PyTorch checks a given gradient's shape before whether the root requires grad.
-static ct_status check_gradient_shape(const ct_tensor *root, const ct_tensor *gradient) {
-  if (!gradient || same_shape(gradient, root->ndim, root->shape)) return CT_OK;
-  char a[256], b[256];
-  ct__shape_to_str(gradient->ndim, gradient->shape, a, sizeof a);
-  ct__shape_to_str(root->ndim, root->shape, b, sizeof b);
-  return ct__error(CT_ERR_RUNTIME,
-                   "Mismatch in shape: grad_output[0] has a shape of torch.Size(%s) and output[0] "
-                   "has a shape of torch.Size(%s).",
-                   a, b);
-}
-
-static ct_tensor *root_gradient(ct_tensor *root, const ct_tensor *gradient) {
-  if (!gradient) {
-    if (ct_numel(root) != 1)
-      return ct__error_null(CT_ERR_RUNTIME, "grad can be implicitly created only for scalar outputs");
-    ct_tensor *ones = ct__alloc(root->dtype, root->ndim, root->shape);
-    if (ones) ct__fill(ones, 1.0);
-    return ones;
-  }
-  return ct__copy_as(gradient, root->dtype);
-}
-
 // Backward passes are numbered across all threads: a node reached in this pass is marked
 // with its number (visit_mark). Per-thread numbers could repeat when a graph retained on
 // one thread is run again on another, and its nodes would look visited already.
 static _Atomic uint64_t last_pass;
 
-// Collects the nodes reachable from root and counts, for each, its incoming edges.
-static ct_status collect(ct_node *root, node_list *all) {
+// Walks the graph from the roots depth-first, counting each node's incoming edges; `all`
+// receives the nodes children first (post-order), so a node's `needed` (a path from it
+// reaches a capture node) follows from its children's.
+static ct_status collect(const ct__backward_task *task, node_list *all) {
   const uint64_t pass = atomic_fetch_add_explicit(&last_pass, 1, memory_order_relaxed) + 1;
   node_list stack;
   list_init(&stack);
   ct_status st = CT_OK;
-  root->dependencies = 0;
-  root->visit_mark = pass;
-  if (!list_push(all, root) || !list_push(&stack, root)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
-  while (st == CT_OK && stack.count) {
-    ct_node *n = stack.items[--stack.count];
-    for (int i = 0; i < n->num_next; i++) {
-      ct_node *c = n->next[i];
+  for (int r = 0; st == CT_OK && r < task->n_roots; r++) {
+    ct_node *root = task->roots[r];
+    if (root->visit_mark == pass) continue;
+    root->visit_mark = pass;
+    root->dependencies = 0;
+    root->walk_next = 0;
+    if (!list_push(&stack, root)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
+    while (st == CT_OK && stack.count) {
+      ct_node *n = stack.items[stack.count - 1];
+      if (n->walk_next == n->num_next) {
+        stack.count--;
+        if (!list_push(all, n)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
+        continue;
+      }
+      ct_node *c = n->next[n->walk_next++];
       if (!c) continue;
       if (c->visit_mark != pass) {
         c->visit_mark = pass;
         c->dependencies = 0;
-        if (!list_push(all, c) || !list_push(&stack, c)) {
-          st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
-          break;
-        }
+        c->walk_next = 0;
+        if (!list_push(&stack, c)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
       }
       c->dependencies++;
     }
@@ -173,43 +186,73 @@ static ct_status collect(ct_node *root, node_list *all) {
   return st;
 }
 
-static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_graph) {
+// Marks the nodes of the pass that autograd.grad must run (every one for backward).
+static void mark_needed(const ct__backward_task *task, node_list *all) {
+  for (size_t k = 0; k < all->count; k++) all->items[k]->capture = false;
+  for (int k = 0; k < task->n_captures; k++) task->capture_nodes[k]->capture = true;
+  for (size_t k = 0; k < all->count; k++) { // children first
+    ct_node *n = all->items[k];
+    n->needed = task->n_captures == 0;
+    for (int i = 0; !n->needed && i < n->num_next; i++)
+      n->needed = n->next[i] && (n->next[i]->capture || n->next[i]->needed);
+  }
+}
+
+// Runs node n on its gradient g, handing the results to its edges.
+static ct_status run_node(const ct__backward_task *task, ct_node *n, ct_tensor *g, node_list *ready) {
+  if (n->variable) return run_accumulate(n, g, task->create_graph);
+  if (!n->backward) return CT_OK;
+  if (n->pre_hooks && !(g = ct__hooks_run_pre(n->pre_hooks, g))) return ct_last_status();
+  ct_tensor *grad_in_small[8];
+  ct_tensor **grad_in = n->num_next <= 8 ? grad_in_small : calloc((size_t)n->num_next, sizeof *grad_in);
+  if (!grad_in) return ct__error(CT_ERR_MEMORY, "out of memory in backward");
+  memset(grad_in, 0, (size_t)n->num_next * sizeof *grad_in);
+  ct_status st = ct__check_saved_state(n);
+  if (st == CT_OK) st = n->backward(n, g, grad_in);
+  for (int i = 0; st == CT_OK && i < n->num_next; i++) {
+    ct_node *c = n->next[i];
+    if (!c) continue;
+    if (grad_in[i]) st = add_pending(c, grad_in[i], task->create_graph);
+    if (st == CT_OK && --c->dependencies == 0) {
+      if (!list_push(ready, c)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
+      else heap_push(ready, c);
+    }
+  }
+  if (grad_in != grad_in_small) free(grad_in);
+  return st;
+}
+
+// autograd.grad: the gradient reaching a capture node is an answer (before its hooks,
+// as torch 1.13 captures it).
+static void capture(const ct__backward_task *task, ct_node *n, ct_tensor *g) {
+  for (int k = 0; k < task->n_captures; k++)
+    if (task->capture_nodes[k] == n && !task->captured[k]) task->captured[k] = ct_retain(g);
+}
+
+ct_status ct__run_backward(const ct__backward_task *task) {
   node_list all, ready;
   list_init(&all);
   list_init(&ready);
-  ct_status st = collect(root, &all);
-  if (st == CT_OK) {
-    root->pending_grad = ct_retain(root_grad);
+  const bool mode = ct_is_grad_enabled();
+  ct_grad_mode_restore(task->create_graph);
+  ct_status st = collect(task, &all);
+  if (st == CT_OK) mark_needed(task, &all);
+  for (int r = 0; st == CT_OK && r < task->n_roots; r++) {
+    ct_node *root = task->roots[r];
+    bool seen = false;
+    for (int q = 0; q < r; q++) seen |= task->roots[q] == root;
+    st = add_pending(root, task->root_grads[r], task->create_graph);
+    if (st != CT_OK || seen || root->dependencies) continue;
     if (!list_push(&ready, root)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
     else heap_push(&ready, root);
   }
-  ct_tensor *grad_in_small[8];
   while (st == CT_OK && ready.count) {
     ct_node *n = heap_pop(&ready);
     ct_tensor *g = n->pending_grad;
     n->pending_grad = NULL;
     const bool sole = g && g->refcount == 2 && g->storage->refcount == 1; // see below
-    if (n->variable) {
-      st = accumulate_leaf(n->variable, g);
-    } else if (n->backward) {
-      ct_tensor **grad_in = n->num_next <= 8 ? grad_in_small : calloc((size_t)n->num_next, sizeof *grad_in);
-      if (!grad_in) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
-      else {
-        memset(grad_in, 0, (size_t)n->num_next * sizeof *grad_in);
-        st = ct__check_saved_state(n);
-        if (st == CT_OK) st = n->backward(n, g, grad_in);
-        for (int i = 0; st == CT_OK && i < n->num_next; i++) {
-          ct_node *c = n->next[i];
-          if (!c) continue;
-          if (grad_in[i]) st = add_pending(c, grad_in[i]);
-          if (st == CT_OK && --c->dependencies == 0) {
-            if (!list_push(&ready, c)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
-            else heap_push(&ready, c);
-          }
-        }
-        if (grad_in != grad_in_small) free(grad_in);
-      }
-    }
+    if (n->capture) capture(task, n, g);
+    if (n->needed) st = run_node(task, n, g, &ready);
     // A consumed gradient that only the engine and its scope hold, and that the node made
     // a view of (TBackward's transpose of a weight gradient), is freed now, not when the
     // pass ends (as PyTorch's input buffers): the view is then its storage's only holder
@@ -221,38 +264,10 @@ static ct_status run_graph(ct_node *root, ct_tensor *root_grad, bool retain_grap
     ct_node *n = all.items[k];
     ct_release(n->pending_grad);
     n->pending_grad = NULL;
-    if (!retain_graph && st == CT_OK) {
-      for (int i = 0; i < n->num_saved; i++) {
-        ct_release(n->saved[i]);
-        n->saved[i] = NULL;
-      }
-      if (n->backward) n->saved_released = true;
-    }
+    if (!task->keep_graph && st == CT_OK && n->needed) ct__release_saved(n);
   }
+  ct_grad_mode_restore(mode);
   list_free(&all);
   list_free(&ready);
   return st;
-}
-
-ct_status ct_backward_ex(ct_tensor *root, const ct_tensor *gradient, bool retain_graph) {
-  if (!root) return ct__null_tensor_status("backward");
-  ct_status shape_st = check_gradient_shape(root, gradient);
-  if (shape_st != CT_OK) return shape_st;
-  if (!root->requires_grad)
-    return ct__error(CT_ERR_RUNTIME, "element 0 of tensors does not require grad and does not have a grad_fn");
-  ct_scope *scope = ct_scope_open();
-  if (!scope) return ct_last_status();
-  bool mode = ct_no_grad_enter();
-  ct_status st;
-  ct_tensor *g = root_gradient(root, gradient);
-  if (!g) st = ct_last_status();
-  else if (!root->grad_fn) st = accumulate_leaf(root, g);
-  else st = run_graph(ct__current_grad_fn(root, 0), g, retain_graph);
-  ct_grad_mode_restore(mode);
-  ct_scope_close(scope);
-  return st;
-}
-
-ct_status ct_backward(ct_tensor *root, const ct_tensor *gradient) {
-  return ct_backward_ex(root, gradient, false);
 }

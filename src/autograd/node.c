@@ -33,8 +33,9 @@ void ct__node_release(ct_node *n) {
   work[count++] = n;
   while (count) {
     ct_node *x = work[--count];
-    for (int i = -1; i < x->num_next; i++) { // -1: a CopySlices' own op node
-      ct_node *c = i < 0 ? x->copy_fn : x->next[i];
+    // -1: a CopySlices' own op node; then the edges, then the saved inputs' edges
+    for (int i = -1; i < x->num_next + CT_NODE_MAX_SAVED; i++) {
+      ct_node *c = i < 0 ? x->copy_fn : i < x->num_next ? x->next[i] : x->saved_edge[i - x->num_next];
       if (c && --c->refcount == 0) {
         if (count == cap) {
           ct_node **grown = malloc(2 * cap * sizeof *work);
@@ -55,6 +56,7 @@ void ct__node_release(ct_node *n) {
       ct_release(x->variable);
     }
     ct_release(x->pending_grad);
+    ct__hook_list_release(x->pre_hooks);
     free(x->owned_args);
     ct__pool_free(x, node_block_size(x->num_next));
   }
@@ -170,6 +172,10 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     n->saved_version[i] = saved[i]->storage->version;
     n->saved_fn[i] = saved[i]->grad_fn ? saved[i]->grad_fn->name : NULL;
     if (saved[i] == out) n->saved_output |= (uint8_t)(1u << i);
+    else if (saved[i]->requires_grad && !(n->saved_edge[i] = ct__grad_edge(saved[i], 0))) {
+      ct__node_release(n);
+      return ct__error(CT_ERR_MEMORY, "out of memory recording %s", name);
+    }
   }
   if (inplace && out->view_base) {
     if (ct__rebase_view(out, n) != CT_OK) return ct_last_status();
@@ -236,7 +242,26 @@ ct_tensor *ct__saved(ct_node *node, int i) {
   }
   ct_tensor *t = node->saved[i];
   if (t && t->storage->version != node->saved_version[i]) return modified_error(node, i);
-  return t;
+  if (!t || !ct_is_grad_enabled()) return t;
+  // Under create_graph: an alias carrying the saved tensor's history, so that what
+  // backward computes from it is recorded back to it.
+  ct_node *edge = node->saved_output >> i & 1 ? node : node->saved_edge[i];
+  if (!edge) return t;
+  ct_tensor *alias = ct__alias(t);
+  if (!alias) return NULL;
+  alias->requires_grad = true;
+  alias->grad_fn = ct__node_retain(edge);
+  return alias;
+}
+
+void ct__release_saved(ct_node *node) {
+  for (int i = 0; i < node->num_saved; i++) {
+    ct_release(node->saved[i]);
+    node->saved[i] = NULL;
+    ct__node_release(node->saved_edge[i]);
+    node->saved_edge[i] = NULL;
+  }
+  if (node->backward) node->saved_released = true;
 }
 
 // ---- public accessors ----

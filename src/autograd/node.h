@@ -16,7 +16,10 @@
 
 /// Computes the gradients of the node's inputs from the gradient of its output. Fills
 /// grad_in[i] for each input i with node->next[i] != NULL (others may stay NULL). Tensors
-/// it creates belong to the engine's scope. Runs with grad mode off.
+/// it creates belong to the engine's scope. Runs with grad mode off, or on under
+/// create_graph: then the gradients it returns must be made by recorded ops from `grad`
+/// and the tensors ct__saved gives (which then carry their history), so that they can
+/// be differentiated again (docs/DESIGN.md, "Double backward").
 typedef ct_status (*ct_backward_fn)(ct_node *node, ct_tensor *grad_out, ct_tensor **grad_in);
 
 typedef struct ct_input_meta {
@@ -44,6 +47,11 @@ struct ct_node {
   // saved_output: slot i is this node's own output.
   uint32_t saved_version[CT_NODE_MAX_SAVED];
   const char *saved_fn[CT_NODE_MAX_SAVED];
+  // Each saved input's gradient edge when saved (owned; NULL when it did not require
+  // grad or is this node's output): ct__saved hands it back with this history under
+  // create_graph, as torch's SavedVariable restores grad_fn.
+  ct_node *saved_edge[CT_NODE_MAX_SAVED];
+  struct ct__hook_list *pre_hooks; // the output tensor's hooks (hooks.c), owned; or NULL
   uint8_t saved_output;
   bool saved_state;           // torch keeps state here that it frees with the graph and that
                               // ct__saved does not see (x * 2.0's scalar, CopySlices' op node)
@@ -59,6 +67,9 @@ struct ct_node {
   ct_node *copy_fn;           // CopySlices: the in-place op's node it runs (owned)
   // Engine bookkeeping during one backward pass.
   int dependencies;
+  int walk_next;              // the next edge the graph walk visits
+  bool needed;                // autograd.grad: a path leads from here to an input
+  bool capture;               // autograd.grad: an input's edge (its gradient is an answer)
   uint64_t visit_mark;        // pass number that last reached this node
   ct_tensor *pending_grad;
 };
@@ -119,6 +130,23 @@ void ct__node_release(ct_node *n);
 /// The saved tensor in slot i, or NULL with PyTorch's error when the graph was freed
 /// ("backward through the graph a second time") or when an in-place op modified the
 /// tensor after it was saved ("... modified by an inplace operation ...").
+/// Under grad mode (a create_graph backward) the tensor comes back as a new alias in the
+/// current scope whose grad_fn is the saved tensor's history (its grad_fn, its leaf's
+/// AccumulateGrad, or this node for its own output).
 ct_tensor *ct__saved(ct_node *node, int i);
+/// Frees the node's saved tensors and their edges (backward without retain_graph).
+void ct__release_saved(ct_node *node);
+
+// ---- tensor hooks (hooks.c) ----
+typedef struct ct__hook_list ct__hook_list;
+void ct__hook_list_release(ct__hook_list *list);
+/// A tensor is being freed: its hook list forgets it (retain_grad writes no more).
+void ct__hooks_tensor_freed(ct_tensor *t);
+/// Runs the tensor hooks of `list` on grad (in registration order, each seeing the
+/// previous one's result), then retain_grad's store. Returns the gradient to use (grad
+/// or a hook's replacement, in the current scope) or NULL with the error recorded.
+ct_tensor *ct__hooks_run_pre(ct__hook_list *list, ct_tensor *grad);
+/// Runs the post-accumulate-grad hooks of `list` (a leaf's .grad was just accumulated).
+ct_status ct__hooks_run_post(ct__hook_list *list);
 
 #endif
