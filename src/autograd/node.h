@@ -104,6 +104,10 @@ ct_status ct__check_saved_state(const ct_node *node);
 /// PyTorch's check before an in-place op writes t while grad mode is on: t must not be a
 /// leaf that requires grad, nor a view of one. CT_OK or the error.
 ct_status ct__check_inplace(const ct_tensor *t);
+/// True while a create_graph backward runs backward functions (only then is grad mode on
+/// inside them): a backward function then takes its differentiable path, made of public
+/// ops, instead of its fused kernels (docs/DESIGN.md, "Double backward").
+static inline bool ct__create_graph(void) { return ct_is_grad_enabled(); }
 /// True when an op on these inputs would be recorded (grad mode on and one requires grad).
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
 

@@ -8,6 +8,7 @@
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ctorch/view.h"
 #include "ops/linalg_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -60,7 +61,12 @@ static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_ten
     const product_args *a = ct__node_args(node, product_args);
     const int64_t *strides = a->strides[k]; // the input's forward strides
     const bool column_major = strides[0] == 1 && strides[1] == node->inputs[i].shape[0];
-    grad_in[i] = matrix_grad(grad, other, k == 0, column_major, a->alpha);
+    if (ct__create_graph()) { // grad @ other^T or other^T @ grad, times alpha, recorded
+      ct_tensor *product = k == 0 ? ct_mm(grad, ct_t(other)) : ct_mm(ct_t(other), grad);
+      grad_in[i] = a->alpha == 1 ? product : ct_mul_scalar(product, a->alpha);
+    } else {
+      grad_in[i] = matrix_grad(grad, other, k == 0, column_major, a->alpha);
+    }
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;
@@ -238,14 +244,14 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
 static ct_status bmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) { // grad @ mat2^T
     ct_tensor *y = ct__saved(node, 1);
-    ct_tensor *yt = y ? ct__mT_view(y) : NULL;
+    ct_tensor *yt = !y ? NULL : ct__create_graph() ? ct_transpose(y, -2, -1) : ct__mT_view(y);
     grad_in[0] = yt ? ct_bmm(grad, yt) : NULL;
     ct__drop(yt);
     if (!grad_in[0]) return ct_last_status();
   }
   if (node->next[1]) { // self^T @ grad
     ct_tensor *x = ct__saved(node, 0);
-    ct_tensor *xt = x ? ct__mT_view(x) : NULL;
+    ct_tensor *xt = !x ? NULL : ct__create_graph() ? ct_transpose(x, -2, -1) : ct__mT_view(x);
     grad_in[1] = xt ? ct_bmm(xt, grad) : NULL;
     ct__drop(xt);
     if (!grad_in[1]) return ct_last_status();

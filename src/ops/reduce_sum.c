@@ -2,6 +2,7 @@
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
 #include "ops/view_internal.h"
@@ -19,6 +20,10 @@ static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 
 // MeanBackward: grad / count, expanded (dividing before expanding gives the same values).
 static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) {
+    ct_tensor *q = ct_div_scalar(grad, (double)ct__node_args(node, ct__reduce_args)->red_numel);
+    return q ? sum_backward(node, q, grad_in) : ct_last_status();
+  }
   ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!q) return ct_last_status();
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)ct__node_args(node, ct__reduce_args)->red_numel, 0);

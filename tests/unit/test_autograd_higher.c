@@ -1,0 +1,183 @@
+// Second derivatives (create_graph) by finite differences in float64: for each op f and
+// a fixed random weight w, G(x) = grad(sum(f(x) * w), x, create_graph=True); the
+// Hessian-vector product grad(sum(G(x) * u), x) must match (G(x + eps u) - G(x - eps u))
+// / 2 eps. Also autograd.grad's rules (allow_unused, .grad untouched) and the hooks.
+#include "unit.h"
+#include <math.h>
+
+#define MAX_INPUTS 3
+typedef ct_tensor *(*op_fn)(ct_tensor **x);
+
+typedef struct op_case {
+  const char *name;
+  op_fn f;
+  int n;                          // differentiable inputs
+  int ndim[MAX_INPUTS];
+  int64_t shape[MAX_INPUTS][4];
+  bool positive;                  // inputs in [0.5, 1.5] (log, sqrt, pow), else normal
+} op_case;
+
+// sum(f(x) * w), w of f's output shape drawn from a fixed seed.
+static ct_tensor *weighted(const op_case *c, ct_tensor **x) {
+  ct_tensor *y = c->f(x);
+  if (!y) fprintf(stderr, "%s: %s\n", c->name, ct_last_error());
+  assert_non_null(y);
+  ct_manual_seed(7);
+  ct_tensor *w = ct_randn(ct_dim(y), ct_shape(y), CT_FLOAT64);
+  return ct_sum(ct_mul(y, w));
+}
+
+// The gradients of weighted() at x (create_graph when asked), into g.
+static void gradients(const op_case *c, ct_tensor **x, bool create_graph, ct_tensor **g) {
+  ct_tensor *l = weighted(c, x);
+  ct_grad_options o = {.create_graph = create_graph};
+  assert_int_equal(ct_autograd_grad(1, &l, NULL, c->n, x, &o, g), CT_OK);
+}
+
+static ct_tensor *leaf(ct_tensor *t) { return ct_requires_grad_(t, true); }
+
+static void check_hvp(const op_case *c) {
+  ct_scope *s = ct_scope_open();
+  ct_manual_seed(3);
+  ct_tensor *x[MAX_INPUTS], *u[MAX_INPUTS], *g[MAX_INPUTS], *h[MAX_INPUTS];
+  for (int i = 0; i < c->n; i++) {
+    ct_tensor *r = c->positive ? ct_add_scalar(ct_rand(c->ndim[i], c->shape[i], CT_FLOAT64), 0.5)
+                               : ct_randn(c->ndim[i], c->shape[i], CT_FLOAT64);
+    x[i] = leaf(ct_detach(r));
+    u[i] = ct_randn(c->ndim[i], c->shape[i], CT_FLOAT64);
+  }
+  gradients(c, x, true, g);
+  ct_tensor *gu = NULL;
+  for (int i = 0; i < c->n; i++) {
+    assert_true(ct_requires_grad(g[i]) || (fprintf(stderr, "%s: gradient %d has no graph\n", c->name, i), 0));
+    ct_tensor *term = ct_sum(ct_mul(g[i], u[i]));
+    gu = gu ? ct_add(gu, term) : term;
+  }
+  ct_grad_options unused = {.allow_unused = true};
+  assert_int_equal(ct_autograd_grad(1, &gu, NULL, c->n, x, &unused, h), CT_OK);
+  const double eps = 1e-6;
+  ct_tensor *xp[MAX_INPUTS], *xm[MAX_INPUTS], *gp[MAX_INPUTS], *gm[MAX_INPUTS];
+  for (int i = 0; i < c->n; i++) {
+    xp[i] = leaf(ct_detach(ct_add(x[i], ct_mul_scalar(u[i], eps))));
+    xm[i] = leaf(ct_detach(ct_sub(x[i], ct_mul_scalar(u[i], eps))));
+  }
+  gradients(c, xp, false, gp);
+  gradients(c, xm, false, gm);
+  for (int i = 0; i < c->n; i++) {
+    ct_tensor *numeric = ct_div_scalar(ct_sub(gp[i], gm[i]), 2 * eps);
+    int64_t n = ct_numel(numeric);
+    const double *nv = ct_data_ptr(ct_contiguous(numeric));
+    const double *hv = h[i] ? ct_data_ptr(ct_contiguous(h[i])) : NULL;
+    for (int64_t k = 0; k < n; k++) {
+      double want = nv[k], got = hv ? hv[k] : 0.0;
+      if (fabs(got - want) > 1e-5 * (1 + fabs(want))) {
+        fprintf(stderr, "%s: input %d element %lld: analytic %.10g numeric %.10g\n", c->name, i, (long long)k, got,
+                want);
+        fail();
+      }
+    }
+  }
+  ct_scope_close(s);
+}
+
+// ---- the ops ----
+static ct_tensor *f_add(ct_tensor **x) { return ct_mul(ct_add(x[0], x[1]), ct_add(x[0], x[1])); }
+static ct_tensor *f_sub(ct_tensor **x) { return ct_mul(ct_sub(x[0], x[1]), x[0]); }
+static ct_tensor *f_mul(ct_tensor **x) { return ct_mul(ct_mul(x[0], x[1]), x[1]); }
+static ct_tensor *f_div(ct_tensor **x) { return ct_div(x[0], x[1]); }
+static ct_tensor *f_scalar(ct_tensor **x) { return ct_div_scalar(ct_mul_scalar(ct_mul(x[0], x[0]), 3), 2); }
+static ct_tensor *f_exp(ct_tensor **x) { return ct_exp(x[0]); }
+static ct_tensor *f_log(ct_tensor **x) { return ct_log(x[0]); }
+static ct_tensor *f_log1p(ct_tensor **x) { return ct_log1p(x[0]); }
+static ct_tensor *f_sqrt(ct_tensor **x) { return ct_sqrt(x[0]); }
+static ct_tensor *f_rsqrt(ct_tensor **x) { return ct_rsqrt(x[0]); }
+static ct_tensor *f_sin(ct_tensor **x) { return ct_sin(x[0]); }
+static ct_tensor *f_cos(ct_tensor **x) { return ct_cos(x[0]); }
+static ct_tensor *f_tanh(ct_tensor **x) { return ct_tanh(x[0]); }
+static ct_tensor *f_sigmoid(ct_tensor **x) { return ct_sigmoid(x[0]); }
+// Piecewise-linear activations: their second derivative is zero; multiplied by x so
+// that the mixed terms show.
+static ct_tensor *f_abs(ct_tensor **x) { return ct_mul(ct_abs(x[0]), x[0]); }
+static ct_tensor *f_relu(ct_tensor **x) { return ct_mul(ct_relu(x[0]), x[0]); }
+static ct_tensor *f_leaky(ct_tensor **x) { return ct_mul(ct_leaky_relu(x[0], 0.1), x[0]); }
+static ct_tensor *f_clamp(ct_tensor **x) { return ct_mul(ct_clamp(x[0], -0.5, 0.5), x[0]); }
+static ct_tensor *f_softplus(ct_tensor **x) { return ct_softplus(x[0], 2, 1.5); }
+static ct_tensor *f_neg(ct_tensor **x) { return ct_mul(ct_neg(x[0]), x[0]); }
+static ct_tensor *f_pow_scalar(ct_tensor **x) { return ct_pow_scalar(x[0], 3.5); }
+static ct_tensor *f_pow(ct_tensor **x) { return ct_pow(x[0], x[1]); }
+static ct_tensor *f_sum(ct_tensor **x) {
+  ct_tensor *s = ct_sum_dim(x[0], 1, false);
+  return ct_mul(s, s);
+}
+static ct_tensor *f_sum_all(ct_tensor **x) { return ct_mul(ct_sum(x[0]), ct_sum(x[0])); }
+static ct_tensor *f_mean(ct_tensor **x) {
+  ct_tensor *m = ct_mean_dim(x[0], 0, true);
+  return ct_mul(m, x[0]);
+}
+static ct_tensor *f_views(ct_tensor **x) {
+  ct_tensor *v = ct_permute(ct_reshape(x[0], 3, (int64_t[]){2, 3, 2}), (int[]){2, 0, 1});
+  ct_tensor *e = ct_expand(ct_unsqueeze(ct_t(x[0]), 0), 3, (int64_t[]){2, 2, 6});
+  return ct_mul(ct_flatten(v, 0, -1), ct_flatten(ct_sum_dim(ct_transpose(e, 0, 2), 2, false), 0, -1));
+}
+static ct_tensor *f_mm(ct_tensor **x) { return ct_mm(ct_mm(x[0], x[1]), ct_t(x[0])); }
+static ct_tensor *f_matmul(ct_tensor **x) { return ct_sigmoid(ct_matmul(x[0], x[1])); }
+static ct_tensor *f_linear(ct_tensor **x) { return ct_tanh(ct_linear(x[0], x[1], x[2])); }
+static ct_tensor *f_bmm(ct_tensor **x) { return ct_mul(ct_bmm(x[0], x[1]), ct_bmm(x[0], x[1])); }
+static ct_tensor *f_dot(ct_tensor **x) { return ct_mul(ct_dot(x[0], x[1]), ct_dot(x[0], x[0])); }
+static ct_tensor *f_mv(ct_tensor **x) { return ct_exp(ct_mv(x[0], x[1])); }
+static ct_tensor *f_softmax(ct_tensor **x) { return ct_softmax(x[0], 1); }
+static ct_tensor *f_log_softmax(ct_tensor **x) { return ct_log_softmax(x[0], 0); }
+static ct_tensor *f_cat(ct_tensor **x) {
+  ct_tensor *c = ct_cat((ct_tensor *[]){x[0], x[1]}, 2, 0);
+  return ct_mul(c, c);
+}
+
+static const op_case CASES[] = {
+    {"add", f_add, 2, {2, 1}, {{2, 3}, {3}}, false},
+    {"sub", f_sub, 2, {2, 2}, {{2, 3}, {1, 3}}, false},
+    {"mul", f_mul, 2, {2, 1}, {{2, 3}, {3}}, false},
+    {"div", f_div, 2, {2, 2}, {{2, 3}, {2, 1}}, true},
+    {"mul_div_scalar", f_scalar, 1, {2}, {{2, 3}}, false},
+    {"exp", f_exp, 1, {1}, {{5}}, false},
+    {"log", f_log, 1, {1}, {{5}}, true},
+    {"log1p", f_log1p, 1, {1}, {{5}}, true},
+    {"sqrt", f_sqrt, 1, {1}, {{5}}, true},
+    {"rsqrt", f_rsqrt, 1, {1}, {{5}}, true},
+    {"sin", f_sin, 1, {1}, {{5}}, false},
+    {"cos", f_cos, 1, {1}, {{5}}, false},
+    {"tanh", f_tanh, 1, {1}, {{5}}, false},
+    {"sigmoid", f_sigmoid, 1, {1}, {{5}}, false},
+    {"abs", f_abs, 1, {1}, {{6}}, false},
+    {"relu", f_relu, 1, {1}, {{6}}, false},
+    {"leaky_relu", f_leaky, 1, {1}, {{6}}, false},
+    {"clamp", f_clamp, 1, {1}, {{6}}, false},
+    {"softplus", f_softplus, 1, {1}, {{6}}, false},
+    {"neg", f_neg, 1, {1}, {{4}}, false},
+    {"pow_scalar", f_pow_scalar, 1, {1}, {{5}}, true},
+    {"pow", f_pow, 2, {1, 1}, {{4}, {4}}, true},
+    {"sum_dim", f_sum, 1, {2}, {{3, 4}}, false},
+    {"sum", f_sum_all, 1, {2}, {{3, 4}}, false},
+    {"mean_dim", f_mean, 1, {2}, {{3, 4}}, false},
+    {"views", f_views, 1, {2}, {{6, 2}}, false},
+    {"mm", f_mm, 2, {2, 2}, {{2, 3}, {3, 3}}, false},
+    {"matmul", f_matmul, 2, {3, 2}, {{2, 2, 3}, {3, 4}}, false},
+    {"linear", f_linear, 3, {2, 2, 1}, {{4, 3}, {2, 3}, {2}}, false},
+    {"bmm", f_bmm, 2, {3, 3}, {{2, 2, 3}, {2, 3, 2}}, false},
+    {"dot", f_dot, 2, {1, 1}, {{4}, {4}}, false},
+    {"mv", f_mv, 2, {2, 1}, {{3, 4}, {4}}, false},
+    {"softmax", f_softmax, 1, {2}, {{3, 4}}, false},
+    {"log_softmax", f_log_softmax, 1, {2}, {{3, 4}}, false},
+    {"cat", f_cat, 2, {2, 2}, {{2, 3}, {1, 3}}, false},
+};
+
+static void test_second_derivatives(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) check_hvp(&CASES[i]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_second_derivatives),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
