@@ -119,7 +119,8 @@ CT_API ct_hook_handle *ct_register_post_accumulate_grad_hook(ct_tensor *t, ct_po
                                                              void *ctx);
 /// handle.remove(): the hook no longer runs.
 CT_API void ct_hook_remove(ct_hook_handle *handle);
-/// t.retain_grad(): a non-leaf keeps its gradient in .grad (after its hooks ran); a
+/// t.retain_grad(): a non-leaf keeps its gradient in .grad (as the hooks registered before
+/// this call left it; later ones do not change it, as in PyTorch 1.13); a
 /// no-op on a leaf. Error when t does not require grad.
 CT_API ct_status ct_retain_grad(ct_tensor *t);
 /// t.retains_grad.

@@ -14,7 +14,7 @@
 #include "ctorch/ops.h"
 #include "ctorch/view.h"
 
-typedef enum { HOOK_TENSOR, HOOK_POST_ACCUMULATE } hook_kind;
+typedef enum { HOOK_TENSOR, HOOK_RETAIN_GRAD, HOOK_POST_ACCUMULATE } hook_kind;
 
 struct ct_hook_handle {
   hook_kind kind;
@@ -104,9 +104,9 @@ ct_status ct_retain_grad(ct_tensor *t) {
   if (!t) return ct__null_tensor_status("retain_grad");
   if (!ct_requires_grad(t)) return ct__error(CT_ERR_RUNTIME, "can't retain_grad on Tensor that has requires_grad=False");
   if (ct_is_leaf(t)) return CT_OK; // a leaf's .grad is kept anyway
-  ct__hook_list *list = hooks_of(t);
-  if (!list) return ct_last_status();
-  list->retains_grad = true;
+  if (t->hooks && t->hooks->retains_grad) return CT_OK;
+  if (!add_hook(t, HOOK_RETAIN_GRAD, NULL, NULL, NULL)) return ct_last_status();
+  t->hooks->retains_grad = true;
   return CT_OK;
 }
 
@@ -122,21 +122,29 @@ static ct_status check_replacement(const ct_tensor *grad, const ct_tensor *res) 
   return CT_OK;
 }
 
+// retain_grad's hook: .grad becomes a clone of grad, or its sum with what an earlier
+// pass left. false when out of memory.
+static bool retain(ct__hook_list *list, ct_tensor *grad) {
+  ct_tensor *t = list->tensor;
+  if (!t || !t->grad_fn) return true;
+  ct_tensor *kept = t->grad ? ct_add(t->grad, grad) : ct_clone(grad);
+  if (!kept) return false;
+  ct__release(t->grad);
+  t->grad = ct_retain(kept);
+  return true;
+}
+
+// In registration order, retain_grad's among them (as in torch 1.13, where it is one
+// more tensor hook: hooks registered before it change what .grad keeps).
 ct_tensor *ct__hooks_run_pre(ct__hook_list *list, ct_tensor *grad) {
   for (ct_hook_handle *h = list->first; h && grad; h = h->next) {
-    if (h->removed || h->kind != HOOK_TENSOR) continue;
+    if (h->removed) continue;
+    if (h->kind == HOOK_RETAIN_GRAD && !retain(list, grad)) return NULL;
+    if (h->kind != HOOK_TENSOR) continue;
     ct_tensor *res = h->tensor_fn(grad, h->ctx);
     if (res && check_replacement(grad, res) != CT_OK) return NULL;
     if (res) grad = res;
   }
-  // retain_grad's hook runs after the others (torch's retains_grad_hooks): .grad is a
-  // clone of what reaches the node, or the sum with what an earlier pass left.
-  ct_tensor *t = list->tensor;
-  if (!list->retains_grad || !t || !t->grad_fn) return grad;
-  ct_tensor *kept = t->grad ? ct_add(t->grad, grad) : ct_clone(grad);
-  if (!kept) return NULL;
-  ct__release(t->grad);
-  t->grad = ct_retain(kept);
   return grad;
 }
 
