@@ -64,7 +64,8 @@ struct ct_node {
     max_align_t align_;
   } args;
   void *owned_args;           // variable-length arguments the node owns (ct__node_adopt)
-  ct_node *copy_fn;           // CopySlices: the in-place op's node it runs (owned)
+  ct_node *copy_fn;           // a node this one runs (owned): CopySlices' in-place op node, the op
+                              // node of a linear backward's transpose (linear_backward.c)
   // Engine bookkeeping during one backward pass.
   int dependencies;
   int walk_next;              // the next edge the graph walk visits
