@@ -4,6 +4,7 @@
 #include "ctorch/creation.h"
 #include "ctorch/ops.h"
 #include "ctorch/scope.h"
+#include "ctorch/view.h"
 #include "ops/elementwise_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -43,6 +44,13 @@ static ct_status maxmin_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;
     bool zero_when_less = (i == 0) != is_min;
+    if (ct__create_graph()) { // grad * ([self > other] + [self == other] / 2), or with <, recorded
+      ct_tensor *wins = zero_when_less ? ct_gt(self, other) : ct_lt(self, other);
+      ct_tensor *ties = ct_mul_scalar(ct_to_dtype(ct_eq(self, other), grad->dtype), 0.5);
+      grad_in[i] = ct__grad_for_input(node, i, ct_mul(grad, ct_add(ct_to_dtype(wins, grad->dtype), ties)));
+      if (!grad_in[i]) return ct_last_status();
+      continue;
+    }
     ct_ew_grad2_op op = zero_when_less ? CT_EW_GRAD2_MAX_A : CT_EW_GRAD2_MAX_B;
     grad_in[i] = ct__ew_grad_for(node, i, k->grad2[op], 3, args, 0, 0);
     if (!grad_in[i]) return ct_last_status();

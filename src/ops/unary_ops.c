@@ -21,6 +21,34 @@ static ct_tensor *masked_grad(ct_tensor *grad, ct_tensor *mask) {
   return mask ? ct_mul(grad, mask) : NULL;
 }
 
+// GELU's gradient grad * gelu'(x) as a recorded op of its own (torch's
+// GeluBackwardBackward0): the fused loop, then a node whose backward is this op again for
+// grad and v * grad * phi(x) * (2 - x^2) for x (phi: the standard normal density).
+static ct_tensor *gelu_backward_op(ct_tensor *grad, ct_tensor *x);
+
+static ct_status gelu_backward_backward(ct_node *node, ct_tensor *v, ct_tensor **grad_in) {
+  ct_tensor *grad = ct__saved(node, 0), *x = ct__saved(node, 1);
+  if (!grad || !x) return ct_last_status();
+  if (node->next[0] && !(grad_in[0] = gelu_backward_op(v, x))) return ct_last_status();
+  if (node->next[1]) {
+    ct_tensor *x2 = ct_mul(x, x);
+    ct_tensor *phi = ct_mul_scalar(ct_exp(ct_mul_scalar(x2, -0.5)), 0.3989422804014327); // 1 / sqrt(2 pi)
+    grad_in[1] = ct_mul(ct_mul(ct_mul(v, grad), phi), ct_rsub_scalar(x2, 2));
+    if (!grad_in[1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+static ct_tensor *gelu_backward_op(ct_tensor *grad, ct_tensor *x) {
+  CT_CHECK_NULL(grad);
+  CT_CHECK_NULL(x);
+  ct_dtype dt = x->dtype;
+  ct_ew_params p = ct__ew_params(dt, 0, 0);
+  ct__ew_grad g = {"GeluBackwardBackward0", gelu_backward_backward, 2, {grad, x, NULL}, 2, {grad, x, NULL}, -1};
+  return ct__ew_compute(ct__ew_kernels(x)->grad[CT_EW_GRAD_GELU][dt], 2, (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(x)},
+                        dt, dt, &p, NULL, &g);
+}
+
 // The gradient loop `op` on (grad, x) written with public ops, so that a create_graph
 // backward records it. x is the input or the result, as the op saved it.
 static ct_tensor *grad_loop_recorded(int op, ct_tensor *grad, ct_tensor *x, double p0, double p1) {
@@ -36,6 +64,7 @@ static ct_tensor *grad_loop_recorded(int op, ct_tensor *grad, ct_tensor *x, doub
   case CT_EW_GRAD_RELU: return masked_grad(grad, ct_gt_scalar(x, 0));                  // x: the result
   case CT_EW_GRAD_LEAKY_RELU: return ct_where(ct_gt_scalar(x, 0), grad, ct_mul_scalar(grad, p0));
   case CT_EW_GRAD_CLAMP: return masked_grad(grad, ct_logical_and(ct_ge_scalar(x, p0), ct_le_scalar(x, p1)));
+  case CT_EW_GRAD_GELU: return gelu_backward_op(grad, x);
   case CT_EW_GRAD_SOFTPLUS: { // grad * sigmoid(beta x) where beta x <= threshold, else grad
     ct_tensor *bx = ct_mul_scalar(x, p0);
     return ct_where(ct_gt_scalar(bx, p1), grad, ct_mul(grad, ct_sigmoid(bx)));

@@ -155,11 +155,14 @@ static ct_tensor *f_var(ct_tensor **x) { return ct_var_dim(x[0], 1, false); }
 static ct_tensor *f_std(ct_tensor **x) { return ct_std(x[0]); }
 static ct_tensor *f_max(ct_tensor **x) { return ct_mul(ct_max(x[0]), x[0]); }
 static ct_tensor *f_amax(ct_tensor **x) { return ct_mul(ct_amax(x[0], (int[]){1}, 1, true), x[0]); }
+static ct_tensor *f_max_dim(ct_tensor **x) {
+  ct_tensor *i;
+  return ct_mul(ct_max_dim(x[0], 1, false, &i), ct_sum_dim(x[0], 1, false));
+}
 static ct_tensor *f_logsumexp(ct_tensor **x) { return ct_logsumexp(x[0], (int[]){1}, 1, false); }
 static ct_tensor *f_norm(ct_tensor **x) { return ct_norm(x[0], 2); }
 static ct_tensor *f_prod(ct_tensor **x) { return ct_prod(x[0]); }
 static ct_tensor *f_gelu(ct_tensor **x) { return ct_gelu(x[0]); }
-static ct_tensor *f_to_dtype(ct_tensor **x) { return ct_to_dtype(ct_mul(ct_to_dtype(x[0], CT_FLOAT32), ct_to_dtype(x[0], CT_FLOAT32)), CT_FLOAT64); }
 static ct_tensor *f_clone(ct_tensor **x) { return ct_mul(ct_clone(x[0]), ct_contiguous(ct_t(x[0]))); }
 static ct_tensor *f_mse(ct_tensor **x) { return ct_mse_loss(x[0], x[1], CT_REDUCTION_MEAN); }
 static ct_tensor *f_l1(ct_tensor **x) { return ct_mul(ct_l1_loss(x[0], x[1], CT_REDUCTION_SUM), ct_sum(x[0])); }
@@ -240,11 +243,11 @@ static const op_case CASES[] = {
     {"std", f_std, 1, {2}, {{2, 4}}, false},
     {"max", f_max, 1, {2}, {{2, 3}}, false},
     {"amax", f_amax, 1, {2}, {{2, 3}}, false},
+    {"max_dim", f_max_dim, 1, {2}, {{2, 3}}, false},
     {"logsumexp", f_logsumexp, 1, {2}, {{2, 3}}, false},
     {"norm", f_norm, 1, {2}, {{2, 3}}, false},
     {"prod", f_prod, 1, {2}, {{2, 3}}, false},
     {"gelu", f_gelu, 1, {1}, {{6}}, false},
-    {"to_dtype", f_to_dtype, 1, {1}, {{4}}, false},
     {"clone_contiguous", f_clone, 1, {2}, {{3, 3}}, false},
     {"mse_loss", f_mse, 2, {2, 2}, {{2, 3}, {2, 3}}, false},
     {"l1_loss", f_l1, 2, {2, 2}, {{2, 3}, {2, 3}}, false},
