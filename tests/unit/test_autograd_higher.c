@@ -186,11 +186,21 @@ static ct_tensor *f_conv2d(ct_tensor **x) {
   o.padding[0] = o.padding[1] = 1;
   return ct_conv2d(x[0], x[1], x[2], o);
 }
+static ct_tensor *f_conv2d_strided(ct_tensor **x) {
+  ct_conv_options o = ct_conv_defaults();
+  o.stride[0] = 2, o.stride[1] = 3, o.padding[0] = 1, o.dilation[1] = 2;
+  return ct_conv2d(x[0], x[1], NULL, o);
+}
 static ct_tensor *f_avg_pool(ct_tensor **x) { return ct_avg_pool2d(x[0], (int64_t[]){2, 2}, ct_pool_defaults()); }
 static ct_tensor *f_adaptive(ct_tensor **x) { return ct_adaptive_avg_pool2d(x[0], (int64_t[]){2, 1}); }
 static ct_tensor *f_max_pool(ct_tensor **x) { return ct_max_pool2d(x[0], (int64_t[]){2, 2}, ct_pool_defaults()); }
 static ct_tensor *f_layer_norm(ct_tensor **x) { return ct_layer_norm(x[0], 1, (int64_t[]){4}, x[1], x[2], 1e-5); }
 static ct_tensor *f_batch_norm(ct_tensor **x) { return ct_batch_norm(x[0], NULL, NULL, x[1], x[2], true, 0.1, 1e-5); }
+static ct_tensor *f_batch_norm_eval(ct_tensor **x) {
+  ct_tensor *rm = ct_tensor_from_f64((double[]){0.1, -0.2, 0.3}, 1, (int64_t[]){3});
+  ct_tensor *rv = ct_tensor_from_f64((double[]){0.5, 1.5, 2}, 1, (int64_t[]){3});
+  return ct_mul(ct_batch_norm(x[0], rm, rv, x[1], x[2], false, 0.1, 1e-5), x[0]);
+}
 static ct_tensor *f_pad(ct_tensor **x) { return ct_mul(ct_pad(x[0], (int64_t[]){1, 2}, 2, 0.5), ct_pad(x[0], (int64_t[]){2, 1}, 2, 0)); }
 
 static const op_case CASES[] = {
@@ -256,11 +266,13 @@ static const op_case CASES[] = {
     {"nll_loss", f_nll, 1, {2}, {{3, 4}}, false},
     {"cross_entropy", f_cross_entropy, 1, {2}, {{3, 4}}, false},
     {"conv2d", f_conv2d, 3, {4, 4, 1}, {{1, 2, 4, 4}, {3, 2, 3, 3}, {3}}, false},
+    {"conv2d_strided_dilated", f_conv2d_strided, 2, {4, 4}, {{2, 2, 7, 8}, {3, 2, 2, 3}}, false},
     {"avg_pool2d", f_avg_pool, 1, {4}, {{1, 2, 4, 4}}, false},
     {"adaptive_avg_pool2d", f_adaptive, 1, {4}, {{1, 2, 4, 3}}, false},
     {"max_pool2d", f_max_pool, 1, {4}, {{1, 2, 4, 4}}, false},
     {"layer_norm", f_layer_norm, 3, {2, 1, 1}, {{3, 4}, {4}, {4}}, false},
     {"batch_norm", f_batch_norm, 3, {2, 1, 1}, {{4, 3}, {3}, {3}}, false},
+    {"batch_norm_eval", f_batch_norm_eval, 3, {3, 1, 1}, {{4, 3, 2}, {3}, {3}}, false},
     {"pad", f_pad, 1, {1}, {{4}}, false},
 };
 
