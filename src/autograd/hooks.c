@@ -9,7 +9,6 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/copy.h"
-#include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/ops.h"
 #include "ctorch/view.h"
@@ -112,13 +111,22 @@ ct_status ct_retain_grad(ct_tensor *t) {
 
 bool ct_retains_grad(const ct_tensor *t) { return t && !ct_is_leaf(t) && t->hooks && t->hooks->retains_grad; }
 
-// A replacement must look like the gradient it replaces (torch's check_single_result).
+// torch's legacy type names, as its hook check prints them.
+static const char *legacy_name(ct_dtype dtype) {
+  static const char *const names[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "torch.BoolTensor", [CT_INT32] = "torch.IntTensor", [CT_INT64] = "torch.LongTensor",
+      [CT_FLOAT32] = "torch.FloatTensor", [CT_FLOAT64] = "torch.DoubleTensor"};
+  return names[dtype];
+}
+
+// A replacement must look like the gradient it replaces (torch's check_single_result,
+// which names a Python hook by its __name__; a C hook has none: "hook").
 static ct_status check_replacement(const ct_tensor *grad, const ct_tensor *res) {
   if (res->ndim != grad->ndim || memcmp(res->shape, grad->shape, (size_t)grad->ndim * sizeof(int64_t)))
-    return ct__error(CT_ERR_RUNTIME, "hook has changed the size of value");
+    return ct__error(CT_ERR_RUNTIME, "hook 'hook' has changed the size of value");
   if (res->dtype != grad->dtype)
-    return ct__error(CT_ERR_RUNTIME, "hook has changed the type of value (was %s got %s)",
-                     ct__scalar_type_name(grad->dtype), ct__scalar_type_name(res->dtype));
+    return ct__error(CT_ERR_RUNTIME, "hook 'hook' has changed the type of value (was %s got %s)",
+                     legacy_name(grad->dtype), legacy_name(res->dtype));
   return CT_OK;
 }
 

@@ -4,6 +4,7 @@
 // / 2 eps. Also autograd.grad's rules (allow_unused, .grad untouched) and the hooks.
 #include "unit.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define MAX_INPUTS 3
@@ -283,9 +284,205 @@ static void test_second_derivatives(void **state) {
     if (!only || !strcmp(only, CASES[i].name)) check_hvp(&CASES[i]);
 }
 
+// ---- autograd.grad's rules (messages checked against torch 1.13) ----
+
+static void test_grad_errors(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = leaf(ct_ones(CT_SHAPE(3), CT_FLOAT32)), *z = ct_ones(CT_SHAPE(3), CT_FLOAT32);
+  ct_tensor *unused = leaf(ct_ones(CT_SHAPE(2), CT_FLOAT32)), *g[2] = {NULL, NULL};
+  ct_tensor *y = ct_sum(ct_mul_scalar(x, 2));
+  EXPECT_STATUS(ct_autograd_grad(1, &y, NULL, 1, &z, NULL, g), CT_ERR_RUNTIME,
+                "One of the differentiated Tensors does not require grad");
+  ct_grad_options keep = {.retain_graph = true};
+  EXPECT_STATUS(ct_autograd_grad(1, &y, NULL, 2, (ct_tensor *[]){x, unused}, &keep, g), CT_ERR_RUNTIME,
+                "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                "allow_unused=True if this is the desired behavior.");
+  assert_null(g[0]);
+  ct_grad_options allow = {.allow_unused = true};
+  assert_int_equal(ct_autograd_grad(1, &y, NULL, 2, (ct_tensor *[]){x, unused}, &allow, g), CT_OK);
+  assert_null(g[1]);
+  double v;
+  ct_item(ct_sum(g[0]), &v);
+  assert_true(v == 6);
+  assert_null(ct_grad(x)); // .grad untouched
+  ct_tensor *y2 = ct_mul_scalar(x, 2);
+  EXPECT_STATUS(ct_autograd_grad(1, &y2, NULL, 1, &x, NULL, g), CT_ERR_RUNTIME,
+                "grad can be implicitly created only for scalar outputs");
+  ct_tensor *zs = ct_sum(z);
+  EXPECT_STATUS(ct_autograd_grad(1, &zs, NULL, 1, &x, NULL, g), CT_ERR_RUNTIME,
+                "element 0 of tensors does not require grad and does not have a grad_fn");
+  ct_tensor *wrong = ct_ones(CT_SHAPE(2), CT_FLOAT32);
+  EXPECT_STATUS(ct_autograd_grad(1, &y2, &wrong, 1, &x, NULL, g), CT_ERR_RUNTIME,
+                "Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and output[0] has a shape of "
+                "torch.Size([3]).");
+  // The graph was freed by the first successful call without retain_graph.
+  EXPECT_STATUS(ct_autograd_grad(1, &y, NULL, 1, &x, NULL, g), CT_ERR_RUNTIME,
+                "Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved tensors after calling backward.");
+  ct_scope_close(s);
+}
+
+// The gradient with respect to an intermediate tensor, a repeated input, and outputs
+// given their own gradients.
+static void test_grad_of_intermediate_and_outputs(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = leaf(ct_tensor_from_f64((double[]){1, 2, 3}, 1, (int64_t[]){3}));
+  ct_tensor *h = ct_mul(x, x), *y1 = ct_sum(ct_mul_scalar(h, 3)), *y2 = ct_mul_scalar(h, 2), *g[3];
+  ct_tensor *go = ct_tensor_from_f64((double[]){1, 0, -1}, 1, (int64_t[]){3});
+  assert_int_equal(ct_autograd_grad(2, (ct_tensor *[]){y1, y2}, (ct_tensor *[]){NULL, go}, 3,
+                                    (ct_tensor *[]){h, x, h}, NULL, g),
+                   CT_OK);
+  const double *gh = ct_data_ptr(g[0]), *gx = ct_data_ptr(g[1]), *gh2 = ct_data_ptr(g[2]);
+  const double want_h[3] = {5, 3, 1};
+  for (int i = 0; i < 3; i++) {
+    assert_true(gh[i] == want_h[i] && gh2[i] == want_h[i]);
+    assert_true(gx[i] == want_h[i] * 2 * (i + 1));
+  }
+  ct_scope_close(s);
+}
+
+// ---- hooks ----
+
+typedef struct hook_log {
+  char text[256];
+} hook_log;
+
+static void note(hook_log *log, const char *what) {
+  strncat(log->text, what, sizeof log->text - strlen(log->text) - 1);
+}
+
+static ct_tensor *note_hook(ct_tensor *grad, void *ctx) {
+  (void)grad;
+  note(ctx, "pre ");
+  return NULL;
+}
+
+static ct_tensor *triple(ct_tensor *grad, void *ctx) {
+  note(ctx, "triple ");
+  return ct_mul_scalar(grad, 3);
+}
+
+static ct_tensor *bad_shape(ct_tensor *grad, void *ctx) {
+  (void)grad, (void)ctx;
+  return ct_ones(CT_SHAPE(2), CT_FLOAT32);
+}
+
+static ct_tensor *bad_dtype(ct_tensor *grad, void *ctx) {
+  (void)ctx;
+  return ct_to_dtype(grad, CT_FLOAT64);
+}
+
+static void note_post(ct_tensor *leaf, void *ctx) {
+  hook_log *log = ctx;
+  double v;
+  ct_item(ct_sum(ct_grad(leaf)), &v);
+  char buf[32];
+  snprintf(buf, sizeof buf, "post(%g) ", v);
+  note(log, buf);
+}
+
+static void test_hooks_and_post_accumulate(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  hook_log a = {""}, b = {""};
+  ct_tensor *x = leaf(ct_ones(CT_SHAPE(2), CT_FLOAT32)), *w = leaf(ct_ones(CT_SHAPE(2), CT_FLOAT32));
+  assert_non_null(ct_register_hook(x, triple, &a));
+  assert_non_null(ct_register_post_accumulate_grad_hook(x, note_post, &a));
+  ct_hook_handle *h = ct_register_post_accumulate_grad_hook(w, note_post, &b);
+  ct_tensor *y = ct_sum(ct_mul(x, w));
+  assert_int_equal(ct_backward_ex(y, NULL, true), CT_OK);
+  assert_string_equal(a.text, "triple post(6) "); // the hook's tripled gradient is what accumulates
+  assert_string_equal(b.text, "post(2) ");
+  ct_hook_remove(h);
+  assert_int_equal(ct_backward(y, NULL), CT_OK);
+  assert_string_equal(a.text, "triple post(6) triple post(12) ");
+  assert_string_equal(b.text, "post(2) ");
+  ct_scope_close(s);
+}
+
+static void test_hook_misuse(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  hook_log log = {""};
+  ct_tensor *z = ct_ones(CT_SHAPE(3), CT_FLOAT32), *x = leaf(ct_ones(CT_SHAPE(3), CT_FLOAT32));
+  EXPECT_ERROR(ct_register_hook(z, note_hook, &log), "cannot register a hook on a tensor that doesn't require gradient");
+  EXPECT_STATUS(ct_retain_grad(z), CT_ERR_RUNTIME, "can't retain_grad on Tensor that has requires_grad=False");
+  ct_tensor *y = ct_mul_scalar(x, 2);
+  EXPECT_ERROR(ct_register_post_accumulate_grad_hook(y, note_post, &log),
+               "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  assert_non_null(ct_register_hook(y, bad_shape, NULL));
+  EXPECT_STATUS(ct_backward(ct_sum(y), NULL), CT_ERR_RUNTIME, "hook 'hook' has changed the size of value");
+  ct_tensor *y2 = ct_mul_scalar(x, 2);
+  assert_non_null(ct_register_hook(y2, bad_dtype, NULL));
+  EXPECT_STATUS(ct_backward(ct_sum(y2), NULL), CT_ERR_RUNTIME,
+                "hook 'hook' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)");
+  assert_null(ct_register_hook(NULL, note_hook, NULL));
+  ct_scope_close(s);
+}
+
+static void test_retain_grad_and_detach_(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = leaf(ct_ones(CT_SHAPE(3), CT_FLOAT32));
+  ct_tensor *y = ct_mul_scalar(x, 2);
+  assert_int_equal(ct_retain_grad(y), CT_OK);
+  assert_int_equal(ct_retain_grad(x), CT_OK); // a leaf: no-op
+  assert_true(ct_retains_grad(y));
+  assert_false(ct_retains_grad(x));
+  ct_tensor *l = ct_sum(ct_mul(y, y));
+  assert_int_equal(ct_backward_ex(l, NULL, true), CT_OK);
+  double v;
+  ct_item(ct_sum(ct_grad(y)), &v);
+  assert_true(v == 12);
+  assert_int_equal(ct_backward(l, NULL), CT_OK); // accumulates like a leaf
+  ct_item(ct_sum(ct_grad(y)), &v);
+  assert_true(v == 24);
+  const char *view_error =
+      "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
+      "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence "
+      "detach_() cannot be called on these gradients. To fix this error, please refer to the "
+      "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.";
+  EXPECT_ERROR(ct_detach_(ct_narrow(y, 0, 0, 2)), view_error);
+  assert_ptr_equal(ct_detach_(y), y);
+  assert_false(ct_requires_grad(y));
+  assert_null(ct_grad_fn(y));
+  ct_scope_close(s);
+}
+
+// backward(create_graph=True): .grad carries history (CloneBackward0, then AddBackward0).
+static void test_backward_create_graph(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = leaf(ct_tensor_from_f64((double[]){1, 2}, 1, (int64_t[]){2}));
+  ct_tensor *y = ct_sum(ct_mul(ct_mul(x, x), x)); // x^3
+  ct_grad_options o = {.create_graph = true};
+  assert_int_equal(ct_backward_opts(y, NULL, &o), CT_OK);
+  assert_true(ct_requires_grad(ct_grad(x)));
+  assert_string_equal(ct_node_name(ct_grad_fn(ct_grad(x))), "CloneBackward0");
+  assert_int_equal(ct_backward_opts(y, NULL, &o), CT_OK);
+  assert_string_equal(ct_node_name(ct_grad_fn(ct_grad(x))), "AddBackward0");
+  ct_tensor *g2;
+  ct_tensor *gs = ct_sum(ct_grad(x)); // 2 * 3x^2 -> derivative 12x
+  assert_int_equal(ct_autograd_grad(1, &gs, NULL, 1, &x, NULL, &g2), CT_OK);
+  const double *d = ct_data_ptr(g2);
+  assert_true(d[0] == 12 && d[1] == 24);
+  ct_set_grad(x, NULL); // break the cycle .grad -> graph -> x, as PyTorch advises
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_second_derivatives),
+      cmocka_unit_test(test_grad_errors),
+      cmocka_unit_test(test_grad_of_intermediate_and_outputs),
+      cmocka_unit_test(test_hooks_and_post_accumulate),
+      cmocka_unit_test(test_hook_misuse),
+      cmocka_unit_test(test_retain_grad_and_detach_),
+      cmocka_unit_test(test_backward_create_graph),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
