@@ -61,6 +61,7 @@ static void backward_create_graph(const double *v) {
   ct_tensor *gg = ct_sum(ct_mul(ct_grad(x), ct_grad(x))), *h;
   ct_autograd_grad(1, &gg, NULL, 1, &x, NULL, &h);
   print_tensor("ggrad", h);
+  ct_set_grad(x, NULL); // .grad's graph holds x: the cycle PyTorch warns about
 }
 
 // Hook order: two hooks on a non-leaf (the first doubles), retain_grad, a leaf hook;
