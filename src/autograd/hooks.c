@@ -1,6 +1,6 @@
 // Tensor hooks (register_hook, retain_grad, post-accumulate-grad hooks) and detach_.
 //
-// A tensor's hooks live in one list it shares with its grad_fn (node->pre_hooks), so
+// A tensor's hooks live in one list it shares with its grad_fn (extra->pre_hooks), so
 // the engine finds a non-leaf's hooks on the node it runs; a leaf's are read from the
 // AccumulateGrad node's variable. The list outlives the tensor while a node holds it;
 // it only forgets the tensor (retain_grad then stores nothing), as torch's weak
@@ -55,9 +55,10 @@ static ct__hook_list *hooks_of(ct_tensor *t) {
     t->hooks->tensor = t;
   }
   ct_node *fn = ct_grad_fn(t);
-  if (fn && fn->pre_hooks != t->hooks) {
-    ct__hook_list_release(fn->pre_hooks);
-    fn->pre_hooks = t->hooks;
+  if (fn && (!fn->extra || fn->extra->pre_hooks != t->hooks)) {
+    if (!ct__node_extra_of(fn)) return NULL;
+    ct__hook_list_release(fn->extra->pre_hooks);
+    fn->extra->pre_hooks = t->hooks;
     t->hooks->refcount++;
   }
   return t->hooks;

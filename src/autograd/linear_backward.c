@@ -10,7 +10,7 @@
 #include "autograd/linear_backward.h"
 #include "core/error_impl.h"
 
-// Arguments of the nodes this file records. The op node is owned through node->copy_fn.
+// Arguments of the nodes this file records. The op node is owned through extra->copy_fn.
 typedef struct linear_args {
   int input;            // which input of the op the gradient is for
   bool jvp_side;        // the node maps v to jvp(v) (else to the op's backward of v)
@@ -28,8 +28,9 @@ static ct_status record_transpose(ct_tensor **out, ct_tensor *v, ct_node *op, in
   ct_status st = ct__record(*out, jvp_side ? "LinearBackwardBackward" : "LinearBackwardBackwardBackward",
                             linear_node_backward, 1, &v, 0, NULL, &n);
   if (st != CT_OK || !n) return st;
+  if (!ct__node_extra_of(n)) return ct_last_status();
   *ct__node_args(n, linear_args) = (linear_args){.input = input, .jvp_side = jvp_side, .jvp = jvp};
-  n->copy_fn = ct__node_retain(op);
+  n->extra->copy_fn = ct__node_retain(op);
   return CT_OK;
 }
 
@@ -50,7 +51,7 @@ static ct_tensor *op_backward(ct_node *op, int input, ct_tensor *v) {
 // the op's output gradient's geometry); the other maps v back through the op's backward.
 static ct_status linear_node_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const linear_args *a = ct__node_args(node, linear_args);
-  ct_node *op = node->copy_fn;
+  ct_node *op = node->extra->copy_fn;
   ct_tensor *r;
   if (a->jvp_side) {
     bool mode = ct_no_grad_enter();

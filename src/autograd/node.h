@@ -38,24 +38,27 @@ struct ct_node {
   ct_backward_fn backward;    // NULL for AccumulateGrad
   uint64_t sequence_nr;       // creation order on its thread; the engine runs newer nodes first
   int num_next;
+  bool needed;                // engine, autograd.grad: a path leads from here to an input
+  bool capture;               // engine, autograd.grad: an input's edge (its gradient is an answer)
   ct_node **next;             // owned references; NULL where no grad is needed
   ct_input_meta *inputs;      // geometry of each input, for reducing gradients
   int num_saved;
+  int walk_next;              // engine: the next edge the graph walk visits
   ct_tensor *saved[CT_NODE_MAX_SAVED]; // detached aliases, owned; NULL after release
   // For the version check and its message (ct__saved): each saved tensor's storage
   // version when saved, and its grad_fn name then (NULL for a leaf); bit i of
   // saved_output: slot i is this node's own output.
   uint32_t saved_version[CT_NODE_MAX_SAVED];
   const char *saved_fn[CT_NODE_MAX_SAVED];
-  // Each saved input's gradient edge when saved (owned; NULL when it did not require
-  // grad or is this node's output): ct__saved hands it back with this history under
-  // create_graph, as torch's SavedVariable restores grad_fn.
-  ct_node *saved_edge[CT_NODE_MAX_SAVED];
-  struct ct__hook_list *pre_hooks; // the output tensor's hooks (hooks.c), owned; or NULL
   uint8_t saved_output;
   bool saved_state;           // torch keeps state here that it frees with the graph and that
                               // ct__saved does not see (x * 2.0's scalar, CopySlices' op node)
   bool saved_released;        // backward ran without retain_graph
+  // Each saved tensor's gradient edge when saved, which ct__saved hands back with it under
+  // create_graph (as torch's SavedVariable restores grad_fn): for a saved input, input
+  // saved_input[i] - 1's edge next[]; for another saved tensor that required grad,
+  // extra->saved_edge[i]; none for this node's output (ct__saved uses the node itself).
+  uint8_t saved_input[CT_NODE_MAX_SAVED];
   ct_tensor *variable;        // AccumulateGrad: the leaf (owned reference)
   // The recording op's arguments, as the struct that op declares (ct__node_args); zeroed
   // when the node is made.
@@ -64,16 +67,24 @@ struct ct_node {
     max_align_t align_;
   } args;
   void *owned_args;           // variable-length arguments the node owns (ct__node_adopt)
-  ct_node *copy_fn;           // a node this one runs (owned): CopySlices' in-place op node, the op
-                              // node of a linear backward's transpose (linear_backward.c)
+  struct ct__node_extra *extra; // what few nodes have (ct__node_extra), owned; or NULL
   // Engine bookkeeping during one backward pass.
   int dependencies;
-  int walk_next;              // the next edge the graph walk visits
-  bool needed;                // autograd.grad: a path leads from here to an input
-  bool capture;               // autograd.grad: an input's edge (its gradient is an answer)
   uint64_t visit_mark;        // pass number that last reached this node
   ct_tensor *pending_grad;
 };
+
+/// The parts of a node only some nodes have, kept out of the node itself so that every
+/// node stays small (the engine's hot path walks many).
+typedef struct ct__node_extra {
+  ct_node *copy_fn;           // a node this one runs (owned): CopySlices' in-place op node, the
+                              // op node of a linear backward's transpose (linear_backward.c)
+  struct ct__hook_list *pre_hooks; // the output tensor's hooks (hooks.c), owned
+  ct_node *saved_edge[CT_NODE_MAX_SAVED]; // saved tensors' own edges (see saved_input), owned
+} ct__node_extra;
+
+/// node->extra, made (zeroed) on first use; NULL when out of memory (error recorded).
+ct__node_extra *ct__node_extra_of(ct_node *node);
 
 /// Compile-time check that an op's argument struct T fits a node's argument area.
 #define CT__NODE_ARGS_FIT(T)                                                                    \
@@ -101,14 +112,18 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
 /// CT_OK, or PyTorch's "backward through the graph a second time" error for a node about
 /// to run whose saved state was freed and that keeps state ct__saved does not see
 /// (saved_state).
-ct_status ct__check_saved_state(const ct_node *node);
+static inline ct_status ct__check_saved_state(const ct_node *node);
 /// PyTorch's check before an in-place op writes t while grad mode is on: t must not be a
 /// leaf that requires grad, nor a view of one. CT_OK or the error.
 ct_status ct__check_inplace(const ct_tensor *t);
 /// True while a create_graph backward runs backward functions (only then is grad mode on
 /// inside them): a backward function then takes its differentiable path, made of public
 /// ops, instead of its fused kernels (docs/DESIGN.md, "Double backward").
-static inline bool ct__create_graph(void) { return ct_is_grad_enabled(); }
+extern _Thread_local bool ct__grad_disabled; // grad_mode.c: the thread's grad mode, negated
+static inline bool ct__create_graph(void) { return __builtin_expect(!ct__grad_disabled, 0); }
+/// Marks a backward function's create_graph path: kept out of line, so the fused path's
+/// code stays as it was.
+#define CT_CREATE_GRAPH_PATH __attribute__((noinline, cold))
 /// True when an op on these inputs would be recorded (grad mode on and one requires grad).
 bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs);
 
@@ -140,7 +155,16 @@ void ct__node_release(ct_node *n);
 /// AccumulateGrad, or this node for its own output).
 ct_tensor *ct__saved(ct_node *node, int i);
 /// Frees the node's saved tensors and their edges (backward without retain_graph).
-void ct__release_saved(ct_node *node);
+static inline void ct__release_saved(ct_node *node) {
+  for (int i = 0; i < node->num_saved; i++) {
+    ct_release(node->saved[i]);
+    node->saved[i] = NULL;
+    if (!node->extra) continue;
+    ct__node_release(node->extra->saved_edge[i]);
+    node->extra->saved_edge[i] = NULL;
+  }
+  if (node->backward) node->saved_released = true;
+}
 
 // ---- tensor hooks (hooks.c) ----
 typedef struct ct__hook_list ct__hook_list;
@@ -153,5 +177,11 @@ void ct__hooks_tensor_freed(ct_tensor *t);
 ct_tensor *ct__hooks_run_pre(ct__hook_list *list, ct_tensor *grad);
 /// Runs the post-accumulate-grad hooks of `list` (a leaf's .grad was just accumulated).
 ct_status ct__hooks_run_post(ct__hook_list *list);
+
+/// ct__check_saved_state's error ("backward through the graph a second time").
+ct_status ct__saved_state_freed(void);
+static inline ct_status ct__check_saved_state(const ct_node *node) {
+  return node->saved_released && node->saved_state ? ct__saved_state_freed() : CT_OK;
+}
 
 #endif

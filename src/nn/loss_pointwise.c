@@ -100,7 +100,7 @@ static ct_tensor *target_factor(ct_pointwise_loss_kind kind, ct_tensor *x, ct_te
 }
 
 // create_graph: factor * grad * weight / divisor for each input, recorded.
-static ct_status backward_recorded(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status backward_recorded(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *x = ct__saved(node, SAVED_X), *t = x ? ct__saved(node, SAVED_T) : NULL;
   if (!t) return ct_last_status();
   ct_tensor *w = node->saved[SAVED_W] ? ct__saved(node, SAVED_W) : NULL;

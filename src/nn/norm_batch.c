@@ -119,7 +119,7 @@ static void write_back(ct_tensor *running, ct_tensor *dense) {
 // (training) or the running ones (eval); dx = invstd (gw - mean(gw) - xhat mean(gw xhat))
 // in training, gw invstd in eval (gw = grad * weight); dweight = sum(grad xhat), dbias =
 // sum(grad) per channel; recorded.
-static ct_status batch_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status batch_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *input = ct__saved(node, SAVED_INPUT), *w = NULL;
   if (!input || (node->saved[SAVED_WEIGHT] && !(w = ct__saved(node, SAVED_WEIGHT)))) return ct_last_status();
   const batch_norm_node_args *na = ct__node_args(node, batch_norm_node_args);

@@ -63,7 +63,7 @@ static rows_cols split(const ct_tensor *input, int n) {
 // create_graph: the normalisation recomputed from the input (its history kept), then
 // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = grad * weight; dweight =
 // sum(grad xhat), dbias = sum(grad) over the rows; recorded.
-static ct_status layer_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status layer_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *input = ct__saved(node, SAVED_INPUT), *w = NULL;
   if (!input || (node->saved[SAVED_WEIGHT] && !(w = ct__saved(node, SAVED_WEIGHT)))) return ct_last_status();
   const rows_cols rc = *ct__node_args(node, rows_cols);

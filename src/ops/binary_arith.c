@@ -52,7 +52,7 @@ static ct_tensor *with_other(ct_tensor *x, ct__ew_arg other, bool divide) {
 }
 
 // create_graph: grad * other, grad * self (recorded).
-static ct_status mul_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status mul_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct__ew_arg other = saved_other(node);
   if (node->next[0]) {
     if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
@@ -66,7 +66,7 @@ static ct_status mul_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor
 }
 
 // create_graph: grad / other, -grad * ((self / other) / other) (recorded).
-static ct_status div_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status div_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct__ew_arg other = saved_other(node);
   if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
   if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, with_other(grad, other, true))))

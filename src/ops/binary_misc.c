@@ -67,7 +67,7 @@ typedef struct pow_args {
 // PowBackward1: saved (self unless it is a scalar, exponent, result).
 // create_graph: grad * exponent * self^(exponent - 1), and grad * result * log(self)
 // (0 where self is 0 and exponent >= 0), recorded.
-static ct_status pow_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status pow_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const pow_args *a = ct__node_args(node, pow_args);
   ct_tensor *self = a->self_is_scalar ? ct_scalar(a->self, grad->dtype) : ct__saved(node, 0);
   ct_tensor *exponent = ct__saved(node, 1);

@@ -118,7 +118,7 @@ static ct_tensor *bias_grad(ct_tensor *g, int64_t groups) {
 // weight's is the convolution of the input with grad over the batch, stride and dilation
 // swapped (input and grad seen with batch and channels transposed), cut to the kernel's
 // size; recorded.
-static ct_status conv_backward_recorded(ct_node *node, const conv_args *c, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status conv_backward_recorded(ct_node *node, const conv_args *c, ct_tensor *grad, ct_tensor **grad_in) {
   if (c->transposed || c->groups != 1 || node->inputs[0].ndim != 4)
     return ct__error(CT_ERR_RUNTIME, "double backward of transposed or grouped convolutions is not supported");
   ct_tensor *input = ct__saved(node, 0), *weight = input ? ct__saved(node, 1) : NULL;

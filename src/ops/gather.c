@@ -87,7 +87,7 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
 // ScatterAddBackward0: saved[0] = index. x's gradient passes through; src's
 // is grad gathered at index, which must fit src's shape as in PyTorch.
 // create_graph: grad for self, gather(grad, dim, index) for src (recorded).
-static ct_status scatter_add_back_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+CT_CREATE_GRAPH_PATH static ct_status scatter_add_back_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, grad))) return ct_last_status();
   if (!node->next[1]) return CT_OK;
   ct_tensor *index = ct__saved(node, 0);

@@ -51,6 +51,21 @@ static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left,
   return grad_left ? ct__mm_alpha(&g, &ot, alpha) : ct__mm_alpha(&ot, &g, alpha);
 }
 
+// create_graph: grad @ mat2^T and mat1^T @ grad, times alpha, for the inputs at first and
+// first+1 (recorded).
+CT_CREATE_GRAPH_PATH static ct_status matrices_back_recorded(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
+  const double alpha = ct__node_args(node, product_args)->alpha;
+  for (int k = 0; k < 2; k++) {
+    const int i = first + k;
+    if (!node->next[i]) continue;
+    ct_tensor *other = ct__saved(node, 1 - k);
+    ct_tensor *product = !other ? NULL : k == 0 ? ct_mm(grad, ct_t(other)) : ct_mm(ct_t(other), grad);
+    grad_in[i] = alpha == 1 || !product ? product : ct_mul_scalar(product, alpha);
+    if (!grad_in[i]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
 static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
   for (int k = 0; k < 2; k++) { // k = 0: mat1 (other = saved mat2), k = 1: mat2 (other = saved mat1)
@@ -61,18 +76,14 @@ static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_ten
     const product_args *a = ct__node_args(node, product_args);
     const int64_t *strides = a->strides[k]; // the input's forward strides
     const bool column_major = strides[0] == 1 && strides[1] == node->inputs[i].shape[0];
-    if (ct__create_graph()) { // grad @ other^T or other^T @ grad, times alpha, recorded
-      ct_tensor *product = k == 0 ? ct_mm(grad, ct_t(other)) : ct_mm(ct_t(other), grad);
-      grad_in[i] = a->alpha == 1 ? product : ct_mul_scalar(product, a->alpha);
-    } else {
-      grad_in[i] = matrix_grad(grad, other, k == 0, column_major, a->alpha);
-    }
+    grad_in[i] = matrix_grad(grad, other, k == 0, column_major, a->alpha);
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;
 }
 
 static ct_status mm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return matrices_back_recorded(node, 0, grad, grad_in);
   return matrices_back(node, 0, grad, grad_in);
 }
 
@@ -83,7 +94,7 @@ static ct_status addmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
     grad_in[0] = scaled ? ct__sum_to_shape(scaled, node->inputs[0].ndim, node->inputs[0].shape) : NULL;
     if (!grad_in[0]) return ct_last_status();
   }
-  return matrices_back(node, 1, grad, grad_in);
+  return ct__create_graph() ? matrices_back_recorded(node, 1, grad, grad_in) : matrices_back(node, 1, grad, grad_in);
 }
 
 // Records a product node: inputs[first], inputs[first+1] are the matrices x, y.

@@ -15,7 +15,7 @@
 // gradient for max(), and grad / count * mask for amax/amin). Saved: input, result.
 // create_graph: the gradient shared evenly by the elements equal to the result (|x| for
 // the inf-norm, times sign(x)), recorded.
-static ct_tensor *select_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *v, uint32_t mask, bool keepdim,
+CT_CREATE_GRAPH_PATH static ct_tensor *select_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *v, uint32_t mask, bool keepdim,
                                            int flags) {
   const bool abs = flags & CT_RED_SEL_ABS;
   ct_tensor *vx = ct__reduce_expand(v, x->ndim, x->shape, mask, keepdim);

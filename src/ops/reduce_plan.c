@@ -183,7 +183,7 @@ void ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, co
 
 // ct__reduce_expand recorded (create_graph): small reshaped to the keepdim shape, then
 // expanded.
-static ct_tensor *reduce_expand_recorded(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask) {
+CT_CREATE_GRAPH_PATH static ct_tensor *reduce_expand_recorded(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask) {
   int64_t kept[CT_MAX_DIMS];
   for (int d = 0; d < ndim; d++) kept[d] = mask & (1u << d) ? 1 : shape[d];
   ct_tensor *r = ct_reshape(small, ndim, kept);

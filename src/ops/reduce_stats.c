@@ -31,7 +31,7 @@ static int mask_dims(uint32_t mask, int ndim, int *dims) {
 
 // create_graph: grad * (x - mean) * 2 / dof (var), or grad * (x - mean) / (dof * std) (std),
 // recorded.
-static ct_tensor *var_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *r, uint32_t mask, bool keepdim,
+CT_CREATE_GRAPH_PATH static ct_tensor *var_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *r, uint32_t mask, bool keepdim,
                                         double dof, bool take_sqrt) {
   int dims[CT_MAX_DIMS];
   ct_tensor *diff = ct_sub(x, ct_mean_dims(x, dims, mask_dims(mask, x->ndim, dims), true));

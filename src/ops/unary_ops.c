@@ -51,7 +51,7 @@ static ct_tensor *gelu_backward_op(ct_tensor *grad, ct_tensor *x) {
 
 // The gradient loop `op` on (grad, x) written with public ops, so that a create_graph
 // backward records it. x is the input or the result, as the op saved it.
-static ct_tensor *grad_loop_recorded(int op, ct_tensor *grad, ct_tensor *x, double p0, double p1) {
+CT_CREATE_GRAPH_PATH static ct_tensor *grad_loop_recorded(int op, ct_tensor *grad, ct_tensor *x, double p0, double p1) {
   switch (op) {
   case CT_EW_GRAD_LOG1P: return ct_div(grad, ct_add_scalar(x, 1));
   case CT_EW_GRAD_SQRT: return ct_div(grad, ct_mul_scalar(x, 2));                    // x: the result
