@@ -21,18 +21,26 @@ static void nadam_update(const ct_optim_options *options, ct_param_state *st, ct
   // The momentum cache mu_t and mu_{t+1}, in Python doubles.
   const double mu = o->beta1 * (1. - 0.5 * pow(0.96, step * o->momentum_decay));
   const double mu_next = o->beta1 * (1. - 0.5 * pow(0.96, (step + 1) * o->momentum_decay));
-  // mu_product is a float32 tensor: `mu_product *= mu` and `mu_product * mu * mu_next`
-  // round the Python scalars and every product to float32.
-  st->mu_product = st->mu_product * (float)mu;
-  const float mu_product_next = st->mu_product * (float)mu * (float)mu_next;
+  // mu_product is a 0-d tensor: `mu_product *= mu` and `mu_product * mu * mu_next` round
+  // the Python scalars and every product to its dtype (float32 unless a loaded state
+  // dict cast it to the parameter's).
+  double mu_product_next;
+  if (st->mu_product_dtype == CT_FLOAT32) {
+    const float product = (float)st->mu_product * (float)mu;
+    st->mu_product = product;
+    mu_product_next = product * (float)mu * (float)mu_next;
+  } else {
+    st->mu_product = st->mu_product * mu;
+    mu_product_next = st->mu_product * mu * mu_next;
+  }
   const ct_nadam_step s = {
       .beta1 = o->beta1,
       .beta2 = o->beta2,
       .eps = o->eps,
       .weight_decay = o->weight_decay,
       .bias_correction2 = 1 - pow(o->beta2, step),
-      .grad_value = -lr * (1. - mu) / (1. - (double)st->mu_product),
-      .avg_value = -lr * mu_next / (1. - (double)mu_product_next),
+      .grad_value = -lr * (1. - mu) / (1. - st->mu_product),
+      .avg_value = -lr * mu_next / (1. - mu_product_next),
   };
   ct__kernels(param->storage->device)->optim->nadam[param->dtype](
       ct__data(param), ct__data(grad), ct__data(st->buf[EXP_AVG]), ct__data(st->buf[EXP_AVG_SQ]), ct_numel(param),

@@ -32,7 +32,8 @@ typedef struct ct_param_state {
   bool initialized;                     // state exists (stepped, or created eagerly by Adagrad)
   float step;                           // CT_STEP_TENSOR: state['step'], a float32 like PyTorch's
   int64_t int_step;                     // CT_STEP_INT: state['step']
-  float mu_product;                     // NAdam: state['mu_product'], a float32 tensor in PyTorch
+  double mu_product;                    // NAdam: state['mu_product'], a 0-d tensor of mu_product_dtype:
+  ct_dtype mu_product_dtype;            // float32, or the parameter's dtype once load_state_dict cast it
   ct_tensor *buf[CT_OPTIM_MAX_BUFFERS]; // owned; NULL when unused (see the kind's keys)
   bool fresh[CT_OPTIM_MAX_BUFFERS];     // buf[b] was created for the step now running
 } ct_param_state;

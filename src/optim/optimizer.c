@@ -63,7 +63,10 @@ void ct_optimizer_free(ct_optimizer *opt) {
 // parameter's first step), initialised and marked fresh for this step.
 static ct_status ensure_state(const ct_optim_algorithm *algo, const ct_optim_options *o, ct_param_state *st,
                               const ct_tensor *param) {
-  if (!st->initialized && algo->has_mu_product) st->mu_product = 1.0f; // torch.tensor(1.)
+  if (!st->initialized && algo->has_mu_product) { // torch.tensor(1.)
+    st->mu_product = 1.0;
+    st->mu_product_dtype = CT_FLOAT32;
+  }
   for (int b = 0; b < CT_OPTIM_MAX_BUFFERS; b++) {
     st->fresh[b] = false;
     if (!algo->uses_buffer(o, b) || st->buf[b]) continue;
@@ -125,7 +128,8 @@ ct_status ct__optimizer_append_group(ct_optimizer *opt, ct_tensor *const *params
   }
   ct_status status = CT_OK;
   for (int k = first; k < total && status == CT_OK && opt->algo->eager_state; k++)
-    if (opt->state_of[k] == k) status = ensure_state(opt->algo, &options, &opt->state[k], opt->params[k]);
+    if (opt->state_of[k] == k) // Adagrad.__init__ fills every group's state from its own arguments
+      status = ensure_state(opt->algo, &opt->defaults, &opt->state[k], opt->params[k]);
   if (status != CT_OK) { // leave opt as it was
     for (int k = first; k < total; k++) free_state(&opt->state[k]);
     return status;

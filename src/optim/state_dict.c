@@ -208,7 +208,7 @@ static ct_status pack_state(const ct_optimizer *opt, int i, ct_optim_state *s) {
     status = step ? ct_optim_state_add(s, i, "step", step) : ct_last_status();
   }
   if (status == CT_OK && opt->algo->has_mu_product) {
-    ct_tensor *mu = ct_scalar(st->mu_product, CT_FLOAT32);
+    ct_tensor *mu = ct_scalar(st->mu_product, st->mu_product_dtype);
     status = mu ? ct_optim_state_add(s, i, "mu_product", mu) : ct_last_status();
   }
   for (int b = 0; b < CT_OPTIM_MAX_BUFFERS && status == CT_OK; b++)
@@ -283,7 +283,10 @@ static ct_status build_state(const ct_optimizer *opt, const ct_optim_state *s, c
     if (is_scalar_key(opt, e->key)) {
       double v;
       if (ct_item(e->value, &v) != CT_OK) return ct_last_status();
-      if (!strcmp(e->key, "mu_product")) st->mu_product = (float)v;
+      if (!strcmp(e->key, "mu_product")) { // cast like every non-step tensor (PyTorch's load_state_dict)
+        st->mu_product_dtype = opt->params[map[i]]->dtype;
+        st->mu_product = st->mu_product_dtype == CT_FLOAT32 ? (float)v : v;
+      }
       else if (opt->algo->step == CT_STEP_INT) st->int_step = (int64_t)v;
       else st->step = (float)v;
       continue;
