@@ -22,8 +22,15 @@ void ct_lr_scheduler_free(ct_lr_scheduler *s) {
   free(s);
 }
 
-// A scheduler of `kind` over opt with its per-group arrays, before its first step.
-static ct_lr_scheduler *alloc_scheduler(ct_optimizer *opt, ct_lr_kind kind) {
+bool ct__lr_alloc_array(ct_lr_scheduler *s, double **array, int n) {
+  *array = calloc(n > 0 ? (size_t)n : 1, sizeof **array);
+  if (*array) return true;
+  ct_lr_scheduler_free(s);
+  ct__error(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
+  return false;
+}
+
+ct_lr_scheduler *ct__lr_alloc(ct_optimizer *opt, ct_lr_kind kind) {
   if (!opt) return ct__error_null(CT_ERR_ARG, "lr_scheduler: optimizer is NULL");
   ct_lr_scheduler *s = calloc(1, sizeof *s);
   if (s) {
@@ -131,7 +138,7 @@ static ct_lr_scheduler *start(ct_lr_scheduler *s) {
 
 ct_lr_scheduler *ct_step_lr_new(ct_optimizer *opt, int64_t step_size, double gamma) {
   if (step_size <= 0) return ct__error_null(CT_ERR_ARG, "StepLR: step_size must be positive, got %lld", (long long)step_size);
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_STEP);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_STEP);
   if (!s) return NULL;
   s->step_size = step_size;
   s->gamma = gamma;
@@ -154,7 +161,7 @@ static bool copy_milestones(ct_lr_scheduler *s, const int64_t *milestones, int n
 
 ct_lr_scheduler *ct_multistep_lr_new(ct_optimizer *opt, const int64_t *milestones, int n, double gamma) {
   if (n < 0 || (n > 0 && !milestones)) return ct__error_null(CT_ERR_ARG, "MultiStepLR: bad milestone list");
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_MULTISTEP);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_MULTISTEP);
   if (!s) return NULL;
   if (!copy_milestones(s, milestones, n)) return ct_lr_scheduler_free(s), NULL;
   qsort(s->milestones, (size_t)n, sizeof *s->milestones, compare_int64); // Counter's elements, sorted
@@ -163,7 +170,7 @@ ct_lr_scheduler *ct_multistep_lr_new(ct_optimizer *opt, const int64_t *milestone
 }
 
 ct_lr_scheduler *ct_exponential_lr_new(ct_optimizer *opt, double gamma) {
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_EXPONENTIAL);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_EXPONENTIAL);
   if (!s) return NULL;
   s->gamma = gamma;
   return start(s);
@@ -171,7 +178,7 @@ ct_lr_scheduler *ct_exponential_lr_new(ct_optimizer *opt, double gamma) {
 
 ct_lr_scheduler *ct_cosine_annealing_lr_new(ct_optimizer *opt, int64_t T_max, double eta_min) {
   if (T_max <= 0) return ct__error_null(CT_ERR_ARG, "CosineAnnealingLR: T_max must be positive, got %lld", (long long)T_max);
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_COSINE);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_COSINE);
   if (!s) return NULL;
   s->T_max = T_max;
   s->eta_min = eta_min;
@@ -182,7 +189,7 @@ ct_lr_scheduler *ct_cosine_annealing_warm_restarts_new(ct_optimizer *opt, int64_
                                                        double eta_min) {
   if (T_0 <= 0) return ct__error_null(CT_ERR_ARG, "Expected positive integer T_0, but got %lld", (long long)T_0);
   if (T_mult < 1) return ct__error_null(CT_ERR_ARG, "Expected integer T_mult >= 1, but got %lld", (long long)T_mult);
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_WARM_RESTARTS);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_WARM_RESTARTS);
   if (!s) return NULL;
   s->T_0 = T_0;
   s->T_i = (double)T_0;
@@ -197,7 +204,7 @@ ct_lr_scheduler *ct_linear_lr_new(ct_optimizer *opt, double start_factor, double
     return ct__error_null(CT_ERR_ARG, "Starting multiplicative factor expected to be between 0 and 1.");
   if (end_factor > 1.0 || end_factor < 0)
     return ct__error_null(CT_ERR_ARG, "Ending multiplicative factor expected to be between 0 and 1.");
-  ct_lr_scheduler *s = alloc_scheduler(opt, CT_LR_LINEAR);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_LINEAR);
   if (!s) return NULL;
   s->start_factor = start_factor;
   s->end_factor = end_factor;
@@ -207,7 +214,7 @@ ct_lr_scheduler *ct_linear_lr_new(ct_optimizer *opt, double start_factor, double
 
 static ct_lr_scheduler *lambda_new(ct_optimizer *opt, ct_lr_kind kind, ct_lr_lambda fn, void *ctx) {
   if (!fn) return ct__error_null(CT_ERR_ARG, "lr_lambda is NULL");
-  ct_lr_scheduler *s = alloc_scheduler(opt, kind);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, kind);
   if (!s) return NULL;
   s->fn = fn;
   s->ctx = ctx;

@@ -55,6 +55,12 @@ struct ct_lr_scheduler {
   int n_children;
 };
 
+/// A scheduler of `kind` over opt with base_lrs and last_lr allocated (one per group) and
+/// last_epoch -1, before its first step; NULL (error recorded) when opt is NULL or memory
+/// runs out.
+ct_lr_scheduler *ct__lr_alloc(ct_optimizer *opt, ct_lr_kind kind);
+/// n doubles (at least one) for a per-group array of s; false (error recorded, s freed) on failure.
+bool ct__lr_alloc_array(ct_lr_scheduler *s, double **array, int n);
 /// The group's current lr (param_groups[g]['lr']) and its setter (no range check, as Python).
 double ct__lr_group(const ct_lr_scheduler *s, int g);
 void ct__lr_set_group(ct_lr_scheduler *s, int g, double lr);

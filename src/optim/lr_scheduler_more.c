@@ -40,6 +40,26 @@ static ct_status one_cycle_checks(const ct_one_cycle_options *o) {
   return CT_OK;
 }
 
+// OneCycleLR's phases: where each ends and which group values it anneals between.
+static void set_phases(ct_lr_scheduler *s, const ct_one_cycle_options *o) {
+  s->total_steps = o->total_steps > 0 ? o->total_steps : o->epochs * o->steps_per_epoch;
+  const double total = (double)s->total_steps;
+  if (o->three_phase) {
+    s->phases[0] = (ct_cycle_phase){o->pct_start * total - 1, CYCLE_INITIAL_LR, CYCLE_MAX_LR, CYCLE_MAX_MOMENTUM,
+                                    CYCLE_BASE_MOMENTUM};
+    s->phases[1] = (ct_cycle_phase){2 * o->pct_start * total - 2, CYCLE_MAX_LR, CYCLE_INITIAL_LR,
+                                    CYCLE_BASE_MOMENTUM, CYCLE_MAX_MOMENTUM};
+    s->phases[2] = (ct_cycle_phase){total - 1, CYCLE_INITIAL_LR, CYCLE_MIN_LR, CYCLE_MAX_MOMENTUM,
+                                    CYCLE_MAX_MOMENTUM};
+    s->n_phases = 3;
+  } else {
+    s->phases[0] = (ct_cycle_phase){o->pct_start * total - 1, CYCLE_INITIAL_LR, CYCLE_MAX_LR, CYCLE_MAX_MOMENTUM,
+                                    CYCLE_BASE_MOMENTUM};
+    s->phases[1] = (ct_cycle_phase){total - 1, CYCLE_MAX_LR, CYCLE_MIN_LR, CYCLE_BASE_MOMENTUM, CYCLE_MAX_MOMENTUM};
+    s->n_phases = 2;
+  }
+}
+
 ct_lr_scheduler *ct_one_cycle_lr_new(ct_optimizer *opt, ct_one_cycle_options o) {
   if (!opt) return ct__error_null(CT_ERR_ARG, "lr_scheduler: optimizer is NULL");
   if (one_cycle_checks(&o) != CT_OK) return NULL;
@@ -47,39 +67,15 @@ ct_lr_scheduler *ct_one_cycle_lr_new(ct_optimizer *opt, ct_one_cycle_options o) 
   const bool has_betas = ct__optim_field(opt->algo, "betas") != NULL;
   if (o.cycle_momentum && !has_momentum && !has_betas)
     return ct__error_null(CT_ERR_ARG, "optimizer must support momentum with `cycle_momentum` option enabled");
-  ct_lr_scheduler *s = calloc(1, sizeof *s);
-  if (!s) return ct__error_null(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
-  s->kind = CT_LR_ONE_CYCLE;
-  s->opt = opt;
-  s->n_groups = opt->n_groups;
-  s->last_epoch = -1;
-  s->base_lrs = calloc((size_t)s->n_groups, sizeof(double));
-  s->last_lr = calloc((size_t)s->n_groups, sizeof(double));
-  bool ok = s->base_lrs && s->last_lr;
-  for (int v = 0; v < CYCLE_VALUES; v++) ok = ok && (s->cycle[v] = calloc((size_t)s->n_groups, sizeof(double)));
-  if (!ok) {
-    ct_lr_scheduler_free(s);
-    return ct__error_null(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
-  }
-  s->total_steps = o.total_steps > 0 ? o.total_steps : o.epochs * o.steps_per_epoch;
-  const double total = (double)s->total_steps;
-  if (o.three_phase) {
-    s->phases[0] = (ct_cycle_phase){o.pct_start * total - 1, CYCLE_INITIAL_LR, CYCLE_MAX_LR, CYCLE_MAX_MOMENTUM,
-                                    CYCLE_BASE_MOMENTUM};
-    s->phases[1] = (ct_cycle_phase){2 * o.pct_start * total - 2, CYCLE_MAX_LR, CYCLE_INITIAL_LR,
-                                    CYCLE_BASE_MOMENTUM, CYCLE_MAX_MOMENTUM};
-    s->phases[2] = (ct_cycle_phase){total - 1, CYCLE_INITIAL_LR, CYCLE_MIN_LR, CYCLE_MAX_MOMENTUM,
-                                    CYCLE_MAX_MOMENTUM};
-    s->n_phases = 3;
-  } else {
-    s->phases[0] = (ct_cycle_phase){o.pct_start * total - 1, CYCLE_INITIAL_LR, CYCLE_MAX_LR, CYCLE_MAX_MOMENTUM,
-                                    CYCLE_BASE_MOMENTUM};
-    s->phases[1] = (ct_cycle_phase){total - 1, CYCLE_MAX_LR, CYCLE_MIN_LR, CYCLE_BASE_MOMENTUM, CYCLE_MAX_MOMENTUM};
-    s->n_phases = 2;
-  }
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_ONE_CYCLE);
+  if (!s) return NULL;
+  for (int v = 0; v < CYCLE_VALUES; v++)
+    if (!ct__lr_alloc_array(s, &s->cycle[v], s->n_groups)) return NULL;
+  set_phases(s, &o);
   s->anneal_linear = o.anneal_linear;
   s->cycle_momentum = o.cycle_momentum;
   s->use_beta1 = has_betas;
+  bool ok = true;
   static const char *const keys[CYCLE_VALUES] = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"};
   for (int g = 0; g < s->n_groups; g++) {
     ct_param_group *group = &opt->groups[g];
@@ -109,21 +105,10 @@ ct_plateau_options ct_plateau_defaults(void) {
 
 ct_lr_scheduler *ct_reduce_lr_on_plateau_new(ct_optimizer *opt, ct_plateau_options o) {
   if (o.factor >= 1.0) return ct__error_null(CT_ERR_ARG, "Factor should be < 1.0.");
-  if (!opt) return ct__error_null(CT_ERR_ARG, "lr_scheduler: optimizer is NULL");
-  ct_lr_scheduler *s = calloc(1, sizeof *s);
-  if (s) {
-    s->kind = CT_LR_PLATEAU;
-    s->opt = opt;
-    s->n_groups = opt->n_groups;
-    s->plateau = o;
-    s->base_lrs = calloc((size_t)s->n_groups, sizeof(double));
-    s->last_lr = calloc((size_t)s->n_groups, sizeof(double));
-    s->min_lrs = calloc((size_t)s->n_groups, sizeof(double));
-  }
-  if (!s || !s->base_lrs || !s->last_lr || !s->min_lrs) {
-    ct_lr_scheduler_free(s);
-    return ct__error_null(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
-  }
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_PLATEAU);
+  if (!s || !ct__lr_alloc_array(s, &s->min_lrs, s->n_groups)) return NULL;
+  s->plateau = o;
+  s->last_epoch = 0;
   for (int g = 0; g < s->n_groups; g++) {
     s->min_lrs[g] = o.min_lr;
     s->last_lr[g] = ct__lr_group(s, g);
@@ -192,19 +177,14 @@ ct_lr_scheduler *ct_sequential_lr_new(ct_optimizer *opt, ct_lr_scheduler **child
               n, n_milestones);
     return sequential_fail(children, n);
   }
-  ct_lr_scheduler *s = calloc(1, sizeof *s);
+  ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_SEQUENTIAL);
   if (s) {
-    s->kind = CT_LR_SEQUENTIAL;
-    s->opt = opt;
-    s->n_groups = opt->n_groups;
-    s->last_lr = calloc((size_t)s->n_groups, sizeof(double));
-    s->base_lrs = calloc((size_t)s->n_groups, sizeof(double));
     s->children = malloc((size_t)n * sizeof *s->children);
     s->milestones = malloc(((size_t)n_milestones + 1) * sizeof *s->milestones);
   }
-  if (!s || !s->last_lr || !s->base_lrs || !s->children || !s->milestones) {
+  if (!s || !s->children || !s->milestones) {
+    if (s) ct__error(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
     ct_lr_scheduler_free(s);
-    ct__error(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
     return sequential_fail(children, n);
   }
   memcpy(s->children, children, (size_t)n * sizeof *children);

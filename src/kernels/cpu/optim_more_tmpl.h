@@ -122,72 +122,73 @@ static void NAME(adamax)(void *param, const void *grad, void *exp_avg, void *exp
   for_chunks(n, NAME(adamax_range), &a);
 }
 
-// ---- NAdam ----
-//   g = grad (+ wd*param);  m = m*b1 + (1-b1)*g;  v = v*b2 + (1-b2)*g*g;
-//   denom = sqrt(v / bc2) + eps;  param += (gv*g)/denom;  param += (av*m)/denom
-typedef struct NAME(nadam_args) {
+// ---- NAdam and RAdam: the running moments they share ----
+//   g = grad (+ wd*param);  m = m*b1 + (1-b1)*g;  v = v*b2 + (1-b2)*g*g
+typedef struct NAME(moments) {
+  T wd, b1, one_minus_b1, b2, one_minus_b2;
+  bool decay;
+} NAME(moments);
+
+INLINE NAME(moments) NAME(moments_of)(double weight_decay, double beta1, double beta2) {
+  return (NAME(moments)){.wd = (T)weight_decay, .b1 = (T)beta1, .one_minus_b1 = (T)(1 - beta1), .b2 = (T)beta2,
+                         .one_minus_b2 = (T)(1 - beta2), .decay = weight_decay != 0};
+}
+
+/// Element i's gradient (with weight decay) into *gi; m[i] and v[i] updated.
+INLINE void NAME(update_moments)(const NAME(moments) *k, const T *restrict p, const T *restrict g, T *restrict m,
+                                 T *restrict v, int64_t i, T *gi) {
+  T gd = g[i];
+  if (k->decay) gd = FMA(p[i], k->wd, gd);
+  m[i] = FMA(gd, k->one_minus_b1, m[i] * k->b1);
+  v[i] = FMA(k->one_minus_b2 * gd, gd, v[i] * k->b2);
+  *gi = gd;
+}
+
+typedef struct NAME(moment_args) {
   T *p, *m, *v;
   const T *g;
-  const ct_nadam_step *s;
-} NAME(nadam_args);
+  const void *s; // ct_nadam_step or ct_radam_step
+} NAME(moment_args);
 
+// NAdam:  denom = sqrt(v / bc2) + eps;  param += (gv*g)/denom;  param += (av*m)/denom
 static void NAME(nadam_range)(int64_t lo, int64_t hi, const void *args) {
-  const NAME(nadam_args) *a = args;
+  const NAME(moment_args) *a = args;
   const ct_nadam_step *s = a->s;
   T *restrict p = a->p, *restrict m = a->m, *restrict v = a->v;
-  const T *restrict g = a->g;
-  const T wd = (T)s->weight_decay, b1 = (T)s->beta1, one_minus_b1 = (T)(1 - s->beta1), b2 = (T)s->beta2;
-  const T one_minus_b2 = (T)(1 - s->beta2), bc2 = (T)s->bias_correction2, eps = (T)s->eps;
+  const NAME(moments) k = NAME(moments_of)(s->weight_decay, s->beta1, s->beta2);
+  const T bc2 = (T)s->bias_correction2, eps = (T)s->eps;
   const T grad_value = (T)s->grad_value, avg_value = (T)s->avg_value;
-  const bool decay = s->weight_decay != 0;
   for (int64_t i = lo; i < hi; i++) {
-    T gi = g[i];
-    if (decay) gi = FMA(p[i], wd, gi);
-    const T mi = FMA(gi, one_minus_b1, m[i] * b1);
-    const T vi = FMA(one_minus_b2 * gi, gi, v[i] * b2);
-    m[i] = mi;
-    v[i] = vi;
-    const T denom = SQRT(vi / bc2) + eps;
+    T gi;
+    NAME(update_moments)(&k, p, a->g, m, v, i, &gi);
+    const T denom = SQRT(v[i] / bc2) + eps;
     const T pi = p[i] + (grad_value * gi) / denom;
-    p[i] = pi + (avg_value * mi) / denom;
+    p[i] = pi + (avg_value * m[i]) / denom;
   }
 }
 
 static void NAME(nadam)(void *param, const void *grad, void *exp_avg, void *exp_avg_sq, int64_t n,
                         const ct_nadam_step *s) {
-  const NAME(nadam_args) a = {.p = param, .g = grad, .m = exp_avg, .v = exp_avg_sq, .s = s};
+  const NAME(moment_args) a = {.p = param, .g = grad, .m = exp_avg, .v = exp_avg_sq, .s = s};
   for_chunks(n, NAME(nadam_range), &a);
 }
 
-// ---- RAdam ----
-//   g = grad (+ wd*param);  m = m*b1 + (1-b1)*g;  v = v*b2 + (1-b2)*g*g;  c = m / bc1
-//   rectify: param -= ((c*lr) * (reciprocal(sqrt(v) + eps) * sqrt(bc2))) * rect
-//   else:    param -= c*lr
-typedef struct NAME(radam_args) {
-  T *p, *m, *v;
-  const T *g;
-  const ct_radam_step *s;
-} NAME(radam_args);
-
+// RAdam:  c = m / bc1;  rectify: param -= ((c*lr) * (reciprocal(sqrt(v) + eps) * sqrt(bc2))) * rect
+//                       else:    param -= c*lr
 static void NAME(radam_range)(int64_t lo, int64_t hi, const void *args) {
-  const NAME(radam_args) *a = args;
+  const NAME(moment_args) *a = args;
   const ct_radam_step *s = a->s;
   T *restrict p = a->p, *restrict m = a->m, *restrict v = a->v;
-  const T *restrict g = a->g;
-  const T wd = (T)s->weight_decay, b1 = (T)s->beta1, one_minus_b1 = (T)(1 - s->beta1), b2 = (T)s->beta2;
-  const T one_minus_b2 = (T)(1 - s->beta2), bc1 = (T)s->bias_correction1, lr = (T)s->lr, eps = (T)s->eps;
+  const NAME(moments) k = NAME(moments_of)(s->weight_decay, s->beta1, s->beta2);
+  const T bc1 = (T)s->bias_correction1, lr = (T)s->lr, eps = (T)s->eps;
   const T sqrt_bc2 = (T)s->sqrt_bias_correction2, rect = (T)s->rect;
-  const bool decay = s->weight_decay != 0, rectify = s->rectify;
+  const bool rectify = s->rectify;
   for (int64_t i = lo; i < hi; i++) {
-    T gi = g[i];
-    if (decay) gi = FMA(p[i], wd, gi);
-    const T mi = FMA(gi, one_minus_b1, m[i] * b1);
-    const T vi = FMA(one_minus_b2 * gi, gi, v[i] * b2);
-    m[i] = mi;
-    v[i] = vi;
-    T update = (mi / bc1) * lr;
+    T gi;
+    NAME(update_moments)(&k, p, a->g, m, v, i, &gi);
+    T update = (m[i] / bc1) * lr;
     if (rectify) {
-      const T adaptive = ((T)1 / (SQRT(vi) + eps)) * sqrt_bc2; // Python's scalar / tensor
+      const T adaptive = ((T)1 / (SQRT(v[i]) + eps)) * sqrt_bc2; // Python's scalar / tensor
       update = (update * adaptive) * rect;
     }
     p[i] = p[i] - update;
@@ -196,7 +197,7 @@ static void NAME(radam_range)(int64_t lo, int64_t hi, const void *args) {
 
 static void NAME(radam)(void *param, const void *grad, void *exp_avg, void *exp_avg_sq, int64_t n,
                         const ct_radam_step *s) {
-  const NAME(radam_args) a = {.p = param, .g = grad, .m = exp_avg, .v = exp_avg_sq, .s = s};
+  const NAME(moment_args) a = {.p = param, .g = grad, .m = exp_avg, .v = exp_avg_sq, .s = s};
   for_chunks(n, NAME(radam_range), &a);
 }
 
