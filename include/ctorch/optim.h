@@ -188,7 +188,7 @@ CT_API ct_status ct_optimizer_get_group_option(const ct_optimizer *opt, int grou
 /// param_groups[group][option.key] = option's value (a pair for "betas"). Errors as
 /// ct_optimizer_add_param_group's options.
 CT_API ct_status ct_optimizer_set_group_option(ct_optimizer *opt, int group, ct_group_option option);
-/// param_groups[group]['lr']; NaN for a bad optimizer or group.
+/// param_groups[group]['lr']; NaN (error recorded) for a bad optimizer or group.
 CT_API double ct_optimizer_get_group_lr(const ct_optimizer *opt, int group);
 /// param_groups[group]['lr'] = lr (errors on a negative or NaN value, or a bad group).
 CT_API ct_status ct_optimizer_set_group_lr(ct_optimizer *opt, int group, double lr);

@@ -140,7 +140,8 @@ ct_status ct_optimizer_set_group_option(ct_optimizer *opt, int g, ct_group_optio
 }
 
 double ct_optimizer_get_group_lr(const ct_optimizer *opt, int g) {
-  if (!opt || g < 0 || g >= opt->n_groups) return NAN;
+  const ct_option_field *f;
+  if (group_field(opt, g, "lr", &f) != CT_OK) return NAN;
   return opt->groups[g].options.sgd.lr; // lr is every options struct's first member
 }
 
