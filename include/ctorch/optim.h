@@ -24,6 +24,11 @@
 /// }
 /// ct_optimizer_free(opt);
 /// ```
+/// Groups, as `SGD([{'params': base}, {'params': head, 'lr': 1e-3}], lr=1e-2, momentum=0.9)`:
+/// ```c
+/// ct_optimizer *opt = ct_sgd_new(base, n_base, (ct_sgd_options){.lr = 1e-2, .momentum = 0.9});
+/// ct_optimizer_add_param_group(opt, head, n_head, (ct_group_option[]){{.key = "lr", .value = 1e-3}}, 1);
+/// ```
 #ifndef CTORCH_OPTIM_H
 #define CTORCH_OPTIM_H
 #include "ctorch/tensor.h"
@@ -219,7 +224,8 @@ CT_API ct_status ct_optimizer_set_lr(ct_optimizer *opt, double lr);
 /// a 0-d float32 tensor for Adam, AdamW, Adagrad, Adamax, NAdam, RAdam and a 0-d int64
 /// for RMSprop, whose step PyTorch keeps as a Python int; "exp_avg", "exp_avg_sq",
 /// "max_exp_avg_sq", "momentum_buffer", "square_avg", "grad_avg", "sum", "exp_inf",
-/// "mu_product"). "param_groups": per group, every option PyTorch's group dict holds, in
+/// "mu_product"; SGD without momentum keeps none, where PyTorch stores momentum_buffer
+/// None). "param_groups": per group, every option PyTorch's group dict holds, in
 /// its order (foreach None, differentiable False, ... included), and the group's "params"
 /// index list. Tensors in it are copies, unaffected by later steps.
 typedef struct ct_optim_state ct_optim_state;

@@ -68,7 +68,7 @@ ct_status ct_optim_state_add_group(ct_optim_state *s, const ct_group_option *opt
     if (!options[i].key) return ct__error(CT_ERR_ARG, "optim_state_add_group: option %d has no key", i);
   for (int i = 0; i < n_params; i++)
     if (params[i] < 0) return ct__error(CT_ERR_INDEX, "optim_state_add_group: negative parameter index %d", params[i]);
-  state_group g = {.n_options = n_options, .n_params = n_params};
+  state_group g = {.n_params = n_params}; // n_options counts the keys copied so far
   g.options = calloc((size_t)n_options + 1, sizeof *g.options);
   g.params = malloc(((size_t)n_params + 1) * sizeof *g.params);
   state_group *grown = realloc(s->groups, (size_t)(s->n_groups + 1) * sizeof *grown);
@@ -77,10 +77,8 @@ ct_status ct_optim_state_add_group(ct_optim_state *s, const ct_group_option *opt
   for (int i = 0; ok && i < n_options; i++) {
     g.options[i] = options[i];
     g.options[i].key = copy_key(options[i].key);
-    if (!g.options[i].key) {
-      g.n_options = i;
-      ok = false;
-    }
+    ok = g.options[i].key != NULL;
+    g.n_options += ok;
   }
   if (!ok) {
     free_group(&g);
