@@ -2,7 +2,7 @@
 construction and after each of up to 300 steps must be PyTorch's double to the last bit
 (printed %.17g), for random configurations of StepLR, MultiStepLR, ExponentialLR,
 CosineAnnealingLR (chainable form), CosineAnnealingWarmRestarts (integer steps and
-fractional epochs), LinearLR, LambdaLR, MultiplicativeLR, OneCycleLR (cos/linear,
+fractional epochs), step(epoch) with PyTorch's closed forms, LinearLR, LambdaLR, MultiplicativeLR, OneCycleLR (cos/linear,
 three_phase, momentum / beta1 cycling), ReduceLROnPlateau and SequentialLR, over one to
 three parameter groups of SGD (momentum) or Adam. Each run round-trips the scheduler's
 state_dict mid-way. Invalid arguments compare PyTorch's messages.
@@ -142,6 +142,9 @@ def random_case(name):
         m1 = rng.randint(1, 20)
         a = {"start_factor": rng.choice([0.1, 0.5]), "total_iters": rng.choice([3, 5, 10]), "T_max": rng.choice([5, 10, 30]),
              "eta_min": rng.choice([0.0, 1e-3]), "gamma": rng.choice([0.9, 0.95]), "milestones": [m1, m1 + rng.randint(1, 40)]}
+    if name not in ("warm", "plateau", "sequential", "onecycle") and rng.random() < 0.25:
+        # step(epoch): the closed form where the kind has one, else get_lr at that epoch
+        a["epochs"] = [rng.randint(0, 60) for _ in range(steps)]
     return {"name": name, "opt": rng.choice(["sgd", "adam"]), "steps": steps, "lrs": lrs, "args": a}
 
 
