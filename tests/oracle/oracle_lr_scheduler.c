@@ -1,7 +1,9 @@
 // Oracle program for the learning-rate schedulers (driven by oracle_lr_scheduler.py). One
 // case per stdin line: "<scheduler> <sgd|adam> <steps> <lr,lr,...> [key=value ...]" (lists
-// comma-separated). It prints "lr <each group's last lr>" after construction and after
-// each step (%.17g), with " m <momentum or beta1>" of group 0 for OneCycleLR.
+// comma-separated). Each step is an optimizer step (gradient 0.5 + group index) then a
+// scheduler step. It prints "lr <each group's last lr>" after construction and after each
+// step (%.17g), with " m <momentum or beta1>" of group 0 for OneCycleLR, and at the end
+// each group's parameter ("p <bits>").
 #define _POSIX_C_SOURCE 200809L // strtok_r
 #include <math.h>
 #include <stdio.h>
@@ -141,6 +143,8 @@ static void run_case(char *line) {
   int n_metrics, n_epochs;
   const double *metrics = arg(&a, "metrics", &n_metrics), *epochs = arg(&a, "epochs", &n_epochs);
   for (int k = 0; k < steps; k++) {
+    for (int g = 0; g < n_groups; g++) ct_set_grad(w[g], ct_full(CT_SHAPE(2), 0.5 + g, CT_FLOAT32));
+    ct_optimizer_step(opt); // with the lr (and momentum) the schedule set
     ct_status st = metrics ? ct_lr_scheduler_step_metric(s, metrics[k])
                    : epochs ? ct_lr_scheduler_step_epoch(s, epochs[k])
                             : ct_lr_scheduler_step(s);
@@ -155,6 +159,7 @@ static void run_case(char *line) {
     }
     print_lrs(s, opt, momentum);
   }
+  for (int g = 0; g < n_groups; g++) tu_print_line("p", w[g], TU_BITS);
   ct_lr_scheduler_free(s);
   ct_optimizer_free(opt);
 }

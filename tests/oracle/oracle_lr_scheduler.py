@@ -4,7 +4,8 @@ construction and after each of up to 300 steps must be PyTorch's double to the l
 CosineAnnealingLR (chainable form), CosineAnnealingWarmRestarts (integer steps and
 fractional epochs), step(epoch) with PyTorch's closed forms, LinearLR, LambdaLR, MultiplicativeLR, OneCycleLR (cos/linear,
 three_phase, momentum / beta1 cycling), ReduceLROnPlateau and SequentialLR, over one to
-three parameter groups of SGD (momentum) or Adam. Each run round-trips the scheduler's
+three parameter groups of SGD (momentum) or Adam, each scheduler step after an optimizer
+step whose parameters must also end bit-identical. Each run round-trips the scheduler's
 state_dict mid-way. Invalid arguments compare PyTorch's messages.
 """
 import math
@@ -15,7 +16,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
-from harness import Checker, first_difference, run_c  # noqa: E402
+from harness import BITS, Checker, first_difference, run_c, values  # noqa: E402
 
 warnings.simplefilter("ignore")
 S = torch.optim.lr_scheduler
@@ -76,6 +77,9 @@ def torch_answer(case):
     lines = [lr_line(sched, opt, momentum)]
     a = case["args"]
     for k in range(case["steps"]):
+        for g, p in enumerate(params):
+            p.grad = torch.full((2,), 0.5 + g)
+        opt.step()
         try:
             if "metrics" in a:
                 sched.step(a["metrics"][k])
@@ -87,7 +91,7 @@ def torch_answer(case):
             lines.append(f"ERR {e}")
             break
         lines.append(lr_line(sched, opt, momentum))
-    return lines
+    return lines + ["p" + values(p, BITS) for p in params]
 
 
 def c_line(case):
