@@ -2,7 +2,7 @@
 // joins (a float32 step and the sum of squared gradients, starting at
 // initial_accumulator_value) and the per-parameter update.
 #include "core/error_impl.h"
-#include "ctorch/ops.h"
+#include "core/copy.h"
 #include "kernels/dispatch.h"
 #include "kernels/optim.h"
 #include "optim/optim_internal.h"
@@ -18,7 +18,7 @@ static bool adagrad_uses_buffer(const ct_optim_options *o, int b) {
 static ct_status adagrad_init_buffer(const ct_optim_options *o, int b, ct_tensor *buf) {
   (void)b;
   const double v = o->adagrad.initial_accumulator_value;
-  return v == 0 || ct_fill_(buf, v) ? CT_OK : ct_last_status();
+  return v == 0 ? CT_OK : ct__fill(buf, v);
 }
 
 static void adagrad_update(const ct_optim_options *options, ct_param_state *st, ct_tensor *param,
