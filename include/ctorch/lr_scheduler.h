@@ -115,13 +115,20 @@ CT_API int64_t ct_lr_scheduler_last_epoch(const ct_lr_scheduler *s);
 /// Frees the scheduler (and, for SequentialLR, its schedulers). NULL is a no-op.
 CT_API void ct_lr_scheduler_free(ct_lr_scheduler *s);
 
-/// A scheduler's state (PyTorch's scheduler.state_dict(), in memory): named lists of numbers
-/// with PyTorch's keys ("base_lrs", "last_epoch", "_step_count", "_last_lr", "gamma", "T_cur",
-/// "best", ...; SequentialLR's children's keys prefixed "_schedulers.<i>.").
+/// A scheduler's state (PyTorch's scheduler.state_dict(), in memory): its numeric attributes
+/// as named lists of numbers with PyTorch's keys ("base_lrs", "last_epoch", "_step_count",
+/// "_last_lr", and the kind's own: "step_size", "gamma", "milestones", "T_max", "eta_min",
+/// "T_0", "T_i", "T_mult", "T_cur", "start_factor", "end_factor", "total_iters",
+/// "total_steps", "factor", "min_lrs", "patience", "cooldown", "cooldown_counter",
+/// "threshold", "best", "num_bad_epochs", "eps", "_milestones"; SequentialLR's children's
+/// prefixed "_schedulers.<i>."). Mode strings and callables are not in it; OneCycleLR's
+/// per-group values live in the optimizer's param_groups, as in PyTorch.
 typedef struct ct_lr_state ct_lr_state;
 /// Snapshot of s's state (NULL on error). Free with ct_lr_state_free.
 CT_API ct_lr_state *ct_lr_scheduler_state_dict(const ct_lr_scheduler *s);
-/// load_state_dict: restores every key the state has (unknown keys are an error).
+/// load_state_dict: restores every key the state has, hyperparameters included, as PyTorch's
+/// __dict__.update does. Errors (s unchanged): a key this scheduler does not have, or a list
+/// of another length.
 CT_API ct_status ct_lr_scheduler_load_state_dict(ct_lr_scheduler *s, const ct_lr_state *state);
 /// Number of entries.
 CT_API int ct_lr_state_len(const ct_lr_state *state);

@@ -104,8 +104,7 @@ static ct_status warm_restarts_step(ct_lr_scheduler *s, bool has_epoch, double e
       s->T_cur = epoch;
     }
   }
-  s->last_epoch = (int64_t)floor(epoch);
-  s->step_count++;
+  s->last_epoch = (int64_t)floor(epoch); // its step() is its own: _step_count stays as _initial_step set it
   double lrs[s->n_groups > 0 ? s->n_groups : 1];
   ct__lr_get_lr(s, lrs);
   for (int g = 0; g < s->n_groups; g++) ct__lr_set_group(s, g, lrs[g]);

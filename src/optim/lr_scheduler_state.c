@@ -45,21 +45,44 @@ typedef struct lr_field {
   int n;
 } lr_field;
 
-// The attributes of s that stepping changes, for both directions of the state dict.
+#define D(key, ptr) (lr_field){key, ptr, NULL, 1}
+#define I(key, ptr) (lr_field){key, NULL, ptr, 1}
+
+// s's attributes as PyTorch's scheduler.__dict__ names them (the numeric ones: mode
+// strings and callables have no place here), for both directions of the state dict.
 static int fields_of(ct_lr_scheduler *s, lr_field *f) {
   int k = 0;
-  f[k++] = (lr_field){"base_lrs", s->base_lrs, NULL, s->n_groups};
-  f[k++] = (lr_field){"last_epoch", NULL, &s->last_epoch, 1};
-  f[k++] = (lr_field){"_step_count", NULL, &s->step_count, 1};
+  const bool lr_scheduler = s->kind != CT_LR_PLATEAU && s->kind != CT_LR_SEQUENTIAL; // an _LRScheduler
+  if (lr_scheduler) f[k++] = (lr_field){"base_lrs", s->base_lrs, NULL, s->n_groups};
+  f[k++] = I("last_epoch", &s->last_epoch);
+  if (lr_scheduler) f[k++] = I("_step_count", &s->step_count);
   f[k++] = (lr_field){"_last_lr", s->last_lr, NULL, s->n_groups};
-  if (s->kind == CT_LR_WARM_RESTARTS) {
-    f[k++] = (lr_field){"T_cur", &s->T_cur, NULL, 1};
-    f[k++] = (lr_field){"T_i", &s->T_i, NULL, 1};
-  }
-  if (s->kind == CT_LR_PLATEAU) {
-    f[k++] = (lr_field){"best", &s->best, NULL, 1};
-    f[k++] = (lr_field){"num_bad_epochs", NULL, &s->num_bad_epochs, 1};
-    f[k++] = (lr_field){"cooldown_counter", NULL, &s->cooldown_counter, 1};
+  switch (s->kind) {
+  case CT_LR_STEP: f[k++] = I("step_size", &s->step_size), f[k++] = D("gamma", &s->gamma); break;
+  case CT_LR_MULTISTEP:
+    f[k++] = (lr_field){"milestones", NULL, s->milestones, s->n_milestones}; // Counter's elements, sorted
+    f[k++] = D("gamma", &s->gamma);
+    break;
+  case CT_LR_EXPONENTIAL: f[k++] = D("gamma", &s->gamma); break;
+  case CT_LR_COSINE: f[k++] = I("T_max", &s->T_max), f[k++] = D("eta_min", &s->eta_min); break;
+  case CT_LR_WARM_RESTARTS:
+    f[k++] = I("T_0", &s->T_0), f[k++] = D("T_i", &s->T_i), f[k++] = I("T_mult", &s->T_mult);
+    f[k++] = D("eta_min", &s->eta_min), f[k++] = D("T_cur", &s->T_cur);
+    break;
+  case CT_LR_LINEAR:
+    f[k++] = D("start_factor", &s->start_factor), f[k++] = D("end_factor", &s->end_factor);
+    f[k++] = I("total_iters", &s->total_iters);
+    break;
+  case CT_LR_ONE_CYCLE: f[k++] = I("total_steps", &s->total_steps); break;
+  case CT_LR_PLATEAU:
+    f[k++] = D("factor", &s->plateau.factor), f[k++] = (lr_field){"min_lrs", s->min_lrs, NULL, s->n_groups};
+    f[k++] = I("patience", &s->plateau.patience), f[k++] = I("cooldown", &s->plateau.cooldown);
+    f[k++] = I("cooldown_counter", &s->cooldown_counter), f[k++] = D("threshold", &s->plateau.threshold);
+    f[k++] = D("best", &s->best), f[k++] = I("num_bad_epochs", &s->num_bad_epochs);
+    f[k++] = D("eps", &s->plateau.eps);
+    break;
+  case CT_LR_SEQUENTIAL: f[k++] = (lr_field){"_milestones", NULL, s->milestones, s->n_milestones}; break;
+  default: break;
   }
   return k;
 }

@@ -3,7 +3,7 @@
 // comma-separated). Each step is an optimizer step (gradient 0.5 + group index) then a
 // scheduler step. It prints "lr <each group's last lr>" after construction and after each
 // step (%.17g), with " m <momentum or beta1>" of group 0 for OneCycleLR, and at the end
-// each group's parameter ("p <bits>").
+// each group's parameter ("p <bits>") and the scheduler's state dict ("state <key> <values>").
 #define _POSIX_C_SOURCE 200809L // strtok_r
 #include <math.h>
 #include <stdio.h>
@@ -111,6 +111,21 @@ static void print_lrs(ct_lr_scheduler *s, ct_optimizer *opt, bool momentum) {
   printf("\n");
 }
 
+// "state <key> <value,value,...>" per entry of the scheduler's state dict.
+static void print_state(const ct_lr_scheduler *s) {
+  ct_lr_state *st = ct_lr_scheduler_state_dict(s);
+  for (int i = 0; i < ct_lr_state_len(st); i++) {
+    const char *key;
+    const double *v;
+    int n;
+    ct_lr_state_entry(st, i, &key, &v, &n);
+    printf("state %s ", key);
+    for (int j = 0; j < n; j++) printf("%s%.17g", j ? "," : "", v[j]);
+    printf("\n");
+  }
+  ct_lr_state_free(st);
+}
+
 static void run_case(char *line) {
   char *save, *name = strtok_r(line, " ", &save), *kind = strtok_r(NULL, " ", &save);
   int steps = atoi(strtok_r(NULL, " ", &save));
@@ -160,6 +175,7 @@ static void run_case(char *line) {
     print_lrs(s, opt, momentum);
   }
   for (int g = 0; g < n_groups; g++) tu_print_line("p", w[g], TU_BITS);
+  print_state(s);
   ct_lr_scheduler_free(s);
   ct_optimizer_free(opt);
 }

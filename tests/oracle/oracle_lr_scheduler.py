@@ -64,6 +64,35 @@ def lr_line(sched, opt, momentum):
     return line
 
 
+# Scheduler attributes that are not numbers ctorch keeps: flags, mode strings, callables,
+# OneCycleLR's phase table, ReduceLROnPlateau's mode_worse (the initial best).
+NOT_NUMERIC = {"verbose", "_get_lr_called_within_step", "mode", "threshold_mode", "mode_worse", "anneal_func",
+               "_schedule_phases", "cycle_momentum", "use_beta1", "lr_lambdas"}
+
+
+def state_lines(sd, prefix=""):
+    """ "state <key> <values>" for each numeric entry of a scheduler state dict."""
+    lines = []
+    for key, v in sd.items():
+        if key in NOT_NUMERIC:
+            continue
+        if key == "_schedulers":
+            for i, child in enumerate(v):
+                lines += state_lines(child, f"{prefix}_schedulers.{i}.")
+            continue
+        if hasattr(v, "elements"):  # MultiStepLR's Counter
+            v = sorted(v.elements())
+        vals = v if isinstance(v, list) else [v]
+        lines.append(f"state {prefix}{key} " + ",".join("%.17g" % x for x in vals))
+    return lines
+
+
+def sorted_state(lines):
+    """The state lines sorted by key (a dict's order is its attributes' creation order)."""
+    state = sorted(x for x in lines if x.startswith("state "))
+    return [x for x in lines if not x.startswith("state ")] + state
+
+
 def torch_answer(case):
     params = [torch.zeros(2, requires_grad=True) for _ in case["lrs"]]
     groups = [{"params": [p], "lr": lr} for p, lr in zip(params, case["lrs"])]
@@ -91,7 +120,7 @@ def torch_answer(case):
             lines.append(f"ERR {e}")
             break
         lines.append(lr_line(sched, opt, momentum))
-    return lines + ["p" + values(p, BITS) for p in params]
+    return lines + ["p" + values(p, BITS) for p in params] + state_lines(sched.state_dict())
 
 
 def c_line(case):
@@ -179,8 +208,8 @@ def main():
     answers = run_c(binary, [c_line(c) for c in cases])
     chk = Checker("oracle_lr_scheduler")
     for case, got in zip(cases, answers):
-        want = torch_answer(case)
-        got_lines = got.rstrip("\n").split("\n")
+        want = sorted_state(torch_answer(case))
+        got_lines = sorted_state(got.rstrip("\n").split("\n"))
         desc = f"{case['name']} {case['opt']} lrs={case['lrs']} {dict((k, v) for k, v in case['args'].items() if k not in ('metrics', 'epochs'))}"
         chk.check(got_lines == want, desc if got_lines == want else f"{desc}: {first_difference(got_lines, want)}")
     chk.finish()

@@ -124,7 +124,7 @@ static void test_lr_schedulers(void **state) {
   ct_lr_scheduler *on_plateau = ct_reduce_lr_on_plateau_new(sgd, ct_plateau_defaults());
   MISUSE_STATUS(ct_lr_scheduler_step(on_plateau), "missing 1 required positional argument: 'metrics'");
   ct_lr_state *st = ct_lr_scheduler_state_dict(on_plateau);
-  MISUSE_STATUS(ct_lr_scheduler_load_state_dict(warm, st), "scheduler state has key 'best'");
+  MISUSE_STATUS(ct_lr_scheduler_load_state_dict(warm, st), "scheduler state has key 'factor', which this scheduler does not have");
   MISUSE_STATUS(ct_lr_state_entry(st, 99, NULL, NULL, NULL), "scheduler state entry 99 out of range");
   MISUSE_STATUS(ct_lr_scheduler_load_state_dict(NULL, st), "load_state_dict: NULL argument");
   MISUSE(ct_lr_scheduler_state_dict(NULL), "lr_scheduler is NULL");
