@@ -52,6 +52,13 @@ CT_API ct_lr_scheduler *ct_linear_lr_new(ct_optimizer *opt, double start_factor,
 CT_API ct_lr_scheduler *ct_lambda_lr_new(ct_optimizer *opt, ct_lr_lambda fn, void *ctx);
 /// MultiplicativeLR(optimizer, lr_lambda): lr *= fn(epoch, ctx) from epoch 1 on.
 CT_API ct_lr_scheduler *ct_multiplicative_lr_new(ct_optimizer *opt, ct_lr_lambda fn, void *ctx);
+/// LambdaLR(optimizer, [f0, f1, ...]): one function (and context; ctxs may be NULL) per
+/// parameter group. Error: "Expected 2 lr_lambdas, but got 1".
+CT_API ct_lr_scheduler *ct_lambda_lr_new_per_group(ct_optimizer *opt, const ct_lr_lambda *fns, void *const *ctxs,
+                                                   int n);
+/// MultiplicativeLR(optimizer, [f0, f1, ...]), as ct_lambda_lr_new_per_group.
+CT_API ct_lr_scheduler *ct_multiplicative_lr_new_per_group(ct_optimizer *opt, const ct_lr_lambda *fns,
+                                                           void *const *ctxs, int n);
 
 /// OneCycleLR's options; ct_one_cycle_defaults gives PyTorch's.
 typedef struct ct_one_cycle_options {
@@ -66,11 +73,14 @@ typedef struct ct_one_cycle_options {
   double div_factor;     ///< initial_lr = max_lr / div_factor (25)
   double final_div_factor; ///< min_lr = initial_lr / final_div_factor (1e4)
   bool three_phase;      ///< false
+  const double *max_lrs; ///< per-group max_lr (n_max_lrs of them); NULL: max_lr for every group
+  int n_max_lrs;
 } ct_one_cycle_options;
 
 /// PyTorch's OneCycleLR defaults with the given max_lr and total_steps.
 CT_API ct_one_cycle_options ct_one_cycle_defaults(double max_lr, int64_t total_steps);
-/// OneCycleLR(optimizer, ...). Errors with PyTorch's messages (total_steps, epochs,
+/// OneCycleLR(optimizer, ...). Errors with PyTorch's messages ("expected 2 values for
+/// max_lr, got 1", total_steps, epochs,
 /// steps_per_epoch, pct_start, "optimizer must support momentum with `cycle_momentum`
 /// option enabled"); stepping past total_steps fails with "Tried to step 12 times. The
 /// specified number of total steps is 10".
@@ -86,12 +96,14 @@ typedef struct ct_plateau_options {
   int64_t cooldown;     ///< 0
   double min_lr;        ///< 0 (every group)
   double eps;           ///< 1e-8
+  const double *min_lrs; ///< per-group min_lr (n_min_lrs of them); NULL: min_lr for every group
+  int n_min_lrs;
 } ct_plateau_options;
 
 /// PyTorch's ReduceLROnPlateau defaults.
 CT_API ct_plateau_options ct_plateau_defaults(void);
-/// ReduceLROnPlateau(optimizer, ...). Step it with ct_lr_scheduler_step_metric. Error:
-/// "Factor should be < 1.0.".
+/// ReduceLROnPlateau(optimizer, ...). Step it with ct_lr_scheduler_step_metric. Errors:
+/// "Factor should be < 1.0.", "expected 2 min_lrs, got 1".
 CT_API ct_lr_scheduler *ct_reduce_lr_on_plateau_new(ct_optimizer *opt, ct_plateau_options options);
 
 /// SequentialLR(optimizer, schedulers, milestones): n schedulers (made over opt, in order)

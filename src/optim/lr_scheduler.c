@@ -14,6 +14,8 @@ void ct_lr_scheduler_free(ct_lr_scheduler *s) {
   if (!s) return;
   for (int i = 0; i < s->n_children; i++) ct_lr_scheduler_free(s->children[i]);
   free(s->children);
+  free(s->fns);
+  free(s->ctxs);
   for (int v = 0; v < CYCLE_VALUES; v++) free(s->cycle[v]);
   free(s->min_lrs);
   free(s->milestones);
@@ -211,21 +213,45 @@ ct_lr_scheduler *ct_linear_lr_new(ct_optimizer *opt, double start_factor, double
   return start(s);
 }
 
-static ct_lr_scheduler *lambda_new(ct_optimizer *opt, ct_lr_kind kind, ct_lr_lambda fn, void *ctx) {
-  if (!fn) return ct__error_null(CT_ERR_ARG, "lr_lambda is NULL");
+// LambdaLR / MultiplicativeLR with n functions (one per group; n 1 with `shared`: the
+// same for every group).
+static ct_lr_scheduler *lambda_new(ct_optimizer *opt, ct_lr_kind kind, const ct_lr_lambda *fns, void *const *ctxs,
+                                   int n, bool shared) {
+  if (!opt) return ct__error_null(CT_ERR_ARG, "lr_scheduler: optimizer is NULL");
+  if (!shared && n != opt->n_groups)
+    return ct__error_null(CT_ERR_ARG, "Expected %d lr_lambdas, but got %d", opt->n_groups, n);
+  for (int i = 0; i < n; i++)
+    if (!fns || !fns[i]) return ct__error_null(CT_ERR_ARG, "lr_lambda is NULL");
   ct_lr_scheduler *s = ct__lr_alloc(opt, kind);
   if (!s) return NULL;
-  s->fn = fn;
-  s->ctx = ctx;
+  s->fns = malloc(((size_t)s->n_groups + 1) * sizeof *s->fns);
+  s->ctxs = malloc(((size_t)s->n_groups + 1) * sizeof *s->ctxs);
+  if (!s->fns || !s->ctxs) {
+    ct_lr_scheduler_free(s);
+    return ct__error_null(CT_ERR_MEMORY, "out of memory creating a learning-rate scheduler");
+  }
+  for (int g = 0; g < s->n_groups; g++) {
+    s->fns[g] = fns[shared ? 0 : g];
+    s->ctxs[g] = ctxs ? ctxs[shared ? 0 : g] : NULL;
+  }
   return start(s);
 }
 
 ct_lr_scheduler *ct_lambda_lr_new(ct_optimizer *opt, ct_lr_lambda fn, void *ctx) {
-  return lambda_new(opt, CT_LR_LAMBDA, fn, ctx);
+  return lambda_new(opt, CT_LR_LAMBDA, &fn, &ctx, 1, true);
 }
 
 ct_lr_scheduler *ct_multiplicative_lr_new(ct_optimizer *opt, ct_lr_lambda fn, void *ctx) {
-  return lambda_new(opt, CT_LR_MULTIPLICATIVE, fn, ctx);
+  return lambda_new(opt, CT_LR_MULTIPLICATIVE, &fn, &ctx, 1, true);
+}
+
+ct_lr_scheduler *ct_lambda_lr_new_per_group(ct_optimizer *opt, const ct_lr_lambda *fns, void *const *ctxs, int n) {
+  return lambda_new(opt, CT_LR_LAMBDA, fns, ctxs, n, false);
+}
+
+ct_lr_scheduler *ct_multiplicative_lr_new_per_group(ct_optimizer *opt, const ct_lr_lambda *fns, void *const *ctxs,
+                                                    int n) {
+  return lambda_new(opt, CT_LR_MULTIPLICATIVE, fns, ctxs, n, false);
 }
 
 ct_status ct_lr_scheduler_step(ct_lr_scheduler *s) {

@@ -39,8 +39,8 @@ struct ct_lr_scheduler {
   double gamma, eta_min, start_factor, end_factor, T_cur, T_i;
   int64_t *milestones; // MultiStepLR (sorted, with repeats), SequentialLR
   int n_milestones;
-  ct_lr_lambda fn;
-  void *ctx;
+  ct_lr_lambda *fns; // LambdaLR / MultiplicativeLR: one function and context per group
+  void **ctxs;
   // OneCycleLR
   ct_cycle_phase phases[3];
   int n_phases;

@@ -67,6 +67,8 @@ ct_lr_scheduler *ct_one_cycle_lr_new(ct_optimizer *opt, ct_one_cycle_options o) 
   const bool has_betas = ct__optim_field(opt->algo, "betas") != NULL;
   if (o.cycle_momentum && !has_momentum && !has_betas)
     return ct__error_null(CT_ERR_ARG, "optimizer must support momentum with `cycle_momentum` option enabled");
+  if (o.max_lrs && o.n_max_lrs != opt->n_groups)
+    return ct__error_null(CT_ERR_ARG, "expected %d values for max_lr, got %d", opt->n_groups, o.n_max_lrs);
   ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_ONE_CYCLE);
   if (!s) return NULL;
   for (int v = 0; v < CYCLE_VALUES; v++)
@@ -79,8 +81,9 @@ ct_lr_scheduler *ct_one_cycle_lr_new(ct_optimizer *opt, ct_one_cycle_options o) 
   static const char *const keys[CYCLE_VALUES] = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"};
   for (int g = 0; g < s->n_groups; g++) {
     ct_param_group *group = &opt->groups[g];
-    s->cycle[CYCLE_INITIAL_LR][g] = o.max_lr / o.div_factor;
-    s->cycle[CYCLE_MAX_LR][g] = o.max_lr;
+    const double max_lr = o.max_lrs ? o.max_lrs[g] : o.max_lr;
+    s->cycle[CYCLE_INITIAL_LR][g] = max_lr / o.div_factor;
+    s->cycle[CYCLE_MAX_LR][g] = max_lr;
     s->cycle[CYCLE_MIN_LR][g] = s->cycle[CYCLE_INITIAL_LR][g] / o.final_div_factor;
     s->cycle[CYCLE_MAX_MOMENTUM][g] = o.max_momentum;
     s->cycle[CYCLE_BASE_MOMENTUM][g] = o.base_momentum;
@@ -105,12 +108,16 @@ ct_plateau_options ct_plateau_defaults(void) {
 
 ct_lr_scheduler *ct_reduce_lr_on_plateau_new(ct_optimizer *opt, ct_plateau_options o) {
   if (o.factor >= 1.0) return ct__error_null(CT_ERR_ARG, "Factor should be < 1.0.");
+  if (opt && o.min_lrs && o.n_min_lrs != opt->n_groups)
+    return ct__error_null(CT_ERR_ARG, "expected %d min_lrs, got %d", opt->n_groups, o.n_min_lrs);
   ct_lr_scheduler *s = ct__lr_alloc(opt, CT_LR_PLATEAU);
   if (!s || !ct__lr_alloc_array(s, &s->min_lrs, s->n_groups)) return NULL;
   s->plateau = o;
+  s->plateau.min_lrs = NULL; // the caller's array is not kept
+  s->plateau.n_min_lrs = 0;
   s->last_epoch = 0;
   for (int g = 0; g < s->n_groups; g++) {
-    s->min_lrs[g] = o.min_lr;
+    s->min_lrs[g] = o.min_lrs ? o.min_lrs[g] : o.min_lr;
     s->last_lr[g] = ct__lr_group(s, g);
   }
   s->best = o.mode_max ? -INFINITY : INFINITY; // mode_worse

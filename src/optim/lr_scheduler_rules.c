@@ -83,8 +83,8 @@ ct_status ct__lr_get_lr(ct_lr_scheduler *s, double *lrs) {
       lrs[g] = s->eta_min + (s->base_lrs[g] - s->eta_min) * (1 + cos(CT_PY_PI * s->T_cur / s->T_i)) / 2;
       break;
     case CT_LR_LINEAR: lrs[g] = linear_lr(s, g); break;
-    case CT_LR_LAMBDA: lrs[g] = s->base_lrs[g] * s->fn(e, s->ctx); break;
-    case CT_LR_MULTIPLICATIVE: lrs[g] = e > 0 ? lr * s->fn(e, s->ctx) : lr; break;
+    case CT_LR_LAMBDA: lrs[g] = s->base_lrs[g] * s->fns[g](e, s->ctxs[g]); break;
+    case CT_LR_MULTIPLICATIVE: lrs[g] = e > 0 ? lr * s->fns[g](e, s->ctxs[g]) : lr; break;
     default: lrs[g] = lr; break;
     }
   }

@@ -60,6 +60,19 @@ static ct_lr_scheduler *make(const char *name, ct_optimizer *opt, const args *a)
   if (!strcmp(name, "linear"))
     return ct_linear_lr_new(opt, num(a, "start_factor", 1.0 / 3), num(a, "end_factor", 1.0),
                             (int64_t)num(a, "total_iters", 5));
+  if (num(a, "per_group", 0) != 0) { // group g's base: 0.95 - 0.01*g (LambdaLR), 0.97 - 0.01*g
+    static double bases[8];
+    ct_lr_lambda fns[8];
+    void *ctxs[8];
+    const bool lambda = !strcmp(name, "lambda");
+    for (int g = 0; g < ct_optimizer_num_groups(opt); g++) {
+      bases[g] = (lambda ? 0.95 : 0.97) - 0.01 * g;
+      fns[g] = lambda ? decay_095 : factor_097;
+      ctxs[g] = &bases[g];
+    }
+    int n = ct_optimizer_num_groups(opt);
+    return lambda ? ct_lambda_lr_new_per_group(opt, fns, ctxs, n) : ct_multiplicative_lr_new_per_group(opt, fns, ctxs, n);
+  }
   if (!strcmp(name, "lambda")) return ct_lambda_lr_new(opt, decay_095, &lambda_base);
   if (!strcmp(name, "multiplicative")) return ct_multiplicative_lr_new(opt, factor_097, &mult_base);
   if (!strcmp(name, "onecycle")) {
@@ -70,6 +83,7 @@ static ct_lr_scheduler *make(const char *name, ct_optimizer *opt, const args *a)
     o.cycle_momentum = num(a, "cycle_momentum", 1) != 0;
     o.div_factor = num(a, "div_factor", 25);
     o.final_div_factor = num(a, "final_div_factor", 1e4);
+    o.max_lrs = arg(a, "max_lrs", &o.n_max_lrs);
     return ct_one_cycle_lr_new(opt, o);
   }
   if (!strcmp(name, "plateau")) {
@@ -82,6 +96,7 @@ static ct_lr_scheduler *make(const char *name, ct_optimizer *opt, const args *a)
     o.cooldown = (int64_t)num(a, "cooldown", 0);
     o.min_lr = num(a, "min_lr", 0);
     o.eps = num(a, "eps", 1e-8);
+    o.min_lrs = arg(a, "min_lrs", &o.n_min_lrs);
     return ct_reduce_lr_on_plateau_new(opt, o);
   }
   // sequential: LinearLR(start_factor, total_iters) then CosineAnnealingLR(T_max) then ExponentialLR(gamma)

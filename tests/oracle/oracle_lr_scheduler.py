@@ -2,8 +2,10 @@
 construction and after each of up to 300 steps must be PyTorch's double to the last bit
 (printed %.17g), for random configurations of StepLR, MultiStepLR, ExponentialLR,
 CosineAnnealingLR (chainable form), CosineAnnealingWarmRestarts (integer steps and
-fractional epochs), step(epoch) with PyTorch's closed forms, LinearLR, LambdaLR, MultiplicativeLR, OneCycleLR (cos/linear,
-three_phase, momentum / beta1 cycling), ReduceLROnPlateau and SequentialLR, over one to
+fractional epochs), step(epoch) with PyTorch's closed forms, LinearLR, LambdaLR and
+MultiplicativeLR (one function, or one per group), OneCycleLR (cos/linear,
+three_phase, momentum / beta1 cycling, per-group max_lr), ReduceLROnPlateau (per-group
+min_lr) and SequentialLR, over one to
 three parameter groups of SGD (momentum) or Adam, each scheduler step after an optimizer
 step whose parameters must also end bit-identical. Each run round-trips the scheduler's
 state_dict mid-way. Invalid arguments compare PyTorch's messages.
@@ -36,12 +38,17 @@ def make(case, opt):
         return S.CosineAnnealingWarmRestarts(opt, int(a["T_0"]), int(a["T_mult"]), a["eta_min"])
     if name == "linear":
         return S.LinearLR(opt, a["start_factor"], a["end_factor"], int(a["total_iters"]))
+    n = len(opt.param_groups)
     if name == "lambda":
+        if a.get("per_group"):
+            return S.LambdaLR(opt, [lambda e, b=0.95 - 0.01 * g: b ** e for g in range(n)])
         return S.LambdaLR(opt, lambda e: 0.95 ** e)
     if name == "multiplicative":
+        if a.get("per_group"):
+            return S.MultiplicativeLR(opt, [lambda e, b=0.97 - 0.01 * g: b if e % 3 else 1.05 for g in range(n)])
         return S.MultiplicativeLR(opt, lambda e: 0.97 if e % 3 else 1.05)
     if name == "onecycle":
-        return S.OneCycleLR(opt, a["max_lr"], total_steps=int(a["total_steps"]), pct_start=a["pct_start"],
+        return S.OneCycleLR(opt, a.get("max_lrs", a["max_lr"]), total_steps=int(a["total_steps"]), pct_start=a["pct_start"],
                             anneal_strategy="linear" if a["linear"] else "cos", three_phase=bool(a["three_phase"]),
                             cycle_momentum=bool(a["cycle_momentum"]), div_factor=a["div_factor"],
                             final_div_factor=a["final_div_factor"])
@@ -49,7 +56,7 @@ def make(case, opt):
         return S.ReduceLROnPlateau(opt, mode="max" if a["mode_max"] else "min", factor=a["factor"],
                                    patience=int(a["patience"]), threshold=a["threshold"],
                                    threshold_mode="abs" if a["threshold_abs"] else "rel", cooldown=int(a["cooldown"]),
-                                   min_lr=a["min_lr"], eps=a["eps"])
+                                   min_lr=a.get("min_lrs", a["min_lr"]), eps=a["eps"])
     kids = [S.LinearLR(opt, a["start_factor"], 1.0, int(a["total_iters"])),
             S.CosineAnnealingLR(opt, int(a["T_max"]), a["eta_min"]), S.ExponentialLR(opt, a["gamma"])]
     return S.SequentialLR(opt, kids, [int(m) for m in a["milestones"]])
@@ -175,6 +182,12 @@ def random_case(name):
         m1 = rng.randint(1, 20)
         a = {"start_factor": rng.choice([0.1, 0.5]), "total_iters": rng.choice([3, 5, 10]), "T_max": rng.choice([5, 10, 30]),
              "eta_min": rng.choice([0.0, 1e-3]), "gamma": rng.choice([0.9, 0.95]), "milestones": [m1, m1 + rng.randint(1, 40)]}
+    if name in ("lambda", "multiplicative") and rng.random() < 0.5:
+        a["per_group"] = 1
+    if name == "onecycle" and rng.random() < 0.4:
+        a["max_lrs"] = [rng.choice([0.1, 1.0, 0.01, 0.3]) for _ in lrs]
+    if name == "plateau" and rng.random() < 0.4:
+        a["min_lrs"] = [rng.choice([0.0, 1e-3, 0.02]) for _ in lrs]
     if name not in ("warm", "plateau", "sequential", "onecycle") and rng.random() < 0.25:
         # step(epoch): the closed form where the kind has one, else get_lr at that epoch
         a["epochs"] = [rng.randint(0, 60) for _ in range(steps)]
@@ -191,6 +204,12 @@ def error_cases():
                     ("onecycle", {"max_lr": 0.1, "total_steps": 10, "pct_start": 1.5, "linear": 0, "three_phase": 0,
                                   "cycle_momentum": 1, "div_factor": 25.0, "final_div_factor": 1e4})]:
         out.append({"name": name, "opt": "sgd", "steps": 1, "lrs": [0.1], "args": a})
+    out.append({"name": "plateau", "opt": "sgd", "steps": 1, "lrs": [0.1, 0.2],
+                "args": {"mode_max": 0, "factor": 0.5, "patience": 1, "threshold": 1e-4, "threshold_abs": 0,
+                         "cooldown": 0, "min_lr": 0.0, "eps": 1e-8, "metrics": [1.0], "min_lrs": [0.1]}})
+    out.append({"name": "onecycle", "opt": "sgd", "steps": 1, "lrs": [0.1],
+                "args": {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.3, "linear": 0, "three_phase": 0,
+                         "cycle_momentum": 1, "div_factor": 25.0, "final_div_factor": 1e4, "max_lrs": [0.1, 0.2]}})
     # stepping OneCycleLR past its total
     out.append({"name": "onecycle", "opt": "adam", "steps": 12, "lrs": [0.1],
                 "args": {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.3, "linear": 0, "three_phase": 0,

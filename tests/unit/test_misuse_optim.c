@@ -102,6 +102,16 @@ static void test_lr_schedulers(void **state) {
   MISUSE(ct_linear_lr_new(sgd, 1.5, 1, 5), "Starting multiplicative factor expected to be between 0 and 1.");
   MISUSE(ct_linear_lr_new(sgd, 0.5, -1, 5), "Ending multiplicative factor expected to be between 0 and 1.");
   MISUSE(ct_lambda_lr_new(sgd, NULL, NULL), "lr_lambda is NULL");
+  MISUSE(ct_lambda_lr_new_per_group(sgd, (ct_lr_lambda[]){NULL}, NULL, 1), "lr_lambda is NULL");
+  MISUSE(ct_multiplicative_lr_new_per_group(sgd, NULL, NULL, 2), "Expected 1 lr_lambdas, but got 2");
+  ct_plateau_options two_min = ct_plateau_defaults();
+  two_min.min_lrs = (double[]){0, 1};
+  two_min.n_min_lrs = 2;
+  MISUSE(ct_reduce_lr_on_plateau_new(sgd, two_min), "expected 1 min_lrs, got 2");
+  ct_one_cycle_options two_max = ct_one_cycle_defaults(0.1, 10);
+  two_max.max_lrs = (double[]){0.1, 0.2};
+  two_max.n_max_lrs = 2;
+  MISUSE(ct_one_cycle_lr_new(sgd, two_max), "expected 1 values for max_lr, got 2");
   MISUSE(ct_multistep_lr_new(sgd, NULL, 2, 0.1), "bad milestone list");
   ct_plateau_options plateau = ct_plateau_defaults();
   plateau.factor = 1.0;
@@ -150,7 +160,7 @@ static void test_lr_schedulers(void **state) {
 
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(56);
+  expect_cases_at_least(60);
 }
 
 int main(void) {
