@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-/// An optimizer over a fixed list of parameters. Opaque.
+/// An optimizer over parameter groups (ct_optimizer_add_param_group adds more). Opaque.
 typedef struct ct_optimizer ct_optimizer;
 
 /// torch.optim.SGD's options. A zero-initialised struct plus .lr is PyTorch's default
