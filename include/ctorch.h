@@ -27,6 +27,7 @@
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
+#include "ctorch/lr_scheduler.h"
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
