@@ -28,6 +28,7 @@
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
+#include "ctorch/tensorboard.h"
 
 #ifdef __cplusplus
 extern "C" {
