@@ -10,24 +10,27 @@ ct_status ct__pack_message(const ProtobufCMessage *message, ct__bytes *out) {
   return CT_OK;
 }
 
+// Stamps an Event whose payload is set and serializes it.
+static ct_status pack_event(Ctorch__Tb__Event *event, double wall_time, int64_t step, ct__bytes *out) {
+  event->wall_time = wall_time;
+  event->step = step;
+  return ct__pack_message(&event->base, out);
+}
+
 ct_status ct__event_file_version(double wall_time, int64_t step, ct__bytes *out) {
   Ctorch__Tb__Event event = CTORCH__TB__EVENT__INIT;
-  event.wall_time = wall_time;
-  event.step = step;
   event.what_case = CTORCH__TB__EVENT__WHAT_FILE_VERSION;
   event.file_version = "brain.Event:2";
-  return ct__pack_message(&event.base, out);
+  return pack_event(&event, wall_time, step, out);
 }
 
 ct_status ct__event_session_start(double wall_time, int64_t step, ct__bytes *out) {
   Ctorch__Tb__SessionLog log = CTORCH__TB__SESSION_LOG__INIT;
   log.status = CTORCH__TB__SESSION_LOG__STATUS__START;
   Ctorch__Tb__Event event = CTORCH__TB__EVENT__INIT;
-  event.wall_time = wall_time;
-  event.step = step;
   event.what_case = CTORCH__TB__EVENT__WHAT_SESSION_LOG;
   event.session_log = &log;
-  return ct__pack_message(&event.base, out);
+  return pack_event(&event, wall_time, step, out);
 }
 
 ct_status ct__event_summary(double wall_time, int64_t step, Ctorch__Tb__Summary__Value **values, size_t n,
@@ -36,11 +39,9 @@ ct_status ct__event_summary(double wall_time, int64_t step, Ctorch__Tb__Summary_
   summary.n_value = n;
   summary.value = values;
   Ctorch__Tb__Event event = CTORCH__TB__EVENT__INIT;
-  event.wall_time = wall_time;
-  event.step = step;
   event.what_case = CTORCH__TB__EVENT__WHAT_SUMMARY;
   event.summary = &summary;
-  return ct__pack_message(&event.base, out);
+  return pack_event(&event, wall_time, step, out);
 }
 
 // The generated structs hold `char *` for strings they never write to.
