@@ -1,6 +1,8 @@
 // Replays oracle_tensorboard.py's calls on a ct_summary_writer: one call per stdin line,
 // strings hex-encoded UTF-8, numbers as Python's float.hex(). Answers "ok" or
-// "err <message>" and a record end per line. Usage: oracle_tensorboard LOG_DIR
+// "err <message>" and a record end per line. Usage: oracle_tensorboard LOG_DIR;
+// oracle_tensorboard --default-logdir COMMENT opens a writer with the default log dir in
+// the current directory and prints the directory's name.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,14 @@ static ct_status run(ct_summary_writer *w, const char *call) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--default-logdir") == 0) {
+    ct_summary_writer_options d = ct_summary_writer_defaults();
+    d.comment = argv[2];
+    ct_summary_writer *w = ct_summary_writer_open_with(&d);
+    if (!w) return 1;
+    printf("%s\n", ct_summary_writer_log_dir(w));
+    return ct_summary_writer_close(w) == CT_OK ? 0 : 1;
+  }
   if (argc != 2) return 2;
   ct_summary_writer_options o = ct_summary_writer_defaults();
   o.log_dir = argv[1];

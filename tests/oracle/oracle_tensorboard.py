@@ -136,6 +136,7 @@ def make_calls(rng):
     hparams({"lr": 0.1, "batch": 16, "optimizer": "adam", "shuffle": True}, {"hparam/accuracy": 0.93,
                                                                            "hparam/loss": 0.25}, "run0")
     hparams({"lr": 1e-3, "dropout": False}, {"hparam/accuracy": 0.5}, "run1")
+    hparams({"layers": 3}, {"hparam/loss": 1.5}, "")  # run named str(time.time())
     calls.append(("flush", lambda w: w.flush()))
     scalar("after_flush", 42.0, 99)
     return calls
@@ -166,6 +167,8 @@ def load_dir(root):
             if not name.startswith("events.out.tfevents."):
                 continue
             rel = os.path.relpath(dirpath, root)
+            if re.fullmatch(r"\d{10}\.\d+", rel):  # add_hparams' default run: str(time.time())
+                rel = "<time>"
             assert rel not in runs, "two event files in %s" % rel
             runs[rel] = (os.path.join(dirpath, name), list(EventFileLoader(os.path.join(dirpath, name)).Load()))
     return runs
@@ -270,7 +273,24 @@ def main():
             with open(cut, "wb") as f:
                 f.write(data[:len(data) - 3])
             check.check(len(list(EventFileLoader(cut).Load())) == len(events) - 1, "%s: truncated read" % rel)
+    default_log_dir(check, binary)
     check.finish()
+
+
+def default_log_dir(check, binary):
+    """SummaryWriter(comment=...)'s runs/<%b%d_%H-%M-%S>_<host><comment>, made in the cwd."""
+    import datetime
+    import subprocess
+    with tempfile.TemporaryDirectory() as tmp:
+        stamps = [datetime.datetime.now()]
+        proc = subprocess.run([binary, "--default-logdir", "_lr0.1"], cwd=tmp, capture_output=True, text=True)
+        stamps.append(datetime.datetime.now())
+        got = proc.stdout.strip()
+        wants = {os.path.join("runs", t.strftime("%b%d_%H-%M-%S") + "_" + socket.gethostname() + "_lr0.1")
+                 for t in stamps}
+        check.check(proc.returncode == 0 and got in wants, "default log_dir %r, PyTorch %s" % (got, sorted(wants)))
+        check.check(os.path.isdir(os.path.join(tmp, got)) and len(os.listdir(os.path.join(tmp, got))) == 1,
+                    "default log_dir holds one event file")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 // refuses; and what a failed call leaves: earlier records kept, the writer usable.
 #define _POSIX_C_SOURCE 200809L // mkdtemp
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -56,6 +58,7 @@ static void test_log_dirs(void **state) {
   MISUSE(ct_summary_writer_open(under_file), "plain_file' exists and is not a directory");
   MISUSE(ct_summary_writer_open(temp_path("plain_file")), "exists and is not a directory");
   MISUSE(ct_summary_writer_open("/proc/self/ctorch_runs"), "SummaryWriter: cannot create directory");
+  MISUSE(ct_summary_writer_open("/proc/self"), "SummaryWriter: cannot create event file '/proc/self/events.out.tfevents.");
   ct_summary_writer_options o = ct_summary_writer_defaults();
   o.log_dir = temp_path("options");
   o.flush_secs = -1;
@@ -164,9 +167,67 @@ static void test_buffering(void **state) {
   assert_int_equal(ct_summary_writer_close(w), CT_OK);
 }
 
+// The lengths of the framed records chain exactly to the end of the file (no torn record).
+static bool whole_records(const char *dir, int *count) {
+  DIR *d = opendir(dir);
+  char path[512] = "";
+  for (struct dirent *e; d && (e = readdir(d));)
+    if (strncmp(e->d_name, "events.out.tfevents.", 20) == 0) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  if (d) closedir(d);
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  *count = 0;
+  unsigned char header[12];
+  bool ok = true;
+  while (ok && fread(header, 1, 12, f) == 12) {
+    uint64_t length = 0;
+    for (int i = 7; i >= 0; i--) length = length << 8 | header[i];
+    ok = fseek(f, (long)length + 4, SEEK_CUR) == 0 && ftell(f) <= event_file_size(dir);
+    *count += ok;
+  }
+  ok = ok && ftell(f) == event_file_size(dir);
+  fclose(f);
+  return ok;
+}
+
+// A write the file system refuses part way (here: the file size limit) is reported; the
+// torn record is cut off again, stays queued, and a later flush writes it whole.
+static void test_failed_write(void **state) {
+  (void)state;
+  ct_summary_writer_options o = ct_summary_writer_defaults();
+  o.log_dir = temp_path("full");
+  o.flush_secs = 1000;
+  ct_summary_writer *w = ct_summary_writer_open_with(&o);
+  assert_non_null(w);
+  assert_int_equal(ct_summary_add_scalar(w, "kept", 1, 0), CT_OK);
+  assert_int_equal(ct_summary_writer_flush(w), CT_OK);
+  long before = event_file_size(o.log_dir);
+  char long_text[600];
+  memset(long_text, 'x', sizeof long_text - 1);
+  long_text[sizeof long_text - 1] = '\0';
+  assert_int_equal(ct_summary_add_text(w, "notes", long_text, 1), CT_OK);
+  struct rlimit saved, limit;
+  getrlimit(RLIMIT_FSIZE, &saved);
+  limit = saved;
+  limit.rlim_cur = (rlim_t)before + 100;
+  void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  ct_status st = ct_summary_writer_flush(w);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, old_handler);
+  assert_int_equal(st, CT_ERR_IO);
+  tu_assert_contains(ct_last_error(), "SummaryWriter: cannot write");
+  ct_clear_error();
+  assert_int_equal(event_file_size(o.log_dir), before); // the torn record was cut off
+  assert_int_equal(ct_summary_writer_close(w), CT_OK);  // and written whole now
+  int records = 0;
+  assert_true(whole_records(o.log_dir, &records));
+  assert_int_equal(records, 3); // file_version, kept, notes
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(29);
+  expect_cases_at_least(30);
 }
 
 int main(void) {
@@ -174,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_log_dirs),
       cmocka_unit_test(test_bad_calls),
       cmocka_unit_test(test_buffering),
+      cmocka_unit_test(test_failed_write),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);
