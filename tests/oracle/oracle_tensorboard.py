@@ -243,7 +243,7 @@ def compare_events(check, rel, got, want):
 
 
 def main():
-    binary = sys.argv[1]
+    binary = os.path.abspath(sys.argv[1])
     check = Checker("tensorboard")
     rng = np.random.default_rng(0)
     calls = make_calls(rng)
