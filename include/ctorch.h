@@ -21,13 +21,18 @@
 #include "ctorch/random.h"
 #include "ctorch/npy.h"
 #include "ctorch/nn.h"
+#include "ctorch/nn_extra.h"
 #include "ctorch/norm.h"
+#include "ctorch/rnn.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
+#include "ctorch/shape_ops.h"
+#include "ctorch/scatter.h"
+#include "ctorch/sampling.h"
 #include "ctorch/tensorboard.h"
 
 #ifdef __cplusplus

@@ -101,6 +101,38 @@ static ct_status training_step(double *result) {
   return st;
 }
 
+// A bidirectional 2-layer LSTM over an unsorted packed batch and a GRUCell step, forward
+// and backward.
+static ct_status recurrent_step(double *result) {
+  ct_manual_seed(0);
+  ct_rnn_options o = ct_rnn_defaults();
+  o.num_layers = 2, o.bidirectional = true;
+  ct_module *lstm = ct_lstm_new(3, 4, o), *cell = ct_gru_cell_new(3, 4, ct_rnn_defaults());
+  bool ok = lstm && cell;
+  double value = 0;
+  if (ok) {
+    ct_scope *step = ct_scope_open();
+    ct_tensor *x = step ? ct_randn(CT_SHAPE(5, 3, 3), CT_FLOAT32) : NULL;
+    ct_tensor *lengths = x ? ct_tensor_from_i64((int64_t[]){4, 5, 2}, CT_SHAPE(3)) : NULL;
+    ct_packed_sequence packed;
+    ct_rnn_output r;
+    ct_tensor *h = NULL;
+    ok = lengths && ct_pack_padded_sequence(x, lengths, false, false, &packed) == CT_OK &&
+         ct_rnn_forward_packed(lstm, &packed, NULL, NULL, &r) == CT_OK &&
+         ct_rnn_cell_forward(cell, ct_select(x, 0, 0), NULL, NULL, &h, NULL) == CT_OK;
+    ct_tensor *loss = ok ? ct_add(ct_sum(ct_pad_packed_sequence(&r.packed, false, 0.0, -1, NULL)),
+                                  ct_add(ct_sum(r.c_n), ct_sum(h)))
+                         : NULL;
+    ok = loss && ct_backward(loss, NULL) == CT_OK && ct_item(loss, &value) == CT_OK;
+    ct_scope_close(step);
+  }
+  ct_status st = status_of(ok);
+  if (ok) *result = value + sum_parameters(lstm) + sum_parameters(cell);
+  ct_module_free(lstm);
+  ct_module_free(cell);
+  return st;
+}
+
 // A TensorDataset through a shuffling DataLoader for one epoch, then a vocabulary and
 // pad_sequence, as the demo uses them.
 static ct_status data_pipeline(double *result) {
@@ -243,6 +275,7 @@ int main(void) {
   snprintf(save_dir, sizeof save_dir, "/tmp/ctorch_alloc_XXXXXX");
   if (!mkdtemp(save_dir)) return 2;
   int failures = check_workload("training_step", training_step) + check_workload("data_pipeline", data_pipeline) +
+                 check_workload("recurrent_step", recurrent_step) +
                  check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", save_dir);
