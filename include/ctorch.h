@@ -34,6 +34,7 @@
 #include "ctorch/shape_ops.h"
 #include "ctorch/scatter.h"
 #include "ctorch/sampling.h"
+#include "ctorch/tensorboard.h"
 
 #ifdef __cplusplus
 extern "C" {
