@@ -27,6 +27,7 @@
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
+#include "ctorch/attention.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -43,4 +43,14 @@ ct_module_entry *ct__module_entry(ct_module *m, const char *name);
 /// state dict without version metadata, as every ct_named_list is): a missing key of this
 /// buffer is not reported, the buffer is set to 0 instead.
 void ct__module_mark_legacy_buffer(ct_module *m, const char *name);
+
+/// A zero float32 parameter of the given shape registered in m under name (the module holds
+/// the only reference); NULL on error.
+ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape);
+/// MultiheadAttention's out_proj: nn.Linear's parameters and draws, printed under PyTorch's
+/// class name NonDynamicallyQuantizableLinear (ct_linear_weight / ct_linear_bias accept it).
+ct_module *ct__nondynamically_quantizable_linear_new(int64_t in_features, int64_t out_features, bool bias);
+/// F.dropout(x, p, training) (nn.Dropout's forward): the input itself when not training, p
+/// is 0 or x is empty; PyTorch's bernoulli mask scaled by 1/(1-p) otherwise.
+ct_tensor *ct__dropout(ct_tensor *x, double p, bool training);
 #endif
