@@ -136,10 +136,11 @@ static const ct_module_vtable encoder_vtable = {"TransformerEncoder", encoder_pl
 
 ct_module *ct_transformer_encoder_new(ct_module *encoder_layer, int num_layers, ct_module *norm) {
   if (!encoder_layer || encoder_layer->vtable != &encoder_layer_vtable || num_layers < 1) {
-    if (encoder_layer) ct_module_free(encoder_layer);
+    ct__error(CT_ERR_ARG, "TransformerEncoder: expected a TransformerEncoderLayer and num_layers >= 1, got %s and %d",
+              encoder_layer ? encoder_layer->vtable->name : "NULL", num_layers);
+    ct_module_free(encoder_layer);
     ct_module_free(norm);
-    return ct__error_null(CT_ERR_ARG, "TransformerEncoder: expected a TransformerEncoderLayer and num_layers >= 1, got %s and %d",
-                          encoder_layer ? encoder_layer->vtable->name : "NULL", num_layers);
+    return NULL;
   }
   encoder_module *m = ct_module_new(sizeof *m, &encoder_vtable);
   ct_module *list = m ? ct_module_register_module(&m->base, "layers", ct_module_new(sizeof(ct_module), &module_list_vtable))
