@@ -14,6 +14,7 @@ enum { SAVED_X, SAVED_T, SAVED_W, SAVED_PW };
 // What a loss node keeps besides its saved tensors.
 typedef struct pointwise_node_args {
   ct_reduction reduction;
+  double param;
 } pointwise_node_args;
 
 static const void *data_or_null(const ct_tensor *t) { return t ? ct__data(t) : NULL; }
@@ -23,9 +24,9 @@ static const ct_pointwise_loss_loops *loops_of(const ct_pointwise_loss *L, const
   return &ct__kernels(x->storage->device)->loss->pointwise[L->kind][dtype];
 }
 
-ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target,
-                              ct_tensor *weight, ct_tensor *pos_weight, ct_dtype dtype, int ndim,
-                              const int64_t *shape, ct_reduction reduction) {
+static ct_tensor *pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target,
+                                 ct_tensor *weight, ct_tensor *pos_weight, double param, ct_dtype dtype, int ndim,
+                                 const int64_t *shape, ct_reduction reduction) {
   ct_scope *scope = ct_scope_open();
   if (!scope) return NULL;
   ct_tensor *dense[4] = {
@@ -39,7 +40,7 @@ ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_t
     goto done;
   ct_pointwise_args a = {
       .x = ct__data(dense[SAVED_X]), .t = ct__data(dense[SAVED_T]), .w = data_or_null(dense[SAVED_W]),
-      .pw = data_or_null(dense[SAVED_PW]), .n = ct__numel_of(ndim, shape), .divisor = 1,
+      .pw = data_or_null(dense[SAVED_PW]), .n = ct__numel_of(ndim, shape), .divisor = 1, .param = param,
   };
   bool none = reduction == CT_REDUCTION_NONE;
   out = none ? ct__alloc(dtype, ndim, shape) : ct__alloc(dtype, 0, NULL);
@@ -57,11 +58,22 @@ ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_t
     out = NULL;
     goto done;
   }
-  if (node) *ct__node_args(node, pointwise_node_args) = (pointwise_node_args){.reduction = reduction};
+  if (node) *ct__node_args(node, pointwise_node_args) = (pointwise_node_args){reduction, param};
   ct_keep(out);
 done:
   ct_scope_close(scope);
   return out;
+}
+
+ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target,
+                              ct_tensor *weight, ct_tensor *pos_weight, ct_dtype dtype, int ndim,
+                              const int64_t *shape, ct_reduction reduction) {
+  return pointwise_loss(L, input, target, weight, pos_weight, 0, dtype, ndim, shape, reduction);
+}
+
+ct_tensor *ct__pointwise_loss_with(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target, double param,
+                                   ct_dtype dtype, int ndim, const int64_t *shape, ct_reduction reduction) {
+  return pointwise_loss(L, input, target, NULL, NULL, param, dtype, ndim, shape, reduction);
 }
 
 ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
@@ -69,10 +81,11 @@ ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node,
   ct_tensor *x = ct__saved(node, SAVED_X);
   if (!x) return ct_last_status();
   ct_tensor *t = node->saved[SAVED_T], *w = node->saved[SAVED_W], *pw = node->saved[SAVED_PW];
-  ct_reduction reduction = ct__node_args(node, pointwise_node_args)->reduction;
+  const pointwise_node_args *args = ct__node_args(node, pointwise_node_args);
+  ct_reduction reduction = args->reduction;
   ct_pointwise_args a = {
       .x = ct__data(x), .t = ct__data(t), .w = data_or_null(w), .pw = data_or_null(pw),
-      .n = ct_numel(x), .divisor = reduction == CT_REDUCTION_MEAN ? (double)ct_numel(x) : 1,
+      .n = ct_numel(x), .divisor = reduction == CT_REDUCTION_MEAN ? (double)ct_numel(x) : 1, .param = args->param,
   };
   // The incoming gradient in x's dtype: one value per element, or one value (a reduced
   // loss's 0-d gradient, used as it is when its dtype is x's).

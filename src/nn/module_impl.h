@@ -24,6 +24,10 @@ struct ct_module_entries {
 /// A module with no state beyond the vtable (activations): allocated and named.
 ct_module *ct__simple_module_new(const ct_module_vtable *vtable);
 
+/// Containers (Sequential, ModuleList ...) own their module arguments, also when they fail:
+/// frees modules[from..n-1], each once, leaving modules that another parent owns alone.
+void ct__free_module_arguments(int n, ct_module *const *modules, int from);
+
 /// Every parameter and persistent buffer under its dotted name in PyTorch's state_dict()
 /// order (the module's own parameters, then its buffers, then each child's, recursively),
 /// *without* removing shared tensors: state_dict lists a tied weight under each of its

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
+#include "ctorch/nn_extra.h"
 #include "ctorch/ops.h"
 #include "ctorch/random.h"
 #include "ctorch/scope.h"
@@ -125,9 +126,6 @@ typedef struct encoder_module {
   ct_module *layers, *norm; // children (norm may be NULL)
 } encoder_module;
 
-// nn.ModuleList: a container without forward.
-static const ct_module_vtable module_list_vtable = {"ModuleList", NULL, NULL, NULL};
-
 static ct_tensor *encoder_plain_forward(ct_module *self, ct_tensor *src) {
   return ct_transformer_encoder_forward(self, src, NULL, NULL);
 }
@@ -143,7 +141,7 @@ ct_module *ct_transformer_encoder_new(ct_module *encoder_layer, int num_layers, 
     return NULL;
   }
   encoder_module *m = ct_module_new(sizeof *m, &encoder_vtable);
-  ct_module *list = m ? ct_module_register_module(&m->base, "layers", ct_module_new(sizeof(ct_module), &module_list_vtable))
+  ct_module *list = m ? ct_module_register_module(&m->base, "layers", ct_module_list_new(0, NULL))
                       : NULL;
   if (!list) {
     ct_module_free(encoder_layer);
@@ -152,12 +150,9 @@ ct_module *ct_transformer_encoder_new(ct_module *encoder_layer, int num_layers, 
     return NULL;
   }
   // from here m owns what it was given: registration keeps a child also when it fails
-  bool ok = ct_module_register_module(list, "0", encoder_layer) != NULL;
-  for (int i = 1; ok && i < num_layers; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "%d", i);
-    ok = ct_module_register_module(list, name, copy_layer((encoder_layer_module *)encoder_layer)) != NULL;
-  }
+  bool ok = ct_module_list_append(list, encoder_layer) == CT_OK;
+  for (int i = 1; ok && i < num_layers; i++)
+    ok = ct_module_list_append(list, copy_layer((encoder_layer_module *)encoder_layer)) == CT_OK;
   if (ok && norm) ok = (m->norm = ct_module_register_module(&m->base, "norm", norm)) != NULL;
   else if (!ok) ct_module_free(norm);
   if (!ok) {

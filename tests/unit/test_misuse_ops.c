@@ -1,4 +1,5 @@
-// The misuse catalogue (tests/util/misuse.h): elementwise ops, linalg, reductions, indexing, autograd.
+// The misuse catalogue (tests/util/misuse.h): elementwise ops, linalg, reductions, indexing, autograd,
+// ordering/scans/searches.
 #define _POSIX_C_SOURCE 200809L // mkdtemp
 #include <math.h>
 #include <stdint.h>
@@ -368,9 +369,62 @@ static void test_autograd(void **state) {
   area_done(s);
 }
 
+// ---- ordering, scans and searches ----
+
+static void test_sorting(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *i = ct_ones(CT_SHAPE(2, 3), CT_INT64);
+  ct_tensor *flags = ct_ones(CT_SHAPE(3), CT_BOOL), *scalar = ct_scalar(1, CT_FLOAT32);
+  ct_tensor *g = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
+  const char *dim_2 = "Dimension out of range (expected to be in range of [-2, 1], but got 2)";
+  ct_tensor *indices = NULL;
+  MISUSE(ct_sort(x, 2, false, false, &indices), dim_2);
+  assert_null(indices); // reset on failure
+  MISUSE(ct_argsort(x, -3, false, true), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE(ct_sort(scalar, 1, false, false, NULL), "Dimension out of range (expected to be in range of [-1, 0]");
+  MISUSE(ct_topk(x, 4, 1, true, true, &indices), "selected index k out of range");
+  MISUSE(ct_topk(x, -1, 1, true, true, NULL), "selected index k out of range");
+  MISUSE(ct_topk(scalar, 2, 0, true, true, NULL), "selected index k out of range");
+  MISUSE(ct_topk(x, 1, 2, true, true, NULL), dim_2);
+  MISUSE(ct_topk(flags, 1, 0, true, true, NULL), "\"topk_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_kthvalue(x, 0, 1, false, NULL), "kthvalue(): selected number k out of range for dimension 1");
+  MISUSE(ct_kthvalue(x, 4, -1, false, NULL), "kthvalue(): selected number k out of range for dimension 1");
+  MISUSE(ct_kthvalue(ct_zeros(CT_SHAPE(2, 0), CT_FLOAT32), 1, 1, false, NULL),
+         "kthvalue(): Expected reduction dim 1 to have non-zero size.");
+  MISUSE(ct_kthvalue(flags, 1, 0, false, NULL), "\"kthvalue_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumsum(x, 2), dim_2);
+  MISUSE(ct_cumprod(x, -3), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE(ct_cumsum_dtype(flags, 0, CT_BOOL), "\"cumsum_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumprod_dtype(x, 0, CT_BOOL), "\"cumprod_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumsum_dtype(x, 0, (ct_dtype)99), "invalid dtype 99");
+  MISUSE(ct_cumsum_dtype(g, 0, CT_INT64), "only Tensors of floating point dtype can require gradients");
+  MISUSE(ct_logcumsumexp(i, 0), "\"logcumsumexp_out_cpu\" not implemented for 'Long'");
+  MISUSE(ct_logcumsumexp(flags, 0), "\"logcumsumexp_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_logcumsumexp(x, 2), dim_2);
+  MISUSE(ct_all_dim(x, 2, false), dim_2);
+  MISUSE(ct_any_dim(i, -3, true), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE_IF(ct_nonzero_tuple(x, NULL) == -1, "nonzero_tuple: out must not be NULL");
+  ct_tensor *bad = NULL, *cols[CT_MAX_DIMS];
+  NULL_PASSES(ct_sort(bad, 0, false, false, &indices));
+  NULL_PASSES(ct_argsort(bad, 0, false, false));
+  NULL_PASSES(ct_topk(bad, 1, 0, true, true, &indices));
+  NULL_PASSES(ct_kthvalue(bad, 1, 0, false, &indices));
+  NULL_PASSES(ct_cumsum(bad, 0));
+  NULL_PASSES(ct_cumprod_dtype(bad, 0, CT_FLOAT64));
+  NULL_PASSES(ct_logcumsumexp(bad, 0));
+  NULL_PASSES(ct_all(bad));
+  NULL_PASSES(ct_any_dim(bad, 0, false));
+  NULL_PASSES(ct_nonzero(bad));
+  NULL_PASSES(ct_nonzero_tuple(bad, cols) == -1 ? NULL : bad);
+  NULL_PASSES(ct_unique(bad, &indices, NULL));
+  NULL_PASSES(ct_unique_consecutive(bad, NULL, &indices));
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(199);
+  expect_cases_at_least(236);
 }
 
 int main(void) {
@@ -380,6 +434,7 @@ int main(void) {
       cmocka_unit_test(test_reductions),
       cmocka_unit_test(test_indexing),
       cmocka_unit_test(test_autograd),
+      cmocka_unit_test(test_sorting),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
