@@ -68,25 +68,38 @@ class CharLM(nn.Module):
         return self.head(self.norm(x))
 
 
+class Training:
+    """The example's state after ct_manual_seed(seed): words, split, model, optimizer."""
+
+    def __init__(self, seed=0, lr=3e-3, path=WORDS):
+        torch.set_num_threads(1)
+        words = load_words(path)
+        self.n_train = int(0.9 * len(words))
+        torch.manual_seed(seed)
+        perm = torch.randperm(len(words))
+        self.x_all, self.y_all = rows(words)
+        self.train_ids, self.val_ids = perm[:self.n_train], perm[self.n_train:]
+        self.model = CharLM()
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=0.01)
+
+    def step(self, batch_size):
+        """One training step; its loss."""
+        ids = self.train_ids[torch.randint(0, self.n_train, (batch_size,))]
+        self.optimizer.zero_grad()
+        loss = F.cross_entropy(self.model(self.x_all[ids]).view(-1, VOCAB), self.y_all[ids].view(-1), ignore_index=-1)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        return loss
+
+
 def char_lm(steps=2000, seed=0, lr=3e-3, batch_size=64, sample=10, path=WORDS):
     """The example's program; returns its output lines."""
-    torch.set_num_threads(1)
-    words = load_words(path)
-    n_train = int(0.9 * len(words))
-    torch.manual_seed(seed)
-    perm = torch.randperm(len(words))
-    x_all, y_all = rows(words)
-    train_ids, val_ids = perm[:n_train], perm[n_train:]
-    model = CharLM()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    t = Training(seed, lr, path)
+    model, x_all, y_all, val_ids = t.model, t.x_all, t.y_all, t.val_ids
     out = []
     for step in range(steps):
-        ids = train_ids[torch.randint(0, n_train, (batch_size,))]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x_all[ids]).view(-1, VOCAB), y_all[ids].view(-1), ignore_index=-1)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        loss = t.step(batch_size)
         if step % 100 == 0:
             out.append(f"step {step} train_loss {loss.item():.6f}")
     total, tokens = 0.0, 0
