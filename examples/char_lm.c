@@ -59,44 +59,15 @@ static void help(void) {
          default_words);
 }
 
-// -1 when the program goes on; otherwise its exit status: 0 after --help, 2 after a
-// message and the usage line.
+// -1 when the program goes on; otherwise its exit status (cli_parse_options).
 static int parse_options(int argc, char **argv, options *o) {
   *o = (options){.steps = 2000, .batch_size = 64, .sample = 10, .seed = 0, .lr = 3e-3, .data = default_words};
-  for (int i = 1; i < argc; i++) {
-    const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-      help();
-      return 0;
-    }
-    bool known = !strcmp(name, "--steps") || !strcmp(name, "--seed") || !strcmp(name, "--lr") ||
-                 !strcmp(name, "--batch-size") || !strcmp(name, "--data") || !strcmp(name, "--sample");
-    const char *expected = NULL;
-    if (!known) {
-      fprintf(stderr, "char_lm: unknown argument '%s'\n", name);
-    } else if (!value) {
-      fprintf(stderr, "char_lm: %s needs a value\n", name);
-    } else if (!strcmp(name, "--steps")) {
-      if (!cli_parse_long(value, 0, &o->steps)) expected = "a whole number, 0 or more";
-    } else if (!strcmp(name, "--seed")) {
-      if (!cli_parse_seed(value, &o->seed)) expected = "a whole number from 0 to 18446744073709551615";
-    } else if (!strcmp(name, "--lr")) {
-      if (!cli_parse_rate(value, &o->lr)) expected = "a number, 0 or more";
-    } else if (!strcmp(name, "--batch-size")) {
-      if (!cli_parse_long(value, 1, &o->batch_size)) expected = "a whole number, 1 or more";
-    } else if (!strcmp(name, "--sample")) {
-      if (!cli_parse_long(value, 0, &o->sample)) expected = "a whole number, 0 or more";
-    } else {
-      o->data = value;
-    }
-    if (expected) fprintf(stderr, "char_lm: %s '%s': expected %s\n", name, value, expected);
-    if (!known || !value || expected) {
-      usage(stderr);
-      return 2;
-    }
-    i++;
-  }
-  return -1;
+  const cli_option opts[] = {
+      {"--steps", CLI_COUNT, 0, &o->steps},           {"--seed", CLI_SEED, 0, &o->seed},
+      {"--lr", CLI_RATE, 0, &o->lr},                  {"--batch-size", CLI_COUNT, 1, &o->batch_size},
+      {"--data", CLI_TEXT, 0, &o->data},              {"--sample", CLI_COUNT, 0, &o->sample},
+  };
+  return cli_parse_options(argc, argv, "char_lm", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
 
 // ---------------------------------------------------------------------------------------
