@@ -63,9 +63,9 @@ static void help(void) {
 static int parse_options(int argc, char **argv, options *o) {
   *o = (options){.steps = 2000, .batch_size = 64, .sample = 10, .seed = 0, .lr = 3e-3, .data = default_words};
   const cli_option opts[] = {
-      {"--steps", CLI_COUNT, 0, &o->steps},           {"--seed", CLI_SEED, 0, &o->seed},
-      {"--lr", CLI_RATE, 0, &o->lr},                  {"--batch-size", CLI_COUNT, 1, &o->batch_size},
-      {"--data", CLI_TEXT, 0, &o->data},              {"--sample", CLI_COUNT, 0, &o->sample},
+      {"--steps", CLI_COUNT, 0, &o->steps}, {"--seed", CLI_SEED, 0, &o->seed},
+      {"--lr", CLI_RATE, 0, &o->lr},        {"--batch-size", CLI_COUNT, 1, &o->batch_size},
+      {"--data", CLI_TEXT, 0, &o->data},    {"--sample", CLI_COUNT, 0, &o->sample},
   };
   return cli_parse_options(argc, argv, "char_lm", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
@@ -98,7 +98,8 @@ static int load_words(const char *path, words *w) {
       fprintf(stderr,
               "char_lm: the word list %s is not installed (Debian's wamerican). Install it with:\n"
               "    apt-get install wamerican\n"
-              "(or sh scripts/install-deps.sh, as root, from the ctorch source tree) or name a list with --data FILE.\n",
+              "(or sh scripts/install-deps.sh, as root, from the ctorch source tree) or name a list with "
+              "--data FILE.\n",
               path);
     else
       perror(path);
@@ -112,14 +113,17 @@ static int load_words(const char *path, words *w) {
   while (status == 0 && fgets(line, sizeof line, f)) {
     bool whole = strchr(line, '\n') || feof(f);
     if (!whole) { // a line longer than the buffer is no word; skip the rest of it
-      for (int c; (c = fgetc(f)) != EOF && c != '\n';) {}
+      for (int c; (c = fgetc(f)) != EOF && c != '\n';) {
+      }
       continue;
     }
     if (!usable(line)) continue;
     uint64_t h = 1469598103934665603ull;
-    for (const char *p = line; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (const char *p = line; *p; p++)
+      h = (h ^ (unsigned char)*p) * 1099511628211ull;
     size_t at = h & (slots - 1);
-    while (set[at] >= 0 && strcmp(w->text[set[at]], line)) at = (at + 1) & (slots - 1);
+    while (set[at] >= 0 && strcmp(w->text[set[at]], line))
+      at = (at + 1) & (slots - 1);
     if (set[at] >= 0) continue;
     if (w->count == w->capacity || (size_t)w->count * 2 >= slots) {
       status = -1; // more words than the set holds
@@ -179,7 +183,8 @@ static ct_module *char_lm_new(void) {
   m->tok = ct_module_register_module(&m->base, "tok", ct_embedding_new(VOCAB, D_MODEL, CT_NO_PADDING_IDX));
   m->pos = ct_module_register_module(&m->base, "pos", ct_embedding_new(CONTEXT, D_MODEL, CT_NO_PADDING_IDX));
   m->encoder = ct_module_register_module(
-      &m->base, "encoder", ct_transformer_encoder_new(ct_transformer_encoder_layer_new(D_MODEL, 4, o), 2, NULL));
+      &m->base, "encoder",
+      ct_transformer_encoder_new(ct_transformer_encoder_layer_new(D_MODEL, 4, o), 2, NULL));
   m->norm = ct_module_register_module(&m->base, "norm", ct_layer_norm_new(1, &d, 1e-5, true));
   m->head = ct_module_register_module(&m->base, "head", ct_linear_new(D_MODEL, VOCAB, true));
   if (!m->tok || !m->pos || !m->encoder || !m->norm || !m->head) {
@@ -190,7 +195,8 @@ static ct_module *char_lm_new(void) {
 }
 
 // Cross-entropy of the words ids[0..n), ignore_index -1, with the given reduction.
-static ct_tensor *words_loss(ct_module *model, const words *w, const int64_t *ids, int64_t n, ct_reduction how) {
+static ct_tensor *words_loss(ct_module *model, const words *w, const int64_t *ids, int64_t n,
+                             ct_reduction how) {
   int64_t *rows = malloc((size_t)(2 * n * CONTEXT) * sizeof *rows);
   if (!rows) return NULL;
   fill_rows(w, ids, n, rows, rows + n * CONTEXT);
@@ -219,11 +225,13 @@ static int train_step(run *r, long batch_size, double *loss_value) {
   ct_tensor *picks = ct_randint(0, r->n_train, 1, (int64_t[]){batch_size});
   int64_t *ids = malloc((size_t)batch_size * sizeof *ids);
   int failed = !picks || !ids;
-  for (long b = 0; !failed && b < batch_size; b++) ids[b] = r->train_ids[((const int64_t *)ct_data_ptr(picks))[b]];
+  for (long b = 0; !failed && b < batch_size; b++)
+    ids[b] = r->train_ids[((const int64_t *)ct_data_ptr(picks))[b]];
   ct_optimizer_zero_grad(r->optimizer, true);
   ct_tensor *loss = failed ? NULL : words_loss(r->model, r->w, ids, batch_size, CT_REDUCTION_MEAN);
   free(ids);
-  failed = failed || ct_backward(loss, NULL) != CT_OK || !ct_clip_grad_norm_(r->params, r->n_params, 1.0, 2.0, false) ||
+  failed = failed || ct_backward(loss, NULL) != CT_OK ||
+           !ct_clip_grad_norm_(r->params, r->n_params, 1.0, 2.0, false) ||
            ct_optimizer_step(r->optimizer) != CT_OK || ct_item(loss, loss_value) != CT_OK;
   if (ct_scope_close(step) != CT_OK) failed = 1;
   return failed ? -1 : 0;
@@ -242,7 +250,8 @@ static int validation_loss(run *r, const int64_t *val_ids, int64_t n_val, double
     if (ct_item(words_loss(r->model, r->w, val_ids + at, n, CT_REDUCTION_SUM), &sum) != CT_OK) status = -1;
     total += sum;
     if (ct_scope_close(chunk) != CT_OK) status = -1;
-    for (int64_t i = 0; i < n; i++) tokens += (int64_t)strlen(r->w->text[val_ids[at + i]]) + 1;
+    for (int64_t i = 0; i < n; i++)
+      tokens += (int64_t)strlen(r->w->text[val_ids[at + i]]) + 1;
   }
   ct_grad_mode_restore(grad_mode);
   *mean = total / (double)tokens;
@@ -304,8 +313,8 @@ int main(int argc, char **argv) {
   }
   const int64_t n_train = (int64_t)(0.9 * (double)w.count), n_val = w.count - n_train;
   if (n_train < 1 || n_val < 1) {
-    fprintf(stderr, "char_lm: %s: %lld usable words (1 to 15 letters a-z); the example needs at least 2\n", opt.data,
-            (long long)w.count);
+    fprintf(stderr, "char_lm: %s: %lld usable words (1 to 15 letters a-z); the example needs at least 2\n",
+            opt.data, (long long)w.count);
     free(w.text);
     return 1;
   }

@@ -56,15 +56,16 @@ CT_API ct_multihead_attention_options ct_multihead_attention_defaults(void);
 /// out_proj's Linear init, then xavier_uniform_ of the projection weights; the biases are
 /// zeroed. "embed_dim must be divisible by num_heads". The plain forward is self attention
 /// without masks, returning the output only.
-CT_API ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads, ct_multihead_attention_options o);
+CT_API ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads,
+                                             ct_multihead_attention_options o);
 
 /// Arguments of MultiheadAttention.forward beyond query, key and value;
 /// ct_multihead_attention_forward_defaults() gives PyTorch's.
 typedef struct ct_multihead_attention_args {
   ct_tensor *key_padding_mask; ///< [batch, S] (or [S] unbatched): bool (true = ignore) or float (added); NULL
   bool need_weights;           ///< return the attention weights (true)
-  ct_tensor *attn_mask;        ///< [L, S] or [batch * heads, L, S]: bool (true = masked) or float (added); NULL
-  bool average_attn_weights;   ///< weights averaged over heads, else per head (true)
+  ct_tensor *attn_mask;      ///< [L, S] or [batch * heads, L, S]: bool (true = masked) or float (added); NULL
+  bool average_attn_weights; ///< weights averaged over heads, else per head (true)
 } ct_multihead_attention_args;
 /// No masks, need_weights and average_attn_weights true.
 CT_API ct_multihead_attention_args ct_multihead_attention_forward_defaults(void);
@@ -78,8 +79,9 @@ CT_API ct_multihead_attention_args ct_multihead_attention_forward_defaults(void)
 /// 4]), but should be (4, 4).", "only bool and floating types of key_padding_mask are
 /// supported", ...). Passing the same tensor as query, key and value takes PyTorch's
 /// self-attention path (one packed projection).
-CT_API ct_tensor *ct_multihead_attention_forward(ct_module *mha, ct_tensor *query, ct_tensor *key, ct_tensor *value,
-                                                 const ct_multihead_attention_args *args, ct_tensor **attn_weights);
+CT_API ct_tensor *ct_multihead_attention_forward(ct_module *mha, ct_tensor *query, ct_tensor *key,
+                                                 ct_tensor *value, const ct_multihead_attention_args *args,
+                                                 ct_tensor **attn_weights);
 
 /// Options of nn.TransformerEncoderLayer; ct_transformer_encoder_layer_defaults() gives PyTorch's.
 typedef struct ct_transformer_encoder_layer_options {

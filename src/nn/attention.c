@@ -1,9 +1,6 @@
 // nn.MultiheadAttention: PyTorch 1.13's module (parameters, draws, repr) and its forward,
 // F.multi_head_attention_forward's steps in its order (checks, in-projection, masks,
 // scaled scores, softmax, dropout, output projection), built from differentiable ops.
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
@@ -16,6 +13,9 @@
 #include "ctorch/view.h"
 #include "nn/attention_internal.h"
 #include "nn/module_impl.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 typedef struct mha_module {
   ct_module base;
@@ -36,7 +36,8 @@ static ct_tensor *mha_self_forward(ct_module *self, ct_tensor *x) {
 static const ct_module_vtable mha_vtable = {"MultiheadAttention", mha_self_forward, NULL, NULL};
 
 ct_multihead_attention_options ct_multihead_attention_defaults(void) {
-  return (ct_multihead_attention_options){.dropout = 0, .bias = true, .batch_first = false, .kdim = 0, .vdim = 0};
+  return (ct_multihead_attention_options){
+      .dropout = 0, .bias = true, .batch_first = false, .kdim = 0, .vdim = 0};
 }
 
 ct_multihead_attention_args ct_multihead_attention_forward_defaults(void) {
@@ -49,16 +50,17 @@ static ct_status reset_parameters(mha_module *m) {
   if (m->same_embed_dim && !ct_init_xavier_uniform_(m->in_proj_weight, 1.0)) return ct_last_status();
   for (int i = 0; !m->same_embed_dim && i < 3; i++)
     if (!ct_init_xavier_uniform_(weights[i], 1.0)) return ct_last_status();
-  if (m->in_proj_bias &&
-      (!ct_init_zeros_(m->in_proj_bias) || !ct_init_zeros_(ct_linear_bias(m->out_proj))))
+  if (m->in_proj_bias && (!ct_init_zeros_(m->in_proj_bias) || !ct_init_zeros_(ct_linear_bias(m->out_proj))))
     return ct_last_status();
   return CT_OK;
 }
 
-ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads, ct_multihead_attention_options o) {
+ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads,
+                                      ct_multihead_attention_options o) {
   if (num_heads == 0) return ct__error_null(CT_ERR_ARG, "integer division or modulo by zero");
   if (num_heads < 0 || embed_dim < 0)
-    return ct__error_null(CT_ERR_ARG, "MultiheadAttention: embed_dim and num_heads must be positive, got %lld and %lld",
+    return ct__error_null(CT_ERR_ARG,
+                          "MultiheadAttention: embed_dim and num_heads must be positive, got %lld and %lld",
                           (long long)embed_dim, (long long)num_heads);
   if (embed_dim % num_heads) return ct__error_null(CT_ERR_ARG, "embed_dim must be divisible by num_heads");
   if (o.kdim < 0 || o.vdim < 0)
@@ -77,13 +79,18 @@ ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads, ct_m
   ct_module *b = &m->base;
   bool ok;
   if (m->same_embed_dim) {
-    ok = (m->in_proj_weight = ct__module_new_parameter(b, "in_proj_weight", 2, (int64_t[]){3 * embed_dim, embed_dim}));
+    ok = (m->in_proj_weight =
+              ct__module_new_parameter(b, "in_proj_weight", 2, (int64_t[]){3 * embed_dim, embed_dim}));
   } else {
-    ok = (m->q_proj_weight = ct__module_new_parameter(b, "q_proj_weight", 2, (int64_t[]){embed_dim, embed_dim})) &&
-         (m->k_proj_weight = ct__module_new_parameter(b, "k_proj_weight", 2, (int64_t[]){embed_dim, m->kdim})) &&
-         (m->v_proj_weight = ct__module_new_parameter(b, "v_proj_weight", 2, (int64_t[]){embed_dim, m->vdim}));
+    ok =
+        (m->q_proj_weight =
+             ct__module_new_parameter(b, "q_proj_weight", 2, (int64_t[]){embed_dim, embed_dim})) &&
+        (m->k_proj_weight =
+             ct__module_new_parameter(b, "k_proj_weight", 2, (int64_t[]){embed_dim, m->kdim})) &&
+        (m->v_proj_weight = ct__module_new_parameter(b, "v_proj_weight", 2, (int64_t[]){embed_dim, m->vdim}));
   }
-  if (ok && o.bias) ok = (m->in_proj_bias = ct__module_new_parameter(b, "in_proj_bias", 1, (int64_t[]){3 * embed_dim}));
+  if (ok && o.bias)
+    ok = (m->in_proj_bias = ct__module_new_parameter(b, "in_proj_bias", 1, (int64_t[]){3 * embed_dim}));
   if (ok)
     ok = (m->out_proj = ct_module_register_module(
               b, "out_proj", ct__nondynamically_quantizable_linear_new(embed_dim, embed_dim, o.bias)));
@@ -97,7 +104,8 @@ ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads, ct_m
 // ---- forward ----
 
 ct_status ct__check_key_padding_mask_dtype(const ct_tensor *key_padding_mask) {
-  if (!key_padding_mask || key_padding_mask->dtype == CT_BOOL || ct_dtype_is_floating(key_padding_mask->dtype))
+  if (!key_padding_mask || key_padding_mask->dtype == CT_BOOL ||
+      ct_dtype_is_floating(key_padding_mask->dtype))
     return CT_OK;
   return ct__error(CT_ERR_ARG, "only bool and floating types of key_padding_mask are supported");
 }
@@ -124,21 +132,26 @@ static bool has_shape(const ct_tensor *t, int n, const int64_t *shape) {
 static ct_status check_ranks(const mha_module *m, const ct_tensor *q, const ct_tensor *k, const ct_tensor *v,
                              const ct_tensor *kpm, const ct_tensor *mask) {
   if (q->ndim != 2 && q->ndim != 3)
-    return ct__error(CT_ERR_ARG, "query should be unbatched 2D or batched 3D tensor but received %d-D query tensor",
+    return ct__error(CT_ERR_ARG,
+                     "query should be unbatched 2D or batched 3D tensor but received %d-D query tensor",
                      q->ndim);
   const bool batched = q->ndim == 3;
   const char *kind = batched ? "batched (3-D)" : "unbatched (2-D)";
   if (k->ndim != q->ndim || v->ndim != q->ndim)
-    return ct__error(CT_ERR_ARG,
-                     "For %s `query`, expected `key` and `value` to be %d-D but found %d-D and %d-D tensors respectively",
-                     kind, q->ndim, k->ndim, v->ndim);
+    return ct__error(
+        CT_ERR_ARG,
+        "For %s `query`, expected `key` and `value` to be %d-D but found %d-D and %d-D tensors respectively",
+        kind, q->ndim, k->ndim, v->ndim);
   if (kpm && kpm->ndim != q->ndim - 1)
-    return ct__error(CT_ERR_ARG, "For %s `query`, expected `key_padding_mask` to be `None` or %d-D but found %d-D tensor instead",
-                     kind, q->ndim - 1, kpm->ndim);
+    return ct__error(
+        CT_ERR_ARG,
+        "For %s `query`, expected `key_padding_mask` to be `None` or %d-D but found %d-D tensor instead",
+        kind, q->ndim - 1, kpm->ndim);
   if (mask && mask->ndim != 2 && mask->ndim != 3)
-    return ct__error(CT_ERR_ARG,
-                     "For %s `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found %d-D tensor instead", kind,
-                     mask->ndim);
+    return ct__error(
+        CT_ERR_ARG,
+        "For %s `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found %d-D tensor instead", kind,
+        mask->ndim);
   const int64_t want[3] = {m->num_heads, q->shape[0], k->shape[0]};
   if (!batched && mask && mask->ndim == 3 && !has_shape(mask, 3, want)) {
     char w[100], got[200];
@@ -150,16 +163,18 @@ static ct_status check_ranks(const mha_module *m, const ct_tensor *q, const ct_t
 }
 
 // The checks between the shape check and the projection: embed_dim, key against value.
-static ct_status check_sizes(const mha_module *m, const ct_tensor *q, const ct_tensor *k, const ct_tensor *v) {
+static ct_status check_sizes(const mha_module *m, const ct_tensor *q, const ct_tensor *k,
+                             const ct_tensor *v) {
   if (q->shape[2] != m->embed_dim)
-    return ct__error(CT_ERR_ARG, "was expecting embedding dimension of %lld, but got %lld", (long long)m->embed_dim,
-                     (long long)q->shape[2]);
+    return ct__error(CT_ERR_ARG, "was expecting embedding dimension of %lld, but got %lld",
+                     (long long)m->embed_dim, (long long)q->shape[2]);
   char ks[200], vs[200];
   if (!m->same_embed_dim) {
     if (k->shape[0] == v->shape[0] && k->shape[1] == v->shape[1]) return CT_OK;
     ct__shape_to_str(2, k->shape, ks, sizeof ks);
     ct__shape_to_str(2, v->shape, vs, sizeof vs);
-    return ct__error(CT_ERR_ARG, "key's sequence and batch dims torch.Size(%s) do not match value's torch.Size(%s)", ks,
+    return ct__error(CT_ERR_ARG,
+                     "key's sequence and batch dims torch.Size(%s) do not match value's torch.Size(%s)", ks,
                      vs);
   }
   if (has_shape(k, v->ndim, v->shape)) return CT_OK;
@@ -175,13 +190,15 @@ static void in_projection(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_te
   ct_tensor *b = m->in_proj_bias;
   if (!m->same_embed_dim) {
     ct_tensor *w[3] = {m->q_proj_weight, m->k_proj_weight, m->v_proj_weight}, *x[3] = {q, k, v};
-    for (int i = 0; i < 3; i++) out[i] = ct_linear(x[i], w[i], b ? ct_narrow(b, 0, i * E, E) : NULL);
+    for (int i = 0; i < 3; i++)
+      out[i] = ct_linear(x[i], w[i], b ? ct_narrow(b, 0, i * E, E) : NULL);
     return;
   }
   ct_tensor *w = m->in_proj_weight;
   if (k == v && q == k) {
     ct_tensor *proj = ct_linear(q, w, b);
-    for (int i = 0; i < 3; i++) out[i] = ct_narrow(proj, -1, i * E, E);
+    for (int i = 0; i < 3; i++)
+      out[i] = ct_narrow(proj, -1, i * E, E);
   } else if (k == v) {
     out[0] = ct_linear(q, ct_narrow(w, 0, 0, E), b ? ct_narrow(b, 0, 0, E) : NULL);
     ct_tensor *kv = ct_linear(k, ct_narrow(w, 0, E, 2 * E), b ? ct_narrow(b, 0, E, 2 * E) : NULL);
@@ -189,14 +206,17 @@ static void in_projection(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_te
     out[2] = ct_narrow(kv, -1, E, E);
   } else {
     ct_tensor *x[3] = {q, k, v};
-    for (int i = 0; i < 3; i++) out[i] = ct_linear(x[i], ct_narrow(w, 0, i * E, E), b ? ct_narrow(b, 0, i * E, E) : NULL);
+    for (int i = 0; i < 3; i++)
+      out[i] = ct_linear(x[i], ct_narrow(w, 0, i * E, E), b ? ct_narrow(b, 0, i * E, E) : NULL);
   }
 }
 
 // attn_mask's dtype and shape checks; a 2-D mask gains the batch dim. NULL on error.
-static ct_tensor *checked_attn_mask(const mha_module *m, ct_tensor *mask, int64_t tgt, int64_t src, int64_t bsz) {
+static ct_tensor *checked_attn_mask(const mha_module *m, ct_tensor *mask, int64_t tgt, int64_t src,
+                                    int64_t bsz) {
   if (mask->dtype != CT_BOOL && !ct_dtype_is_floating(mask->dtype))
-    return ct__error_null(CT_ERR_ARG, "Only float, byte, and bool types are supported for attn_mask, not torch.%s",
+    return ct__error_null(CT_ERR_ARG,
+                          "Only float, byte, and bool types are supported for attn_mask, not torch.%s",
                           ct_dtype_name(mask->dtype));
   const int64_t want2[2] = {tgt, src}, want3[3] = {bsz * m->num_heads, tgt, src};
   const bool two = mask->ndim == 2;
@@ -204,13 +224,14 @@ static ct_tensor *checked_attn_mask(const mha_module *m, ct_tensor *mask, int64_
   char got[200], want[100];
   size_str(mask, got, sizeof got);
   tuple_str(two ? 2 : 3, two ? want2 : want3, want, sizeof want);
-  return ct__error_null(CT_ERR_RUNTIME, "The shape of the %dD attn_mask is %s, but should be %s.", two ? 2 : 3, got,
-                        want);
+  return ct__error_null(CT_ERR_RUNTIME, "The shape of the %dD attn_mask is %s, but should be %s.",
+                        two ? 2 : 3, got, want);
 }
 
 // key_padding_mask [bsz, src] as [bsz * heads, 1, src], merged into attn_mask (which may be
 // NULL) as PyTorch merges them: or of bool masks, -inf fill of a float one.
-static ct_tensor *merge_key_padding(const mha_module *m, ct_tensor *mask, ct_tensor *kpm, int64_t bsz, int64_t src) {
+static ct_tensor *merge_key_padding(const mha_module *m, ct_tensor *mask, ct_tensor *kpm, int64_t bsz,
+                                    int64_t src) {
   if (kpm->shape[0] != bsz || kpm->shape[1] != src) {
     char got[200], want[100];
     size_str(kpm, got, sizeof got);
@@ -255,7 +276,8 @@ static ct_tensor *attend(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_ten
   if (mask) scores = ct_add(mask, scores); // baddbmm(mask, q, kᵀ)
   ct_tensor *w = ct__dropout(ct_softmax(scores, -1), m->dropout, m->base.training);
   ct_tensor *out = ct_contiguous(ct_transpose(ct_bmm(w, vh), 0, 1));
-  out = ct_linear(ct_view(out, 2, (int64_t[]){tgt * bsz, E}), ct_linear_weight(m->out_proj), ct_linear_bias(m->out_proj));
+  out = ct_linear(ct_view(out, 2, (int64_t[]){tgt * bsz, E}), ct_linear_weight(m->out_proj),
+                  ct_linear_bias(m->out_proj));
   out = ct_view(out, 3, (int64_t[]){tgt, bsz, E});
   if (out && a->need_weights && weights) {
     w = ct_view(w, 4, (int64_t[]){bsz, H, tgt, src});

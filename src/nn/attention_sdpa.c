@@ -2,8 +2,6 @@
 // the causal mask of nn.Transformer. Composed of differentiable ops: the products go
 // through matmul (the bmm GEMM path), the softmax through its kernels, so the gradients
 // are those of the pieces.
-#include <math.h>
-#include <stdio.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/attention.h"
@@ -16,6 +14,8 @@
 #include "ctorch/view.h"
 #include "nn/attention_internal.h"
 #include "nn/module_impl.h"
+#include <math.h>
+#include <stdio.h>
 
 // c10's names of dtypes, as ATen's messages print them ("float", "long").
 static const char *aten_dtype_name(ct_dtype d) {
@@ -30,29 +30,33 @@ static const char *aten_dtype_name(ct_dtype d) {
 }
 
 // validate_sdpa_input's checks, in its order.
-static ct_status check_inputs(const ct_tensor *q, const ct_tensor *k, const ct_tensor *v, const ct_tensor *mask,
-                              bool is_causal) {
+static ct_status check_inputs(const ct_tensor *q, const ct_tensor *k, const ct_tensor *v,
+                              const ct_tensor *mask, bool is_causal) {
   if (q->dtype != k->dtype || q->dtype != v->dtype)
-    return ct__error(CT_ERR_ARG,
-                     "Expected query, key, and value to have the same dtype, but got query.dtype: %s key.dtype: %s "
-                     "and value.dtype: %s instead.",
-                     aten_dtype_name(q->dtype), aten_dtype_name(k->dtype), aten_dtype_name(v->dtype));
+    return ct__error(
+        CT_ERR_ARG,
+        "Expected query, key, and value to have the same dtype, but got query.dtype: %s key.dtype: %s "
+        "and value.dtype: %s instead.",
+        aten_dtype_name(q->dtype), aten_dtype_name(k->dtype), aten_dtype_name(v->dtype));
   if (q->ndim < 2 || k->ndim < 2 || v->ndim < 2)
-    return ct__error(CT_ERR_ARG,
-                     "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: %d "
-                     "key.dim: %d and value.dim: %d instead.",
-                     q->ndim, k->ndim, v->ndim);
+    return ct__error(
+        CT_ERR_ARG,
+        "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: %d "
+        "key.dim: %d and value.dim: %d instead.",
+        q->ndim, k->ndim, v->ndim);
   if (!ct_dtype_is_floating(q->dtype))
     return ct__error(CT_ERR_ARG, "scaled_dot_product_attention: expected a floating-point query, got %s",
                      aten_dtype_name(q->dtype));
   if (mask && mask->dtype != CT_BOOL && mask->dtype != q->dtype)
-    return ct__error(CT_ERR_ARG,
-                     "Expected attn_mask dtype to be bool or to match query dtype, but got attn_mask.dtype: %s and "
-                     " query.dtype: %s instead.",
-                     aten_dtype_name(mask->dtype), aten_dtype_name(q->dtype));
+    return ct__error(
+        CT_ERR_ARG,
+        "Expected attn_mask dtype to be bool or to match query dtype, but got attn_mask.dtype: %s and "
+        " query.dtype: %s instead.",
+        aten_dtype_name(mask->dtype), aten_dtype_name(q->dtype));
   if (mask && is_causal)
-    return ct__error(CT_ERR_ARG,
-                     "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
+    return ct__error(
+        CT_ERR_ARG,
+        "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
   return CT_OK;
 }
 
@@ -83,9 +87,12 @@ ct_tensor *ct_scaled_dot_product_attention(ct_tensor *query, ct_tensor *key, ct_
   if (!s) return NULL;
   const int64_t L = query->shape[query->ndim - 2], S = key->shape[key->ndim - 2];
   ct_tensor *bias = NULL;
-  if (is_causal) bias = ct__bool_mask_to_bias(future_positions(L, S), query->dtype);
-  else if (attn_mask && attn_mask->dtype == CT_BOOL) bias = ct__bool_mask_to_bias(ct_logical_not(attn_mask), query->dtype);
-  else bias = attn_mask;
+  if (is_causal)
+    bias = ct__bool_mask_to_bias(future_positions(L, S), query->dtype);
+  else if (attn_mask && attn_mask->dtype == CT_BOOL)
+    bias = ct__bool_mask_to_bias(ct_logical_not(attn_mask), query->dtype);
+  else
+    bias = attn_mask;
   ct_tensor *scaled = ct_div_scalar(query, sqrt((double)query->shape[query->ndim - 1]));
   ct_tensor *scores = ct_matmul(scaled, ct_transpose(key, -2, -1));
   if (bias) scores = ct_add(scores, bias);

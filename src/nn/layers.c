@@ -61,7 +61,8 @@ static bool shape_ok(int64_t rows, int64_t cols) {
   return false;
 }
 
-static ct_module *linear_new(const ct_module_vtable *vtable, int64_t in_features, int64_t out_features, bool bias) {
+static ct_module *linear_new(const ct_module_vtable *vtable, int64_t in_features, int64_t out_features,
+                             bool bias) {
   if (!shape_ok(out_features, in_features)) return NULL;
   linear_module *m = ct_module_new(sizeof *m, vtable);
   if (!m) return NULL;

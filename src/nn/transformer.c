@@ -1,7 +1,5 @@
 // nn.TransformerEncoderLayer and nn.TransformerEncoder (PyTorch 1.13's slow path: the
 // module math op by op, which is also what PyTorch runs whenever gradients are recorded).
-#include <stdio.h>
-#include <string.h>
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/nn_extra.h"
@@ -10,6 +8,8 @@
 #include "ctorch/scope.h"
 #include "nn/attention_internal.h"
 #include "nn/module_impl.h"
+#include <stdio.h>
+#include <string.h>
 
 // ---- TransformerEncoderLayer ----
 
@@ -17,7 +17,7 @@ typedef struct encoder_layer_module {
   ct_module base;
   int64_t d_model, nhead;
   ct_transformer_encoder_layer_options o;
-  bool gelu;                 // the activation: gelu, else relu
+  bool gelu; // the activation: gelu, else relu
   ct_module *self_attn, *linear1, *dropout, *linear2, *norm1, *norm2, *dropout1, *dropout2; // children
 } encoder_layer_module;
 
@@ -25,14 +25,20 @@ static ct_tensor *layer_plain_forward(ct_module *self, ct_tensor *src) {
   return ct_transformer_encoder_layer_forward(self, src, NULL, NULL);
 }
 
-static const ct_module_vtable encoder_layer_vtable = {"TransformerEncoderLayer", layer_plain_forward, NULL, NULL};
+static const ct_module_vtable encoder_layer_vtable = {"TransformerEncoderLayer", layer_plain_forward, NULL,
+                                                      NULL};
 
 ct_transformer_encoder_layer_options ct_transformer_encoder_layer_defaults(void) {
-  return (ct_transformer_encoder_layer_options){.dim_feedforward = 2048, .dropout = 0.1, .activation = "relu",
-                                                .layer_norm_eps = 1e-5, .batch_first = false, .norm_first = false};
+  return (ct_transformer_encoder_layer_options){.dim_feedforward = 2048,
+                                                .dropout = 0.1,
+                                                .activation = "relu",
+                                                .layer_norm_eps = 1e-5,
+                                                .batch_first = false,
+                                                .norm_first = false};
 }
 
-ct_module *ct_transformer_encoder_layer_new(int64_t d_model, int64_t nhead, ct_transformer_encoder_layer_options o) {
+ct_module *ct_transformer_encoder_layer_new(int64_t d_model, int64_t nhead,
+                                            ct_transformer_encoder_layer_options o) {
   const char *act = o.activation ? o.activation : "relu";
   if (strcmp(act, "relu") && strcmp(act, "gelu"))
     return ct__error_null(CT_ERR_ARG, "activation should be relu/gelu, not %s", act);
@@ -41,21 +47,28 @@ ct_module *ct_transformer_encoder_layer_new(int64_t d_model, int64_t nhead, ct_t
   m->d_model = d_model;
   m->nhead = nhead;
   m->o = o;
-  m->o.activation = act[0] == 'g' ? "gelu" : "relu"; // a static string: the caller's may not outlive the layer
+  m->o.activation =
+      act[0] == 'g' ? "gelu" : "relu"; // a static string: the caller's may not outlive the layer
   m->gelu = act[0] == 'g';
   ct_multihead_attention_options ao = ct_multihead_attention_defaults();
   ao.dropout = o.dropout;
   ao.batch_first = o.batch_first;
   ct_module *b = &m->base;
   // PyTorch's creation order, which is its draw order and its state-dict order
-  bool ok = (m->self_attn = ct_module_register_module(b, "self_attn", ct_multihead_attention_new(d_model, nhead, ao))) &&
-            (m->linear1 = ct_module_register_module(b, "linear1", ct_linear_new(d_model, o.dim_feedforward, true))) &&
-            (m->dropout = ct_module_register_module(b, "dropout", ct_dropout_new(o.dropout))) &&
-            (m->linear2 = ct_module_register_module(b, "linear2", ct_linear_new(o.dim_feedforward, d_model, true))) &&
-            (m->norm1 = ct_module_register_module(b, "norm1", ct_layer_norm_new(1, &d_model, o.layer_norm_eps, true))) &&
-            (m->norm2 = ct_module_register_module(b, "norm2", ct_layer_norm_new(1, &d_model, o.layer_norm_eps, true))) &&
-            (m->dropout1 = ct_module_register_module(b, "dropout1", ct_dropout_new(o.dropout))) &&
-            (m->dropout2 = ct_module_register_module(b, "dropout2", ct_dropout_new(o.dropout)));
+  bool ok =
+      (m->self_attn =
+           ct_module_register_module(b, "self_attn", ct_multihead_attention_new(d_model, nhead, ao))) &&
+      (m->linear1 =
+           ct_module_register_module(b, "linear1", ct_linear_new(d_model, o.dim_feedforward, true))) &&
+      (m->dropout = ct_module_register_module(b, "dropout", ct_dropout_new(o.dropout))) &&
+      (m->linear2 =
+           ct_module_register_module(b, "linear2", ct_linear_new(o.dim_feedforward, d_model, true))) &&
+      (m->norm1 =
+           ct_module_register_module(b, "norm1", ct_layer_norm_new(1, &d_model, o.layer_norm_eps, true))) &&
+      (m->norm2 =
+           ct_module_register_module(b, "norm2", ct_layer_norm_new(1, &d_model, o.layer_norm_eps, true))) &&
+      (m->dropout1 = ct_module_register_module(b, "dropout1", ct_dropout_new(o.dropout))) &&
+      (m->dropout2 = ct_module_register_module(b, "dropout2", ct_dropout_new(o.dropout)));
   if (!ok) {
     ct_module_free(b);
     return NULL;
@@ -79,7 +92,8 @@ static ct_tensor *ff_block(encoder_layer_module *m, ct_tensor *x) {
 ct_tensor *ct_transformer_encoder_layer_forward(ct_module *layer, ct_tensor *src, ct_tensor *src_mask,
                                                 ct_tensor *src_key_padding_mask) {
   if (!layer || layer->vtable != &encoder_layer_vtable)
-    return ct__error_null(CT_ERR_ARG, "ct_transformer_encoder_layer_forward: expected a TransformerEncoderLayer");
+    return ct__error_null(CT_ERR_ARG,
+                          "ct_transformer_encoder_layer_forward: expected a TransformerEncoderLayer");
   CT_CHECK_NULL(src);
   if (ct__check_key_padding_mask_dtype(src_key_padding_mask) != CT_OK) return NULL;
   encoder_layer_module *m = (encoder_layer_module *)layer;
@@ -134,15 +148,15 @@ static const ct_module_vtable encoder_vtable = {"TransformerEncoder", encoder_pl
 
 ct_module *ct_transformer_encoder_new(ct_module *encoder_layer, int num_layers, ct_module *norm) {
   if (!encoder_layer || encoder_layer->vtable != &encoder_layer_vtable || num_layers < 1) {
-    ct__error(CT_ERR_ARG, "TransformerEncoder: expected a TransformerEncoderLayer and num_layers >= 1, got %s and %d",
+    ct__error(CT_ERR_ARG,
+              "TransformerEncoder: expected a TransformerEncoderLayer and num_layers >= 1, got %s and %d",
               encoder_layer ? encoder_layer->vtable->name : "NULL", num_layers);
     ct_module_free(encoder_layer);
     ct_module_free(norm);
     return NULL;
   }
   encoder_module *m = ct_module_new(sizeof *m, &encoder_vtable);
-  ct_module *list = m ? ct_module_register_module(&m->base, "layers", ct_module_list_new(0, NULL))
-                      : NULL;
+  ct_module *list = m ? ct_module_register_module(&m->base, "layers", ct_module_list_new(0, NULL)) : NULL;
   if (!list) {
     ct_module_free(encoder_layer);
     ct_module_free(norm);
@@ -153,8 +167,10 @@ ct_module *ct_transformer_encoder_new(ct_module *encoder_layer, int num_layers, 
   bool ok = ct_module_list_append(list, encoder_layer) == CT_OK;
   for (int i = 1; ok && i < num_layers; i++)
     ok = ct_module_list_append(list, copy_layer((encoder_layer_module *)encoder_layer)) == CT_OK;
-  if (ok && norm) ok = (m->norm = ct_module_register_module(&m->base, "norm", norm)) != NULL;
-  else if (!ok) ct_module_free(norm);
+  if (ok && norm)
+    ok = (m->norm = ct_module_register_module(&m->base, "norm", norm)) != NULL;
+  else if (!ok)
+    ct_module_free(norm);
   if (!ok) {
     ct_module_free(&m->base);
     return NULL;

@@ -21,10 +21,10 @@
 //       sum(out * g) + sum(w * gw): "gq" / "gk" / "gv <values>" and "grad <name> <values>"
 //       per parameter; or "ERR <message>".
 // Values are bit patterns (TU_BITS).
+#include "oracle_io.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "oracle_io.h"
 
 static void print_out(const char *tag, const ct_tensor *out) {
   char shape[256];
@@ -69,15 +69,22 @@ static void run_sdpa(char *line) {
                        : !strcmp(key, "mask") ? &c.mask
                        : !strcmp(key, "g")    ? &c.g
                                               : NULL;
-    if (slot) *slot = tu_read_tensor(&tok, TU_COPY);
-    else if (!strcmp(key, "p")) c.p = tu_next_double(&tok);
-    else if (!strcmp(key, "causal")) c.causal = tu_next_int(&tok) != 0;
-    else if (!strcmp(key, "seed")) c.seed = tu_next_int(&tok);
-    else if (!strcmp(key, "fd")) c.fd = true;
-    else tu_bad_case("unknown sdpa key", key);
+    if (slot)
+      *slot = tu_read_tensor(&tok, TU_COPY);
+    else if (!strcmp(key, "p"))
+      c.p = tu_next_double(&tok);
+    else if (!strcmp(key, "causal"))
+      c.causal = tu_next_int(&tok) != 0;
+    else if (!strcmp(key, "seed"))
+      c.seed = tu_next_int(&tok);
+    else if (!strcmp(key, "fd"))
+      c.fd = true;
+    else
+      tu_bad_case("unknown sdpa key", key);
   }
   ct_tensor *inputs[3] = {c.q, c.k, c.v};
-  for (int i = 0; i < 3; i++) ct_set_requires_grad(inputs[i], true);
+  for (int i = 0; i < 3; i++)
+    ct_set_requires_grad(inputs[i], true);
   ct_tensor *out = sdpa_run(&c);
   if (!out) {
     printf("ERR %s\n", ct_last_error());
@@ -86,7 +93,8 @@ static void run_sdpa(char *line) {
   print_out("out", out);
   if (ct_backward(ct_sum(ct_mul(out, c.g)), NULL) != CT_OK) printf("ERR %s\n", ct_last_error());
   static const char *const gtags[3] = {"gq", "gk", "gv"}, *const fdtags[3] = {"fdq", "fdk", "fdv"};
-  for (int i = 0; i < 3; i++) print_grad(gtags[i], inputs[i]);
+  for (int i = 0; i < 3; i++)
+    print_grad(gtags[i], inputs[i]);
   for (int i = 0; c.fd && i < 3; i++) {
     ct_tensor *fd = ct_zeros(ct_dim(inputs[i]), ct_shape(inputs[i]), CT_FLOAT64);
     tu_central_differences(inputs[i], sdpa_objective, &c, 1e-6, 1e-7, ct_data_ptr(fd));
@@ -158,12 +166,18 @@ static void read_fwd(tu_tokens *tok, fwd_args *f) {
                        : !strcmp(key, "g")    ? &f->g
                        : !strcmp(key, "gw")   ? &f->gw
                                               : NULL;
-    if (slot) *slot = tu_read_tensor(tok, TU_COPY);
-    else if (!strcmp(key, "self")) f->self = true;
-    else if (!strcmp(key, "kv")) f->kv = true;
-    else if (!strcmp(key, "nw")) f->nw = true;
-    else if (!strcmp(key, "avg0")) f->avg0 = true;
-    else tu_bad_case("unknown fwd key", key);
+    if (slot)
+      *slot = tu_read_tensor(tok, TU_COPY);
+    else if (!strcmp(key, "self"))
+      f->self = true;
+    else if (!strcmp(key, "kv"))
+      f->kv = true;
+    else if (!strcmp(key, "nw"))
+      f->nw = true;
+    else if (!strcmp(key, "avg0"))
+      f->avg0 = true;
+    else
+      tu_bad_case("unknown fwd key", key);
   }
 }
 
@@ -177,7 +191,9 @@ static void forward(tu_tokens *tok) {
     if (inputs[i] && ct_dtype_is_floating(ct_get_dtype(inputs[i]))) ct_set_requires_grad(inputs[i], true);
   ct_tensor *out, *w = NULL;
   if (kind == KIND_MHA) {
-    ct_multihead_attention_args a = {.key_padding_mask = f.kpm, .need_weights = !f.nw, .attn_mask = f.mask,
+    ct_multihead_attention_args a = {.key_padding_mask = f.kpm,
+                                     .need_weights = !f.nw,
+                                     .attn_mask = f.mask,
                                      .average_attn_weights = !f.avg0};
     out = ct_multihead_attention_forward(current, f.q, f.k, f.v, &a, &w);
   } else if (kind == KIND_TEL) {
@@ -211,8 +227,10 @@ static void load_entry(tu_tokens *tok) {
   snprintf(item.name, sizeof item.name, "%s", tu_need(tok));
   item.tensor = tu_read_tensor(tok, TU_COPY);
   ct_named_list list = {1, &item};
-  if (ct_module_load_state_dict(current, &list, false) == CT_OK) printf("ok\n");
-  else printf("ERR %s\n", ct_last_error());
+  if (ct_module_load_state_dict(current, &list, false) == CT_OK)
+    printf("ok\n");
+  else
+    printf("ERR %s\n", ct_last_error());
 }
 
 static void run_command(char *command) {
@@ -239,7 +257,8 @@ static void run_command(char *command) {
   } else if (!strcmp(cmd, "names")) {
     ct_named_list *l = ct_module_named_parameters(current);
     printf("params");
-    for (int i = 0; l && i < l->count; i++) printf(" %s", l->items[i].name);
+    for (int i = 0; l && i < l->count; i++)
+      printf(" %s", l->items[i].name);
     printf("\n");
     ct_named_list_free(l);
   } else if (!strcmp(cmd, "repr")) {

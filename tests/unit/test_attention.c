@@ -24,8 +24,10 @@ static void test_causal_mask(void **state) {
   for (int64_t i = 0; i < 3; i++)
     for (int64_t j = 0; j < 3; j++) {
       double v = value_at(m, i * 3 + j);
-      if (j > i) assert_true(isinf(v) && v < 0);
-      else assert_true(v == 0 && !signbit(v));
+      if (j > i)
+        assert_true(isinf(v) && v < 0);
+      else
+        assert_true(v == 0 && !signbit(v));
     }
   assert_int_equal(ct_numel(ct_generate_square_subsequent_mask(0)), 0);
   ct_scope_close(s);
@@ -48,7 +50,8 @@ static void test_sdpa_causal_forms_agree(void **state) {
   assert_memory_equal(ct_data_ptr(a), ct_data_ptr(b), 2 * 5 * 3 * sizeof(float));
   assert_memory_equal(ct_data_ptr(a), ct_data_ptr(c), 2 * 5 * 3 * sizeof(float));
   // the first query sees only the first key: its output is v's first row
-  for (int64_t j = 0; j < 3; j++) assert_true(value_at(a, j) == value_at(v, j));
+  for (int64_t j = 0; j < 3; j++)
+    assert_true(value_at(a, j) == value_at(v, j));
   ct_scope_close(s);
 }
 
@@ -73,9 +76,11 @@ static void test_sdpa_gradcheck(void **state) {
   fd_ctx c = {ct_randn(CT_SHAPE(2, 4, 3), CT_FLOAT64), ct_randn(CT_SHAPE(2, 4, 3), CT_FLOAT64),
               ct_randn(CT_SHAPE(2, 4, 2), CT_FLOAT64), ct_randn(CT_SHAPE(2, 4, 2), CT_FLOAT64)};
   ct_tensor *inputs[3] = {c.q, c.k, c.v};
-  for (int i = 0; i < 3; i++) ct_set_requires_grad(inputs[i], true);
-  assert_int_equal(ct_backward(ct_sum(ct_mul(ct_scaled_dot_product_attention(c.q, c.k, c.v, NULL, 0, true), c.g)), NULL),
-                   CT_OK);
+  for (int i = 0; i < 3; i++)
+    ct_set_requires_grad(inputs[i], true);
+  assert_int_equal(
+      ct_backward(ct_sum(ct_mul(ct_scaled_dot_product_attention(c.q, c.k, c.v, NULL, 0, true), c.g)), NULL),
+      CT_OK);
   bool prev = ct_no_grad_enter();
   for (int i = 0; i < 3; i++) {
     double *data = ct_data_ptr(inputs[i]);
