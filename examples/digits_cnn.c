@@ -62,45 +62,15 @@ static void help(void) {
          data_paths[0], data_paths[1]);
 }
 
-// Whole numbers in [min, LONG_MAX], digits only; false for anything else (junk, overflow).
-// -1 when the program goes on; otherwise its exit status: 0 after --help, 2 after a
-// message and the usage line.
+// -1 when the program goes on; otherwise its exit status (cli_parse_options).
 static int parse_options(int argc, char **argv, options *o) {
   *o = (options){.epochs = 10, .seed = 0, .lr = 0.01, .batch_size = 32, .data = NULL, .logdir = NULL};
-  for (int i = 1; i < argc; i++) {
-    const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-      help();
-      return 0;
-    }
-    bool known = !strcmp(name, "--epochs") || !strcmp(name, "--seed") || !strcmp(name, "--lr") ||
-                 !strcmp(name, "--batch-size") || !strcmp(name, "--data") || !strcmp(name, "--logdir");
-    const char *expected = NULL;
-    if (!known) {
-      fprintf(stderr, "digits_cnn: unknown argument '%s'\n", name);
-    } else if (!value) {
-      fprintf(stderr, "digits_cnn: %s needs a value\n", name);
-    } else if (!strcmp(name, "--epochs")) {
-      if (!cli_parse_long(value, 0, &o->epochs)) expected = "a whole number, 0 or more";
-    } else if (!strcmp(name, "--seed")) {
-      if (!cli_parse_seed(value, &o->seed)) expected = "a whole number from 0 to 18446744073709551615";
-    } else if (!strcmp(name, "--lr")) {
-      if (!cli_parse_rate(value, &o->lr)) expected = "a number, 0 or more";
-    } else if (!strcmp(name, "--batch-size")) {
-      if (!cli_parse_long(value, 1, &o->batch_size)) expected = "a whole number, 1 or more";
-    } else if (!strcmp(name, "--logdir")) {
-      if (!cli_parse_dir(value, &o->logdir)) expected = "a directory";
-    } else {
-      o->data = value;
-    }
-    if (expected) fprintf(stderr, "digits_cnn: %s '%s': expected %s\n", name, value, expected);
-    if (!known || !value || expected) {
-      usage(stderr);
-      return 2;
-    }
-    i++;
-  }
-  return -1;
+  const cli_option opts[] = {
+      {"--epochs", CLI_COUNT, 0, &o->epochs},         {"--seed", CLI_SEED, 0, &o->seed},
+      {"--lr", CLI_RATE, 0, &o->lr},                  {"--batch-size", CLI_COUNT, 1, &o->batch_size},
+      {"--data", CLI_TEXT, 0, &o->data},              {"--logdir", CLI_DIR, 0, &o->logdir},
+  };
+  return cli_parse_options(argc, argv, "digits_cnn", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
 
 // The --data file, or the first installed default; NULL after saying how to get it.

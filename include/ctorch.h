@@ -35,6 +35,7 @@
 #include "ctorch/scatter.h"
 #include "ctorch/sampling.h"
 #include "ctorch/tensorboard.h"
+#include "ctorch/attention.h"
 
 #ifdef __cplusplus
 extern "C" {
