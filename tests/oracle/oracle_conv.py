@@ -40,6 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import conv_onednn  # noqa: E402
 from harness import (compare_op_answer, parse_op_answer, BITS, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
                      run_c, storage_size, strides_for, values)
 
@@ -537,6 +538,7 @@ def main():
     os.environ["OMP_NUM_THREADS"] = "1"
     for line, one, many in zip(lines, run_c(binary, lines), threaded):
         check.check(one == many, f"one thread and {torch.get_num_threads()} differ: case {line[:300]}")
+    conv_onednn.check(binary, rng, check, sys.modules[__name__])
     check.finish()
 
 
