@@ -27,7 +27,8 @@ elements are bit-identical to PyTorch's by PyTorch backend: its slow paths (all 
 few small float32 shapes) make the same BLAS calls as ctorch's default GEMM, so those
 match bit for bit except where PyTorch takes its channels-last path (inputs or weights
 laid out that way) or a product degenerates to one row or column (PyTorch passes BLAS
-that shape as is, ctorch as torch.mm would).
+that shape as is, ctorch as torch.mm would). Then the float32 cases of conv_onednn.py,
+on one thread on both sides, must be bit-identical: there ctorch sums in oneDNN's order.
 """
 import math
 import os
