@@ -400,22 +400,45 @@ bool ct__conv_direct_transpose(const ct_conv_args *a, const float *out, const fl
   return true;
 }
 
+// dst[q * ld + t] = src[t * plane + q] for t, q < 8: an 8 × 8 block transposed in
+// registers (pairs, then quads, then halves exchanged).
+static void transpose_8x8(const float *src, int64_t plane, float *dst, int64_t ld) {
+  __m256 r[8], u[8];
+  for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(src + t * plane);
+  for (int t = 0; t < 8; t += 2) {
+    u[t] = _mm256_unpacklo_ps(r[t], r[t + 1]);
+    u[t + 1] = _mm256_unpackhi_ps(r[t], r[t + 1]);
+  }
+  for (int t = 0; t < 8; t += 4)
+    for (int h = 0; h < 2; h++) {
+      r[t + h] = _mm256_shuffle_ps(u[t + h], u[t + h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[t + h + 2] = _mm256_shuffle_ps(u[t + h], u[t + h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+  // r[0..7] now hold, per 128-bit half, columns 0, 2, 1, 3 of rows 0-3 and 4-7 in turn
+  static const int order[4] = {0, 2, 1, 3};
+  for (int q = 0; q < 4; q++) {
+    _mm256_storeu_ps(dst + q * ld, _mm256_permute2f128_ps(r[order[q]], r[order[q] + 4], 0x20));
+    _mm256_storeu_ps(dst + (q + 4) * ld, _mm256_permute2f128_ps(r[order[q]], r[order[q] + 4], 0x31));
+  }
+}
+
 // gt (images × plane × lanes) = the gradient planes (count × plane per image, g_image
-// apart) channels-last, zeros in the lanes past count. Blocks of 8 positions, so that
-// the reads stay in few cache lines.
+// apart) channels-last, zeros in the lanes past count: 8 × 8 blocks in registers, the
+// edges element by element.
 static void to_channels_last(const float *g, int64_t g_image, int64_t images, int64_t count, int64_t plane,
                              int64_t lanes, float *gt) {
-  for (int64_t k = 0; k < images; k++)
-    for (int64_t p0 = 0; p0 < plane; p0 += 8) {
-      const int64_t p1 = min64(p0 + 8, plane);
-      float *dst = gt + (k * plane + p0) * lanes;
-      for (int64_t c = 0; c < count; c++) {
-        const float *src = g + k * g_image + c * plane;
-        for (int64_t p = p0; p < p1; p++) dst[(p - p0) * lanes + c] = src[p];
-      }
-      if (count < lanes)
-        for (int64_t p = p0; p < p1; p++) memset(dst + (p - p0) * lanes + count, 0, (size_t)(lanes - count) * sizeof(float));
+  const int64_t c8 = count / 8 * 8, p8 = plane / 8 * 8;
+  for (int64_t k = 0; k < images; k++) {
+    const float *src = g + k * g_image;
+    float *dst = gt + k * plane * lanes;
+    for (int64_t c0 = 0; c0 < c8; c0 += 8)
+      for (int64_t p0 = 0; p0 < p8; p0 += 8) transpose_8x8(src + c0 * plane + p0, plane, dst + p0 * lanes + c0, lanes);
+    for (int64_t p = 0; p < plane; p++) {
+      float *row = dst + p * lanes;
+      for (int64_t c = p < p8 ? c8 : 0; c < count; c++) row[c] = src[c * plane + p];
+      for (int64_t c = count; c < lanes; c++) row[c] = 0.0f;
     }
+  }
 }
 
 bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const float *in, float *grad_weight,
