@@ -17,9 +17,7 @@ storage sharing; every entry stored and its data 64-byte aligned, as PyTorch wri
 nn.Linear state dicts go both ways against torch.nn.Linear made from the same seed.
 """
 import collections
-import io
 import os
-import pickle
 import random
 import struct
 import sys
@@ -29,59 +27,10 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 from harness import Checker, run_c  # noqa: E402
+from value_dump import NAME, dump  # noqa: E402
 
 SEED = 20261207
 DTYPES = [torch.bool, torch.int32, torch.int64, torch.float32, torch.float64]
-NAME = {torch.bool: "bool", torch.int32: "int32", torch.int64: "int64", torch.float32: "float32",
-        torch.float64: "float64"}
-
-
-# ---- the dump, as oracle_pt.c prints it ----
-
-class Dumper:
-    def __init__(self, types=False):
-        self.types, self.seen = types, []
-
-    def storage_id(self, t):
-        key = (t.storage().data_ptr(), t.storage().nbytes())
-        if key not in self.seen:
-            self.seen.append(key)
-        return self.seen.index(key)
-
-    def tensor(self, t):
-        shape = ",".join(map(str, t.shape)) or "s"
-        stride = ",".join(map(str, t.stride())) or "s"
-        n = t.numel()
-        sid = str(self.storage_id(t)) if n else "-"
-        data = t.detach().contiguous().numpy().tobytes().hex() if n else "-"
-        param = int(isinstance(t, torch.nn.Parameter))
-        return (f" tensor {NAME[t.dtype]} {shape} {stride} {t.storage_offset()} {sid} "
-                f"{int(t.requires_grad)} {param} {data}")
-
-    def __call__(self, o):
-        if o is None:
-            return " none"
-        if isinstance(o, bool):
-            return f" bool {int(o)}"
-        if isinstance(o, int):
-            return f" int {o}"
-        if isinstance(o, float):
-            return f" float {struct.pack('>d', o).hex()}"
-        if isinstance(o, str):
-            return f" str {o.encode().hex() or '-'}"
-        if isinstance(o, torch.Tensor):
-            return self.tensor(o)
-        if isinstance(o, (list, tuple)):
-            kind = "list" if isinstance(o, list) else "tuple"
-            return f" {kind} {len(o)}" + "".join(self(x) for x in o)
-        if isinstance(o, dict):
-            kind = "odict" if self.types and type(o) is collections.OrderedDict else "dict"
-            return f" {kind} {len(o)}" + "".join(self(k) + self(v) for k, v in o.items())
-        raise TypeError(type(o))
-
-
-def dump(o, types=False):
-    return Dumper(types)(o)
 
 
 def has_float(o):
