@@ -200,6 +200,7 @@ static ct_tensor *make_tensor(loader *l, const entry *e) {
 static ct_value *parse(const unsigned char *file, size_t size, mapping *map, ct_value **metadata, char *err,
                        size_t cap) {
   loader l = {.map = map, .err = err, .cap = cap};
+  err[0] = '\0';
   if (size < 8) return fail(&l, "%zu bytes: too short for the 8-byte header length", size), NULL;
   uint64_t n = 0;
   for (int i = 7; i >= 0; i--) n = n << 8 | file[i];
