@@ -7,6 +7,7 @@
 #include <zip.h>
 #include "core/error_impl.h"
 #include "io/pickle.h"
+#include "io/value_impl.h"
 #include "io/pt_archive.h"
 
 #define PT_PAD_FIELD 0x4246 // "FB": PyTorch's padding extra field
@@ -100,7 +101,7 @@ static bool build(const ct_value *v, void **data, size_t *size, char *err, size_
 }
 
 ct_status ct_save_pt_buffer(const ct_value *v, void **data, size_t *size) {
-  if (!v) return ct__null_tensor_status("ct_save_pt_buffer");
+  if (!v) return ct__null_value_status("ct_save_pt_buffer");
   if (!data || !size) return ct__error(CT_ERR_ARG, "ct_save_pt_buffer: data or size is NULL");
   char err[300];
   if (!build(v, data, size, err, sizeof err)) return ct__error(CT_ERR_IO, "cannot save .pt buffer: %s", err);
@@ -108,7 +109,7 @@ ct_status ct_save_pt_buffer(const ct_value *v, void **data, size_t *size) {
 }
 
 ct_status ct_save_pt(const char *path, const ct_value *v) {
-  if (!v) return ct__null_tensor_status("ct_save_pt");
+  if (!v) return ct__null_value_status("ct_save_pt");
   if (!path) return ct__error(CT_ERR_ARG, "ct_save_pt: path is NULL");
   char err[300];
   void *data;

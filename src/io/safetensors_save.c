@@ -149,6 +149,7 @@ static bool build(const ct_value *tensors, const ct_value *metadata, void **data
 }
 
 ct_status ct_save_safetensors_buffer(const ct_value *tensors, const ct_value *metadata, void **data, size_t *size) {
+  if (!tensors) return ct__null_value_status("ct_save_safetensors_buffer");
   if (!data || !size) return ct__error(CT_ERR_ARG, "ct_save_safetensors_buffer: data or size is NULL");
   char err[300];
   if (!build(tensors, metadata, data, size, err, sizeof err))
@@ -157,6 +158,7 @@ ct_status ct_save_safetensors_buffer(const ct_value *tensors, const ct_value *me
 }
 
 ct_status ct_save_safetensors(const char *path, const ct_value *tensors, const ct_value *metadata) {
+  if (!tensors) return ct__null_value_status("ct_save_safetensors");
   if (!path) return ct__error(CT_ERR_ARG, "ct_save_safetensors: path is NULL");
   char err[300];
   void *data;

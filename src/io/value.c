@@ -22,6 +22,11 @@ static ct_value *new_or_error(int kind) {
   return v;
 }
 
+ct_status ct__null_value_status(const char *fn) {
+  if (ct_last_status() != CT_OK) return ct_last_status();
+  return ct__error(CT_ERR_ARG, "%s: value is NULL", fn);
+}
+
 static bool is_container(int kind) {
   return kind == CT_VALUE_LIST || kind == CT_VALUE_TUPLE || kind == CT_VALUE_DICT;
 }
@@ -104,7 +109,7 @@ bool ct__value_push(ct_value *seq, ct_value *item) {
 }
 
 ct_status ct_value_append(ct_value *seq, ct_value *item) {
-  if (!item) return ct__null_tensor_status("ct_value_append"); // keeps the cause
+  if (!item) return ct__null_value_status("ct_value_append"); // keeps the cause
   if (!seq || (seq->kind != CT_VALUE_LIST && seq->kind != CT_VALUE_TUPLE)) {
     ct_value_free(item);
     return ct__error(CT_ERR_ARG, "ct_value_append: %s", seq ? "the value is not a list or tuple" : "value is NULL");
@@ -130,7 +135,7 @@ int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key) {
 
 ct_status ct_value_dict_set(ct_value *dict, ct_value *key, ct_value *value) {
   ct_status st = CT_OK;
-  if (!key || !value) st = ct__null_tensor_status("ct_value_dict_set");
+  if (!key || !value) st = ct__null_value_status("ct_value_dict_set");
   else if (!dict || dict->kind != CT_VALUE_DICT)
     st = ct__error(CT_ERR_ARG, "ct_value_dict_set: %s", dict ? "the value is not a dict" : "dict is NULL");
   else if (key->kind != CT_VALUE_STRING && key->kind != CT_VALUE_INT)

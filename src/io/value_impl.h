@@ -61,6 +61,9 @@ bool ct__value_push(ct_value *seq, ct_value *item);
 ct_value *ct__value_copy(const ct_value *v, int64_t *budget);
 /// Finds a dict key equal to key (same kind, same int or string); returns its entry index or -1.
 int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key);
+/// The NULL rule for values (error.h): the pending error's status when a failed call
+/// produced the NULL, else CT_ERR_ARG with "<fn>: value is NULL".
+ct_status ct__null_value_status(const char *fn);
 /// Recomputes v->depth from its children.
 void ct__value_update_depth(ct_value *v, const ct_value *child);
 #endif
