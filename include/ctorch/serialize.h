@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ctorch/nn.h"
+#include "ctorch/optim.h"
 #include "ctorch/tensor.h"
 
 #ifdef __cplusplus
@@ -115,6 +116,20 @@ CT_API ct_status ct_module_load_state_dict_pt(ct_module *m, const char *path, bo
 /// torch.save(model.state_dict(), path): an OrderedDict of the state dict's tensors
 /// (parameters saved as Parameters, shared tensors as one storage).
 CT_API ct_status ct_save_state_dict_pt(ct_module *m, const char *path);
+
+/// optimizer.state_dict() in PyTorch's layout: {"state": {param index: {"step",
+/// "exp_avg", ... tensors}}, "param_groups": [{hyperparameters ..., "params": [0 ...]}]},
+/// with PyTorch 1.13's keys for SGD, Adam and AdamW. Free with ct_value_free.
+CT_API ct_value *ct_optimizer_state_value(const ct_optimizer *opt);
+/// optimizer.load_state_dict(v) for such a tree (e.g. torch.save(opt.state_dict()) loaded
+/// with ct_load_pt): the per-parameter tensors and the learning rate are loaded; every
+/// other saved hyperparameter must equal the optimizer's (ctorch sets options only when an
+/// optimizer is made). opt is unchanged on error. SGD's "momentum_buffer": None is skipped.
+CT_API ct_status ct_optimizer_load_state_value(ct_optimizer *opt, const ct_value *v);
+/// torch.save(opt.state_dict(), path).
+CT_API ct_status ct_save_optimizer_state_pt(const ct_optimizer *opt, const char *path);
+/// opt.load_state_dict(torch.load(path)).
+CT_API ct_status ct_optimizer_load_state_pt(ct_optimizer *opt, const char *path);
 
 #ifdef __cplusplus
 }

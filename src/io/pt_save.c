@@ -61,39 +61,52 @@ static bool take_bytes(zip_source_t *src, void **data, size_t *size, char *err, 
   return true;
 }
 
+// Adds every entry to the open archive b.za, in torch.save's order.
+static bool add_entries(builder *b, const ct__bytes *pickle, const ct__storage_list *storages) {
+  if (!add_entry(b, "archive/data.pkl", pickle->p, pickle->len)) return false;
+  for (int64_t i = 0; i < storages->count; i++) {
+    char name[48];
+    snprintf(name, sizeof name, "archive/data/%lld", (long long)i);
+    if (!add_entry(b, name, storages->items[i]->data, storages->items[i]->nbytes)) return false;
+  }
+  return add_entry(b, "archive/version", "3\n", 2);
+}
+
+// The zip of the pickle and the storages, built in memory.
+static bool zip_bytes(const ct__bytes *pickle, const ct__storage_list *storages, void **data, size_t *size,
+                      char *err, size_t cap) {
+  zip_error_t zerr;
+  zip_error_init(&zerr);
+  builder b = {0};
+  zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &zerr);
+  if (src && !(b.za = zip_open_from_source(src, ZIP_TRUNCATE, &zerr))) {
+    snprintf(b.err, sizeof b.err, "cannot create the archive: %s", zip_error_strerror(&zerr));
+    zip_source_free(src);
+    src = NULL;
+  } else if (!src) {
+    snprintf(b.err, sizeof b.err, "out of memory");
+  }
+  bool ok = false;
+  if (b.za) {
+    zip_source_keep(src); // the bytes are read back after zip_close frees the archive
+    ok = add_entries(&b, pickle, storages);
+    if (ok && zip_close(b.za) != 0) {
+      snprintf(b.err, sizeof b.err, "cannot write the archive: %s", zip_strerror(b.za));
+      ok = false;
+    }
+    if (!ok) zip_discard(b.za);
+  }
+  if (ok) ok = take_bytes(src, data, size, b.err, sizeof b.err);
+  if (!ok) snprintf(err, cap, "%s", b.err);
+  zip_source_free(src);
+  zip_error_fini(&zerr);
+  return ok;
+}
+
 static bool build(const ct_value *v, void **data, size_t *size, char *err, size_t cap) {
   ct__bytes pickle = {0};
   ct__storage_list storages = {0};
-  bool ok = ct__pickle_write(v, &pickle, &storages, err, cap);
-  zip_error_t zerr;
-  zip_error_init(&zerr);
-  zip_source_t *src = ok ? zip_source_buffer_create(NULL, 0, 0, &zerr) : NULL;
-  builder b = {0};
-  if (ok && !src) ok = snprintf(err, cap, "out of memory") < 0;
-  if (ok) {
-    b.za = zip_open_from_source(src, ZIP_TRUNCATE, &zerr);
-    if (b.za) zip_source_keep(src); // the bytes are read back after zip_close frees the archive
-    else ok = snprintf(err, cap, "cannot create the archive: %s", zip_error_strerror(&zerr)) < 0;
-  }
-  ok = ok && add_entry(&b, "archive/data.pkl", pickle.p, pickle.len);
-  for (int64_t i = 0; ok && i < storages.count; i++) {
-    char name[48];
-    snprintf(name, sizeof name, "archive/data/%lld", (long long)i);
-    ok = add_entry(&b, name, storages.items[i]->data, storages.items[i]->nbytes);
-  }
-  ok = ok && add_entry(&b, "archive/version", "3\n", 2);
-  if (!ok && b.err[0]) snprintf(err, cap, "%s", b.err);
-  if (b.za) {
-    if (ok && zip_close(b.za) != 0) {
-      ok = snprintf(err, cap, "cannot write the archive: %s", zip_strerror(b.za)) < 0;
-      zip_discard(b.za);
-    } else if (!ok) {
-      zip_discard(b.za);
-    }
-  }
-  if (ok) ok = take_bytes(src, data, size, err, cap);
-  if (src) zip_source_free(src);
-  zip_error_fini(&zerr);
+  bool ok = ct__pickle_write(v, &pickle, &storages, err, cap) && zip_bytes(&pickle, &storages, data, size, err, cap);
   free(pickle.p);
   free(storages.items);
   free(storages.dtypes);

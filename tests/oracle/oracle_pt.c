@@ -6,6 +6,10 @@
 //                          its state dict saved with ct_save_state_dict_pt
 //   linear_load <in> <out> <path>   ct_module_load_state_dict_pt into nn.Linear(in, out),
 //                          then its state dict dumped
+//   optim_save <sgd|adam|adamw> <path>   an optimizer over nn.Linear(3, 2) stepped twice
+//                          (stepped_optimizer), its state saved with ct_save_optimizer_state_pt
+//   optim_load <sgd|adam|adamw> <path>   the same optimizer, not stepped, loads the file;
+//                          its state's "state" part is dumped, and the learning rate
 // The tree's text: tests/util/file_oracle.h.
 #define _POSIX_C_SOURCE 200809L // open_memstream
 #include <inttypes.h>
@@ -35,6 +39,31 @@ static void load(const char *path) {
   free(first_error);
   ct_value_free(v);
   ct_value_free(b);
+}
+
+// nn.Linear(3, 2) after manual_seed(0) and its optimizer ("sgd": momentum 0.9, "adam",
+// "adamw": amsgrad), stepped `steps` times on sum(linear(x)^2), x = arange(6).view(2, 3) / 10.
+static ct_optimizer *stepped_optimizer(const char *kind, int steps, ct_module **model) {
+  ct_manual_seed(0);
+  ct_module *m = *model = ct_linear_new(3, 2, true);
+  int n = 0;
+  ct_tensor **params = ct_module_parameters(m, &n);
+  ct_adam_options adamw = ct_adamw_defaults();
+  adamw.amsgrad = true;
+  ct_sgd_options sgd = ct_sgd_defaults(0.1);
+  sgd.momentum = 0.9;
+  ct_optimizer *opt = !strcmp(kind, "sgd")    ? ct_sgd_new(params, n, sgd)
+                      : !strcmp(kind, "adam") ? ct_adam_new(params, n, ct_adam_defaults())
+                                              : ct_adamw_new(params, n, adamw);
+  free(params);
+  ct_tensor *x = ct_div_scalar(ct_view(ct_arange(0, 6, 1, CT_FLOAT32), CT_SHAPE(2, 3)), 10);
+  for (int i = 0; i < steps; i++) {
+    ct_tensor *y = ct_module_forward(m, x);
+    ct_backward(ct_sum(ct_mul(y, y)), NULL);
+    ct_optimizer_step(opt);
+    ct_optimizer_zero_grad(opt, true);
+  }
+  return opt;
 }
 
 static void run_case(char *line) {
@@ -73,6 +102,29 @@ static void run_case(char *line) {
       ct_value_free(dict);
       ct_named_list_free(sd);
     }
+    ct_module_free(m);
+  } else if (!strcmp(cmd, "optim_save")) {
+    ct_module *m = NULL;
+    const char *kind = tu_need(&tok);
+    ct_optimizer *opt = stepped_optimizer(kind, 2, &m);
+    if (ct_save_optimizer_state_pt(opt, tu_need(&tok)) != CT_OK) tu_print_error_line();
+    else printf("saved\n");
+    ct_optimizer_free(opt);
+    ct_module_free(m);
+  } else if (!strcmp(cmd, "optim_load")) { // a fresh optimizer loads the file, then its "state" is dumped
+    ct_module *m = NULL;
+    const char *kind = tu_need(&tok);
+    ct_optimizer *opt = stepped_optimizer(kind, 0, &m);
+    ct_value *v = NULL;
+    if (ct_optimizer_load_state_pt(opt, tu_need(&tok)) != CT_OK || !(v = ct_optimizer_state_value(opt))) {
+      tu_print_error_line();
+    } else {
+      char *text = tu_dump_value(ct_value_get(v, "state"));
+      printf("ok%s lr %g\n", text ? text : "", ct_optimizer_get_lr(opt));
+      free(text);
+    }
+    ct_value_free(v);
+    ct_optimizer_free(opt);
     ct_module_free(m);
   } else {
     tu_bad_case("command", cmd);

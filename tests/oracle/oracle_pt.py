@@ -237,6 +237,29 @@ def aligned_and_stored(path):
     return "ok"
 
 
+def step_once(params, opt):
+    x = (torch.arange(6, dtype=torch.float32).view(2, 3) / 10)
+    y = torch.nn.functional.linear(x, params[0], params[1])
+    (y * y).sum().backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+
+
+def stepped_optimizer(kind, steps):
+    """oracle_pt.c's stepped_optimizer in torch: Linear(3, 2) after manual_seed(0)."""
+    torch.manual_seed(0)
+    params = list(torch.nn.Linear(3, 2).parameters())
+    if kind == "sgd":
+        opt = torch.optim.SGD(params, lr=0.1, momentum=0.9)
+    elif kind == "adam":
+        opt = torch.optim.Adam(params)
+    else:
+        opt = torch.optim.AdamW(params, amsgrad=True)
+    for _ in range(steps):
+        step_once(params, opt)
+    return opt
+
+
 def main():
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
@@ -274,6 +297,18 @@ def main():
             torch.save(sd, path)
             cases.append(f"linear_load {fi} {fo} {path}")
             expect.append(("load", f"linear_load {seed}", "ok" + dump(dict(sd)) + "\n"))
+        # Optimizer state both ways: the same Linear and steps in torch and in C.
+        for kind in ["sgd", "adam", "adamw"]:
+            opt = stepped_optimizer(kind, 2)
+            path = os.path.join(tmp, f"optim_c_{kind}.pt")
+            cases.append(f"optim_save {kind} {path}")
+            expect.append(("optim_save", kind, (path, opt, kind)))
+            path = os.path.join(tmp, f"optim_t_{kind}.pt")
+            opt = stepped_optimizer(kind, 2)
+            opt.param_groups[0]["lr"] = 0.05
+            torch.save(opt.state_dict(), path)
+            cases.append(f"optim_load {kind} {path}")
+            expect.append(("load", f"optim_load {kind}", "ok" + dump(opt.state_dict()["state"]) + " lr 0.05\n"))
         path = os.path.join(tmp, "linear_wrong.pt")
         torch.save(torch.nn.Linear(2, 2).state_dict(), path)
         cases.append(f"linear_load 3 2 {path}")
@@ -300,6 +335,25 @@ def main():
                     checker.equal(dump(loaded, types=True), dump(sd, types=True), f"linear_save {name}")
                     model = torch.nn.Linear(*sd["weight"].shape[::-1])
                     model.load_state_dict(torch.load(path, weights_only=True))
+            elif kind == "optim_save":
+                path, opt, which = want
+                if checker.check(got == "saved\n", f"optim_save {which}: {got}"):
+                    saved = torch.load(path)
+                    want_sd = opt.state_dict()
+                    checker.equal(dump(saved["state"], types=True), dump(want_sd["state"], types=True), f"optim {which} state")
+                    checker.equal(saved["param_groups"], want_sd["param_groups"], f"optim {which} param_groups")
+                    checker.equal(list(saved["param_groups"][0]), list(want_sd["param_groups"][0]), f"optim {which} key order")
+                    fresh = stepped_optimizer(which, 0)
+                    fresh.load_state_dict(saved)  # PyTorch takes it and steps on
+                    stepped_again = stepped_optimizer(which, 3)
+                    model = fresh.param_groups[0]["params"]
+                    trained = stepped_optimizer(which, 2).param_groups[0]["params"]
+                    with torch.no_grad():
+                        for p, q in zip(model, trained):
+                            p.copy_(q)
+                    step_once(model, fresh)
+                    checker.equal(dump(fresh.state_dict()["state"]), dump(stepped_again.state_dict()["state"]),
+                                  f"optim {which}: torch resumes from ctorch's state")
             else:
                 path, phrase, torch_refuses = want
                 first = got.split("\n")[0]
