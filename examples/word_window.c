@@ -1,6 +1,7 @@
 // The seed's demo, line for line: the CS224N word-window location classifier.
 //
-//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]
+//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--load FILE] [--save FILE]
+//                              [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
@@ -216,13 +217,14 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 // ---------------------------------------------------------------------------------------
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
+  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--load FILE] [--save FILE] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
   long epochs = 1000;
   unsigned long long seed = 0;
   const char *corpus_path = NULL;
+  const char *load_path = NULL, *save_path = NULL; // state dicts as .pt files PyTorch reads and writes
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
@@ -240,6 +242,10 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) {
       corpus_path = argv[++i];
+    } else if (!strcmp(argv[i], "--load") && i + 1 < argc) {
+      load_path = argv[++i];
+    } else if (!strcmp(argv[i], "--save") && i + 1 < argc) {
+      save_path = argv[++i];
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -296,6 +302,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "word_window: setup failed: %s\n", ct_last_error());
     status = 1;
   }
+  // --load: model.load_state_dict(torch.load(FILE, weights_only=True)).
+  if (status == 0 && load_path && ct_module_load_state_dict_pt(model, load_path, true) != CT_OK) {
+    fprintf(stderr, "word_window: --load: %s\n", ct_last_error());
+    status = 1;
+  }
 
   // Train.
   progress prog = {.enabled = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
@@ -313,6 +324,12 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
     show_progress(&prog, epoch, epochs, epoch_loss);
+  }
+
+  // --save: torch.save(model.state_dict(), FILE).
+  if (status == 0 && save_path && ct_save_state_dict_pt(model, save_path) != CT_OK) {
+    fprintf(stderr, "word_window: --save: %s\n", ct_last_error());
+    status = 1;
   }
 
   // Predict.
