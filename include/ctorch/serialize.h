@@ -40,6 +40,7 @@ typedef enum ct_value_kind {
   CT_VALUE_LIST,
   CT_VALUE_TUPLE,
   CT_VALUE_DICT,
+  CT_VALUE_UINT8, ///< a 1-D contiguous torch.uint8 tensor (ctorch has no uint8 dtype: held as bytes)
 } ct_value_kind;
 
 /// A node of a value tree. Each node owns its children; a tensor node holds its own
@@ -70,6 +71,10 @@ CT_API ct_status ct_value_dict_set_str(ct_value *dict, const char *key, ct_value
 /// Frees a tree (releasing its tensors). NULL is a no-op.
 CT_API void ct_value_free(ct_value *v);
 
+/// A 1-D torch.uint8 tensor holding a copy of data[0..size) (e.g. a generator state from
+/// ct_get_rng_state, saved as torch.get_rng_state() is).
+CT_API ct_value *ct_value_uint8(const void *data, size_t size);
+
 /// The kind of v (CT_VALUE_NONE for NULL).
 CT_API ct_value_kind ct_value_get_kind(const ct_value *v);
 /// The scalar held (false / 0 / NaN when v is not of that kind; an int reads as a float too).
@@ -80,7 +85,9 @@ CT_API double ct_value_as_float(const ct_value *v);
 CT_API const char *ct_value_as_string(const ct_value *v);
 /// The tensor held (borrowed: valid while v is; ct_retain it to keep it), or NULL.
 CT_API ct_tensor *ct_value_as_tensor(const ct_value *v);
-/// Number of items of a list / tuple or entries of a dict; 0 for other kinds.
+/// The bytes of a CT_VALUE_UINT8 node (borrowed; ct_value_len bytes), or NULL.
+CT_API const uint8_t *ct_value_as_uint8(const ct_value *v);
+/// Number of items of a list / tuple, entries of a dict or bytes of a uint8 tensor; 0 for other kinds.
 CT_API int64_t ct_value_len(const ct_value *v);
 /// Item i of a list / tuple, or the value of entry i of a dict (borrowed), NULL when out of range.
 CT_API ct_value *ct_value_at(const ct_value *v, int64_t i);

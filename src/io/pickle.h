@@ -32,10 +32,18 @@ typedef struct ct__bytes {
 } ct__bytes;
 void ct__bytes_put(ct__bytes *b, const void *data, size_t n);
 
+/// One storage a pickle refers to: its bytes and the dtype it is saved as (a ct_dtype, or
+/// CT__DTYPE_UINT8 for the bytes of a CT_VALUE_UINT8).
+typedef struct ct__saved_storage {
+  const void *identity; // the ct_storage, or the uint8 node: what makes two storages one
+  const void *data;
+  size_t nbytes;
+  int dtype;
+} ct__saved_storage;
+
 /// The storages a pickle refers to, in key order ("0", "1" ...).
 typedef struct ct__storage_list {
-  ct_storage **items;
-  ct_dtype *dtypes;
+  ct__saved_storage *items;
   int64_t count, cap;
 } ct__storage_list;
 

@@ -36,8 +36,8 @@ static bool fail(reader *r, const char *fmt, ...) {
 }
 
 static const char *kind_name(const ct_value *v) {
-  static const char *const names[] = {"NoneType", "bool", "int", "float", "str", "Tensor", "list", "tuple", "dict",
-                                      "global", "storage"};
+  static const char *const names[] = {"NoneType", "bool", "int",  "float",  "str",    "Tensor",
+                                      "list",     "tuple", "dict", "Tensor", "global", "storage"};
   if (v->kind == CT_VALUE_STRING && v->is_bytes) return "bytes";
   if (v->kind == CT_VALUE_DICT && v->ordered) return "OrderedDict";
   return names[v->kind];
@@ -222,6 +222,7 @@ static const known_global known[] = {
     {"torch.IntStorage", CT__G_STORAGE_TYPE, CT_INT32},
     {"torch.LongStorage", CT__G_STORAGE_TYPE, CT_INT64},
     {"torch.BoolStorage", CT__G_STORAGE_TYPE, CT_BOOL},
+    {"torch.ByteStorage", CT__G_STORAGE_TYPE, CT__DTYPE_UINT8},
     {"torch.cuda.FloatStorage", CT__G_STORAGE_TYPE, CT_FLOAT32},
     {"torch.cuda.DoubleStorage", CT__G_STORAGE_TYPE, CT_FLOAT64},
     {"torch.cuda.IntStorage", CT__G_STORAGE_TYPE, CT_INT32},
@@ -315,7 +316,8 @@ static bool binpersid(reader *r) {
   } else if (it[1]->u.global.id != CT__G_STORAGE_TYPE) {
     fail(r, "a storage id names %s, not a storage type", it[1]->u.global.name);
   } else if (it[1]->u.global.dtype < 0) {
-    fail(r, "unsupported dtype: %s (ctorch has bool, int32, int64, float32 and float64)", it[1]->u.global.name);
+    fail(r, "unsupported dtype: %s (ctorch has bool, int32, int64, float32 and float64, and reads 1-D uint8 "
+            "tensors as bytes)", it[1]->u.global.name);
   } else if (it[4]->u.i < 0) {
     fail(r, "storage '%s' has a negative size %lld", it[2]->u.str.s, (long long)it[4]->u.i);
   } else {
@@ -323,6 +325,7 @@ static bool binpersid(reader *r) {
     ct_value *s = base ? make(r, CT__VALUE_STORAGE) : NULL;
     if (s) {
       s->u.tensor = ct_retain(base);
+      s->is_bytes = it[1]->u.global.dtype == CT__DTYPE_UINT8;
       ok = push(r, s);
     }
   }
@@ -341,6 +344,28 @@ static int int_tuple(reader *r, const ct_value *t, const char *what, int64_t *ou
     out[i] = x->u.i;
   }
   return (int)t->u.seq.len;
+}
+
+// A torch.uint8 tensor (already checked against its storage): 1-D and contiguous only,
+// copied out as bytes.
+static ct_value *uint8_tensor(reader *r, const ct_tensor *base, int64_t offset, int nd, const int64_t *shape,
+                              const int64_t *strides, bool requires_grad) {
+  int64_t n = nd ? shape[0] : 1;
+  if (nd > 1 || (nd == 1 && n > 1 && strides[0] != 1) || requires_grad) {
+    fail(r, "a uint8 tensor loads only as a 1-D contiguous tensor (bytes) in ctorch");
+    return NULL;
+  }
+  ct_value *v = make(r, CT_VALUE_UINT8);
+  if (!v) return NULL;
+  v->u.str.s = malloc(n ? (size_t)n : 1);
+  if (!v->u.str.s) {
+    ct_value_free(v);
+    fail(r, "out of memory");
+    return NULL;
+  }
+  if (n) memcpy(v->u.str.s, (const char *)base->storage->data + offset, (size_t)n);
+  v->u.str.len = (size_t)n;
+  return v;
 }
 
 // _rebuild_tensor(_v2)(storage, storage_offset, size, stride, ...): a view of the storage.
@@ -379,6 +404,7 @@ static ct_value *rebuild_tensor(reader *r, ct_value *const *a, int64_t n, bool v
     return NULL;
   }
   bool requires_grad = v2 && a[4]->u.b;
+  if (a[0]->is_bytes) return uint8_tensor(r, base, a[1]->u.i, nd, shape, strides, requires_grad);
   if (requires_grad && !ct_dtype_is_floating(base->dtype)) {
     fail(r, "only Tensors of floating point dtype can require gradients");
     return NULL;

@@ -104,66 +104,81 @@ static void int_tuple(writer *w, const int64_t *v, int n) {
   end_tuple(w, n);
 }
 
-static const char *storage_class(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "BoolStorage", [CT_INT32] = "IntStorage",
-                                                   [CT_INT64] = "LongStorage", [CT_FLOAT32] = "FloatStorage",
-                                                   [CT_FLOAT64] = "DoubleStorage"};
+static const char *storage_class(int dtype) {
+  static const char *const names[CT_NUM_DTYPES + 1] = {
+      [CT_BOOL] = "BoolStorage",     [CT_INT32] = "IntStorage",         [CT_INT64] = "LongStorage",
+      [CT_FLOAT32] = "FloatStorage", [CT_FLOAT64] = "DoubleStorage", [CT__DTYPE_UINT8] = "ByteStorage"};
   return names[dtype];
 }
 
-// The key of t's storage, adding it to the list the first time.
-static int64_t storage_key(writer *w, const ct_tensor *t) {
+static const char *dtype_name(int dtype) { return dtype == CT__DTYPE_UINT8 ? "uint8" : ct_dtype_name((ct_dtype)dtype); }
+
+// The key of a storage (identity, bytes, dtype), adding it to the list the first time.
+static int64_t storage_key(writer *w, ct__saved_storage s) {
   ct__storage_list *l = w->storages;
   for (int64_t i = 0; i < l->count; i++) {
-    if (l->items[i] != t->storage) continue;
-    if (l->dtypes[i] != t->dtype)
+    if (l->items[i].identity != s.identity) continue;
+    if (l->items[i].dtype != s.dtype)
       return fail(w, "tensors of dtypes %s and %s share a storage: a .pt storage has one dtype",
-                  ct_dtype_name(l->dtypes[i]), ct_dtype_name(t->dtype)), -1;
+                  dtype_name(l->items[i].dtype), dtype_name(s.dtype)), -1;
     return i;
   }
-  if (t->storage->device != CT_CPU) return fail(w, "only CPU tensors can be saved"), -1;
-  if (t->storage->nbytes % ct__dtype_size(t->dtype))
-    return fail(w, "a storage of %zu bytes does not hold whole %s elements", t->storage->nbytes,
-                ct_dtype_name(t->dtype)), -1;
   if (l->count == l->cap) {
     int64_t cap = l->cap ? l->cap * 2 : 8;
-    ct_storage **items = realloc(l->items, (size_t)cap * sizeof *items);
-    if (items) l->items = items;
-    ct_dtype *dtypes = items ? realloc(l->dtypes, (size_t)cap * sizeof *dtypes) : NULL;
-    if (!dtypes) return fail(w, "out of memory"), -1;
-    l->dtypes = dtypes;
+    ct__saved_storage *items = realloc(l->items, (size_t)cap * sizeof *items);
+    if (!items) return fail(w, "out of memory"), -1;
+    l->items = items;
     l->cap = cap;
   }
-  l->items[l->count] = t->storage;
-  l->dtypes[l->count] = t->dtype;
+  l->items[l->count] = s;
   return l->count++;
+}
+
+// _rebuild_tensor_v2((storage id), offset, size, stride, requires_grad, OrderedDict()).
+static void rebuild_call(writer *w, int64_t key, int dtype, int64_t numel, int64_t offset, int ndim,
+                         const int64_t *shape, const int64_t *strides, bool requires_grad) {
+  put_global(w, "torch._utils", "_rebuild_tensor_v2");
+  op(w, '(');
+  op(w, '(');
+  put_str(w, "storage", 7);
+  put_global(w, "torch", storage_class(dtype));
+  char name[24];
+  int n = snprintf(name, sizeof name, "%lld", (long long)key);
+  put_str(w, name, (size_t)n);
+  put_str(w, "cpu", 3);
+  put_int(w, numel);
+  op(w, 't');
+  op(w, 'Q'); // BINPERSID
+  put_int(w, offset);
+  int_tuple(w, shape, ndim);
+  int_tuple(w, strides, ndim);
+  op(w, requires_grad ? 0x88 : 0x89);
+  empty_ordered_dict(w);
+  op(w, 't');
+  op(w, 'R');
+}
+
+static bool uint8_tensor(writer *w, const ct_value *v) {
+  int64_t key = storage_key(w, (ct__saved_storage){v, v->u.str.s, v->u.str.len, CT__DTYPE_UINT8});
+  if (key < 0) return false;
+  int64_t n = (int64_t)v->u.str.len, one = 1;
+  rebuild_call(w, key, CT__DTYPE_UINT8, n, 0, 1, &n, &one, false);
+  return true;
 }
 
 static bool tensor(writer *w, const ct_tensor *t) {
   for (int d = 0; d < t->ndim; d++)
     if (t->strides[d] < 0) return fail(w, "a tensor with negative strides cannot be saved");
-  int64_t key = storage_key(w, t);
+  if (t->storage->device != CT_CPU) return fail(w, "only CPU tensors can be saved");
+  size_t elem = ct__dtype_size(t->dtype);
+  if (t->storage->nbytes % elem)
+    return fail(w, "a storage of %zu bytes does not hold whole %s elements", t->storage->nbytes,
+                ct_dtype_name(t->dtype));
+  int64_t key = storage_key(w, (ct__saved_storage){t->storage, t->storage->data, t->storage->nbytes, t->dtype});
   if (key < 0) return false;
   if (t->is_param) put_global(w, "torch._utils", "_rebuild_parameter");
-  put_global(w, "torch._utils", "_rebuild_tensor_v2");
-  op(w, '(');
-  op(w, '(');
-  put_str(w, "storage", 7);
-  put_global(w, "torch", storage_class(t->dtype));
-  char name[24];
-  int n = snprintf(name, sizeof name, "%lld", (long long)key);
-  put_str(w, name, (size_t)n);
-  put_str(w, "cpu", 3);
-  put_int(w, (int64_t)(t->storage->nbytes / ct__dtype_size(t->dtype)));
-  op(w, 't');
-  op(w, 'Q'); // BINPERSID
-  put_int(w, t->offset);
-  int_tuple(w, t->shape, t->ndim);
-  int_tuple(w, t->strides, t->ndim);
-  op(w, !t->is_param && t->requires_grad ? 0x88 : 0x89);
-  empty_ordered_dict(w);
-  op(w, 't');
-  op(w, 'R');
+  rebuild_call(w, key, t->dtype, (int64_t)(t->storage->nbytes / elem), t->offset, t->ndim, t->shape, t->strides,
+               !t->is_param && t->requires_grad);
   if (t->is_param) {
     op(w, t->requires_grad ? 0x88 : 0x89);
     empty_ordered_dict(w);
@@ -210,6 +225,7 @@ static bool value(writer *w, const ct_value *v, int depth) {
     } else return fail(w, "bytes of more than 255 bytes cannot be saved");
     return true;
   case CT_VALUE_TENSOR: return tensor(w, v->u.tensor);
+  case CT_VALUE_UINT8: return uint8_tensor(w, v);
   case CT_VALUE_TUPLE:
     if (v->u.seq.len > 3) op(w, '(');
     for (int64_t i = 0; i < v->u.seq.len; i++)

@@ -92,6 +92,7 @@ static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64
   for (int64_t i = 0; i < a->count; i++) {
     cached_storage *c = &a->cache[i];
     if (strcmp(c->key, key)) continue;
+    // (a uint8 storage is cached under CT__DTYPE_UINT8, so it never passes for a bool one)
     if (c->dtype != dtype || c->base->shape[0] != numel)
       return fail(err, cap, "storage '%s' is named with two dtypes or sizes", key), NULL;
     return c->base;
@@ -103,6 +104,8 @@ static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64
   err[0] = '\0';
   zip_int64_t index = find_entry(a, rest, &size, err, cap);
   if (index < 0) return err[0] ? NULL : (fail(err, cap, "storage '%s%s' is missing", a->prefix, rest), NULL);
+  bool raw = (int)dtype == CT__DTYPE_UINT8; // torch.ByteStorage: bytes, held in a bool-sized storage
+  if (raw) dtype = CT_BOOL;
   size_t elem = ct__dtype_size(dtype);
   if ((uint64_t)numel > size / elem || (uint64_t)numel * elem != size)
     return fail(err, cap, "storage '%s' holds %llu bytes but is declared as %lld %s elements", key,
@@ -124,10 +127,10 @@ static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64
     free(k);
     return fail(err, cap, "out of memory allocating %llu bytes for storage '%s'", (unsigned long long)size, key), NULL;
   }
-  a->cache[a->count++] = (cached_storage){k, dtype, base};
+  a->cache[a->count++] = (cached_storage){k, raw ? (ct_dtype)CT__DTYPE_UINT8 : dtype, base};
   if (!read_entry(a, index, base->storage->data, size, rest, err, cap)) return NULL;
   if (a->big_endian != !ct__host_is_little_endian()) swap_bytes(base->storage->data, numel, elem);
-  if (dtype == CT_BOOL)
+  if (dtype == CT_BOOL && !raw)
     for (int64_t i = 0; i < numel; i++) ((unsigned char *)base->storage->data)[i] = ((unsigned char *)base->storage->data)[i] != 0;
   return base;
 }

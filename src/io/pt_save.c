@@ -67,7 +67,7 @@ static bool add_entries(builder *b, const ct__bytes *pickle, const ct__storage_l
   for (int64_t i = 0; i < storages->count; i++) {
     char name[48];
     snprintf(name, sizeof name, "archive/data/%lld", (long long)i);
-    if (!add_entry(b, name, storages->items[i]->data, storages->items[i]->nbytes)) return false;
+    if (!add_entry(b, name, storages->items[i].data, storages->items[i].nbytes)) return false;
   }
   return add_entry(b, "archive/version", "3\n", 2);
 }
@@ -109,7 +109,6 @@ static bool build(const ct_value *v, void **data, size_t *size, char *err, size_
   bool ok = ct__pickle_write(v, &pickle, &storages, err, cap) && zip_bytes(&pickle, &storages, data, size, err, cap);
   free(pickle.p);
   free(storages.items);
-  free(storages.dtypes);
   return ok;
 }
 

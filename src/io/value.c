@@ -36,7 +36,7 @@ void ct_value_free(ct_value *v) {
   if (is_container(v->kind)) {
     for (int64_t i = 0; i < v->u.seq.len; i++) ct_value_free(v->u.seq.items[i]);
     free(v->u.seq.items);
-  } else if (v->kind == CT_VALUE_STRING) {
+  } else if (v->kind == CT_VALUE_STRING || v->kind == CT_VALUE_UINT8) {
     free(v->u.str.s);
   } else if (v->kind == CT_VALUE_TENSOR || v->kind == CT__VALUE_STORAGE) {
     ct__release(v->u.tensor);
@@ -77,6 +77,20 @@ ct_value *ct_value_string(const char *s) {
     return ct__error_null(CT_ERR_MEMORY, "out of memory creating a value");
   }
   memcpy(v->u.str.s, s, v->u.str.len + 1);
+  return v;
+}
+
+ct_value *ct_value_uint8(const void *data, size_t size) {
+  if (!data && size) return ct__error_null(CT_ERR_ARG, "ct_value_uint8: data is NULL");
+  ct_value *v = new_or_error(CT_VALUE_UINT8);
+  if (!v) return NULL;
+  v->u.str.s = malloc(size ? size : 1);
+  if (!v->u.str.s) {
+    free(v);
+    return ct__error_null(CT_ERR_MEMORY, "out of memory creating a value");
+  }
+  if (size) memcpy(v->u.str.s, data, size);
+  v->u.str.len = size;
   return v;
 }
 
@@ -196,7 +210,7 @@ ct_value *ct__value_copy(const ct_value *v, int64_t *budget) {
       if (!item) goto fail;
       c->u.seq.items[c->u.seq.len++] = item;
     }
-  } else if (v->kind == CT_VALUE_STRING) {
+  } else if (v->kind == CT_VALUE_STRING || v->kind == CT_VALUE_UINT8) {
     c->u.str.s = malloc(v->u.str.len + 1);
     if (!c->u.str.s) goto fail;
     memcpy(c->u.str.s, v->u.str.s, v->u.str.len + 1);
@@ -231,7 +245,12 @@ double ct_value_as_float(const ct_value *v) {
 const char *ct_value_as_string(const ct_value *v) { return v && v->kind == CT_VALUE_STRING ? v->u.str.s : NULL; }
 ct_tensor *ct_value_as_tensor(const ct_value *v) { return v && v->kind == CT_VALUE_TENSOR ? v->u.tensor : NULL; }
 
+const uint8_t *ct_value_as_uint8(const ct_value *v) {
+  return v && v->kind == CT_VALUE_UINT8 ? (const uint8_t *)v->u.str.s : NULL;
+}
+
 int64_t ct_value_len(const ct_value *v) {
+  if (v && v->kind == CT_VALUE_UINT8) return (int64_t)v->u.str.len;
   if (!v || !is_container(v->kind)) return 0;
   return v->kind == CT_VALUE_DICT ? v->u.seq.len / 2 : v->u.seq.len;
 }

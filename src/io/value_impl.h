@@ -11,7 +11,11 @@
 #include "ctorch/serialize.h"
 
 /// Internal kinds, after the public ones.
-enum { CT__VALUE_GLOBAL = CT_VALUE_DICT + 1, CT__VALUE_STORAGE };
+enum { CT__VALUE_GLOBAL = CT_VALUE_UINT8 + 1, CT__VALUE_STORAGE };
+
+/// The storage type torch.ByteStorage: loaded as raw bytes (a CT_BOOL-sized storage left
+/// as it is) and rebuilt only as a CT_VALUE_UINT8.
+#define CT__DTYPE_UINT8 CT_NUM_DTYPES
 
 /// The globals the strict unpickler knows (torch 1.13's weights_only set).
 typedef enum ct__pickle_global {
@@ -29,7 +33,7 @@ struct ct_value {
   int kind;      // ct_value_kind or an internal kind
   int refs;      // the unpickler's memo shares nodes; every other node has one owner
   bool ordered;  // a dict that came from / goes to an OrderedDict
-  bool is_bytes; // a string from SHORT_BINSTRING (Python bytes)
+  bool is_bytes; // a string from SHORT_BINSTRING (Python bytes); a storage of torch.ByteStorage
   int depth;     // nesting depth of the deepest container below (0 for a leaf)
   union {
     bool b;
@@ -38,7 +42,7 @@ struct ct_value {
     struct {
       char *s;
       size_t len;
-    } str;
+    } str; // also the bytes of a CT_VALUE_UINT8
     ct_tensor *tensor; // owned reference (a tensor node, or the base of a storage node)
     struct {
       ct_value **items; // dicts: key, value, key, value ...

@@ -104,6 +104,10 @@ def objects(rng):
     shared = torch.randn(5)
     cases.append(("the same tensor twice", {"w": shared, "tied": shared, "list": [shared, shared[1:]]}))
     cases.append(("int64 storage views", torch.arange(10)[::3]))
+    torch.manual_seed(5)
+    torch.randn(3)
+    cases.append(("generator states (uint8)", {"rng": torch.get_rng_state(), "empty": torch.zeros(0, dtype=torch.uint8),
+                                              "byte": torch.tensor([7], dtype=torch.uint8)}))
     return cases
 
 
@@ -170,6 +174,9 @@ def bad_files(tmp, rng):
     path = os.path.join(tmp, "half.pt")
     torch.save(torch.ones(3, dtype=torch.float16), path)
     out.append(("float16", path, "unsupported dtype: torch.HalfStorage", False))
+    path = os.path.join(tmp, "uint8_2d.pt")
+    torch.save(torch.zeros(2, 2, dtype=torch.uint8), path)
+    out.append(("2-D uint8", path, "uint8 tensor loads only as a 1-D contiguous", False))
     path = os.path.join(tmp, "short_storage.pt")
     rewrite(good, path, lambda n, d: (n, d[:-4]) if n.endswith("/data/0") else (n, d))
     out.append(("storage shorter than declared", path, "holds 20 bytes but is declared as 6 float32", False))

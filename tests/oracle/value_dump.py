@@ -39,6 +39,8 @@ class Dumper:
             return f" float {struct.pack('>d', o).hex()}"
         if isinstance(o, str):
             return f" str {o.encode().hex() or '-'}"
+        if isinstance(o, torch.Tensor) and o.dtype == torch.uint8:
+            return f" uint8 {o.numpy().tobytes().hex() or '-'}"
         if isinstance(o, torch.Tensor):
             return self.tensor(o)
         if isinstance(o, (list, tuple)):

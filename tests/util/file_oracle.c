@@ -71,6 +71,11 @@ static void dump(dumper *d, const ct_value *v) {
     break;
   }
   case CT_VALUE_TENSOR: dump_tensor(d, ct_value_as_tensor(v)); break;
+  case CT_VALUE_UINT8:
+    fprintf(d->out, " uint8 ");
+    hex(d->out, ct_value_as_uint8(v), (size_t)ct_value_len(v));
+    if (!ct_value_len(v)) fputc('-', d->out);
+    break;
   case CT_VALUE_LIST:
   case CT_VALUE_TUPLE:
     fprintf(d->out, " %s %" PRId64, ct_value_get_kind(v) == CT_VALUE_LIST ? "list" : "tuple", ct_value_len(v));

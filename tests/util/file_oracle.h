@@ -10,7 +10,8 @@
 /// ...", "dict <n> <key> <value> ...", and for a tensor "tensor <dtype> <shape,> <strides,>
 /// <offset> <storage id> <requires grad> <is parameter> <element bytes hex, row-major>"
 /// (shape and strides "s" when 0-d; storage id and bytes "-" when empty). Storage ids
-/// number the storages in order of first appearance, so sharing shows. Malloc'ed text.
+/// number the storages in order of first appearance, so sharing shows; a uint8 tensor is
+/// "uint8 <bytes hex, - when empty>". Malloc'ed text.
 char *tu_dump_value(const ct_value *v);
 /// Prints "error <ct_last_error(), newlines as spaces>" and a newline.
 void tu_print_error_line(void);
