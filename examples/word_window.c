@@ -1,7 +1,7 @@
 // The seed's demo, line for line: the CS224N word-window location classifier.
 //
 //   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--load FILE] [--save FILE]
-//                              [SENTENCE ...]
+//                              [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
@@ -217,7 +217,8 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 // ---------------------------------------------------------------------------------------
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--load FILE] [--save FILE] [SENTENCE ...]\n");
+  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--load FILE] [--save FILE]\n"
+              "                   [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
@@ -225,6 +226,8 @@ int main(int argc, char **argv) {
   unsigned long long seed = 0;
   const char *corpus_path = NULL;
   const char *load_path = NULL, *save_path = NULL; // state dicts as .pt files PyTorch reads and writes
+  const char *checkpoint_path = NULL, *resume_path = NULL; // training checkpoints
+  long checkpoint_every = 100;
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
@@ -246,6 +249,16 @@ int main(int argc, char **argv) {
       load_path = argv[++i];
     } else if (!strcmp(argv[i], "--save") && i + 1 < argc) {
       save_path = argv[++i];
+    } else if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc) {
+      checkpoint_path = argv[++i];
+    } else if (!strcmp(argv[i], "--resume") && i + 1 < argc) {
+      resume_path = argv[++i];
+    } else if (!strcmp(argv[i], "--checkpoint-every") && i + 1 < argc) {
+      if (!cli_parse_long(argv[++i], 1, &checkpoint_every)) {
+        fprintf(stderr, "word_window: --checkpoint-every '%s': expected a whole number, 1 or more\n", argv[i]);
+        usage(stderr);
+        return 2;
+      }
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -308,10 +321,22 @@ int main(int argc, char **argv) {
     status = 1;
   }
 
+  // --resume: the model, the optimizer and the global generator (which seeds each epoch's
+  // shuffle) as the checkpoint left them; training continues from its epoch.
+  long start_epoch = 0;
+  ct_checkpoint checkpoint = {.model = model, .optimizer = optimizer};
+  if (status == 0 && resume_path) {
+    if (ct_load_checkpoint(resume_path, &checkpoint, NULL) != CT_OK) {
+      fprintf(stderr, "word_window: --resume: %s\n", ct_last_error());
+      status = 1;
+    }
+    start_epoch = (long)checkpoint.epoch;
+  }
+
   // Train.
   progress prog = {.enabled = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
   clock_gettime(CLOCK_MONOTONIC, &prog.start);
-  for (long epoch = 0; status == 0 && epoch < epochs; epoch++) {
+  for (long epoch = start_epoch; status == 0 && epoch < epochs; epoch++) {
     double epoch_loss;
     if (train_epoch(model, optimizer, loader, &epoch_loss)) {
       fprintf(stderr, "word_window: training failed: %s\n", ct_last_error());
@@ -324,6 +349,14 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
     show_progress(&prog, epoch, epochs, epoch_loss);
+    // --checkpoint: every N epochs and after the last, the state to resume from epoch + 1.
+    if (checkpoint_path && ((epoch + 1) % checkpoint_every == 0 || epoch + 1 == epochs)) {
+      checkpoint.epoch = epoch + 1;
+      if (ct_save_checkpoint(checkpoint_path, &checkpoint) != CT_OK) {
+        fprintf(stderr, "word_window: --checkpoint: %s\n", ct_last_error());
+        status = 1;
+      }
+    }
   }
 
   // --save: torch.save(model.state_dict(), FILE).

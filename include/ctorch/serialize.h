@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include "ctorch/nn.h"
 #include "ctorch/optim.h"
+#include "ctorch/random.h"
 #include "ctorch/tensor.h"
 
 #ifdef __cplusplus
@@ -137,6 +138,29 @@ CT_API ct_status ct_optimizer_load_state_value(ct_optimizer *opt, const ct_value
 CT_API ct_status ct_save_optimizer_state_pt(const ct_optimizer *opt, const char *path);
 /// opt.load_state_dict(torch.load(path)).
 CT_API ct_status ct_optimizer_load_state_pt(ct_optimizer *opt, const char *path);
+
+/// A training checkpoint: what ct_save_checkpoint writes and ct_load_checkpoint restores.
+typedef struct ct_checkpoint {
+  ct_module *model;               ///< required: its state dict ("model")
+  ct_optimizer *optimizer;        ///< NULL or its state_dict() in PyTorch's layout ("optimizer")
+  ct_generator *loader_generator; ///< NULL or the data loader's generator ("loader_rng_state")
+  /// Save: NULL or a scheduler's state tree, stored as "scheduler" (None when NULL); a
+  /// loaded one comes back through ct_load_checkpoint's `scheduler` argument.
+  const ct_value *scheduler;
+  int64_t epoch, step; ///< the caller's counters ("epoch", "step")
+} ct_checkpoint;
+
+/// Writes one .pt file {"model", "optimizer", "scheduler", "rng_state" (the global
+/// generator, as torch.get_rng_state()), "loader_rng_state", "epoch", "step"} that
+/// torch.load can open (weights_only=False in 1.13: it holds floats), atomically: a
+/// temporary file in the same directory, fsync, rename, fsync of the directory, so a crash
+/// at any moment leaves the old checkpoint or the new one.
+CT_API ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *checkpoint);
+/// Restores a checkpoint into checkpoint->model, ->optimizer (when not NULL), the global
+/// generator and ->loader_generator (when not NULL and saved), and sets ->epoch and ->step.
+/// When scheduler is not NULL, *scheduler receives a copy of the saved scheduler tree (NULL
+/// when None), freed by the caller. Everything is checked first; on error nothing changes.
+CT_API ct_status ct_load_checkpoint(const char *path, ct_checkpoint *checkpoint, ct_value **scheduler);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 // A module's state dict to and from .pt files: torch.save(model.state_dict(), f) and
-// model.load_state_dict(torch.load(f, weights_only=True)).
+// model.load_state_dict(torch.load(f, weights_only=True)); the two conversions are shared
+// with the training checkpoints (checkpoint.c).
 #define _POSIX_C_SOURCE 200809L // strdup
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +10,9 @@
 #include "ctorch/scope.h"
 #include "io/value_impl.h"
 
-ct_status ct_save_state_dict_pt(ct_module *m, const char *path) {
-  if (!m) return ct__error(CT_ERR_ARG, "ct_save_state_dict_pt: module is NULL");
-  if (!path) return ct__error(CT_ERR_ARG, "ct_save_state_dict_pt: path is NULL");
+ct_value *ct__state_dict_value(ct_module *m) {
   ct_named_list *list = ct_module_state_dict(m);
-  if (!list) return ct_last_status();
+  if (!list) return NULL;
   ct_value *dict = ct_value_dict();
   ct_status st = dict ? CT_OK : ct_last_status();
   if (dict) dict->ordered = true; // torch.save(model.state_dict()) writes an OrderedDict
@@ -23,19 +22,18 @@ ct_status ct_save_state_dict_pt(ct_module *m, const char *path) {
     st = ct_value_dict_set_str(dict, list->items[i].name, ct_value_tensor(ct_detach(list->items[i].tensor)));
   if (scope) ct_scope_close(scope);
   ct_named_list_free(list);
-  if (st == CT_OK) st = ct_save_pt(path, dict);
-  ct_value_free(dict);
-  return st;
+  if (st != CT_OK) {
+    ct_value_free(dict);
+    return NULL;
+  }
+  return dict;
 }
 
-ct_status ct_module_load_state_dict_pt(ct_module *m, const char *path, bool strict) {
-  if (!m) return ct__error(CT_ERR_ARG, "ct_module_load_state_dict_pt: module is NULL");
-  ct_value *v = ct_load_pt(path);
-  if (!v) return ct_last_status();
+ct_status ct__load_state_dict_value(ct_module *m, const ct_value *v, bool strict, const char *path) {
   ct_status st = CT_OK;
   int64_t n = ct_value_len(v);
   ct_named_list list = {0};
-  if (v->kind != CT_VALUE_DICT)
+  if (ct_value_get_kind(v) != CT_VALUE_DICT)
     st = ct__error(CT_ERR_IO, "cannot load a state dict from '%s': the file holds a %s, not a dict", path,
                    v->kind == CT_VALUE_LIST ? "list" : v->kind == CT_VALUE_TUPLE ? "tuple" : "single value");
   else if (n > INT32_MAX || !(list.items = calloc((size_t)(n ? n : 1), sizeof *list.items)))
@@ -58,6 +56,24 @@ ct_status ct_module_load_state_dict_pt(ct_module *m, const char *path, bool stri
     free(why);
   }
   free(list.items);
+  return st;
+}
+
+ct_status ct_save_state_dict_pt(ct_module *m, const char *path) {
+  if (!m) return ct__error(CT_ERR_ARG, "ct_save_state_dict_pt: module is NULL");
+  if (!path) return ct__error(CT_ERR_ARG, "ct_save_state_dict_pt: path is NULL");
+  ct_value *dict = ct__state_dict_value(m);
+  if (!dict) return ct_last_status();
+  ct_status st = ct_save_pt(path, dict);
+  ct_value_free(dict);
+  return st;
+}
+
+ct_status ct_module_load_state_dict_pt(ct_module *m, const char *path, bool strict) {
+  if (!m) return ct__error(CT_ERR_ARG, "ct_module_load_state_dict_pt: module is NULL");
+  ct_value *v = ct_load_pt(path);
+  if (!v) return ct_last_status();
+  ct_status st = ct__load_state_dict_value(m, v, strict, path);
   ct_value_free(v);
   return st;
 }

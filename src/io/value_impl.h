@@ -68,6 +68,11 @@ int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key);
 /// The NULL rule for values (error.h): the pending error's status when a failed call
 /// produced the NULL, else CT_ERR_ARG with "<fn>: value is NULL".
 ct_status ct__null_value_status(const char *fn);
+/// model.state_dict() as an OrderedDict of detached tensors (pt_state_dict.c).
+ct_value *ct__state_dict_value(ct_module *m);
+/// model.load_state_dict(v, strict) for a dict of name -> tensor; `path` names the file in
+/// messages. All or nothing (ct_module_load_state_dict's rule).
+ct_status ct__load_state_dict_value(ct_module *m, const ct_value *v, bool strict, const char *path);
 /// Recomputes v->depth from its children.
 void ct__value_update_depth(ct_value *v, const ct_value *child);
 #endif

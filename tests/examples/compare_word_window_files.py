@@ -5,6 +5,10 @@ compare_word_window.py):
     the demo printed (to one unit in the 4th decimal);
   --load FILE: a state dict saved from the notebook's PyTorch model after training; with
     --epochs 0 the demo only predicts, and prints what the PyTorch model predicts;
+  --checkpoint FILE / --resume FILE: 250 epochs with checkpoints, then resumed up to 500,
+    prints exactly the lines the uninterrupted 500-epoch run prints from epoch 250 on, and
+    ends with byte-identical weights (--save files equal); PyTorch opens the checkpoint
+    and the notebook's model loads its "model" entry;
   bad files: a missing file, a state dict of another shape, an unwritable --save path.
 
 Usage: compare_word_window_files.py <dir with the word_window binary>
@@ -97,6 +101,29 @@ def main():
         got = parse_predictions(proc.stdout) if proc.returncode == 0 else None
         results.append(report(got is not None and same(got, want), "--load --epochs 0 predicts as PyTorch's model",
                               f"exit {proc.returncode} {proc.stderr}\nctorch {got}\ntorch  {want}"))
+        # Checkpoints: N epochs, checkpoint, resume, M more equals N + M straight.
+        straight_pt, resumed_pt, ckpt = (os.path.join(tmp, n) for n in ("straight.pt", "resumed.pt", "ckpt.pt"))
+        run = lambda args: subprocess.run([binary, "--seed", "4"] + args, capture_output=True, text=True, timeout=600)  # noqa: E731
+        straight = run(["--epochs", "500", "--save", straight_pt])
+        first = run(["--epochs", "250", "--checkpoint", ckpt, "--checkpoint-every", "100"])
+        resumed = run(["--epochs", "500", "--resume", ckpt, "--save", resumed_pt])
+        tail = [line for line in straight.stdout.splitlines() if not line.startswith("epoch ") or int(line.split()[1]) >= 250]
+        ok = straight.returncode == first.returncode == resumed.returncode == 0 and resumed.stdout.splitlines() == tail
+        results.append(report(ok, "--resume prints what the uninterrupted run prints from its epoch on",
+                              f"straight:\n{straight.stdout}resumed:\n{resumed.stdout}{resumed.stderr}"))
+        results.append(report(ok and open(straight_pt, "rb").read() == open(resumed_pt, "rb").read(),
+                              "--resume ends with byte-identical weights"))
+        if ok:
+            saved = torch.load(ckpt)
+            model, _ = notebook_model(0, 0)
+            model.load_state_dict(saved["model"])
+            results.append(report(saved["epoch"] == 250 and saved["rng_state"].dtype == torch.uint8
+                                  and set(saved) == {"model", "optimizer", "scheduler", "rng_state", "loader_rng_state",
+                                                     "epoch", "step"},
+                                  f"PyTorch opens the checkpoint: {sorted(saved)}"))
+            proc = run(["--epochs", "500", "--resume", straight_pt])
+            results.append(report(proc.returncode == 1 and "not a ctorch training checkpoint" in proc.stderr,
+                                  f"--resume of a state dict: {proc.stderr.strip()!r}"))
         # Bad files.
         other = os.path.join(tmp, "other.pt")
         torch.save(torch.nn.Linear(2, 2).state_dict(), other)
