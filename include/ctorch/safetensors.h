@@ -15,8 +15,8 @@
 /// file and the problem, and load nothing.
 #ifndef CTORCH_SAFETENSORS_H
 #define CTORCH_SAFETENSORS_H
-#include <stddef.h>
 #include "ctorch/serialize.h"
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {

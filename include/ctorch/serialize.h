@@ -18,13 +18,13 @@
 /// and what is wrong, and loads nothing.
 #ifndef CTORCH_SERIALIZE_H
 #define CTORCH_SERIALIZE_H
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include "ctorch/nn.h"
 #include "ctorch/optim.h"
 #include "ctorch/random.h"
 #include "ctorch/tensor.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,16 +1,16 @@
 // Crash-safe file replacement: write a temporary file beside the target, fsync it, rename
 // it over the target, fsync the directory so the rename itself is durable.
 #define _POSIX_C_SOURCE 200809L
+#include "core/error_impl.h"
+#include "io/pt_archive.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include "core/error_impl.h"
-#include "io/pt_archive.h"
 
 static ct_status io_error(const char *format, const char *path, const char *step, int err) {
   return ct__error(CT_ERR_IO, "cannot save %s file '%s': %s: %s", format, path, step, strerror(err));
@@ -45,8 +45,10 @@ ct_status ct__write_file_atomic(const char *path, const void *data, size_t size,
   for (size_t done = 0; done < size && !step;) {
     ssize_t w = write(fd, (const char *)data + done, size - done);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) step = "write error", err = w < 0 ? errno : EIO;
-    else done += (size_t)w;
+    if (w <= 0)
+      step = "write error", err = w < 0 ? errno : EIO;
+    else
+      done += (size_t)w;
   }
   if (!step && fchmod(fd, 0644) != 0) step = "chmod", err = errno;
   if (!step && fsync(fd) != 0) step = "fsync", err = errno;

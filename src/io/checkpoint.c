@@ -5,11 +5,11 @@
 // written atomically by ct_save_pt. Loading checks everything it can before changing
 // anything, and puts the optimizer back if the model then refuses its state dict.
 #define _POSIX_C_SOURCE 200809L // strdup
-#include <stdlib.h>
-#include <string.h>
 #include "core/error_impl.h"
 #include "ctorch/random.h"
 #include "io/value_impl.h"
+#include <stdlib.h>
+#include <string.h>
 
 static ct_value *generator_state(const ct_generator *gen) {
   unsigned char blob[CT_GENERATOR_STATE_SIZE];
@@ -17,11 +17,14 @@ static ct_value *generator_state(const ct_generator *gen) {
   return ct_value_uint8(blob, sizeof blob);
 }
 
-static bool add(ct_value *d, const char *key, ct_value *v) { return ct_value_dict_set_str(d, key, v) == CT_OK; }
+static bool add(ct_value *d, const char *key, ct_value *v) {
+  return ct_value_dict_set_str(d, key, v) == CT_OK;
+}
 
 ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *c) {
   if (!path) return ct__error(CT_ERR_ARG, "ct_save_checkpoint: path is NULL");
-  if (!c || !c->model) return ct__error(CT_ERR_ARG, "ct_save_checkpoint: %s is NULL", c ? "model" : "checkpoint");
+  if (!c || !c->model)
+    return ct__error(CT_ERR_ARG, "ct_save_checkpoint: %s is NULL", c ? "model" : "checkpoint");
   ct_value *root = ct_value_dict();
   ct_value *scheduler = c->scheduler ? NULL : ct_value_none();
   if (c->scheduler) {
@@ -30,10 +33,13 @@ ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *c) {
   }
   bool ok = add(root, "model", ct__state_dict_value(c->model)) &&
             add(root, "optimizer", c->optimizer ? ct_optimizer_state_value(c->optimizer) : ct_value_none());
-  if (ok) ok = add(root, "scheduler", scheduler); // add() takes the value, also on failure
-  else ct_value_free(scheduler);
+  if (ok)
+    ok = add(root, "scheduler", scheduler); // add() takes the value, also on failure
+  else
+    ct_value_free(scheduler);
   ok = ok && add(root, "rng_state", generator_state(NULL)) &&
-       add(root, "loader_rng_state", c->loader_generator ? generator_state(c->loader_generator) : ct_value_none()) &&
+       add(root, "loader_rng_state",
+           c->loader_generator ? generator_state(c->loader_generator) : ct_value_none()) &&
        add(root, "epoch", ct_value_int(c->epoch)) && add(root, "step", ct_value_int(c->step));
   ct_status st = ok ? ct_save_pt(path, root) : ct_last_status();
   ct_value_free(root);
@@ -47,16 +53,19 @@ static ct_status bad(const char *path, const char *what) {
 // A generator state entry: checked on a scratch generator; NULL `uint8` means None.
 static ct_status check_generator_state(const char *path, const ct_value *v, const char *key, bool required) {
   if (ct_value_get_kind(v) == CT_VALUE_NONE && !required) return CT_OK;
-  if (ct_value_get_kind(v) != CT_VALUE_UINT8) return bad(path, required ? "'rng_state' is missing or not a uint8 tensor" : key);
+  if (ct_value_get_kind(v) != CT_VALUE_UINT8)
+    return bad(path, required ? "'rng_state' is missing or not a uint8 tensor" : key);
   ct_generator *scratch = ct_generator_new();
-  ct_status st = scratch ? ct_generator_set_state(scratch, ct_value_as_uint8(v), (size_t)ct_value_len(v)) : ct_last_status();
+  ct_status st = scratch ? ct_generator_set_state(scratch, ct_value_as_uint8(v), (size_t)ct_value_len(v))
+                         : ct_last_status();
   ct_generator_free(scratch);
   return st;
 }
 
 ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **scheduler) {
   if (scheduler) *scheduler = NULL;
-  if (!c || !c->model) return ct__error(CT_ERR_ARG, "ct_load_checkpoint: %s is NULL", c ? "model" : "checkpoint");
+  if (!c || !c->model)
+    return ct__error(CT_ERR_ARG, "ct_load_checkpoint: %s is NULL", c ? "model" : "checkpoint");
   ct_value *v = ct_load_pt(path);
   if (!v) return ct_last_status();
   const ct_value *epoch = ct_value_get(v, "epoch"), *step = ct_value_get(v, "step");
@@ -77,8 +86,8 @@ ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **sche
   ct_optim_state *before = st == CT_OK && c->optimizer ? ct_optimizer_state_dict(c->optimizer) : NULL;
   if (st == CT_OK && c->optimizer && !before) st = ct_last_status();
   if (st == CT_OK && c->optimizer) st = ct_optimizer_load_state_value(c->optimizer, opt_state);
-  if (st == CT_OK && (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK &&
-      before) {
+  if (st == CT_OK &&
+      (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK && before) {
     ct_status why = st;
     char *message = strdup(ct_last_error());
     ct_optimizer_load_state_dict(c->optimizer, before);
@@ -89,7 +98,8 @@ ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **sche
   if (st == CT_OK) { // cannot fail: both states were checked
     ct_set_rng_state(ct_value_as_uint8(rng), (size_t)ct_value_len(rng));
     if (c->loader_generator && ct_value_get_kind(loader_rng) == CT_VALUE_UINT8)
-      ct_generator_set_state(c->loader_generator, ct_value_as_uint8(loader_rng), (size_t)ct_value_len(loader_rng));
+      ct_generator_set_state(c->loader_generator, ct_value_as_uint8(loader_rng),
+                             (size_t)ct_value_len(loader_rng));
     c->epoch = ct_value_as_int(epoch);
     c->step = ct_value_as_int(step);
     if (scheduler) {

@@ -3,10 +3,10 @@
 // the writer (pickle_write.c) emits what torch.save emits for the same objects.
 #ifndef CTORCH_SRC_IO_PICKLE_H
 #define CTORCH_SRC_IO_PICKLE_H
+#include "io/value_impl.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "io/value_impl.h"
 
 /// Deepest nesting of containers (and of MARKs) the reader accepts.
 #define CT__PICKLE_MAX_DEPTH 200
@@ -17,12 +17,12 @@
 /// of dtype over the storage's data, borrowed (the archive keeps it), or NULL after
 /// writing why into err[cap].
 typedef ct_tensor *(*ct__storage_loader)(void *ctx, const char *key, ct_dtype dtype, int64_t numel, char *err,
-                                        size_t cap);
+                                         size_t cap);
 
 /// Unpickles data[0..size). Returns the tree (tensors owned by it), or NULL after writing
 /// the reason into err[cap].
-ct_value *ct__pickle_read(const unsigned char *data, size_t size, ct__storage_loader load, void *ctx, char *err,
-                          size_t cap);
+ct_value *ct__pickle_read(const unsigned char *data, size_t size, ct__storage_loader load, void *ctx,
+                          char *err, size_t cap);
 
 /// A growing output buffer; `failed` once an allocation failed.
 typedef struct ct__bytes {

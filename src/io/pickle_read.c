@@ -4,11 +4,11 @@
 // nesting by CT__PICKLE_MAX_DEPTH. Memo GETs copy the memoised node (tensors shared), so
 // the result stays a tree even for a pickle that refers to a container inside itself.
 #define _POSIX_C_SOURCE 200809L // strdup
+#include "io/pickle.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "io/pickle.h"
 
 typedef struct reader {
   const unsigned char *p, *end;
@@ -36,7 +36,7 @@ static bool fail(reader *r, const char *fmt, ...) {
 }
 
 static const char *kind_name(const ct_value *v) {
-  static const char *const names[] = {"NoneType", "bool", "int",  "float",  "str",    "Tensor",
+  static const char *const names[] = {"NoneType", "bool",  "int",  "float",  "str",    "Tensor",
                                       "list",     "tuple", "dict", "Tensor", "global", "storage"};
   if (v->kind == CT_VALUE_STRING && v->is_bytes) return "bytes";
   if (v->kind == CT_VALUE_DICT && v->ordered) return "OrderedDict";
@@ -95,7 +95,8 @@ static bool need(reader *r, size_t n) {
 
 static uint64_t le(const unsigned char *p, int n) {
   uint64_t v = 0;
-  for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+  for (int i = n - 1; i >= 0; i--)
+    v = v << 8 | p[i];
   return v;
 }
 
@@ -115,7 +116,8 @@ static bool adopt(reader *r, ct_value *container, ct_value *child) {
 // ---- tuples and marks ----
 
 static bool mark(reader *r) {
-  if (r->nmarks == CT__PICKLE_MAX_DEPTH) return fail(r, "MARKs nested deeper than %d levels", CT__PICKLE_MAX_DEPTH);
+  if (r->nmarks == CT__PICKLE_MAX_DEPTH)
+    return fail(r, "MARKs nested deeper than %d levels", CT__PICKLE_MAX_DEPTH);
   r->marks[r->nmarks++] = r->len;
   return true;
 }
@@ -127,8 +129,10 @@ static ct_value *collect(reader *r, int kind, int64_t n) {
   int64_t from = r->len - n;
   bool ok = true;
   for (int64_t i = from; i < r->len; i++) {
-    if (ok) ok = adopt(r, c, r->stack[i]);
-    else ct_value_free(r->stack[i]);
+    if (ok)
+      ok = adopt(r, c, r->stack[i]);
+    else
+      ct_value_free(r->stack[i]);
   }
   r->len = from;
   if (!ok) {
@@ -175,7 +179,8 @@ static bool long1(reader *r) {
 static bool binfloat(reader *r) {
   if (!need(r, 8)) return false;
   uint64_t bits = 0;
-  for (int i = 0; i < 8; i++) bits = bits << 8 | r->p[i]; // big-endian
+  for (int i = 0; i < 8; i++)
+    bits = bits << 8 | r->p[i]; // big-endian
   r->p += 8;
   double d;
   memcpy(&d, &bits, sizeof d);
@@ -231,19 +236,31 @@ static const known_global known[] = {
 };
 
 // The rest of PyTorch 1.13's weights_only set: accepted as names, refused when used.
-static const char *const allowed_elsewhere[] = {
-    "torch.serialization._get_layout", "torch.Tensor", "torch._utils._rebuild_sparse_tensor",
-    "torch._utils._rebuild_meta_tensor_no_storage", "torch._utils._rebuild_sparse_csr_tensor",
-    "torch.storage.TypedStorage", "torch.storage.UntypedStorage", "torch.complex32", "torch.complex64",
-    "torch.complex128", "torch.float16", "torch.float32", "torch.float64", "torch.int8", "torch.int16",
-    "torch.int32", "torch.int64"};
+static const char *const allowed_elsewhere[] = {"torch.serialization._get_layout",
+                                                "torch.Tensor",
+                                                "torch._utils._rebuild_sparse_tensor",
+                                                "torch._utils._rebuild_meta_tensor_no_storage",
+                                                "torch._utils._rebuild_sparse_csr_tensor",
+                                                "torch.storage.TypedStorage",
+                                                "torch.storage.UntypedStorage",
+                                                "torch.complex32",
+                                                "torch.complex64",
+                                                "torch.complex128",
+                                                "torch.float16",
+                                                "torch.float32",
+                                                "torch.float64",
+                                                "torch.int8",
+                                                "torch.int16",
+                                                "torch.int32",
+                                                "torch.int64"};
 
 // torch._tensor_classes and the other storage classes, by name pattern.
 static bool tensor_or_storage_class(const char *name) {
   static const char *const prefixes[] = {"torch.", "torch.cuda.", "torch.sparse.", "torch.cuda.sparse."};
-  static const char *const types[] = {"BFloat16", "Bool", "Byte", "Char", "Double", "Float", "Half", "Int",
-                                      "Long", "Short", "ComplexDouble", "ComplexFloat", "QInt32", "QInt8",
-                                      "QUInt2x4", "QUInt4x2", "QUInt8"};
+  static const char *const types[] = {"BFloat16",      "Bool",         "Byte",   "Char",  "Double",
+                                      "Float",         "Half",         "Int",    "Long",  "Short",
+                                      "ComplexDouble", "ComplexFloat", "QInt32", "QInt8", "QUInt2x4",
+                                      "QUInt4x2",      "QUInt8"};
   for (size_t p = 0; p < sizeof prefixes / sizeof *prefixes; p++) {
     size_t pl = strlen(prefixes[p]);
     if (strncmp(name, prefixes[p], pl)) continue;
@@ -267,7 +284,8 @@ static bool global(reader *r) {
     const unsigned char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
     if (!nl) return fail(r, "the pickle is truncated");
     size_t n = (size_t)(nl - r->p);
-    if (at + n + 2 > sizeof full) return fail(r, "Unsupported class (a name of more than %zu bytes)", sizeof full);
+    if (at + n + 2 > sizeof full)
+      return fail(r, "Unsupported class (a name of more than %zu bytes)", sizeof full);
     if (part) full[at++] = '.';
     memcpy(full + at, r->p, n);
     at += n;
@@ -316,12 +334,15 @@ static bool binpersid(reader *r) {
   } else if (it[1]->u.global.id != CT__G_STORAGE_TYPE) {
     fail(r, "a storage id names %s, not a storage type", it[1]->u.global.name);
   } else if (it[1]->u.global.dtype < 0) {
-    fail(r, "unsupported dtype: %s (ctorch has bool, int32, int64, float32 and float64, and reads 1-D uint8 "
-            "tensors as bytes)", it[1]->u.global.name);
+    fail(r,
+         "unsupported dtype: %s (ctorch has bool, int32, int64, float32 and float64, and reads 1-D uint8 "
+         "tensors as bytes)",
+         it[1]->u.global.name);
   } else if (it[4]->u.i < 0) {
     fail(r, "storage '%s' has a negative size %lld", it[2]->u.str.s, (long long)it[4]->u.i);
   } else {
-    ct_tensor *base = r->load(r->ctx, it[2]->u.str.s, (ct_dtype)it[1]->u.global.dtype, it[4]->u.i, r->err, r->errcap);
+    ct_tensor *base =
+        r->load(r->ctx, it[2]->u.str.s, (ct_dtype)it[1]->u.global.dtype, it[4]->u.i, r->err, r->errcap);
     ct_value *s = base ? make(r, CT__VALUE_STORAGE) : NULL;
     if (s) {
       s->u.tensor = ct_retain(base);
@@ -335,12 +356,15 @@ static bool binpersid(reader *r) {
 
 // A tuple of non-negative ints (sizes or strides) into out[CT_MAX_DIMS]; returns the count or -1.
 static int int_tuple(reader *r, const ct_value *t, const char *what, int64_t *out) {
-  if (t->kind != CT_VALUE_TUPLE) return fail(r, "a tensor's %s must be a tuple, not %s", what, kind_name(t)), -1;
+  if (t->kind != CT_VALUE_TUPLE)
+    return fail(r, "a tensor's %s must be a tuple, not %s", what, kind_name(t)), -1;
   if (t->u.seq.len > CT_MAX_DIMS)
-    return fail(r, "a tensor has %lld dimensions (ctorch allows %d)", (long long)t->u.seq.len, CT_MAX_DIMS), -1;
+    return fail(r, "a tensor has %lld dimensions (ctorch allows %d)", (long long)t->u.seq.len, CT_MAX_DIMS),
+           -1;
   for (int64_t i = 0; i < t->u.seq.len; i++) {
     const ct_value *x = t->u.seq.items[i];
-    if (x->kind != CT_VALUE_INT || x->u.i < 0) return fail(r, "a tensor's %s must be non-negative ints", what), -1;
+    if (x->kind != CT_VALUE_INT || x->u.i < 0)
+      return fail(r, "a tensor's %s must be non-negative ints", what), -1;
     out[i] = x->u.i;
   }
   return (int)t->u.seq.len;
@@ -395,8 +419,9 @@ static ct_value *rebuild_tensor(reader *r, ct_value *const *a, int64_t n, bool v
   for (int d = 0; d < nd; d++) {
     int64_t reach;
     overflow |= __builtin_mul_overflow(numel, shape[d], &numel);
-    if (shape[d]) overflow |= __builtin_mul_overflow(shape[d] - 1, strides[d], &reach) ||
-                              __builtin_add_overflow(last, reach, &last);
+    if (shape[d])
+      overflow |= __builtin_mul_overflow(shape[d] - 1, strides[d], &reach) ||
+                  __builtin_add_overflow(last, reach, &last);
   }
   if (overflow || (numel && last >= bound) || (!numel && a[1]->u.i > bound)) {
     fail(r, "a tensor's size, strides and storage offset %lld reach beyond its storage of %lld elements",
@@ -470,14 +495,20 @@ static bool reduce(reader *r) {
     case CT__G_REBUILD_PARAMETER: out = parameter(r, a, n, true); break;
     case CT__G_PARAMETER: out = parameter(r, a, n, false); break;
     case CT__G_ORDERED_DICT:
-      if (n) fail(r, "OrderedDict with arguments is not supported");
-      else if ((out = make(r, CT_VALUE_DICT))) out->ordered = true;
+      if (n)
+        fail(r, "OrderedDict with arguments is not supported");
+      else if ((out = make(r, CT_VALUE_DICT)))
+        out->ordered = true;
       break;
     case CT__G_SIZE:
-      if (n != 1 || a[0]->kind != CT_VALUE_TUPLE) fail(r, "torch.Size takes one tuple");
-      else if ((out = a[0])) a[0]->refs++; // the tuple itself
+      if (n != 1 || a[0]->kind != CT_VALUE_TUPLE)
+        fail(r, "torch.Size takes one tuple");
+      else if ((out = a[0]))
+        a[0]->refs++; // the tuple itself
       break;
-    default: fail(r, "%s is allowed by PyTorch's weights_only loader but not supported by ctorch", func->u.global.name);
+    default:
+      fail(r, "%s is allowed by PyTorch's weights_only loader but not supported by ctorch",
+           func->u.global.name);
     }
   }
   ct_value_free(args);
@@ -492,7 +523,8 @@ static bool newobj(reader *r) {
   ct_value *out = NULL;
   if (!cls) {
   } else if (cls->kind != CT__VALUE_GLOBAL || cls->u.global.id != CT__G_PARAMETER) {
-    fail(r, "Trying to instantiate unsupported class %s", cls->kind == CT__VALUE_GLOBAL ? cls->u.global.name : kind_name(cls));
+    fail(r, "Trying to instantiate unsupported class %s",
+         cls->kind == CT__VALUE_GLOBAL ? cls->u.global.name : kind_name(cls));
   } else if (args->kind != CT_VALUE_TUPLE) {
     fail(r, "NEWOBJ arguments must be a tuple");
   } else {
@@ -526,8 +558,10 @@ static bool append_items(reader *r, ct_value *list, ct_value *items) {
   for (int64_t i = 0; i < items->u.seq.len; i++) {
     ct_value *item = items->u.seq.items[i];
     items->u.seq.items[i] = NULL;
-    if (ok) ok = adopt(r, list, item);
-    else ct_value_free(item);
+    if (ok)
+      ok = adopt(r, list, item);
+    else
+      ct_value_free(item);
   }
   items->u.seq.len = 0;
   return ok;
@@ -602,7 +636,8 @@ static bool setitems(reader *r, bool many) {
     items->u.seq.items[i] = items->u.seq.items[i + 1] = NULL;
     ok = set_item(r, dict, key, value);
   }
-  for (int64_t i = 0; items && i < items->u.seq.len; i++) ct_value_free(items->u.seq.items[i]);
+  for (int64_t i = 0; items && i < items->u.seq.len; i++)
+    ct_value_free(items->u.seq.items[i]);
   if (items) items->u.seq.len = 0;
   ct_value_free(items);
   return ok;
@@ -621,11 +656,14 @@ static bool memo_put(reader *r, uint64_t i) {
 }
 
 static bool memo_get(reader *r, uint64_t i) {
-  if (i >= (uint64_t)r->memo_cap || !r->memo[i]) return fail(r, "memo value %llu not found", (unsigned long long)i);
+  if (i >= (uint64_t)r->memo_cap || !r->memo[i])
+    return fail(r, "memo value %llu not found", (unsigned long long)i);
   int64_t budget = r->budget;
   ct_value *c = ct__value_copy(r->memo[i], &r->budget);
-  if (!c) return budget < 0 || r->budget < 0 ? fail(r, "the pickle makes more than %d values", CT__PICKLE_MAX_VALUES)
-                                             : fail(r, "out of memory");
+  if (!c)
+    return budget < 0 || r->budget < 0
+               ? fail(r, "the pickle makes more than %d values", CT__PICKLE_MAX_VALUES)
+               : fail(r, "out of memory");
   return push(r, c);
 }
 
@@ -633,13 +671,13 @@ static bool memo_get(reader *r, uint64_t i) {
 
 static bool step(reader *r, unsigned char op, bool *stop) {
   switch (op) {
-  case 0x80: return need(r, 1) && (r->p++, true);             // PROTO
-  case '}': return push(r, make(r, CT_VALUE_DICT));          // EMPTY_DICT
-  case ']': return push(r, make(r, CT_VALUE_LIST));          // EMPTY_LIST
-  case ')': return push(r, make(r, CT_VALUE_TUPLE));         // EMPTY_TUPLE
+  case 0x80: return need(r, 1) && (r->p++, true);    // PROTO
+  case '}': return push(r, make(r, CT_VALUE_DICT));  // EMPTY_DICT
+  case ']': return push(r, make(r, CT_VALUE_LIST));  // EMPTY_LIST
+  case ')': return push(r, make(r, CT_VALUE_TUPLE)); // EMPTY_TUPLE
   case 0x8f: return fail(r, "sets (EMPTY_SET) are not supported by ctorch");
-  case '(': return mark(r);                                  // MARK
-  case 't': return push(r, pop_mark(r, CT_VALUE_TUPLE));     // TUPLE
+  case '(': return mark(r);                              // MARK
+  case 't': return push(r, pop_mark(r, CT_VALUE_TUPLE)); // TUPLE
   case 0x85: return small_tuple(r, 1);
   case 0x86: return small_tuple(r, 2);
   case 0x87: return small_tuple(r, 3);
@@ -684,30 +722,41 @@ static bool plain(const ct_value *v) {
   return true;
 }
 
-ct_value *ct__pickle_read(const unsigned char *data, size_t size, ct__storage_loader load, void *ctx, char *err,
-                          size_t cap) {
-  reader r = {.p = data, .end = data + size, .budget = CT__PICKLE_MAX_VALUES, .load = load, .ctx = ctx,
-              .err = err, .errcap = cap};
+ct_value *ct__pickle_read(const unsigned char *data, size_t size, ct__storage_loader load, void *ctx,
+                          char *err, size_t cap) {
+  reader r = {.p = data,
+              .end = data + size,
+              .budget = CT__PICKLE_MAX_VALUES,
+              .load = load,
+              .ctx = ctx,
+              .err = err,
+              .errcap = cap};
   err[0] = '\0';
   r.memo_cap = (int64_t)(size < 1 << 24 ? size : 1 << 24); // a PUT takes 2 bytes: indices stay below the size
   r.memo = calloc((size_t)(r.memo_cap ? r.memo_cap : 1), sizeof *r.memo);
   ct_value *result = NULL;
   bool stop = false, ok = r.memo != NULL || fail(&r, "out of memory");
   while (ok && !stop) {
-    if (r.p == r.end) ok = fail(&r, "the pickle ends without STOP");
-    else ok = step(&r, *r.p++, &stop);
+    if (r.p == r.end)
+      ok = fail(&r, "the pickle ends without STOP");
+    else
+      ok = step(&r, *r.p++, &stop);
   }
   if (ok) {
     result = pop(&r);
-    if (result && (r.nmarks || r.len)) ok = fail(&r, "values are left on the stack after STOP");
-    else if (result && !plain(result)) ok = fail(&r, "the result holds a %s object ctorch cannot represent", "global or storage");
+    if (result && (r.nmarks || r.len))
+      ok = fail(&r, "values are left on the stack after STOP");
+    else if (result && !plain(result))
+      ok = fail(&r, "the result holds a %s object ctorch cannot represent", "global or storage");
     if (!ok || !result) {
       ct_value_free(result);
       result = NULL;
     }
   }
-  for (int64_t i = 0; i < r.len; i++) ct_value_free(r.stack[i]);
-  for (int64_t i = 0; r.memo && i < r.memo_cap; i++) ct_value_free(r.memo[i]);
+  for (int64_t i = 0; i < r.len; i++)
+    ct_value_free(r.stack[i]);
+  for (int64_t i = 0; r.memo && i < r.memo_cap; i++)
+    ct_value_free(r.memo[i]);
   free(r.stack);
   free(r.memo);
   return result;

@@ -2,17 +2,18 @@
 // _rebuild_tensor_v2 calls over persistent storage ids, Parameters wrapped in
 // _rebuild_parameter, OrderedDicts as REDUCE of collections.OrderedDict. No memo is
 // written (torch.load needs none: storages are shared through their keys).
+#include "io/pickle.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "io/pickle.h"
 
 void ct__bytes_put(ct__bytes *b, const void *data, size_t n) {
   if (b->failed) return;
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n) cap *= 2;
+    while (cap < b->len + n)
+      cap *= 2;
     unsigned char *p = realloc(b->p, cap);
     if (!p) {
       b->failed = true;
@@ -45,7 +46,8 @@ static void op(writer *w, unsigned char c) { ct__bytes_put(w->out, &c, 1); }
 
 static void put_le(writer *w, uint64_t v, int n) {
   unsigned char b[8];
-  for (int i = 0; i < n; i++) b[i] = (unsigned char)(v >> (8 * i));
+  for (int i = 0; i < n; i++)
+    b[i] = (unsigned char)(v >> (8 * i));
   ct__bytes_put(w->out, b, (size_t)n);
 }
 
@@ -100,18 +102,21 @@ static void end_tuple(writer *w, int64_t n) {
 
 static void int_tuple(writer *w, const int64_t *v, int n) {
   if (n > 3) op(w, '(');
-  for (int i = 0; i < n; i++) put_int(w, v[i]);
+  for (int i = 0; i < n; i++)
+    put_int(w, v[i]);
   end_tuple(w, n);
 }
 
 static const char *storage_class(int dtype) {
   static const char *const names[CT_NUM_DTYPES + 1] = {
-      [CT_BOOL] = "BoolStorage",     [CT_INT32] = "IntStorage",         [CT_INT64] = "LongStorage",
+      [CT_BOOL] = "BoolStorage",     [CT_INT32] = "IntStorage",      [CT_INT64] = "LongStorage",
       [CT_FLOAT32] = "FloatStorage", [CT_FLOAT64] = "DoubleStorage", [CT__DTYPE_UINT8] = "ByteStorage"};
   return names[dtype];
 }
 
-static const char *dtype_name(int dtype) { return dtype == CT__DTYPE_UINT8 ? "uint8" : ct_dtype_name((ct_dtype)dtype); }
+static const char *dtype_name(int dtype) {
+  return dtype == CT__DTYPE_UINT8 ? "uint8" : ct_dtype_name((ct_dtype)dtype);
+}
 
 // The key of a storage (identity, bytes, dtype), adding it to the list the first time.
 static int64_t storage_key(writer *w, ct__saved_storage s) {
@@ -120,7 +125,8 @@ static int64_t storage_key(writer *w, ct__saved_storage s) {
     if (l->items[i].identity != s.identity) continue;
     if (l->items[i].dtype != s.dtype)
       return fail(w, "tensors of dtypes %s and %s share a storage: a .pt storage has one dtype",
-                  dtype_name(l->items[i].dtype), dtype_name(s.dtype)), -1;
+                  dtype_name(l->items[i].dtype), dtype_name(s.dtype)),
+             -1;
     return i;
   }
   if (l->count == l->cap) {
@@ -174,11 +180,12 @@ static bool tensor(writer *w, const ct_tensor *t) {
   if (t->storage->nbytes % elem)
     return fail(w, "a storage of %zu bytes does not hold whole %s elements", t->storage->nbytes,
                 ct_dtype_name(t->dtype));
-  int64_t key = storage_key(w, (ct__saved_storage){t->storage, t->storage->data, t->storage->nbytes, t->dtype});
+  int64_t key =
+      storage_key(w, (ct__saved_storage){t->storage, t->storage->data, t->storage->nbytes, t->dtype});
   if (key < 0) return false;
   if (t->is_param) put_global(w, "torch._utils", "_rebuild_parameter");
-  rebuild_call(w, key, t->dtype, (int64_t)(t->storage->nbytes / elem), t->offset, t->ndim, t->shape, t->strides,
-               !t->is_param && t->requires_grad);
+  rebuild_call(w, key, t->dtype, (int64_t)(t->storage->nbytes / elem), t->offset, t->ndim, t->shape,
+               t->strides, !t->is_param && t->requires_grad);
   if (t->is_param) {
     op(w, t->requires_grad ? 0x88 : 0x89);
     empty_ordered_dict(w);
@@ -203,7 +210,8 @@ static bool batches(writer *w, const ct_value *v, int depth) {
 }
 
 static bool value(writer *w, const ct_value *v, int depth) {
-  if (depth > CT__PICKLE_MAX_DEPTH) return fail(w, "values nested deeper than %d levels", CT__PICKLE_MAX_DEPTH);
+  if (depth > CT__PICKLE_MAX_DEPTH)
+    return fail(w, "values nested deeper than %d levels", CT__PICKLE_MAX_DEPTH);
   switch (v->kind) {
   case CT_VALUE_NONE: op(w, 'N'); return true;
   case CT_VALUE_BOOL: op(w, v->u.b ? 0x88 : 0x89); return true;
@@ -212,17 +220,20 @@ static bool value(writer *w, const ct_value *v, int depth) {
     uint64_t bits;
     memcpy(&bits, &v->u.f, sizeof bits);
     unsigned char be[9] = {'G'};
-    for (int i = 0; i < 8; i++) be[1 + i] = (unsigned char)(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+      be[1 + i] = (unsigned char)(bits >> (56 - 8 * i));
     ct__bytes_put(w->out, be, sizeof be);
     return true;
   }
   case CT_VALUE_STRING:
-    if (!v->is_bytes) put_str(w, v->u.str.s, v->u.str.len);
+    if (!v->is_bytes)
+      put_str(w, v->u.str.s, v->u.str.len);
     else if (v->u.str.len < 256) {
       op(w, 'U');
       put_le(w, v->u.str.len, 1);
       ct__bytes_put(w->out, v->u.str.s, v->u.str.len);
-    } else return fail(w, "bytes of more than 255 bytes cannot be saved");
+    } else
+      return fail(w, "bytes of more than 255 bytes cannot be saved");
     return true;
   case CT_VALUE_TENSOR: return tensor(w, v->u.tensor);
   case CT_VALUE_UINT8: return uint8_tensor(w, v);
@@ -234,8 +245,10 @@ static bool value(writer *w, const ct_value *v, int depth) {
     return true;
   case CT_VALUE_LIST: op(w, ']'); return batches(w, v, depth);
   case CT_VALUE_DICT:
-    if (v->ordered) empty_ordered_dict(w);
-    else op(w, '}');
+    if (v->ordered)
+      empty_ordered_dict(w);
+    else
+      op(w, '}');
     return batches(w, v, depth);
   default: return fail(w, "a value of kind %d cannot be saved", v->kind);
   }

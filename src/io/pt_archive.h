@@ -2,8 +2,8 @@
 // constants and the crash-safe file write.
 #ifndef CTORCH_SRC_IO_PT_ARCHIVE_H
 #define CTORCH_SRC_IO_PT_ARCHIVE_H
-#include <stddef.h>
 #include "ctorch/error.h"
+#include <stddef.h>
 
 /// PyTorch's stored entries start at a multiple of this (torch/csrc/.../inline_container).
 #define CT__PT_ALIGN 64

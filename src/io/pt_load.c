@@ -4,6 +4,11 @@
 // compressed, not encrypted) and the storages read add up to no more than the archive,
 // so nothing can expand past the input's size.
 #define _DEFAULT_SOURCE
+#include "core/error_impl.h"
+#include "io/io_util.h"
+#include "io/npy_format.h"
+#include "io/pickle.h"
+#include "io/pt_archive.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,10 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
-#include "core/error_impl.h"
-#include "io/npy_format.h"
-#include "io/pickle.h"
-#include "io/pt_archive.h"
 
 typedef struct cached_storage {
   char *key;
@@ -35,24 +36,15 @@ typedef struct archive {
   int64_t count, cap;
 } archive;
 
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
-
 // Reads a whole stored entry into dst (exactly `size` bytes, already checked).
 static bool read_entry(archive *a, zip_int64_t index, void *dst, uint64_t size, const char *name, char *err,
                        size_t cap) {
   zip_file_t *f = zip_fopen_index(a->za, (zip_uint64_t)index, 0);
-  if (!f) return fail(err, cap, "cannot open entry '%s': %s", name, zip_strerror(a->za));
+  if (!f) return ct__io_fail(err, cap, "cannot open entry '%s': %s", name, zip_strerror(a->za));
   zip_int64_t got = size ? zip_fread(f, dst, size) : 0;
-  bool ok = got == (zip_int64_t)size || fail(err, cap, "entry '%s' is truncated or corrupt: %s", name,
-                                             got < 0 ? zip_file_strerror(f) : "short read");
-  if (zip_fclose(f) != 0 && ok) ok = fail(err, cap, "entry '%s' is corrupt (CRC mismatch)", name);
+  bool ok = got == (zip_int64_t)size || ct__io_fail(err, cap, "entry '%s' is truncated or corrupt: %s", name,
+                                                    got < 0 ? zip_file_strerror(f) : "short read");
+  if (zip_fclose(f) != 0 && ok) ok = ct__io_fail(err, cap, "entry '%s' is corrupt (CRC mismatch)", name);
   return ok;
 }
 
@@ -64,59 +56,57 @@ static zip_int64_t find_entry(archive *a, const char *rest, uint64_t *size, char
   zip_int64_t i = zip_name_locate(a->za, name, 0);
   if (i < 0) return -1;
   zip_stat_t st;
-  if (zip_stat_index(a->za, (zip_uint64_t)i, 0, &st) != 0) return fail(err, cap, "cannot read entry '%s'", name), -1;
-  if (st.encryption_method != ZIP_EM_NONE) return fail(err, cap, "entry '%s' is encrypted", name), -1;
+  if (zip_stat_index(a->za, (zip_uint64_t)i, 0, &st) != 0)
+    return ct__io_fail(err, cap, "cannot read entry '%s'", name), -1;
+  if (st.encryption_method != ZIP_EM_NONE) return ct__io_fail(err, cap, "entry '%s' is encrypted", name), -1;
   if (st.comp_method != ZIP_CM_STORE)
-    return fail(err, cap, "entry '%s' is compressed (method %u); PyTorch stores entries uncompressed", name,
-                st.comp_method), -1;
+    return ct__io_fail(err, cap, "entry '%s' is compressed (method %u); PyTorch stores entries uncompressed",
+                       name, st.comp_method),
+           -1;
   if (st.size > a->size || st.comp_size != st.size)
-    return fail(err, cap, "entry '%s' declares %llu bytes, more than the archive holds", name,
-                (unsigned long long)st.size), -1;
+    return ct__io_fail(err, cap, "entry '%s' declares %llu bytes, more than the archive holds", name,
+                       (unsigned long long)st.size),
+           -1;
   *size = st.size;
   return i;
 }
 
-static void swap_bytes(void *data, int64_t n, size_t size) {
-  if (size == 4) {
-    uint32_t *p = data;
-    for (int64_t i = 0; i < n; i++) p[i] = __builtin_bswap32(p[i]);
-  } else if (size == 8) {
-    uint64_t *p = data;
-    for (int64_t i = 0; i < n; i++) p[i] = __builtin_bswap64(p[i]);
-  }
-}
-
 // The storage loader of the unpickler: each key read once, then shared.
-static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64_t numel, char *err, size_t cap) {
+static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64_t numel, char *err,
+                               size_t cap) {
   archive *a = ctx;
   for (int64_t i = 0; i < a->count; i++) {
     cached_storage *c = &a->cache[i];
     if (strcmp(c->key, key)) continue;
     // (a uint8 storage is cached under CT__DTYPE_UINT8, so it never passes for a bool one)
     if (c->dtype != dtype || c->base->shape[0] != numel)
-      return fail(err, cap, "storage '%s' is named with two dtypes or sizes", key), NULL;
+      return ct__io_fail(err, cap, "storage '%s' is named with two dtypes or sizes", key), NULL;
     return c->base;
   }
   char rest[300];
   if (snprintf(rest, sizeof rest, "data/%s", key) >= (int)sizeof rest || strchr(key, '/'))
-    return fail(err, cap, "storage key '%.40s' is not a valid entry name", key), NULL;
+    return ct__io_fail(err, cap, "storage key '%.40s' is not a valid entry name", key), NULL;
   uint64_t size;
   err[0] = '\0';
   zip_int64_t index = find_entry(a, rest, &size, err, cap);
-  if (index < 0) return err[0] ? NULL : (fail(err, cap, "storage '%s%s' is missing", a->prefix, rest), NULL);
+  if (index < 0)
+    return err[0] ? NULL : (ct__io_fail(err, cap, "storage '%s%s' is missing", a->prefix, rest), NULL);
   bool raw = (int)dtype == CT__DTYPE_UINT8; // torch.ByteStorage: bytes, held in a bool-sized storage
   if (raw) dtype = CT_BOOL;
   size_t elem = ct__dtype_size(dtype);
   if ((uint64_t)numel > size / elem || (uint64_t)numel * elem != size)
-    return fail(err, cap, "storage '%s' holds %llu bytes but is declared as %lld %s elements", key,
-                (unsigned long long)size, (long long)numel, ct_dtype_name(dtype)), NULL;
+    return ct__io_fail(err, cap, "storage '%s' holds %llu bytes but is declared as %lld %s elements", key,
+                       (unsigned long long)size, (long long)numel, ct_dtype_name(dtype)),
+           NULL;
   if (size > a->size - a->loaded)
-    return fail(err, cap, "the storages add up to more bytes than the archive holds (overlapping entries)"), NULL;
+    return ct__io_fail(err, cap,
+                       "the storages add up to more bytes than the archive holds (overlapping entries)"),
+           NULL;
   a->loaded += size;
   if (a->count == a->cap) {
     int64_t ncap = a->cap ? a->cap * 2 : 8;
     cached_storage *c = realloc(a->cache, (size_t)ncap * sizeof *c);
-    if (!c) return fail(err, cap, "out of memory"), NULL;
+    if (!c) return ct__io_fail(err, cap, "out of memory"), NULL;
     a->cache = c;
     a->cap = ncap;
   }
@@ -125,13 +115,16 @@ static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64
   if (!base || !k) {
     ct__release(base);
     free(k);
-    return fail(err, cap, "out of memory allocating %llu bytes for storage '%s'", (unsigned long long)size, key), NULL;
+    return ct__io_fail(err, cap, "out of memory allocating %llu bytes for storage '%s'",
+                       (unsigned long long)size, key),
+           NULL;
   }
   a->cache[a->count++] = (cached_storage){k, raw ? (ct_dtype)CT__DTYPE_UINT8 : dtype, base};
   if (!read_entry(a, index, base->storage->data, size, rest, err, cap)) return NULL;
-  if (a->big_endian != !ct__host_is_little_endian()) swap_bytes(base->storage->data, numel, elem);
+  if (a->big_endian != !ct__host_is_little_endian()) ct__swap_bytes(base->storage->data, numel, elem);
   if (dtype == CT_BOOL && !raw)
-    for (int64_t i = 0; i < numel; i++) ((unsigned char *)base->storage->data)[i] = ((unsigned char *)base->storage->data)[i] != 0;
+    for (int64_t i = 0; i < numel; i++)
+      ((unsigned char *)base->storage->data)[i] = ((unsigned char *)base->storage->data)[i] != 0;
   return base;
 }
 
@@ -143,12 +136,12 @@ static bool find_prefix(archive *a, char *err, size_t cap) {
     const char *slash = name ? strchr(name, '/') : NULL;
     if (!slash || strcmp(slash, "/data.pkl")) continue;
     size_t len = (size_t)(slash - name) + 1;
-    if (len >= sizeof a->prefix) return fail(err, cap, "the archive's folder name is too long");
+    if (len >= sizeof a->prefix) return ct__io_fail(err, cap, "the archive's folder name is too long");
     memcpy(a->prefix, name, len);
     a->prefix[len] = '\0';
     return true;
   }
-  return fail(err, cap, "no '<name>/data.pkl' entry: not a PyTorch zip archive");
+  return ct__io_fail(err, cap, "no '<name>/data.pkl' entry: not a PyTorch zip archive");
 }
 
 // A small text entry (version, byteorder) into buf, "" when absent.
@@ -157,7 +150,7 @@ static bool small_entry(archive *a, const char *rest, char *buf, size_t bufcap, 
   err[0] = buf[0] = '\0';
   zip_int64_t i = find_entry(a, rest, &size, err, cap);
   if (i < 0) return !err[0];
-  if (size >= bufcap) return fail(err, cap, "entry '%s%s' is longer than expected", a->prefix, rest);
+  if (size >= bufcap) return ct__io_fail(err, cap, "entry '%s%s' is longer than expected", a->prefix, rest);
   if (!read_entry(a, i, buf, size, rest, err, cap)) return false;
   buf[size] = '\0';
   return true;
@@ -168,16 +161,17 @@ static ct_value *load_archive(archive *a, char *err, size_t cap) {
   if (!find_prefix(a, err, cap)) return NULL;
   if (!small_entry(a, "byteorder", text, sizeof text, err, cap)) return NULL;
   if (text[0] && strcmp(text, "little") && strcmp(text, "big"))
-    return fail(err, cap, "unknown byteorder '%.20s'", text), NULL;
+    return ct__io_fail(err, cap, "unknown byteorder '%.20s'", text), NULL;
   a->big_endian = !strcmp(text, "big");
   if (!small_entry(a, "version", text, sizeof text, err, cap)) return NULL;
   uint64_t size;
   zip_int64_t pkl = find_entry(a, "data.pkl", &size, err, cap);
   if (pkl < 0) return NULL;
   unsigned char *bytes = malloc(size ? size : 1);
-  if (!bytes) return fail(err, cap, "out of memory"), NULL;
+  if (!bytes) return ct__io_fail(err, cap, "out of memory"), NULL;
   ct_value *v = NULL;
-  if (read_entry(a, pkl, bytes, size, "data.pkl", err, cap)) v = ct__pickle_read(bytes, size, load_storage, a, err, cap);
+  if (read_entry(a, pkl, bytes, size, "data.pkl", err, cap))
+    v = ct__pickle_read(bytes, size, load_storage, a, err, cap);
   free(bytes);
   return v;
 }
@@ -194,11 +188,11 @@ static ct_value *load_bytes(const void *data, size_t size, const char *what) {
   if (src) {
     a.za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
     if (!a.za) {
-      fail(err, sizeof err, "not a valid zip archive: %s", zip_error_strerror(&zerr));
+      ct__io_fail(err, sizeof err, "not a valid zip archive: %s", zip_error_strerror(&zerr));
       zip_source_free(src);
     }
   } else {
-    fail(err, sizeof err, "out of memory");
+    ct__io_fail(err, sizeof err, "out of memory");
   }
   if (a.za) {
     v = load_archive(&a, err, sizeof err);

@@ -1,14 +1,14 @@
 // Writing .pt files as torch.save does: the pickle (pickle_write.c) and one entry per
 // storage in a zip archive built with libzip, every entry stored and its data starting
 // at a multiple of 64 bytes (padding in a local "FB" extra field, as PyTorch pads).
+#include "core/error_impl.h"
+#include "io/pickle.h"
+#include "io/pt_archive.h"
+#include "io/value_impl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
-#include "core/error_impl.h"
-#include "io/pickle.h"
-#include "io/value_impl.h"
-#include "io/pt_archive.h"
 
 #define PT_PAD_FIELD 0x4246 // "FB": PyTorch's padding extra field
 #define ZIP_LOCAL_HEADER 30
@@ -33,7 +33,8 @@ static bool add_entry(builder *b, const char *name, const void *data, uint64_t s
   static const unsigned char zeros[CT__PT_ALIGN] = {0};
   if (zip_set_file_compression(b->za, (zip_uint64_t)i, ZIP_CM_STORE, 0) != 0 ||
       zip_file_set_mtime(b->za, (zip_uint64_t)i, 315532800, 0) != 0 || // 1980-01-01, as PyTorch: reproducible
-      zip_file_extra_field_set(b->za, (zip_uint64_t)i, PT_PAD_FIELD, ZIP_EXTRA_FIELD_NEW, zeros, pad, ZIP_FL_LOCAL) != 0) {
+      zip_file_extra_field_set(b->za, (zip_uint64_t)i, PT_PAD_FIELD, ZIP_EXTRA_FIELD_NEW, zeros, pad,
+                               ZIP_FL_LOCAL) != 0) {
     snprintf(b->err, sizeof b->err, "cannot add '%s': %s", name, zip_strerror(b->za));
     return false;
   }
@@ -106,7 +107,8 @@ static bool zip_bytes(const ct__bytes *pickle, const ct__storage_list *storages,
 static bool build(const ct_value *v, void **data, size_t *size, char *err, size_t cap) {
   ct__bytes pickle = {0};
   ct__storage_list storages = {0};
-  bool ok = ct__pickle_write(v, &pickle, &storages, err, cap) && zip_bytes(&pickle, &storages, data, size, err, cap);
+  bool ok = ct__pickle_write(v, &pickle, &storages, err, cap) &&
+            zip_bytes(&pickle, &storages, data, size, err, cap);
   free(pickle.p);
   free(storages.items);
   return ok;
@@ -126,7 +128,8 @@ ct_status ct_save_pt(const char *path, const ct_value *v) {
   char err[300];
   void *data;
   size_t size;
-  if (!build(v, &data, &size, err, sizeof err)) return ct__error(CT_ERR_IO, "cannot save '%s': %s", path, err);
+  if (!build(v, &data, &size, err, sizeof err))
+    return ct__error(CT_ERR_IO, "cannot save '%s': %s", path, err);
   ct_status st = ct__write_file_atomic(path, data, size, ".pt");
   free(data);
   return st;

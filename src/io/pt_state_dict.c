@@ -2,13 +2,13 @@
 // model.load_state_dict(torch.load(f, weights_only=True)); the two conversions are shared
 // with the training checkpoints (checkpoint.c).
 #define _POSIX_C_SOURCE 200809L // strdup
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
 #include "ctorch/scope.h"
 #include "io/value_impl.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 ct_value *ct__state_dict_value(ct_module *m) {
   ct_named_list *list = ct_module_state_dict(m);
@@ -35,15 +35,17 @@ ct_status ct__load_state_dict_value(ct_module *m, const ct_value *v, bool strict
   ct_named_list list = {0};
   if (ct_value_get_kind(v) != CT_VALUE_DICT)
     st = ct__error(CT_ERR_IO, "cannot load a state dict from '%s': the file holds a %s, not a dict", path,
-                   v->kind == CT_VALUE_LIST ? "list" : v->kind == CT_VALUE_TUPLE ? "tuple" : "single value");
+                   v->kind == CT_VALUE_LIST    ? "list"
+                   : v->kind == CT_VALUE_TUPLE ? "tuple"
+                                               : "single value");
   else if (n > INT32_MAX || !(list.items = calloc((size_t)(n ? n : 1), sizeof *list.items)))
     st = ct__error(CT_ERR_MEMORY, "out of memory loading '%s'", path);
   for (int64_t i = 0; st == CT_OK && i < n; i++) {
     const char *key = ct_value_as_string(ct_value_key_at(v, i));
     ct_tensor *t = ct_value_as_tensor(ct_value_at(v, i));
     if (!key || !t || strlen(key) >= sizeof list.items[i].name)
-      st = ct__error(CT_ERR_IO, "cannot load a state dict from '%s': entry %lld is not a (name, tensor) pair", path,
-                     (long long)i);
+      st = ct__error(CT_ERR_IO, "cannot load a state dict from '%s': entry %lld is not a (name, tensor) pair",
+                     path, (long long)i);
     else {
       snprintf(list.items[i].name, sizeof list.items[i].name, "%s", key);
       list.items[i].tensor = t;

@@ -1,8 +1,8 @@
 // The safetensors format's constants and dtype names, shared by its reader and writer.
 #ifndef CTORCH_SRC_IO_SAFETENSORS_FORMAT_H
 #define CTORCH_SRC_IO_SAFETENSORS_FORMAT_H
-#include <string.h>
 #include "ctorch/dtype.h"
+#include <string.h>
 
 /// The reference implementation's limit on the header's length.
 #define CT__ST_MAX_HEADER 100000000u
@@ -11,8 +11,8 @@
 
 /// The format's name of a ctorch dtype.
 static inline const char *ct__st_dtype_name(ct_dtype dtype) {
-  static const char *const names[CT_NUM_DTYPES] = {[CT_BOOL] = "BOOL", [CT_INT32] = "I32", [CT_INT64] = "I64",
-                                                   [CT_FLOAT32] = "F32", [CT_FLOAT64] = "F64"};
+  static const char *const names[CT_NUM_DTYPES] = {
+      [CT_BOOL] = "BOOL", [CT_INT32] = "I32", [CT_INT64] = "I64", [CT_FLOAT32] = "F32", [CT_FLOAT64] = "F64"};
   return names[dtype];
 }
 
@@ -21,7 +21,8 @@ static inline const char *ct__st_dtype_name(ct_dtype dtype) {
 static inline int ct__st_dtype_of(const char *name) {
   for (int d = 0; d < CT_NUM_DTYPES; d++)
     if (!strcmp(name, ct__st_dtype_name((ct_dtype)d))) return d;
-  static const char *const others[] = {"U8", "I8", "I16", "U16", "F16", "BF16", "U32", "U64", "F8_E5M2", "F8_E4M3"};
+  static const char *const others[] = {"U8",   "I8",  "I16", "U16",     "F16",
+                                       "BF16", "U32", "U64", "F8_E5M2", "F8_E4M3"};
   for (size_t i = 0; i < sizeof others / sizeof *others; i++)
     if (!strcmp(name, others[i])) return -1;
   return -2;

@@ -3,6 +3,10 @@
 // the file's private mapping (aligned data: no copy) or a copy. The mapping is reference
 // counted by the tensors that view it, so it outlives the load as long as they do.
 #define _DEFAULT_SOURCE
+#include "core/error_impl.h"
+#include "ctorch/safetensors.h"
+#include "io/safetensors_format.h"
+#include "io/value_impl.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +19,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/error_impl.h"
-#include "ctorch/safetensors.h"
-#include "io/safetensors_format.h"
-#include "io/value_impl.h"
 
 typedef struct mapping {
   void *addr;
@@ -72,7 +72,8 @@ static bool valid_utf8(const unsigned char *s, size_t n) {
   for (size_t i = 0; i < n;) {
     unsigned c = s[i];
     int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
-    if (extra < 0 || (c & 0xfe) == 0xc0 || i + (size_t)extra >= n) return false; // bad lead byte, overlong, cut
+    if (extra < 0 || (c & 0xfe) == 0xc0 || i + (size_t)extra >= n)
+      return false; // bad lead byte, overlong, cut
     for (int k = 1; k <= extra; k++)
       if ((s[i + (size_t)k] & 0xc0) != 0x80) return false;
     i += (size_t)extra + 1;
@@ -85,14 +86,19 @@ static bool parse_entry(loader *l, const cJSON *j, entry *e) {
   if (!cJSON_IsObject(j)) return fail(l, "tensor '%s': its entry is not an object", e->name);
   const cJSON *dtype = NULL, *shape = NULL, *offsets = NULL, *f;
   cJSON_ArrayForEach(f, j) {
-    const cJSON **slot = !strcmp(f->string, "dtype") ? &dtype : !strcmp(f->string, "shape") ? &shape
-                       : !strcmp(f->string, "data_offsets") ? &offsets : NULL;
+    const cJSON **slot = !strcmp(f->string, "dtype")          ? &dtype
+                         : !strcmp(f->string, "shape")        ? &shape
+                         : !strcmp(f->string, "data_offsets") ? &offsets
+                                                              : NULL;
     if (!slot) return fail(l, "tensor '%s': unknown field '%s'", e->name, f->string);
     if (*slot) return fail(l, "tensor '%s': field '%s' appears twice", e->name, f->string);
     *slot = f;
   }
   if (!dtype || !shape || !offsets)
-    return fail(l, "tensor '%s': missing field '%s'", e->name, !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
+    return fail(l, "tensor '%s': missing field '%s'", e->name,
+                !dtype   ? "dtype"
+                : !shape ? "shape"
+                         : "data_offsets");
   if (!cJSON_IsString(dtype)) return fail(l, "tensor '%s': dtype is not a string", e->name);
   int d = ct__st_dtype_of(dtype->valuestring);
   if (d == -1)
@@ -102,27 +108,30 @@ static bool parse_entry(loader *l, const cJSON *j, entry *e) {
   e->dtype = (ct_dtype)d;
   if (!cJSON_IsArray(shape)) return fail(l, "tensor '%s': shape is not a list", e->name);
   int nd = cJSON_GetArraySize(shape);
-  if (nd > CT_MAX_DIMS) return fail(l, "tensor '%s': %d dimensions (ctorch allows %d)", e->name, nd, CT_MAX_DIMS);
+  if (nd > CT_MAX_DIMS)
+    return fail(l, "tensor '%s': %d dimensions (ctorch allows %d)", e->name, nd, CT_MAX_DIMS);
   e->ndim = 0;
   uint64_t bytes = ct_dtype_size(e->dtype), dim;
   bool overflow = false;
   cJSON_ArrayForEach(f, shape) {
-    if (!json_uint(f, &dim) || dim > INT64_MAX) return fail(l, "tensor '%s': a size is not a non-negative integer", e->name);
+    if (!json_uint(f, &dim) || dim > INT64_MAX)
+      return fail(l, "tensor '%s': a size is not a non-negative integer", e->name);
     e->shape[e->ndim++] = (int64_t)dim;
     overflow |= __builtin_mul_overflow(bytes, dim, &bytes);
   }
   if (!cJSON_IsArray(offsets) || cJSON_GetArraySize(offsets) != 2 || !json_uint(offsets->child, &e->begin) ||
       !json_uint(offsets->child->next, &e->end))
     return fail(l, "tensor '%s': data_offsets must be two non-negative integers", e->name);
-  if (e->end < e->begin) return fail(l, "tensor '%s': data_offsets [%llu, %llu] end before they begin", e->name,
-                                     (unsigned long long)e->begin, (unsigned long long)e->end);
+  if (e->end < e->begin)
+    return fail(l, "tensor '%s': data_offsets [%llu, %llu] end before they begin", e->name,
+                (unsigned long long)e->begin, (unsigned long long)e->end);
   if (e->end > l->data_size)
     return fail(l, "tensor '%s': data_offsets [%llu, %llu] go past the data (%llu bytes)", e->name,
                 (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)l->data_size);
   if (overflow || bytes != e->end - e->begin)
     return fail(l, "tensor '%s': shape and dtype %s need %s%llu bytes but data_offsets hold %llu", e->name,
-                dtype->valuestring, overflow ? "more than " : "", (unsigned long long)(overflow ? UINT64_MAX : bytes),
-                (unsigned long long)(e->end - e->begin));
+                dtype->valuestring, overflow ? "more than " : "",
+                (unsigned long long)(overflow ? UINT64_MAX : bytes), (unsigned long long)(e->end - e->begin));
   return true;
 }
 
@@ -132,7 +141,9 @@ static int by_offset(const void *a, const void *b) {
   return x->end < y->end ? -1 : x->end > y->end;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 // Offsets must tile the data section exactly, and names be unique.
 static bool check_layout(loader *l, entry *e, int n) {
@@ -150,7 +161,8 @@ static bool check_layout(loader *l, entry *e, int n) {
                 (unsigned long long)at, (unsigned long long)l->data_size);
   const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
   if (!names) return fail(l, "out of memory");
-  for (int i = 0; i < n; i++) names[i] = e[i].name;
+  for (int i = 0; i < n; i++)
+    names[i] = e[i].name;
   qsort(names, (size_t)n, sizeof *names, by_name);
   bool ok = true;
   for (int i = 1; i < n && ok; i++)
@@ -183,7 +195,8 @@ static ct_tensor *make_tensor(loader *l, const entry *e) {
   uint64_t n = e->end - e->begin;
   bool bools_ok = true;
   if (e->dtype == CT_BOOL)
-    for (uint64_t i = 0; i < n && bools_ok; i++) bools_ok = p[i] <= 1;
+    for (uint64_t i = 0; i < n && bools_ok; i++)
+      bools_ok = p[i] <= 1;
   if (l->map && n && bools_ok && (uintptr_t)p % ct_dtype_size(e->dtype) == 0) {
     atomic_fetch_add(&l->map->refs, 1);
     ct_tensor *t = ct_from_blob((void *)p, e->dtype, e->ndim, e->shape, NULL, mapping_release, l->map);
@@ -193,7 +206,8 @@ static ct_tensor *make_tensor(loader *l, const entry *e) {
   ct_tensor *t = ct__alloc(e->dtype, e->ndim, e->shape);
   if (t && n) memcpy(t->storage->data, p, n);
   if (t && e->dtype == CT_BOOL)
-    for (uint64_t i = 0; i < n; i++) ((unsigned char *)t->storage->data)[i] = p[i] != 0;
+    for (uint64_t i = 0; i < n; i++)
+      ((unsigned char *)t->storage->data)[i] = p[i] != 0;
   return t;
 }
 
@@ -203,16 +217,22 @@ static ct_value *parse(const unsigned char *file, size_t size, mapping *map, ct_
   err[0] = '\0';
   if (size < 8) return fail(&l, "%zu bytes: too short for the 8-byte header length", size), NULL;
   uint64_t n = 0;
-  for (int i = 7; i >= 0; i--) n = n << 8 | file[i];
-  if (n > CT__ST_MAX_HEADER) return fail(&l, "the header length %llu is above the limit of %u bytes",
-                                         (unsigned long long)n, CT__ST_MAX_HEADER), NULL;
-  if (n > size - 8) return fail(&l, "the header length %llu goes past the end of the file (%zu bytes)",
-                                (unsigned long long)n, size), NULL;
+  for (int i = 7; i >= 0; i--)
+    n = n << 8 | file[i];
+  if (n > CT__ST_MAX_HEADER)
+    return fail(&l, "the header length %llu is above the limit of %u bytes", (unsigned long long)n,
+                CT__ST_MAX_HEADER),
+           NULL;
+  if (n > size - 8)
+    return fail(&l, "the header length %llu goes past the end of the file (%zu bytes)", (unsigned long long)n,
+                size),
+           NULL;
   const char *text = (const char *)file + 8;
   l.data = file + 8 + n;
   l.data_size = size - 8 - n;
   if (!n || text[0] != '{') return fail(&l, "the header does not start with '{'"), NULL;
-  if (memchr(text, 0, n) || !valid_utf8((const unsigned char *)text, n)) return fail(&l, "the header is not UTF-8 text"), NULL;
+  if (memchr(text, 0, n) || !valid_utf8((const unsigned char *)text, n))
+    return fail(&l, "the header is not UTF-8 text"), NULL;
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts(text, n, &end, 0);
   if (!root) return fail(&l, "the header is not valid JSON (at byte %td)", end ? end - text : 0), NULL;
@@ -228,8 +248,10 @@ static ct_value *parse(const unsigned char *file, size_t size, mapping *map, ct_
     cJSON_ArrayForEach(j, root) {
       if (!ok) break;
       if (!strcmp(j->string, "__metadata__")) {
-        if (meta) ok = fail(&l, "__metadata__ appears twice");
-        else ok = (meta = metadata_dict(&l, j)) != NULL;
+        if (meta)
+          ok = fail(&l, "__metadata__ appears twice");
+        else
+          ok = (meta = metadata_dict(&l, j)) != NULL;
       } else {
         ok = parse_entry(&l, j, &entries[ne++]);
       }
@@ -240,10 +262,12 @@ static ct_value *parse(const unsigned char *file, size_t size, mapping *map, ct_
   if (ok) ok = (dict = ct__value_new(CT_VALUE_DICT)) != NULL || fail(&l, "out of memory");
   for (int i = 0; ok && i < ne; i++) {
     ct_tensor *t = make_tensor(&l, &entries[i]);
-    ok = (t && ct_value_dict_set_str(dict, entries[i].name, ct_value_tensor(t)) == CT_OK) || fail(&l, "%s", ct_last_error());
+    ok = (t && ct_value_dict_set_str(dict, entries[i].name, ct_value_tensor(t)) == CT_OK) ||
+         fail(&l, "%s", ct_last_error());
   }
   if (scope) ct_scope_close(scope);
-  if (ok && metadata && !meta) ok = (meta = ct__value_new(CT_VALUE_DICT)) != NULL || fail(&l, "out of memory");
+  if (ok && metadata && !meta)
+    ok = (meta = ct__value_new(CT_VALUE_DICT)) != NULL || fail(&l, "out of memory");
   cJSON_Delete(root);
   free(entries);
   if (!ok) {
@@ -251,8 +275,10 @@ static ct_value *parse(const unsigned char *file, size_t size, mapping *map, ct_
     ct_value_free(meta);
     return NULL;
   }
-  if (metadata) *metadata = meta;
-  else ct_value_free(meta);
+  if (metadata)
+    *metadata = meta;
+  else
+    ct_value_free(meta);
   return dict;
 }
 
@@ -268,13 +294,17 @@ ct_value *ct_load_safetensors(const char *path, ct_value **metadata) {
   if (metadata) *metadata = NULL;
   if (!path) return ct__error_null(CT_ERR_ARG, "ct_load_safetensors: path is NULL");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ct__error_null(CT_ERR_IO, "cannot load safetensors file '%s': %s", path, strerror(errno));
+  if (fd < 0)
+    return ct__error_null(CT_ERR_IO, "cannot load safetensors file '%s': %s", path, strerror(errno));
   struct stat st;
   mapping *map = NULL;
   char err[600] = "";
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) snprintf(err, sizeof err, "not a regular file");
-  else if (st.st_size < 8) snprintf(err, sizeof err, "%lld bytes: too short for the 8-byte header length", (long long)st.st_size);
-  else if (!(map = calloc(1, sizeof *map))) snprintf(err, sizeof err, "out of memory");
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    snprintf(err, sizeof err, "not a regular file");
+  else if (st.st_size < 8)
+    snprintf(err, sizeof err, "%lld bytes: too short for the 8-byte header length", (long long)st.st_size);
+  else if (!(map = calloc(1, sizeof *map)))
+    snprintf(err, sizeof err, "out of memory");
   if (map) {
     map->len = (size_t)st.st_size;
     // Private and writable: in-place ops on a loaded tensor copy the page, never touch the file.

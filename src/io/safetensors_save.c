@@ -1,18 +1,18 @@
 // Writing safetensors files: tensors ordered by dtype (widest first, the reference
 // writer's order) then name, so every tensor's data is aligned; the JSON header built with
 // cJSON ("__metadata__" first), padded with spaces to a multiple of 8 bytes.
+#include "core/copy.h"
+#include "core/error_impl.h"
+#include "ctorch/safetensors.h"
+#include "ctorch/scope.h"
+#include "io/pt_archive.h"
+#include "io/safetensors_format.h"
+#include "io/value_impl.h"
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/copy.h"
-#include "core/error_impl.h"
-#include "ctorch/scope.h"
-#include "ctorch/safetensors.h"
-#include "io/pt_archive.h"
-#include "io/safetensors_format.h"
-#include "io/value_impl.h"
 
 typedef struct item {
   const char *name;
@@ -22,8 +22,8 @@ typedef struct item {
 
 // The reference writer's dtype order, widest first: I64, F64, F32, I32, BOOL.
 static int dtype_rank(ct_dtype d) {
-  static const int rank[CT_NUM_DTYPES] = {[CT_INT64] = 0, [CT_FLOAT64] = 1, [CT_FLOAT32] = 2, [CT_INT32] = 3,
-                                          [CT_BOOL] = 4};
+  static const int rank[CT_NUM_DTYPES] = {
+      [CT_INT64] = 0, [CT_FLOAT64] = 1, [CT_FLOAT32] = 2, [CT_INT32] = 3, [CT_BOOL] = 4};
   return rank[d];
 }
 
@@ -43,8 +43,10 @@ static cJSON *json_int(uint64_t v) {
 static bool add_entry(cJSON *root, const item *it, uint64_t begin) {
   cJSON *e = cJSON_CreateObject(), *shape = cJSON_CreateArray(), *offsets = cJSON_CreateArray();
   bool ok = e && shape && offsets && cJSON_AddStringToObject(e, "dtype", ct__st_dtype_name(it->t->dtype));
-  for (int d = 0; ok && d < it->t->ndim; d++) ok = cJSON_AddItemToArray(shape, json_int((uint64_t)it->t->shape[d]));
-  ok = ok && cJSON_AddItemToArray(offsets, json_int(begin)) && cJSON_AddItemToArray(offsets, json_int(begin + it->bytes));
+  for (int d = 0; ok && d < it->t->ndim; d++)
+    ok = cJSON_AddItemToArray(shape, json_int((uint64_t)it->t->shape[d]));
+  ok = ok && cJSON_AddItemToArray(offsets, json_int(begin)) &&
+       cJSON_AddItemToArray(offsets, json_int(begin + it->bytes));
   if (ok && cJSON_AddItemToObject(e, "shape", shape)) shape = NULL;
   if (ok && cJSON_AddItemToObject(e, "data_offsets", offsets)) offsets = NULL;
   ok = ok && !shape && !offsets && cJSON_AddItemToObject(root, it->name, e);
@@ -57,7 +59,8 @@ static bool add_entry(cJSON *root, const item *it, uint64_t begin) {
 static cJSON *metadata_json(const ct_value *metadata, char *err, size_t cap) {
   cJSON *m = cJSON_CreateObject();
   for (int64_t i = 0; m && i < ct_value_len(metadata); i++) {
-    const char *k = ct_value_as_string(ct_value_key_at(metadata, i)), *v = ct_value_as_string(ct_value_at(metadata, i));
+    const char *k = ct_value_as_string(ct_value_key_at(metadata, i)),
+               *v = ct_value_as_string(ct_value_at(metadata, i));
     if (!k || !v) {
       snprintf(err, cap, "metadata must map strings to strings");
       cJSON_Delete(m);
@@ -73,7 +76,8 @@ static cJSON *metadata_json(const ct_value *metadata, char *err, size_t cap) {
 }
 
 // Checks the inputs and lists the tensors in file order.
-static item *collect(const ct_value *tensors, const ct_value *metadata, int64_t *count, char *err, size_t cap) {
+static item *collect(const ct_value *tensors, const ct_value *metadata, int64_t *count, char *err,
+                     size_t cap) {
   if (ct_value_get_kind(tensors) != CT_VALUE_DICT) return snprintf(err, cap, "tensors must be a dict"), NULL;
   if (metadata && ct_value_get_kind(metadata) != CT_VALUE_DICT)
     return snprintf(err, cap, "metadata must be a dict of strings"), NULL;
@@ -121,7 +125,8 @@ static bool build(const ct_value *tensors, const ct_value *metadata, void **data
   size_t hlen = json ? strlen(json) : 0, padded = (hlen + CT__ST_ALIGN - 1) / CT__ST_ALIGN * CT__ST_ALIGN;
   unsigned char *out = json ? malloc(8 + padded + total) : NULL;
   if (out) {
-    for (int i = 0; i < 8; i++) out[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    for (int i = 0; i < 8; i++)
+      out[i] = (unsigned char)((uint64_t)padded >> (8 * i));
     memcpy(out + 8, json, hlen);
     memset(out + 8 + hlen, ' ', padded - hlen);
     unsigned char *p = out + 8 + padded;
@@ -129,7 +134,8 @@ static bool build(const ct_value *tensors, const ct_value *metadata, void **data
     for (int64_t i = 0; ok && i < n; i++) { // row-major bytes of any view, through a view of the output
       const ct_tensor *t = items[i].t;
       ct_tensor *dst = items[i].bytes ? ct_from_blob(p, t->dtype, t->ndim, t->shape, NULL, NULL, NULL) : NULL;
-      if (items[i].bytes && (!dst || ct__copy_into(dst, t) != CT_OK)) ok = snprintf(err, cap, "%s", ct_last_error()) < 0;
+      if (items[i].bytes && (!dst || ct__copy_into(dst, t) != CT_OK))
+        ok = snprintf(err, cap, "%s", ct_last_error()) < 0;
       p += items[i].bytes;
     }
     if (scope) ct_scope_close(scope);
@@ -148,7 +154,8 @@ static bool build(const ct_value *tensors, const ct_value *metadata, void **data
   return out != NULL;
 }
 
-ct_status ct_save_safetensors_buffer(const ct_value *tensors, const ct_value *metadata, void **data, size_t *size) {
+ct_status ct_save_safetensors_buffer(const ct_value *tensors, const ct_value *metadata, void **data,
+                                     size_t *size) {
   if (!tensors) return ct__null_value_status("ct_save_safetensors_buffer");
   if (!data || !size) return ct__error(CT_ERR_ARG, "ct_save_safetensors_buffer: data or size is NULL");
   char err[300];

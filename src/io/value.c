@@ -1,11 +1,11 @@
 // The value tree of include/ctorch/serialize.h: constructors, accessors, copies and frees.
 // Containers hold their children in one array (a dict as key, value pairs).
 #define _POSIX_C_SOURCE 200809L // strdup
+#include "core/error_impl.h"
+#include "io/value_impl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/error_impl.h"
-#include "io/value_impl.h"
 
 ct_value *ct__value_new(int kind) {
   ct_value *v = calloc(1, sizeof *v);
@@ -34,7 +34,8 @@ static bool is_container(int kind) {
 void ct_value_free(ct_value *v) {
   if (!v || --v->refs > 0) return;
   if (is_container(v->kind)) {
-    for (int64_t i = 0; i < v->u.seq.len; i++) ct_value_free(v->u.seq.items[i]);
+    for (int64_t i = 0; i < v->u.seq.len; i++)
+      ct_value_free(v->u.seq.items[i]);
     free(v->u.seq.items);
   } else if (v->kind == CT_VALUE_STRING || v->kind == CT_VALUE_UINT8) {
     free(v->u.str.s);
@@ -126,7 +127,8 @@ ct_status ct_value_append(ct_value *seq, ct_value *item) {
   if (!item) return ct__null_value_status("ct_value_append"); // keeps the cause
   if (!seq || (seq->kind != CT_VALUE_LIST && seq->kind != CT_VALUE_TUPLE)) {
     ct_value_free(item);
-    return ct__error(CT_ERR_ARG, "ct_value_append: %s", seq ? "the value is not a list or tuple" : "value is NULL");
+    return ct__error(CT_ERR_ARG, "ct_value_append: %s",
+                     seq ? "the value is not a list or tuple" : "value is NULL");
   }
   if (!ct__value_push(seq, item)) {
     ct_value_free(item);
@@ -140,8 +142,8 @@ int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key) {
     const ct_value *k = dict->u.seq.items[i];
     if (k->kind != key->kind) continue;
     if (k->kind == CT_VALUE_INT && k->u.i == key->u.i) return i / 2;
-    if (k->kind == CT_VALUE_STRING && k->u.str.len == key->u.str.len &&
-        k->is_bytes == key->is_bytes && !memcmp(k->u.str.s, key->u.str.s, k->u.str.len))
+    if (k->kind == CT_VALUE_STRING && k->u.str.len == key->u.str.len && k->is_bytes == key->is_bytes &&
+        !memcmp(k->u.str.s, key->u.str.s, k->u.str.len))
       return i / 2;
   }
   return -1;
@@ -149,7 +151,8 @@ int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key) {
 
 ct_status ct_value_dict_set(ct_value *dict, ct_value *key, ct_value *value) {
   ct_status st = CT_OK;
-  if (!key || !value) st = ct__null_value_status("ct_value_dict_set");
+  if (!key || !value)
+    st = ct__null_value_status("ct_value_dict_set");
   else if (!dict || dict->kind != CT_VALUE_DICT)
     st = ct__error(CT_ERR_ARG, "ct_value_dict_set: %s", dict ? "the value is not a dict" : "dict is NULL");
   else if (key->kind != CT_VALUE_STRING && key->kind != CT_VALUE_INT)
@@ -242,8 +245,12 @@ double ct_value_as_float(const ct_value *v) {
   return NAN;
 }
 
-const char *ct_value_as_string(const ct_value *v) { return v && v->kind == CT_VALUE_STRING ? v->u.str.s : NULL; }
-ct_tensor *ct_value_as_tensor(const ct_value *v) { return v && v->kind == CT_VALUE_TENSOR ? v->u.tensor : NULL; }
+const char *ct_value_as_string(const ct_value *v) {
+  return v && v->kind == CT_VALUE_STRING ? v->u.str.s : NULL;
+}
+ct_tensor *ct_value_as_tensor(const ct_value *v) {
+  return v && v->kind == CT_VALUE_TENSOR ? v->u.tensor : NULL;
+}
 
 const uint8_t *ct_value_as_uint8(const ct_value *v) {
   return v && v->kind == CT_VALUE_UINT8 ? (const uint8_t *)v->u.str.s : NULL;

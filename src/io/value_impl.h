@@ -4,11 +4,11 @@
 // never reach a tree handed to the caller.
 #ifndef CTORCH_SRC_IO_VALUE_IMPL_H
 #define CTORCH_SRC_IO_VALUE_IMPL_H
+#include "core/tensor_impl.h"
+#include "ctorch/serialize.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/tensor_impl.h"
-#include "ctorch/serialize.h"
 
 /// Internal kinds, after the public ones.
 enum { CT__VALUE_GLOBAL = CT_VALUE_UINT8 + 1, CT__VALUE_STORAGE };
@@ -42,7 +42,7 @@ struct ct_value {
     struct {
       char *s;
       size_t len;
-    } str; // also the bytes of a CT_VALUE_UINT8
+    } str;             // also the bytes of a CT_VALUE_UINT8
     ct_tensor *tensor; // owned reference (a tensor node, or the base of a storage node)
     struct {
       ct_value **items; // dicts: key, value, key, value ...

@@ -2,10 +2,10 @@
 // either load or fail with a message; never crash, read out of bounds, overflow, leak or
 // allocate more than the input can fill. A tree that loads must save, and load back from
 // its own file with the same shape of tree (kinds and lengths).
+#include "ctorch.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
 
 // Same kinds, lengths, scalars and tensor geometry (dtype, shape) in a and b.
 static int same_tree(const ct_value *a, const ct_value *b) {

@@ -1,16 +1,17 @@
 // libFuzzer target for the safetensors reader. Any bytes must either load or fail with a
 // message; never crash, read out of bounds, overflow, leak or allocate more than the input
 // holds. What loads must save and load back with the same names, dtypes, shapes and bytes.
+#include "ctorch.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctorch.h"
 
 static int same_tensors(const ct_value *a, const ct_value *b) {
   if (ct_value_len(a) != ct_value_len(b)) return 0;
   for (int64_t i = 0; i < ct_value_len(a); i++) {
     const char *name = ct_value_as_string(ct_value_key_at(a, i));
-    const ct_tensor *x = ct_value_as_tensor(ct_value_at(a, i)), *y = ct_value_as_tensor(ct_value_get(b, name));
+    const ct_tensor *x = ct_value_as_tensor(ct_value_at(a, i)),
+                    *y = ct_value_as_tensor(ct_value_get(b, name));
     if (!y || ct_get_dtype(x) != ct_get_dtype(y) || ct_dim(x) != ct_dim(y) || ct_numel(x) != ct_numel(y) ||
         memcmp(ct_shape(x), ct_shape(y), sizeof(int64_t) * (size_t)ct_dim(x)) ||
         memcmp(ct_data_ptr(x), ct_data_ptr(y), (size_t)ct_numel(x) * ct_dtype_size(ct_get_dtype(x))))

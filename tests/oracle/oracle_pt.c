@@ -12,19 +12,21 @@
 //                          its state's "state" part is dumped, and the learning rate
 // The tree's text: tests/util/file_oracle.h.
 #define _POSIX_C_SOURCE 200809L // open_memstream
+#include "file_oracle.h"
+#include "oracle_io.h"
+#include "testutil.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "oracle_io.h"
-#include "file_oracle.h"
-#include "testutil.h"
 
 static void load(const char *path) {
   ct_value *v = ct_load_pt(path);
   char *text = v ? tu_dump_value(v) : NULL;
-  if (!v) tu_print_error_line();
-  else printf("ok%s\n", text);
+  if (!v)
+    tu_print_error_line();
+  else
+    printf("ok%s\n", text);
   char *first_error = v ? NULL : strdup(ct_last_error());
   size_t size = 0;
   char *bytes = tu_read_file(path, &size);
@@ -74,15 +76,19 @@ static void run_case(char *line) {
   } else if (!strcmp(cmd, "roundtrip")) {
     const char *in = tu_need(&tok), *out = tu_need(&tok);
     ct_value *v = ct_load_pt(in);
-    if (!v || ct_save_pt(out, v) != CT_OK) tu_print_error_line();
-    else printf("saved\n");
+    if (!v || ct_save_pt(out, v) != CT_OK)
+      tu_print_error_line();
+    else
+      printf("saved\n");
     ct_value_free(v);
   } else if (!strcmp(cmd, "linear_save")) {
     long long seed = tu_next_int(&tok), in = tu_next_int(&tok), out = tu_next_int(&tok);
     ct_manual_seed((uint64_t)seed);
     ct_module *m = ct_linear_new(in, out, true);
-    if (!m || ct_save_state_dict_pt(m, tu_need(&tok)) != CT_OK) tu_print_error_line();
-    else printf("saved\n");
+    if (!m || ct_save_state_dict_pt(m, tu_need(&tok)) != CT_OK)
+      tu_print_error_line();
+    else
+      printf("saved\n");
     ct_module_free(m);
   } else if (!strcmp(cmd, "linear_load")) {
     long long in = tu_next_int(&tok), out = tu_next_int(&tok);
@@ -107,8 +113,10 @@ static void run_case(char *line) {
     ct_module *m = NULL;
     const char *kind = tu_need(&tok);
     ct_optimizer *opt = stepped_optimizer(kind, 2, &m);
-    if (ct_save_optimizer_state_pt(opt, tu_need(&tok)) != CT_OK) tu_print_error_line();
-    else printf("saved\n");
+    if (ct_save_optimizer_state_pt(opt, tu_need(&tok)) != CT_OK)
+      tu_print_error_line();
+    else
+      printf("saved\n");
     ct_optimizer_free(opt);
     ct_module_free(m);
   } else if (!strcmp(cmd, "optim_load")) { // a fresh optimizer loads the file, then its "state" is dumped

@@ -5,12 +5,12 @@
 //   roundtrip <in> <out>   load in (with its metadata) and save it to out: "saved" or an error
 //   views <out>            saves views ctorch makes (transposed, stepped, 0-d, empty) with
 //                          metadata {"made_by": "ctorch"}: "saved" or an error
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "file_oracle.h"
 #include "oracle_io.h"
 #include "testutil.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 // "ok <tensors> | meta <metadata>", malloc'ed.
 static char *answer(const ct_value *v, const ct_value *meta) {
@@ -27,8 +27,10 @@ static void load(const char *path) {
   ct_value *meta = NULL, *bmeta = NULL;
   ct_value *v = ct_load_safetensors(path, &meta);
   char *text = v ? answer(v, meta) : NULL;
-  if (v) printf("%s\n", text);
-  else tu_print_error_line();
+  if (v)
+    printf("%s\n", text);
+  else
+    tu_print_error_line();
   size_t size = 0;
   char *bytes = tu_read_file(path, &size);
   ct_value *b = bytes ? ct_load_safetensors_buffer(bytes, size, &bmeta) : NULL;
@@ -49,13 +51,18 @@ static void views(const char *out) {
   ct_tensor *grid = ct_view(m, 2, (int64_t[]){3, 4});
   ct_value *dict = ct_value_dict(), *meta = ct_value_dict();
   ct_value_dict_set_str(dict, "transposed", ct_value_tensor(ct_transpose(grid, 0, 1)));
-  ct_value_dict_set_str(dict, "stepped", ct_value_tensor(ct_slice(ct_arange(0, 10, 1, CT_INT64), 0, 1, 10, 3)));
+  ct_value_dict_set_str(dict, "stepped",
+                        ct_value_tensor(ct_slice(ct_arange(0, 10, 1, CT_INT64), 0, 1, 10, 3)));
   ct_value_dict_set_str(dict, "scalar", ct_value_tensor(ct_scalar(2.5, CT_FLOAT64)));
   ct_value_dict_set_str(dict, "empty", ct_value_tensor(ct_zeros(2, (int64_t[]){0, 3}, CT_INT32)));
-  ct_value_dict_set_str(dict, "mask", ct_value_tensor(ct_to_dtype(ct_slice(ct_arange(0, 5, 1, CT_INT64), 0, 0, 5, 2), CT_BOOL)));
+  ct_value_dict_set_str(
+      dict, "mask",
+      ct_value_tensor(ct_to_dtype(ct_slice(ct_arange(0, 5, 1, CT_INT64), 0, 0, 5, 2), CT_BOOL)));
   ct_value_dict_set_str(meta, "made_by", ct_value_string("ctorch"));
-  if (ct_save_safetensors(out, dict, meta) != CT_OK) tu_print_error_line();
-  else printf("saved\n");
+  if (ct_save_safetensors(out, dict, meta) != CT_OK)
+    tu_print_error_line();
+  else
+    printf("saved\n");
   ct_value_free(dict);
   ct_value_free(meta);
 }
@@ -68,8 +75,10 @@ static void run_case(char *line) {
   } else if (!strcmp(cmd, "roundtrip")) {
     const char *in = tu_need(&tok), *out = tu_need(&tok);
     ct_value *meta = NULL, *v = ct_load_safetensors(in, &meta);
-    if (!v || ct_save_safetensors(out, v, meta) != CT_OK) tu_print_error_line();
-    else printf("saved\n");
+    if (!v || ct_save_safetensors(out, v, meta) != CT_OK)
+      tu_print_error_line();
+    else
+      printf("saved\n");
     ct_value_free(v);
     ct_value_free(meta);
   } else if (!strcmp(cmd, "views")) {

@@ -83,14 +83,20 @@ static void test_round_trip(void **state) {
   train_step(m, opt);
   ct_value *sched = ct_value_dict();
   ct_value_dict_set_str(sched, "last_epoch", ct_value_int(2));
-  ct_checkpoint c = {.model = m, .optimizer = opt, .loader_generator = loader_gen, .scheduler = sched, .epoch = 2, .step = 20};
+  ct_checkpoint c = {.model = m,
+                     .optimizer = opt,
+                     .loader_generator = loader_gen,
+                     .scheduler = sched,
+                     .epoch = 2,
+                     .step = 20};
   assert_int_equal(ct_save_checkpoint(temp_path("c.pt"), &c), CT_OK);
   ct_value_free(sched);
   uint32_t draw = ct_generator_random(loader_gen);
   ct_scope *s = ct_scope_open();
   double r1 = 0;
   ct_item(ct_rand(CT_SHAPE(1), CT_FLOAT64), &r1);
-  for (int i = 0; i < 3; i++) train_step(m, opt);
+  for (int i = 0; i < 3; i++)
+    train_step(m, opt);
   double after = weight0(m);
   ct_scope_close(s);
 
@@ -110,7 +116,8 @@ static void test_round_trip(void **state) {
   double r2 = 0;
   ct_item(ct_rand(CT_SHAPE(1), CT_FLOAT64), &r2);
   assert_true(r1 == r2);
-  for (int i = 0; i < 3; i++) train_step(m2, opt2);
+  for (int i = 0; i < 3; i++)
+    train_step(m2, opt2);
   assert_true(weight0(m2) == after);
   ct_scope_close(s);
   ct_optimizer_free(opt);
@@ -186,8 +193,8 @@ static void test_killed_writer(void **state) {
     seen[got.epoch]++;
     remove_files(); // with the killed writer's temporary file, if any
   }
-  print_message("killed writer: %d old, %d new checkpoints after %d kills (save: %ld us)\n", seen[1], seen[2], K + 1,
-                save_us);
+  print_message("killed writer: %d old, %d new checkpoints after %d kills (save: %ld us)\n", seen[1], seen[2],
+                K + 1, save_us);
   assert_true(seen[1] > 0); // the kills did land before the rename
   ct_module_free(m);
 }

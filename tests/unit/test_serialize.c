@@ -43,7 +43,8 @@ static int files_in_temp_dir(void) {
   DIR *d = opendir(temp_dir);
   int n = 0;
   struct dirent *e;
-  while (d && (e = readdir(d))) n += e->d_name[0] != '.';
+  while (d && (e = readdir(d)))
+    n += e->d_name[0] != '.';
   if (d) closedir(d);
   return n;
 }
@@ -185,8 +186,8 @@ static void test_atomic_save(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_value_tree),          cmocka_unit_test(test_safetensors_mapping),
-      cmocka_unit_test(test_pt_round_trip),       cmocka_unit_test(test_state_dict_files),
+      cmocka_unit_test(test_value_tree),    cmocka_unit_test(test_safetensors_mapping),
+      cmocka_unit_test(test_pt_round_trip), cmocka_unit_test(test_state_dict_files),
       cmocka_unit_test(test_atomic_save),
   };
   return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);

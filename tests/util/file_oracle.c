@@ -1,10 +1,10 @@
 // The file-format oracles' helpers (file_oracle.h).
 #define _POSIX_C_SOURCE 200809L // open_memstream
+#include "file_oracle.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "file_oracle.h"
 
 #define MAX_SEEN 4096
 
@@ -15,13 +15,15 @@ typedef struct dumper {
 } dumper;
 
 static void hex(FILE *out, const void *p, size_t n) {
-  for (size_t i = 0; i < n; i++) fprintf(out, "%02x", ((const unsigned char *)p)[i]);
+  for (size_t i = 0; i < n; i++)
+    fprintf(out, "%02x", ((const unsigned char *)p)[i]);
 }
 
 static void ints(FILE *out, const int64_t *v, int n) {
   fputc(' ', out);
   if (!n) fputc('s', out);
-  for (int i = 0; i < n; i++) fprintf(out, "%s%" PRId64, i ? "," : "", v[i]);
+  for (int i = 0; i < n; i++)
+    fprintf(out, "%s%" PRId64, i ? "," : "", v[i]);
 }
 
 static void dump_tensor(dumper *d, ct_tensor *t) {
@@ -36,17 +38,21 @@ static void dump_tensor(dumper *d, ct_tensor *t) {
   for (int i = 0; i < d->nseen && id < 0; i++)
     if (ct_shares_storage(d->seen[i], t)) id = i;
   if (id < 0 && d->nseen < MAX_SEEN && n) d->seen[id = d->nseen++] = t; // an empty view: storage may be empty
-  if (n) fprintf(d->out, " %d", id);
-  else fprintf(d->out, " -");
+  if (n)
+    fprintf(d->out, " %d", id);
+  else
+    fprintf(d->out, " -");
   fprintf(d->out, " %d %d ", (int)ct_requires_grad(t), (int)ct_is_parameter(t));
   const char *base = ct_data_ptr(t);
   const int64_t *shape = ct_shape(t), *strides = ct_strides(t);
   int64_t index[CT_MAX_DIMS] = {0};
   for (int64_t i = 0; i < n; i++) {
     int64_t off = 0;
-    for (int k = 0; k < nd; k++) off += index[k] * strides[k];
+    for (int k = 0; k < nd; k++)
+      off += index[k] * strides[k];
     hex(d->out, base + off * (int64_t)size, size);
-    for (int k = nd - 1; k >= 0 && ++index[k] == shape[k]; k--) index[k] = 0;
+    for (int k = nd - 1; k >= 0 && ++index[k] == shape[k]; k--)
+      index[k] = 0;
   }
   if (!n) fputc('-', d->out);
 }
@@ -78,8 +84,10 @@ static void dump(dumper *d, const ct_value *v) {
     break;
   case CT_VALUE_LIST:
   case CT_VALUE_TUPLE:
-    fprintf(d->out, " %s %" PRId64, ct_value_get_kind(v) == CT_VALUE_LIST ? "list" : "tuple", ct_value_len(v));
-    for (int64_t i = 0; i < ct_value_len(v); i++) dump(d, ct_value_at(v, i));
+    fprintf(d->out, " %s %" PRId64, ct_value_get_kind(v) == CT_VALUE_LIST ? "list" : "tuple",
+            ct_value_len(v));
+    for (int64_t i = 0; i < ct_value_len(v); i++)
+      dump(d, ct_value_at(v, i));
     break;
   case CT_VALUE_DICT:
     fprintf(d->out, " dict %" PRId64, ct_value_len(v));
@@ -102,7 +110,6 @@ char *tu_dump_value(const ct_value *v) {
   fclose(d.out);
   return text;
 }
-
 
 void tu_print_error_line(void) {
   char *msg = strdup(ct_last_error());

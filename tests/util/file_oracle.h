@@ -2,8 +2,8 @@
 // which tests/oracle/value_dump.py writes for the PyTorch side, and small helpers.
 #ifndef CTORCH_TU_FILE_ORACLE_H
 #define CTORCH_TU_FILE_ORACLE_H
-#include <stddef.h>
 #include "ctorch.h"
+#include <stddef.h>
 
 /// One line of tokens, each preceded by a space: "none", "bool 0|1", "int <n>", "float <16
 /// hex digits of the bits>", "str <utf-8 hex, - when empty>", "list <n> ...", "tuple <n>
