@@ -18,10 +18,10 @@ static ct_status io_error(const char *format, const char *path, const char *step
 
 // fsync of the folder holding path, so a rename in it survives a crash.
 static int sync_dir_of(const char *path) {
-  char *copy = strdup(path);
-  if (!copy) return ENOMEM;
+  char copy[4096]; // on the stack: the file is in place already, nothing may fail for memory now
+  if (strlen(path) >= sizeof copy) return ENAMETOOLONG;
+  strcpy(copy, path);
   int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  free(copy);
   if (fd < 0) return errno;
   int rc = fsync(fd) == 0 || errno == EINVAL ? 0 : errno; // some file systems cannot sync folders
   close(fd);

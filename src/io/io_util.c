@@ -2,6 +2,7 @@
 #include "io/io_util.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 bool ct__io_fail(char *err, size_t cap, const char *fmt, ...) {
   va_list ap;
@@ -9,6 +10,10 @@ bool ct__io_fail(char *err, size_t cap, const char *fmt, ...) {
   vsnprintf(err, cap, fmt, ap);
   va_end(ap);
   return false;
+}
+
+ct_status ct__io_status(const char *err, ct_status otherwise) {
+  return strncmp(err, "out of memory", 13) ? otherwise : CT_ERR_MEMORY;
 }
 
 void ct__swap_bytes(void *data, int64_t n, size_t size) {

@@ -205,7 +205,7 @@ static ct_value *load_bytes(const void *data, size_t size, const char *what) {
   free(a.cache);
   zip_error_fini(&zerr);
   if (scope) ct_scope_close(scope);
-  if (!v) return ct__error_null(CT_ERR_IO, "cannot load %s: %s", what, err);
+  if (!v) return ct__error_null(ct__io_status(err, CT_ERR_IO), "cannot load %s: %s", what, err);
   return v;
 }
 

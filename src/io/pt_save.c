@@ -2,6 +2,7 @@
 // storage in a zip archive built with libzip, every entry stored and its data starting
 // at a multiple of 64 bytes (padding in a local "FB" extra field, as PyTorch pads).
 #include "core/error_impl.h"
+#include "io/io_util.h"
 #include "io/pickle.h"
 #include "io/pt_archive.h"
 #include "io/value_impl.h"
@@ -118,7 +119,8 @@ ct_status ct_save_pt_buffer(const ct_value *v, void **data, size_t *size) {
   if (!v) return ct__null_value_status("ct_save_pt_buffer");
   if (!data || !size) return ct__error(CT_ERR_ARG, "ct_save_pt_buffer: data or size is NULL");
   char err[300];
-  if (!build(v, data, size, err, sizeof err)) return ct__error(CT_ERR_IO, "cannot save .pt buffer: %s", err);
+  if (!build(v, data, size, err, sizeof err))
+    return ct__error(ct__io_status(err, CT_ERR_ARG), "cannot save .pt buffer: %s", err);
   return CT_OK;
 }
 
@@ -129,7 +131,7 @@ ct_status ct_save_pt(const char *path, const ct_value *v) {
   void *data;
   size_t size;
   if (!build(v, &data, &size, err, sizeof err))
-    return ct__error(CT_ERR_IO, "cannot save '%s': %s", path, err);
+    return ct__error(ct__io_status(err, CT_ERR_ARG), "cannot save '%s': %s", path, err);
   ct_status st = ct__write_file_atomic(path, data, size, ".pt");
   free(data);
   return st;

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 #include "core/error_impl.h"
 #include "ctorch/safetensors.h"
+#include "io/io_util.h"
 #include "io/safetensors_format.h"
 #include "io/value_impl.h"
 #include <cjson/cJSON.h>
@@ -287,7 +288,7 @@ ct_value *ct_load_safetensors_buffer(const void *data, size_t size, ct_value **m
   if (!data && size) return ct__error_null(CT_ERR_ARG, "ct_load_safetensors_buffer: data is NULL");
   char err[600];
   ct_value *v = parse(data, size, NULL, metadata, err, sizeof err);
-  return v ? v : ct__error_null(CT_ERR_IO, "cannot load safetensors buffer: %s", err);
+  return v ? v : ct__error_null(ct__io_status(err, CT_ERR_IO), "cannot load safetensors buffer: %s", err);
 }
 
 ct_value *ct_load_safetensors(const char *path, ct_value **metadata) {
@@ -320,5 +321,5 @@ ct_value *ct_load_safetensors(const char *path, ct_value **metadata) {
   close(fd);
   ct_value *v = map ? parse(map->addr, map->len, map, metadata, err, sizeof err) : NULL;
   mapping_release(NULL, map); // the tensors that view it keep it
-  return v ? v : ct__error_null(CT_ERR_IO, "cannot load safetensors file '%s': %s", path, err);
+  return v ? v : ct__error_null(ct__io_status(err, CT_ERR_IO), "cannot load safetensors file '%s': %s", path, err);
 }

@@ -5,6 +5,7 @@
 #include "core/error_impl.h"
 #include "ctorch/safetensors.h"
 #include "ctorch/scope.h"
+#include "io/io_util.h"
 #include "io/pt_archive.h"
 #include "io/safetensors_format.h"
 #include "io/value_impl.h"
@@ -160,7 +161,7 @@ ct_status ct_save_safetensors_buffer(const ct_value *tensors, const ct_value *me
   if (!data || !size) return ct__error(CT_ERR_ARG, "ct_save_safetensors_buffer: data or size is NULL");
   char err[300];
   if (!build(tensors, metadata, data, size, err, sizeof err))
-    return ct__error(CT_ERR_ARG, "cannot save safetensors buffer: %s", err);
+    return ct__error(ct__io_status(err, CT_ERR_ARG), "cannot save safetensors buffer: %s", err);
   return CT_OK;
 }
 
@@ -171,7 +172,7 @@ ct_status ct_save_safetensors(const char *path, const ct_value *tensors, const c
   void *data;
   size_t size;
   if (!build(tensors, metadata, &data, &size, err, sizeof err))
-    return ct__error(CT_ERR_ARG, "cannot save safetensors file '%s': %s", path, err);
+    return ct__error(ct__io_status(err, CT_ERR_ARG), "cannot save safetensors file '%s': %s", path, err);
   ct_status st = ct__write_file_atomic(path, data, size, "safetensors");
   free(data);
   return st;

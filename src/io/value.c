@@ -125,10 +125,13 @@ bool ct__value_push(ct_value *seq, ct_value *item) {
 
 ct_status ct_value_append(ct_value *seq, ct_value *item) {
   if (!item) return ct__null_value_status("ct_value_append"); // keeps the cause
-  if (!seq || (seq->kind != CT_VALUE_LIST && seq->kind != CT_VALUE_TUPLE)) {
+  if (!seq) {
     ct_value_free(item);
-    return ct__error(CT_ERR_ARG, "ct_value_append: %s",
-                     seq ? "the value is not a list or tuple" : "value is NULL");
+    return ct__null_value_status("ct_value_append"); // a failed constructor's error stays the cause
+  }
+  if (seq->kind != CT_VALUE_LIST && seq->kind != CT_VALUE_TUPLE) {
+    ct_value_free(item);
+    return ct__error(CT_ERR_ARG, "ct_value_append: the value is not a list or tuple");
   }
   if (!ct__value_push(seq, item)) {
     ct_value_free(item);
@@ -151,10 +154,10 @@ int64_t ct__value_dict_find(const ct_value *dict, const ct_value *key) {
 
 ct_status ct_value_dict_set(ct_value *dict, ct_value *key, ct_value *value) {
   ct_status st = CT_OK;
-  if (!key || !value)
-    st = ct__null_value_status("ct_value_dict_set");
-  else if (!dict || dict->kind != CT_VALUE_DICT)
-    st = ct__error(CT_ERR_ARG, "ct_value_dict_set: %s", dict ? "the value is not a dict" : "dict is NULL");
+  if (!key || !value || !dict)
+    st = ct__null_value_status("ct_value_dict_set"); // a failed constructor's error stays the cause
+  else if (dict->kind != CT_VALUE_DICT)
+    st = ct__error(CT_ERR_ARG, "ct_value_dict_set: the value is not a dict");
   else if (key->kind != CT_VALUE_STRING && key->kind != CT_VALUE_INT)
     st = ct__error(CT_ERR_ARG, "ct_value_dict_set: a key must be a string or an int");
   if (st != CT_OK) {
