@@ -266,7 +266,8 @@ int64_t ct_value_len(const ct_value *v) {
 }
 
 ct_value *ct_value_at(const ct_value *v, int64_t i) {
-  if (i < 0 || i >= ct_value_len(v)) return NULL;
+  if (!v || !is_container(v->kind) || i < 0 || i >= ct_value_len(v))
+    return NULL; // (a uint8 node has a length too)
   return v->kind == CT_VALUE_DICT ? v->u.seq.items[2 * i + 1] : v->u.seq.items[i];
 }
 

@@ -70,6 +70,11 @@ static void test_value_tree(void **state) {
   assert_null(ct_value_as_tensor(ct_value_get(d, "a")));
   assert_int_equal(ct_value_as_int(ct_value_get(d, "l")), 0);
   assert_null(ct_value_at(d, 5));
+  ct_value *bytes = ct_value_uint8("abc", 3);
+  assert_int_equal(ct_value_len(bytes), 3);
+  assert_null(ct_value_at(bytes, 0)); // bytes, not items
+  assert_int_equal(ct_value_as_uint8(bytes)[2], 'c');
+  ct_value_free(bytes);
   ct_value_free(d);
 }
 
