@@ -113,8 +113,24 @@ def conv2d_step():
     return median_time(step, 15, 3)
 
 
+def lstm_step():
+    """LSTM(64, 128, num_layers=2, batch_first) on 32 sequences of 50 steps: forward,
+    backward of a given output gradient, Adam step."""
+    torch.manual_seed(0)
+    lstm = nn.LSTM(64, 128, num_layers=2, batch_first=True)
+    x = torch.randn(32, 50, 64)
+    grad_out = torch.randn(32, 50, 128)
+    optimizer = torch.optim.Adam(lstm.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        lstm(x)[0].backward(grad_out)
+        optimizer.step()
+    return median_time(step, 9, 3)
+
+
 WORKLOADS = [seed_mlp_step, mlp784_step, mlp784_step_2t, word_window_train, digits_cnn_epoch, add_4m, sum_4m,
-             conv2d_step]
+             conv2d_step, lstm_step]
 
 if __name__ == "__main__":
     wanted = sys.argv[2:] or [w.__name__ for w in WORKLOADS]

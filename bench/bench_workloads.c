@@ -216,6 +216,46 @@ static double conv2d_step(void) {
   return secs;
 }
 
+// ---- an LSTM training step ----
+// LSTM(64, 128, num_layers=2, batch_first) on 32 sequences of 50 steps: forward, backward
+// of a given output gradient, Adam step.
+
+typedef struct lstm_setup {
+  ct_module *lstm;
+  ct_optimizer *optimizer;
+  ct_tensor *x, *grad_out;
+} lstm_setup;
+
+static void lstm_train_step(void *ctx) {
+  lstm_setup *l = ctx;
+  ct_scope *step = ct_scope_open();
+  ct_optimizer_zero_grad(l->optimizer, true);
+  if (ct_backward(ct_module_forward(l->lstm, l->x), l->grad_out) != CT_OK ||
+      ct_optimizer_step(l->optimizer) != CT_OK) {
+    fprintf(stderr, "bench: lstm step failed: %s\n", ct_last_error());
+    exit(1);
+  }
+  ct_scope_close(step);
+}
+
+static double lstm_step(void) {
+  ct_manual_seed(0);
+  ct_scope *data = ct_scope_open();
+  ct_rnn_options o = ct_rnn_defaults();
+  o.num_layers = 2, o.batch_first = true;
+  lstm_setup l = {ct_lstm_new(64, 128, o), NULL, ct_randn(CT_SHAPE(32, 50, 64), CT_FLOAT32),
+                  ct_randn(CT_SHAPE(32, 50, 128), CT_FLOAT32)};
+  int n;
+  ct_tensor **params = ct_module_parameters(l.lstm, &n);
+  l.optimizer = ct_adam_new(params, n, ct_adam_defaults());
+  free(params);
+  double secs = median_time(lstm_train_step, &l, 9, 3);
+  ct_optimizer_free(l.optimizer);
+  ct_module_free(l.lstm);
+  ct_scope_close(data);
+  return secs;
+}
+
 int main(int argc, char **argv) {
   // The examples sit in ../examples relative to this program.
   snprintf(examples_dir, sizeof examples_dir, "%s", argv[0]);
@@ -232,7 +272,8 @@ int main(int argc, char **argv) {
                    {"digits_cnn_epoch", digits_cnn_epoch},
                    {"add_4m", add_4m},
                    {"sum_4m", sum_4m},
-                   {"conv2d_step", conv2d_step}};
+                   {"conv2d_step", conv2d_step},
+                   {"lstm_step", lstm_step}};
   for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
     bool wanted = argc < 2;
     for (int k = 1; k < argc; k++) wanted |= !strcmp(argv[k], workloads[i].name);

@@ -41,4 +41,11 @@ static inline bool cli_parse_rate(const char *text, double *out) {
   return true;
 }
 
+/// A directory name (--logdir): any non-empty text.
+static inline bool cli_parse_dir(const char *text, const char **out) {
+  if (!text[0]) return false;
+  *out = text;
+  return true;
+}
+
 #endif

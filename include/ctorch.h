@@ -14,6 +14,7 @@
 #include "ctorch/autograd.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ctorch/sort.h"
 #include "ctorch/linalg.h"
 #include "ctorch/conv.h"
 #include "ctorch/index.h"
@@ -22,12 +23,20 @@
 #include "ctorch/serialize.h"
 #include "ctorch/safetensors.h"
 #include "ctorch/nn.h"
+#include "ctorch/nn_extra.h"
 #include "ctorch/norm.h"
+#include "ctorch/rnn.h"
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
+#include "ctorch/lr_scheduler.h"
 #include "ctorch/data.h"
+#include "ctorch/sampler.h"
 #include "ctorch/threads.h"
+#include "ctorch/shape_ops.h"
+#include "ctorch/scatter.h"
+#include "ctorch/sampling.h"
+#include "ctorch/tensorboard.h"
 
 #ifdef __cplusplus
 extern "C" {

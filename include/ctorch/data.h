@@ -61,6 +61,16 @@ typedef struct ct_dataloader_options {
   ct_collate_fn collate;   ///< NULL: ct_default_collate (stacks each field)
   void *collate_ctx;
   ct_generator *generator; ///< NULL: the default generator (as PyTorch)
+  /// A ct_sampler (ctorch/sampler.h; borrowed) giving the sample order; excludes shuffle.
+  struct ct_sampler *sampler;
+  /// A ct_batch_sampler (borrowed) giving whole batches; excludes batch_size (other than
+  /// 1), shuffle, sampler and drop_last.
+  struct ct_batch_sampler *batch_sampler;
+  /// Background threads preparing batches ahead (ctorch's worker processes): the batches
+  /// and their order are those of num_workers = 0. See ct_dataloader_next for what the
+  /// callbacks may do then.
+  int num_workers;
+  int prefetch_factor; ///< batches prepared ahead per worker; 0 means 2 (only with workers)
 } ct_dataloader_options;
 
 typedef struct ct_dataloader ct_dataloader;
@@ -79,8 +89,10 @@ CT_API void ct_tensor_dataset_free(ct_dataset *dataset);
 CT_API ct_dataloader *ct_dataloader_new(const ct_dataset *dataset, ct_dataloader_options options);
 /// Free a loader. NULL is a no-op.
 CT_API void ct_dataloader_free(ct_dataloader *loader);
-/// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed and, with
-/// shuffle, the sampler's seed at the first batch, exactly as PyTorch does.
+/// Start an epoch (PyTorch's iter(loader)): draws the iterator's base seed; the sampler
+/// draws its order as the batches are taken, exactly as PyTorch does (with workers, the
+/// first num_workers * prefetch_factor batches of indices are drawn here, as PyTorch's
+/// multi-process iterator does). Stops the workers of an epoch left unfinished.
 CT_API ct_status ct_dataloader_start_epoch(ct_dataloader *loader);
 /// What ct_dataloader_next produced.
 typedef enum ct_batch_result {
@@ -94,6 +106,13 @@ typedef enum ct_batch_result {
 /// loader's own, closed before returning: only the batch fields remain. A callback that
 /// leaves a scope open makes the call fail (CT_BATCH_ERROR). An error recorded before the
 /// call is never cleared: the end of the epoch is told by the result, not by the error slot.
+///
+/// With num_workers > 0, worker threads fetch the batches ahead, in the same order and with
+/// the same draws as without; a worker's failure comes back here (CT_BATCH_ERROR, its
+/// message) for its batch. The callbacks then run on those threads, one at a time: while
+/// an epoch runs the caller must not use the dataset's tensors, and the callbacks must not
+/// draw from the default generator. A batch field sharing memory or a graph with anything
+/// else (a view of the dataset) is handed over as a detached copy.
 CT_API ct_batch_result ct_dataloader_next(ct_dataloader *loader, ct_batch *batch);
 /// Number of batches per epoch (len(loader)); -1 and an error for a NULL loader or a
 /// negative dataset length.

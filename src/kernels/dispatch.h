@@ -46,6 +46,8 @@ struct ct_random_kernels;
 struct ct_pool_kernels;
 struct ct_conv_kernels;
 struct ct_norm_kernels;
+struct ct_sort_kernels;
+struct ct_rnn_kernels;
 
 /// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
@@ -61,6 +63,8 @@ typedef struct ct_kernel_table {
   const struct ct_pool_kernels *pool;               // kernels/pool.h
   const struct ct_conv_kernels *conv;               // kernels/conv.h
   const struct ct_norm_kernels *norm;               // kernels/norm.h
+  const struct ct_sort_kernels *sort;               // kernels/sort.h
+  const struct ct_rnn_kernels *rnn;                 // kernels/rnn.h
   const ct_memory_hooks *memory;
 } ct_kernel_table;
 

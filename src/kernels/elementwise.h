@@ -72,6 +72,9 @@ typedef enum ct_ew_math_op {
   CT_EW_SOFTPLUS,   ///< p0 = beta, p1 = threshold
   CT_EW_POW_SCALAR, ///< a ** p0 with PyTorch's fast paths (0, 1, 2, 3, -2, 0.5, -0.5, -1);
                     ///< integers: p0 >= 0, by squaring
+  CT_EW_SILU,       ///< a / (1 + exp(-a))
+  CT_EW_MISH,       ///< a * tanh(log1p(exp(a)))
+  CT_EW_ELU,        ///< a <= 0 ? (exp(a) - 1) * p0 : a   (p0 = alpha)
   CT_EW_MATH_COUNT
 } ct_ew_math_op;
 
@@ -92,6 +95,10 @@ typedef enum ct_ew_grad_op {
   CT_EW_GRAD_CLAMP,      ///< p0 <= x <= p1 ? g : 0
   CT_EW_GRAD_ABS,        ///< g * sign(x)
   CT_EW_GRAD_POW_SCALAR, ///< g * (p0 * x ** (p0 - 1))
+  CT_EW_GRAD_SILU,       ///< g * s * (1 + x * (1 - s)), s = sigmoid(x)
+  CT_EW_GRAD_MISH,       ///< g * (t + x * s * (1 - t * t)), t = tanh(softplus(x)), s = sigmoid(x)
+  CT_EW_GRAD_ELU,        ///< x > 0 ? g : g * p0 * exp(x) (NaN: NaN, as PyTorch's vector path)
+  CT_EW_GRAD_HARDTANH,   ///< p0 < x < p1 ? g : 0 (NaN: 0, as PyTorch's vector path)
   CT_EW_GRAD_COUNT
 } ct_ew_grad_op;
 

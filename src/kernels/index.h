@@ -40,6 +40,11 @@ typedef struct ct_index_kernels {
   /// scatter_add[dtype]: *(operand 0 + operand 2 * stride) += operand 1. Duplicate
   /// indices write the same element: never run in parallel.
   const ct_loop_fn *scatter_add;
+  /// scatter[dtype]: *(operand 0 + operand 2 * stride) = operand 1 (moves bytes). Later
+  /// positions win where indices repeat: run serially.
+  const ct_loop_fn *scatter;
+  /// scatter_mul[dtype]: *(operand 0 + operand 2 * stride) *= operand 1. Serial.
+  const ct_loop_fn *scatter_mul;
   /// gather_rows: the row at operand 0 (one row per element) = the row of operand 1
   /// (int64; validated already, or checked against ctx's limit) in ctx (a ct_index_rows).
   /// Moves bytes: any dtype.
@@ -56,6 +61,9 @@ typedef struct ct_index_kernels {
   /// Writes the positions of the true elements of a contiguous bool array to `out`
   /// (may be NULL to count only); returns their number.
   int64_t (*mask_positions)(const bool *mask, int64_t n, int64_t *out);
+  /// Writes i repeated counts[i] times for i in [0, n) to `out` (counts validated
+  /// non-negative; out holds their sum): repeat_interleave's index.
+  void (*repeat_positions)(const int64_t *counts, int64_t n, int64_t *out);
 } ct_index_kernels;
 
 #endif

@@ -31,6 +31,8 @@ typedef enum ct_pointwise_loss_kind {
   CT_LOSS_BCE_LOGITS, ///< binary_cross_entropy_with_logits (weight, pos_weight)
   CT_LOSS_MSE,        ///< mse_loss
   CT_LOSS_L1,         ///< l1_loss
+  CT_LOSS_SMOOTH_L1,  ///< smooth_l1_loss (param: beta > 0)
+  CT_LOSS_HUBER,      ///< huber_loss (param: delta > 0)
   CT_POINTWISE_LOSS_COUNT
 } ct_pointwise_loss_kind;
 
@@ -42,6 +44,7 @@ typedef struct ct_pointwise_args {
   bool g_scalar;
   int64_t n;
   double divisor; ///< gradients: numel for 'mean' (the gradient is divided by it), else 1
+  double param;   ///< smooth_l1's beta, huber's delta
 } ct_pointwise_args;
 
 /// out = the n weighted losses (CT_LOSS_REDUCE_NONE), or their sum (summed in PyTorch's

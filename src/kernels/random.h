@@ -47,6 +47,24 @@ typedef void (*ct_random_integers_fn)(void *out, int64_t n, uint64_t range, int6
 /// swap out[i] with out[i + draw % (n - i)].
 typedef void (*ct_random_randperm_fn)(int64_t *out, int64_t n, const ct_random_source *src);
 
+/// out = -1/lambda * log(1 - U) computed in double, U a 53-bit uniform of two draws
+/// (PyTorch's serial exponential_distribution<double>, the CPU path without MKL).
+typedef void (*ct_random_exponential_fn)(void *out, int64_t n, double lambda, const ct_random_source *src);
+/// Multinomial draws with replacement (PyTorch's multinomial_with_replacement kernel): for
+/// each of n_dist rows of n_cat probabilities (element strides row_stride, col_stride) the
+/// running sums in the dtype, divided by the total, then n_sample draws each placed by a
+/// binary search of a 53-bit uniform; out is [n_dist, n_sample] int64. cum is scratch for
+/// n_cat elements. Returns 0, or at the first bad row (nothing more drawn) 1 for a
+/// negative entry, 2 for inf/NaN, 3 for a sum <= 0.
+typedef int (*ct_random_multinomial_fn)(int64_t *out, const void *probs, int64_t n_dist, int64_t n_cat,
+                                        int64_t row_stride, int64_t col_stride, int64_t n_sample, void *cum,
+                                        const ct_random_source *src);
+/// Multinomial without replacement from exponentials (PyTorch's fast path): for rows of
+/// contiguous probs p and exponential draws q (both [n_dist, n_cat]), q = p / q in the
+/// dtype, then per row the k indices of the largest q, largest first (ties: lower index
+/// first). out is [n_dist, k] int64.
+typedef void (*ct_random_pick_largest_fn)(int64_t *out, const void *p, void *q, int64_t n_dist, int64_t n_cat,
+                                          int64_t k);
 /// The smallest n for normal_blocks.
 #define CT_NORMAL_BLOCKS_MIN 16
 
@@ -57,6 +75,9 @@ typedef struct ct_random_kernels {
   ct_random_bernoulli_fn bernoulli[CT_NUM_DTYPES];  ///< every dtype
   ct_random_integers_fn integers[CT_NUM_DTYPES];    ///< every dtype
   ct_random_randperm_fn randperm;
+  ct_random_exponential_fn exponential[CT_NUM_DTYPES];         ///< floating dtypes
+  ct_random_multinomial_fn multinomial[CT_NUM_DTYPES];         ///< floating dtypes
+  ct_random_pick_largest_fn multinomial_pick[CT_NUM_DTYPES];   ///< floating dtypes
 } ct_random_kernels;
 
 #endif

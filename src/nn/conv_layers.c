@@ -74,17 +74,6 @@ static const ct_module_vtable conv2d_vtable = {"Conv2d", conv2d_forward, conv_re
 static const ct_module_vtable conv_transpose2d_vtable = {"ConvTranspose2d", conv_transpose2d_forward, conv_repr,
                                                          NULL};
 
-// A zero float32 parameter made outside any scope and registered (the module then holds
-// the only reference); torch.empty's negative-size error otherwise.
-static ct_tensor *new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape) {
-  ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *p = ct_zeros(ndim, shape, CT_FLOAT32);
-  p = p ? ct_module_register_parameter(m, name, p) : NULL;
-  ct_scope_close(s);
-  return p;
-}
-
 // _ConvNd.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), then the bias from
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) unless fan_in is 0 (PyTorch then leaves it as made).
 static ct_status reset_parameters(ct_tensor *weight, ct_tensor *bias) {
@@ -121,8 +110,8 @@ static ct_module *conv_new(const ct_module_vtable *vtable, int spatial, bool tra
   // Python's floor division: exact here, as groups divides both.
   const int64_t rows = transposed ? in : out, cols = (transposed ? out : in) / o.groups;
   const int64_t shape[4] = {rows, cols, kernel[0], spatial == 2 ? kernel[1] : 0};
-  m->weight = new_parameter(&m->base, "weight", spatial + 2, shape);
-  if (m->weight && o.bias) m->bias = new_parameter(&m->base, "bias", 1, &out);
+  m->weight = ct__module_new_parameter(&m->base, "weight", spatial + 2, shape, CT_FLOAT32);
+  if (m->weight && o.bias) m->bias = ct__module_new_parameter(&m->base, "bias", 1, &out, CT_FLOAT32);
   if (!m->weight || (o.bias && !m->bias) || reset_parameters(m->weight, m->bias) != CT_OK) {
     ct_module_free(&m->base);
     return NULL;

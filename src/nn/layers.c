@@ -33,16 +33,6 @@ static void linear_repr(const ct_module *self, char *buf, size_t cap) {
 
 static const ct_module_vtable linear_vtable = {"Linear", linear_forward, linear_repr, NULL};
 
-// Creates a zero float32 parameter outside any scope and registers it (the module then
-// holds the only reference).
-static ct_tensor *new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape) {
-  ct_scope *s = ct_scope_open();
-  if (!s) return NULL;
-  ct_tensor *p = ct_module_register_parameter(m, name, ct_zeros(ndim, shape, CT_FLOAT32));
-  ct_scope_close(s);
-  return p;
-}
-
 // torch.empty's check on a 2-D parameter shape, with its message.
 static bool shape_ok(int64_t rows, int64_t cols) {
   if (rows >= 0 && cols >= 0) return true;
@@ -57,8 +47,9 @@ ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
   if (!m) return NULL;
   m->in_features = in_features;
   m->out_features = out_features;
-  m->weight = new_parameter(&m->base, "weight", 2, (int64_t[]){out_features, in_features});
-  if (bias) m->bias = new_parameter(&m->base, "bias", 1, &out_features);
+  m->weight =
+      ct__module_new_parameter(&m->base, "weight", 2, (int64_t[]){out_features, in_features}, CT_FLOAT32);
+  if (bias) m->bias = ct__module_new_parameter(&m->base, "bias", 1, &out_features, CT_FLOAT32);
   if (!m->weight || (bias && !m->bias) || ct_init_linear_reset_(m->weight, m->bias) != CT_OK) {
     ct_module_free(&m->base);
     return NULL;
@@ -114,7 +105,7 @@ ct_module *ct_embedding_new(int64_t num_embeddings, int64_t embedding_dim, int64
   m->num_embeddings = num_embeddings;
   m->embedding_dim = embedding_dim;
   m->padding_idx = padding_idx;
-  m->weight = new_parameter(&m->base, "weight", 2, (int64_t[]){num_embeddings, embedding_dim});
+  m->weight = ct__module_new_parameter(&m->base, "weight", 2, (int64_t[]){num_embeddings, embedding_dim}, CT_FLOAT32);
   if (!m->weight ||
       ct_init_embedding_reset_(m->weight, padding_idx) != CT_OK) {
     ct_module_free(&m->base);

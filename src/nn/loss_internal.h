@@ -36,6 +36,15 @@ typedef struct ct_pointwise_loss {
 ct_tensor *ct__pointwise_loss(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target,
                               ct_tensor *weight, ct_tensor *pos_weight, ct_dtype dtype, int ndim,
                               const int64_t *shape, ct_reduction reduction);
+/// ct__pointwise_loss for a loss with a parameter (smooth_l1's beta, huber's delta) and no
+/// weights.
+ct_tensor *ct__pointwise_loss_with(const ct_pointwise_loss *L, ct_tensor *input, ct_tensor *target, double param,
+                                   ct_dtype dtype, int ndim, const int64_t *shape, ct_reduction reduction);
+/// A regression loss (mse, l1, smooth_l1, huber): input and target broadcast together,
+/// computed in the wider float dtype ("\"<kernel_name>\" not implemented for 'Long'" when
+/// neither is floating), with the loss's parameter.
+ct_tensor *ct__regression_loss(const ct_pointwise_loss *L, const char *kernel_name, ct_tensor *input,
+                               ct_tensor *target, double param, ct_reduction reduction);
 /// Backward of a node recorded by ct__pointwise_loss.
 ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
                                       ct_tensor **grad_in);

@@ -17,8 +17,8 @@ CT__POINTWISE_LOSS(l1, .node_name = {"AbsBackward0", "MeanBackward0", "SumBackwa
                    .kind = CT_LOSS_L1)
 
 // Broadcasts input with target; the loss is computed in the wider float dtype.
-static ct_tensor *regression_loss(const ct_pointwise_loss *L, const char *kernel_name, ct_tensor *input,
-                                  ct_tensor *target, ct_reduction reduction) {
+ct_tensor *ct__regression_loss(const ct_pointwise_loss *L, const char *kernel_name, ct_tensor *input,
+                               ct_tensor *target, double param, ct_reduction reduction) {
   CT_CHECK_NULL(input);
   CT_CHECK_NULL(target);
   if (!ct__loss_reduction_ok(reduction)) return NULL;
@@ -32,11 +32,11 @@ static ct_tensor *regression_loss(const ct_pointwise_loss *L, const char *kernel
   if (!ct_dtype_is_floating(dtype))
     return ct__error_null(CT_ERR_RUNTIME, "\"%s\" not implemented for '%s'", kernel_name,
                           ct__scalar_type_name(dtype));
-  return ct__pointwise_loss(L, input, target, NULL, NULL, dtype, ndim, shape, reduction);
+  return ct__pointwise_loss_with(L, input, target, param, dtype, ndim, shape, reduction);
 }
 
 ct_tensor *ct_mse_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction) {
-  return regression_loss(&mse, "mse_cpu", input, target, reduction);
+  return ct__regression_loss(&mse, "mse_cpu", input, target, 0, reduction);
 }
 
 // Integer l1_loss is PyTorch's composite (input - target).abs() reduced: 'none' and 'sum'
@@ -59,5 +59,5 @@ ct_tensor *ct_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reductio
     if (!ct__loss_reduction_ok(reduction)) return NULL;
     return integer_l1_loss(input, target, reduction);
   }
-  return regression_loss(&l1, "abs_cpu", input, target, reduction);
+  return ct__regression_loss(&l1, "abs_cpu", input, target, 0, reduction);
 }

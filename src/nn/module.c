@@ -26,6 +26,18 @@ ct_module *ct__simple_module_new(const ct_module_vtable *vtable) {
   return ct_module_new(sizeof(ct_module), vtable);
 }
 
+// Containers own their arguments, also when they fail: frees modules[from..n-1], each once
+// (a module listed twice, or already handled at an earlier index, is skipped), leaving
+// modules that another parent owns alone.
+void ct__free_module_arguments(int n, ct_module *const *modules, int from) {
+  for (int k = from; modules && k < n; k++) {
+    bool seen = false;
+    for (int j = 0; j < k && !seen; j++) seen = modules[j] == modules[k];
+    if (!seen && modules[k] && !modules[k]->entries->has_parent) ct_module_free(modules[k]);
+  }
+}
+
+
 static void free_tree(ct_module *m) {
   for (int i = 0; i < m->entries->count; i++) {
     ct_module_entry *e = &m->entries->items[i];

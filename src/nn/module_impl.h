@@ -24,6 +24,10 @@ struct ct_module_entries {
 /// A module with no state beyond the vtable (activations): allocated and named.
 ct_module *ct__simple_module_new(const ct_module_vtable *vtable);
 
+/// Containers (Sequential, ModuleList ...) own their module arguments, also when they fail:
+/// frees modules[from..n-1], each once, leaving modules that another parent owns alone.
+void ct__free_module_arguments(int n, ct_module *const *modules, int from);
+
 /// Every parameter and persistent buffer under its dotted name in PyTorch's state_dict()
 /// order (the module's own parameters, then its buffers, then each child's, recursively),
 /// *without* removing shared tensors: state_dict lists a tied weight under each of its
@@ -43,4 +47,8 @@ ct_module_entry *ct__module_entry(ct_module *m, const char *name);
 /// state dict without version metadata, as every ct_named_list is): a missing key of this
 /// buffer is not reported, the buffer is set to 0 instead.
 void ct__module_mark_legacy_buffer(ct_module *m, const char *name);
+/// A zero parameter of `dtype` made outside any scope and registered in m under `name`
+/// (the module then holds the only reference); NULL with the error (torch.empty's
+/// negative-size text, a registration error) otherwise. (src/nn/module_parameter.c)
+ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
 #endif

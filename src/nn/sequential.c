@@ -20,24 +20,13 @@ static ct_tensor *sequential_forward(ct_module *self, ct_tensor *x) {
 
 static const ct_module_vtable sequential_vtable = {"Sequential", sequential_forward, NULL, NULL};
 
-// Sequential owns its arguments, also when it fails: frees modules[from..n-1], each once
-// (a module listed twice, or already handled at an earlier index, is skipped), leaving
-// modules that another parent owns alone.
-static void free_arguments(int n, ct_module *const *modules, int from) {
-  for (int k = from; modules && k < n; k++) {
-    bool seen = false;
-    for (int j = 0; j < k && !seen; j++) seen = modules[j] == modules[k];
-    if (!seen && modules[k] && !modules[k]->entries->has_parent) ct_module_free(modules[k]);
-  }
-}
-
 ct_module *ct_sequential_new(int n, ct_module *const *modules) {
   bool inputs_ok = n >= 0 && (n == 0 || modules);
   for (int i = 0; inputs_ok && i < n; i++)
     if (!modules[i]) inputs_ok = false;
   ct_module *seq = inputs_ok ? ct__simple_module_new(&sequential_vtable) : NULL;
   if (!seq) {
-    free_arguments(n, modules, 0);
+    ct__free_module_arguments(n, modules, 0);
     if (n < 0 || (n > 0 && !modules)) ct__error(CT_ERR_ARG, "Sequential: bad module list (n=%d)", n);
     // A NULL element is usually a failed constructor, whose message stands.
     else if (!inputs_ok && ct_last_status() == CT_OK) ct__error(CT_ERR_ARG, "Sequential: a module argument is NULL");
@@ -47,7 +36,7 @@ ct_module *ct_sequential_new(int n, ct_module *const *modules) {
     char name[16];
     snprintf(name, sizeof name, "%d", i);
     if (!ct_module_register_module(seq, name, modules[i])) {
-      free_arguments(n, modules, i + 1);
+      ct__free_module_arguments(n, modules, i + 1);
       ct_module_free(seq);
       return NULL;
     }

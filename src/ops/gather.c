@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
+#include "autograd/linear_backward.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
@@ -11,14 +12,13 @@
 static int ne_dim(const ct_tensor *t) { return t->ndim ? t->ndim : 1; }
 static int64_t ne_size(const ct_tensor *t, int d) { return t->ndim ? t->shape[d] : 1; }
 
-// The first dim other than d where index is larger than x, or -1 (index fits x).
-static int first_dim_larger(const ct_tensor *index, const ct_tensor *x, int d) {
+int ct__first_dim_larger(const ct_tensor *index, const ct_tensor *x, int d) {
   for (int i = 0; i < ne_dim(x); i++)
     if (i != d && ne_size(index, i) > ne_size(x, i)) return i;
   return -1;
 }
 
-static ct_status check_values(const ct_tensor *x, int dim, const ct_tensor *index) {
+ct_status ct__check_index_values(const ct_tensor *x, int dim, const ct_tensor *index) {
   int64_t size = ne_size(x, dim);
   ct_index_scan scan;
   if (ct__index_scan(index, 0, size, &scan)) return CT_OK;
@@ -32,7 +32,14 @@ typedef struct gather_args {
 } gather_args;
 
 // GatherBackward0: saved[0] = index. Gradients go back where they came from.
+static ct_tensor *gather_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *index = ct__saved(node, 0);
+  return index ? ct_gather(v, ct__node_args(node, gather_args)->dim, index) : NULL;
+}
+
 static ct_status gather_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, gather_jvp);
   ct_tensor *index = ct__saved(node, 0);
   if (!index) return ct_last_status();
   const ct_input_meta *m = &node->inputs[0];
@@ -55,7 +62,7 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   if (ct_numel(index) > 0) { // PyTorch checks nothing else for an empty index
     if (ne_dim(index) != ne_dim(x))
       return ct__error_null(CT_ERR_ARG, "Index tensor must have the same number of dimensions as input tensor");
-    int bad = first_dim_larger(index, x, d);
+    int bad = ct__first_dim_larger(index, x, d);
     if (bad >= 0) {
       char a[256], b[256];
       CT_SHAPE_STR(index, a);
@@ -65,7 +72,7 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
                             "from dimension %d",
                             bad, a, b, d);
     }
-    if (check_values(x, d, index) != CT_OK) return NULL;
+    if (ct__check_index_values(x, d, index) != CT_OK) return NULL;
   }
   ct_tensor *out = ct__alloc(x->dtype, index->ndim, index->shape);
   if (!out) return NULL;
@@ -76,19 +83,10 @@ ct_tensor *ct_gather(ct_tensor *x, int dim, ct_tensor *index) {
   return out;
 }
 
-// ScatterAddBackward0: saved[0] = index. x's gradient passes through; src's
-// is grad gathered at index, which must fit src's shape as in PyTorch.
-static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  if (node->next[0]) {
-    grad_in[0] = ct__grad_for_input(node, 0, grad);
-    if (!grad_in[0]) return ct_last_status();
-  }
-  if (!node->next[1]) return CT_OK;
-  ct_tensor *index = ct__saved(node, 0);
-  if (!index) return ct_last_status();
+ct_tensor *ct__scatter_src_grad(ct_node *node, ct_tensor *grad, int dim, ct_tensor *index) {
   ct_tensor *g = ct__alloc(grad->dtype, index->ndim, index->shape);
-  if (!g) return ct_last_status();
-  if (ct_numel(g) > 0) ct__gather_into(g, grad, ct__node_args(node, gather_args)->dim, index);
+  if (!g) return NULL;
+  if (ct_numel(g) > 0) ct__gather_into(g, grad, dim, index);
   const ct_input_meta *m = &node->inputs[1];
   bool fits = g->ndim >= m->ndim;
   for (int i = 0; fits && i < m->ndim; i++) {
@@ -99,20 +97,43 @@ static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **gr
     char a[256], b[256];
     CT_SHAPE_STR(g, a);
     ct__shape_to_str(m->ndim, m->shape, b, sizeof b);
-    return ct__error(CT_ERR_RUNTIME,
-                     "Function ScatterAddBackward0 returned an invalid gradient at index 1 - got %s but expected "
-                     "shape compatible with %s",
-                     a, b);
+    return ct__error_null(CT_ERR_RUNTIME,
+                          "Function %s returned an invalid gradient at index 1 - got %s but expected shape compatible "
+                          "with %s",
+                          node->name, a, b);
   }
+  return ct__grad_for_input(node, 1, g);
+}
+
+// create_graph: grad for self, gather(grad, dim, index) for src (recorded).
+CT_CREATE_GRAPH_PATH static ct_status scatter_add_back_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, grad))) return ct_last_status();
+  if (!node->next[1]) return CT_OK;
+  ct_tensor *index = ct__saved(node, 0);
+  ct_tensor *g = index ? ct_gather(grad, ct__node_args(node, gather_args)->dim, index) : NULL;
   grad_in[1] = ct__grad_for_input(node, 1, g);
   return grad_in[1] ? CT_OK : ct_last_status();
 }
 
-// PyTorch's shape rule for scatter: index no larger than self (outside dim) and src.
-static ct_status check_scatter_shapes(const ct_tensor *x, int d, const ct_tensor *index, const ct_tensor *src) {
+// ScatterAddBackward0: saved[0] = index. x's gradient passes through; src's is grad
+// gathered at index.
+static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return scatter_add_back_recorded(node, grad, grad_in);
+  if (node->next[0]) {
+    grad_in[0] = ct__grad_for_input(node, 0, grad);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  if (!node->next[1]) return CT_OK;
+  ct_tensor *index = ct__saved(node, 0);
+  if (!index) return ct_last_status();
+  grad_in[1] = ct__scatter_src_grad(node, grad, ct__node_args(node, gather_args)->dim, index);
+  return grad_in[1] ? CT_OK : ct_last_status();
+}
+
+ct_status ct__check_scatter_shapes(const ct_tensor *x, int d, const ct_tensor *index, const ct_tensor *src) {
   if (ne_dim(index) != ne_dim(x))
     return ct__error(CT_ERR_ARG, "Index tensor must have the same number of dimensions as self tensor");
-  bool wrong = first_dim_larger(index, x, d) >= 0;
+  bool wrong = ct__first_dim_larger(index, x, d) >= 0;
   for (int i = 0; !wrong && i < ne_dim(x); i++) {
     if (i >= ne_dim(src)) { // PyTorch asks for src.size(i) and fails on the dim
       ct__wrap_dim(i, src->ndim, false);
@@ -132,7 +153,7 @@ static ct_status check_scatter_shapes(const ct_tensor *x, int d, const ct_tensor
   }
   if (ne_dim(index) != ne_dim(src))
     return ct__error(CT_ERR_ARG, "Index tensor must have the same number of dimensions as src tensor");
-  return check_values(x, d, index);
+  return ct__check_index_values(x, d, index);
 }
 
 ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_tensor *src) {
@@ -147,7 +168,7 @@ ct_tensor *ct_scatter_add(ct_tensor *x, int dim, ct_tensor *index, ct_tensor *sr
   if (index->dtype != CT_INT64) return ct__error_null(CT_ERR_ARG, "scatter(): Expected dtype int64 for index");
   if (src->dtype != x->dtype) return ct__error_null(CT_ERR_ARG, "scatter(): Expected self.dtype to be equal to src.dtype");
   bool any = ct_numel(index) > 0; // PyTorch checks nothing else for an empty index
-  if (any && check_scatter_shapes(x, d, index, src) != CT_OK) return NULL;
+  if (any && ct__check_scatter_shapes(x, d, index, src) != CT_OK) return NULL;
   ct_tensor *out = ct__copy_as(x, x->dtype);
   if (!out) return NULL;
   ct_tensor *inputs[2] = {x, src};

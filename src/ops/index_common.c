@@ -66,10 +66,7 @@ static void take_operands(const ct_operand *src, int dim, const ct_operand *idx,
   memcpy(ops[2].shape, shape, (size_t)nd * sizeof *shape);
 }
 
-// Runs a gather or scatter_add loop over ops {o0, o1, idx}, laid over the result's shape;
-// the kernel steps by `step` bytes along the indexed dim. scatter_add must run serially
-// (duplicate indices write the same element).
-static void run_index_loop(ct_loop_fn loop, bool parallel, const ct_operand *ops, int64_t step) {
+void ct__run_index_loop(ct_loop_fn loop, bool parallel, const ct_operand *ops, int64_t step) {
   ct_iter it;
   ct__iter_build(&it, 3, ops);
   ct_index_step ctx = {step};
@@ -132,7 +129,7 @@ static ct_tensor *take(const ct_operand *src, int dim, const ct_operand *idx, in
   ct_operand ops[3];
   take_operands(src, dim, idx, nd, shape, ops);
   ct__operand_set(&ops[0], out);
-  run_index_loop(k->gather[src->dtype], true, ops, src->strides[dim]);
+  ct__run_index_loop(k->gather[src->dtype], true, ops, src->strides[dim]);
   return out;
 }
 
@@ -177,7 +174,7 @@ ct_tensor *ct__take_backward(const ct_tensor *grad, int ndim, const int64_t *sha
   ct_operand ops[3];
   take_operands(&gx_op, dim, idx, grad->ndim, grad->shape, ops);
   ops[0] = ops[1], ops[1] = grad_op; // scatter: gx (stays put along the index dims) += grad
-  run_index_loop(k->scatter_add[gx->dtype], false, ops, gx_op.strides[dim]);
+  ct__run_index_loop(k->scatter_add[gx->dtype], false, ops, gx_op.strides[dim]);
   if (skip >= 0) { // only its own rows reached the skipped slice: zero it again
     ct_operand slice = gx_op;
     slice.data += skip * gx_op.strides[dim];
@@ -207,18 +204,32 @@ static ct_operand over_index(const ct_operand *t, const ct_operand *index, int d
 void ct__gather_into(ct_tensor *out, const ct_tensor *self, int dim, const ct_tensor *index) {
   const ct_operand self_op = ct__vector_operand(self), index_op = ct__vector_operand(index);
   const ct_operand ops[3] = {ct__vector_operand(out), over_index(&self_op, &index_op, dim, true), index_op};
-  run_index_loop(ct__index_kernels(self)->gather[self->dtype], true, ops, self_op.strides[dim]);
+  ct__run_index_loop(ct__index_kernels(self)->gather[self->dtype], true, ops, self_op.strides[dim]);
+}
+
+void ct__scatter_loop_operands(ct_loop_fn loop, const ct_operand *dst, int dim, const ct_operand *index,
+                                const ct_operand *src) {
+  const ct_operand ops[3] = {over_index(dst, index, dim, true), over_index(src, index, dim, false), *index};
+  ct__run_index_loop(loop, false, ops, dst->strides[dim]);
 }
 
 void ct__scatter_add_operands(const ct_operand *dst, int dim, const ct_operand *index, const ct_operand *src) {
-  const ct_operand ops[3] = {over_index(dst, index, dim, true), over_index(src, index, dim, false), *index};
-  run_index_loop(index_kernels(dst->device)->scatter_add[dst->dtype], false, ops, dst->strides[dim]);
+  ct__scatter_loop_operands(index_kernels(dst->device)->scatter_add[dst->dtype], dst, dim, index, src);
 }
 
 void ct__scatter_add_into(ct_tensor *dst, int dim, const ct_tensor *index, const ct_tensor *src) {
   const ct_operand dst_op = ct__vector_operand(dst), index_op = ct__vector_operand(index),
                    src_op = ct__vector_operand(src);
   ct__scatter_add_operands(&dst_op, dim, &index_op, &src_op);
+}
+
+ct_status ct__check_no_internal_overlap_write(const ct_tensor *t) {
+  for (int d = 0; d < t->ndim; d++)
+    if (t->strides[d] == 0 && t->shape[d] > 1)
+      return ct__error(CT_ERR_RUNTIME, "unsupported operation: more than one element of the written-to tensor refers to "
+                                       "a single memory location. Please clone() the tensor before performing the "
+                                       "operation.");
+  return CT_OK;
 }
 
 ct_tensor *ct__index_record(ct_tensor *out, const char *name, ct_backward_fn backward, ct_tensor *x,

@@ -18,6 +18,7 @@ static void draw_into(char *out, int64_t n, ct_dtype dtype, ct_device device, co
   case CT_DRAW_NORMAL: k->normal[dtype](out, n, d->a, d->b, &src); break;
   case CT_DRAW_BERNOULLI: k->bernoulli[dtype](out, n, d->a, &src); break;
   case CT_DRAW_RANGE: k->integers[dtype](out, n, d->range, d->base, &src); break;
+  case CT_DRAW_EXPONENTIAL: k->exponential[dtype](out, n, d->a, &src); break;
   }
 }
 

@@ -11,6 +11,7 @@ typedef enum ct_draw_kind {
   CT_DRAW_BERNOULLI, // a = p (any dtype)
   CT_DRAW_RANGE,     // base + draw % range (any dtype); 64-bit draws when range >= 2^32 (not
                      // for int32 and bool)
+  CT_DRAW_EXPONENTIAL, // a = lambda (float dtypes), exponential_distribution<double>
 } ct_draw_kind;
 
 typedef struct ct_draw {

@@ -101,6 +101,38 @@ static ct_status training_step(double *result) {
   return st;
 }
 
+// A bidirectional 2-layer LSTM over an unsorted packed batch and a GRUCell step, forward
+// and backward.
+static ct_status recurrent_step(double *result) {
+  ct_manual_seed(0);
+  ct_rnn_options o = ct_rnn_defaults();
+  o.num_layers = 2, o.bidirectional = true;
+  ct_module *lstm = ct_lstm_new(3, 4, o), *cell = ct_gru_cell_new(3, 4, ct_rnn_defaults());
+  bool ok = lstm && cell;
+  double value = 0;
+  if (ok) {
+    ct_scope *step = ct_scope_open();
+    ct_tensor *x = step ? ct_randn(CT_SHAPE(5, 3, 3), CT_FLOAT32) : NULL;
+    ct_tensor *lengths = x ? ct_tensor_from_i64((int64_t[]){4, 5, 2}, CT_SHAPE(3)) : NULL;
+    ct_packed_sequence packed;
+    ct_rnn_output r;
+    ct_tensor *h = NULL;
+    ok = lengths && ct_pack_padded_sequence(x, lengths, false, false, &packed) == CT_OK &&
+         ct_rnn_forward_packed(lstm, &packed, NULL, NULL, &r) == CT_OK &&
+         ct_rnn_cell_forward(cell, ct_select(x, 0, 0), NULL, NULL, &h, NULL) == CT_OK;
+    ct_tensor *loss = ok ? ct_add(ct_sum(ct_pad_packed_sequence(&r.packed, false, 0.0, -1, NULL)),
+                                  ct_add(ct_sum(r.c_n), ct_sum(h)))
+                         : NULL;
+    ok = loss && ct_backward(loss, NULL) == CT_OK && ct_item(loss, &value) == CT_OK;
+    ct_scope_close(step);
+  }
+  ct_status st = status_of(ok);
+  if (ok) *result = value + sum_parameters(lstm) + sum_parameters(cell);
+  ct_module_free(lstm);
+  ct_module_free(cell);
+  return st;
+}
+
 // A TensorDataset through a shuffling DataLoader for one epoch, then a vocabulary and
 // pad_sequence, as the demo uses them.
 static ct_status data_pipeline(double *result) {
@@ -210,6 +242,42 @@ static ct_status pt_and_safetensors(double *result) {
   return st;
 }
 
+// Parameter groups, a scheduler and an optimizer state round trip: NAdam over two groups
+// under OneCycleLR for two steps, its state loaded into a fresh optimizer that steps once.
+static ct_status optimizer_groups(double *result) {
+  ct_scope *s = ct_scope_open();
+  bool ok = s != NULL;
+  ct_tensor *a = ok ? ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true) : NULL;
+  ct_tensor *b = ok ? ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true) : NULL;
+  const ct_group_option lr = {.key = "lr", .value = 0.1};
+  ct_optimizer *opt = a && b ? ct_nadam_new(&a, 1, ct_nadam_defaults()) : NULL;
+  ok = opt && ct_optimizer_add_param_group(opt, &b, 1, &lr, 1) == CT_OK;
+  ct_lr_scheduler *sched = ok ? ct_one_cycle_lr_new(opt, ct_one_cycle_defaults(0.5, 10)) : NULL;
+  ok = sched != NULL;
+  for (int k = 0; ok && k < 2; k++) {
+    ct_tensor *ga = ct_ones(CT_SHAPE(3), CT_FLOAT32), *gb = ct_ones(CT_SHAPE(2), CT_FLOAT32);
+    ok = ga && gb && ct_set_grad(a, ga) == CT_OK && ct_set_grad(b, gb) == CT_OK && ct_optimizer_step(opt) == CT_OK &&
+         ct_lr_scheduler_step(sched) == CT_OK;
+  }
+  ct_optim_state *state = ok ? ct_optimizer_state_dict(opt) : NULL;
+  ct_lr_state *sched_state = state ? ct_lr_scheduler_state_dict(sched) : NULL;
+  ct_optimizer *again = sched_state ? ct_nadam_new(&a, 1, ct_nadam_defaults()) : NULL;
+  ok = again && ct_optimizer_add_param_group(again, &b, 1, &lr, 1) == CT_OK &&
+       ct_optimizer_load_state_dict(again, state) == CT_OK && ct_lr_scheduler_load_state_dict(sched, sched_state) == CT_OK &&
+       ct_optimizer_step(again) == CT_OK;
+  double last_lr = 0;
+  ok = ok && ct_lr_scheduler_get_last_lr(sched, &last_lr, 1) == 2;
+  ct_status st = status_of(ok);
+  if (ok) *result = sum_of(a) + sum_of(b) + last_lr;
+  ct_optimizer_free(again);
+  ct_lr_state_free(sched_state);
+  ct_optim_state_free(state);
+  ct_lr_scheduler_free(sched);
+  ct_optimizer_free(opt);
+  ct_scope_close(s);
+  return st;
+}
+
 // ---- the driver ----
 typedef struct run {
   workload_fn work;
@@ -282,7 +350,9 @@ int main(void) {
   snprintf(save_dir, sizeof save_dir, "/tmp/ctorch_alloc_XXXXXX");
   if (!mkdtemp(save_dir)) return 2;
   int failures = check_workload("training_step", training_step) + check_workload("data_pipeline", data_pipeline) +
+                 check_workload("recurrent_step", recurrent_step) +
                  check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders) +
+                 check_workload("optimizer_groups", optimizer_groups) +
                  check_workload("pt_and_safetensors", pt_and_safetensors);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", save_dir);

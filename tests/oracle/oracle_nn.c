@@ -23,7 +23,8 @@
 //   save <dir> / load <dir>      ct_module_save / ct_module_load
 // Spec grammar: Linear(in,out,bias) Embedding(num,dim,pad|n) ReLU Sigmoid Tanh GELU Identity
 // LeakyReLU(slope) Dropout(p) Softmax(dim) LogSoftmax(dim) Flatten(start,end)
-// Sequential(spec,...) and custom modules Net/Block/Encoder/MultilayerPerceptron(item,...)
+// Bilinear(in1,in2,out,bias) EmbeddingBag(num,dim,mode 0|1|2,pad|n) SiLU Mish ELU(alpha) Hardtanh(min,max) Softplus(beta,threshold) Sequential(spec,...)
+// ModuleList(spec,...) ModuleDict(key=spec,...) and custom modules Net/Block/Encoder/MultilayerPerceptron(item,...)
 // whose items are "name=spec" (a child) or "@name=<shape>" (a randn parameter). A custom
 // forward chains its children, then adds its own parameters. Shapes: "2x3", "s" (0-d).
 #define _POSIX_C_SOURCE 200809L // getline, strtok_r
@@ -153,6 +154,44 @@ static ct_module *parse_spec(const char **p) {
       if (**p == ',') (*p)++;
     }
     m = ct_sequential_new(n, items);
+  } else if (!strcmp(id, "ModuleList")) {
+    m = ct_module_list_new(0, NULL);
+    while (**p != ')') {
+      ct_module *item = parse_spec(p);
+      if (m && ct_module_list_append(m, item) != CT_OK) ct_module_free(m), m = NULL;
+      if (**p == ',') (*p)++;
+    }
+  } else if (!strcmp(id, "ModuleDict")) {
+    m = ct_module_dict_new(0, NULL, NULL);
+    while (**p != ')') {
+      size_t klen = strcspn(*p, "=");
+      char key[64];
+      snprintf(key, sizeof key, "%.*s", (int)klen, *p);
+      *p += klen + 1;
+      ct_module *item = parse_spec(p);
+      if (m && ct_module_dict_set(m, key, item) != CT_OK) ct_module_free(m), m = NULL;
+      if (**p == ',') (*p)++;
+    }
+  } else if (!strcmp(id, "EmbeddingBag")) {
+    long long num = int_arg(p), dim = int_arg(p), mode = int_arg(p), pad = CT_NO_PADDING_IDX;
+    if (**p == 'n') (*p)++;
+    else pad = int_arg(p);
+    m = ct_embedding_bag_new(num, dim, (ct_embedding_bag_mode)mode, false, pad);
+  } else if (!strcmp(id, "Bilinear")) {
+    long long in1 = int_arg(p), in2 = int_arg(p), out = int_arg(p), bias = int_arg(p);
+    m = ct_bilinear_new(in1, in2, out, bias != 0);
+  } else if (!strcmp(id, "ELU")) {
+    m = ct_elu_new(float_arg(p));
+  } else if (!strcmp(id, "Hardtanh")) {
+    double lo = float_arg(p), hi = float_arg(p);
+    m = ct_hardtanh_new(lo, hi);
+  } else if (!strcmp(id, "Softplus")) {
+    double beta = float_arg(p), threshold = float_arg(p);
+    m = ct_softplus_new(beta, threshold);
+  } else if (!strcmp(id, "SiLU")) {
+    m = ct_silu_new();
+  } else if (!strcmp(id, "Mish")) {
+    m = ct_mish_new();
   } else if (!strcmp(id, "Linear")) {
     long long in = int_arg(p), out = int_arg(p), bias = int_arg(p);
     m = ct_linear_new(in, out, bias != 0);

@@ -21,8 +21,8 @@ Sequentials of Sequentials. Compared:
     Fortran order, extra/missing files, wrong shapes) load into the ctorch model and give
     the same parameters and forward outputs.
 Values are compared bit for bit, except downstream of GEMM (Linear) and of transcendental
-activations (Tanh, Sigmoid, GELU, Softmax, LogSoftmax), whose kernels round differently
-from PyTorch's: float32, |a - b| <= 1e-5 + 1e-5 |b|.
+activations (Tanh, Sigmoid, GELU, Softmax, LogSoftmax, SiLU, Mish, ELU, Softplus) and
+EmbeddingBag's backward, whose kernels round differently from PyTorch's: float32, |a - b| <= 1e-5 + 1e-5 |b|.
 """
 import io
 import os
@@ -41,7 +41,9 @@ import torch.nn as nn  # noqa: E402
 from harness import Checker, run_c  # noqa: E402
 
 RTOL = ATOL = 1e-5
-APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax")
+# (EmbeddingBag: PyTorch's backward accumulates rows with BLAS axpy, fused multiply-adds.)
+APPROX_LAYERS = ("Linear", "Tanh", "Sigmoid", "GELU", "Softmax", "LogSoftmax", "SiLU", "Mish", "ELU", "Softplus",
+                 "EmbeddingBag")
 
 
 # ---- building torch models from specs ----
@@ -93,13 +95,11 @@ class SpecParser:
         if has_args:
             self.take(r"\(")
         if name == "Sequential":
-            items = []
-            while self.peek() != ")":
-                items.append(self.module())
-                if self.peek() == ",":
-                    self.take(",")
-            self.take(r"\)")
-            return nn.Sequential(*items)
+            return nn.Sequential(*self.items(keyed=False))
+        if name == "ModuleList":
+            return nn.ModuleList(self.items(keyed=False))
+        if name == "ModuleDict":
+            return nn.ModuleDict(self.items(keyed=True))
         a = self.args() if has_args else []
         if name == "Linear":
             return nn.Linear(int(a[0]), int(a[1]), bias=a[2] != "0")
@@ -113,7 +113,32 @@ class SpecParser:
             return getattr(nn, name)(dim=int(a[0]))
         if name == "Flatten":
             return nn.Flatten(int(a[0]), int(a[1]))
+        if name == "EmbeddingBag":
+            return nn.EmbeddingBag(int(a[0]), int(a[1]), mode=["sum", "mean", "max"][int(a[2])],
+                                   padding_idx=None if a[3] == "n" else int(a[3]))
+        if name == "Bilinear":
+            return nn.Bilinear(int(a[0]), int(a[1]), int(a[2]), bias=a[3] != "0")
+        if name == "ELU":
+            return nn.ELU(float(a[0]))
+        if name == "Hardtanh":
+            return nn.Hardtanh(float(a[0]), float(a[1]))
+        if name == "Softplus":  # an integral value as PyTorch's int defaults
+            return nn.Softplus(*(int(float(v)) if float(v).is_integer() else float(v) for v in a))
         return getattr(nn, name)()
+
+    def items(self, keyed):
+        """The comma-separated modules (keyed: "key=spec" pairs) up to ')'."""
+        items = []
+        while self.peek() != ")":
+            key = None
+            if keyed:
+                key = self.take(r"[^=]+")
+                self.take("=")
+            items.append((key, self.module()) if keyed else self.module())
+            if self.peek() == ",":
+                self.take(",")
+        self.take(r"\)")
+        return items
 
     def custom(self, cls):
         m = cls()
@@ -319,6 +344,14 @@ LAYERS_REPR = [
     "LeakyReLU(100000000000000000.0)", "Dropout(0.5)", "Dropout(0.0)", "Dropout(1.0)", "Dropout(0.1)",
     "Dropout(0.3333333333333333)", "Softmax(1)", "Softmax(-1)", "LogSoftmax(0)", "Flatten(1,-1)",
     "Flatten(0,2)", "GELU", "ReLU", "Sigmoid", "Tanh", "Identity", "Sequential()",
+    "SiLU", "Mish", "ELU(1.0)", "ELU(0.5)", "ELU(-2.25)", "Hardtanh(-1.0,1.0)", "Hardtanh(0.0,6.0)",
+    "Hardtanh(-0.1,1e-05)", "Softplus(1,20)", "Softplus(2,10)", "Softplus(0.5,3.5)", "Softplus(-1,20)",
+    "ModuleList()", "ModuleDict()", "ModuleList(Linear(2,2,1),ReLU,Linear(2,3,0),ModuleList(SiLU,Linear(3,1,1)))",
+    "ModuleDict(b=Linear(2,2,1),a=ReLU,z=ModuleDict(q=Linear(1,1,0)),l=ModuleList(Mish))",
+    "Net(blocks=ModuleList(Linear(4,3,1),SiLU),heads=ModuleDict(x=Linear(3,3,0),y=ELU(1.0)),@s=3)",
+    "Bilinear(3,4,5,1)", "Bilinear(2,3,1,0)", "Bilinear(1,1,1,1)", "Bilinear(4,0,2,1)",
+    "Net(pair=Bilinear(2,2,3,1),fc=Linear(3,1,1))",
+    "EmbeddingBag(10,3,1,n)", "EmbeddingBag(10,3,0,2)", "EmbeddingBag(10,3,2,-1)", "EmbeddingBag(5,2,1,0)",
 ]
 
 MODELS = [
@@ -333,6 +366,7 @@ MODELS = [
     "Encoder()",
     "Sequential(Linear(3,3,1),Dropout(0.5),Linear(3,2,0),LogSoftmax(1))",
     "Sequential(Flatten(1,-1),Linear(6,2,1))",
+    "Sequential(Linear(4,3,1),Mish,Linear(3,3,0),Hardtanh(-0.5,0.5),Linear(3,2,1),Softplus(2,1))",
 ]
 
 
@@ -347,7 +381,8 @@ def add_layer_cases(add, rng):
     for spec in ["Linear(-1,3,1)", "Linear(3,-2,0)", "Linear(-1,-2,1)", "Embedding(-1,3,n)", "Embedding(3,-1,n)",
                  "Embedding(10,3,10)", "Embedding(10,3,-11)", "Embedding(0,3,0)", "Embedding(-1,3,0)",
                  "Embedding(-1,3,-1)", "Dropout(1.5)", "Dropout(-0.1)", "Dropout(2.0)",
-                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)"]:
+                 "Sequential(Linear(2,2,1),Linear(-1,2,1),ReLU)", "ModuleList(Linear(2,2,1),Linear(-1,2,1))",
+                 "Bilinear(-1,2,3,1)", "Bilinear(2,3,-4,0)", "EmbeddingBag(10,3,1,10)", "EmbeddingBag(10,3,1,-11)"]:
         add(f"build {spec}")
 
 
@@ -377,12 +412,16 @@ def add_forward_cases(add, rng):
             seed = rng.choice(seeds)
             add(f"seed {seed} ; build Embedding({num},{dim},{pad}) ; ini 0 {num} {shape} ; fwd ; back")
     add("seed 2 ; build Embedding(4,2,0) ; ini 0 1 6 ; fwd ; back")  # only padding rows
+    for spec in ("EmbeddingBag(10,3,0,n)", "EmbeddingBag(10,3,1,2)", "EmbeddingBag(10,3,2,n)", "EmbeddingBag(6,4,1,-1)"):
+        for shape in ("3x4", "1x5", "4x1"):
+            add(f"seed {rng.choice(seeds)} ; build {spec} ; ini 0 {spec.split('(')[1].split(',')[0]} {shape} ; fwd ; back")
     add("seed 2 ; build Embedding(4,2,1) ; ini 4 6 3 ; fwd")  # out of range
     add("seed 2 ; build Embedding(4,2,1) ; in 3 0 ; fwd")  # float indices
     # Activations and utilities on inputs of several ranks, contiguous and transposed.
     acts = ["ReLU", "Sigmoid", "Tanh", "GELU", "Identity", "LeakyReLU(0.01)", "LeakyReLU(0.2)", "LeakyReLU(-1.5)",
             "Softmax(1)", "Softmax(-1)", "Softmax(0)", "LogSoftmax(1)", "LogSoftmax(-1)", "Flatten(1,-1)",
-            "Flatten(0,-1)", "Flatten(1,1)", "Flatten(-2,-1)"]
+            "Flatten(0,-1)", "Flatten(1,1)", "Flatten(-2,-1)", "SiLU", "Mish", "ELU(1.0)", "ELU(0.3)",
+            "Hardtanh(-1.0,1.0)", "Hardtanh(-0.25,2.0)", "Softplus(1,20)", "Softplus(2,0.5)"]
     for act in acts:
         for rank in (2, 3, 4):
             seed = rng.choice(seeds)

@@ -75,6 +75,12 @@ static void error_cases(bool scoped) {
   EXPECT_ERROR(ct_amax(g, (int[]){1}, 1, false), NO_CUDA);
   EXPECT_ERROR(ct_var(g), NO_CUDA);
   EXPECT_ERROR(ct_softmax(g, 1), NO_CUDA);
+  EXPECT_ERROR(ct_sort(g, 1, false, false, NULL), NO_CUDA);
+  EXPECT_ERROR(ct_topk(g, 1, 1, true, true, NULL), NO_CUDA);
+  EXPECT_ERROR(ct_cumsum(g, 1), NO_CUDA);
+  EXPECT_ERROR(ct_any(g), NO_CUDA);
+  EXPECT_ERROR(ct_nonzero(g), NO_CUDA);
+  EXPECT_ERROR(ct_unique(g, NULL, NULL), NO_CUDA);
   EXPECT_ERROR(ct_clone(g), NO_CUDA);
   EXPECT_ERROR(ct_to_dtype(g, CT_FLOAT64), NO_CUDA);
   EXPECT_ERROR(ct_mm(g, in.g2), NO_CUDA);

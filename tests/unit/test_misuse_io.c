@@ -5,25 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "misuse.h"
+#include "misuse_datasets.h"
 
 // ---- data: datasets, loader, collate, pad_sequence, vocabulary ----
-
-static int64_t ten_samples(void *ctx) {
-  (void)ctx;
-  return 10;
-}
-
-static int64_t negative_length(void *ctx) {
-  (void)ctx;
-  return -1;
-}
-
-static ct_status scalar_sample(void *ctx, int64_t index, ct_batch *sample) {
-  (void)ctx;
-  sample->count = 1;
-  sample->fields[0] = ct_scalar((double)index, CT_INT64);
-  return sample->fields[0] ? CT_OK : ct_last_status();
-}
 
 // Sample i has i + 1 elements: the default collate cannot stack two of them.
 static ct_status growing_sample(void *ctx, int64_t index, ct_batch *sample) {
@@ -391,11 +375,16 @@ static void test_sizes(void **state) {
   MISUSE(ct_one_hot(ct_zeros(CT_SHAPE(2), CT_INT64), huge), "tensor is too large");
   MISUSE(ct_embedding_new(INT64_MIN, 2, -1), "Padding_idx must be within num_embeddings");
   MISUSE(ct_linear_new(big, big, false), "tensor is too large");
-  ct_dataloader *loader = ct_dataloader_new(&(ct_dataset){.length = huge_length, .get_item = scalar_sample},
-                                            (ct_dataloader_options){0});
-  MISUSE_STATUS(ct_dataloader_start_epoch(loader), "the dataset length 2305843009213693952 is too large");
-  MISUSE_IF(ct_dataloader_next(loader, &(ct_batch){0}) == CT_BATCH_ERROR, "is too large");
+  // A sequential order is not stored (PyTorch's range); a permutation of the samples is.
+  ct_dataset huge_data = {.length = huge_length, .get_item = scalar_sample};
+  ct_dataloader *loader = ct_dataloader_new(&huge_data, (ct_dataloader_options){.shuffle = true});
+  MISUSE_IF(ct_dataloader_next(loader, &(ct_batch){0}) == CT_BATCH_ERROR,
+            "sampler: a draw of 2305843009213693952 indices is too large");
   ct_dataloader_free(loader);
+  ct_sampler *sampler = ct_random_sampler_new(&huge_data, false, 0, NULL);
+  int64_t index;
+  MISUSE_IF(ct_sampler_next(sampler, &index) == CT_BATCH_ERROR, "is too large");
+  ct_sampler_free(sampler);
   // .npy headers: NumPy's rule, the item size times the sizes (zeros skipped) fits int64.
   unsigned char file[256];
   const char *too_big[] = {

@@ -1,4 +1,5 @@
-// The misuse catalogue (tests/util/misuse.h): elementwise ops, linalg, reductions, indexing, autograd.
+// The misuse catalogue (tests/util/misuse.h): elementwise ops, linalg, reductions, indexing, autograd,
+// ordering/scans/searches.
 #define _POSIX_C_SOURCE 200809L // mkdtemp
 #include <math.h>
 #include <stdint.h>
@@ -368,9 +369,178 @@ static void test_autograd(void **state) {
   area_done(s);
 }
 
+// ---- ordering, scans and searches ----
+
+static void test_sorting(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *i = ct_ones(CT_SHAPE(2, 3), CT_INT64);
+  ct_tensor *flags = ct_ones(CT_SHAPE(3), CT_BOOL), *scalar = ct_scalar(1, CT_FLOAT32);
+  ct_tensor *g = ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true);
+  const char *dim_2 = "Dimension out of range (expected to be in range of [-2, 1], but got 2)";
+  ct_tensor *indices = NULL;
+  MISUSE(ct_sort(x, 2, false, false, &indices), dim_2);
+  assert_null(indices); // reset on failure
+  MISUSE(ct_argsort(x, -3, false, true), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE(ct_sort(scalar, 1, false, false, NULL), "Dimension out of range (expected to be in range of [-1, 0]");
+  MISUSE(ct_topk(x, 4, 1, true, true, &indices), "selected index k out of range");
+  MISUSE(ct_topk(x, -1, 1, true, true, NULL), "selected index k out of range");
+  MISUSE(ct_topk(scalar, 2, 0, true, true, NULL), "selected index k out of range");
+  MISUSE(ct_topk(x, 1, 2, true, true, NULL), dim_2);
+  MISUSE(ct_topk(flags, 1, 0, true, true, NULL), "\"topk_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_kthvalue(x, 0, 1, false, NULL), "kthvalue(): selected number k out of range for dimension 1");
+  MISUSE(ct_kthvalue(x, 4, -1, false, NULL), "kthvalue(): selected number k out of range for dimension 1");
+  MISUSE(ct_kthvalue(ct_zeros(CT_SHAPE(2, 0), CT_FLOAT32), 1, 1, false, NULL),
+         "kthvalue(): Expected reduction dim 1 to have non-zero size.");
+  MISUSE(ct_kthvalue(flags, 1, 0, false, NULL), "\"kthvalue_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumsum(x, 2), dim_2);
+  MISUSE(ct_cumprod(x, -3), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE(ct_cumsum_dtype(flags, 0, CT_BOOL), "\"cumsum_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumprod_dtype(x, 0, CT_BOOL), "\"cumprod_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_cumsum_dtype(x, 0, (ct_dtype)99), "invalid dtype 99");
+  MISUSE(ct_cumsum_dtype(g, 0, CT_INT64), "only Tensors of floating point dtype can require gradients");
+  MISUSE(ct_logcumsumexp(i, 0), "\"logcumsumexp_out_cpu\" not implemented for 'Long'");
+  MISUSE(ct_logcumsumexp(flags, 0), "\"logcumsumexp_out_cpu\" not implemented for 'Bool'");
+  MISUSE(ct_logcumsumexp(x, 2), dim_2);
+  MISUSE(ct_all_dim(x, 2, false), dim_2);
+  MISUSE(ct_any_dim(i, -3, true), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  MISUSE_IF(ct_nonzero_tuple(x, NULL) == -1, "nonzero_tuple: out must not be NULL");
+  ct_tensor *bad = NULL, *cols[CT_MAX_DIMS];
+  NULL_PASSES(ct_sort(bad, 0, false, false, &indices));
+  NULL_PASSES(ct_argsort(bad, 0, false, false));
+  NULL_PASSES(ct_topk(bad, 1, 0, true, true, &indices));
+  NULL_PASSES(ct_kthvalue(bad, 1, 0, false, &indices));
+  NULL_PASSES(ct_cumsum(bad, 0));
+  NULL_PASSES(ct_cumprod_dtype(bad, 0, CT_FLOAT64));
+  NULL_PASSES(ct_logcumsumexp(bad, 0));
+  NULL_PASSES(ct_all(bad));
+  NULL_PASSES(ct_any_dim(bad, 0, false));
+  NULL_PASSES(ct_nonzero(bad));
+  NULL_PASSES(ct_nonzero_tuple(bad, cols) == -1 ? NULL : bad);
+  NULL_PASSES(ct_unique(bad, &indices, NULL));
+  NULL_PASSES(ct_unique_consecutive(bad, NULL, &indices));
+  area_done(s);
+}
+
+// ---- shape ops, scatter / index_put, einsum, sampling (shape_ops.h, scatter.h, sampling.h) ----
+
+static void test_shape_ops(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *f = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *v = ct_ones(CT_SHAPE(3), CT_FLOAT32);
+  ct_tensor *zero_d = ct_scalar(1, CT_FLOAT32), *pieces[4];
+  MISUSE(ct_repeat(f, 1, (int64_t[]){2}),
+         "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  MISUSE(ct_repeat(f, 2, (int64_t[]){-1, 2}), "Trying to create tensor with negative dimension -2: [-2, 6]");
+  MISUSE(ct_repeat_interleave(f, -1, 0), "repeats can not be negative");
+  MISUSE(ct_repeat_interleave_tensor(f, ct_ones(CT_SHAPE(3), CT_INT64), 0),
+         "repeats must have the same size as input along dim");
+  MISUSE(ct_repeat_interleave_counts(ct_ones(CT_SHAPE(2), CT_FLOAT32)), "repeats has to be Long or Int tensor");
+  MISUSE(ct_repeat_interleave_counts(ct_full(CT_SHAPE(2), -1, CT_INT64)), "repeats can not be negative");
+  MISUSE_IF(ct_split(f, -1, 1, pieces, 4) < 0, "split expects split_size be non-negative, but got split_size=-1");
+  MISUSE_IF(ct_split(f, 0, 1, pieces, 4) < 0,
+            "split_size can only be 0 if dimension size is 0, but got dimension size of 3");
+  MISUSE_IF(ct_split(f, 1, 1, pieces, 2) < 0, "split: out has room for 2 tensors, the result has 3");
+  MISUSE_IF(ct_split(zero_d, 1, 0, pieces, 4) < 0, "split expects at least a 1-dimensional tensor");
+  MISUSE_IF(ct_split_with_sizes(f, 2, (int64_t[]){1, 1}, 1, pieces, 4) < 0,
+            "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at dimension 1), but "
+            "got split_sizes=[1, 1]");
+  MISUSE_IF(ct_split_with_sizes(f, 2, (int64_t[]){4, -1}, 1, pieces, 4) < 0,
+            "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[4, -1]");
+  MISUSE_IF(ct_chunk(f, 0, 0, pieces, 4) < 0, "chunk expects `chunks` to be greater than 0, got: 0");
+  MISUSE_IF(ct_unbind(f, 2, pieces, 4) < 0, "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  MISUSE_IF(ct_unbind(zero_d, 0, pieces, 4) < 0, "Dimension specified as 0 but tensor has no dimensions");
+  MISUSE(ct_flip(f, 2, (int[]){0, -2}), "dim 0 appears multiple times in the list of dims");
+  MISUSE(ct_roll(f, 1, (int64_t[]){1}, 2, (int[]){0, 1}), "shifts and dimensions must align. shifts: 1, dims:2");
+  MISUSE(ct_roll(f, 0, NULL, 0, NULL), "`shifts` required");
+  MISUSE(ct_tril(v, 0), "Dimension out of range (expected to be in range of [-1, 0], but got -2)");
+  MISUSE(ct_einsum("ij,jk", 1, &f), "einsum(): fewer operands were provided than specified in the equation");
+  MISUSE(ct_einsum("ij", 2, (ct_tensor *[]){f, f}), "einsum(): more operands were provided than specified in the equation");
+  MISUSE(ct_einsum("i", 1, &f),
+         "einsum(): the number of subscripts in the equation (1) does not match the number of dimensions (2) for "
+         "operand 0 and no ellipsis was given");
+  MISUSE(ct_einsum("i1", 1, &v), "einsum(): invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]");
+  MISUSE(ct_einsum("ij->k", 1, &f), "einsum(): output subscript k does not appear in the equation for any input operand");
+  MISUSE(ct_einsum("ij,ij->ij", 2, (ct_tensor *[]){f, ct_ones(CT_SHAPE(2, 4), CT_FLOAT32)}),
+         "einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3");
+  ct_tensor *bad = NULL;
+  NULL_PASSES(ct_repeat(bad, 1, (int64_t[]){2}));
+  NULL_PASSES(ct_tile(bad, 1, (int64_t[]){2}));
+  NULL_PASSES(ct_repeat_interleave(bad, 2, 0));
+  NULL_PASSES(ct_flip(bad, 0, NULL));
+  NULL_PASSES(ct_roll(bad, 1, (int64_t[]){1}, 0, NULL));
+  NULL_PASSES(ct_tril(bad, 0));
+  NULL_PASSES(ct_triu(bad, 0));
+  NULL_PASSES(ct_einsum("ij", 1, &bad));
+  area_done(s);
+}
+
+static void test_scatter_sampling(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_tensor *f = ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), *d = ct_ones(CT_SHAPE(2, 3), CT_FLOAT64);
+  ct_tensor *idx = ct_zeros(CT_SHAPE(2, 1), CT_INT64), *big = ct_full(CT_SHAPE(2, 1), 5, CT_INT64);
+  ct_tensor *i1 = ct_tensor_from_i64((int64_t[]){0, 1}, CT_SHAPE(2)), *i3 = ct_zeros(CT_SHAPE(3), CT_INT64);
+  ct_tensor *leaf = ct_requires_grad_(ct_ones(CT_SHAPE(2, 3), CT_FLOAT32), true);
+  MISUSE(ct_scatter(f, 1, idx, d, CT_SCATTER_ASSIGN), "scatter(): Expected self.dtype to be equal to src.dtype");
+  MISUSE(ct_scatter(f, 1, ct_zeros(CT_SHAPE(2, 1), CT_INT32), f, CT_SCATTER_ASSIGN),
+         "scatter(): Expected dtype int64 for index");
+  MISUSE(ct_scatter_value(f, 1, big, 1.0, CT_SCATTER_ASSIGN), "index 5 is out of bounds for dimension 1 with size 3");
+  MISUSE(ct_scatter_value(f, 1, ct_zeros(CT_SHAPE(2), CT_INT64), 1.0, CT_SCATTER_ASSIGN),
+         "Index tensor must have the same number of dimensions as self tensor");
+  MISUSE(ct_scatter(f, 1, idx, f, (ct_scatter_reduce)7), "reduce argument must be either add or multiply.");
+  MISUSE(ct_scatter_(leaf, 1, idx, f, CT_SCATTER_ASSIGN), "a leaf Variable that requires grad is being used in an in-place operation.");
+  MISUSE(ct_scatter_value_(ct_expand(ct_ones(CT_SHAPE(2, 1), CT_FLOAT32), CT_SHAPE(2, 3)), 1, idx, 2.0,
+                           CT_SCATTER_ASSIGN),
+         "unsupported operation: more than one element of the written-to tensor refers to a single memory location.");
+  MISUSE(ct_index_tensors(f, 3, (ct_tensor *[]){i1, i1, i1}), "too many indices for tensor of dimension 2 (got 3)");
+  MISUSE(ct_index_tensors(f, 2, (ct_tensor *[]){i1, i3}),
+         "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]");
+  MISUSE(ct_index_tensors(f, 2, (ct_tensor *[]){NULL, ct_full(CT_SHAPE(1), 3, CT_INT64)}),
+         "index 3 is out of bounds for dimension 0 with size 3");
+  MISUSE(ct_index_tensors(f, 1, (ct_tensor *[]){ct_ones(CT_SHAPE(2), CT_FLOAT32)}),
+         "tensors used as indices must be long, byte or bool tensors");
+  MISUSE(ct_index_tensors(f, 1, (ct_tensor *[]){ct_ones(CT_SHAPE(1, 3), CT_BOOL)}),
+         "The shape of the mask [1, 3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0");
+  MISUSE(ct_index_put_(f, 1, (ct_tensor *[]){i1}, ct_ones(CT_SHAPE(2), CT_FLOAT32), false),
+         "shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of shape [2, 3]");
+  MISUSE(ct_index_put_(f, 1, (ct_tensor *[]){i1}, ct_ones(CT_SHAPE(3), CT_FLOAT64), false),
+         "Index put requires the source and destination dtypes match, got Float for the destination and Double for "
+         "the source.");
+  MISUSE(ct_index_put_scalar_(leaf, 1, (ct_tensor *[]){i1}, 0.0),
+         "a leaf Variable that requires grad is being used in an in-place operation.");
+  MISUSE(ct_masked_scatter(f, ct_ones(CT_SHAPE(2, 3), CT_BOOL), ct_ones(CT_SHAPE(2), CT_FLOAT32)),
+         "Number of elements of source < number of ones in mask");
+  MISUSE(ct_masked_scatter(f, ct_ones(CT_SHAPE(2, 3), CT_BOOL), d),
+         "masked_scatter: expected self and source to have same dtypes but gotFloat and Double");
+  MISUSE(ct_masked_scatter_(f, ct_ones(CT_SHAPE(2, 2), CT_BOOL), f),
+         "The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 1.");
+  MISUSE(ct_multinomial(ct_ones(CT_SHAPE(2, 2, 2), CT_FLOAT32), 1, true), "prob_dist must be 1 or 2 dim");
+  MISUSE(ct_multinomial(i1, 1, true), "multinomial only supports floating-point dtypes for input, got: Long");
+  MISUSE(ct_multinomial(f, 0, true), "cannot sample n_sample <= 0 samples");
+  MISUSE(ct_multinomial(f, 4, false), "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  MISUSE(ct_multinomial(ct_zeros(CT_SHAPE(3), CT_FLOAT32), 2, true),
+         "invalid multinomial distribution (sum of probabilities <= 0)");
+  MISUSE(ct_multinomial(ct_full(CT_SHAPE(3), -1, CT_FLOAT32), 2, false),
+         "probability tensor contains either `inf`, `nan` or element < 0");
+  MISUSE(ct_normal_mean_tensor(f, -1.0), "normal expects std >= 0.0, but found std -1");
+  MISUSE(ct_normal_tensor(f, ct_full(CT_SHAPE(3), -1, CT_FLOAT32)), "normal expects all elements of std >= 0.0");
+  MISUSE(ct_normal_std_tensor(0.0, i1), "\"normal_kernel_cpu\" not implemented for 'Long'");
+  ct_tensor *bad = NULL;
+  NULL_PASSES(ct_scatter(bad, 0, idx, f, CT_SCATTER_ASSIGN));
+  NULL_PASSES(ct_scatter_value_(bad, 0, idx, 1.0, CT_SCATTER_ASSIGN));
+  NULL_PASSES(ct_index_tensors(bad, 1, &i1));
+  NULL_PASSES(ct_index_put(f, 1, &i1, bad, false));
+  NULL_PASSES(ct_masked_scatter(f, bad, f));
+  NULL_PASSES(ct_multinomial(bad, 1, true));
+  NULL_PASSES(ct_normal_tensor(bad, f));
+  NULL_PASSES(ct_normal_std_tensor(0.0, bad));
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(199);
+  expect_cases_at_least(304);
 }
 
 int main(void) {
@@ -380,6 +550,9 @@ int main(void) {
       cmocka_unit_test(test_reductions),
       cmocka_unit_test(test_indexing),
       cmocka_unit_test(test_autograd),
+      cmocka_unit_test(test_sorting),
+      cmocka_unit_test(test_shape_ops),
+      cmocka_unit_test(test_scatter_sampling),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,7 +75,7 @@ static void expect_cause_kept(bool failed, bool same_status, const char *call) {
   ct_clear_error();
 }
 
-static void expect_status_kept(ct_status status, const char *call) {
+static inline void expect_status_kept(ct_status status, const char *call) {
   expect_cause_kept(status != CT_OK, status == ct_last_status(), call);
 }
 

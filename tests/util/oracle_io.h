@@ -100,7 +100,7 @@ void tu_central_differences(ct_tensor *x, double (*objective)(void *ctx), void *
 
 // ---- op cases: the elementwise, index and linalg oracles ----
 
-#define TU_MAX_INPUTS 3
+#define TU_MAX_INPUTS 8
 
 /// An op case: "<op> <the area's arguments> <n> (<requires_grad> <spec>)... (W <spec> | -) <fd>".
 typedef struct tu_op_case {

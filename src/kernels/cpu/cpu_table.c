@@ -12,6 +12,8 @@ extern const struct ct_random_kernels ct__cpu_random_kernels;
 extern const struct ct_pool_kernels ct__cpu_pool_kernels;
 extern const struct ct_conv_kernels ct__cpu_conv_kernels;
 extern const struct ct_norm_kernels ct__cpu_norm_kernels;
+extern const struct ct_sort_kernels ct__cpu_sort_kernels;
+extern const struct ct_rnn_kernels ct__cpu_rnn_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 const ct_kernel_table ct__cpu_kernel_table = {
@@ -27,5 +29,7 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .pool = &ct__cpu_pool_kernels,
     .conv = &ct__cpu_conv_kernels,
     .norm = &ct__cpu_norm_kernels,
+    .sort = &ct__cpu_sort_kernels,
+    .rnn = &ct__cpu_rnn_kernels,
     .memory = &ct__cpu_memory,
 };

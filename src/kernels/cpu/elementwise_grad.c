@@ -14,6 +14,9 @@
 #define MATH_OF(T, F) _Generic((T)0, float: ct__cpu_##F##f, double: ct__cpu_##F)
 #define ERF_OF(T) _Generic((T)0, float: erff, double: erf)
 #define LIBM_EXP_OF(T) _Generic((T)0, float: expf, double: exp)
+#define SIGMOID_OF(T, x) ((T)1 / ((T)1 + LIBM_EXP_OF(T)(-(x))))
+#define TANH_SOFTPLUS_OF(T, x) \
+  _Generic((T)0, float: tanhf, double: tanh)(_Generic((T)0, float: log1pf, double: log1p)(LIBM_EXP_OF(T)(x)))
 
 // pow(x, e) as the forward op computes it for a scalar exponent (fast paths first).
 #define POW_ELEM(T, x, e)                                                                   \
@@ -38,7 +41,13 @@
                  b * p0 > p1 ? a : a * LIBM_EXP_OF(T)(b * p0) / (LIBM_EXP_OF(T)(b * p0) + 1)) \
   EW_BINARY_LOOP(g_clamp_##S, T, T, b >= p0 && b <= p1 ? a : 0)                             \
   EW_BINARY_LOOP(g_abs_##S, T, T, a * (T)((0 < b) - (b < 0)))                               \
-  EW_BINARY_LOOP(g_pow_scalar_##S, T, T, a * (p0 * POW_ELEM(T, b, p0 - 1)))
+  EW_BINARY_LOOP(g_pow_scalar_##S, T, T, a * (p0 * POW_ELEM(T, b, p0 - 1)))                \
+  EW_BINARY_LOOP(g_silu_##S, T, T, a * SIGMOID_OF(T, b) * (1 + b * (1 - SIGMOID_OF(T, b))))   \
+  EW_BINARY_LOOP(g_mish_##S, T, T,                                                          \
+                 a * (TANH_SOFTPLUS_OF(T, b) + b * SIGMOID_OF(T, b) *                       \
+                                                   (1 - TANH_SOFTPLUS_OF(T, b) * TANH_SOFTPLUS_OF(T, b)))) \
+  EW_BINARY_LOOP(g_elu_##S, T, T, b > 0 ? a : a * p0 * LIBM_EXP_OF(T)(b))                  \
+  EW_BINARY_LOOP(g_hardtanh_##S, T, T, b > p0 && b < p1 ? a : 0)
 EW_FOR_FLOATS(UNARY_GRADS)
 
 #define BINARY_GRADS(S, T)                                                                  \
@@ -65,6 +74,10 @@ const ct_loop_fn ct__cpu_ew_grad[CT_EW_GRAD_COUNT][CT_NUM_DTYPES] = {
     [CT_EW_GRAD_CLAMP] = DTYPE_ROW_FLOAT(g_clamp),
     [CT_EW_GRAD_ABS] = DTYPE_ROW_FLOAT(g_abs),
     [CT_EW_GRAD_POW_SCALAR] = DTYPE_ROW_FLOAT(g_pow_scalar),
+    [CT_EW_GRAD_SILU] = DTYPE_ROW_FLOAT(g_silu),
+    [CT_EW_GRAD_MISH] = DTYPE_ROW_FLOAT(g_mish),
+    [CT_EW_GRAD_ELU] = DTYPE_ROW_FLOAT(g_elu),
+    [CT_EW_GRAD_HARDTANH] = DTYPE_ROW_FLOAT(g_hardtanh),
 };
 
 const ct_loop_fn ct__cpu_ew_grad2[CT_EW_GRAD2_COUNT][CT_NUM_DTYPES] = {

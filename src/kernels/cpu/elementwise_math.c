@@ -143,7 +143,31 @@ EW_FOR_FLOATS(EXACT_OPS)
     VOP_##S(storeu)(o + (j), VOP_##S(blendv)(r, v, big));                             \
   } while (0)
 #define POWS_V(S, j) VOP_##S(storeu)(o + (j), VSLEEF_##S(pow)(VOP_##S(loadu)(x + (j)), VOP_##S(set1)(e)))
+// x / (1 + exp(-x)) (PyTorch negates by flipping the sign bit)
+#define SILU_V(S, j)                                                                   \
+  do {                                                                                 \
+    V_##S v = VOP_##S(loadu)(x + (j));                                                 \
+    V_##S e = VSLEEF_##S(exp)(VOP_##S(xor)(v, VOP_##S(set1)(-0.0)));                   \
+    VOP_##S(storeu)(o + (j), VOP_##S(div)(v, VOP_##S(add)(VOP_##S(set1)(1), e)));      \
+  } while (0)
+// x * tanh(log1p(exp(x)))
+#define MISH_V(S, j)                                                                   \
+  do {                                                                                 \
+    V_##S v = VOP_##S(loadu)(x + (j));                                                 \
+    VOP_##S(storeu)(o + (j), VOP_##S(mul)(v, VSLEEF_##S(tanh)(VSLEEF_##S(log1p)(VSLEEF_##S(exp)(v))))); \
+  } while (0)
+// x > 0 ? x : (exp(x) - 1) * alpha
+#define ELU_V(S, j)                                                                    \
+  do {                                                                                 \
+    V_##S v = VOP_##S(loadu)(x + (j));                                                 \
+    V_##S neg = VOP_##S(mul)(VOP_##S(sub)(VSLEEF_##S(exp)(v), VOP_##S(set1)(1)), VOP_##S(set1)(p0)); \
+    V_##S pos = VOP_##S(cmp)(v, VOP_##S(setzero)(), _CMP_GT_OQ);                        \
+    VOP_##S(storeu)(o + (j), VOP_##S(blendv)(neg, v, pos));                           \
+  } while (0)
 #else
+#define SILU_V(S, j) (void)0
+#define MISH_V(S, j) (void)0
+#define ELU_V(S, j) (void)0
 #define SIGMOID_V(S, j) (void)0
 #define SOFTPLUS_V(S, j) (void)0
 #define POWS_V(S, j) (void)0
@@ -157,6 +181,13 @@ KERNEL_VEC_UNARY(softplus, f32, float, 16, SOFTPLUS_V(f32, i); SOFTPLUS_V(f32, i
                  a * p0 > p1 ? a : log1pf(expf(a * p0)) / p0)
 KERNEL_VEC_UNARY(softplus, f64, double, 8, SOFTPLUS_V(f64, i); SOFTPLUS_V(f64, i + 4),
                  a * p0 > p1 ? a : log1p(exp(a * p0)) / p0)
+
+KERNEL_VEC_UNARY(silu, f32, float, 16, SILU_V(f32, i); SILU_V(f32, i + 8), a / (1.f + expf(-a)))
+KERNEL_VEC_UNARY(silu, f64, double, 8, SILU_V(f64, i); SILU_V(f64, i + 4), a / (1. + exp(-a)))
+KERNEL_VEC_UNARY(mish, f32, float, 16, MISH_V(f32, i); MISH_V(f32, i + 8), a * tanhf(log1pf(expf(a))))
+KERNEL_VEC_UNARY(mish, f64, double, 8, MISH_V(f64, i); MISH_V(f64, i + 4), a * tanh(log1p(exp(a))))
+KERNEL_VEC_UNARY(elu, f32, float, 16, ELU_V(f32, i); ELU_V(f32, i + 8), a <= 0 ? (expf(a) - 1.f) * p0 : a)
+KERNEL_VEC_UNARY(elu, f64, double, 8, ELU_V(f64, i); ELU_V(f64, i + 4), a <= 0 ? (exp(a) - 1.) * p0 : a)
 
 // ---- pow by a scalar: PyTorch's fast paths, else SLEEF blocks + (float)pow(double) ----
 static inline float pow_tail_f32(float a, double e) { return (float)pow((double)a, e); }
@@ -236,5 +267,8 @@ const ct_loop_fn ct__cpu_ew_math[CT_EW_MATH_COUNT][CT_NUM_DTYPES] = {
     [CT_EW_SIGMOID] = DTYPE_ROW_FLOAT(sigmoid),
     [CT_EW_GELU] = DTYPE_ROW_FLOAT(gelu),
     [CT_EW_SOFTPLUS] = DTYPE_ROW_FLOAT(softplus),
+    [CT_EW_SILU] = DTYPE_ROW_FLOAT(silu),
+    [CT_EW_MISH] = DTYPE_ROW_FLOAT(mish),
+    [CT_EW_ELU] = DTYPE_ROW_FLOAT(elu),
     [CT_EW_POW_SCALAR] = {NULL, ct__cpu_pow_scalar_i32, ct__cpu_pow_scalar_i64, pow_scalar_f32, pow_scalar_f64},
 };

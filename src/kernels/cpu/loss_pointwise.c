@@ -69,4 +69,6 @@ const ct_pointwise_loss_loops ct__cpu_pointwise_loss_loops[CT_POINTWISE_LOSS_COU
     [CT_LOSS_BCE_LOGITS] = FLOAT_ROW(bce_logits),
     [CT_LOSS_MSE] = FLOAT_ROW(mse),
     [CT_LOSS_L1] = FLOAT_ROW(l1),
+    [CT_LOSS_SMOOTH_L1] = FLOAT_ROW(smooth_l1),
+    [CT_LOSS_HUBER] = FLOAT_ROW(huber),
 };

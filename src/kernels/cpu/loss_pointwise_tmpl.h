@@ -28,7 +28,9 @@ static inline void NAME(apply_weight)(const ct_pointwise_args *a, T *out) {
 //   BCE with logits, m = max(-x, 0), lw = (pos_weight - 1) * t + 1 (1 without it):
 //   (1 - t) * x + lw * (log(exp(-m) + exp(-x - m)) + m)
 //   MSE: (x - t)^2;  L1: |x - t|
-INLINE T NAME(loss_of)(int kind, const T *x, const T *t, const T *pw, int64_t i) {
+//   smooth L1, z = |x - t|: z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+//   Huber: z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+INLINE T NAME(loss_of)(int kind, const T *x, const T *t, const T *pw, int64_t i, T param) {
   switch (kind) {
   case CT_LOSS_BCE: {
     T xi = x[i];
@@ -46,6 +48,14 @@ INLINE T NAME(loss_of)(int kind, const T *x, const T *t, const T *pw, int64_t i)
     T d = x[i] - t[i];
     return d * d;
   }
+  case CT_LOSS_SMOOTH_L1: {
+    T z = fabs(x[i] - t[i]);
+    return z < param ? (T)0.5 * z * z / param : z - (T)0.5 * param;
+  }
+  case CT_LOSS_HUBER: {
+    T z = fabs(x[i] - t[i]);
+    return z < param ? (T)0.5 * z * z : param * (z - (T)0.5 * param);
+  }
   default: return fabs(x[i] - t[i]); // CT_LOSS_L1
   }
 }
@@ -55,7 +65,7 @@ INLINE ct_loss_status NAME(losses)(int kind, const ct_pointwise_args *a, T *out)
   const T *x = a->x, *t = a->t, *pw = a->pw;
   for (int64_t i = 0; i < a->n; i++) {
     if (kind == CT_LOSS_BCE && !(x[i] >= 0 && x[i] <= 1)) return CT_LOSS_INPUT_RANGE;
-    out[i] = NAME(loss_of)(kind, x, t, pw, i);
+    out[i] = NAME(loss_of)(kind, x, t, pw, i, (T)a->param);
   }
   if (kind == CT_LOSS_BCE || kind == CT_LOSS_BCE_LOGITS) NAME(apply_weight)(a, out);
   return CT_LOSS_OK;
@@ -71,7 +81,12 @@ INLINE ct_loss_status NAME(losses)(int kind, const ct_pointwise_args *a, T *out)
 //   (log_sigmoid(-x) - log_sigmoid(x) * pw) * g
 //   MSE: ±norm * (x - t) * g;  L1 (MeanBackward0, AbsBackward0, SubBackward0):
 //   ±(g / divisor) * sgn(x - t)
-INLINE T NAME(grad_of)(int kind, bool wrt_target, const T *x, const T *t, const T *pw, int64_t i, T gi, T k) {
+//   smooth L1 / Huber (PyTorch's vector formula; k = 1/numel for 'mean', else 1; the
+//   target's gradient is the same with x and t swapped): k * s * g with s = |x - t| >= param ?
+//   ±1 (smooth L1) or ±delta (Huber) by the sign of x - t (- at 0), else (x - t) / beta
+//   or x - t
+INLINE T NAME(grad_of)(int kind, bool wrt_target, const T *x, const T *t, const T *pw, int64_t i, T gi, T k,
+                       T param) {
   switch (kind) {
   case CT_LOSS_BCE:
     if (wrt_target) return -LOG(x[i] / (1 - x[i])) * gi;
@@ -95,6 +110,13 @@ INLINE T NAME(grad_of)(int kind, bool wrt_target, const T *x, const T *t, const 
   case CT_LOSS_MSE:
     if (wrt_target) return k * (t[i] - x[i]) * gi;
     return k * (x[i] - t[i]) * gi;
+  case CT_LOSS_SMOOTH_L1:
+  case CT_LOSS_HUBER: {
+    T d = wrt_target ? t[i] - x[i] : x[i] - t[i];
+    T big = kind == CT_LOSS_HUBER ? param : 1;
+    T s = fabs(d) >= param ? (d > 0 ? big : -big) : kind == CT_LOSS_HUBER ? d : d / param;
+    return k * s * gi;
+  }
   default: // CT_LOSS_L1
     if (wrt_target) return -((gi / k) * SIGN(T, x[i] - t[i]));
     return (gi / k) * SIGN(T, x[i] - t[i]);
@@ -105,14 +127,17 @@ INLINE T NAME(grad_of)(int kind, bool wrt_target, const T *x, const T *t, const 
 // 'mean', divide by numel (PyTorch's order).
 INLINE void NAME(grad)(int kind, bool wrt_target, const ct_pointwise_args *a, T *out) {
   const T *x = a->x, *t = a->t, *pw = a->pw, *g = a->g;
-  const T k = kind == CT_LOSS_MSE ? (T)(2.0 / a->divisor) : (T)a->divisor;
+  const T k = kind == CT_LOSS_MSE ? (T)(2.0 / a->divisor)
+              : kind == CT_LOSS_SMOOTH_L1 || kind == CT_LOSS_HUBER ? (T)(1.0 / a->divisor)
+                                                                   : (T)a->divisor;
+  const T param = (T)a->param;
   if (a->g_scalar) {
     const T gi = g[0];
     for (int64_t i = 0; i < a->n; i++)
-      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, gi, k);
+      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, gi, k, param);
   } else {
     for (int64_t i = 0; i < a->n; i++)
-      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, g[i], k);
+      out[i] = NAME(grad_of)(kind, wrt_target, x, t, pw, i, g[i], k, param);
   }
   if (kind == CT_LOSS_BCE || kind == CT_LOSS_BCE_LOGITS) {
     NAME(apply_weight)(a, out);
@@ -141,6 +166,8 @@ ENTRY_POINTS(bce, CT_LOSS_BCE)
 ENTRY_POINTS(bce_logits, CT_LOSS_BCE_LOGITS)
 ENTRY_POINTS(mse, CT_LOSS_MSE)
 ENTRY_POINTS(l1, CT_LOSS_L1)
+ENTRY_POINTS(smooth_l1, CT_LOSS_SMOOTH_L1)
+ENTRY_POINTS(huber, CT_LOSS_HUBER)
 #undef ENTRY_POINTS
 
 #undef NAME

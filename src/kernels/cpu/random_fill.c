@@ -7,12 +7,6 @@
 // Raw outputs taken per call of the source (a stack buffer).
 #define DRAW_CHUNK 512
 
-// [0, 1) from the low 53 bits of a 64-bit draw (two outputs, high first).
-static inline double uniform53(uint32_t hi, uint32_t lo) {
-  uint64_t r = (uint64_t)hi << 32 | lo;
-  return (double)(r & ((UINT64_C(1) << 53) - 1)) * 0x1p-53;
-}
-
 // float32 uniform_: fmaf((draw & 0xFFFFFF) * 2^-24, to - from, from), bounds rounded to
 // float first.
 static void uniform_f32(void *out_, int64_t n, double from_d, double to_d, const ct_random_source *src) {
@@ -87,4 +81,7 @@ const ct_random_kernels ct__cpu_random_kernels = {
     .bernoulli = DTYPE_ROW_ALL(bernoulli),
     .integers = DTYPE_ROW_ALL(integers),
     .randperm = randperm,
+    .exponential = DTYPE_ROW_FLOAT(ct__cpu_exponential),
+    .multinomial = DTYPE_ROW_FLOAT(ct__cpu_multinomial),
+    .multinomial_pick = DTYPE_ROW_FLOAT(ct__cpu_multinomial_pick),
 };
