@@ -6,10 +6,11 @@
 //                          its state dict saved with ct_save_state_dict_pt
 //   linear_load <in> <out> <path>   ct_module_load_state_dict_pt into nn.Linear(in, out),
 //                          then its state dict dumped
-//   optim_save <sgd|adam|adamw> <path>   an optimizer over nn.Linear(3, 2) stepped twice
-//                          (stepped_optimizer), its state saved with ct_save_optimizer_state_pt
-//   optim_load <sgd|adam|adamw> <path>   the same optimizer, not stepped, loads the file;
-//                          its state's "state" part is dumped, and the learning rate
+//   optim_save <kind> <path>   an optimizer (make_optimizer) over nn.Linear(3, 2) stepped
+//                          twice (stepped_optimizer), its state saved with ct_save_optimizer_state_pt
+//   optim_load <kind> <in> <out>   the same optimizer stepped twice loads `in` (state and
+//                          every group option), steps once more and saves its state to `out`;
+//                          prints "ok" and its parameters' dump
 // The tree's text: tests/util/file_oracle.h.
 #define _POSIX_C_SOURCE 200809L // open_memstream
 #include "file_oracle.h"
@@ -43,28 +44,63 @@ static void load(const char *path) {
   ct_value_free(b);
 }
 
-// nn.Linear(3, 2) after manual_seed(0) and its optimizer ("sgd": momentum 0.9, "adam",
-// "adamw": amsgrad), stepped `steps` times on sum(linear(x)^2), x = arange(6).view(2, 3) / 10.
+// One step on sum(linear(x)^2), x = arange(6).view(2, 3) / 10, then zero_grad(set_to_none).
+static ct_status step_once(ct_module *m, ct_optimizer *opt) {
+  ct_tensor *x = ct_div_scalar(ct_view(ct_arange(0, 6, 1, CT_FLOAT32), CT_SHAPE(2, 3)), 10);
+  ct_tensor *y = ct_module_forward(m, x);
+  ct_status st = y ? ct_backward(ct_sum(ct_mul(y, y)), NULL) : ct_last_status();
+  if (st == CT_OK) st = ct_optimizer_step(opt);
+  if (st == CT_OK) st = ct_optimizer_zero_grad(opt, true);
+  return st;
+}
+
+// An optimizer of the given kind over params (n of them), PyTorch's options as in
+// oracle_pt.py's make_optimizer: "sgd" (momentum 0.9), "adam", "adamw" (amsgrad),
+// "rmsprop" (momentum 0.5, centered), "adagrad" (lr 0.1, lr_decay 0.01), "adamax", "nadam",
+// "radam"; a "2g" suffix puts the bias in a second group with options of its own.
+static ct_optimizer *make_optimizer(const char *kind, ct_tensor **params, int n) {
+  ct_adam_options adamw = ct_adamw_defaults();
+  adamw.amsgrad = true;
+  ct_sgd_options sgd = ct_sgd_defaults(0.1);
+  sgd.momentum = 0.9;
+  ct_rmsprop_options rmsprop = ct_rmsprop_defaults();
+  rmsprop.momentum = 0.5, rmsprop.centered = !strcmp(kind, "rmsprop");
+  ct_adagrad_options adagrad = ct_adagrad_defaults();
+  adagrad.lr = 0.1, adagrad.lr_decay = 0.01;
+  if (strstr(kind, "2g")) n = 1; // the bias goes to the second group below
+  ct_optimizer *opt = !strncmp(kind, "sgd", 3)      ? ct_sgd_new(params, n, sgd)
+                      : !strncmp(kind, "adamw", 5)   ? ct_adamw_new(params, n, adamw)
+                      : !strncmp(kind, "adamax", 6)  ? ct_adamax_new(params, n, ct_adamax_defaults())
+                      : !strncmp(kind, "adam", 4)    ? ct_adam_new(params, n, ct_adam_defaults())
+                      : !strncmp(kind, "rmsprop", 7) ? ct_rmsprop_new(params, n, rmsprop)
+                      : !strncmp(kind, "adagrad", 7) ? ct_adagrad_new(params, n, adagrad)
+                      : !strncmp(kind, "nadam", 5)   ? ct_nadam_new(params, n, ct_nadam_defaults())
+                                                     : ct_radam_new(params, n, ct_radam_defaults());
+  const ct_group_option sgd_group[] = {{.key = "lr", .value = 0.05}, {.key = "momentum", .value = 0.8},
+                                       {.key = "nesterov", .value = 1}};
+  const ct_group_option adam_group[] = {{.key = "lr", .value = 0.01},
+                                        {.key = "betas", .value = 0.8, .value2 = 0.99},
+                                        {.key = "amsgrad", .value = 1}};
+  const ct_group_option rmsprop_group[] = {{.key = "centered", .value = 1}, {.key = "momentum", .value = 0.3},
+                                           {.key = "alpha", .value = 0.9}};
+  const ct_group_option *group = !strcmp(kind, "sgd2g") ? sgd_group : !strcmp(kind, "adam2g") ? adam_group : rmsprop_group;
+  if (opt && strstr(kind, "2g") && ct_optimizer_add_param_group(opt, &params[1], 1, group, 3) != CT_OK) {
+    ct_optimizer_free(opt);
+    return NULL;
+  }
+  return opt;
+}
+
+// nn.Linear(3, 2) after manual_seed(0) and its optimizer (make_optimizer), stepped `steps`
+// times on sum(linear(x)^2), x = arange(6).view(2, 3) / 10.
 static ct_optimizer *stepped_optimizer(const char *kind, int steps, ct_module **model) {
   ct_manual_seed(0);
   ct_module *m = *model = ct_linear_new(3, 2, true);
   int n = 0;
   ct_tensor **params = ct_module_parameters(m, &n);
-  ct_adam_options adamw = ct_adamw_defaults();
-  adamw.amsgrad = true;
-  ct_sgd_options sgd = ct_sgd_defaults(0.1);
-  sgd.momentum = 0.9;
-  ct_optimizer *opt = !strcmp(kind, "sgd")    ? ct_sgd_new(params, n, sgd)
-                      : !strcmp(kind, "adam") ? ct_adam_new(params, n, ct_adam_defaults())
-                                              : ct_adamw_new(params, n, adamw);
+  ct_optimizer *opt = make_optimizer(kind, params, n);
   free(params);
-  ct_tensor *x = ct_div_scalar(ct_view(ct_arange(0, 6, 1, CT_FLOAT32), CT_SHAPE(2, 3)), 10);
-  for (int i = 0; i < steps; i++) {
-    ct_tensor *y = ct_module_forward(m, x);
-    ct_backward(ct_sum(ct_mul(y, y)), NULL);
-    ct_optimizer_step(opt);
-    ct_optimizer_zero_grad(opt, true);
-  }
+  for (int i = 0; opt && i < steps; i++) step_once(m, opt);
   return opt;
 }
 
@@ -119,19 +155,22 @@ static void run_case(char *line) {
       printf("saved\n");
     ct_optimizer_free(opt);
     ct_module_free(m);
-  } else if (!strcmp(cmd, "optim_load")) { // a fresh optimizer loads the file, then its "state" is dumped
+  } else if (!strcmp(cmd, "optim_load")) { // the optimizer stepped twice loads the file and steps once more
     ct_module *m = NULL;
-    const char *kind = tu_need(&tok);
-    ct_optimizer *opt = stepped_optimizer(kind, 0, &m);
-    ct_value *v = NULL;
-    if (ct_optimizer_load_state_pt(opt, tu_need(&tok)) != CT_OK || !(v = ct_optimizer_state_value(opt))) {
+    const char *kind = tu_need(&tok), *in = tu_need(&tok), *out = tu_need(&tok);
+    ct_optimizer *opt = stepped_optimizer(kind, 2, &m);
+    if (ct_optimizer_load_state_pt(opt, in) != CT_OK || step_once(m, opt) != CT_OK ||
+        ct_save_optimizer_state_pt(opt, out) != CT_OK) {
       tu_print_error_line();
     } else {
-      char *text = tu_dump_value(ct_value_get(v, "state"));
-      printf("ok%s lr %g\n", text ? text : "", ct_optimizer_get_lr(opt));
+      ct_value *params = ct_value_list();
+      for (int i = 0; i < ct_optimizer_num_params(opt); i++)
+        ct_value_append(params, ct_value_tensor(ct_detach(ct_optimizer_param(opt, i))));
+      char *text = tu_dump_value(params);
+      printf("ok%s\n", text ? text : "");
       free(text);
+      ct_value_free(params);
     }
-    ct_value_free(v);
     ct_optimizer_free(opt);
     ct_module_free(m);
   } else {

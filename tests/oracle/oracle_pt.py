@@ -252,19 +252,54 @@ def step_once(params, opt):
     opt.zero_grad(set_to_none=True)
 
 
+OPTIMIZER_KINDS = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "radam",
+                   "sgd2g", "adam2g", "rmsprop2g"]
+
+
+def make_optimizer(kind, params):
+    """oracle_pt.c's make_optimizer: a "2g" kind puts the bias in a second group."""
+    first = params[:1] if kind.endswith("2g") else params
+    base = kind[:-2] if kind.endswith("2g") else kind
+    make = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        "adam": lambda p: torch.optim.Adam(p),
+        "adamw": lambda p: torch.optim.AdamW(p, amsgrad=True),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, momentum=0.5, centered=kind == "rmsprop"),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01),
+        "adamax": lambda p: torch.optim.Adamax(p),
+        "nadam": lambda p: torch.optim.NAdam(p),
+        "radam": lambda p: torch.optim.RAdam(p),
+    }
+    opt = make[base](first)
+    second = {"sgd2g": {"lr": 0.05, "momentum": 0.8, "nesterov": True},
+              "adam2g": {"lr": 0.01, "betas": (0.8, 0.99), "amsgrad": True},
+              "rmsprop2g": {"centered": True, "momentum": 0.3, "alpha": 0.9}}
+    if kind in second:
+        opt.add_param_group({"params": params[1:], **second[kind]})
+    return opt
+
+
 def stepped_optimizer(kind, steps):
     """oracle_pt.c's stepped_optimizer in torch: Linear(3, 2) after manual_seed(0)."""
     torch.manual_seed(0)
     params = list(torch.nn.Linear(3, 2).parameters())
-    if kind == "sgd":
-        opt = torch.optim.SGD(params, lr=0.1, momentum=0.9)
-    elif kind == "adam":
-        opt = torch.optim.Adam(params)
-    else:
-        opt = torch.optim.AdamW(params, amsgrad=True)
+    opt = make_optimizer(kind, params)
     for _ in range(steps):
         step_once(params, opt)
     return opt
+
+
+def all_params(opt):
+    return [p for g in opt.param_groups for p in g["params"]]
+
+
+def same_state_dict(checker, got, want, what):
+    """Bit-exact state (tensors and ints by type), equal param groups, the first in PyTorch's
+    key order (an added group's dict starts with the keys given to add_param_group, in the
+    caller's order; ctorch keeps the optimizer's order for every group)."""
+    checker.equal(dump(got["state"], types=True), dump(want["state"], types=True), f"{what} state")
+    checker.equal(got["param_groups"], want["param_groups"], f"{what} param_groups")
+    checker.equal(list(got["param_groups"][0]), list(want["param_groups"][0]), f"{what} key order")
 
 
 def main():
@@ -304,8 +339,10 @@ def main():
             torch.save(sd, path)
             cases.append(f"linear_load {fi} {fo} {path}")
             expect.append(("load", f"linear_load {seed}", "ok" + dump(dict(sd)) + "\n"))
-        # Optimizer state both ways: the same Linear and steps in torch and in C.
-        for kind in ["sgd", "adam", "adamw"]:
+        # Optimizer state both ways: the same Linear and steps in torch and in C. Loading
+        # sets every group option: torch's file has other lr and weight_decay values, and C
+        # steps on with them as torch does.
+        for kind in OPTIMIZER_KINDS:
             opt = stepped_optimizer(kind, 2)
             path = os.path.join(tmp, f"optim_c_{kind}.pt")
             cases.append(f"optim_save {kind} {path}")
@@ -313,9 +350,13 @@ def main():
             path = os.path.join(tmp, f"optim_t_{kind}.pt")
             opt = stepped_optimizer(kind, 2)
             opt.param_groups[0]["lr"] = 0.05
+            for g in opt.param_groups:
+                g["weight_decay"] = 0.02
             torch.save(opt.state_dict(), path)
-            cases.append(f"optim_load {kind} {path}")
-            expect.append(("load", f"optim_load {kind}", "ok" + dump(opt.state_dict()["state"]) + " lr 0.05\n"))
+            step_once(all_params(opt), opt)
+            back = os.path.join(tmp, f"optim_back_{kind}.pt")
+            cases.append(f"optim_load {kind} {path} {back}")
+            expect.append(("optim_load", kind, (back, opt)))
         path = os.path.join(tmp, "linear_wrong.pt")
         torch.save(torch.nn.Linear(2, 2).state_dict(), path)
         cases.append(f"linear_load 3 2 {path}")
@@ -346,21 +387,23 @@ def main():
                 path, opt, which = want
                 if checker.check(got == "saved\n", f"optim_save {which}: {got}"):
                     saved = torch.load(path)
-                    want_sd = opt.state_dict()
-                    checker.equal(dump(saved["state"], types=True), dump(want_sd["state"], types=True), f"optim {which} state")
-                    checker.equal(saved["param_groups"], want_sd["param_groups"], f"optim {which} param_groups")
-                    checker.equal(list(saved["param_groups"][0]), list(want_sd["param_groups"][0]), f"optim {which} key order")
+                    same_state_dict(checker, saved, opt.state_dict(), f"optim {which}")
                     fresh = stepped_optimizer(which, 0)
                     fresh.load_state_dict(saved)  # PyTorch takes it and steps on
                     stepped_again = stepped_optimizer(which, 3)
-                    model = fresh.param_groups[0]["params"]
-                    trained = stepped_optimizer(which, 2).param_groups[0]["params"]
+                    model = all_params(fresh)
+                    trained = all_params(stepped_optimizer(which, 2))
                     with torch.no_grad():
                         for p, q in zip(model, trained):
                             p.copy_(q)
                     step_once(model, fresh)
                     checker.equal(dump(fresh.state_dict()["state"]), dump(stepped_again.state_dict()["state"]),
                                   f"optim {which}: torch resumes from ctorch's state")
+            elif kind == "optim_load":
+                back, opt = want
+                params = [p.detach() for p in all_params(opt)]
+                if checker.equal(got, "ok" + dump(params) + "\n", f"optim_load {name}: C steps on as torch"):
+                    same_state_dict(checker, torch.load(back), opt.state_dict(), f"optim_load {name}")
             else:
                 path, phrase, torch_refuses = want
                 first = got.split("\n")[0]
