@@ -334,7 +334,7 @@ int main(int argc, char **argv) {
   long start_epoch = 0;
   ct_checkpoint checkpoint = {.model = model, .optimizer = optimizer};
   if (status == 0 && resume_path) {
-    if (ct_load_checkpoint(resume_path, &checkpoint, NULL) != CT_OK) {
+    if (ct_load_checkpoint(resume_path, &checkpoint) != CT_OK) {
       fprintf(stderr, "word_window: --resume: %s\n", ct_last_error());
       status = 1;
     }

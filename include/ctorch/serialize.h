@@ -18,6 +18,7 @@
 /// and what is wrong, and loads nothing.
 #ifndef CTORCH_SERIALIZE_H
 #define CTORCH_SERIALIZE_H
+#include "ctorch/lr_scheduler.h"
 #include "ctorch/nn.h"
 #include "ctorch/optim.h"
 #include "ctorch/random.h"
@@ -126,27 +127,34 @@ CT_API ct_status ct_module_load_state_dict_pt(ct_module *m, const char *path, bo
 CT_API ct_status ct_save_state_dict_pt(ct_module *m, const char *path);
 
 /// optimizer.state_dict() in PyTorch's layout: {"state": {param index: {"step",
-/// "exp_avg", ... tensors}}, "param_groups": [{hyperparameters ..., "params": [0 ...]}]},
-/// with PyTorch 1.13's keys for SGD, Adam and AdamW. Free with ct_value_free.
+/// "exp_avg", ... tensors}}, "param_groups": [{option: value ..., "params": [0 ...]} ...]},
+/// with PyTorch 1.13's keys for every optimizer, every group with all its options
+/// (ct_optimizer_state_dict's); RMSprop's "step" is an int, as PyTorch keeps it. Free with
+/// ct_value_free.
 CT_API ct_value *ct_optimizer_state_value(const ct_optimizer *opt);
 /// optimizer.load_state_dict(v) for such a tree (e.g. torch.save(opt.state_dict()) loaded
-/// with ct_load_pt): the per-parameter tensors and the learning rate are loaded; every
-/// other saved hyperparameter must equal the optimizer's (ctorch sets options only when an
-/// optimizer is made). opt is unchanged on error. SGD's "momentum_buffer": None is skipped.
+/// with ct_load_pt): the per-parameter state and every group's options, as
+/// ct_optimizer_load_state_dict loads them (PyTorch's checks and messages). opt is
+/// unchanged on error. SGD's "momentum_buffer": None is skipped.
 CT_API ct_status ct_optimizer_load_state_value(ct_optimizer *opt, const ct_value *v);
 /// torch.save(opt.state_dict(), path).
 CT_API ct_status ct_save_optimizer_state_pt(const ct_optimizer *opt, const char *path);
 /// opt.load_state_dict(torch.load(path)).
 CT_API ct_status ct_optimizer_load_state_pt(ct_optimizer *opt, const char *path);
 
+/// scheduler.state_dict() in PyTorch's layout: its attributes by name, per-group ones as
+/// lists, counters as ints; SequentialLR's children as the dicts of "_schedulers".
+CT_API ct_value *ct_lr_scheduler_state_value(const ct_lr_scheduler *s);
+/// scheduler.load_state_dict(v): the numeric attributes (others, such as "verbose", are
+/// skipped) through ct_lr_scheduler_load_state_dict; s is unchanged on error.
+CT_API ct_status ct_lr_scheduler_load_state_value(ct_lr_scheduler *s, const ct_value *v);
+
 /// A training checkpoint: what ct_save_checkpoint writes and ct_load_checkpoint restores.
 typedef struct ct_checkpoint {
   ct_module *model;               ///< required: its state dict ("model")
   ct_optimizer *optimizer;        ///< NULL or its state_dict() in PyTorch's layout ("optimizer")
   ct_generator *loader_generator; ///< NULL or the data loader's generator ("loader_rng_state")
-  /// Save: NULL or a scheduler's state tree, stored as "scheduler" (None when NULL); a
-  /// loaded one comes back through ct_load_checkpoint's `scheduler` argument.
-  const ct_value *scheduler;
+  ct_lr_scheduler *scheduler;    ///< NULL or its state_dict() ("scheduler"; None when NULL)
   int64_t epoch, step; ///< the caller's counters ("epoch", "step")
 } ct_checkpoint;
 
@@ -156,11 +164,11 @@ typedef struct ct_checkpoint {
 /// temporary file in the same directory, fsync, rename, fsync of the directory, so a crash
 /// at any moment leaves the old checkpoint or the new one.
 CT_API ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *checkpoint);
-/// Restores a checkpoint into checkpoint->model, ->optimizer (when not NULL), the global
-/// generator and ->loader_generator (when not NULL and saved), and sets ->epoch and ->step.
-/// When scheduler is not NULL, *scheduler receives a copy of the saved scheduler tree (NULL
-/// when None), freed by the caller. Everything is checked first; on error nothing changes.
-CT_API ct_status ct_load_checkpoint(const char *path, ct_checkpoint *checkpoint, ct_value **scheduler);
+/// Restores a checkpoint into checkpoint->model, ->optimizer and ->scheduler (when not
+/// NULL; the file must hold their states), the global generator and ->loader_generator
+/// (when not NULL and saved), and sets ->epoch and ->step. All or nothing: on error
+/// nothing changes.
+CT_API ct_status ct_load_checkpoint(const char *path, ct_checkpoint *checkpoint);
 
 #ifdef __cplusplus
 }

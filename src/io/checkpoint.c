@@ -1,9 +1,9 @@
 // Training checkpoints: one .pt file PyTorch can open, holding
-//   {"model": state_dict, "optimizer": state_dict or None, "scheduler": tree or None,
+//   {"model": state_dict, "optimizer": state_dict or None, "scheduler": state_dict or None,
 //    "rng_state": torch.get_rng_state(), "loader_rng_state": generator state or None,
 //    "epoch": int, "step": int}
 // written atomically by ct_save_pt. Loading checks everything it can before changing
-// anything, and puts the optimizer back if the model then refuses its state dict.
+// anything, and puts the scheduler and the optimizer back if a later part is refused.
 #define _POSIX_C_SOURCE 200809L // strdup
 #include "core/error_impl.h"
 #include "ctorch/random.h"
@@ -26,18 +26,10 @@ ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *c) {
   if (!c || !c->model)
     return ct__error(CT_ERR_ARG, "ct_save_checkpoint: %s is NULL", c ? "model" : "checkpoint");
   ct_value *root = ct_value_dict();
-  ct_value *scheduler = c->scheduler ? NULL : ct_value_none();
-  if (c->scheduler) {
-    int64_t budget = INT64_MAX;
-    if (!(scheduler = ct__value_copy(c->scheduler, &budget))) ct__error(CT_ERR_MEMORY, "out of memory");
-  }
   bool ok = add(root, "model", ct__state_dict_value(c->model)) &&
-            add(root, "optimizer", c->optimizer ? ct_optimizer_state_value(c->optimizer) : ct_value_none());
-  if (ok)
-    ok = add(root, "scheduler", scheduler); // add() takes the value, also on failure
-  else
-    ct_value_free(scheduler);
-  ok = ok && add(root, "rng_state", generator_state(NULL)) &&
+            add(root, "optimizer", c->optimizer ? ct_optimizer_state_value(c->optimizer) : ct_value_none()) &&
+            add(root, "scheduler", c->scheduler ? ct_lr_scheduler_state_value(c->scheduler) : ct_value_none()) &&
+            add(root, "rng_state", generator_state(NULL)) &&
        add(root, "loader_rng_state",
            c->loader_generator ? generator_state(c->loader_generator) : ct_value_none()) &&
        add(root, "epoch", ct_value_int(c->epoch)) && add(root, "step", ct_value_int(c->step));
@@ -62,15 +54,25 @@ static ct_status check_generator_state(const char *path, const ct_value *v, cons
   return st;
 }
 
-ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **scheduler) {
-  if (scheduler) *scheduler = NULL;
+// The scheduler and the optimizer back to their snapshots (either may be NULL), keeping the
+// error that made the load fail.
+static ct_status put_back(ct_checkpoint *c, const ct_lr_state *sched, const ct_optim_state *opt, ct_status why) {
+  char *message = strdup(ct_last_error());
+  if (sched) ct_lr_scheduler_load_state_dict(c->scheduler, sched); // its own snapshot: cannot fail
+  if (opt) ct_optimizer_load_state_dict(c->optimizer, opt);
+  if (message) ct__error(why, "%s", message);
+  free(message);
+  return why;
+}
+
+ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c) {
   if (!c || !c->model)
     return ct__error(CT_ERR_ARG, "ct_load_checkpoint: %s is NULL", c ? "model" : "checkpoint");
   ct_value *v = ct_load_pt(path);
   if (!v) return ct_last_status();
   const ct_value *epoch = ct_value_get(v, "epoch"), *step = ct_value_get(v, "step");
   const ct_value *rng = ct_value_get(v, "rng_state"), *loader_rng = ct_value_get(v, "loader_rng_state");
-  const ct_value *opt_state = ct_value_get(v, "optimizer");
+  const ct_value *opt_state = ct_value_get(v, "optimizer"), *sched_state = ct_value_get(v, "scheduler");
   ct_status st = CT_OK;
   if (ct_value_get_kind(v) != CT_VALUE_DICT || !ct_value_get(v, "model"))
     st = bad(path, "not a ctorch training checkpoint (no 'model' entry)");
@@ -78,23 +80,24 @@ ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **sche
     st = bad(path, "'epoch' and 'step' must be ints");
   else if (c->optimizer && ct_value_get_kind(opt_state) != CT_VALUE_DICT)
     st = bad(path, "it holds no optimizer state");
+  else if (c->scheduler && ct_value_get_kind(sched_state) != CT_VALUE_DICT)
+    st = bad(path, "it holds no scheduler state");
   if (st == CT_OK) st = check_generator_state(path, rng, "rng_state", true);
   if (st == CT_OK && c->loader_generator)
     st = check_generator_state(path, loader_rng, "'loader_rng_state' is not a uint8 tensor", false);
-  // The optimizer first (unchanged on error), then the model; if the model refuses its
-  // state, the optimizer goes back to its snapshot.
-  ct_optim_state *before = st == CT_OK && c->optimizer ? ct_optimizer_state_dict(c->optimizer) : NULL;
-  if (st == CT_OK && c->optimizer && !before) st = ct_last_status();
-  if (st == CT_OK && c->optimizer) st = ct_optimizer_load_state_value(c->optimizer, opt_state);
-  if (st == CT_OK &&
-      (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK && before) {
-    ct_status why = st;
-    char *message = strdup(ct_last_error());
-    ct_optimizer_load_state_dict(c->optimizer, before);
-    if (message) ct__error(why, "%s", message);
-    free(message);
-  }
-  ct_optim_state_free(before);
+  // The scheduler, then the optimizer, then the model, each unchanged on its own error;
+  // what was loaded before a refusal goes back to its snapshot.
+  ct_lr_state *sched_before = st == CT_OK && c->scheduler ? ct_lr_scheduler_state_dict(c->scheduler) : NULL;
+  if (st == CT_OK && c->scheduler && !sched_before) st = ct_last_status();
+  ct_optim_state *opt_before = st == CT_OK && c->optimizer ? ct_optimizer_state_dict(c->optimizer) : NULL;
+  if (st == CT_OK && c->optimizer && !opt_before) st = ct_last_status();
+  if (st == CT_OK && c->scheduler) st = ct_lr_scheduler_load_state_value(c->scheduler, sched_state);
+  if (st == CT_OK && c->optimizer && (st = ct_optimizer_load_state_value(c->optimizer, opt_state)) != CT_OK)
+    put_back(c, sched_before, NULL, st);
+  if (st == CT_OK && (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK)
+    put_back(c, sched_before, opt_before, st);
+  ct_lr_state_free(sched_before);
+  ct_optim_state_free(opt_before);
   if (st == CT_OK) { // cannot fail: both states were checked
     ct_set_rng_state(ct_value_as_uint8(rng), (size_t)ct_value_len(rng));
     if (c->loader_generator && ct_value_get_kind(loader_rng) == CT_VALUE_UINT8)
@@ -102,12 +105,6 @@ ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c, ct_value **sche
                              (size_t)ct_value_len(loader_rng));
     c->epoch = ct_value_as_int(epoch);
     c->step = ct_value_as_int(step);
-    if (scheduler) {
-      const ct_value *s = ct_value_get(v, "scheduler");
-      int64_t budget = INT64_MAX;
-      if (s && ct_value_get_kind(s) != CT_VALUE_NONE && !(*scheduler = ct__value_copy(s, &budget)))
-        st = ct__error(CT_ERR_MEMORY, "out of memory");
-    }
   }
   ct_value_free(v);
   return st;

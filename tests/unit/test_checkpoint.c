@@ -1,6 +1,6 @@
 // Training checkpoints (ct_save_checkpoint / ct_load_checkpoint): what comes back (model,
-// optimizer, generators, counters, the scheduler slot), all-or-nothing loading, and crash
-// safety: a writer killed (SIGKILL) at many points of a save leaves either the old
+// optimizer, scheduler, generators, counters), resuming under a scheduler bit for bit,
+// all-or-nothing loading, and crash safety: a writer killed (SIGKILL) at many points of a save leaves either the old
 // checkpoint or the new one, whole, never a torn file.
 #define _POSIX_C_SOURCE 200809L
 #include "unit.h"
@@ -81,8 +81,9 @@ static void test_round_trip(void **state) {
   ct_generator *loader_gen = ct_generator_manual_seed(ct_generator_new(), 11);
   train_step(m, opt);
   train_step(m, opt);
-  ct_value *sched = ct_value_dict();
-  ct_value_dict_set_str(sched, "last_epoch", ct_value_int(2));
+  ct_lr_scheduler *sched = ct_step_lr_new(opt, 2, 0.5);
+  ct_lr_scheduler_step(sched);
+  ct_lr_scheduler_step(sched);
   ct_checkpoint c = {.model = m,
                      .optimizer = opt,
                      .loader_generator = loader_gen,
@@ -90,7 +91,7 @@ static void test_round_trip(void **state) {
                      .epoch = 2,
                      .step = 20};
   assert_int_equal(ct_save_checkpoint(temp_path("c.pt"), &c), CT_OK);
-  ct_value_free(sched);
+  ct_lr_scheduler_free(sched);
   uint32_t draw = ct_generator_random(loader_gen);
   ct_scope *s = ct_scope_open();
   double r1 = 0;
@@ -104,13 +105,14 @@ static void test_round_trip(void **state) {
   ct_generator_manual_seed(loader_gen, 5);
   ct_module *m2 = ct_linear_new(3, 2, true);
   ct_optimizer *opt2 = adam_of(m2);
-  ct_checkpoint back = {.model = m2, .optimizer = opt2, .loader_generator = loader_gen};
-  ct_value *sched_back = NULL;
-  assert_int_equal(ct_load_checkpoint(temp_path("c.pt"), &back, &sched_back), CT_OK);
+  ct_lr_scheduler *sched2 = ct_step_lr_new(opt2, 2, 0.5);
+  ct_checkpoint back = {.model = m2, .optimizer = opt2, .loader_generator = loader_gen, .scheduler = sched2};
+  assert_int_equal(ct_load_checkpoint(temp_path("c.pt"), &back), CT_OK);
   assert_int_equal(back.epoch, 2);
   assert_int_equal(back.step, 20);
-  assert_int_equal(ct_value_as_int(ct_value_get(sched_back, "last_epoch")), 2);
-  ct_value_free(sched_back);
+  assert_int_equal(ct_lr_scheduler_last_epoch(sched2), 2);
+  assert_true(ct_optimizer_get_lr(opt2) == 0.0005); // StepLR halved Adam's 1e-3 at epoch 2
+  ct_lr_scheduler_free(sched2);
   assert_int_equal(ct_generator_random(loader_gen), draw);
   s = ct_scope_open();
   double r2 = 0;
@@ -144,7 +146,7 @@ static void test_all_or_nothing(void **state) {
   double w = weight0(ct_module_child(seq, 0));
   ct_checkpoint back = {.model = seq, .optimizer = opt2};
   ct_clear_error();
-  assert_int_not_equal(ct_load_checkpoint(temp_path("c.pt"), &back, NULL), CT_OK);
+  assert_int_not_equal(ct_load_checkpoint(temp_path("c.pt"), &back), CT_OK);
   assert_non_null(strstr(ct_last_error(), "Missing key(s) in state_dict: \"0.weight\""));
   assert_true(weight0(ct_module_child(seq, 0)) == w);
   ct_optim_state *after = ct_optimizer_state_dict(opt2);
@@ -154,6 +156,125 @@ static void test_all_or_nothing(void **state) {
   ct_optimizer_free(opt2);
   ct_module_free(m);
   ct_module_free(seq);
+  remove_files();
+}
+
+// A run that trains `steps` steps under a scheduler, from a fresh model (seed 5) or, with
+// `resume`, from the checkpoint. Each kind is an optimizer and a scheduler that keep state
+// of their own: NAdam over two groups under OneCycleLR (which also cycles the betas),
+// RMSprop (an int step) under SequentialLR(LinearLR, CosineAnnealingLR).
+typedef struct run {
+  ct_module *model;
+  ct_optimizer *opt;
+  ct_lr_scheduler *sched;
+} run;
+
+static run start_run(int kind) {
+  ct_manual_seed(5);
+  run r = {.model = ct_linear_new(3, 2, true)};
+  ct_tensor *w = ct_module_parameter(r.model, "weight"), *b = ct_module_parameter(r.model, "bias");
+  if (kind == 0) {
+    r.opt = ct_nadam_new(&w, 1, ct_nadam_defaults());
+    const ct_group_option lr = {.key = "lr", .value = 0.01};
+    assert_int_equal(ct_optimizer_add_param_group(r.opt, &b, 1, &lr, 1), CT_OK);
+    r.sched = ct_one_cycle_lr_new(r.opt, ct_one_cycle_defaults(0.05, 12));
+  } else {
+    ct_rmsprop_options o = ct_rmsprop_defaults();
+    o.momentum = 0.5;
+    r.opt = ct_rmsprop_new((ct_tensor *[]){w, b}, 2, o);
+    ct_lr_scheduler *parts[] = {ct_linear_lr_new(r.opt, 0.25, 1.0, 3), ct_cosine_annealing_lr_new(r.opt, 6, 1e-4)};
+    r.sched = ct_sequential_lr_new(r.opt, parts, 2, (int64_t[]){3}, 1);
+  }
+  assert_non_null(r.opt);
+  assert_non_null(r.sched);
+  return r;
+}
+
+static void run_steps(run *r, int steps) {
+  for (int i = 0; i < steps; i++) {
+    train_step(r->model, r->opt);
+    assert_int_equal(ct_lr_scheduler_step(r->sched), CT_OK);
+  }
+}
+
+static void end_run(run *r) {
+  ct_lr_scheduler_free(r->sched);
+  ct_optimizer_free(r->opt);
+  ct_module_free(r->model);
+}
+
+// The bytes of every parameter and of the optimizer's and the scheduler's state.
+static void same_run(run *a, run *b) {
+  for (int i = 0; i < ct_optimizer_num_params(a->opt); i++) {
+    ct_tensor *p = ct_optimizer_param(a->opt, i), *q = ct_optimizer_param(b->opt, i);
+    assert_memory_equal(ct_data_ptr(p), ct_data_ptr(q), (size_t)ct_numel(p) * sizeof(float));
+  }
+  ct_value *va = ct_optimizer_state_value(a->opt), *vb = ct_optimizer_state_value(b->opt);
+  ct_value *sa = ct_lr_scheduler_state_value(a->sched), *sb = ct_lr_scheduler_state_value(b->sched);
+  void *ba = NULL, *bb = NULL;
+  size_t na = 0, nb = 0;
+  ct_value *both_a = ct_value_list(), *both_b = ct_value_list();
+  ct_value_append(both_a, va), ct_value_append(both_a, sa);
+  ct_value_append(both_b, vb), ct_value_append(both_b, sb);
+  assert_int_equal(ct_save_pt_buffer(both_a, &ba, &na), CT_OK);
+  assert_int_equal(ct_save_pt_buffer(both_b, &bb, &nb), CT_OK);
+  assert_int_equal(na, nb);
+  assert_memory_equal(ba, bb, na);
+  free(ba);
+  free(bb);
+  ct_value_free(both_a);
+  ct_value_free(both_b);
+}
+
+// N steps, save, resume in a fresh run, M steps: the same bytes as N + M steps straight.
+static void test_resume_with_scheduler(void **state) {
+  (void)state;
+  enum { N = 4, M = 5 };
+  for (int kind = 0; kind < 2; kind++) {
+    run straight = start_run(kind);
+    run_steps(&straight, N + M);
+    run first = start_run(kind);
+    run_steps(&first, N);
+    ct_checkpoint c = {.model = first.model, .optimizer = first.opt, .scheduler = first.sched, .step = N};
+    assert_int_equal(ct_save_checkpoint(temp_path("s.pt"), &c), CT_OK);
+    end_run(&first);
+    run resumed = start_run(kind);
+    ct_manual_seed(77); // elsewhere: the checkpoint puts the generator back
+    ct_checkpoint back = {.model = resumed.model, .optimizer = resumed.opt, .scheduler = resumed.sched};
+    assert_int_equal(ct_load_checkpoint(temp_path("s.pt"), &back), CT_OK);
+    assert_int_equal(back.step, N);
+    run_steps(&resumed, M);
+    same_run(&straight, &resumed);
+    end_run(&straight);
+    end_run(&resumed);
+  }
+  remove_files();
+}
+
+// A scheduler that refuses the checkpoint's scheduler state (another kind) leaves the
+// scheduler, the optimizer and the model as they were; so does a checkpoint without one.
+static void test_scheduler_refused(void **state) {
+  (void)state;
+  run a = start_run(0);
+  run_steps(&a, 2);
+  ct_checkpoint c = {.model = a.model, .optimizer = a.opt, .scheduler = a.sched};
+  assert_int_equal(ct_save_checkpoint(temp_path("s.pt"), &c), CT_OK);
+  c.scheduler = NULL;
+  assert_int_equal(ct_save_checkpoint(temp_path("none.pt"), &c), CT_OK);
+  run b = start_run(0);
+  ct_lr_scheduler_free(b.sched);
+  b.sched = ct_step_lr_new(b.opt, 2, 0.5);
+  ct_checkpoint back = {.model = b.model, .optimizer = b.opt, .scheduler = b.sched};
+  assert_int_not_equal(ct_load_checkpoint(temp_path("s.pt"), &back), CT_OK);
+  assert_non_null(strstr(ct_last_error(), "scheduler state has key 'total_steps'"));
+  assert_int_not_equal(ct_load_checkpoint(temp_path("none.pt"), &back), CT_OK);
+  assert_non_null(strstr(ct_last_error(), "it holds no scheduler state"));
+  assert_int_equal(ct_lr_scheduler_last_epoch(b.sched), 0);
+  ct_optim_state *st = ct_optimizer_state_dict(b.opt);
+  assert_int_equal(ct_optim_state_len(st), 0);
+  ct_optim_state_free(st);
+  end_run(&a);
+  end_run(&b);
   remove_files();
 }
 
@@ -188,7 +309,7 @@ static void test_killed_writer(void **state) {
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     ct_checkpoint got = {.model = m};
-    assert_int_equal(ct_load_checkpoint(path, &got, NULL), CT_OK);
+    assert_int_equal(ct_load_checkpoint(path, &got), CT_OK);
     assert_true(got.epoch == 1 || got.epoch == 2);
     seen[got.epoch]++;
     remove_files(); // with the killed writer's temporary file, if any
@@ -203,6 +324,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_all_or_nothing),
+      cmocka_unit_test(test_resume_with_scheduler),
+      cmocka_unit_test(test_scheduler_refused),
       cmocka_unit_test(test_killed_writer),
   };
   return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);
