@@ -5,6 +5,9 @@
 // names tell which. SequentialLR's children ("_schedulers.<i>.<key>" in the snapshot) are
 // the dicts of its "_schedulers" list, as in PyTorch. Loading skips the attributes that are
 // no numbers (verbose flags, mode strings), which ctorch's schedulers keep outside their state.
+// MultiStepLR's "milestones" is a collections.Counter in PyTorch, which neither a
+// weights_only file nor a list can stand for (PyTorch indexes it by epoch, missing ones
+// count 0): it is not saved, and each side keeps the milestones it was made with.
 #include "core/error_impl.h"
 #include "ctorch/lr_scheduler.h"
 #include "io/value_impl.h"
@@ -67,6 +70,7 @@ ct_value *ct_lr_scheduler_state_value(const ct_lr_scheduler *s) {
     int n;
     ct_lr_state_entry(snap, i, &key, &values, &n);
     ct_value *d = holder(root, key, &leaf);
+    if (d && !strcmp(leaf, "milestones")) continue;
     ok = d && ct_value_dict_set_str(d, leaf, entry_value(leaf, values, n)) == CT_OK;
   }
   ct_lr_state_free(snap);

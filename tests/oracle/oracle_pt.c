@@ -11,6 +11,8 @@
 //   optim_load <kind> <in> <out>   the same optimizer stepped twice loads `in` (state and
 //                          every group option), steps once more and saves its state to `out`;
 //                          prints "ok" and its parameters' dump
+//   sched_save <kind> <out>   a scheduler (stepped_scheduler) stepped 3 times saves its state
+//   sched_load <kind> <in> <out>   a fresh one loads `in` (torch's), then saves its state
 // The tree's text: tests/util/file_oracle.h.
 #define _POSIX_C_SOURCE 200809L // open_memstream
 #include "file_oracle.h"
@@ -104,6 +106,33 @@ static ct_optimizer *stepped_optimizer(const char *kind, int steps, ct_module **
   return opt;
 }
 
+// SGD(lr 0.1, momentum 0.9) over nn.Linear(3, 2) and a scheduler as oracle_pt.py's
+// make_scheduler: "step", "multistep", "cosine", "onecycle", "sequential"; the scheduler
+// stepped `steps` times.
+static ct_lr_scheduler *stepped_scheduler(const char *kind, int steps, ct_module **model, ct_optimizer **opt) {
+  ct_manual_seed(0);
+  *model = ct_linear_new(3, 2, true);
+  int n = 0;
+  ct_tensor **params = ct_module_parameters(*model, &n);
+  ct_optimizer *o = *opt = make_optimizer("sgd", params, n);
+  free(params);
+  ct_lr_scheduler *s = NULL;
+  if (!strcmp(kind, "step")) {
+    s = ct_step_lr_new(o, 2, 0.5);
+  } else if (!strcmp(kind, "multistep")) {
+    s = ct_multistep_lr_new(o, (int64_t[]){2, 4}, 2, 0.5);
+  } else if (!strcmp(kind, "cosine")) {
+    s = ct_cosine_annealing_lr_new(o, 5, 0.001);
+  } else if (!strcmp(kind, "onecycle")) {
+    s = ct_one_cycle_lr_new(o, ct_one_cycle_defaults(0.5, 10));
+  } else {
+    ct_lr_scheduler *parts[] = {ct_linear_lr_new(o, 0.25, 1.0, 3), ct_cosine_annealing_lr_new(o, 6, 1e-4)};
+    s = ct_sequential_lr_new(o, parts, 2, (int64_t[]){3}, 1);
+  }
+  for (int i = 0; s && i < steps; i++) ct_lr_scheduler_step(s);
+  return s;
+}
+
 static void run_case(char *line) {
   tu_tokens tok = tu_tokens_of(line);
   const char *cmd = tu_need(&tok);
@@ -171,6 +200,24 @@ static void run_case(char *line) {
       free(text);
       ct_value_free(params);
     }
+    ct_optimizer_free(opt);
+    ct_module_free(m);
+  } else if (!strcmp(cmd, "sched_save") || !strcmp(cmd, "sched_load")) {
+    // sched_save: stepped 3 times, its state saved; sched_load: a fresh one loads `in` first.
+    ct_module *m = NULL;
+    ct_optimizer *opt = NULL;
+    bool save = !strcmp(cmd, "sched_save");
+    const char *kind = tu_need(&tok), *in = save ? NULL : tu_need(&tok), *out = tu_need(&tok);
+    ct_lr_scheduler *s = stepped_scheduler(kind, save ? 3 : 0, &m, &opt);
+    ct_value *loaded = in ? ct_load_pt(in) : NULL, *v = NULL;
+    if (!s || (in && (!loaded || ct_lr_scheduler_load_state_value(s, loaded) != CT_OK)) ||
+        !(v = ct_lr_scheduler_state_value(s)) || ct_save_pt(out, v) != CT_OK)
+      tu_print_error_line();
+    else
+      printf("saved\n");
+    ct_value_free(v);
+    ct_value_free(loaded);
+    ct_lr_scheduler_free(s);
     ct_optimizer_free(opt);
     ct_module_free(m);
   } else {

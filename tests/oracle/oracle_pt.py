@@ -302,6 +302,64 @@ def same_state_dict(checker, got, want, what):
     checker.equal(list(got["param_groups"][0]), list(want["param_groups"][0]), f"{what} key order")
 
 
+SCHEDULER_KINDS = ["step", "multistep", "cosine", "onecycle", "sequential"]
+TORCH_READABLE = ["step", "cosine", "sequential"]  # others pickle a Counter or a method
+
+
+def stepped_scheduler(kind, steps):
+    """oracle_pt.c's stepped_scheduler: SGD over Linear(3, 2), a scheduler stepped `steps` times."""
+    torch.manual_seed(0)
+    opt = make_optimizer("sgd", list(torch.nn.Linear(3, 2).parameters()))
+    sched = {
+        "step": lambda: torch.optim.lr_scheduler.StepLR(opt, 2, 0.5),
+        "multistep": lambda: torch.optim.lr_scheduler.MultiStepLR(opt, [2, 4], 0.5),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(opt, 5, 0.001),
+        "onecycle": lambda: torch.optim.lr_scheduler.OneCycleLR(opt, 0.5, total_steps=10),
+        "sequential": lambda: torch.optim.lr_scheduler.SequentialLR(
+            opt, [torch.optim.lr_scheduler.LinearLR(opt, 0.25, 1.0, 3),
+                  torch.optim.lr_scheduler.CosineAnnealingLR(opt, 6, 1e-4)], [3]),
+    }[kind]()
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+    return sched
+
+
+def numeric_state(state):
+    """A scheduler state's numbers with their types, as ctorch keeps them: lists of numbers,
+    children's dicts; other attributes dropped, and MultiStepLR's milestones (a Counter,
+    which ctorch does not save: each side keeps its own)."""
+    out = {}
+    for key, v in state.items():
+        if isinstance(v, collections.Counter):
+            continue
+        if key == "_schedulers":
+            out[key] = [numeric_state(c) for c in v]
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = (type(v).__name__, v)
+        elif isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            out[key] = [(type(x).__name__, x) for x in v]
+    return out
+
+
+def check_scheduler_file(checker, path, kind, what):
+    """The file holds torch's scheduler state after 3 steps; torch loads it and steps on alike."""
+    saved = torch.load(path)
+    want = stepped_scheduler(kind, 3)
+    checker.equal(numeric_state(saved), numeric_state(want.state_dict()), f"{what} state")
+    fresh = stepped_scheduler(kind, 0)
+    fresh.load_state_dict(saved)
+    for g, h in zip(fresh.optimizer.param_groups, want.optimizer.param_groups):
+        g["lr"] = h["lr"]  # the optimizer's part of the schedule, saved with the optimizer
+    lrs = []
+    for s in (fresh, want):
+        for _ in range(3):
+            s.optimizer.step()
+            s.step()
+        lrs.append([g["lr"] for g in s.optimizer.param_groups])
+    checker.equal(lrs[0], lrs[1], f"{what}: torch steps on from the file")
+
+
 def main():
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
@@ -357,6 +415,17 @@ def main():
             back = os.path.join(tmp, f"optim_back_{kind}.pt")
             cases.append(f"optim_load {kind} {path} {back}")
             expect.append(("optim_load", kind, (back, opt)))
+        # Scheduler state both ways.
+        for kind in SCHEDULER_KINDS:
+            path = os.path.join(tmp, f"sched_c_{kind}.pt")
+            cases.append(f"sched_save {kind} {path}")
+            expect.append(("sched", f"sched_save {kind}", (path, kind)))
+            if kind in TORCH_READABLE:
+                src = os.path.join(tmp, f"sched_t_{kind}.pt")
+                torch.save(stepped_scheduler(kind, 3).state_dict(), src)
+                path = os.path.join(tmp, f"sched_back_{kind}.pt")
+                cases.append(f"sched_load {kind} {src} {path}")
+                expect.append(("sched", f"sched_load {kind}", (path, kind)))
         path = os.path.join(tmp, "linear_wrong.pt")
         torch.save(torch.nn.Linear(2, 2).state_dict(), path)
         cases.append(f"linear_load 3 2 {path}")
@@ -399,6 +468,10 @@ def main():
                     step_once(model, fresh)
                     checker.equal(dump(fresh.state_dict()["state"]), dump(stepped_again.state_dict()["state"]),
                                   f"optim {which}: torch resumes from ctorch's state")
+            elif kind == "sched":
+                path, which = want
+                if checker.check(got == "saved\n", f"{name}: {got}"):
+                    check_scheduler_file(checker, path, which, name)
             elif kind == "optim_load":
                 back, opt = want
                 params = [p.detach() for p in all_params(opt)]
