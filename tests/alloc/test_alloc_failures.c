@@ -203,7 +203,8 @@ static ct_status file_loaders(double *result) {
   return st;
 }
 
-// .pt and safetensors, both ways through memory, and a training checkpoint through a file.
+// .pt and safetensors, both ways through memory, and a training checkpoint (model, Adam
+// over two groups, SequentialLR) through a file.
 static ct_status pt_and_safetensors(double *result) {
   ct_scope *s = ct_scope_open();
   ct_tensor *t = s ? ct_tensor_parse("[[1.5, 2], [3, 4]]") : NULL;
@@ -224,13 +225,27 @@ static ct_status pt_and_safetensors(double *result) {
   snprintf(path, sizeof path, "%s/c.pt", save_dir);
   ct_manual_seed(0);
   ct_module *m = ok ? ct_linear_new(2, 1, true) : NULL;
-  ct_checkpoint c = {.model = m, .epoch = 4};
-  ok = m && ct_save_checkpoint(path, &c) == CT_OK && ct_load_checkpoint(path, &c) == CT_OK;
+  ct_tensor *w = m ? ct_module_parameter(m, "weight") : NULL, *b = m ? ct_module_parameter(m, "bias") : NULL;
+  ct_optimizer *opt = w ? ct_adam_new(&w, 1, ct_adam_defaults()) : NULL;
+  const ct_group_option betas = {.key = "betas", .value = 0.8, .value2 = 0.9};
+  ct_lr_scheduler *parts[2] = {NULL, NULL};
+  ok = opt && ct_optimizer_add_param_group(opt, &b, 1, &betas, 1) == CT_OK &&
+       (parts[0] = ct_linear_lr_new(opt, 0.5, 1.0, 2)) && (parts[1] = ct_exponential_lr_new(opt, 0.9));
+  ct_lr_scheduler *sched = ok ? ct_sequential_lr_new(opt, parts, 2, (int64_t[]){2}, 1) : NULL;
+  if (!ok) {
+    ct_lr_scheduler_free(parts[0]);
+    ct_lr_scheduler_free(parts[1]);
+  }
+  ct_checkpoint c = {.model = m, .optimizer = opt, .scheduler = sched, .epoch = 4};
+  ok = sched && ct_lr_scheduler_step(sched) == CT_OK && ct_save_checkpoint(path, &c) == CT_OK &&
+       ct_load_checkpoint(path, &c) == CT_OK;
   double total = ok ? sum_of(ct_value_as_tensor(ct_value_get(loaded, "t"))) +
                           sum_of(ct_value_as_tensor(ct_value_get(st_loaded, "w"))) + (double)c.epoch +
-                          sum_parameters(m)
+                          sum_parameters(m) + ct_optimizer_get_lr(opt)
                     : 0;
   ct_status st = status_of(ok);
+  ct_lr_scheduler_free(sched);
+  ct_optimizer_free(opt);
   ct_module_free(m);
   ct_value_free(tree);
   ct_value_free(tensors);
