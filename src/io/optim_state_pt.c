@@ -97,8 +97,9 @@ ct_value *ct_optimizer_state_value(const ct_optimizer *opt) {
   bool ok = root && groups;
   for (int g = 0; ok && g < ct_optim_state_num_groups(snap); g++)
     ok = ct_value_append(groups, group_value(snap, g)) == CT_OK;
+  ok = ok && add(root, "state", state_value(snap)); // add takes the value, also on failure
   if (ok)
-    ok = add(root, "state", state_value(snap)) && add(root, "param_groups", groups);
+    ok = add(root, "param_groups", groups);
   else
     ct_value_free(groups);
   ct_optim_state_free(snap);
