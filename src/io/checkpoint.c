@@ -26,13 +26,14 @@ ct_status ct_save_checkpoint(const char *path, const ct_checkpoint *c) {
   if (!c || !c->model)
     return ct__error(CT_ERR_ARG, "ct_save_checkpoint: %s is NULL", c ? "model" : "checkpoint");
   ct_value *root = ct_value_dict();
-  bool ok = add(root, "model", ct__state_dict_value(c->model)) &&
-            add(root, "optimizer", c->optimizer ? ct_optimizer_state_value(c->optimizer) : ct_value_none()) &&
-            add(root, "scheduler", c->scheduler ? ct_lr_scheduler_state_value(c->scheduler) : ct_value_none()) &&
-            add(root, "rng_state", generator_state(NULL)) &&
-       add(root, "loader_rng_state",
-           c->loader_generator ? generator_state(c->loader_generator) : ct_value_none()) &&
-       add(root, "epoch", ct_value_int(c->epoch)) && add(root, "step", ct_value_int(c->step));
+  bool ok =
+      add(root, "model", ct__state_dict_value(c->model)) &&
+      add(root, "optimizer", c->optimizer ? ct_optimizer_state_value(c->optimizer) : ct_value_none()) &&
+      add(root, "scheduler", c->scheduler ? ct_lr_scheduler_state_value(c->scheduler) : ct_value_none()) &&
+      add(root, "rng_state", generator_state(NULL)) &&
+      add(root, "loader_rng_state",
+          c->loader_generator ? generator_state(c->loader_generator) : ct_value_none()) &&
+      add(root, "epoch", ct_value_int(c->epoch)) && add(root, "step", ct_value_int(c->step));
   ct_status st = ok ? ct_save_pt(path, root) : ct_last_status();
   ct_value_free(root);
   return st;
@@ -56,7 +57,8 @@ static ct_status check_generator_state(const char *path, const ct_value *v, cons
 
 // The scheduler and the optimizer back to their snapshots (either may be NULL), keeping the
 // error that made the load fail.
-static ct_status put_back(ct_checkpoint *c, const ct_lr_state *sched, const ct_optim_state *opt, ct_status why) {
+static ct_status put_back(ct_checkpoint *c, const ct_lr_state *sched, const ct_optim_state *opt,
+                          ct_status why) {
   char *message = strdup(ct_last_error());
   if (sched) ct_lr_scheduler_load_state_dict(c->scheduler, sched); // its own snapshot: cannot fail
   if (opt) ct_optimizer_load_state_dict(c->optimizer, opt);
@@ -94,7 +96,8 @@ ct_status ct_load_checkpoint(const char *path, ct_checkpoint *c) {
   if (st == CT_OK && c->scheduler) st = ct_lr_scheduler_load_state_value(c->scheduler, sched_state);
   if (st == CT_OK && c->optimizer && (st = ct_optimizer_load_state_value(c->optimizer, opt_state)) != CT_OK)
     put_back(c, sched_before, NULL, st);
-  if (st == CT_OK && (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK)
+  if (st == CT_OK &&
+      (st = ct__load_state_dict_value(c->model, ct_value_get(v, "model"), true, path)) != CT_OK)
     put_back(c, sched_before, opt_before, st);
   ct_lr_state_free(sched_before);
   ct_optim_state_free(opt_before);

@@ -24,9 +24,10 @@ static bool named(const char *key, const char *const *names) {
 }
 
 static const char *const list_keys[] = {"base_lrs", "_last_lr", "min_lrs", "milestones", "_milestones", NULL};
-static const char *const int_keys[] = {"last_epoch",       "_step_count", "step_size",      "milestones", "T_max",
-                                       "T_0",              "T_mult",      "total_iters",    "total_steps", "patience",
-                                       "cooldown",         "cooldown_counter", "num_bad_epochs", "_milestones", NULL};
+static const char *const int_keys[] = {"last_epoch",     "_step_count", "step_size", "milestones",
+                                       "T_max",          "T_0",         "T_mult",    "total_iters",
+                                       "total_steps",    "patience",    "cooldown",  "cooldown_counter",
+                                       "num_bad_epochs", "_milestones", NULL};
 
 static ct_value *number(const char *key, double x) {
   return named(key, int_keys) ? ct_value_int((int64_t)x) : ct_value_float(x);
@@ -86,7 +87,8 @@ static bool is_number(const ct_value *v) {
 }
 
 static ct_status long_key(const char *key) {
-  return ct__error(CT_ERR_ARG, "scheduler load_state_dict: attribute '%.80s' is not one of this scheduler's", key);
+  return ct__error(CT_ERR_ARG, "scheduler load_state_dict: attribute '%.80s' is not one of this scheduler's",
+                   key);
 }
 
 // The numeric entries of dict d, keys prefixed, into snap (children's dicts recursively).
@@ -111,14 +113,17 @@ static ct_status flatten(const ct_value *d, const char *prefix, ct_lr_state *sna
     bool list = ct_value_get_kind(v) == CT_VALUE_LIST;
     int64_t n = list ? ct_value_len(v) : 1;
     bool numbers = list || is_number(v);
-    for (int64_t j = 0; list && numbers && j < n; j++) numbers = is_number(ct_value_at(v, j));
+    for (int64_t j = 0; list && numbers && j < n; j++)
+      numbers = is_number(ct_value_at(v, j));
     if (!numbers) continue; // verbose, mode strings, ...: not part of a ctorch scheduler's state
     if (n > 1 << 20) return ct__error(CT_ERR_ARG, "scheduler load_state_dict: '%s' is too long", key);
     double *values = malloc((size_t)(n + 1) * sizeof *values);
     if (!values) return ct__error(CT_ERR_MEMORY, "out of memory");
-    for (int64_t j = 0; j < n; j++) values[j] = ct_value_as_float(list ? ct_value_at(v, j) : v);
-    st = snprintf(full, sizeof full, "%s%s", prefix, key) < (int)sizeof full ? ct_lr_state_add(snap, full, values, (int)n)
-                                                                            : long_key(key);
+    for (int64_t j = 0; j < n; j++)
+      values[j] = ct_value_as_float(list ? ct_value_at(v, j) : v);
+    st = snprintf(full, sizeof full, "%s%s", prefix, key) < (int)sizeof full
+             ? ct_lr_state_add(snap, full, values, (int)n)
+             : long_key(key);
     free(values);
   }
   return st;

@@ -6,8 +6,8 @@
 // "param_groups". RMSprop's "step" is a Python int in PyTorch and a 0-d int64 tensor in the
 // snapshot; a 0-d int64 tensor saves as an int and an int loads as one.
 #include "core/error_impl.h"
-#include "io/value_impl.h"
 #include "ctorch/optim.h"
+#include "io/value_impl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +46,8 @@ static ct_value *group_value(const ct_optim_state *snap, int g) {
   int n = 0;
   ok = ok && ct_optim_state_group_params(snap, g, &params, &n) == CT_OK;
   ct_value *list = ok ? ct_value_list() : NULL;
-  for (int i = 0; list && ok && i < n; i++) ok = ct_value_append(list, ct_value_int(params[i])) == CT_OK;
+  for (int i = 0; list && ok && i < n; i++)
+    ok = ct_value_append(list, ct_value_int(params[i])) == CT_OK;
   if (ok)
     ok = add(d, "params", list); // add takes the list, also on failure
   else
@@ -61,7 +62,8 @@ static ct_value *group_value(const ct_optim_state *snap, int g) {
 // A state entry as PyTorch keeps it: a 0-d int64 tensor (RMSprop's step) is a Python int.
 static ct_value *state_entry_value(const ct_tensor *t) {
   int64_t step;
-  if (ct_get_dtype(t) == CT_INT64 && ct_dim(t) == 0 && ct_item_int(t, &step) == CT_OK) return ct_value_int(step);
+  if (ct_get_dtype(t) == CT_INT64 && ct_dim(t) == 0 && ct_item_int(t, &step) == CT_OK)
+    return ct_value_int(step);
   return ct_value_tensor((ct_tensor *)t);
 }
 
@@ -125,7 +127,8 @@ static bool option_of(const char *key, const ct_value *v, ct_group_option *o) {
   case CT_VALUE_TUPLE:
   case CT_VALUE_LIST: {
     const ct_value *a = ct_value_at(v, 0), *b = ct_value_at(v, 1);
-    bool numbers = ct_value_len(v) == 2 && (ct_value_get_kind(a) == CT_VALUE_INT || ct_value_get_kind(a) == CT_VALUE_FLOAT) &&
+    bool numbers = ct_value_len(v) == 2 &&
+                   (ct_value_get_kind(a) == CT_VALUE_INT || ct_value_get_kind(a) == CT_VALUE_FLOAT) &&
                    (ct_value_get_kind(b) == CT_VALUE_INT || ct_value_get_kind(b) == CT_VALUE_FLOAT);
     o->kind = CT_OPTION_PAIR, o->value = ct_value_as_float(a), o->value2 = ct_value_as_float(b);
     return numbers;
@@ -185,7 +188,7 @@ static ct_status add_state(ct_optim_state *snap, const ct_value *state) {
       if (!key) {
         st = bad_state("a state key is not a string");
       } else if (ct_value_get_kind(val) == CT_VALUE_NONE) {
-        continue; // SGD without momentum: momentum_buffer None
+        continue;                                          // SGD without momentum: momentum_buffer None
       } else if (ct_value_get_kind(val) == CT_VALUE_INT) { // RMSprop's step
         int64_t step = ct_value_as_int(val);
         ct_tensor *t = ct_tensor_from_i64(&step, 0, NULL); // freed by the load's scope
@@ -209,7 +212,8 @@ ct_status ct_optimizer_load_state_value(ct_optimizer *opt, const ct_value *v) {
   ct_scope *scope = ct_scope_open();
   ct_optim_state *snap = scope ? ct_optim_state_new() : NULL;
   ct_status st = snap ? CT_OK : ct_last_status();
-  for (int64_t g = 0; st == CT_OK && g < ct_value_len(groups); g++) st = add_group(snap, ct_value_at(groups, g));
+  for (int64_t g = 0; st == CT_OK && g < ct_value_len(groups); g++)
+    st = add_group(snap, ct_value_at(groups, g));
   if (st == CT_OK) st = add_state(snap, state);
   if (st == CT_OK) st = ct_optimizer_load_state_dict(opt, snap);
   ct_optim_state_free(snap);

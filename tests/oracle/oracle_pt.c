@@ -46,6 +46,14 @@ static void load(const char *path) {
   ct_value_free(b);
 }
 
+// "ok" and the tree's text; frees the tree.
+static void print_ok_tree(ct_value *v) {
+  char *text = tu_dump_value(v);
+  printf("ok%s\n", text ? text : "");
+  free(text);
+  ct_value_free(v);
+}
+
 // One step on sum(linear(x)^2), x = arange(6).view(2, 3) / 10, then zero_grad(set_to_none).
 static ct_status step_once(ct_module *m, ct_optimizer *opt) {
   ct_tensor *x = ct_div_scalar(ct_view(ct_arange(0, 6, 1, CT_FLOAT32), CT_SHAPE(2, 3)), 10);
@@ -70,7 +78,7 @@ static ct_optimizer *make_optimizer(const char *kind, ct_tensor **params, int n)
   ct_adagrad_options adagrad = ct_adagrad_defaults();
   adagrad.lr = 0.1, adagrad.lr_decay = 0.01;
   if (strstr(kind, "2g")) n = 1; // the bias goes to the second group below
-  ct_optimizer *opt = !strncmp(kind, "sgd", 3)      ? ct_sgd_new(params, n, sgd)
+  ct_optimizer *opt = !strncmp(kind, "sgd", 3)       ? ct_sgd_new(params, n, sgd)
                       : !strncmp(kind, "adamw", 5)   ? ct_adamw_new(params, n, adamw)
                       : !strncmp(kind, "adamax", 6)  ? ct_adamax_new(params, n, ct_adamax_defaults())
                       : !strncmp(kind, "adam", 4)    ? ct_adam_new(params, n, ct_adam_defaults())
@@ -78,14 +86,16 @@ static ct_optimizer *make_optimizer(const char *kind, ct_tensor **params, int n)
                       : !strncmp(kind, "adagrad", 7) ? ct_adagrad_new(params, n, adagrad)
                       : !strncmp(kind, "nadam", 5)   ? ct_nadam_new(params, n, ct_nadam_defaults())
                                                      : ct_radam_new(params, n, ct_radam_defaults());
-  const ct_group_option sgd_group[] = {{.key = "lr", .value = 0.05}, {.key = "momentum", .value = 0.8},
-                                       {.key = "nesterov", .value = 1}};
+  const ct_group_option sgd_group[] = {
+      {.key = "lr", .value = 0.05}, {.key = "momentum", .value = 0.8}, {.key = "nesterov", .value = 1}};
   const ct_group_option adam_group[] = {{.key = "lr", .value = 0.01},
                                         {.key = "betas", .value = 0.8, .value2 = 0.99},
                                         {.key = "amsgrad", .value = 1}};
-  const ct_group_option rmsprop_group[] = {{.key = "centered", .value = 1}, {.key = "momentum", .value = 0.3},
-                                           {.key = "alpha", .value = 0.9}};
-  const ct_group_option *group = !strcmp(kind, "sgd2g") ? sgd_group : !strcmp(kind, "adam2g") ? adam_group : rmsprop_group;
+  const ct_group_option rmsprop_group[] = {
+      {.key = "centered", .value = 1}, {.key = "momentum", .value = 0.3}, {.key = "alpha", .value = 0.9}};
+  const ct_group_option *group = !strcmp(kind, "sgd2g")    ? sgd_group
+                                 : !strcmp(kind, "adam2g") ? adam_group
+                                                           : rmsprop_group;
   if (opt && strstr(kind, "2g") && ct_optimizer_add_param_group(opt, &params[1], 1, group, 3) != CT_OK) {
     ct_optimizer_free(opt);
     return NULL;
@@ -102,14 +112,16 @@ static ct_optimizer *stepped_optimizer(const char *kind, int steps, ct_module **
   ct_tensor **params = ct_module_parameters(m, &n);
   ct_optimizer *opt = make_optimizer(kind, params, n);
   free(params);
-  for (int i = 0; opt && i < steps; i++) step_once(m, opt);
+  for (int i = 0; opt && i < steps; i++)
+    step_once(m, opt);
   return opt;
 }
 
 // SGD(lr 0.1, momentum 0.9) over nn.Linear(3, 2) and a scheduler as oracle_pt.py's
 // make_scheduler: "step", "multistep", "cosine", "onecycle", "sequential"; the scheduler
 // stepped `steps` times.
-static ct_lr_scheduler *stepped_scheduler(const char *kind, int steps, ct_module **model, ct_optimizer **opt) {
+static ct_lr_scheduler *stepped_scheduler(const char *kind, int steps, ct_module **model,
+                                          ct_optimizer **opt) {
   ct_manual_seed(0);
   *model = ct_linear_new(3, 2, true);
   int n = 0;
@@ -129,7 +141,8 @@ static ct_lr_scheduler *stepped_scheduler(const char *kind, int steps, ct_module
     ct_lr_scheduler *parts[] = {ct_linear_lr_new(o, 0.25, 1.0, 3), ct_cosine_annealing_lr_new(o, 6, 1e-4)};
     s = ct_sequential_lr_new(o, parts, 2, (int64_t[]){3}, 1);
   }
-  for (int i = 0; s && i < steps; i++) ct_lr_scheduler_step(s);
+  for (int i = 0; s && i < steps; i++)
+    ct_lr_scheduler_step(s);
   return s;
 }
 
@@ -167,10 +180,7 @@ static void run_case(char *line) {
         ct_tensor *plain = ct_detach(sd->items[i].tensor);
         ct_value_dict_set_str(dict, sd->items[i].name, ct_value_tensor(plain));
       }
-      char *text = tu_dump_value(dict);
-      printf("ok%s\n", text ? text : "");
-      free(text);
-      ct_value_free(dict);
+      print_ok_tree(dict);
       ct_named_list_free(sd);
     }
     ct_module_free(m);
@@ -195,10 +205,7 @@ static void run_case(char *line) {
       ct_value *params = ct_value_list();
       for (int i = 0; i < ct_optimizer_num_params(opt); i++)
         ct_value_append(params, ct_value_tensor(ct_detach(ct_optimizer_param(opt, i))));
-      char *text = tu_dump_value(params);
-      printf("ok%s\n", text ? text : "");
-      free(text);
-      ct_value_free(params);
+      print_ok_tree(params);
     }
     ct_optimizer_free(opt);
     ct_module_free(m);

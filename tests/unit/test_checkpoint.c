@@ -1,7 +1,7 @@
 // Training checkpoints (ct_save_checkpoint / ct_load_checkpoint): what comes back (model,
 // optimizer, scheduler, generators, counters), resuming under a scheduler bit for bit,
-// all-or-nothing loading, and crash safety: a writer killed (SIGKILL) at many points of a save leaves either the old
-// checkpoint or the new one, whole, never a torn file.
+// all-or-nothing loading, and crash safety: a writer killed (SIGKILL) at many points of a save leaves either
+// the old checkpoint or the new one, whole, never a torn file.
 #define _POSIX_C_SOURCE 200809L
 #include "unit.h"
 #include <dirent.h>
@@ -182,7 +182,8 @@ static run start_run(int kind) {
     ct_rmsprop_options o = ct_rmsprop_defaults();
     o.momentum = 0.5;
     r.opt = ct_rmsprop_new((ct_tensor *[]){w, b}, 2, o);
-    ct_lr_scheduler *parts[] = {ct_linear_lr_new(r.opt, 0.25, 1.0, 3), ct_cosine_annealing_lr_new(r.opt, 6, 1e-4)};
+    ct_lr_scheduler *parts[] = {ct_linear_lr_new(r.opt, 0.25, 1.0, 3),
+                                ct_cosine_annealing_lr_new(r.opt, 6, 1e-4)};
     r.sched = ct_sequential_lr_new(r.opt, parts, 2, (int64_t[]){3}, 1);
   }
   assert_non_null(r.opt);
