@@ -97,6 +97,16 @@ static ct_tensor *f_copy_inplace_view(ct_tensor **x) {
   assert_non_null(ct_mul_(ct_narrow(y, 0, 1, 2), ct_narrow(x[0], 0, 0, 2)));
   return y;
 }
+static ct_tensor *f_inplace_mul(ct_tensor **x) {
+  ct_tensor *y = ct_mul_scalar(x[0], 1.5);
+  assert_non_null(ct_mul_(y, ct_exp(x[0])));
+  return y;
+}
+static ct_tensor *f_add_on_view(ct_tensor **x) {
+  ct_tensor *y = ct_mul(x[0], x[0]);
+  assert_non_null(ct_add_(ct_narrow(y, 0, 1, 2), ct_narrow(x[0], 0, 0, 2)));
+  return y;
+}
 static ct_tensor *f_copy_into_view(ct_tensor **x) {
   ct_tensor *y = ct_mul(x[0], x[0]);
   assert_int_equal(ct_copy_(ct_select(y, 1, 0), ct_exp(x[1])), CT_OK);
@@ -143,6 +153,8 @@ static const op_case CASES[] = {
     {"bilinear", f_bilinear, 3, {2, 2, 3}, {{3, 4}, {3, 2}, {2, 4, 2}}, false},
     {"group_norm", f_group_norm, 3, {3, 1, 1}, {{2, 4, 3}, {4}, {4}}, false},
     {"inplace_on_view", f_copy_inplace_view, 1, {2}, {{3, 2}}, false},
+    {"inplace_mul", f_inplace_mul, 1, {2}, {{3, 2}}, false},
+    {"add_on_view", f_add_on_view, 1, {2}, {{3, 2}}, false},
     {"copy_into_view", f_copy_into_view, 2, {2, 1}, {{3, 2}, {3}}, false},
     {"remainder", f_remainder, 2, {1, 1}, {{5}, {5}}, true},
 };
