@@ -46,11 +46,15 @@ static const char *const SUPPORTED[] = {
     "VarBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0", "ZeroBackward0",
 };
 
-// Backwards torch 1.13 cannot differentiate either, with the error it raises then.
+// Backwards refused with a message of their own (others get the generic one).
 static const struct {
   const char *name, *message;
 } REFUSED[] = {
+    // torch 1.13 refuses too, with this text.
     {"EmbeddingBagBackward0", "derivative for _embedding_bag_dense_backward is not implemented"},
+    // torch's CPU layers are composite ops and support it; ctorch's fused layer does not.
+    {"RnnLayerBackward", "double backward through the fused RNN/LSTM/GRU layer (RnnLayerBackward) is not "
+                         "supported by ctorch"},
 };
 
 static int by_name(const void *key, const void *entry) { return strcmp(key, *(const char *const *)entry); }

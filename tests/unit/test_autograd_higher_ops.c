@@ -74,6 +74,15 @@ static ct_tensor *f_einsum(ct_tensor **x) { return ct_einsum("ij,kj->ik", 2, (ct
 static ct_tensor *f_einsum_ellipsis(ct_tensor **x) {
   return ct_einsum("...j,j...->...", 2, (ct_tensor *[]){x[0], ct_mul(x[1], x[1])});
 }
+static ct_tensor *f_einsum_diagonal(ct_tensor **x) {
+  return ct_einsum("iij,jk->ik", 2, (ct_tensor *[]){x[0], ct_mul(x[1], x[1])});
+}
+// padding='same' with an even kernel pads the input's end (ConstantPadNdBackward0).
+static ct_tensor *f_conv_same(ct_tensor **x) {
+  ct_conv_options o = ct_conv_defaults();
+  o.padding_mode = CT_PADDING_SAME;
+  return ct_conv2d(x[0], x[1], NULL, o);
+}
 static ct_tensor *f_silu(ct_tensor **x) { return ct_silu(x[0]); }
 static ct_tensor *f_mish(ct_tensor **x) { return ct_mish(x[0]); }
 static ct_tensor *f_elu(ct_tensor **x) { return ct_elu(x[0], 0.7); }
@@ -140,6 +149,8 @@ static const op_case CASES[] = {
     {"masked_scatter", f_masked_scatter, 2, {2, 1}, {{2, 3}, {5}}, false},
     {"einsum", f_einsum, 2, {2, 2}, {{2, 3}, {4, 3}}, false},
     {"einsum_ellipsis", f_einsum_ellipsis, 2, {3, 2}, {{2, 2, 3}, {3, 2}}, false},
+    {"einsum_diagonal", f_einsum_diagonal, 2, {3, 2}, {{3, 3, 2}, {2, 2}}, false},
+    {"conv2d_same_even_kernel", f_conv_same, 2, {4, 4}, {{1, 2, 4, 3}, {2, 2, 2, 2}}, false},
     {"silu", f_silu, 1, {1}, {{6}}, false},
     {"mish", f_mish, 1, {1}, {{6}}, false},
     {"elu", f_elu, 1, {1}, {{6}}, false},
@@ -229,11 +240,33 @@ static void test_refused_double_backward(void **state) {
   ct_scope_close(s);
 }
 
+// The fused recurrent layers: torch supports their double backward (composite ops), ctorch
+// refuses it with a clear error rather than a zero second derivative.
+static void test_rnn_refused(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_manual_seed(2);
+  ct_rnn_options o = ct_rnn_defaults();
+  o.dtype = CT_FLOAT64;
+  ct_module *(*make[3])(int64_t, int64_t, ct_rnn_options) = {ct_rnn_new, ct_lstm_new, ct_gru_new};
+  for (int k = 0; k < 3; k++) {
+    ct_module *m = make[k](3, 4, o);
+    assert_non_null(m);
+    ct_tensor *x = leaf(ct_randn(3, (int64_t[]){2, 1, 3}, CT_FLOAT64));
+    ct_rnn_output r;
+    assert_int_equal(ct_rnn_forward(m, x, NULL, NULL, &r), CT_OK);
+    expect_refused(ct_sum(ct_mul(r.output, r.output)), x, "is not supported by ctorch");
+    ct_module_free(m);
+  }
+  ct_scope_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_second_derivatives),
       cmocka_unit_test(test_cross_dtype_copy),
       cmocka_unit_test(test_refused_double_backward),
+      cmocka_unit_test(test_rnn_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
