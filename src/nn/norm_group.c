@@ -87,7 +87,8 @@ CT_CREATE_GRAPH_PATH static ct_status group_norm_backward_recorded(ct_node *node
   ct_tensor *xhat = ct_mul(d, rstd);
   if (node->next[0]) {
     ct_tensor *gw = ct_reshape(w ? ct_mul(g3, ct_reshape(w, 3, per_channel)) : g3, 2, rows);
-    ct_tensor *centred = ct_sub(ct_sub(gw, ct_mean_dim(gw, 1, true)), ct_mul(xhat, ct_mean_dim(ct_mul(gw, xhat), 1, true)));
+    ct_tensor *centred =
+        ct_sub(ct_sub(gw, ct_mean_dim(gw, 1, true)), ct_mul(xhat, ct_mean_dim(ct_mul(gw, xhat), 1, true)));
     grad_in[0] = ct_reshape(ct_mul(rstd, centred), input->ndim, input->shape);
     if (!grad_in[0]) return ct_last_status();
   }

@@ -93,7 +93,9 @@ static void hooks(const double *v) {
 // ---- second derivatives of the issue-10 ops (sort, scans, split, flip/roll, einsum, the
 // extra activations and losses, group_norm, indexing, in-place writes on views) ----
 
-static ct_tensor *constant(const double *v, int ndim, const int64_t *shape) { return ct_tensor_from_f64(v, ndim, shape); }
+static ct_tensor *constant(const double *v, int ndim, const int64_t *shape) {
+  return ct_tensor_from_f64(v, ndim, shape);
+}
 static ct_tensor *idx(const int64_t *v, int ndim, const int64_t *shape) { return ct_tensor_from_i64(v, ndim, shape); }
 
 // The gradient of f with respect to xs (create_graph), then the Hessian-vector product of

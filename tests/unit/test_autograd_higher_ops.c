@@ -53,7 +53,9 @@ static ct_tensor *f_scatter_add(ct_tensor **x) { return ct_scatter_add(x[0], 0, 
 static ct_tensor *f_index_tensors(ct_tensor **x) {
   return ct_index_tensors(ct_mul(x[0], x[0]), 2, (ct_tensor *[]){NULL, idx((int64_t[]){2, 0, 2}, 1, (int64_t[]){3})});
 }
-static ct_tensor *f_index_mask(ct_tensor **x) { return ct_index_tensors(x[0], 1, (ct_tensor *[]){ct_gt_scalar(x[0], 0)}); }
+static ct_tensor *f_index_mask(ct_tensor **x) {
+  return ct_index_tensors(x[0], 1, (ct_tensor *[]){ct_gt_scalar(x[0], 0)});
+}
 static ct_tensor *f_index_put(ct_tensor **x) {
   return ct_index_put(ct_mul(x[0], x[0]), 1, (ct_tensor *[]){idx((int64_t[]){2, 0}, 1, (int64_t[]){2})}, ct_exp(x[1]),
                       false);
