@@ -46,15 +46,19 @@ static const char *const SUPPORTED[] = {
     "VarBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0", "ZeroBackward0",
 };
 
-// Backwards refused with a message of their own (others get the generic one).
+// Backwards refused with a message of their own (others get the generic one): `input`
+// is the gradient's input, -1 for any.
 static const struct {
-  const char *name, *message;
+  const char *name;
+  int input;
+  const char *message;
 } REFUSED[] = {
-    // torch 1.13 refuses too, with this text.
-    {"EmbeddingBagBackward0", "derivative for _embedding_bag_dense_backward is not implemented"},
+    // torch 1.13 refuses too, with these texts (weight, per_sample_weights).
+    {"EmbeddingBagBackward0", 0, "derivative for _embedding_bag_dense_backward is not implemented"},
+    {"EmbeddingBagBackward0", 1, "derivative for aten::_embedding_bag_per_sample_weights_backward is not implemented"},
     // torch's CPU layers are composite ops and support it; ctorch's fused layer does not.
-    {"RnnLayerBackward", "double backward through the fused RNN/LSTM/GRU layer (RnnLayerBackward) is not "
-                         "supported by ctorch"},
+    {"RnnLayerBackward", -1, "double backward through the fused RNN/LSTM/GRU layer (RnnLayerBackward) is not "
+                             "supported by ctorch"},
 };
 
 static int by_name(const void *key, const void *entry) { return strcmp(key, *(const char *const *)entry); }
@@ -66,13 +70,16 @@ static bool supported(const char *name) {
 // The node recorded on a gradient its backward could not record: it fails when reached.
 typedef struct refused_args {
   const char *node_name;
+  int input; // which input of that node the gradient is for
 } refused_args;
 
 static ct_status refused_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   (void)grad, (void)grad_in;
-  const char *name = ct__node_args(node, refused_args)->node_name;
+  const refused_args *a = ct__node_args(node, refused_args);
+  const char *name = a->node_name;
   for (size_t i = 0; i < sizeof REFUSED / sizeof *REFUSED; i++)
-    if (!strcmp(name, REFUSED[i].name)) return ct__error(CT_ERR_RUNTIME, "%s", REFUSED[i].message);
+    if (!strcmp(name, REFUSED[i].name) && (REFUSED[i].input < 0 || REFUSED[i].input == a->input))
+      return ct__error(CT_ERR_RUNTIME, "%s", REFUSED[i].message);
   return ct__error(CT_ERR_RUNTIME, "double backward is not supported for %s (ctorch)", name);
 }
 
@@ -105,7 +112,7 @@ static ct_status run_refusing(ct_node *n, ct_tensor *g, ct_tensor **grad_in) {
     if (!r) return ct_last_status();
     ct_node *refuse;
     st = ct__record(r, "NotImplemented", refused_backward, k, inputs, 0, NULL, &refuse);
-    if (refuse) *ct__node_args(refuse, refused_args) = (refused_args){n->name};
+    if (refuse) *ct__node_args(refuse, refused_args) = (refused_args){n->name, i};
     grad_in[i] = r;
   }
   return st;

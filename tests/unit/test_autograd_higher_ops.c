@@ -234,8 +234,12 @@ static void test_refused_double_backward(void **state) {
     ct_tensor *e = ct_embedding_bag(in, w, off, (ct_embedding_bag_mode)mode, NULL, false, CT_NO_PADDING_IDX);
     expect_refused(ct_sum(ct_mul(e, e)), w, "derivative for _embedding_bag_dense_backward is not implemented");
   }
+  ct_tensor *psw = leaf(ct_randn(1, (int64_t[]){5}, CT_FLOAT64));
+  ct_tensor *e = ct_embedding_bag(in, w, off, CT_EMBEDDING_BAG_SUM, psw, false, CT_NO_PADDING_IDX);
+  expect_refused(ct_sum(ct_mul(e, e)), psw,
+                 "derivative for aten::_embedding_bag_per_sample_weights_backward is not implemented");
   // A first derivative that is not differentiated again is fine, as in torch.
-  ct_tensor *e = ct_embedding_bag(in, w, off, CT_EMBEDDING_BAG_SUM, NULL, false, CT_NO_PADDING_IDX);
+  e = ct_embedding_bag(in, w, off, CT_EMBEDDING_BAG_SUM, NULL, false, CT_NO_PADDING_IDX);
   ct_tensor *l = ct_sum(ct_mul(e, e)), *g;
   ct_grad_options o = {.create_graph = true};
   assert_int_equal(ct_autograd_grad(1, &l, NULL, 1, &w, &o, &g), CT_OK);
