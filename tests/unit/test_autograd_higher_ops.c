@@ -179,7 +179,7 @@ static void test_second_derivatives(void **state) {
     if (!only || !strcmp(only, CASES[i].name)) check_hvp(&CASES[i]);
 }
 
-// A cross-dtype copy_ (float64 into float32 and back): the Hessian-vector product through
+// A cross-dtype copy_ or .to(dtype) (float64 to float32 and back): the Hessian-vector product through
 // it is the float64 one up to float32 rounding of x (finite differences cannot see
 // through float32).
 static void test_cross_dtype_copy(void **state) {
@@ -188,9 +188,10 @@ static void test_cross_dtype_copy(void **state) {
   ct_manual_seed(5);
   ct_tensor *x = leaf(ct_randn(1, (int64_t[]){6}, CT_FLOAT64));
   ct_tensor *u = ct_randn(1, (int64_t[]){6}, CT_FLOAT64);
-  ct_tensor *h[2];
-  for (int k = 0; k < 2; k++) {
+  ct_tensor *h[3];
+  for (int k = 0; k < 3; k++) {
     ct_tensor *y = x;
+    if (k == 2) y = ct_to_dtype(ct_to_dtype(x, CT_FLOAT32), CT_FLOAT64); // ToCopyBackward0
     if (k == 1) {
       ct_tensor *f = ct_zeros(1, (int64_t[]){6}, CT_FLOAT32);
       assert_int_equal(ct_copy_(f, x), CT_OK);
@@ -204,8 +205,11 @@ static void test_cross_dtype_copy(void **state) {
     ct_tensor *gu = ct_sum(ct_mul(g, u));
     assert_int_equal(ct_autograd_grad(1, &gu, NULL, 1, &x, NULL, &h[k]), CT_OK);
   }
-  const double *a = ct_data_ptr(h[0]), *b = ct_data_ptr(h[1]);
-  for (int i = 0; i < 6; i++) assert_true(fabs(a[i] - b[i]) <= 1e-5 * (1 + fabs(a[i])));
+  const double *a = ct_data_ptr(h[0]), *b = ct_data_ptr(h[1]), *c = ct_data_ptr(h[2]);
+  for (int i = 0; i < 6; i++) {
+    assert_true(fabs(a[i] - b[i]) <= 1e-5 * (1 + fabs(a[i])));
+    assert_true(fabs(a[i] - c[i]) <= 1e-5 * (1 + fabs(a[i])));
+  }
   ct_scope_close(s);
 }
 
