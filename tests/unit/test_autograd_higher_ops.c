@@ -85,6 +85,11 @@ static ct_tensor *f_conv_same(ct_tensor **x) {
   o.padding_mode = CT_PADDING_SAME;
   return ct_conv2d(x[0], x[1], NULL, o);
 }
+// A channels-last input (NHWC permuted): the 1x1 mean is restrided (AsStridedBackward1).
+static ct_tensor *f_pool_1x1_channels_last(ct_tensor **x) {
+  ct_tensor *nchw = ct_permute(ct_mul(x[0], x[0]), (int[]){0, 3, 1, 2});
+  return ct_adaptive_avg_pool2d(nchw, (int64_t[]){1, 1});
+}
 static ct_tensor *f_silu(ct_tensor **x) { return ct_silu(x[0]); }
 static ct_tensor *f_mish(ct_tensor **x) { return ct_mish(x[0]); }
 static ct_tensor *f_elu(ct_tensor **x) { return ct_elu(x[0], 0.7); }
@@ -153,6 +158,7 @@ static const op_case CASES[] = {
     {"einsum_ellipsis", f_einsum_ellipsis, 2, {3, 2}, {{2, 2, 3}, {3, 2}}, false},
     {"einsum_diagonal", f_einsum_diagonal, 2, {3, 2}, {{3, 3, 2}, {2, 2}}, false},
     {"conv2d_same_even_kernel", f_conv_same, 2, {4, 4}, {{1, 2, 4, 3}, {2, 2, 2, 2}}, false},
+    {"adaptive_avg_pool_1x1_channels_last", f_pool_1x1_channels_last, 1, {4}, {{2, 2, 3, 3}}, false},
     {"silu", f_silu, 1, {1}, {{6}}, false},
     {"mish", f_mish, 1, {1}, {{6}}, false},
     {"elu", f_elu, 1, {1}, {{6}}, false},
