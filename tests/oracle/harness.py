@@ -258,6 +258,19 @@ def result_answer(out, graph_depth=-1):
             f"v{values(out)}\n")
 
 
+def flat(t):
+    """A tensor's values as a flat list (row-major)."""
+    return t.detach().reshape(-1).tolist()
+
+
+def gradients_with_magnitudes(specs, tensors, absolute):
+    """The "g" entry of an expected op answer (compare_op_answer) once backward has run on
+    tensors and, seeded with |w|, on absolute, their twins over absolute values: for each
+    input that requires grad, None or (its gradient, the twin's: the magnitudes)."""
+    return {k: None if t.grad is None else (flat(t.grad), flat(a.grad))
+            for k, (s, t, a) in enumerate(zip(specs, tensors, absolute)) if s.requires_grad}
+
+
 def gradient_answer(specs, tensors):
     """The "g<k>" lines of tu_run_op_case for the inputs that require grad."""
     text = ""
