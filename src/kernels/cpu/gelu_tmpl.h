@@ -13,12 +13,11 @@
 static inline T NAME(gelu_one)(T x) { return x * (T)0.5 * ((T)1 + ERF(x * (T)GELU_SQRT1_2)); }
 
 // dy * (cdf + x * pdf): cdf = 0.5 * (1 + erf(x * sqrt(1/2))),
-// pdf = (2/sqrt(pi) * sqrt(1/2) * 0.5) * exp(x * x * -0.5). PyTorch's compiler fuses
-// cdf + x * pdf into one fused multiply-add, in the scalar and in the vector code.
+// pdf = (2/sqrt(pi) * sqrt(1/2) * 0.5) * exp(x * x * -0.5). PyTorch's compiler fuses the
+// sum with one of its products: cdf's in the scalar code, x * pdf in the vector code.
 static inline T NAME(gelu_grad_one)(T dy, T x) {
-  const T cdf = (T)0.5 * ((T)1 + ERF(x * (T)GELU_SQRT1_2));
   const T pdf = (T)GELU_BETA * EXP(x * x * (T)-0.5);
-  return dy * FMA(x, pdf, cdf);
+  return dy * FMA((T)0.5, (T)1 + ERF(x * (T)GELU_SQRT1_2), x * pdf);
 }
 
 #if GELU_VECTOR
