@@ -15,7 +15,7 @@ run on `a * 1`). Both sides print (harness.result_answer / tu_print_result):
                                                     against central differences)
 Dtypes, shapes, messages and names are compared exactly. Values are compared bit for bit
 where ctorch computes what PyTorch's AVX2 kernels compute (SLEEF exp/log/tanh/...,
-sigmoid's blocks of 16, fma for add with alpha); otherwise (gelu, and the ops whose
+sigmoid's blocks of 16, fma for add with alpha, gelu); otherwise (the ops whose
 PyTorch kernel picks vector or scalar code by memory layout, on non-contiguous inputs)
 to 1e-5 (float32) or 1e-12 (float64) relative. Gradients: same tolerances, relative to
 the largest gradient element as well (sums over broadcast dims may be ordered
@@ -101,7 +101,7 @@ OPS.update({
     "sub_alpha": (lambda t, p0, p1: torch.sub(t[0], t[1], alpha=py(p0)), "layout"),
     "pow": (on_tensors(torch.pow), "layout"),
     "sigmoid": (on_tensors(torch.sigmoid), "layout"),
-    "gelu": (on_tensors(F.gelu), "tol"),
+    "gelu": (on_tensors(F.gelu), "layout"),
     "leaky_relu": (lambda t, p0, p1: F.leaky_relu(t[0], p0), "exact"),
     "softplus": (lambda t, p0, p1: F.softplus(t[0], p0, p1), "layout"),
     "clamp": (lambda t, p0, p1: torch.clamp(t[0], *clamp_args(p0, p1)), "exact"),
@@ -358,6 +358,17 @@ def gen_large(rng):
     return Case(op, [x])
 
 
+def gelu_cases(rng):
+    """GELU on long contiguous runs (PyTorch: oneDNN for float32, ATen's vector kernel and
+    its scalar tail for float64), over the whole range and its special values."""
+    def value():
+        if rng.random() < 0.1:
+            return rng.choice([0.0, -0.0, math.inf, -math.inf, 1e-30, -1e-30, 9.5, -9.5, 13.25, -13.25])
+        return rng.uniform(-6, 6) if rng.random() < 0.7 else rng.uniform(-14, 14)
+    return [Case("gelu", [make_spec(rng, shape, dt, value, requires_grad=True)])
+            for shape, dt in (([7, 45], "float32"), ([301], "float32"), ([3, 37], "float64"))]
+
+
 def error_cases(rng):
     """Bad input: each must error with PyTorch's message and leave inputs unchanged."""
     f = lambda shape, dt="float32", rg=False, dom="any": spec(rng, shape, dt, dom, grad_p=float(rg), layout="c")  # noqa
@@ -414,6 +425,7 @@ def main():
         cases += [gen_inplace(rng, op) for op in list(INPLACE_BINARY) + ["add_scalar_", "mul_scalar_", "clamp_",
                                                                          "relu_", "fill_", "zero_"]]
     cases += [gen_large(rng) for _ in range(40)]
+    cases += gelu_cases(rng)
     cases += error_cases(rng)
     lines, expected, exactness = [], [], []
     for case in cases:

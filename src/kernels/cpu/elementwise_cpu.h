@@ -17,6 +17,11 @@ extern const ct_loop_fn ct__cpu_ew_any_zero[CT_NUM_DTYPES];
 // Loops defined in elementwise_math.c (SLEEF or libm) and used by other tables.
 void ct__cpu_pow_f32(char **data, const int64_t *strides, int64_t n, void *ctx);
 void ct__cpu_pow_f64(char **data, const int64_t *strides, int64_t n, void *ctx);
+// Exact GELU forward (out, x) and backward (out, grad_out, x) loops (gelu.c).
+void ct__cpu_gelu_f32(char **data, const int64_t *strides, int64_t n, void *ctx);
+void ct__cpu_gelu_f64(char **data, const int64_t *strides, int64_t n, void *ctx);
+void ct__cpu_gelu_backward_f32(char **data, const int64_t *strides, int64_t n, void *ctx);
+void ct__cpu_gelu_backward_f64(char **data, const int64_t *strides, int64_t n, void *ctx);
 // Integer pow by a scalar exponent >= 0 (elementwise_binary.c).
 void ct__cpu_pow_scalar_i32(char **data, const int64_t *strides, int64_t n, void *ctx);
 void ct__cpu_pow_scalar_i64(char **data, const int64_t *strides, int64_t n, void *ctx);

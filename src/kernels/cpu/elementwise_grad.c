@@ -8,11 +8,8 @@
 #include "kernels/cpu/elementwise_loops.h"
 #include "kernels/cpu/python_division.h"
 
-#define EW_SQRT1_2 0.70710678118654752440
-#define EW_2_SQRTPI 1.12837916709551257390
 
 #define MATH_OF(T, F) _Generic((T)0, float: ct__cpu_##F##f, double: ct__cpu_##F)
-#define ERF_OF(T) _Generic((T)0, float: erff, double: erf)
 #define LIBM_EXP_OF(T) _Generic((T)0, float: expf, double: exp)
 #define SIGMOID_OF(T, x) ((T)1 / ((T)1 + LIBM_EXP_OF(T)(-(x))))
 #define TANH_SOFTPLUS_OF(T, x) \
@@ -34,9 +31,6 @@
   EW_BINARY_LOOP(g_sigmoid_##S, T, T, a * (1 - b) * b)                                      \
   EW_BINARY_LOOP(g_relu_##S, T, T, b <= 0 ? 0 : a)                                          \
   EW_BINARY_LOOP(g_leaky_relu_##S, T, T, b > 0 ? a : a * p0)                                \
-  EW_BINARY_LOOP(g_gelu_##S, T, T,                                                          \
-                 a * ((T)0.5 * (1 + ERF_OF(T)(b * (T)EW_SQRT1_2)) +                         \
-                      b * ((T)(EW_2_SQRTPI * EW_SQRT1_2 * 0.5) * LIBM_EXP_OF(T)(b * b * (T)-0.5)))) \
   EW_BINARY_LOOP(g_softplus_##S, T, T,                                                      \
                  b * p0 > p1 ? a : a * LIBM_EXP_OF(T)(b * p0) / (LIBM_EXP_OF(T)(b * p0) + 1)) \
   EW_BINARY_LOOP(g_clamp_##S, T, T, b >= p0 && b <= p1 ? a : 0)                             \
@@ -69,7 +63,7 @@ const ct_loop_fn ct__cpu_ew_grad[CT_EW_GRAD_COUNT][CT_NUM_DTYPES] = {
     [CT_EW_GRAD_SIGMOID] = DTYPE_ROW_FLOAT(g_sigmoid),
     [CT_EW_GRAD_RELU] = DTYPE_ROW_FLOAT(g_relu),
     [CT_EW_GRAD_LEAKY_RELU] = DTYPE_ROW_FLOAT(g_leaky_relu),
-    [CT_EW_GRAD_GELU] = DTYPE_ROW_FLOAT(g_gelu),
+    [CT_EW_GRAD_GELU] = DTYPE_ROW_FLOAT(ct__cpu_gelu_backward),
     [CT_EW_GRAD_SOFTPLUS] = DTYPE_ROW_FLOAT(g_softplus),
     [CT_EW_GRAD_CLAMP] = DTYPE_ROW_FLOAT(g_clamp),
     [CT_EW_GRAD_ABS] = DTYPE_ROW_FLOAT(g_abs),

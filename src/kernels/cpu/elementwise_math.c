@@ -1,4 +1,4 @@
-// CPU transcendental loops: exp, log, log1p, sin, cos, tanh, sigmoid, softplus, gelu,
+// CPU transcendental loops: exp, log, log1p, sin, cos, tanh, sigmoid, softplus, silu, mish, elu,
 // sqrt, rsqrt and float pow.
 //
 // PyTorch's AVX2 kernels come in two kinds, and these loops reproduce both:
@@ -57,7 +57,6 @@ double ct__cpu_pow(double x, double y) { return ONE_F64(pow)(x, y); }
 #endif
 
 #define EW_BUFFER 256
-#define EW_SQRT1_2 0.70710678118654752440
 
 #define VML_OP(NAME, VF, VD, SF, SD)                                                   \
   static void NAME##_run_f32(float *o, const float *x, int64_t n) {                   \
@@ -102,9 +101,7 @@ VML_OP(tanh, Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, ONE_F32(tanh), ONE_F64(
 // ---- exact ops: plain loops the compiler vectorises ----
 #define EXACT_OPS(S, T)                                                                 \
   EW_UNARY_LOOP(sqrt_##S, T, T, _Generic(a, float: sqrtf, double: sqrt)(a))            \
-  EW_UNARY_LOOP(rsqrt_##S, T, T, (T)1 / _Generic(a, float: sqrtf, double: sqrt)(a))    \
-  EW_UNARY_LOOP(gelu_##S, T, T,                                                         \
-                a * (T)0.5 * ((T)1 + _Generic(a, float: erff, double: erf)(a * (T)EW_SQRT1_2)))
+  EW_UNARY_LOOP(rsqrt_##S, T, T, (T)1 / _Generic(a, float: sqrtf, double: sqrt)(a))
 EW_FOR_FLOATS(EXACT_OPS)
 
 // ---- cpu_kernel_vec ops: vector formula on blocks of two vectors, scalar on the rest ----
@@ -265,7 +262,7 @@ const ct_loop_fn ct__cpu_ew_math[CT_EW_MATH_COUNT][CT_NUM_DTYPES] = {
     [CT_EW_COS] = DTYPE_ROW_FLOAT(cos),
     [CT_EW_TANH] = DTYPE_ROW_FLOAT(tanh),
     [CT_EW_SIGMOID] = DTYPE_ROW_FLOAT(sigmoid),
-    [CT_EW_GELU] = DTYPE_ROW_FLOAT(gelu),
+    [CT_EW_GELU] = DTYPE_ROW_FLOAT(ct__cpu_gelu),
     [CT_EW_SOFTPLUS] = DTYPE_ROW_FLOAT(softplus),
     [CT_EW_SILU] = DTYPE_ROW_FLOAT(silu),
     [CT_EW_MISH] = DTYPE_ROW_FLOAT(mish),
