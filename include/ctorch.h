@@ -33,6 +33,7 @@
 #include "ctorch/shape_ops.h"
 #include "ctorch/scatter.h"
 #include "ctorch/sampling.h"
+#include "ctorch/distributed.h"
 
 #ifdef __cplusplus
 extern "C" {
