@@ -4,7 +4,7 @@
 set -e
 # OpenBLAS twice: ctorch links its OpenMP build (one thread team shared with ctorch's own
 # loops); the pthreads build stays the system default, the one PyTorch loads.
-PKGS="build-essential cmake pkg-config zlib1g-dev libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev python3-torch python3-numpy"
+PKGS="build-essential cmake pkg-config zlib1g-dev libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev openmpi-bin libopenmpi-dev python3-torch python3-numpy"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""

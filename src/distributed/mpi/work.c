@@ -1,6 +1,7 @@
 // Work handles: an MPI request polled until it completes or the group's timeout passes,
 // then the result's finishing steps (AVG's division, copies back into non-contiguous
 // tensors). Polling instead of MPI_Wait is what turns a dead peer into an error.
+#define _POSIX_C_SOURCE 200809L // nanosleep
 #include <stdlib.h>
 #include <time.h>
 #include "core/error_impl.h"

@@ -1,0 +1,167 @@
+// DistributedDataParallel on 2 or 3 ranks: training with per-rank batch b equals one
+// process training on the whole batch of world * b (computed on every rank as the
+// reference), from ranks that start with different parameters (DDP broadcasts rank 0's);
+// no_sync accumulation; unused parameters reported, or handled with find_unused_parameters.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dist_check.h"
+
+#define B 4 // per-rank batch
+#define IN 5
+#define OUT 3
+#define STEPS 5
+static int world;
+
+// A small MLP; its initial parameters depend on `seed`.
+static ct_module *mlp(uint64_t seed) {
+  ct_manual_seed(seed);
+  ct_module *layers[] = {ct_linear_new(IN, 16, true), ct_tanh_new(), ct_linear_new(16, OUT, true)};
+  return ct_sequential_new(3, layers);
+}
+
+// Step s's samples [first, first + n) of the global batch (world * B samples).
+static void batch(int step, int first, int n, ct_tensor **x, ct_tensor **y) {
+  double xs[3 * B * IN], ys[3 * B * OUT];
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < IN; j++) xs[i * IN + j] = sin(0.7 * (first + i) + 1.3 * j + 0.11 * step);
+    for (int j = 0; j < OUT; j++) ys[i * OUT + j] = cos(0.5 * (first + i) - 0.9 * j + 0.07 * step);
+  }
+  *x = ct_to_dtype(ct_tensor_from_f64(xs, 2, (int64_t[]){n, IN}), CT_FLOAT32);
+  *y = ct_to_dtype(ct_tensor_from_f64(ys, 2, (int64_t[]){n, OUT}), CT_FLOAT32);
+}
+
+// Largest |a - b| over two modules' parameters.
+static double max_param_diff(ct_module *a, ct_module *b) {
+  int na, nb;
+  ct_tensor **pa = ct_module_parameters(a, &na), **pb = ct_module_parameters(b, &nb);
+  double worst = na == nb ? 0 : INFINITY;
+  for (int i = 0; i < na && i < nb; i++) {
+    double x[256], y[256];
+    ct_to_f64_array(pa[i], x);
+    ct_to_f64_array(pb[i], y);
+    for (int64_t k = 0; k < ct_numel(pa[i]); k++) worst = fmax(worst, fabs(x[k] - y[k]));
+  }
+  free(pa);
+  free(pb);
+  return worst;
+}
+
+static ct_optimizer *sgd(ct_module *m) {
+  int n;
+  ct_tensor **params = ct_module_parameters(m, &n);
+  ct_optimizer *opt = ct_sgd_new(params, n, ct_sgd_defaults(0.2));
+  free(params);
+  return opt;
+}
+
+// One step of the reference on the whole batch, or of DDP on this rank's share.
+static void train_step(ct_module *m, ct_ddp *ddp, ct_optimizer *opt, int step) {
+  ct_scope *scope = ct_scope_open();
+  ct_tensor *x, *y;
+  if (ddp) batch(step, dist_rank * B, B, &x, &y);
+  else batch(step, 0, world * B, &x, &y);
+  ct_optimizer_zero_grad(opt, true);
+  ct_tensor *out = ddp ? ct_ddp_forward(ddp, x) : ct_module_forward(m, x);
+  CHECK_OK(ct_backward(ct_mse_loss(out, y, CT_REDUCTION_MEAN), NULL));
+  if (ddp) CHECK_OK(ct_ddp_sync_gradients(ddp));
+  CHECK_OK(ct_optimizer_step(opt));
+  ct_scope_close(scope);
+}
+
+static void test_training_equals_big_batch(void) {
+  ct_module *reference = mlp(100), *model = mlp(100 + (uint64_t)dist_rank); // rank 0 seeds like the reference
+  ct_ddp *ddp = ct_ddp_new(model, NULL);
+  CHECK(ddp != NULL, "ddp_new");
+  CHECK(max_param_diff(model, reference) == 0, "DDP starts every rank from rank 0's parameters");
+  int params[4];
+  CHECK(ct_ddp_num_buckets(ddp) == 1 && ct_ddp_bucket_params(ddp, 0, params) == 4 && params[0] == 3 && params[3] == 0,
+        "one bucket, parameters in reverse order");
+  ct_optimizer *opt_ref = sgd(reference), *opt = sgd(model);
+  for (int step = 0; step < STEPS; step++) {
+    train_step(reference, NULL, opt_ref, step);
+    train_step(model, ddp, opt, step);
+  }
+  double diff = max_param_diff(model, reference);
+  CHECK(diff < 1e-6, "DDP with batch %d per rank differs from batch %d by %g", B, world * B, diff);
+  ct_optimizer_free(opt_ref);
+  ct_optimizer_free(opt);
+  ct_ddp_free(ddp);
+  ct_module_free(model);
+  ct_module_free(reference);
+}
+
+// no_sync: micro-batch 1 under no_sync, then micro-batch 2 synced, equals the sum of both
+// whole-batch gradients. (A tiny bucket_cap_mb: the first bucket is still 1 MiB.)
+static void test_no_sync_and_buckets(void) {
+  ct_module *reference = mlp(0), *model = mlp(0);
+  ct_ddp_options o = ct_ddp_defaults();
+  o.bucket_cap_mb = 1e-5; // after the 1 MiB first bucket: every parameter its own bucket
+  ct_ddp *ddp = ct_ddp_new(model, &o);
+  CHECK(ddp && ct_ddp_num_buckets(ddp) == 1, "the first bucket takes everything under 1 MiB");
+  ct_optimizer *opt_ref = sgd(reference), *opt = sgd(model);
+  ct_scope *scope = ct_scope_open();
+  ct_tensor *x, *y;
+  ct_optimizer_zero_grad(opt, true);
+  ct_optimizer_zero_grad(opt_ref, true);
+  for (int micro = 0; micro < 2; micro++) {
+    if (micro == 0) ct_ddp_no_sync_enter(ddp);
+    batch(10 + micro, dist_rank * B, B, &x, &y);
+    CHECK_OK(ct_backward(ct_mse_loss(ct_ddp_forward(ddp, x), y, CT_REDUCTION_MEAN), NULL));
+    CHECK_OK(ct_ddp_sync_gradients(ddp)); // a no-op under no_sync
+    if (micro == 0) ct_ddp_no_sync_exit(ddp);
+    batch(10 + micro, 0, world * B, &x, &y);
+    CHECK_OK(ct_backward(ct_mse_loss(ct_module_forward(reference, x), y, CT_REDUCTION_MEAN), NULL));
+  }
+  CHECK_OK(ct_optimizer_step(opt));
+  CHECK_OK(ct_optimizer_step(opt_ref));
+  double diff = max_param_diff(model, reference);
+  CHECK(diff < 1e-6, "no_sync accumulation differs by %g", diff);
+  ct_scope_close(scope);
+  ct_optimizer_free(opt_ref);
+  ct_optimizer_free(opt);
+  ct_ddp_free(ddp);
+  ct_module_free(model);
+  ct_module_free(reference);
+}
+
+// An extra parameter the forward never uses: an error naming find_unused_parameters, or
+// with it, training goes on and the parameter keeps no gradient.
+static void test_unused_parameters(void) {
+  for (int find_unused = 0; find_unused < 2; find_unused++) {
+    ct_module *model = mlp(0);
+    ct_tensor *unused = ct_module_register_parameter(model, "unused", ct_keep(ct_zeros(1, (int64_t[]){4}, CT_FLOAT32)));
+    ct_ddp_options o = ct_ddp_defaults();
+    o.find_unused_parameters = find_unused;
+    ct_ddp *ddp = ct_ddp_new(model, &o);
+    ct_scope *scope = ct_scope_open();
+    ct_tensor *x, *y;
+    batch(0, dist_rank * B, B, &x, &y);
+    CHECK_OK(ct_backward(ct_mse_loss(ct_ddp_forward(ddp, x), y, CT_REDUCTION_MEAN), NULL));
+    ct_status st = ct_ddp_sync_gradients(ddp);
+    if (find_unused) {
+      CHECK(st == CT_OK && ct_grad(unused) == NULL, "find_unused_parameters: synced, the unused one has no grad");
+    } else {
+      CHECK(st == CT_ERR_RUNTIME && strstr(ct_last_error(), "find_unused_parameters"), "unused parameter reported");
+      ct_clear_error();
+    }
+    ct_scope_close(scope);
+    ct_ddp_free(ddp);
+    ct_module_free(model);
+  }
+}
+
+int main(void) {
+  if (ct_dist_init_process_group(60) != CT_OK) {
+    fprintf(stderr, "init_process_group: %s\n", ct_last_error());
+    return 1;
+  }
+  dist_rank = ct_dist_get_rank(NULL);
+  world = ct_dist_get_world_size(NULL);
+  ct_scope *scope = ct_scope_open();
+  test_training_equals_big_batch();
+  test_no_sync_and_buckets();
+  test_unused_parameters();
+  ct_scope_close(scope);
+  return dist_finish("dist_ddp");
+}
