@@ -129,8 +129,19 @@ def lstm_step():
     return median_time(step, 9, 3)
 
 
+def char_lm_step():
+    """One training step of the char_lm example at batch 64 (its PyTorch twin's step after
+    its setup); None (no line) when the word list is not installed."""
+    sys.path.insert(0, sys.argv[1])  # tests/examples: the example's PyTorch twin
+    import compare_char_lm as twin
+    if not os.path.exists(twin.WORDS):
+        return None
+    training = twin.Training()
+    return median_time(lambda: training.step(64), 11, 10)
+
+
 WORKLOADS = [seed_mlp_step, mlp784_step, mlp784_step_2t, word_window_train, digits_cnn_epoch, add_4m, sum_4m,
-             conv2d_step, lstm_step]
+             conv2d_step, lstm_step, char_lm_step]
 
 if __name__ == "__main__":
     wanted = sys.argv[2:] or [w.__name__ for w in WORKLOADS]

@@ -107,14 +107,14 @@ static double mlp784_step_2t(void) {
 static char examples_dir[4096];
 
 typedef struct example_run {
-  const char *program, *epochs;
+  const char *program, *option, *count; // option: the example's "--epochs" or "--steps"
 } example_run;
 
 // The example's exit status (-1 when it could not start), its output discarded.
 static int spawn_example(const example_run *run) {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", examples_dir, run->program);
-  char *argv[] = {path, "--epochs", (char *)run->epochs, NULL};
+  char *argv[] = {path, (char *)run->option, (char *)run->count, NULL};
   pid_t pid;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -128,26 +128,34 @@ static int spawn_example(const example_run *run) {
 static void run_example(void *ctx) {
   const example_run *run = ctx;
   if (spawn_example(run) != 0) {
-    fprintf(stderr, "bench: %s/%s --epochs %s failed\n", examples_dir, run->program, run->epochs);
+    fprintf(stderr, "bench: %s/%s %s %s failed\n", examples_dir, run->program, run->option, run->count);
     exit(1);
   }
 }
 
-// Seconds of `epochs` training epochs of an example: its run with them less its run without.
-static double example_epochs(const char *program, const char *epochs, int repeats) {
-  example_run full = {program, epochs}, startup = {program, "0"};
+// Seconds of `count` training epochs (or steps) of an example: its run with them less its
+// run without.
+static double example_epochs(const char *program, const char *option, const char *count, int repeats) {
+  example_run full = {program, option, count}, startup = {program, option, "0"};
   double with = median_time(run_example, &full, repeats, 1);
   double without = median_time(run_example, &startup, repeats, 1);
   return with > without ? with - without : with;
 }
 
-static double word_window_train(void) { return example_epochs("word_window", "1000", 7); }
+static double word_window_train(void) { return example_epochs("word_window", "--epochs", "1000", 7); }
 
 // One epoch (training pass and test accuracy) of digits_cnn, the mean of ten. Skipped
 // (negative) when the digits data is not installed; the example says so on stderr.
 static double digits_cnn_epoch(void) {
-  if (spawn_example(&(example_run){"digits_cnn", "0"}) != 0) return -1;
-  return example_epochs("digits_cnn", "10", 7) / 10;
+  if (spawn_example(&(example_run){"digits_cnn", "--epochs", "0"}) != 0) return -1;
+  return example_epochs("digits_cnn", "--epochs", "10", 7) / 10;
+}
+
+// One training step of char_lm at batch 64 (the mean of 200). Skipped (negative) when the
+// example or the word list is missing; the example says which on stderr.
+static double char_lm_step(void) {
+  if (spawn_example(&(example_run){"char_lm", "--steps", "0"}) != 0) return -1;
+  return example_epochs("char_lm", "--steps", "200", 3) / 200;
 }
 
 // ---- elementwise and reduction over 4M floats ----
@@ -273,7 +281,8 @@ int main(int argc, char **argv) {
                    {"add_4m", add_4m},
                    {"sum_4m", sum_4m},
                    {"conv2d_step", conv2d_step},
-                   {"lstm_step", lstm_step}};
+                   {"lstm_step", lstm_step},
+                   {"char_lm_step", char_lm_step}};
   for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
     bool wanted = argc < 2;
     for (int k = 1; k < argc; k++) wanted |= !strcmp(argv[k], workloads[i].name);

@@ -2,12 +2,15 @@
 // scikit-learn.
 //
 //   build/examples/digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE]
+//                             [--logdir DIR]
 //
 // Conv2d(1, 8, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 3, padding=1) -> ReLU
 // -> MaxPool2d(2) -> Flatten -> Linear(64, 10), trained with Adam and cross-entropy on rows
 // 0-1499 in shuffled batches; after each epoch it prints "epoch <n> loss <mean batch loss>
 // test_acc <fraction of rows 1500-1796 classified right>". Seeded with --seed (default 0),
 // the lines equal those of the same PyTorch program (tests/examples/compare_digits_cnn.py).
+// --logdir DIR logs to TensorBoard: loss/train and accuracy/test per epoch, a histogram of
+// the first convolution's weights per epoch, and the first four test images.
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -38,10 +41,11 @@ typedef struct options {
   double lr;
   long batch_size;
   const char *data;
+  const char *logdir;
 } options;
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE]\n");
+  fprintf(to, "usage: digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--logdir DIR]\n");
 }
 
 static void help(void) {
@@ -53,47 +57,20 @@ static void help(void) {
          "  --lr X          Adam's learning rate, 0 or more (default 0.01)\n"
          "  --batch-size B  images per batch, 1 or more (default 32)\n"
          "  --data FILE     the digits csv, gzip-compressed or plain: 64 pixels 0-16 then the\n"
-         "                  label per line (default %s if present, else %s)\n",
+         "                  label per line (default %s if present, else %s)\n"
+         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n",
          data_paths[0], data_paths[1]);
 }
 
-// Whole numbers in [min, LONG_MAX], digits only; false for anything else (junk, overflow).
-// -1 when the program goes on; otherwise its exit status: 0 after --help, 2 after a
-// message and the usage line.
+// -1 when the program goes on; otherwise its exit status (cli_parse_options).
 static int parse_options(int argc, char **argv, options *o) {
-  *o = (options){.epochs = 10, .seed = 0, .lr = 0.01, .batch_size = 32, .data = NULL};
-  for (int i = 1; i < argc; i++) {
-    const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-      help();
-      return 0;
-    }
-    bool known = !strcmp(name, "--epochs") || !strcmp(name, "--seed") || !strcmp(name, "--lr") ||
-                 !strcmp(name, "--batch-size") || !strcmp(name, "--data");
-    const char *expected = NULL;
-    if (!known) {
-      fprintf(stderr, "digits_cnn: unknown argument '%s'\n", name);
-    } else if (!value) {
-      fprintf(stderr, "digits_cnn: %s needs a value\n", name);
-    } else if (!strcmp(name, "--epochs")) {
-      if (!cli_parse_long(value, 0, &o->epochs)) expected = "a whole number, 0 or more";
-    } else if (!strcmp(name, "--seed")) {
-      if (!cli_parse_seed(value, &o->seed)) expected = "a whole number from 0 to 18446744073709551615";
-    } else if (!strcmp(name, "--lr")) {
-      if (!cli_parse_rate(value, &o->lr)) expected = "a number, 0 or more";
-    } else if (!strcmp(name, "--batch-size")) {
-      if (!cli_parse_long(value, 1, &o->batch_size)) expected = "a whole number, 1 or more";
-    } else {
-      o->data = value;
-    }
-    if (expected) fprintf(stderr, "digits_cnn: %s '%s': expected %s\n", name, value, expected);
-    if (!known || !value || expected) {
-      usage(stderr);
-      return 2;
-    }
-    i++;
-  }
-  return -1;
+  *o = (options){.epochs = 10, .seed = 0, .lr = 0.01, .batch_size = 32, .data = NULL, .logdir = NULL};
+  const cli_option opts[] = {
+      {"--epochs", CLI_COUNT, 0, &o->epochs},         {"--seed", CLI_SEED, 0, &o->seed},
+      {"--lr", CLI_RATE, 0, &o->lr},                  {"--batch-size", CLI_COUNT, 1, &o->batch_size},
+      {"--data", CLI_TEXT, 0, &o->data},              {"--logdir", CLI_DIR, 0, &o->logdir},
+  };
+  return cli_parse_options(argc, argv, "digits_cnn", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
 
 // The --data file, or the first installed default; NULL after saying how to get it.
@@ -191,6 +168,27 @@ static int test_accuracy(ct_module *model, const split *s, double *accuracy) {
 }
 
 // ---------------------------------------------------------------------------------------
+// TensorBoard: what --logdir records.
+
+// The first four test images, once.
+static ct_status log_test_images(ct_summary_writer *log, const split *s) {
+  ct_status st = CT_OK;
+  for (int64_t i = 0; i < 4 && st == CT_OK; i++) {
+    char tag[32];
+    snprintf(tag, sizeof tag, "test_images/%lld", (long long)i);
+    st = ct_summary_add_image(log, tag, ct_select(s->test_images, 0, i), 0);
+  }
+  return st;
+}
+
+static ct_status log_epoch(ct_summary_writer *log, ct_module *model, long epoch, double loss, double accuracy) {
+  ct_status st = ct_summary_add_scalar(log, "loss/train", loss, epoch);
+  if (st == CT_OK) st = ct_summary_add_scalar(log, "accuracy/test", accuracy, epoch);
+  if (st == CT_OK) st = ct_summary_add_histogram(log, "conv1.weight", ct_module_parameter(ct_module_child(model, 0), "weight"), epoch);
+  return st;
+}
+
+// ---------------------------------------------------------------------------------------
 
 int main(int argc, char **argv) {
   options opt;
@@ -236,6 +234,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "digits_cnn: setup failed: %s\n", ct_last_error());
     status = 1;
   }
+  ct_summary_writer *log = NULL;
+  if (status == 0 && opt.logdir &&
+      (!(log = ct_summary_writer_open(opt.logdir)) || log_test_images(log, &s) != CT_OK)) {
+    fprintf(stderr, "digits_cnn: --logdir: %s\n", ct_last_error());
+    status = 1;
+  }
   for (long epoch = 0; status == 0 && epoch < opt.epochs; epoch++) {
     double loss, accuracy;
     if (train_epoch(model, optimizer, loader, &loss) || test_accuracy(model, &s, &accuracy)) {
@@ -245,6 +249,14 @@ int main(int argc, char **argv) {
     }
     printf("epoch %ld loss %.6f test_acc %.4f\n", epoch, loss, accuracy);
     fflush(stdout);
+    if (log && log_epoch(log, model, epoch, loss, accuracy) != CT_OK) {
+      fprintf(stderr, "digits_cnn: --logdir: %s\n", ct_last_error());
+      status = 1;
+    }
+  }
+  if (log && ct_summary_writer_close(log) != CT_OK && status == 0) {
+    fprintf(stderr, "digits_cnn: --logdir: %s\n", ct_last_error());
+    status = 1;
   }
 
   ct_optimizer_free(optimizer);

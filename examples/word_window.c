@@ -1,13 +1,13 @@
 // The seed's demo, line for line: the CS224N word-window location classifier.
 //
-//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]
+//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
 // between sentences), prints "epoch <n> loss <sum of batch losses>" every 100 epochs, then
 // tags each SENTENCE (default "She comes from Paris") with per-word probabilities.
 // Seeded with --seed (default 0), the loss curve and the predictions equal PyTorch's run of
-// the notebook.
+// the notebook. --logdir writes each epoch's loss as TensorBoard scalars (tag "loss").
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -216,13 +216,13 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 // ---------------------------------------------------------------------------------------
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [SENTENCE ...]\n");
+  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
   long epochs = 1000;
   unsigned long long seed = 0;
-  const char *corpus_path = NULL;
+  const char *corpus_path = NULL, *logdir = NULL;
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
@@ -240,6 +240,12 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) {
       corpus_path = argv[++i];
+    } else if (!strcmp(argv[i], "--logdir") && i + 1 < argc) {
+      if (!cli_parse_dir(argv[++i], &logdir)) {
+        fprintf(stderr, "word_window: --logdir '': expected a directory\n");
+        usage(stderr);
+        return 2;
+      }
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -296,6 +302,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "word_window: setup failed: %s\n", ct_last_error());
     status = 1;
   }
+  ct_summary_writer *log = NULL;
+  if (status == 0 && logdir && !(log = ct_summary_writer_open(logdir))) {
+    fprintf(stderr, "word_window: --logdir: %s\n", ct_last_error());
+    status = 1;
+  }
 
   // Train.
   progress prog = {.enabled = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
@@ -304,6 +315,11 @@ int main(int argc, char **argv) {
     double epoch_loss;
     if (train_epoch(model, optimizer, loader, &epoch_loss)) {
       fprintf(stderr, "word_window: training failed: %s\n", ct_last_error());
+      status = 1;
+      break;
+    }
+    if (log && ct_summary_add_scalar(log, "loss", epoch_loss, epoch) != CT_OK) {
+      fprintf(stderr, "word_window: --logdir: %s\n", ct_last_error());
       status = 1;
       break;
     }
@@ -319,6 +335,10 @@ int main(int argc, char **argv) {
   if (status == 0 && first_sentence == argc) status = predict(model, &data, "She comes from Paris") ? 1 : 0;
   for (int i = first_sentence; status == 0 && i < argc; i++) status = predict(model, &data, argv[i]) ? 1 : 0;
 
+  if (log && ct_summary_writer_close(log) != CT_OK) {
+    fprintf(stderr, "word_window: --logdir: %s\n", ct_last_error());
+    status = 1;
+  }
   ct_optimizer_free(optimizer);
   ct_module_free(model);
   ct_dataloader_free(loader);

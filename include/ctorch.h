@@ -27,12 +27,15 @@
 #include "ctorch/init.h"
 #include "ctorch/loss.h"
 #include "ctorch/optim.h"
+#include "ctorch/lr_scheduler.h"
 #include "ctorch/data.h"
 #include "ctorch/sampler.h"
 #include "ctorch/threads.h"
 #include "ctorch/shape_ops.h"
 #include "ctorch/scatter.h"
 #include "ctorch/sampling.h"
+#include "ctorch/tensorboard.h"
+#include "ctorch/attention.h"
 #include "ctorch/distributed.h"
 
 #ifdef __cplusplus

@@ -4,7 +4,7 @@
 set -e
 # OpenBLAS twice: ctorch links its OpenMP build (one thread team shared with ctorch's own
 # loops); the pthreads build stays the system default, the one PyTorch loads.
-PKGS="build-essential cmake pkg-config zlib1g-dev libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev openmpi-bin libopenmpi-dev python3-torch python3-numpy"
+PKGS="build-essential cmake pkg-config zlib1g-dev libpng-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev openmpi-bin libopenmpi-dev python3-torch python3-numpy python3-pip wamerican"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""
@@ -15,6 +15,15 @@ if [ -n "$missing" ]; then
   echo "installing:$missing" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The tensorboard package from PyPI, for the machine's python3 (the one with Debian's torch):
+# the TensorBoard tests read event files back with its reader, and PyTorch 1.13's
+# torch.utils.tensorboard needs it to write the reference files. Debian has no package.
+if ! /usr/bin/python3 -c "import tensorboard" 2>/dev/null; then
+  echo "installing tensorboard (pip) for /usr/bin/python3" >&2
+  $SUDO /usr/bin/python3 -m pip install --quiet --break-system-packages tensorboard==2.21.0 ||
+    echo "install-deps: could not install tensorboard; the TensorBoard tests need it" >&2
 fi
 
 # The 8x8 digits of examples/digits_cnn.c: the one file of python3-sklearn it reads, taken

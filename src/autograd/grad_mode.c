@@ -1,14 +1,14 @@
 // Thread-local grad mode (torch.no_grad).
-#include "ctorch/autograd.h"
+#include "autograd/node.h"
 
-static _Thread_local bool grad_disabled;
+_Thread_local bool ct__grad_disabled;
 
-bool ct_is_grad_enabled(void) { return !grad_disabled; }
+bool ct_is_grad_enabled(void) { return !ct__grad_disabled; }
 
 bool ct_no_grad_enter(void) {
-  bool previous = !grad_disabled;
-  grad_disabled = true;
+  bool previous = !ct__grad_disabled;
+  ct__grad_disabled = true;
   return previous;
 }
 
-void ct_grad_mode_restore(bool previous) { grad_disabled = !previous; }
+void ct_grad_mode_restore(bool previous) { ct__grad_disabled = !previous; }

@@ -33,8 +33,11 @@ void ct__node_release(ct_node *n) {
   work[count++] = n;
   while (count) {
     ct_node *x = work[--count];
-    for (int i = -1; i < x->num_next; i++) { // -1: a CopySlices' own op node
-      ct_node *c = i < 0 ? x->copy_fn : x->next[i];
+    // The edges, then the extra's nodes: its copy_fn and saved tensors' edges.
+    ct__node_extra *e = x->extra;
+    const int n_edges = x->num_next + (e ? 1 + CT_NODE_MAX_SAVED : 0);
+    for (int i = 0; i < n_edges; i++) {
+      ct_node *c = i < x->num_next ? x->next[i] : i == x->num_next ? e->copy_fn : e->saved_edge[i - x->num_next - 1];
       if (c && --c->refcount == 0) {
         if (count == cap) {
           ct_node **grown = malloc(2 * cap * sizeof *work);
@@ -55,6 +58,8 @@ void ct__node_release(ct_node *n) {
       ct_release(x->variable);
     }
     ct_release(x->pending_grad);
+    if (e) ct__hook_list_release(e->pre_hooks);
+    free(e);
     free(x->owned_args);
     ct__pool_free(x, node_block_size(x->num_next));
   }
@@ -131,6 +136,28 @@ bool ct__needs_grad(int n_inputs, ct_tensor *const *inputs) {
   return false;
 }
 
+// Where saved tensor i's history is kept (see saved_input in node.h): the edge of the input
+// it is, or an edge of its own.
+static ct_status record_saved_edge(ct_node *n, int i, ct_tensor *saved, int n_inputs, ct_tensor *const *inputs) {
+  if (i < n_inputs && inputs[i] == saved && n->next[i]) { // the usual case: input i saved in slot i
+    n->saved_input[i] = (uint8_t)(i + 1);
+    return CT_OK;
+  }
+  for (int j = 0; j < n_inputs; j++)
+    if (inputs[j] == saved && n->next[j]) {
+      n->saved_input[i] = (uint8_t)(j + 1);
+      return CT_OK;
+    }
+  ct__node_extra *e = ct__node_extra_of(n);
+  return e && (e->saved_edge[i] = ct__grad_edge(saved, 0)) ? CT_OK : CT_ERR_MEMORY;
+}
+
+ct__node_extra *ct__node_extra_of(ct_node *node) {
+  if (!node->extra && !(node->extra = calloc(1, sizeof *node->extra)))
+    ct__error(CT_ERR_MEMORY, "out of memory recording %s", node->name);
+  return node->extra;
+}
+
 ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, int n_inputs,
                      ct_tensor *const *inputs, int n_saved, ct_tensor *const *saved,
                      ct_node **node_out) {
@@ -170,6 +197,10 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     n->saved_version[i] = saved[i]->storage->version;
     n->saved_fn[i] = saved[i]->grad_fn ? saved[i]->grad_fn->name : NULL;
     if (saved[i] == out) n->saved_output |= (uint8_t)(1u << i);
+    else if (saved[i]->requires_grad && record_saved_edge(n, i, saved[i], n_inputs, inputs) != CT_OK) {
+      ct__node_release(n);
+      return ct__error(CT_ERR_MEMORY, "out of memory recording %s", name);
+    }
   }
   if (inplace && out->view_base) {
     if (ct__rebase_view(out, n) != CT_OK) return ct_last_status();
@@ -225,19 +256,46 @@ static ct_status freed_error(void) {
                    "graph a second time or if you need to access saved tensors after calling backward.");
 }
 
-ct_status ct__check_saved_state(const ct_node *node) {
-  return node->saved_released && node->saved_state ? freed_error() : CT_OK;
-}
+ct_status ct__saved_state_freed(void) { return freed_error(); }
 
-ct_tensor *ct__saved(ct_node *node, int i) {
+__attribute__((noinline)) static ct_tensor *saved_with_history(ct_node *node, int i, ct_tensor *t);
+
+// ct__saved's rare cases: a freed graph, a modified tensor, a create_graph backward.
+__attribute__((noinline)) static ct_tensor *saved_slow(ct_node *node, int i) {
   if (node->saved_released) {
     freed_error();
     return NULL;
   }
   ct_tensor *t = node->saved[i];
-  if (t && t->storage->version != node->saved_version[i]) return modified_error(node, i);
+  if (t->storage->version != node->saved_version[i]) return modified_error(node, i);
+  return saved_with_history(node, i, t);
+}
+
+ct_tensor *ct__saved(ct_node *node, int i) {
+  ct_tensor *t = node->saved[i];
+  if (__builtin_expect(node->saved_released || (t && (t->storage->version != node->saved_version[i] ||
+                                                      ct__create_graph())),
+                       0))
+    return saved_slow(node, i);
   return t;
 }
+
+// Under create_graph: an alias of saved tensor i carrying its history, so that what
+// backward computes from it is recorded back to it. (Out of line: ct__saved's usual path
+// stays short.)
+__attribute__((noinline)) static ct_tensor *saved_with_history(ct_node *node, int i, ct_tensor *t) {
+  ct_node *edge = node->saved_output >> i & 1 ? node
+                  : node->saved_input[i]     ? node->next[node->saved_input[i] - 1]
+                  : node->extra              ? node->extra->saved_edge[i]
+                                             : NULL;
+  if (!edge) return t;
+  ct_tensor *alias = ct__alias(t);
+  if (!alias) return NULL;
+  alias->requires_grad = true;
+  alias->grad_fn = ct__node_retain(edge);
+  return alias;
+}
+
 
 // ---- public accessors ----
 

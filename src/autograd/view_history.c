@@ -123,7 +123,7 @@ ct_node *ct__current_grad_fn(ct_tensor *t, uint32_t lag) {
 // the op's other inputs get theirs. Torch frees the op node's saved state with the graph:
 // it is marked freed here when this node's was.
 static ct_status copy_slices_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  ct_node *fn = node->copy_fn;
+  ct_node *fn = node->extra->copy_fn;
   fn->saved_released = node->saved_released;
   ct_status st = ct__check_saved_state(fn);
   if (st != CT_OK) return st;
@@ -145,12 +145,12 @@ static ct_status copy_slices_backward(ct_node *node, ct_tensor *grad, ct_tensor 
 ct_status ct__rebase_view(ct_tensor *view, ct_node *fn) {
   ct_tensor *base = view->view_base;
   ct_node *cs = ct__node_new("CopySlices", copy_slices_backward, fn->num_next);
-  if (!cs || !describe_view(cs, view)) {
+  if (!cs || !describe_view(cs, view) || !ct__node_extra_of(cs)) {
     ct__node_release(cs);
     ct__node_release(fn);
     return ct__error(CT_ERR_MEMORY, "out of memory recording CopySlices");
   }
-  cs->copy_fn = fn;
+  cs->extra->copy_fn = fn;
   cs->saved_state = true; // torch drops fn with the graph: a second backward fails
   cs->next[0] = ct__grad_edge(base, 0);
   for (int i = 1; i < fn->num_next; i++) {

@@ -138,6 +138,7 @@ ct_tensor *ct_retain(ct_tensor *t) {
 void ct__release(ct_tensor *t) {
   if (!t || --t->refcount > 0) return;
   if (t->grad_accumulator) t->grad_accumulator->variable = NULL; // weak back-pointer
+  if (t->hooks) ct__hooks_tensor_freed(t);
   ct__release(t->grad);
   ct__release(t->view_base); // a root base: no chain to unwind
   ct__node_release(t->grad_fn);

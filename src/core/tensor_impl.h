@@ -46,6 +46,7 @@ struct ct_tensor {
   ct_tensor *grad;    // owned reference or NULL
   ct_node *grad_fn;   // owned reference or NULL (leaf)
   ct_node *grad_accumulator; // weak: the AccumulateGrad node of this leaf, if alive
+  struct ct__hook_list *hooks; // register_hook / retain_grad / post-accumulate hooks, or NULL
   // torch's _base: the tensor a view op's result views (the root one for a view of a
   // view), owned. Set for views made while grad mode is on (the in-place rules need
   // it); NULL for other tensors, internal views and detached aliases.

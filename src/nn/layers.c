@@ -32,6 +32,12 @@ static void linear_repr(const ct_module *self, char *buf, size_t cap) {
 }
 
 static const ct_module_vtable linear_vtable = {"Linear", linear_forward, linear_repr, NULL};
+// MultiheadAttention's out_proj: a Linear under the name PyTorch gives its class.
+static const ct_module_vtable nondyn_linear_vtable = {"NonDynamicallyQuantizableLinear", linear_forward,
+                                                      linear_repr, NULL};
+static bool is_linear(const ct_module *m) {
+  return m && (m->vtable == &linear_vtable || m->vtable == &nondyn_linear_vtable);
+}
 
 // torch.empty's check on a 2-D parameter shape, with its message.
 static bool shape_ok(int64_t rows, int64_t cols) {
@@ -41,9 +47,10 @@ static bool shape_ok(int64_t rows, int64_t cols) {
   return false;
 }
 
-ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
+static ct_module *linear_new(const ct_module_vtable *vtable, int64_t in_features, int64_t out_features,
+                             bool bias) {
   if (!shape_ok(out_features, in_features)) return NULL;
-  linear_module *m = ct_module_new(sizeof *m, &linear_vtable);
+  linear_module *m = ct_module_new(sizeof *m, vtable);
   if (!m) return NULL;
   m->in_features = in_features;
   m->out_features = out_features;
@@ -57,11 +64,18 @@ ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
   return &m->base;
 }
 
+ct_module *ct_linear_new(int64_t in_features, int64_t out_features, bool bias) {
+  return linear_new(&linear_vtable, in_features, out_features, bias);
+}
+ct_module *ct__nondynamically_quantizable_linear_new(int64_t in_features, int64_t out_features, bool bias) {
+  return linear_new(&nondyn_linear_vtable, in_features, out_features, bias);
+}
+
 ct_tensor *ct_linear_weight(ct_module *linear) {
-  return linear && linear->vtable == &linear_vtable ? ((linear_module *)linear)->weight : NULL;
+  return is_linear(linear) ? ((linear_module *)linear)->weight : NULL;
 }
 ct_tensor *ct_linear_bias(ct_module *linear) {
-  return linear && linear->vtable == &linear_vtable ? ((linear_module *)linear)->bias : NULL;
+  return is_linear(linear) ? ((linear_module *)linear)->bias : NULL;
 }
 
 // ---- Embedding ----
@@ -129,17 +143,20 @@ typedef struct dropout_module {
 // in eval mode or for an empty input; x * 0 when p is 1; else
 // noise = empty(x.shape).bernoulli_(1-p) (row-major, whatever x's strides), noise /= 1-p,
 // x * noise. The noise is a temporary: the product's node keeps what it needs.
-static ct_tensor *dropout_forward(ct_module *self, ct_tensor *x) {
-  dropout_module *m = (dropout_module *)self;
+ct_tensor *ct__dropout(ct_tensor *x, double p, bool training) {
   CT_CHECK_NULL(x);
-  if (!self->training || m->p == 0 || ct_numel(x) == 0) return ct__register(ct_retain(x));
-  if (m->p == 1) return ct_mul_scalar(x, 0.0);
+  if (!training || p == 0 || ct_numel(x) == 0) return ct__register(ct_retain(x));
+  if (p == 1) return ct_mul_scalar(x, 0.0);
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
-  ct_tensor *noise = ct_bernoulli_(ct_empty(x->ndim, x->shape, x->dtype), 1 - m->p);
-  ct_tensor *out = ct_keep(ct_mul(x, ct_div_scalar(noise, 1 - m->p)));
+  ct_tensor *noise = ct_bernoulli_(ct_empty(x->ndim, x->shape, x->dtype), 1 - p);
+  ct_tensor *out = ct_keep(ct_mul(x, ct_div_scalar(noise, 1 - p)));
   ct_scope_close(s);
   return out;
+}
+
+static ct_tensor *dropout_forward(ct_module *self, ct_tensor *x) {
+  return ct__dropout(x, ((dropout_module *)self)->p, self->training);
 }
 
 static void dropout_repr(const ct_module *self, char *buf, size_t cap) {

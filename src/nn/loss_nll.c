@@ -6,9 +6,13 @@
 // nll_forward / nll_backward.
 #include <stdio.h>
 #include <string.h>
+#include "autograd/linear_backward.h"
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/index.h"
+#include "ctorch/ops.h"
+#include "ctorch/reduce.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "kernels/dispatch.h"
@@ -132,7 +136,29 @@ static void args_from_node(const nll_node_args *na, const ct_tensor *target, con
   };
 }
 
+// The loss is linear in the log-probabilities: -v[n, target, m] * weight[target] (0 where
+// ignored), reduced as the forward. Label smoothing's extra term is not covered.
+static ct_tensor *nll_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  const nll_node_args *na = ct__node_args(node, nll_node_args);
+  if (na->smoothing > 0)
+    return ct__error_null(CT_ERR_RUNTIME, "double backward of cross_entropy with label_smoothing is not supported");
+  ct_tensor *target = ct__saved(node, SAVED_TARGET), *w = node->saved[SAVED_WEIGHT];
+  if (!target) return NULL;
+  ct_tensor *t = ct_reshape(target, 3, (int64_t[]){na->n, 1, na->m});
+  ct_tensor *ignored = ct_eq_scalar(t, (double)na->ignore_index);
+  ct_tensor *safe = ct_masked_fill(t, ignored, 0);
+  ct_tensor *picked = ct_gather(ct_reshape(v, 3, (int64_t[]){na->n, na->c, na->m}), 1, safe);
+  ct_tensor *loss = ct_masked_fill(ct_neg(picked), ignored, 0);
+  if (w && loss) loss = ct_mul(loss, ct_reshape(ct_index_select(w, 0, ct_flatten(safe, 0, -1)), 3, (int64_t[]){na->n, 1, na->m}));
+  if (!loss) return NULL;
+  if (na->reduction == CT_REDUCTION_MEAN) return ct_div_scalar(ct_sum(loss), na->total_weight);
+  if (na->reduction == CT_REDUCTION_SUM || out->ndim == 0) return ct_sum(loss);
+  return ct_reshape(loss, out->ndim, out->shape);
+}
+
 static ct_status nll_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, nll_jvp);
   ct_tensor *target = ct__saved(node, SAVED_TARGET);
   if (!target) return ct_last_status();
   const nll_node_args *na = ct__node_args(node, nll_node_args);

@@ -2,7 +2,9 @@
 // table of the operands' device (which also reduce, in PyTorch's order), one backward
 // node saving the dense operands. Loss files (loss_bce.c, loss_regression.c ...) check
 // arguments and name the loss.
+#include <math.h>
 #include "core/error_impl.h"
+#include "ctorch/ops.h"
 #include "ctorch/scope.h"
 #include "kernels/dispatch.h"
 #include "kernels/loss.h"
@@ -76,8 +78,75 @@ ct_tensor *ct__pointwise_loss_with(const ct_pointwise_loss *L, ct_tensor *input,
   return pointwise_loss(L, input, target, NULL, NULL, param, dtype, ndim, shape, reduction);
 }
 
+// The input's and target's gradient factors of loss `kind` at x, t, weight w and
+// pos_weight pw (w, pw may be NULL), in public ops: what the loss's loops compute, for a
+// create_graph backward. PyTorch 1.13's formulas (derivatives.yaml).
+static ct_tensor *input_factor(ct_pointwise_loss_kind kind, ct_tensor *x, ct_tensor *t, ct_tensor *pw,
+                               double param) {
+  switch (kind) {
+  case CT_LOSS_MSE: return ct_mul_scalar(ct_sub(x, t), 2);
+  case CT_LOSS_L1: return ct_sign(ct_sub(x, t));
+  case CT_LOSS_BCE: // (x - t) / max((1 - x) x, 1e-12)
+    return ct_div(ct_sub(x, t), ct_clamp(ct_mul(ct_rsub_scalar(x, 1), x), 1e-12, NAN));
+  case CT_LOSS_BCE_LOGITS: { // ((pw - 1) t + 1) sigmoid(x) - pw t, or sigmoid(x) - t
+    if (!pw) return ct_sub(ct_sigmoid(x), t);
+    ct_tensor *pt = ct_mul(pw, t);
+    return ct_sub(ct_mul(ct_sub(ct_add_scalar(pt, 1), t), ct_sigmoid(x)), pt);
+  }
+  case CT_LOSS_SMOOTH_L1: // (x - t) / beta inside |x - t| < beta, else sign(x - t)
+  case CT_LOSS_HUBER: {   // (x - t) inside |x - t| < delta, else delta sign(x - t)
+    ct_tensor *d = ct_sub(x, t);
+    if (kind == CT_LOSS_SMOOTH_L1 && param == 0) return ct_sign(d); // PyTorch: l1_loss
+    ct_tensor *inside = ct_lt_scalar(ct_abs(d), param);
+    return kind == CT_LOSS_SMOOTH_L1 ? ct_where(inside, ct_div_scalar(d, param), ct_sign(d))
+                                     : ct_where(inside, d, ct_mul_scalar(ct_sign(d), param));
+  }
+  default: break;
+  }
+  return NULL;
+}
+
+static ct_tensor *target_factor(ct_pointwise_loss_kind kind, ct_tensor *x, ct_tensor *t, ct_tensor *pw,
+                                double param) {
+  switch (kind) {
+  case CT_LOSS_MSE: return ct_mul_scalar(ct_sub(t, x), 2);
+  case CT_LOSS_L1: return ct_sign(ct_sub(t, x));
+  case CT_LOSS_BCE: // log(1 - x) - log(x), each clamped at -100 as the loss
+    return ct_sub(ct_clamp(ct_log(ct_rsub_scalar(x, 1)), -100, NAN), ct_clamp(ct_log(x), -100, NAN));
+  case CT_LOSS_BCE_LOGITS: // log_sigmoid(-x) - pw log_sigmoid(x), or -x
+    if (!pw) return ct_neg(x);
+    return ct_sub(ct_mul(pw, ct_softplus(ct_neg(x), 1, 20)), ct_softplus(x, 1, 20));
+  case CT_LOSS_SMOOTH_L1:
+  case CT_LOSS_HUBER: return ct_neg(input_factor(kind, x, t, pw, param));
+  default: break;
+  }
+  return NULL;
+}
+
+// create_graph: factor * grad * weight / divisor for each input, recorded.
+CT_CREATE_GRAPH_PATH static ct_status backward_recorded(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *x = ct__saved(node, SAVED_X), *t = x ? ct__saved(node, SAVED_T) : NULL;
+  if (!t) return ct_last_status();
+  ct_tensor *w = node->saved[SAVED_W] ? ct__saved(node, SAVED_W) : NULL;
+  ct_tensor *pw = node->saved[SAVED_PW] ? ct__saved(node, SAVED_PW) : NULL;
+  if ((node->saved[SAVED_W] && !w) || (node->saved[SAVED_PW] && !pw)) return ct_last_status();
+  const pointwise_node_args *args = ct__node_args(node, pointwise_node_args);
+  const bool mean = args->reduction == CT_REDUCTION_MEAN;
+  for (int i = 0; i < 2; i++) {
+    if (!node->next[i]) continue;
+    ct_tensor *factor = i == 0 ? input_factor(L->kind, x, t, pw, args->param)
+                               : target_factor(L->kind, x, t, pw, args->param);
+    ct_tensor *g = ct_mul(factor, grad);
+    if (w) g = ct_mul(g, w);
+    if (mean) g = ct_div_scalar(g, (double)ct_numel(x));
+    if (!(grad_in[i] = ct__grad_for_input(node, i, g))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 ct_status ct__pointwise_loss_backward(const ct_pointwise_loss *L, ct_node *node, ct_tensor *grad,
                                       ct_tensor **grad_in) {
+  if (ct__create_graph()) return backward_recorded(L, node, grad, grad_in);
   ct_tensor *x = ct__saved(node, SAVED_X);
   if (!x) return ct_last_status();
   ct_tensor *t = node->saved[SAVED_T], *w = node->saved[SAVED_W], *pw = node->saved[SAVED_PW];

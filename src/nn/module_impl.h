@@ -51,4 +51,10 @@ void ct__module_mark_legacy_buffer(ct_module *m, const char *name);
 /// (the module then holds the only reference); NULL with the error (torch.empty's
 /// negative-size text, a registration error) otherwise. (src/nn/module_parameter.c)
 ct_tensor *ct__module_new_parameter(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
+/// MultiheadAttention's out_proj: nn.Linear's parameters and draws, printed under PyTorch's
+/// class name NonDynamicallyQuantizableLinear (ct_linear_weight / ct_linear_bias accept it).
+ct_module *ct__nondynamically_quantizable_linear_new(int64_t in_features, int64_t out_features, bool bias);
+/// F.dropout(x, p, training) (nn.Dropout's forward): the input itself when not training, p
+/// is 0 or x is empty; PyTorch's bernoulli mask scaled by 1/(1-p) otherwise.
+ct_tensor *ct__dropout(ct_tensor *x, double p, bool training);
 #endif

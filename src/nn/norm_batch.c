@@ -9,6 +9,7 @@
 #include "core/error_impl.h"
 #include "ctorch/norm.h"
 #include "ctorch/ops.h"
+#include "ctorch/reduce.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "nn/norm_internal.h"
@@ -114,7 +115,46 @@ static void write_back(ct_tensor *running, ct_tensor *dense) {
   if (running && dense != running) ct__copy_into(running, dense);
 }
 
+// create_graph: over x seen as (N, C, inner), the statistics recomputed from the input
+// (training) or the running ones (eval); dx = invstd (gw - mean(gw) - xhat mean(gw xhat))
+// in training, gw invstd in eval (gw = grad * weight); dweight = sum(grad xhat), dbias =
+// sum(grad) per channel; recorded.
+CT_CREATE_GRAPH_PATH static ct_status batch_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *input = ct__saved(node, SAVED_INPUT), *w = NULL;
+  if (!input || (node->saved[SAVED_WEIGHT] && !(w = ct__saved(node, SAVED_WEIGHT)))) return ct_last_status();
+  const batch_norm_node_args *na = ct__node_args(node, batch_norm_node_args);
+  const planes p = planes_of(input);
+  const int64_t shape3[3] = {p.n, p.c, p.inner}, channel[3] = {1, p.c, 1};
+  const int over[2] = {0, 2};
+  ct_tensor *x = ct_reshape(input, 3, shape3), *g = ct_reshape(grad, 3, shape3), *mean, *invstd;
+  if (na->training) {
+    mean = ct_mean_dims(x, over, 2, true);
+    ct_tensor *d = ct_sub(x, mean);
+    invstd = ct_rsqrt(ct_add_scalar(ct_mean_dims(ct_mul(d, d), over, 2, true), na->eps));
+  } else {
+    ct_tensor *rm = ct__saved(node, SAVED_MEAN), *rv = rm ? ct__saved(node, SAVED_VAR) : NULL;
+    if (!rv) return ct_last_status();
+    mean = ct_reshape(rm, 3, channel);
+    invstd = ct_rsqrt(ct_add_scalar(ct_reshape(rv, 3, channel), na->eps));
+  }
+  ct_tensor *xhat = ct_mul(ct_sub(x, mean), invstd);
+  ct_tensor *gw = w ? ct_mul(g, ct_reshape(w, 3, channel)) : g;
+  if (node->next[0]) {
+    ct_tensor *dx = na->training ? ct_mul(invstd, ct_sub(ct_sub(gw, ct_mean_dims(gw, over, 2, true)),
+                                                         ct_mul(xhat, ct_mean_dims(ct_mul(gw, xhat), over, 2, true))))
+                                 : ct_mul(gw, invstd);
+    if (!(grad_in[0] = ct_reshape(dx, input->ndim, input->shape))) return ct_last_status();
+  }
+  for (int i = 1; i < 3; i++) {
+    if (!node->next[i]) continue;
+    ct_tensor *s = ct_sum_dims(i == 1 ? ct_mul(g, xhat) : g, over, 2, false);
+    if (!(grad_in[i] = ct_reshape(s, node->inputs[i].ndim, node->inputs[i].shape))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status batch_norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return batch_norm_backward_recorded(node, grad, grad_in);
   ct_tensor *input = ct__saved(node, SAVED_INPUT);
   ct_tensor *mean = input ? ct__saved(node, SAVED_MEAN) : NULL;
   ct_tensor *var = mean ? ct__saved(node, SAVED_VAR) : NULL;

@@ -6,6 +6,8 @@
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/norm.h"
+#include "ctorch/ops.h"
+#include "ctorch/reduce.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "nn/norm_internal.h"
@@ -14,6 +16,7 @@ enum { SAVED_INPUT, SAVED_WEIGHT, SAVED_MEAN, SAVED_RSTD };
 
 typedef struct rows_cols {
   int64_t rows, cols;
+  double eps; // kept in the node for a create_graph backward
 } rows_cols;
 
 static bool same_shape(const ct_tensor *t, int n, const int64_t *shape) {
@@ -52,12 +55,39 @@ static ct_status check_shapes(const ct_tensor *input, int n, const int64_t *shap
 }
 
 static rows_cols split(const ct_tensor *input, int n) {
-  rows_cols rc = {1, 1};
+  rows_cols rc = {1, 1, 0};
   for (int d = 0; d < input->ndim; d++) *(d < input->ndim - n ? &rc.rows : &rc.cols) *= input->shape[d];
   return rc;
 }
 
+// create_graph: the normalisation recomputed from the input (its history kept), then
+// dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = grad * weight; dweight =
+// sum(grad xhat), dbias = sum(grad) over the rows; recorded.
+CT_CREATE_GRAPH_PATH static ct_status layer_norm_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *input = ct__saved(node, SAVED_INPUT), *w = NULL;
+  if (!input || (node->saved[SAVED_WEIGHT] && !(w = ct__saved(node, SAVED_WEIGHT)))) return ct_last_status();
+  const rows_cols rc = *ct__node_args(node, rows_cols);
+  const int64_t matrix[2] = {rc.rows, rc.cols}, row[2] = {1, rc.cols};
+  ct_tensor *x = ct_reshape(input, 2, matrix), *g = ct_reshape(grad, 2, matrix);
+  ct_tensor *d = ct_sub(x, ct_mean_dim(x, 1, true));
+  ct_tensor *rstd = ct_rsqrt(ct_add_scalar(ct_mean_dim(ct_mul(d, d), 1, true), rc.eps));
+  ct_tensor *xhat = ct_mul(d, rstd);
+  ct_tensor *gw = w ? ct_mul(g, ct_reshape(w, 2, row)) : g;
+  if (node->next[0]) {
+    ct_tensor *centred = ct_sub(ct_sub(gw, ct_mean_dim(gw, 1, true)), ct_mul(xhat, ct_mean_dim(ct_mul(gw, xhat), 1, true)));
+    grad_in[0] = ct_reshape(ct_mul(rstd, centred), input->ndim, input->shape);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  for (int i = 1; i < 3; i++) {
+    if (!node->next[i]) continue;
+    ct_tensor *s = ct_sum_dim(i == 1 ? ct_mul(g, xhat) : g, 0, false);
+    if (!(grad_in[i] = ct_reshape(s, node->inputs[i].ndim, node->inputs[i].shape))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status layer_norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return layer_norm_backward_recorded(node, grad, grad_in);
   ct_tensor *input = ct__saved(node, SAVED_INPUT);
   ct_tensor *mean = input ? ct__saved(node, SAVED_MEAN) : NULL;
   ct_tensor *rstd = mean ? ct__saved(node, SAVED_RSTD) : NULL;
@@ -83,7 +113,8 @@ static ct_status layer_norm_backward(ct_node *node, ct_tensor *grad, ct_tensor *
 }
 
 static ct_tensor *run(ct_tensor *input, int n, ct_tensor *weight, ct_tensor *bias, double eps) {
-  const rows_cols rc = split(input, n);
+  rows_cols rc = split(input, n);
+  rc.eps = eps;
   ct_tensor *x = ct__norm_dense(input), *w = ct__norm_dense(weight), *b = ct__norm_dense(bias);
   ct_tensor *out = ct__alloc(input->dtype, input->ndim, input->shape);
   ct_tensor *mean = ct__norm_vector(input->dtype, rc.rows), *rstd = ct__norm_vector(input->dtype, rc.rows);

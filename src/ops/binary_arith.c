@@ -45,7 +45,43 @@ static ct__ew_arg saved_other(ct_node *node) {
   return a->other_is_scalar ? CT__EW_S(a->other) : CT__EW_T(ct__saved(node, 1));
 }
 
+// `x op other` with the saved other (a tensor or the scalar), recorded: create_graph.
+static ct_tensor *with_other(ct_tensor *x, ct__ew_arg other, bool divide) {
+  if (other.t) return divide ? ct_div(x, (ct_tensor *)other.t) : ct_mul(x, (ct_tensor *)other.t);
+  return divide ? ct_div_scalar(x, other.s) : ct_mul_scalar(x, other.s);
+}
+
+// create_graph: grad * other, grad * self (recorded).
+CT_CREATE_GRAPH_PATH static ct_status mul_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct__ew_arg other = saved_other(node);
+  if (node->next[0]) {
+    if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
+    if (!(grad_in[0] = ct__grad_for_input(node, 0, with_other(grad, other, false)))) return ct_last_status();
+  }
+  if (node->next[1]) {
+    ct_tensor *self = ct__saved(node, 0);
+    if (!self || !(grad_in[1] = ct__grad_for_input(node, 1, ct_mul(grad, self)))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+// create_graph: grad / other, -grad * ((self / other) / other) (recorded).
+CT_CREATE_GRAPH_PATH static ct_status div_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct__ew_arg other = saved_other(node);
+  if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();
+  if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, with_other(grad, other, true))))
+    return ct_last_status();
+  if (node->next[1]) {
+    ct_tensor *self = ct__saved(node, 0);
+    ct_tensor *other_t = (ct_tensor *)other.t;
+    ct_tensor *q = self ? ct_div(ct_div(self, other_t), other_t) : NULL;
+    if (!q || !(grad_in[1] = ct__grad_for_input(node, 1, ct_mul(ct_neg(grad), q)))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return mul_backward_recorded(node, grad, grad_in);
   const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   const bool other_is_scalar = ct__node_args(node, muldiv_args)->other_is_scalar;
   if (node->next[0]) {
@@ -67,6 +103,7 @@ static ct_status mul_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 
 // grad / other; -grad * ((self / other) / other).
 static ct_status div_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return div_backward_recorded(node, grad, grad_in);
   const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   ct__ew_arg other = saved_other(node);
   if (!ct__node_args(node, muldiv_args)->other_is_scalar && !other.t) return ct_last_status();

@@ -4,6 +4,7 @@
 #include "ctorch/creation.h"
 #include "ctorch/ops.h"
 #include "ctorch/scope.h"
+#include "ctorch/view.h"
 #include "ops/elementwise_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -43,6 +44,13 @@ static ct_status maxmin_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;
     bool zero_when_less = (i == 0) != is_min;
+    if (ct__create_graph()) { // grad * ([self > other] + [self == other] / 2), or with <, recorded
+      ct_tensor *wins = zero_when_less ? ct_gt(self, other) : ct_lt(self, other);
+      ct_tensor *ties = ct_mul_scalar(ct_to_dtype(ct_eq(self, other), grad->dtype), 0.5);
+      grad_in[i] = ct__grad_for_input(node, i, ct_mul(grad, ct_add(ct_to_dtype(wins, grad->dtype), ties)));
+      if (!grad_in[i]) return ct_last_status();
+      continue;
+    }
     ct_ew_grad2_op op = zero_when_less ? CT_EW_GRAD2_MAX_A : CT_EW_GRAD2_MAX_B;
     grad_in[i] = ct__ew_grad_for(node, i, k->grad2[op], 3, args, 0, 0);
     if (!grad_in[i]) return ct_last_status();
@@ -57,7 +65,29 @@ typedef struct pow_args {
 } pow_args;
 
 // PowBackward1: saved (self unless it is a scalar, exponent, result).
+// create_graph: grad * exponent * self^(exponent - 1), and grad * result * log(self)
+// (0 where self is 0 and exponent >= 0), recorded.
+CT_CREATE_GRAPH_PATH static ct_status pow_backward_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  const pow_args *a = ct__node_args(node, pow_args);
+  ct_tensor *self = a->self_is_scalar ? ct_scalar(a->self, grad->dtype) : ct__saved(node, 0);
+  ct_tensor *exponent = ct__saved(node, 1);
+  if (!self || !exponent) return ct_last_status();
+  if (node->next[0]) {
+    ct_tensor *d = ct_mul(exponent, ct_pow(self, ct_sub_scalar(exponent, 1)));
+    if (!(grad_in[0] = ct__grad_for_input(node, 0, ct_mul(grad, d)))) return ct_last_status();
+  }
+  if (node->next[1]) {
+    ct_tensor *result = ct__saved(node, 2);
+    ct_tensor *term = result ? ct_mul(grad, ct_mul(result, ct_log(self))) : NULL;
+    ct_tensor *at_zero = ct_logical_and(ct_eq_scalar(self, 0), ct_ge_scalar(exponent, 0));
+    ct_tensor *zero = term ? ct_zeros(ct_dim(term), ct_shape(term), ct_get_dtype(term)) : NULL;
+    if (!(grad_in[1] = ct__grad_for_input(node, 1, ct_where(at_zero, zero, term)))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status pow_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return pow_backward_recorded(node, grad, grad_in);
   const ct_elementwise_kernels *k = ct__ew_kernels(grad);
   const pow_args *a = ct__node_args(node, pow_args);
   ct_tensor *self_t = a->self_is_scalar ? NULL : ct__saved(node, 0), *exponent = ct__saved(node, 1);
@@ -99,6 +129,10 @@ static ct_status pow_scalar_backward(ct_node *node, ct_tensor *grad, ct_tensor *
   }
   ct_tensor *self = ct__saved(node, 0);
   if (!self) return ct_last_status();
+  if (ct__create_graph()) { // grad * (e * self^(e - 1)), recorded
+    grad_in[0] = ct__grad_for_input(node, 0, ct_mul(grad, ct_mul_scalar(ct_pow_scalar(self, e - 1), e)));
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->grad[CT_EW_GRAD_POW_SCALAR], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self)}, e, 0);
   return grad_in[0] ? CT_OK : ct_last_status();

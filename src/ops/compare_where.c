@@ -2,8 +2,10 @@
 // truthiness, and where(cond, a, b) with WhereBackward0.
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/creation.h"
 #include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
+#include "ops/sum_to.h"
 
 static ct_tensor *compare(ct_ew_compare_op op, ct_tensor *a, ct__ew_arg b) {
   CT_CHECK_NULL(a);
@@ -43,6 +45,14 @@ ct_tensor *ct_logical_not(ct_tensor *a) {
 static ct_status where_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *cond = ct__saved(node, 0);
   if (!cond) return ct_last_status();
+  if (ct__create_graph()) { // where(cond, grad, 0), where(cond, 0, grad), recorded
+    ct_tensor *zero = ct_scalar(0, grad->dtype);
+    for (int i = 0; i < 2; i++)
+      if (node->next[i] &&
+          !(grad_in[i] = ct__grad_for_input(node, i, i == 0 ? ct_where(cond, grad, zero) : ct_where(cond, zero, grad))))
+        return ct_last_status();
+    return CT_OK;
+  }
   const ct_loop_fn *loop = ct__ew_kernels(grad)->where;
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;

@@ -4,6 +4,7 @@
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
+#include "ctorch/conv.h"
 #include "ctorch/creation.h"
 #include "ctorch/reduce.h"
 #include "ctorch/view.h"
@@ -112,8 +113,44 @@ static ct_tensor *bias_grad(ct_tensor *g, int64_t groups) {
   return out;
 }
 
+// create_graph (a 2-D convolution, groups 1): the input's gradient is the transposed
+// convolution of grad with the weight (output_padding restoring the input's size); the
+// weight's is the convolution of the input with grad over the batch, stride and dilation
+// swapped (input and grad seen with batch and channels transposed), cut to the kernel's
+// size; recorded.
+CT_CREATE_GRAPH_PATH static ct_status conv_backward_recorded(ct_node *node, const conv_args *c, ct_tensor *grad, ct_tensor **grad_in) {
+  if (c->transposed || c->groups != 1 || node->inputs[0].ndim != 4)
+    return ct__error(CT_ERR_RUNTIME, "double backward of transposed or grouped convolutions is not supported");
+  ct_tensor *input = ct__saved(node, 0), *weight = input ? ct__saved(node, 1) : NULL;
+  if (!weight) return ct_last_status();
+  ct_conv_options o = ct_conv_defaults();
+  for (int i = 0; i < 2; i++) o.stride[i] = c->stride[i], o.padding[i] = c->padding[i], o.dilation[i] = c->dilation[i];
+  if (node->next[0]) {
+    ct_conv_options t = o;
+    for (int i = 0; i < 2; i++) {
+      const int64_t reach = (grad->shape[2 + i] - 1) * c->stride[i] - 2 * c->padding[i] +
+                            c->dilation[i] * (weight->shape[2 + i] - 1) + 1;
+      t.output_padding[i] = input->shape[2 + i] - reach;
+    }
+    if (!(grad_in[0] = ct_conv_transpose2d(grad, weight, NULL, t))) return ct_last_status();
+  }
+  if (node->next[1]) {
+    ct_conv_options w = o;
+    for (int i = 0; i < 2; i++) w.stride[i] = c->dilation[i], w.dilation[i] = c->stride[i];
+    ct_tensor *full = ct_conv2d(ct_transpose(input, 0, 1), ct_transpose(grad, 0, 1), NULL, w);
+    ct_tensor *cut = full ? ct_narrow(ct_narrow(full, 2, 0, weight->shape[2]), 3, 0, weight->shape[3]) : NULL;
+    if (!(grad_in[1] = cut ? ct_transpose(cut, 0, 1) : NULL)) return ct_last_status();
+  }
+  if (node->next[2]) {
+    grad_in[2] = ct__grad_for_input(node, 2, ct_sum_dims(grad, (const int[]){0, 2, 3}, 3, false));
+    if (!grad_in[2]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status conv_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const conv_args *c = ct__node_args(node, conv_args);
+  if (ct__create_graph() && !c->empty) return conv_backward_recorded(node, c, grad, grad_in);
   if (c->empty) { // no element took part: every gradient is zero
     for (int i = 0; i < 3; i++) {
       if (!node->next[i]) continue;

@@ -3,7 +3,10 @@
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
+#include "autograd/linear_backward.h"
 #include "ctorch/index.h"
+#include "ctorch/ops.h"
+#include "ctorch/view.h"
 #include "ops/index_internal.h"
 
 // EmbeddingBackward0 arguments.
@@ -12,7 +15,18 @@ typedef struct embedding_args {
 } embedding_args;
 
 // EmbeddingBackward0: saved[0] = int64 indices.
+// The rows the indices pick, a padding index's rows zero (they get no gradient).
+static ct_tensor *embedding_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *idx = ct__saved(node, 0);
+  const int64_t padding_row = ct__node_args(node, embedding_args)->padding_row;
+  ct_tensor *rows = idx ? ct_embedding(v, idx, -1) : NULL;
+  if (!rows || padding_row < 0) return rows;
+  return ct_masked_fill(rows, ct_unsqueeze(ct_eq_scalar(idx, (double)padding_row), -1), 0.0);
+}
+
 static ct_status embedding_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, embedding_jvp);
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();

@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
+#include "autograd/linear_backward.h"
 #include "ctorch/index.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
@@ -31,7 +32,14 @@ typedef struct gather_args {
 } gather_args;
 
 // GatherBackward0: saved[0] = index. Gradients go back where they came from.
+static ct_tensor *gather_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *index = ct__saved(node, 0);
+  return index ? ct_gather(v, ct__node_args(node, gather_args)->dim, index) : NULL;
+}
+
 static ct_status gather_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, gather_jvp);
   ct_tensor *index = ct__saved(node, 0);
   if (!index) return ct_last_status();
   const ct_input_meta *m = &node->inputs[0];
@@ -97,9 +105,20 @@ ct_tensor *ct__scatter_src_grad(ct_node *node, ct_tensor *grad, int dim, ct_tens
   return ct__grad_for_input(node, 1, g);
 }
 
+// create_graph: grad for self, gather(grad, dim, index) for src (recorded).
+CT_CREATE_GRAPH_PATH static ct_status scatter_add_back_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (node->next[0] && !(grad_in[0] = ct__grad_for_input(node, 0, grad))) return ct_last_status();
+  if (!node->next[1]) return CT_OK;
+  ct_tensor *index = ct__saved(node, 0);
+  ct_tensor *g = index ? ct_gather(grad, ct__node_args(node, gather_args)->dim, index) : NULL;
+  grad_in[1] = ct__grad_for_input(node, 1, g);
+  return grad_in[1] ? CT_OK : ct_last_status();
+}
+
 // ScatterAddBackward0: saved[0] = index. x's gradient passes through; src's is grad
 // gathered at index.
 static ct_status scatter_add_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return scatter_add_back_recorded(node, grad, grad_in);
   if (node->next[0]) {
     grad_in[0] = ct__grad_for_input(node, 0, grad);
     if (!grad_in[0]) return ct_last_status();

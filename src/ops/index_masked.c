@@ -5,7 +5,10 @@
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "core/layout.h"
+#include "autograd/linear_backward.h"
 #include "ctorch/index.h"
+#include "ctorch/ops.h"
+#include "ctorch/view.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
 
@@ -30,7 +33,14 @@ static void fill_into(ct_tensor *out, const ct_tensor *x, const ct_tensor *mask,
 }
 
 // MaskedFillBackward0: saved[0] = mask. Filled positions get no gradient.
+static ct_tensor *masked_fill_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *mask = ct__saved(node, 0);
+  return mask ? ct_masked_fill(v, mask, 0.0) : NULL;
+}
+
 static ct_status masked_fill_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, masked_fill_jvp);
   ct_tensor *mask = ct__saved(node, 0);
   if (!mask) return ct_last_status();
   ct_tensor *g = ct__alloc(grad->dtype, grad->ndim, grad->shape);

@@ -4,7 +4,10 @@
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
+#include "autograd/linear_backward.h"
 #include "ctorch/index.h"
+#include "ctorch/ops.h"
+#include "ctorch/view.h"
 #include "ops/index_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -25,7 +28,16 @@ typedef struct index_args {
 
 // IndexBackward0: saved[0] = positions (int64) along the input's first flat_dims dims,
 // flattened; the gradient rows are added back at those positions.
+static ct_tensor *take_flat(ct_tensor *x, int k, ct_tensor *pos);
+
+static ct_tensor *index_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *pos = ct__saved(node, 0);
+  return pos ? take_flat(v, ct__node_args(node, index_args)->flat_dims, pos) : NULL;
+}
+
 static ct_status index_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, index_jvp);
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *pos = ct__saved(node, 0);
   if (!pos) return ct_last_status();
@@ -129,7 +141,14 @@ typedef struct index_select_args {
 } index_select_args;
 
 // IndexSelectBackward0: saved[0] = the int64 index (0-d means one value).
+static ct_tensor *index_select_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *idx = ct__saved(node, 0);
+  return idx ? ct_index_select(v, ct__node_args(node, index_select_args)->dim, idx) : NULL;
+}
+
 static ct_status index_select_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, index_select_jvp);
   const ct_input_meta *m = &node->inputs[0];
   ct_tensor *idx = ct__saved(node, 0);
   if (!idx) return ct_last_status();

@@ -93,7 +93,8 @@ static ct_status cat_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
         memcpy(shape, grad->shape, sizeof shape);
         shape[d] = len;
         int64_t offset = grad->offset + start * grad->strides[d];
-        ct_tensor *part = ct__make_view(grad, grad->ndim, shape, grad->strides, offset);
+        ct_tensor *part = ct__create_graph() ? ct_narrow(grad, d, start, len)
+                                             : ct__make_view(grad, grad->ndim, shape, grad->strides, offset);
         grad_in[i] = ct__grad_for_input(node, i, part); // converts dtype if cat promoted
       }
       if (!grad_in[i]) return ct_last_status();
@@ -189,7 +190,9 @@ static ct_status stack_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
       shape[j] = grad->shape[k];
       strides[j++] = grad->strides[k];
     }
-    ct_tensor *part = ct__make_view(grad, grad->ndim - 1, shape, strides, grad->offset + i * grad->strides[d]);
+    ct_tensor *part = ct__create_graph() ? ct_select(grad, d, i)
+                                         : ct__make_view(grad, grad->ndim - 1, shape, strides,
+                                                         grad->offset + i * grad->strides[d]);
     grad_in[i] = ct__grad_for_input(node, i, part);
     if (!grad_in[i]) return ct_last_status();
   }

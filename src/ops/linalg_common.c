@@ -4,6 +4,7 @@
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "ops/linalg_internal.h"
+#include "ctorch/view.h"
 #include "ops/view_internal.h"
 #include <assert.h>
 #include <string.h>
@@ -100,7 +101,8 @@ ct_tensor *ct__outer_nograd(const ct_tensor *x, const ct_tensor *y) {
 
 // Backward of the fresh reshapes: the gradient takes the input's shape again.
 static ct_status reshape_fresh_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  grad_in[0] = ct__reshape_nograd(grad, node->inputs[0].ndim, node->inputs[0].shape);
+  const ct_input_meta *m = &node->inputs[0];
+  grad_in[0] = ct__create_graph() ? ct_reshape(grad, m->ndim, m->shape) : ct__reshape_nograd(grad, m->ndim, m->shape);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

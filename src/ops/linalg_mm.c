@@ -8,6 +8,7 @@
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ctorch/view.h"
 #include "ops/linalg_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
@@ -50,6 +51,21 @@ static ct_tensor *matrix_grad(ct_tensor *grad, ct_tensor *other, bool grad_left,
   return grad_left ? ct__mm_alpha(&g, &ot, alpha) : ct__mm_alpha(&ot, &g, alpha);
 }
 
+// create_graph: grad @ mat2^T and mat1^T @ grad, times alpha, for the inputs at first and
+// first+1 (recorded).
+CT_CREATE_GRAPH_PATH static ct_status matrices_back_recorded(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
+  const double alpha = ct__node_args(node, product_args)->alpha;
+  for (int k = 0; k < 2; k++) {
+    const int i = first + k;
+    if (!node->next[i]) continue;
+    ct_tensor *other = ct__saved(node, 1 - k);
+    ct_tensor *product = !other ? NULL : k == 0 ? ct_mm(grad, ct_t(other)) : ct_mm(ct_t(other), grad);
+    grad_in[i] = alpha == 1 || !product ? product : ct_mul_scalar(product, alpha);
+    if (!grad_in[i]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 // Gradients of the two matrix inputs at positions first and first+1 of the node.
 static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_tensor **grad_in) {
   for (int k = 0; k < 2; k++) { // k = 0: mat1 (other = saved mat2), k = 1: mat2 (other = saved mat1)
@@ -67,6 +83,7 @@ static ct_status matrices_back(ct_node *node, int first, ct_tensor *grad, ct_ten
 }
 
 static ct_status mm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return matrices_back_recorded(node, 0, grad, grad_in);
   return matrices_back(node, 0, grad, grad_in);
 }
 
@@ -77,7 +94,7 @@ static ct_status addmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in)
     grad_in[0] = scaled ? ct__sum_to_shape(scaled, node->inputs[0].ndim, node->inputs[0].shape) : NULL;
     if (!grad_in[0]) return ct_last_status();
   }
-  return matrices_back(node, 1, grad, grad_in);
+  return ct__create_graph() ? matrices_back_recorded(node, 1, grad, grad_in) : matrices_back(node, 1, grad, grad_in);
 }
 
 // Records a product node: inputs[first], inputs[first+1] are the matrices x, y.
@@ -238,14 +255,14 @@ ct_tensor *ct_addmm(ct_tensor *bias, ct_tensor *a, ct_tensor *b, double beta, do
 static ct_status bmm_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) { // grad @ mat2^T
     ct_tensor *y = ct__saved(node, 1);
-    ct_tensor *yt = y ? ct__mT_view(y) : NULL;
+    ct_tensor *yt = !y ? NULL : ct__create_graph() ? ct_transpose(y, -2, -1) : ct__mT_view(y);
     grad_in[0] = yt ? ct_bmm(grad, yt) : NULL;
     ct__drop(yt);
     if (!grad_in[0]) return ct_last_status();
   }
   if (node->next[1]) { // self^T @ grad
     ct_tensor *x = ct__saved(node, 0);
-    ct_tensor *xt = x ? ct__mT_view(x) : NULL;
+    ct_tensor *xt = !x ? NULL : ct__create_graph() ? ct_transpose(x, -2, -1) : ct__mT_view(x);
     grad_in[1] = xt ? ct_bmm(xt, grad) : NULL;
     ct__drop(xt);
     if (!grad_in[1]) return ct_last_status();

@@ -4,6 +4,8 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "ctorch/linalg.h"
+#include "ctorch/ops.h"
+#include "ctorch/view.h"
 #include "ops/linalg_internal.h"
 
 // ---- mv ----
@@ -12,12 +14,12 @@
 static ct_status mv_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   if (node->next[0]) {
     ct_tensor *vec = ct__saved(node, 1);
-    grad_in[0] = vec ? ct__outer_nograd(grad, vec) : NULL;
+    grad_in[0] = !vec ? NULL : ct__create_graph() ? ct_outer(grad, vec) : ct__outer_nograd(grad, vec);
     if (!grad_in[0]) return ct_last_status();
   }
   if (node->next[1]) {
     ct_tensor *mat = ct__saved(node, 0);
-    ct_tensor *mt = mat ? ct__mT_view(mat) : NULL;
+    ct_tensor *mt = !mat ? NULL : ct__create_graph() ? ct_t(mat) : ct__mT_view(mat);
     grad_in[1] = mt ? ct_mv(mt, grad) : NULL;
     ct__drop(mt);
     if (!grad_in[1]) return ct_last_status();
@@ -86,7 +88,7 @@ static ct_status dot_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   for (int i = 0; i < 2; i++) {
     if (!node->next[i]) continue;
     ct_tensor *other = ct__saved(node, 1 - i);
-    grad_in[i] = other ? scale_by_grad(other, grad) : NULL;
+    grad_in[i] = !other ? NULL : ct__create_graph() ? ct_mul(other, grad) : scale_by_grad(other, grad);
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;

@@ -1,7 +1,8 @@
 // avg_pool2d (AvgPool2DBackward0) and adaptive_avg_pool2d (AdaptiveAvgPool2DBackward0, or
 // mean over H and W for a 1x1 output, as PyTorch 1.13 computes it). Checks, result
 // layout and nodes here; the loops are the pool kernel family's avg / adaptive_avg.
-#include "autograd/node.h"
+#include "autograd/linear_backward.h"
+#include "ctorch/conv.h"
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
@@ -20,7 +21,24 @@ typedef struct avg_pool_args {
   bool count_include_pad;
 } avg_pool_args;
 
+// avg_pool2d of v with the node's window; ceil_mode (not kept) is the one giving the
+// output's shape.
+static ct_tensor *avg_pool2d_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  const avg_pool_args *a = ct__node_args(node, avg_pool_args);
+  ct_pool_options o = ct_pool_defaults();
+  for (int i = 0; i < 2; i++) o.stride[i] = a->stride[i], o.padding[i] = a->padding[i];
+  o.count_include_pad = a->count_include_pad;
+  ct_tensor *r = ct_avg_pool2d(v, a->kernel, o);
+  if (r && (r->shape[r->ndim - 1] != out->shape[out->ndim - 1] || r->shape[r->ndim - 2] != out->shape[out->ndim - 2])) {
+    o.ceil_mode = true;
+    r = ct_avg_pool2d(v, a->kernel, o);
+  }
+  return r;
+}
+
 static ct_status avg_pool2d_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, avg_pool2d_jvp);
   ct_tensor *input = ct__saved(node, 0);
   if (!input) return ct_last_status();
   const avg_pool_args *a = ct__node_args(node, avg_pool_args);
@@ -69,7 +87,13 @@ ct_tensor *ct_avg_pool2d(ct_tensor *input, const int64_t kernel[2], ct_pool_opti
 
 // AdaptiveAvgPool2DBackward0: the cells follow from the input's and the gradient's sizes.
 // PyTorch picks its kernel by the gradient's layout.
+static ct_tensor *adaptive_avg_pool2d_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)node, (void)input;
+  return ct_adaptive_avg_pool2d(v, out->shape + out->ndim - 2);
+}
+
 static ct_status adaptive_avg_pool2d_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, adaptive_avg_pool2d_jvp);
   ct_tensor *input = ct__saved(node, 0);
   if (!input) return ct_last_status();
   for (int d = grad->ndim - 2; d < grad->ndim; d++)

@@ -2,7 +2,8 @@
 // max_pool1d of an input that needs a gradient, and max_pool1d with indices, are
 // max_pool2d on input.unsqueeze(-2) squeezed back; max_pool1d otherwise has checks of
 // its own and computes values only. The loops are the pool kernel family's max / max_backward.
-#include "autograd/node.h"
+#include "autograd/linear_backward.h"
+#include "ctorch/index.h"
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
@@ -21,7 +22,17 @@ static const ct_pool_kernels *pool_kernels(const ct_tensor *t) {
 
 // MaxPool2DWithIndicesBackward0: each output's gradient goes to its maximum's position.
 // grad_input takes the input's layout, as PyTorch's.
+// The values at the maxima's positions: v.flatten(-2).gather(-1, indices.flatten(-2)).
+static ct_tensor *max_pool2d_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  ct_tensor *indices = ct__saved(node, SAVED_INDICES);
+  if (!indices) return NULL;
+  ct_tensor *picked = ct_gather(ct_flatten(v, -2, -1), -1, ct_flatten(indices, -2, -1));
+  return picked ? ct_reshape(picked, out->ndim, out->shape) : NULL;
+}
+
 static ct_status max_pool2d_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, max_pool2d_jvp);
   ct_tensor *input = ct__saved(node, SAVED_INPUT), *indices = ct__saved(node, SAVED_INDICES);
   if (!input || !indices) return ct_last_status();
   ct_tensor *gin = ct__pool_alloc(input->dtype, input->ndim, input->shape, input);

@@ -1,14 +1,33 @@
 // max/min (all, or values+indices along a dim), argmax/argmin, amax/amin, with autograd.
+#include "autograd/linear_backward.h"
 #include "core/copy.h"
+#include "ctorch/index.h"
 #include "core/device.h"
 #include "core/error_impl.h"
+#include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ctorch/view.h"
 #include "ops/reduce_plan.h"
 #include "ops/view_internal.h"
 
 // Gradient of a value-selecting reduction over the node's ct__reduce_args (mask, keepdim):
 // every element equal to the result shares grad equally (PyTorch's evenly-distributed
 // gradient for max(), and grad / count * mask for amax/amin). Saved: input, result.
+// create_graph: the gradient shared evenly by the elements equal to the result (|x| for
+// the inf-norm, times sign(x)), recorded.
+CT_CREATE_GRAPH_PATH static ct_tensor *select_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *v, uint32_t mask, bool keepdim,
+                                           int flags) {
+  const bool abs = flags & CT_RED_SEL_ABS;
+  ct_tensor *vx = ct__reduce_expand(v, x->ndim, x->shape, mask, keepdim);
+  ct_tensor *hit = ct_to_dtype(ct_eq(abs ? ct_abs(x) : x, vx), x->dtype);
+  int dims[CT_MAX_DIMS], n = 0;
+  for (int d = 0; d < x->ndim; d++)
+    if (mask & (1u << d)) dims[n++] = d;
+  ct_tensor *count = hit ? ct_expand(ct_sum_dims(hit, dims, n, true), x->ndim, x->shape) : NULL;
+  ct_tensor *share = ct_div(ct_mul(ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim), hit), count);
+  return abs ? ct_mul(share, ct_sign(x)) : share;
+}
+
 ct_status ct__reduce_select_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in, int flags) {
   ct_tensor *x = ct__saved(node, 0), *v = ct__saved(node, 1);
   if (!x || !v) return ct_last_status();
@@ -16,6 +35,10 @@ ct_status ct__reduce_select_backward(ct_node *node, ct_tensor *grad, ct_tensor *
   const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
   const uint32_t mask = a->mask;
   const bool keepdim = a->keepdim;
+  if (ct__create_graph()) {
+    grad_in[0] = select_backward_recorded(grad, x, v, mask, keepdim, flags);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   ct__reduce_plan p;
   ct__reduce_plan_init(&p, x, mask, keepdim);
   ct_tensor *q = ct__reduce_alloc(&p, x->dtype);
@@ -98,7 +121,19 @@ ct_tensor *ct_amin(ct_tensor *t, const int *dims, int ndims, bool keepdim) {
 }
 
 // MaxBackward0 / MinBackward0: grad goes to the saved index along the dim.
+// The values at the saved indices along the reduced dim.
+static ct_tensor *index_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *indices = ct__saved(node, 0);
+  const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
+  if (!indices || !a->mask) return indices ? ct_clone(v) : NULL; // a 0-d input
+  const int d = __builtin_ctz(a->mask);
+  ct_tensor *picked = ct_gather(v, d, a->keepdim ? indices : ct_unsqueeze(indices, d));
+  return a->keepdim ? picked : ct_squeeze_dim(picked, d);
+}
+
 static ct_status index_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, index_jvp);
   ct_tensor *indices = ct__saved(node, 0);
   if (!indices) return ct_last_status();
   ct_tensor *gin = ct__zeros_for_input(node, 0, grad);

@@ -5,6 +5,7 @@
 #include "core/operand.h"
 #include "core/pool.h"
 #include "kernels/parallel.h"
+#include "ctorch/view.h"
 #include "ops/reduce_plan.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -180,7 +181,17 @@ void ct__reduce_elementwise(ct_loop_fn loop, int nops, ct_tensor *const *ops, co
   ct__iter_run(&it, loop, (void *)ctx, true);
 }
 
+// ct__reduce_expand recorded (create_graph): small reshaped to the keepdim shape, then
+// expanded.
+CT_CREATE_GRAPH_PATH static ct_tensor *reduce_expand_recorded(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask) {
+  int64_t kept[CT_MAX_DIMS];
+  for (int d = 0; d < ndim; d++) kept[d] = mask & (1u << d) ? 1 : shape[d];
+  ct_tensor *r = ct_reshape(small, ndim, kept);
+  return r ? ct_expand(r, ndim, shape) : NULL;
+}
+
 ct_tensor *ct__reduce_expand(ct_tensor *small, int ndim, const int64_t *shape, uint32_t mask, bool keepdim) {
+  if (ct__create_graph()) return reduce_expand_recorded(small, ndim, shape, mask);
   int64_t strides[CT_MAX_DIMS];
   int s = 0;
   for (int d = 0; d < ndim; d++) {

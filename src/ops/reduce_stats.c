@@ -4,6 +4,8 @@
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/creation.h"
+#include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "ops/reduce_plan.h"
 
@@ -19,6 +21,26 @@ typedef struct var_args {
 // PyTorch 1.13's var_backward (std first divides grad by 2*std, 0 where std is 0):
 // (2 / dof) * grad * (x - mean), dof = N - correction; without dims and dof == 0 it is
 // grad * inf.
+// The dims of mask, into dims; returns their count.
+static int mask_dims(uint32_t mask, int ndim, int *dims) {
+  int n = 0;
+  for (int d = 0; d < ndim; d++)
+    if (mask & (1u << d)) dims[n++] = d;
+  return n;
+}
+
+// create_graph: grad * (x - mean) * 2 / dof (var), or grad * (x - mean) / (dof * std) (std),
+// recorded.
+CT_CREATE_GRAPH_PATH static ct_tensor *var_backward_recorded(ct_tensor *grad, ct_tensor *x, ct_tensor *r, uint32_t mask, bool keepdim,
+                                        double dof, bool take_sqrt) {
+  int dims[CT_MAX_DIMS];
+  ct_tensor *diff = ct_sub(x, ct_mean_dims(x, dims, mask_dims(mask, x->ndim, dims), true));
+  ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim);
+  if (!take_sqrt) return ct_mul(ct_mul(gx, diff), ct_scalar(2 / dof, x->dtype));
+  ct_tensor *rx = ct__reduce_expand(r, x->ndim, x->shape, mask, keepdim);
+  return ct_div(ct_mul(gx, diff), ct_mul_scalar(rx, dof));
+}
+
 static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *x = ct__saved(node, 0), *r = ct__saved(node, 1);
   if (!x || !r) return ct_last_status();
@@ -28,6 +50,11 @@ static ct_status var_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
   bool keepdim = a->reduce.keepdim, all = !a->reduce.dims_given || x->ndim == 0;
   double dof = (all ? (double)ct_numel(x) : (double)a->reduce.red_numel) - a->correction;
   bool degenerate = all && dof == 0;
+  if (ct__create_graph()) {
+    if (all) mask = ct__reduce_mask_all(x);
+    grad_in[0] = var_backward_recorded(grad, x, r, mask, all ? false : keepdim, dof, a->take_sqrt);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, degenerate ? INFINITY : 2.0 / dof, a->take_sqrt ? CT_RED_SQRT : 0);
   ct_tensor *c = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!c) return ct_last_status();
@@ -130,6 +157,10 @@ static ct_status logsumexp_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
   ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, a->mask, a->keepdim);
   ct_tensor *rx = ct__reduce_expand(r, x->ndim, x->shape, a->mask, a->keepdim);
+  if (ct__create_graph()) { // grad * exp(x - result), recorded
+    grad_in[0] = ct_mul(gx, ct_exp(ct_sub(x, rx)));
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!gx || !rx || !gin) return ct_last_status();
   grad_in[0] = gin;
@@ -210,6 +241,15 @@ static ct_status norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   if (isinf(p)) return ct__reduce_select_backward(node, grad, grad_in, CT_RED_SEL_ABS);
   ct_tensor *x = ct__saved(node, 0), *n = ct__saved(node, 1);
   if (!x || !n) return ct_last_status();
+  if (ct__create_graph() && p != 0) { // grad * x |x|^(p-2) / norm^(p-1), recorded (p = 1, 2: sign(x), x / norm)
+    ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, a->reduce.mask, a->reduce.keepdim);
+    ct_tensor *nx = ct__reduce_expand(n, x->ndim, x->shape, a->reduce.mask, a->reduce.keepdim);
+    ct_tensor *d = p == 1   ? ct_sign(x)
+                   : p == 2 ? ct_div(x, nx)
+                            : ct_div(ct_mul(x, ct_pow_scalar(ct_abs(x), p - 2)), ct_pow_scalar(nx, p - 1));
+    grad_in[0] = ct_mul(gx, d);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   ct_tensor *gin = ct__alloc(x->dtype, x->ndim, x->shape);
   if (!gin) return ct_last_status();
   grad_in[0] = gin;

@@ -2,7 +2,9 @@
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/ops.h"
 #include "ctorch/reduce.h"
+#include "ops/elementwise_internal.h"
 #include "ops/reduce_plan.h"
 #include "ops/view_internal.h"
 
@@ -19,6 +21,10 @@ static ct_status sum_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 
 // MeanBackward: grad / count, expanded (dividing before expanding gives the same values).
 static ct_status mean_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) {
+    ct_tensor *q = ct_div_scalar(grad, (double)ct__node_args(node, ct__reduce_args)->red_numel);
+    return q ? sum_backward(node, q, grad_in) : ct_last_status();
+  }
   ct_tensor *q = ct__alloc(grad->dtype, grad->ndim, grad->shape);
   if (!q) return ct_last_status();
   ct_reduce_ctx ctx = ct__reduce_ctx_run(0, 0, (double)ct__node_args(node, ct__reduce_args)->red_numel, 0);
@@ -89,6 +95,16 @@ static ct_status prod_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   }
   const ct__reduce_args *a = ct__node_args(node, ct__reduce_args);
   bool all = !a->dims_given;
+  if (ct__create_graph()) { // grad * result / x, recorded (inputs without zeros)
+    if (ct__ew_any_zero(x))
+      return ct__error(CT_ERR_RUNTIME, "double backward of prod is not supported for inputs holding zeros");
+    const uint32_t mask = all ? ct__reduce_mask_all(x) : a->mask;
+    const bool keepdim = all ? false : a->keepdim;
+    ct_tensor *gx = ct__reduce_expand(grad, x->ndim, x->shape, mask, keepdim);
+    ct_tensor *rx = ct__reduce_expand(r, x->ndim, x->shape, mask, keepdim);
+    grad_in[0] = ct_div(ct_mul(gx, rx), x);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   int64_t numel = ct_numel(x);
   ct_tensor *src = all ? ct__reshape_nograd(x, 1, &numel) : x; // prod() works on the flat input
   if (!src) return ct_last_status();

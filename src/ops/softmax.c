@@ -5,6 +5,7 @@
 #include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
+#include "ctorch/ops.h"
 #include "ctorch/reduce.h"
 #include "kernels/parallel.h"
 #include "ops/reduce_plan.h"
@@ -65,6 +66,12 @@ static ct_status softmax_backward(ct_node *node, ct_tensor *grad, ct_tensor **gr
   const softmax_args *a = ct__node_args(node, softmax_args);
   ct_tensor *y = ct__saved(node, 0);
   if (!y) return ct_last_status();
+  if (ct__create_graph()) { // recorded: y * (grad - sum(grad * y)); grad - exp(y) * sum(grad)
+    const int d = a->dim;
+    grad_in[0] = a->log ? ct_sub(grad, ct_mul(ct_exp(y), ct_sum_dim(grad, d, true)))
+                        : ct_mul(y, ct_sub(grad, ct_sum_dim(ct_mul(grad, y), d, true)));
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   ct_tensor *g = ct_is_contiguous(grad) ? grad : ct__copy_as(grad, grad->dtype);
   ct_tensor *gin = ct__alloc(y->dtype, y->ndim, y->shape);
   if (!g || !gin) return ct_last_status();

@@ -3,6 +3,7 @@
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/reduce.h"
+#include "ctorch/view.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
@@ -15,7 +16,7 @@ ct_tensor *ct__sum_to_shape(ct_tensor *grad, int ndim, const int64_t *shape) {
   if (n == 0) return grad;
   if (n == lead) return ct_sum_dims(grad, dims, n, false); // leading dims only: already the shape
   ct_tensor *sum = ct_sum_dims(grad, dims, n, true);
-  ct_tensor *out = sum ? ct__reshape_nograd(sum, ndim, shape) : NULL;
+  ct_tensor *out = !sum ? NULL : ct__create_graph() ? ct_reshape(sum, ndim, shape) : ct__reshape_nograd(sum, ndim, shape);
   ct__drop(sum); // the reshape is a view of it (sum is contiguous)
   return out;
 }
@@ -26,5 +27,6 @@ ct_tensor *ct__grad_for_input(const ct_node *node, int i, ct_tensor *grad) {
   bool same = grad->ndim == m->ndim && !memcmp(grad->shape, m->shape, (size_t)m->ndim * sizeof(int64_t));
   ct_tensor *out = same ? grad : ct__sum_to_shape(grad, m->ndim, m->shape);
   if (!out) return NULL;
-  return out->dtype == m->dtype ? out : ct__copy_as(out, m->dtype);
+  if (out->dtype == m->dtype) return out;
+  return ct__create_graph() ? ct_to_dtype(out, m->dtype) : ct__copy_as(out, m->dtype);
 }

@@ -16,11 +16,72 @@ typedef struct loop_args {
   double p0, p1; // the loop's parameters (grad_loop_backward)
 } loop_args;
 
+// grad * where(mask, 1, 0), recorded (mask: a bool tensor; NULL gives NULL).
+static ct_tensor *masked_grad(ct_tensor *grad, ct_tensor *mask) {
+  return mask ? ct_mul(grad, mask) : NULL;
+}
+
+// GELU's gradient grad * gelu'(x) as a recorded op of its own (torch's
+// GeluBackwardBackward0): the fused loop, then a node whose backward is this op again for
+// grad and v * grad * phi(x) * (2 - x^2) for x (phi: the standard normal density).
+static ct_tensor *gelu_backward_op(ct_tensor *grad, ct_tensor *x);
+
+static ct_status gelu_backward_backward(ct_node *node, ct_tensor *v, ct_tensor **grad_in) {
+  ct_tensor *grad = ct__saved(node, 0), *x = ct__saved(node, 1);
+  if (!grad || !x) return ct_last_status();
+  if (node->next[0] && !(grad_in[0] = gelu_backward_op(v, x))) return ct_last_status();
+  if (node->next[1]) {
+    ct_tensor *x2 = ct_mul(x, x);
+    ct_tensor *phi = ct_mul_scalar(ct_exp(ct_mul_scalar(x2, -0.5)), 0.3989422804014327); // 1 / sqrt(2 pi)
+    grad_in[1] = ct_mul(ct_mul(ct_mul(v, grad), phi), ct_rsub_scalar(x2, 2));
+    if (!grad_in[1]) return ct_last_status();
+  }
+  return CT_OK;
+}
+
+static ct_tensor *gelu_backward_op(ct_tensor *grad, ct_tensor *x) {
+  CT_CHECK_NULL(grad);
+  CT_CHECK_NULL(x);
+  ct_dtype dt = x->dtype;
+  ct_ew_params p = ct__ew_params(dt, 0, 0);
+  ct__ew_grad g = {"GeluBackwardBackward0", gelu_backward_backward, 2, {grad, x, NULL}, 2, {grad, x, NULL}, -1};
+  return ct__ew_compute(ct__ew_kernels(x)->grad[CT_EW_GRAD_GELU][dt], 2, (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(x)},
+                        dt, dt, &p, NULL, &g);
+}
+
+// The gradient loop `op` on (grad, x) written with public ops, so that a create_graph
+// backward records it. x is the input or the result, as the op saved it.
+CT_CREATE_GRAPH_PATH static ct_tensor *grad_loop_recorded(int op, ct_tensor *grad, ct_tensor *x, double p0, double p1) {
+  switch (op) {
+  case CT_EW_GRAD_LOG1P: return ct_div(grad, ct_add_scalar(x, 1));
+  case CT_EW_GRAD_SQRT: return ct_div(grad, ct_mul_scalar(x, 2));                    // x: the result
+  case CT_EW_GRAD_RSQRT: return ct_mul(ct_mul_scalar(grad, -0.5), ct_pow_scalar(x, 3)); // x: the result
+  case CT_EW_GRAD_SIN: return ct_mul(grad, ct_cos(x));
+  case CT_EW_GRAD_COS: return ct_mul(grad, ct_neg(ct_sin(x)));
+  case CT_EW_GRAD_TANH: return ct_mul(grad, ct_rsub_scalar(ct_mul(x, x), 1));          // x: the result
+  case CT_EW_GRAD_SIGMOID: return ct_mul(ct_mul(grad, x), ct_rsub_scalar(x, 1));       // x: the result
+  case CT_EW_GRAD_ABS: return ct_mul(grad, ct_sign(x));
+  case CT_EW_GRAD_RELU: return masked_grad(grad, ct_gt_scalar(x, 0));                  // x: the result
+  case CT_EW_GRAD_LEAKY_RELU: return ct_where(ct_gt_scalar(x, 0), grad, ct_mul_scalar(grad, p0));
+  case CT_EW_GRAD_CLAMP: return masked_grad(grad, ct_logical_and(ct_ge_scalar(x, p0), ct_le_scalar(x, p1)));
+  case CT_EW_GRAD_GELU: return gelu_backward_op(grad, x);
+  case CT_EW_GRAD_SOFTPLUS: { // grad * sigmoid(beta x) where beta x <= threshold, else grad
+    ct_tensor *bx = ct_mul_scalar(x, p0);
+    return ct_where(ct_gt_scalar(bx, p1), grad, ct_mul(grad, ct_sigmoid(bx)));
+  }
+  default: return ct__error_null(CT_ERR_RUNTIME, "internal: no differentiable gradient for this op's backward");
+  }
+}
+
 // Fused gradient loop on (grad, saved[0]) with parameters p0, p1.
 static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
   const loop_args *a = ct__node_args(node, loop_args);
+  if (ct__create_graph()) {
+    grad_in[0] = ct__grad_for_input(node, 0, grad_loop_recorded(a->op, grad, saved, a->p0, a->p1));
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->grad[a->op], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, a->p0, a->p1);
   return grad_in[0] ? CT_OK : ct_last_status();
@@ -30,6 +91,11 @@ static ct_status grad_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **
 static ct_status binary_loop_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *saved = ct__saved(node, 0);
   if (!saved) return ct_last_status();
+  if (ct__create_graph()) {
+    const bool mul = ct__node_args(node, loop_args)->op == CT_EW_MUL;
+    grad_in[0] = ct__grad_for_input(node, 0, mul ? ct_mul(grad, saved) : ct_div(grad, saved));
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->binary[ct__node_args(node, loop_args)->op], 2,
                                (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(saved)}, 0, 0);
   return grad_in[0] ? CT_OK : ct_last_status();

@@ -13,6 +13,12 @@ typedef struct permute_args {
 static ct_status permute_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const permute_args *a = ct__node_args(node, permute_args);
   int ndim = grad->ndim;
+  if (ct__create_graph()) { // the inverse permutation, recorded
+    int inverse[CT_MAX_DIMS];
+    for (int i = 0; i < ndim; i++) inverse[a->perm[i]] = i;
+    grad_in[0] = ct_permute(grad, inverse);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
   for (int i = 0; i < ndim; i++) {
     int src = a->perm[i];

@@ -12,7 +12,8 @@
 // ViewBackward0, ReshapeAliasBackward0, UnsafeViewBackward0, SqueezeBackward*,
 // UnsqueezeBackward0: the gradient is reshaped back to the input's shape.
 static ct_status reshape_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  grad_in[0] = ct__reshape_nograd(grad, node->inputs[0].ndim, node->inputs[0].shape);
+  const ct_input_meta *m = &node->inputs[0];
+  grad_in[0] = ct__create_graph() ? ct_reshape(grad, m->ndim, m->shape) : ct__reshape_nograd(grad, m->ndim, m->shape);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

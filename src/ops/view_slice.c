@@ -3,6 +3,7 @@
 // like the input; the node's pick_args record where that region was.
 #include <assert.h>
 #include <string.h>
+#include "autograd/linear_backward.h"
 #include "core/checked.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
@@ -31,7 +32,7 @@ static int64_t picked_stride(int64_t stride, int64_t step, int64_t len, ct_dtype
 }
 
 // The region of a contiguous zero tensor `z` that the forward view picked.
-static ct_tensor *picked_region(ct_node *node, ct_tensor *z, const ct_tensor *grad) {
+static ct_tensor *picked_region(ct_node *node, ct_tensor *z, int ndim, const int64_t *shape) {
   const pick_args *a = ct__node_args(node, pick_args);
   int d = a->dim;
   int64_t start = a->start;
@@ -44,19 +45,28 @@ static ct_tensor *picked_region(ct_node *node, ct_tensor *z, const ct_tensor *gr
       if (i != d) strides[j++] = z->strides[i];
   } else if (!strcmp(node->name, "UnfoldBackward0")) {
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = picked_stride(z->strides[d], a->step, grad->shape[d], z->dtype);
+    strides[d] = picked_stride(z->strides[d], a->step, shape[d], z->dtype);
     strides[z->ndim] = z->strides[d];
   } else { // SliceBackward0
     for (int i = 0; i < z->ndim; i++) strides[i] = z->strides[i];
-    strides[d] = picked_stride(z->strides[d], a->step, grad->shape[d], z->dtype);
+    strides[d] = picked_stride(z->strides[d], a->step, shape[d], z->dtype);
   }
-  return ct__make_view(z, grad->ndim, grad->shape, strides, offset);
+  return ct__make_view(z, ndim, shape, strides, offset);
+}
+
+// The forward view of v (a copy of it).
+static ct_tensor *pick_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  ct_tensor *dense = ct_contiguous(v);
+  ct_tensor *region = dense ? picked_region(node, dense, out->ndim, out->shape) : NULL;
+  return region ? ct_contiguous(region) : NULL;
 }
 
 static ct_status scatter_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, pick_jvp);
   ct_tensor *z = ct__zeros_for_input(node, 0, grad);
   if (!z) return ct_last_status();
-  ct_tensor *region = picked_region(node, z, grad);
+  ct_tensor *region = picked_region(node, z, grad->ndim, grad->shape);
   if (!region) return ct_last_status();
   // Unfold windows overlap: accumulate serially. Select/slice regions are disjoint.
   ct_status st = ct__accumulate_into_serial(region, grad);

@@ -6,12 +6,12 @@
 
 enum { MOMENTUM_BUFFER };
 
-static bool sgd_uses_buffer(const ct_optimizer *opt, int b) {
-  return b == MOMENTUM_BUFFER && opt->options.sgd.momentum != 0;
+static bool sgd_uses_buffer(const ct_optim_options *o, int b) {
+  return b == MOMENTUM_BUFFER && o->sgd.momentum != 0;
 }
 
-static void sgd_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *param, const ct_tensor *grad) {
-  const ct_sgd_options *o = &opt->options.sgd;
+static void sgd_update(const ct_optim_options *options, ct_param_state *st, ct_tensor *param, const ct_tensor *grad) {
+  const ct_sgd_options *o = &options->sgd;
   ct_sgd_step s = {
       .lr = o->lr, .momentum = o->momentum, .dampening = o->dampening, .weight_decay = o->weight_decay,
       .nesterov = o->nesterov, .maximize = o->maximize, .first = st->fresh[MOMENTUM_BUFFER],
@@ -24,7 +24,14 @@ static void sgd_update(const ct_optimizer *opt, ct_param_state *st, ct_tensor *p
 const ct_optim_algorithm ct__sgd_algorithm = {
     .name = "SGD",
     .buffer_keys = {"momentum_buffer", NULL, NULL},
-    .has_step = false,
+    .step = CT_STEP_NONE,
+    .fields = {CT_OPTION_FIELD("lr", CT_OPTION_FLOAT, ct_sgd_options, lr),
+               CT_OPTION_FIELD("momentum", CT_OPTION_FLOAT, ct_sgd_options, momentum),
+               CT_OPTION_FIELD("dampening", CT_OPTION_FLOAT, ct_sgd_options, dampening),
+               CT_OPTION_FIELD("weight_decay", CT_OPTION_FLOAT, ct_sgd_options, weight_decay),
+               CT_OPTION_FIELD("nesterov", CT_OPTION_BOOL, ct_sgd_options, nesterov),
+               CT_OPTION_FIELD("maximize", CT_OPTION_BOOL, ct_sgd_options, maximize),
+               CT_OPTION_CONST("foreach", CT_OPTION_NONE, 0), CT_OPTION_CONST("differentiable", CT_OPTION_BOOL, 0)},
     .update = sgd_update,
     .uses_buffer = sgd_uses_buffer,
 };

@@ -203,6 +203,42 @@ static ct_status file_loaders(double *result) {
   return st;
 }
 
+// Parameter groups, a scheduler and an optimizer state round trip: NAdam over two groups
+// under OneCycleLR for two steps, its state loaded into a fresh optimizer that steps once.
+static ct_status optimizer_groups(double *result) {
+  ct_scope *s = ct_scope_open();
+  bool ok = s != NULL;
+  ct_tensor *a = ok ? ct_requires_grad_(ct_ones(CT_SHAPE(3), CT_FLOAT32), true) : NULL;
+  ct_tensor *b = ok ? ct_requires_grad_(ct_ones(CT_SHAPE(2), CT_FLOAT32), true) : NULL;
+  const ct_group_option lr = {.key = "lr", .value = 0.1};
+  ct_optimizer *opt = a && b ? ct_nadam_new(&a, 1, ct_nadam_defaults()) : NULL;
+  ok = opt && ct_optimizer_add_param_group(opt, &b, 1, &lr, 1) == CT_OK;
+  ct_lr_scheduler *sched = ok ? ct_one_cycle_lr_new(opt, ct_one_cycle_defaults(0.5, 10)) : NULL;
+  ok = sched != NULL;
+  for (int k = 0; ok && k < 2; k++) {
+    ct_tensor *ga = ct_ones(CT_SHAPE(3), CT_FLOAT32), *gb = ct_ones(CT_SHAPE(2), CT_FLOAT32);
+    ok = ga && gb && ct_set_grad(a, ga) == CT_OK && ct_set_grad(b, gb) == CT_OK && ct_optimizer_step(opt) == CT_OK &&
+         ct_lr_scheduler_step(sched) == CT_OK;
+  }
+  ct_optim_state *state = ok ? ct_optimizer_state_dict(opt) : NULL;
+  ct_lr_state *sched_state = state ? ct_lr_scheduler_state_dict(sched) : NULL;
+  ct_optimizer *again = sched_state ? ct_nadam_new(&a, 1, ct_nadam_defaults()) : NULL;
+  ok = again && ct_optimizer_add_param_group(again, &b, 1, &lr, 1) == CT_OK &&
+       ct_optimizer_load_state_dict(again, state) == CT_OK && ct_lr_scheduler_load_state_dict(sched, sched_state) == CT_OK &&
+       ct_optimizer_step(again) == CT_OK;
+  double last_lr = 0;
+  ok = ok && ct_lr_scheduler_get_last_lr(sched, &last_lr, 1) == 2;
+  ct_status st = status_of(ok);
+  if (ok) *result = sum_of(a) + sum_of(b) + last_lr;
+  ct_optimizer_free(again);
+  ct_lr_state_free(sched_state);
+  ct_optim_state_free(state);
+  ct_lr_scheduler_free(sched);
+  ct_optimizer_free(opt);
+  ct_scope_close(s);
+  return st;
+}
+
 // ---- the driver ----
 typedef struct run {
   workload_fn work;
@@ -276,7 +312,8 @@ int main(void) {
   if (!mkdtemp(save_dir)) return 2;
   int failures = check_workload("training_step", training_step) + check_workload("data_pipeline", data_pipeline) +
                  check_workload("recurrent_step", recurrent_step) +
-                 check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders);
+                 check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders) +
+                 check_workload("optimizer_groups", optimizer_groups);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", save_dir);
   if (system(cmd) != 0) failures++;

@@ -605,9 +605,110 @@ static void test_recurrent(void **state) {
   area_done(s);
 }
 
+// ---- attention and transformers (include/ctorch/attention.h) ----
+
+static void test_attention(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_multihead_attention_options o = ct_multihead_attention_defaults();
+  MISUSE(ct_multihead_attention_new(6, 4, o), "embed_dim must be divisible by num_heads");
+  MISUSE(ct_multihead_attention_new(6, 0, o), "integer division or modulo by zero");
+  ct_module *mha = ct_multihead_attention_new(6, 2, o);
+  assert_non_null(mha);
+  ct_tensor *q = ct_randn(CT_SHAPE(4, 2, 6), CT_FLOAT32), *bad = NULL;
+  ct_multihead_attention_args a = ct_multihead_attention_forward_defaults();
+  MISUSE(ct_multihead_attention_forward(mha, ct_randn(CT_SHAPE(4, 2, 5), CT_FLOAT32), q, q, &a, NULL),
+         "was expecting embedding dimension of 6, but got 5");
+  MISUSE(ct_module_forward(mha, ct_randn(CT_SHAPE(1, 4, 2, 6), CT_FLOAT32)),
+         "query should be unbatched 2D or batched 3D tensor but received 4-D query tensor");
+  ct_tensor *k2 = ct_randn(CT_SHAPE(4, 6), CT_FLOAT32);
+  MISUSE(ct_multihead_attention_forward(mha, q, k2, k2, &a, NULL),
+         "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found 2-D and 2-D tensors respectively");
+  MISUSE(ct_multihead_attention_forward(mha, q, ct_randn(CT_SHAPE(5, 2, 6), CT_FLOAT32), q, &a, NULL),
+         "key shape torch.Size([5, 2, 6]) does not match value shape torch.Size([4, 2, 6])");
+  a.attn_mask = ct_zeros(CT_SHAPE(3, 4), CT_BOOL);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "The shape of the 2D attn_mask is torch.Size([3, 4]), but should be (4, 4).");
+  a.attn_mask = ct_zeros(CT_SHAPE(3, 4, 4), CT_FLOAT32);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "The shape of the 3D attn_mask is torch.Size([3, 4, 4]), but should be (4, 4, 4).");
+  a.attn_mask = ct_zeros(CT_SHAPE(4, 4), CT_INT64);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "Only float, byte, and bool types are supported for attn_mask, not torch.int64");
+  a.attn_mask = ct_zeros(CT_SHAPE(1, 1, 4, 4), CT_BOOL);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "expected `attn_mask` to be `None`, 2-D or 3-D but found 4-D tensor instead");
+  a.attn_mask = NULL;
+  a.key_padding_mask = ct_zeros(CT_SHAPE(2, 4), CT_INT64);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "only bool and floating types of key_padding_mask are supported");
+  a.key_padding_mask = ct_zeros(CT_SHAPE(2, 3), CT_BOOL);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL),
+         "expecting key_padding_mask shape of (2, 4), but got torch.Size([2, 3])");
+  a.key_padding_mask = ct_randn(CT_SHAPE(2, 4), CT_FLOAT32);
+  a.attn_mask = ct_zeros(CT_SHAPE(4, 4), CT_FLOAT32);
+  MISUSE(ct_multihead_attention_forward(mha, q, q, q, &a, NULL), "Mask tensor can take 0 and 1 values only");
+  a = ct_multihead_attention_forward_defaults();
+  MISUSE(ct_multihead_attention_forward(mha, ct_randn(CT_SHAPE(4, 6), CT_FLOAT32), k2, k2,
+                                        &(ct_multihead_attention_args){.attn_mask = ct_zeros(CT_SHAPE(3, 4, 4), CT_BOOL)},
+                                        NULL),
+         "Expected `attn_mask` shape to be (2, 4, 4) but got torch.Size([3, 4, 4])");
+  ct_tensor *w = q;
+  MISUSE(ct_multihead_attention_forward(NULL, q, q, q, &a, &w), "expected a MultiheadAttention module");
+  assert_null(w);
+  MISUSE(ct_multihead_attention_forward(ct_module_child(mha, 0), q, q, q, &a, NULL),
+         "expected a MultiheadAttention module");
+  NULL_PASSES(ct_multihead_attention_forward(mha, bad, q, q, &a, NULL));
+  NULL_PASSES(ct_multihead_attention_forward(mha, q, q, bad, &a, NULL));
+  ct_transformer_encoder_layer_options lo = ct_transformer_encoder_layer_defaults();
+  lo.activation = "tanh";
+  MISUSE(ct_transformer_encoder_layer_new(6, 2, lo), "activation should be relu/gelu, not tanh");
+  lo = ct_transformer_encoder_layer_defaults();
+  lo.dim_feedforward = 8;
+  MISUSE(ct_transformer_encoder_layer_new(6, 4, lo), "embed_dim must be divisible by num_heads");
+  ct_module *layer = ct_transformer_encoder_layer_new(6, 2, lo);
+  MISUSE(ct_transformer_encoder_layer_forward(layer, q, NULL, ct_zeros(CT_SHAPE(2, 4), CT_INT64)),
+         "only bool and floating types of key_padding_mask are supported");
+  MISUSE(ct_transformer_encoder_layer_forward(mha, q, NULL, NULL), "expected a TransformerEncoderLayer");
+  NULL_PASSES(ct_transformer_encoder_layer_forward(layer, bad, NULL, NULL));
+  MISUSE(ct_transformer_encoder_new(layer, 0, ct_layer_norm_new(1, (int64_t[]){6}, 1e-5, true)),
+         "TransformerEncoder: expected a TransformerEncoderLayer and num_layers >= 1, got TransformerEncoderLayer and 0");
+  MISUSE(ct_transformer_encoder_new(NULL, 2, NULL), "expected a TransformerEncoderLayer");
+  ct_module *enc = ct_transformer_encoder_new(ct_transformer_encoder_layer_new(6, 2, lo), 2, NULL);
+  assert_non_null(enc);
+  MISUSE(ct_transformer_encoder_forward(enc, q, NULL, ct_zeros(CT_SHAPE(2, 4), CT_INT32)),
+         "only bool and floating types of key_padding_mask are supported");
+  MISUSE(ct_transformer_encoder_forward(enc, q, ct_zeros(CT_SHAPE(3, 3), CT_FLOAT32), NULL),
+         "The shape of the 2D attn_mask is torch.Size([3, 3]), but should be (4, 4).");
+  MISUSE(ct_transformer_encoder_forward(mha, q, NULL, NULL), "expected a TransformerEncoder");
+  MISUSE(ct_module_forward(ct_module_child(enc, 0), q), "Module [ModuleList] is missing the required \"forward\" function");
+  NULL_PASSES(ct_transformer_encoder_forward(enc, bad, NULL, NULL));
+  ct_tensor *d = ct_randn(CT_SHAPE(2, 4, 6), CT_FLOAT64), *f = ct_randn(CT_SHAPE(2, 4, 6), CT_FLOAT32);
+  MISUSE(ct_scaled_dot_product_attention(f, d, f, NULL, 0, false),
+         "Expected query, key, and value to have the same dtype, but got query.dtype: float key.dtype: double and "
+         "value.dtype: float instead.");
+  MISUSE(ct_scaled_dot_product_attention(ct_randn(CT_SHAPE(6), CT_FLOAT32), f, f, NULL, 0, false),
+         "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: 1 key.dim: 3 and "
+         "value.dim: 3 instead.");
+  MISUSE(ct_scaled_dot_product_attention(f, f, f, ct_zeros(CT_SHAPE(4, 4), CT_INT64), 0, false),
+         "Expected attn_mask dtype to be bool or to match query dtype, but got attn_mask.dtype: long and  query.dtype: "
+         "float instead.");
+  MISUSE(ct_scaled_dot_product_attention(f, f, f, ct_ones(CT_SHAPE(4, 4), CT_BOOL), 0, true),
+         "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
+  MISUSE(ct_scaled_dot_product_attention(f, f, f, NULL, 1.5, false),
+         "dropout probability has to be between 0 and 1, but got 1.5");
+  MISUSE(ct_scaled_dot_product_attention(f, ct_randn(CT_SHAPE(2, 4, 5), CT_FLOAT32), f, NULL, 0, false),
+         "Expected size for first two dimensions of batch2 tensor to be: [2, 6] but got: [2, 5].");
+  NULL_PASSES(ct_scaled_dot_product_attention(f, bad, f, NULL, 0, false));
+  MISUSE(ct_generate_square_subsequent_mask(-2), "Trying to create tensor with negative dimension -2: [-2, -2]");
+  ct_module_free(enc);
+  ct_module_free(mha);
+  area_done(s);
+}
+
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(256);
+  expect_cases_at_least(294);
 }
 
 int main(void) {
@@ -624,6 +725,7 @@ int main(void) {
       cmocka_unit_test(test_extra_losses),
       cmocka_unit_test(test_embedding_bag),
       cmocka_unit_test(test_recurrent),
+      cmocka_unit_test(test_attention),
       cmocka_unit_test(test_catalogue_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

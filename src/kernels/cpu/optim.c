@@ -40,8 +40,19 @@ INLINE void for_chunks(int64_t n, void (*range)(int64_t lo, int64_t hi, const vo
 #define T double
 #define SFX f64
 #include "kernels/cpu/optim_tmpl.h"
+#define T float
+#define SFX f32
+#include "kernels/cpu/optim_more_tmpl.h"
+#define T double
+#define SFX f64
+#include "kernels/cpu/optim_more_tmpl.h"
 
 const ct_optim_kernels ct__cpu_optim_kernels = {
     .sgd = DTYPE_ROW_FLOAT(sgd),
     .adam = DTYPE_ROW_FLOAT(adam),
+    .rmsprop = DTYPE_ROW_FLOAT(rmsprop),
+    .adagrad = DTYPE_ROW_FLOAT(adagrad),
+    .adamax = DTYPE_ROW_FLOAT(adamax),
+    .nadam = DTYPE_ROW_FLOAT(nadam),
+    .radam = DTYPE_ROW_FLOAT(radam),
 };

@@ -1,0 +1,104 @@
+"""Higher-order gradients, autograd.grad and tensor hooks against PyTorch: Hessian-vector
+products, a gradient penalty backpropagated into weights, backward(create_graph=True)
+differentiated again, and the order and effect of tensor hooks and retain_grad. Values
+are float64; second derivatives are composed from other ops than PyTorch's fused double
+backward kernels, so they are compared to 1e-12 relative."""
+import os
+import random
+import sys
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Checker, close, run_c  # noqa: E402
+
+SIZES = {"hvp": 20, "penalty": 14, "backward_create_graph": 3, "hooks": 3}
+
+
+def t(v, *shape):
+    return torch.tensor(v, dtype=torch.float64).reshape(shape).requires_grad_()
+
+
+def line(name, x):
+    if x is None:
+        return f"{name} None"
+    return name + "".join(f" {float(e)!r}" for e in x.detach().reshape(-1).tolist())
+
+
+def hvp(v, out):
+    w, x, u = t(v[:12], 3, 4), t(v[12:16], 4), torch.tensor(v[16:20], dtype=torch.float64)
+    h = torch.tanh(w @ x)
+    g, = torch.autograd.grad((h * h).sum(), x, create_graph=True)
+    out.append(line("grad", g))
+    hx, hw = torch.autograd.grad(g.dot(u), [x, w])
+    out += [line("hvp_x", hx), line("hvp_w", hw)]
+
+
+def penalty(v, out):
+    x, w, b = t(v[:6], 2, 3), t(v[6:12], 2, 3), t(v[12:14], 2)
+    o = F.softplus(F.linear(torch.sigmoid(x), w, b), 1, 20).sum()
+    gx, = torch.autograd.grad(o, x, create_graph=True)
+    p = ((gx * gx).sum(1) - 1).pow(2).mean()
+    p.backward()
+    out += [line("penalty", p), line("w.grad", w.grad), line("b.grad", b.grad), line("x.grad", x.grad)]
+
+
+def backward_create_graph(v, out):
+    x = t(v, 3)
+    (x.exp() * torch.log_softmax(x, 0)).sum().backward(create_graph=True)
+    out.append(line("x.grad", x.grad))
+    h, = torch.autograd.grad((x.grad * x.grad).sum(), x)
+    out.append(line("ggrad", h))
+
+
+def hooks(v, out):
+    x = t(v, 3)
+    y = x * x
+    y.retain_grad()
+
+    def hook(name, double=False):
+        def fn(g):
+            out.append(line(name, g))
+            return g * 2 if double else None
+        return fn
+    y.register_hook(hook("hook_y1", True))
+    handle = y.register_hook(hook("hook_removed"))
+    y.register_hook(hook("hook_y2"))
+    handle.remove()
+    x.register_hook(hook("hook_x"))
+    (torch.sin(y) * y).sum().backward()
+    out += [line("y.grad", y.grad), line("x.grad", x.grad)]
+    gy, = torch.autograd.grad(y.exp().sum(), y)
+    out.append(line("grad_y", gy))
+
+
+def lines_close(got, want):
+    g, w = got.split(), want.split()
+    if len(g) != len(w) or g[0] != w[0]:
+        return False
+    return all(a == b or (a not in ("None",) and close(float(a), float(b), 1e-12, 1e-14)) for a, b in zip(g[1:], w[1:]))
+
+
+def main():
+    warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph")
+    rng = random.Random(0)
+    cases, wants = [], []
+    for _ in range(6):
+        for name, n in SIZES.items():
+            v = [rng.uniform(-1.5, 1.5) for _ in range(n)]
+            cases.append(name + "".join(f" {e.hex()}" for e in v))
+            out = []
+            globals()[name](v, out)
+            wants.append(out)
+    got = run_c(sys.argv[1], cases)
+    c = Checker("oracle_autograd_higher")
+    for case, g, w in zip(cases, got, wants):
+        gl = g.strip("\n").split("\n")
+        ok = len(gl) == len(w) and all(lines_close(a, b) for a, b in zip(gl, w))
+        c.check(ok, f"case {case}\n--- ctorch:\n" + "\n".join(gl) + "\n--- torch:\n" + "\n".join(w))
+    c.finish()
+
+
+main()
