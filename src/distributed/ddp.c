@@ -40,6 +40,8 @@ ct_ddp *ct_ddp_new(ct_module *module, const ct_ddp_options *opts) {
   if (!ddp) return ct__error_null(CT_ERR_MEMORY, "DistributedDataParallel: out of memory");
   *ddp = (ct_ddp){.module = module, .opts = o, .world = world};
   if (!(ddp->params = ct_module_parameters(module, &ddp->num_params))) goto fail;
+  for (int i = 0; i < ddp->num_params; i++) ct_retain(ddp->params[i]);
+  ddp->retained = true;
   if (ddp->num_params == 0) {
     ct__error(CT_ERR_RUNTIME, "DistributedDataParallel is not needed when a module doesn't have any parameter that "
                               "requires a gradient.");
@@ -50,13 +52,19 @@ ct_ddp *ct_ddp_new(ct_module *module, const ct_ddp_options *opts) {
   ddp->offset = calloc(n, sizeof *ddp->offset);
   ddp->ready = calloc(n, sizeof *ddp->ready);
   ddp->unused = calloc(n, sizeof *ddp->unused);
-  if (!ddp->bucket_of || !ddp->offset || !ddp->ready || !ddp->unused) {
+  ddp->hooks = calloc(n, sizeof *ddp->hooks);
+  if (!ddp->bucket_of || !ddp->offset || !ddp->ready || !ddp->unused || !ddp->hooks) {
     ct__error(CT_ERR_MEMORY, "DistributedDataParallel: out of memory");
     goto fail;
   }
   if (broadcast_parameters(ddp) != CT_OK || broadcast_buffers(ddp) != CT_OK ||
       ct__ddp_make_buckets(ddp, (int64_t)(o.bucket_cap_mb * 1024 * 1024)) != CT_OK)
     goto fail;
+  for (int i = 0; i < ddp->num_params; i++) {
+    ddp->hooks[i] = (ddp_hook){.ddp = ddp, .index = i};
+    ddp->hooks[i].handle = ct_register_post_accumulate_grad_hook(ddp->params[i], ct__ddp_grad_ready_hook, &ddp->hooks[i]);
+    if (!ddp->hooks[i].handle) goto fail;
+  }
   return ddp;
 fail:
   ct_ddp_free(ddp);
@@ -66,6 +74,10 @@ fail:
 void ct_ddp_free(ct_ddp *ddp) {
   if (!ddp) return;
   ct__ddp_free_buckets(ddp);
+  for (int i = 0; ddp->hooks && i < ddp->num_params; i++)
+    if (ddp->hooks[i].handle) ct_hook_remove(ddp->hooks[i].handle);
+  for (int i = 0; ddp->retained && i < ddp->num_params; i++) ct_release(ddp->params[i]);
+  free(ddp->hooks);
   free(ddp->params);
   free(ddp->bucket_of);
   free(ddp->offset);

@@ -3,6 +3,7 @@
 // all-reduce (a sum) starts at once, in bucket order, and the finalize step waits on
 // them and writes the averages back into .grad.
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/copy.h"
@@ -84,18 +85,33 @@ static ct_status mark_reached(ct_ddp *ddp, ct_tensor *output) {
 }
 
 ct_status ct__ddp_prepare(ct_ddp *ddp, ct_tensor *output) {
-  for (int k = 0; k < ddp->num_buckets; k++) {
-    if (ddp->buckets[k].work)
-      return ct__error(CT_ERR_RUNTIME,
-                       "Expected to have finished reduction in the prior iteration before starting a new one "
-                       "(call ct_ddp_sync_gradients after each backward of a synced step)");
+  if (ddp->hook_status != CT_OK) { // hand over the error backward could not return
+    ct_status st = ddp->hook_status;
+    ddp->hook_status = CT_OK;
+    ddp->expecting = false;
+    return ct__error(st, "%s", ddp->hook_error);
+  }
+  if (ddp->expecting && ddp->backward_ran)
+    return ct__error(CT_ERR_RUNTIME,
+                     "Expected to have finished reduction in the prior iteration before starting a new one. This error "
+                     "indicates that your module has parameters that were not used in producing loss. You can enable "
+                     "unused parameter detection by passing find_unused_parameters = true in ct_ddp_options, or "
+                     "call ct_ddp_sync_gradients after backward");
+  for (int k = 0; k < ddp->num_buckets; k++) { // a forward without backward: start over
+    ct_work_free(ddp->buckets[k].work);
+    ddp->buckets[k].work = NULL;
     ddp->buckets[k].pending = ddp->buckets[k].count;
   }
   memset(ddp->ready, 0, (size_t)ddp->num_params * sizeof *ddp->ready);
+  ddp->num_ready = 0;
+  ddp->backward_ran = false;
   memset(ddp->unused, 0, (size_t)ddp->num_params * sizeof *ddp->unused);
   ddp->next_bucket = 0;
   ddp->expecting = true;
-  if (ddp->opts.find_unused_parameters && mark_reached(ddp, output) != CT_OK) return ct_last_status();
+  if (!ddp->opts.find_unused_parameters) return CT_OK;
+  if (mark_reached(ddp, output) != CT_OK) return ct_last_status();
+  for (int i = 0; i < ddp->num_params; i++) // unreached: their (zero) share goes in now
+    if (ddp->unused[i] && ct__ddp_mark_ready(ddp, i) != CT_OK) return ct_last_status();
   return CT_OK;
 }
 
@@ -127,6 +143,7 @@ ct_status ct__ddp_mark_ready(ct_ddp *ddp, int i) {
   ct_status st = pack(ddp, i);
   if (st != CT_OK) return st;
   ddp->ready[i] = true;
+  ddp->num_ready++;
   ddp->buckets[ddp->bucket_of[i]].pending--;
   return start_ready_buckets(ddp);
 }
@@ -144,7 +161,7 @@ static ct_status unpack(ct_ddp *ddp, int i) {
 // Parameters that got no gradient without find_unused_parameters: PyTorch's advice.
 static ct_status report_missing(ct_ddp *ddp) {
   for (int i = 0; i < ddp->num_params; i++)
-    if (!ddp->ready[i] && !ct_grad(ddp->params[i]))
+    if (!ddp->ready[i] && (ddp->backward_ran || !ct_grad(ddp->params[i]))) // the hooks say, or .grad does
       return ct__error(CT_ERR_RUNTIME,
                        "DistributedDataParallel: parameter %d received no gradient in this backward: the module has "
                        "parameters that were not used in producing the loss. Pass find_unused_parameters = true "
@@ -168,6 +185,12 @@ static ct_status globally_unused(ct_ddp *ddp) {
 }
 
 ct_status ct__ddp_finalize(ct_ddp *ddp) {
+  if (ddp->hook_status != CT_OK) {
+    ct_status st = ddp->hook_status;
+    ddp->hook_status = CT_OK;
+    ddp->expecting = false;
+    return ct__error(st, "%s", ddp->hook_error);
+  }
   if (!ddp->expecting) return CT_OK;
   ct_status st = ddp->opts.find_unused_parameters ? CT_OK : report_missing(ddp);
   for (int k = 0; st == CT_OK && k < ddp->num_buckets; k++)
@@ -184,4 +207,18 @@ ct_status ct__ddp_finalize(ct_ddp *ddp) {
     if (!ddp->unused[i]) st = unpack(ddp, i);
   ddp->expecting = false;
   return st;
+}
+
+void ct__ddp_grad_ready_hook(ct_tensor *param, void *ctx) {
+  (void)param;
+  ddp_hook *hook = ctx;
+  ct_ddp *ddp = hook->ddp;
+  if (!ddp->expecting || ddp->hook_status != CT_OK) return; // no_sync, eval, or already failed
+  ddp->backward_ran = true;
+  ct_status st = ct__ddp_mark_ready(ddp, hook->index);
+  if (st == CT_OK && ddp->num_ready == ddp->num_params) st = ct__ddp_finalize(ddp);
+  if (st != CT_OK) {
+    ddp->hook_status = st;
+    snprintf(ddp->hook_error, sizeof ddp->hook_error, "DistributedDataParallel (during backward): %s", ct_last_error());
+  }
 }
