@@ -20,6 +20,17 @@ static int dist_rank, dist_failures, dist_checks;
 
 #define CHECK_OK(call) CHECK((call) == CT_OK, "%s failed", #call)
 
+// Starts the program: init_process_group with `timeout` seconds; the world size, or -1
+// (printed) when that fails.
+static int dist_start(double timeout) {
+  if (ct_dist_init_process_group(timeout) != CT_OK) {
+    fprintf(stderr, "init_process_group: %s\n", ct_last_error());
+    return -1;
+  }
+  dist_rank = ct_dist_get_rank(NULL);
+  return ct_dist_get_world_size(NULL);
+}
+
 // Ends the program: destroys the process group, prints a summary, exit status 1 on failures.
 static int dist_finish(const char *name) {
   CHECK_OK(ct_dist_destroy_process_group());

@@ -177,12 +177,7 @@ static void test_new_group(void) {
 }
 
 int main(void) {
-  if (ct_dist_init_process_group(60) != CT_OK) {
-    fprintf(stderr, "init_process_group: %s\n", ct_last_error());
-    return 1;
-  }
-  dist_rank = ct_dist_get_rank(NULL);
-  world = ct_dist_get_world_size(NULL);
+  if ((world = dist_start(60)) < 0) return 1;
   CHECK(world >= 2 && world <= 3, "run with mpirun -np 2 or 3 (world %d)", world);
   ct_scope *scope = ct_scope_open();
   test_all_reduce();

@@ -64,6 +64,18 @@ static ct_optimizer *sgd(ct_module *m) {
   return opt;
 }
 
+// Checks the DDP model equals the reference, then frees both runs.
+static void finish_pair(const char *what, ct_ddp *ddp, ct_module *model, ct_optimizer *opt, ct_module *reference,
+                        ct_optimizer *opt_ref) {
+  double diff = max_param_diff(model, reference);
+  CHECK(diff < 1e-6, "%s: DDP differs from the whole-batch reference by %g", what, diff);
+  ct_optimizer_free(opt_ref);
+  ct_optimizer_free(opt);
+  ct_ddp_free(ddp);
+  ct_module_free(model);
+  ct_module_free(reference);
+}
+
 // One step of the reference on the whole batch, or of DDP on this rank's share.
 static void train_step(ct_module *m, ct_ddp *ddp, ct_optimizer *opt, int step) {
   ct_scope *scope = ct_scope_open();
@@ -91,13 +103,7 @@ static void test_training_equals_big_batch(void) {
     train_step(reference, NULL, opt_ref, step);
     train_step(model, ddp, opt, step);
   }
-  double diff = max_param_diff(model, reference);
-  CHECK(diff < 1e-6, "DDP with batch %d per rank differs from batch %d by %g", B, world * B, diff);
-  ct_optimizer_free(opt_ref);
-  ct_optimizer_free(opt);
-  ct_ddp_free(ddp);
-  ct_module_free(model);
-  ct_module_free(reference);
+  finish_pair("per-rank batch B vs world * B", ddp, model, opt, reference, opt_ref);
 }
 
 // no_sync: micro-batch 1 under no_sync, then micro-batch 2 synced, equals the sum of both
@@ -124,14 +130,8 @@ static void test_no_sync(void) {
   }
   CHECK_OK(ct_optimizer_step(opt));
   CHECK_OK(ct_optimizer_step(opt_ref));
-  double diff = max_param_diff(model, reference);
-  CHECK(diff < 1e-6, "no_sync accumulation differs by %g", diff);
   ct_scope_close(scope);
-  ct_optimizer_free(opt_ref);
-  ct_optimizer_free(opt);
-  ct_ddp_free(ddp);
-  ct_module_free(model);
-  ct_module_free(reference);
+  finish_pair("no_sync", ddp, model, opt, reference, opt_ref);
 }
 
 // Several buckets, each all-reduced as soon as backward has its gradients: the last
@@ -162,13 +162,7 @@ static void test_buckets(void) {
     CHECK_OK(ct_optimizer_step(opt_ref));
     ct_scope_close(scope);
   }
-  double diff = max_param_diff(model, reference);
-  CHECK(diff < 1e-6, "bucketed DDP differs by %g", diff);
-  ct_optimizer_free(opt_ref);
-  ct_optimizer_free(opt);
-  ct_ddp_free(ddp);
-  ct_module_free(model);
-  ct_module_free(reference);
+  finish_pair("buckets", ddp, model, opt, reference, opt_ref);
 }
 
 // An extra parameter the forward never uses: an error naming find_unused_parameters, or
@@ -198,12 +192,7 @@ static void test_unused_parameters(void) {
 }
 
 int main(void) {
-  if (ct_dist_init_process_group(60) != CT_OK) {
-    fprintf(stderr, "init_process_group: %s\n", ct_last_error());
-    return 1;
-  }
-  dist_rank = ct_dist_get_rank(NULL);
-  world = ct_dist_get_world_size(NULL);
+  if ((world = dist_start(60)) < 0) return 1;
   ct_scope *scope = ct_scope_open();
   test_training_equals_big_batch();
   test_no_sync();

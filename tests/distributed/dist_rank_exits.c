@@ -20,12 +20,8 @@ static double now(void) {
 
 int main(int argc, char **argv) {
   bool exit_abruptly = argc > 1 && !strcmp(argv[1], "exit");
-  if (ct_dist_init_process_group(TIMEOUT) != CT_OK) {
-    fprintf(stderr, "init_process_group: %s\n", ct_last_error());
-    return 1;
-  }
-  dist_rank = ct_dist_get_rank(NULL);
-  int world = ct_dist_get_world_size(NULL);
+  int world = dist_start(TIMEOUT);
+  if (world < 0) return 1;
   ct_scope *scope = ct_scope_open();
   ct_tensor *t = ct_ones(1, (int64_t[]){1000}, CT_FLOAT32);
   CHECK_OK(ct_dist_all_reduce(t, CT_REDUCE_SUM, NULL)); // everyone is there

@@ -27,15 +27,22 @@ ct_work *ct_dist_all_reduce_async(ct_tensor *t, ct_reduce_op op, ct_process_grou
                                             ct__dist_mpi_type(ct_get_dtype(t)), mpi_op, group->comm, &w->request));
 }
 
-ct_work *ct_dist_broadcast_async(ct_tensor *t, int src, ct_process_group *group) {
-  const char *what = "broadcast";
-  ct_work *w = ct__dist_inplace_work(t, &group, what);
-  if (!w) return NULL;
-  int root = ct__dist_group_rank(group, src, what, "src");
-  if (root < 0) {
+// An in-place work whose operation has a root (global rank `root_global`, named `role`);
+// *root becomes its group rank.
+static ct_work *rooted_work(ct_tensor *t, ct_process_group **group, int root_global, const char *role, int *root,
+                            const char *what) {
+  ct_work *w = ct__dist_inplace_work(t, group, what);
+  if (w && (*root = ct__dist_group_rank(*group, root_global, what, role)) < 0) {
     ct__work_discard(w);
     return NULL;
   }
+  return w;
+}
+
+ct_work *ct_dist_broadcast_async(ct_tensor *t, int src, ct_process_group *group) {
+  int root;
+  ct_work *w = rooted_work(t, &group, src, "src", &root, "broadcast");
+  if (!w) return NULL;
   return ct__work_started(w, MPI_Ibcast(ct_data_ptr(w->keep[0]), (int)ct_numel(t), ct__dist_mpi_type(ct_get_dtype(t)),
                                         root, group->comm, &w->request));
 }
@@ -44,13 +51,9 @@ ct_work *ct_dist_reduce_async(ct_tensor *t, int dst, ct_reduce_op op, ct_process
   const char *what = "reduce";
   MPI_Op mpi_op = t ? ct__dist_mpi_op(op, ct_get_dtype(t), what) : MPI_OP_NULL;
   if (t && mpi_op == MPI_OP_NULL) return NULL;
-  ct_work *w = ct__dist_inplace_work(t, &group, what);
+  int root;
+  ct_work *w = rooted_work(t, &group, dst, "dst", &root, what);
   if (!w) return NULL;
-  int root = ct__dist_group_rank(group, dst, what, "dst");
-  if (root < 0) {
-    ct__work_discard(w);
-    return NULL;
-  }
   void *buffer = ct_data_ptr(w->keep[0]);
   bool is_root = root == group->rank;
   if (op == CT_REDUCE_AVG && is_root) w->divisor = group->size;
