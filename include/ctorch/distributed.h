@@ -138,6 +138,7 @@ typedef struct ct_ddp_options {
   double bucket_cap_mb;        ///< bucket size in MiB (25)
   bool broadcast_buffers;      ///< broadcast rank 0's buffers at each forward (true)
   bool find_unused_parameters; ///< parameters the output does not depend on are averaged as zeros (false)
+  bool gradient_as_bucket_view; ///< .grad becomes a view of its bucket: no copies in and out (false)
   ct_process_group *group;     ///< NULL: the default group
 } ct_ddp_options;
 /// PyTorch's defaults.

@@ -115,25 +115,40 @@ ct_status ct__ddp_prepare(ct_ddp *ddp, ct_tensor *output) {
   return CT_OK;
 }
 
-// Packs parameter i's gradient (zeros without one) times 1 / world into its bucket.
+// Whether parameter i's .grad is its bucket view (gradient_as_bucket_view after a step).
+static bool grad_is_bucket_view(ct_ddp *ddp, int i) {
+  const ct_tensor *grad = ct_grad(ddp->params[i]), *flat = ddp->buckets[ddp->bucket_of[i]].flat;
+  return grad && ct_is_contiguous(grad) && ct_shares_storage(grad, flat) &&
+         (char *)ct_data_ptr(grad) == (char *)ct_data_ptr(flat) + ddp->offset[i] * (int64_t)ct_dtype_size(ct_get_dtype(flat));
+}
+
+// Packs parameter i's gradient (zeros without one) into its bucket.
 static ct_status pack(ct_ddp *ddp, int i) {
+  if (grad_is_bucket_view(ddp, i) && !ddp->unused[i]) return CT_OK; // already there
   ct_scope *scope = ct_scope_open();
   if (!scope) return ct_last_status();
-  bool grad_mode = ct_no_grad_enter();
   ct_tensor *view = bucket_view(ddp, i), *grad = ct_grad(ddp->params[i]);
-  ct_status st = !view                         ? ct_last_status()
-                 : !grad || ddp->unused[i]     ? ct__fill(view, 0)
-                 : ddp->world == 1             ? ct__copy_into(view, grad)
-                                               : ct__copy_into(view, ct_mul_scalar(grad, 1.0 / ddp->world));
-  ct_grad_mode_restore(grad_mode);
+  ct_status st = !view ? ct_last_status() : !grad || ddp->unused[i] ? ct__fill(view, 0) : ct__copy_into(view, grad);
   ct_scope_close(scope);
   return st;
 }
 
+// Divides a full bucket by the world size (PyTorch 1.13 multiplies by 1 / world while
+// copying into the bucket: the same float products) and starts its all-reduce.
+static ct_status start_bucket(ct_ddp *ddp, ddp_bucket *b) {
+  if (ddp->world > 1) {
+    bool grad_mode = ct_no_grad_enter();
+    ct_tensor *scaled = ct_mul_scalar_(b->flat, 1.0 / ddp->world);
+    ct_grad_mode_restore(grad_mode);
+    if (!scaled) return ct_last_status();
+  }
+  return (b->work = ct_dist_all_reduce_async(b->flat, CT_REDUCE_SUM, ddp->opts.group)) ? CT_OK : ct_last_status();
+}
+
 static ct_status start_ready_buckets(ct_ddp *ddp) {
   while (ddp->next_bucket < ddp->num_buckets && ddp->buckets[ddp->next_bucket].pending == 0) {
-    ddp_bucket *b = &ddp->buckets[ddp->next_bucket++];
-    if (!(b->work = ct_dist_all_reduce_async(b->flat, CT_REDUCE_SUM, ddp->opts.group))) return ct_last_status();
+    ct_status st = start_bucket(ddp, &ddp->buckets[ddp->next_bucket++]);
+    if (st != CT_OK) return st;
   }
   return CT_OK;
 }
@@ -148,12 +163,17 @@ ct_status ct__ddp_mark_ready(ct_ddp *ddp, int i) {
   return start_ready_buckets(ddp);
 }
 
-// Writes parameter i's averaged gradient from its bucket into .grad.
+// Writes parameter i's averaged gradient from its bucket into .grad (with
+// gradient_as_bucket_view, .grad becomes the bucket's view instead).
 static ct_status unpack(ct_ddp *ddp, int i) {
+  if (grad_is_bucket_view(ddp, i)) return CT_OK;
   ct_scope *scope = ct_scope_open();
   if (!scope) return ct_last_status();
   ct_tensor *view = bucket_view(ddp, i), *grad = ct_grad(ddp->params[i]);
-  ct_status st = !view ? ct_last_status() : grad ? ct__copy_into(grad, view) : ct_set_grad(ddp->params[i], ct_clone(view));
+  ct_status st = !view                               ? ct_last_status()
+                 : ddp->opts.gradient_as_bucket_view ? ct_set_grad(ddp->params[i], view)
+                 : grad                              ? ct__copy_into(grad, view)
+                                                     : ct_set_grad(ddp->params[i], ct_clone(view));
   ct_scope_close(scope);
   return st;
 }

@@ -82,7 +82,7 @@ static void train_step(ct_module *m, ct_ddp *ddp, ct_optimizer *opt, int step) {
   ct_tensor *x, *y;
   if (ddp) batch(step, dist_rank * B, B, &x, &y);
   else batch(step, 0, world * B, &x, &y);
-  ct_optimizer_zero_grad(opt, true);
+  ct_optimizer_zero_grad(opt, false); // .grad kept: with gradient_as_bucket_view, the bucket views
   ct_tensor *out = ddp ? ct_ddp_forward(ddp, x) : ct_module_forward(m, x);
   CHECK_OK(ct_backward(ct_mse_loss(out, y, CT_REDUCTION_MEAN), NULL));
   // DDP needs no call here: the gradient hooks average during backward.
@@ -90,9 +90,12 @@ static void train_step(ct_module *m, ct_ddp *ddp, ct_optimizer *opt, int step) {
   ct_scope_close(scope);
 }
 
-static void test_training_equals_big_batch(void) {
+// gradient_as_bucket_view: .grad as a view of its bucket, or copied in and out.
+static void test_training_equals_big_batch(bool gradient_as_bucket_view) {
   ct_module *reference = mlp(100), *model = mlp(100 + (uint64_t)dist_rank); // rank 0 seeds like the reference
-  ct_ddp *ddp = ct_ddp_new(model, NULL);
+  ct_ddp_options o = ct_ddp_defaults();
+  o.gradient_as_bucket_view = gradient_as_bucket_view;
+  ct_ddp *ddp = ct_ddp_new(model, &o);
   CHECK(ddp != NULL, "ddp_new");
   CHECK(max_param_diff(model, reference) == 0, "DDP starts every rank from rank 0's parameters");
   int params[4];
@@ -103,7 +106,8 @@ static void test_training_equals_big_batch(void) {
     train_step(reference, NULL, opt_ref, step);
     train_step(model, ddp, opt, step);
   }
-  finish_pair("per-rank batch B vs world * B", ddp, model, opt, reference, opt_ref);
+  finish_pair(gradient_as_bucket_view ? "gradient_as_bucket_view" : "per-rank batch B vs world * B", ddp, model, opt,
+              reference, opt_ref);
 }
 
 // no_sync: micro-batch 1 under no_sync, then micro-batch 2 synced, equals the sum of both
@@ -194,7 +198,8 @@ static void test_unused_parameters(void) {
 int main(void) {
   if ((world = dist_start(60)) < 0) return 1;
   ct_scope *scope = ct_scope_open();
-  test_training_equals_big_batch();
+  test_training_equals_big_batch(false);
+  test_training_equals_big_batch(true);
   test_no_sync();
   test_buckets();
   test_unused_parameters();
