@@ -3,6 +3,7 @@
 // blocking and async calls, point-to-point, and a subgroup.
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "dist_check.h"
 
 #define ROWS 3
@@ -153,6 +154,19 @@ static void test_send_recv(void) {
   }
 }
 
+// An error MPI itself reports comes back as a ctorch error: rank 1 receives into a tensor
+// smaller than what rank 0 sends (MPI_ERR_TRUNCATE). The last test: rank 1's group is then
+// marked unusable.
+static void test_mpi_error(void) {
+  if (dist_rank == 0) CHECK_OK(ct_dist_send(input(CT_FLOAT32, 0, 0, false), 1, NULL, 5));
+  if (dist_rank != 1) return;
+  ct_status st = ct_dist_recv(ct_zeros(1, (int64_t[]){4}, CT_FLOAT32), 0, NULL, 5);
+  CHECK(st == CT_ERR_RUNTIME && strstr(ct_last_error(), "recv: MPI error: "), "an MPI error becomes a ctorch error");
+  ct_clear_error();
+  CHECK(ct_dist_barrier(NULL) == CT_ERR_RUNTIME, "the group refuses further work");
+  ct_clear_error();
+}
+
 // new_group([world - 1, 0]): its ranks follow the order given; a rank outside gets -1.
 static void test_new_group(void) {
   int ranks[] = {world - 1, 0};
@@ -186,6 +200,7 @@ int main(void) {
   test_send_recv();
   test_new_group();
   CHECK_OK(ct_dist_barrier(NULL));
+  test_mpi_error();
   ct_scope_close(scope);
   return dist_finish("dist_collectives");
 }
