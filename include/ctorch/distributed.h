@@ -171,6 +171,9 @@ CT_API void ct_ddp_no_sync_exit(ct_ddp *ddp);
 /// bucket i written to indices[] (room for every parameter); returns the count, -1 on
 /// error. For tests and tuning.
 CT_API int ct_ddp_num_buckets(const ct_ddp *ddp);
+/// How many buckets' all-reduces the running backward has started (they start in bucket
+/// order as soon as each bucket is full; 0 after the reduction is complete). For tests.
+CT_API int ct_ddp_buckets_started(const ct_ddp *ddp);
 CT_API int ct_ddp_bucket_params(const ct_ddp *ddp, int bucket, int *indices);
 
 #ifdef __cplusplus

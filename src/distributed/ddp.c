@@ -123,6 +123,14 @@ int ct_ddp_num_buckets(const ct_ddp *ddp) {
   return ddp->num_buckets;
 }
 
+int ct_ddp_buckets_started(const ct_ddp *ddp) {
+  if (!ddp) {
+    ct__error(CT_ERR_ARG, "DistributedDataParallel: ddp is NULL");
+    return -1;
+  }
+  return ddp->expecting ? ddp->next_bucket : 0;
+}
+
 int ct_ddp_bucket_params(const ct_ddp *ddp, int bucket, int *indices) {
   if (!ddp || !indices) {
     ct__error(CT_ERR_ARG, "DistributedDataParallel: NULL argument");

@@ -138,6 +138,14 @@ static void test_no_sync(void) {
   finish_pair("no_sync", ddp, model, opt, reference, opt_ref);
 }
 
+// Registered after DDP's hook on the first layer's bias (ready before its weight, the last
+// gradient of backward): by then buckets 0 and 1 must be on their way.
+static void check_overlap(ct_tensor *param, void *ctx) {
+  (void)param;
+  CHECK(ct_ddp_buckets_started(ctx) == 2, "backward started 2 buckets before its end, got %d",
+        ct_ddp_buckets_started(ctx));
+}
+
 // Several buckets, each all-reduced as soon as backward has its gradients: the last
 // layer's 64 x 4096 weight fills PyTorch's 1 MiB first bucket, then with a tiny cap every
 // parameter gets its own. Training equals the whole-batch reference.
@@ -152,6 +160,10 @@ static void test_buckets(void) {
   CHECK(ct_ddp_bucket_params(ddp, 0, params) == 2 && params[0] == 3 && params[1] == 2, "bucket 0 = [3, 2]");
   CHECK(ct_ddp_bucket_params(ddp, 1, params) == 1 && params[0] == 1, "bucket 1 = [1]");
   CHECK(ct_ddp_bucket_params(ddp, 2, params) == 1 && params[0] == 0, "bucket 2 = [0]");
+  int n;
+  ct_tensor **model_params = ct_module_parameters(model, &n);
+  ct_hook_handle *overlap = ct_register_post_accumulate_grad_hook(model_params[1], check_overlap, ddp);
+  free(model_params);
   ct_optimizer *opt_ref = sgd(reference), *opt = sgd(model);
   for (int step = 0; step < 2; step++) {
     ct_scope *scope = ct_scope_open();
@@ -164,8 +176,10 @@ static void test_buckets(void) {
     CHECK_OK(ct_backward(ct_mse_loss(ct_module_forward(reference, x), y, CT_REDUCTION_MEAN), NULL));
     CHECK_OK(ct_optimizer_step(opt));
     CHECK_OK(ct_optimizer_step(opt_ref));
+    CHECK(ct_ddp_buckets_started(ddp) == 0, "the reduction completed within backward");
     ct_scope_close(scope);
   }
+  ct_hook_remove(overlap);
   finish_pair("buckets", ddp, model, opt, reference, opt_ref);
 }
 
