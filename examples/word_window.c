@@ -1,7 +1,8 @@
 // The seed's demo, line for line: the CS224N word-window location classifier.
 //
-//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--distributed]
-//                              [SENTENCE ...]
+//   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]
+//                              [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
+//                              [--distributed] [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
@@ -225,8 +226,9 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 // ---------------------------------------------------------------------------------------
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--distributed] "
-              "[SENTENCE ...]\n");
+  fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]\n"
+              "                   [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]\n"
+              "                   [--distributed] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
@@ -234,6 +236,9 @@ int main(int argc, char **argv) {
   unsigned long long seed = 0;
   const char *corpus_path = NULL, *logdir = NULL;
   bool distributed = false;
+  const char *load_path = NULL, *save_path = NULL; // state dicts as .pt files PyTorch reads and writes
+  const char *checkpoint_path = NULL, *resume_path = NULL; // training checkpoints
+  long checkpoint_every = 100;
   int first_sentence = argc;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
@@ -251,6 +256,20 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) {
       corpus_path = argv[++i];
+    } else if (!strcmp(argv[i], "--load") && i + 1 < argc) {
+      load_path = argv[++i];
+    } else if (!strcmp(argv[i], "--save") && i + 1 < argc) {
+      save_path = argv[++i];
+    } else if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc) {
+      checkpoint_path = argv[++i];
+    } else if (!strcmp(argv[i], "--resume") && i + 1 < argc) {
+      resume_path = argv[++i];
+    } else if (!strcmp(argv[i], "--checkpoint-every") && i + 1 < argc) {
+      if (!cli_parse_long(argv[++i], 1, &checkpoint_every)) {
+        fprintf(stderr, "word_window: --checkpoint-every '%s': expected a whole number, 1 or more\n", argv[i]);
+        usage(stderr);
+        return 2;
+      }
     } else if (!strcmp(argv[i], "--logdir") && i + 1 < argc) {
       if (!cli_parse_dir(argv[++i], &logdir)) {
         fprintf(stderr, "word_window: --logdir '': expected a directory\n");
@@ -328,6 +347,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "word_window: setup failed: %s\n", ct_last_error());
     status = 1;
   }
+  // --load: model.load_state_dict(torch.load(FILE, weights_only=True)).
+  if (status == 0 && load_path && ct_module_load_state_dict_pt(model, load_path, true) != CT_OK) {
+    fprintf(stderr, "word_window: --load: %s\n", ct_last_error());
+    status = 1;
+  }
+
+  // --resume: the model, the optimizer and the global generator (which seeds each epoch's
+  // shuffle) as the checkpoint left them; training continues from its epoch.
+  long start_epoch = 0;
+  ct_checkpoint checkpoint = {.model = model, .optimizer = optimizer};
+  if (status == 0 && resume_path) {
+    if (ct_load_checkpoint(resume_path, &checkpoint) != CT_OK) {
+      fprintf(stderr, "word_window: --resume: %s\n", ct_last_error());
+      status = 1;
+    }
+    start_epoch = (long)checkpoint.epoch;
+  }
+
   ct_summary_writer *log = NULL;
   if (status == 0 && logdir && !(log = ct_summary_writer_open(logdir))) {
     fprintf(stderr, "word_window: --logdir: %s\n", ct_last_error());
@@ -337,7 +374,7 @@ int main(int argc, char **argv) {
   // Train.
   progress prog = {.enabled = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
   clock_gettime(CLOCK_MONOTONIC, &prog.start);
-  for (long epoch = 0; status == 0 && epoch < epochs; epoch++) {
+  for (long epoch = start_epoch; status == 0 && epoch < epochs; epoch++) {
     double epoch_loss;
     if (sampler) ct_distributed_sampler_set_epoch(sampler, epoch);
     if (train_epoch(model, ddp, optimizer, loader, &epoch_loss)) {
@@ -356,6 +393,20 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
     if (printing) show_progress(&prog, epoch, epochs, epoch_loss);
+    // --checkpoint: every N epochs and after the last, the state to resume from epoch + 1.
+    if (printing && checkpoint_path && ((epoch + 1) % checkpoint_every == 0 || epoch + 1 == epochs)) {
+      checkpoint.epoch = epoch + 1;
+      if (ct_save_checkpoint(checkpoint_path, &checkpoint) != CT_OK) {
+        fprintf(stderr, "word_window: --checkpoint: %s\n", ct_last_error());
+        status = 1;
+      }
+    }
+  }
+
+  // --save: torch.save(model.state_dict(), FILE).
+  if (status == 0 && printing && save_path && ct_save_state_dict_pt(model, save_path) != CT_OK) {
+    fprintf(stderr, "word_window: --save: %s\n", ct_last_error());
+    status = 1;
   }
 
   // Predict.

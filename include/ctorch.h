@@ -20,6 +20,8 @@
 #include "ctorch/index.h"
 #include "ctorch/random.h"
 #include "ctorch/npy.h"
+#include "ctorch/serialize.h"
+#include "ctorch/safetensors.h"
 #include "ctorch/nn.h"
 #include "ctorch/nn_extra.h"
 #include "ctorch/norm.h"

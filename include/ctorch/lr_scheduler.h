@@ -148,6 +148,10 @@ CT_API int ct_lr_state_len(const ct_lr_state *state);
 CT_API ct_status ct_lr_state_entry(const ct_lr_state *state, int i, const char **key, const double **values, int *n);
 /// Frees a state. NULL is a no-op.
 CT_API void ct_lr_state_free(ct_lr_state *state);
+/// An empty state, to fill with ct_lr_state_add (e.g. from a file).
+CT_API ct_lr_state *ct_lr_state_new(void);
+/// Appends (key, copy of n values) to the state; keys are at most 47 bytes.
+CT_API ct_status ct_lr_state_add(ct_lr_state *state, const char *key, const double *values, int n);
 
 #ifdef __cplusplus
 }

@@ -243,7 +243,7 @@ ENGINE_INLINE ct_status run_node(ct_node *n, ct_tensor *g, node_list *ready, boo
   if (!grad_in) return ct__error(CT_ERR_MEMORY, "out of memory in backward");
   for (int i = 0; i < n->num_next; i++) grad_in[i] = NULL;
   ct_status st = ct__check_saved_state(n);
-  if (st == CT_OK) st = n->backward(n, g, grad_in);
+  if (st == CT_OK) st = create_graph ? ct__backward_create_graph(n, g, grad_in) : n->backward(n, g, grad_in);
   for (int i = 0; st == CT_OK && i < n->num_next; i++) {
     ct_node *c = n->next[i];
     if (!c) continue;

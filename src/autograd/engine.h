@@ -19,6 +19,11 @@ typedef struct ct__backward_task {
   ct_tensor **captured;
 } ct__backward_task;
 
+/// Runs node n's backward under create_graph (double_backward.c): as is when it is known to
+/// record its gradients; else its plain path, each gradient given a node that fails with
+/// PyTorch's (or ctorch's) "not supported" error when it is differentiated.
+ct_status ct__backward_create_graph(ct_node *n, ct_tensor *g, ct_tensor **grad_in);
+
 /// Runs the pass; tensors it makes (captured ones aside) belong to the current scope.
 ct_status ct__run_backward(const ct__backward_task *task);
 

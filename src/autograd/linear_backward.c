@@ -47,23 +47,25 @@ static ct_tensor *op_backward(ct_node *op, int input, ct_tensor *v) {
   return r;
 }
 
+ct_tensor *ct__linear_apply(ct_node *op, int input, ct_tensor *v, bool jvp_side, ct__jvp_fn jvp,
+                            const ct_input_meta *out) {
+  ct_tensor *r;
+  if (jvp_side) {
+    bool mode = ct_no_grad_enter();
+    r = jvp(op, input, v, out);
+    ct_grad_mode_restore(mode);
+  } else {
+    r = op_backward(op, input, v);
+  }
+  return r && record_transpose(&r, v, op, input, !jvp_side, jvp) == CT_OK ? r : NULL;
+}
+
 // The JVP node maps v (input-shaped) to jvp(v) (output-shaped, inputs[0] of this node is
 // the op's output gradient's geometry); the other maps v back through the op's backward.
 static ct_status linear_node_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const linear_args *a = ct__node_args(node, linear_args);
-  ct_node *op = node->extra->copy_fn;
-  ct_tensor *r;
-  if (a->jvp_side) {
-    bool mode = ct_no_grad_enter();
-    r = a->jvp(op, a->input, grad, &node->inputs[0]);
-    ct_grad_mode_restore(mode);
-  } else {
-    r = op_backward(op, a->input, grad);
-  }
-  if (!r) return ct_last_status();
-  ct_status st = record_transpose(&r, grad, op, a->input, !a->jvp_side, a->jvp);
-  grad_in[0] = r;
-  return st;
+  grad_in[0] = ct__linear_apply(node->extra->copy_fn, a->input, grad, a->jvp_side, a->jvp, &node->inputs[0]);
+  return grad_in[0] ? CT_OK : ct_last_status();
 }
 
 ct_status ct__linear_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in, ct__jvp_fn jvp) {

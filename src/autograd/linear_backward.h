@@ -15,4 +15,10 @@ typedef ct_tensor *(*ct__jvp_fn)(ct_node *node, int input, ct_tensor *v, const c
 /// whose backward is `jvp`, so the gradients can be differentiated again.
 ct_status ct__linear_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in, ct__jvp_fn jvp);
 
+/// One application, recorded: jvp(v) (jvp_side; `out` describes the op's output) or the op's
+/// backward of v for input `input`, computed with grad mode off, with a node mapping back
+/// (the transpose) when v requires grad. NULL with the error recorded on failure.
+ct_tensor *ct__linear_apply(ct_node *op, int input, ct_tensor *v, bool jvp_side, ct__jvp_fn jvp,
+                            const ct_input_meta *out);
+
 #endif

@@ -5,7 +5,10 @@
 // op's node on the view's part of the base's gradient and passes the rest through.
 #include <stdlib.h>
 #include <string.h>
+#include "autograd/engine.h"
+#include "autograd/linear_backward.h"
 #include "autograd/node.h"
+#include "ctorch/ops.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 
@@ -80,7 +83,17 @@ static ct_tensor *base_gradient(const ct_node *node, ct_tensor *t) {
 
 // ---- AsStridedBackward0: the gradient lands on the view's elements of a zero base ----
 
+// The view's part of v (base-shaped), a copy: the transpose of as_strided_backward, for
+// double backward (linear_backward.c). Also used with a CopySlices node (same geometry).
+static ct_tensor *as_strided_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  ct_tensor *base = NULL, *slot = NULL;
+  if (base_buffer(node, v, false, &base, &slot) != CT_OK || ct__copy_into(base, v) != CT_OK) return NULL;
+  return ct__copy_as(slot, slot->dtype);
+}
+
 static ct_status as_strided_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, as_strided_jvp);
   ct_tensor *base = NULL, *slot = NULL;
   ct_status st = base_buffer(node, grad, true, &base, &slot);
   // Serial: the elements of an expanded view overlap, and each must add its share.
@@ -119,6 +132,41 @@ ct_node *ct__current_grad_fn(ct_tensor *t, uint32_t lag) {
 
 // ---- CopySlices ----
 
+// An AsStridedBackward0 node with cs's geometry and base, no edges: the linear map between
+// the base and the view that a create_graph CopySlices records its steps with.
+static ct_node *picking_node(ct_node *cs) {
+  ct_node *n = ct__node_new("AsStridedBackward0", as_strided_backward, 1);
+  view_geometry *g = n ? ct__node_adopt(n, malloc(sizeof *g)) : NULL;
+  if (!g) {
+    ct__node_release(n);
+    ct__error(CT_ERR_MEMORY, "out of memory in backward");
+    return NULL;
+  }
+  *g = *geometry(cs);
+  ct__node_args(n, view_args)->geometry = g;
+  n->inputs[0] = cs->inputs[0];
+  return n;
+}
+
+// create_graph: the same from recorded steps. With P the view's part of a base-shaped
+// tensor and P^T its transpose (zeros elsewhere): base gradient = grad + P^T(fn's
+// gradient of P(grad) - P(grad)); fn runs as the engine runs a node under create_graph.
+CT_CREATE_GRAPH_PATH static ct_status copy_slices_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_node *fn = node->extra->copy_fn, *pick = picking_node(node);
+  if (!pick) return ct_last_status();
+  ct_tensor *fn_grad[8] = {NULL};
+  ct_tensor *slice = ct__linear_apply(pick, 0, grad, true, as_strided_jvp, NULL);
+  ct_status st = slice ? ct__backward_create_graph(fn, slice, fn_grad) : ct_last_status();
+  if (st == CT_OK && node->next[0]) {
+    ct_tensor *kept = fn_grad[0] ? ct_sub(fn_grad[0], slice) : ct_neg(slice);
+    ct_tensor *back = kept ? ct__linear_apply(pick, 0, kept, false, as_strided_jvp, NULL) : NULL;
+    if (!back || !(grad_in[0] = ct_add(grad, back))) st = ct_last_status();
+  }
+  for (int i = 1; st == CT_OK && i < node->num_next; i++) grad_in[i] = fn_grad[i];
+  ct__node_release(pick);
+  return st;
+}
+
 // The base's gradient, with the view's part replaced by what the op's node makes of it;
 // the op's other inputs get theirs. Torch frees the op node's saved state with the graph:
 // it is marked freed here when this node's was.
@@ -129,6 +177,7 @@ static ct_status copy_slices_backward(ct_node *node, ct_tensor *grad, ct_tensor 
   if (st != CT_OK) return st;
   ct_tensor *fn_grad[8] = {NULL};
   if (fn->num_next > 8) return ct__error(CT_ERR_RUNTIME, "internal: CopySlices over a node of %d inputs", fn->num_next);
+  if (ct__create_graph()) return copy_slices_recorded(node, grad, grad_in);
   ct_tensor *result = NULL, *slice = NULL, *slice_grad = NULL;
   st = base_buffer(node, grad, false, &result, &slice);
   if (st == CT_OK) st = ct__copy_into(result, grad);

@@ -7,20 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/checked.h"
+#include "io/io_util.h"
 #include "io/npy_format.h"
 
 typedef struct cursor {
   const char *p, *end;
 } cursor;
 
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 const char *ct__npy_printable(const void *bytes, size_t n, char *buf, size_t cap) {
   const char *p = bytes;
@@ -162,7 +155,7 @@ static bool parse_descr(npy_span v, ct__npy_header *h, char *err, size_t cap) {
       return true;
     }
   }
-  return fail(err, cap,
+  return ct__io_fail(err, cap,
               "descr is not a valid dtype descriptor or not supported by ctorch: %s (ctorch reads "
               "'f4' float32, 'f8' float64, 'i4' int32, 'i8' int64 and 'b1' bool, either byte order)",
               printable(v, shown, sizeof shown));
@@ -172,7 +165,7 @@ static bool parse_fortran_order(npy_span v, ct__npy_header *h, char *err, size_t
   char shown[200];
   if (v.n == 4 && !memcmp(v.p, "True", 4)) h->fortran_order = true;
   else if (v.n == 5 && !memcmp(v.p, "False", 5)) h->fortran_order = false;
-  else return fail(err, cap, "fortran_order is not a valid bool: %s", printable(v, shown, sizeof shown));
+  else return ct__io_fail(err, cap, "fortran_order is not a valid bool: %s", printable(v, shown, sizeof shown));
   return true;
 }
 
@@ -215,7 +208,7 @@ static bool parse_dim(cursor *c, int major, int64_t *value, bool *negative, bool
 
 static bool too_big_error(npy_span shape, char *err, size_t cap) {
   char shown[200];
-  return fail(err, cap, "array is too big; shape %s is larger than the maximum possible size",
+  return ct__io_fail(err, cap, "array is too big; shape %s is larger than the maximum possible size",
               printable(shape, shown, sizeof shown));
 }
 
@@ -250,12 +243,12 @@ static bool parse_shape(npy_span v, int major, ct__npy_header *h, char *err, siz
   } else {
     ok = false;
   }
-  if (!ok) return fail(err, cap, "shape is not valid: %s", printable(v, shown, sizeof shown));
+  if (!ok) return ct__io_fail(err, cap, "shape is not valid: %s", printable(v, shown, sizeof shown));
   if (negative)
-    return fail(err, cap, "shape is not valid: %s (negative dimensions are not allowed)",
+    return ct__io_fail(err, cap, "shape is not valid: %s (negative dimensions are not allowed)",
                 printable(v, shown, sizeof shown));
   if (count > CT_MAX_DIMS)
-    return fail(err, cap, "the array has %d dimensions; ctorch tensors have at most %d", count, CT_MAX_DIMS);
+    return ct__io_fail(err, cap, "the array has %d dimensions; ctorch tensors have at most %d", count, CT_MAX_DIMS);
   if (too_big) return too_big_error(v, err, cap);
   h->ndim = count;
   return true;
@@ -293,7 +286,7 @@ bool ct__npy_parse_header(const char *text, size_t len, int major, ct__npy_heade
   cursor c = {text, text + len};
   memset(out, 0, sizeof *out);
   skip_space(&c);
-  if (!at(&c, '{')) return fail(err, errcap, "Header is not a dictionary: %s", printable(whole, shown, sizeof shown));
+  if (!at(&c, '{')) return ct__io_fail(err, errcap, "Header is not a dictionary: %s", printable(whole, shown, sizeof shown));
   c.p++;
   for (;;) {
     skip_space(&c);
@@ -318,14 +311,14 @@ bool ct__npy_parse_header(const char *text, size_t len, int major, ct__npy_heade
   skip_space(&c);
   if (c.p != c.end) goto syntax;
   if (unknown_key || !values[KEY_DESCR].p || !values[KEY_FORTRAN].p || !values[KEY_SHAPE].p)
-    return fail(err, errcap,
+    return ct__io_fail(err, errcap,
                 "Header does not contain the correct keys: [%s] (expected 'descr', 'fortran_order', 'shape')",
                 keys_seen);
   return parse_shape(values[KEY_SHAPE], major, out, err, errcap) &&
          parse_fortran_order(values[KEY_FORTRAN], out, err, errcap) &&
          parse_descr(values[KEY_DESCR], out, err, errcap) && check_size(values[KEY_SHAPE], out, err, errcap);
 syntax:
-  return fail(err, errcap, "Cannot parse header (at byte %zu): %s", (size_t)(c.p - text),
+  return ct__io_fail(err, errcap, "Cannot parse header (at byte %zu): %s", (size_t)(c.p - text),
               printable(whole, shown, sizeof shown));
 }
 

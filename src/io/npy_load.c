@@ -15,6 +15,7 @@
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/npy.h"
+#include "io/io_util.h"
 #include "io/npy_format.h"
 
 // Where the bytes come from: a memory buffer, a regular file (size known), or a stream
@@ -54,15 +55,6 @@ static ct_tensor *load_error(const source *s, const char *fmt, ...) {
 
 // ---- fix-ups on the loaded bytes ----
 
-static void swap_bytes(void *data, int64_t n, size_t size) {
-  if (size == 4) {
-    uint32_t *p = data;
-    for (int64_t i = 0; i < n; i++) p[i] = __builtin_bswap32(p[i]);
-  } else if (size == 8) {
-    uint64_t *p = data;
-    for (int64_t i = 0; i < n; i++) p[i] = __builtin_bswap64(p[i]);
-  }
-}
 
 // NumPy keeps any non-zero byte as True; a C bool must hold exactly 0 or 1.
 static void normalise_bools(unsigned char *p, int64_t n) {
@@ -188,7 +180,7 @@ static ct_tensor *load(source *s) {
     ct__drop(t);
     return load_error(s, "EOF: reading array data, expected %llu bytes got %zu", (unsigned long long)nbytes, got);
   }
-  if (h.swap_bytes) swap_bytes(ct__data(t), numel, ct_dtype_size(h.dtype));
+  if (h.swap_bytes) ct__swap_bytes(ct__data(t), numel, ct_dtype_size(h.dtype));
   if (h.dtype == CT_BOOL) normalise_bools((unsigned char *)ct__data(t), numel);
   return t;
 }

@@ -15,8 +15,9 @@
 //
 // The CPU backend unfolds `in` into columns (im2col), multiplies by the weight through
 // the blas family, and folds columns back (col2im), calling BLAS exactly as PyTorch's
-// slow_conv2d, slow_conv_dilated2d and slow_conv_transpose2d do; when the order is free
-// (not `exact`) it convolves float32 directly (cpu/conv_direct.c).
+// slow_conv2d, slow_conv_dilated2d and slow_conv_transpose2d do; where PyTorch runs
+// oneDNN (not `exact`) it convolves float32 directly in oneDNN's order of sums
+// (cpu/conv_direct.c).
 #ifndef CTORCH_SRC_KERNELS_CONV_H
 #define CTORCH_SRC_KERNELS_CONV_H
 #include "ctorch/dtype.h"
@@ -35,8 +36,8 @@ typedef struct ct_conv_args {
   int64_t in_size[2], out_size[2];   ///< (height, width)
   int64_t kernel[2], stride[2], padding[2], dilation[2];
   /// Follow PyTorch's slow paths (their BLAS calls and order of sums). False where
-  /// PyTorch itself runs oneDNN, whose order no backend reproduces: a backend may then
-  /// sum in whatever order is fastest.
+  /// PyTorch itself runs oneDNN: a backend then sums in oneDNN's order where it can
+  /// (the CPU backend's float32 maps and bias gradient), else in any order.
   bool exact;
 } ct_conv_args;
 
@@ -54,6 +55,11 @@ typedef void (*ct_conv_transpose_fn)(const ct_conv_args *a, const void *out, con
 typedef void (*ct_conv_weight_grad_fn)(const ct_conv_args *a, const void *out, const void *in, void *grad_weight,
                                        void *work);
 
+/// grad_bias[c] = the sum of `out`'s channel c over the batch and positions, for a
+/// convolution that is not `exact` (an exact one sums as ct_sum_dims does). grad_bias
+/// is overwritten.
+typedef void (*ct_conv_bias_grad_fn)(const ct_conv_args *a, const void *out, void *grad_bias);
+
 typedef struct ct_conv_kernels {
   /// Elements of the operands' dtype that the functions below need as scratch space
   /// (`work`, device memory); 0 when they need none.
@@ -63,6 +69,8 @@ typedef struct ct_conv_kernels {
   ct_conv_forward_fn forward[CT_NUM_DTYPES];
   ct_conv_transpose_fn transpose[CT_NUM_DTYPES];
   ct_conv_weight_grad_fn weight_grad[CT_NUM_DTYPES];
+  /// NULL where a dtype's bias gradient is ct_sum_dims' even when not `exact`.
+  ct_conv_bias_grad_fn bias_grad[CT_NUM_DTYPES];
 } ct_conv_kernels;
 
 #endif

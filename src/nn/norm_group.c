@@ -6,6 +6,8 @@
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/norm.h"
+#include "ctorch/ops.h"
+#include "ctorch/reduce.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "nn/norm_internal.h"
@@ -14,6 +16,7 @@ enum { SAVED_INPUT, SAVED_WEIGHT, SAVED_MEAN, SAVED_RSTD };
 
 typedef struct group_norm_node_args {
   int64_t n, c, inner, groups;
+  double eps; // for a create_graph backward
 } group_norm_node_args;
 
 static int64_t floor_div(int64_t a, int64_t b) {
@@ -69,7 +72,36 @@ static ct_status check_inputs(const ct_tensor *input, const ct_tensor *weight, c
   return CT_OK;
 }
 
+// create_graph: the normalisation recomputed per (sample, group) row from the input (its
+// history kept), then dx = rstd (gw - mean(gw) - xhat mean(gw xhat)) per row, gw = grad *
+// weight; dweight = sum(grad xhat), dbias = sum(grad) over samples and positions; recorded.
+CT_CREATE_GRAPH_PATH static ct_status group_norm_backward_recorded(ct_node *node, ct_tensor *grad,
+                                                                    ct_tensor **grad_in) {
+  ct_tensor *input = ct__saved(node, SAVED_INPUT), *w = NULL;
+  if (!input || (node->saved[SAVED_WEIGHT] && !(w = ct__saved(node, SAVED_WEIGHT)))) return ct_last_status();
+  const group_norm_node_args na = *ct__node_args(node, group_norm_node_args);
+  const int64_t rows[2] = {na.n * na.groups, -1}, channels[3] = {na.n, na.c, na.inner}, per_channel[3] = {1, na.c, 1};
+  ct_tensor *x = ct_reshape(input, 2, rows), *g3 = ct_reshape(grad, 3, channels);
+  ct_tensor *d = ct_sub(x, ct_mean_dim(x, 1, true));
+  ct_tensor *rstd = ct_rsqrt(ct_add_scalar(ct_mean_dim(ct_mul(d, d), 1, true), na.eps));
+  ct_tensor *xhat = ct_mul(d, rstd);
+  if (node->next[0]) {
+    ct_tensor *gw = ct_reshape(w ? ct_mul(g3, ct_reshape(w, 3, per_channel)) : g3, 2, rows);
+    ct_tensor *centred =
+        ct_sub(ct_sub(gw, ct_mean_dim(gw, 1, true)), ct_mul(xhat, ct_mean_dim(ct_mul(gw, xhat), 1, true)));
+    grad_in[0] = ct_reshape(ct_mul(rstd, centred), input->ndim, input->shape);
+    if (!grad_in[0]) return ct_last_status();
+  }
+  for (int i = 1; i < 3; i++) {
+    if (!node->next[i]) continue;
+    ct_tensor *t = i == 1 ? ct_mul(g3, ct_reshape(xhat, 3, channels)) : g3;
+    if (!(grad_in[i] = ct_sum_dim(ct_sum_dim(t, 2, false), 0, false))) return ct_last_status();
+  }
+  return CT_OK;
+}
+
 static ct_status group_norm_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return group_norm_backward_recorded(node, grad, grad_in);
   ct_tensor *x = ct__saved(node, SAVED_INPUT);
   ct_tensor *mean = x ? ct__saved(node, SAVED_MEAN) : NULL;
   ct_tensor *rstd = mean ? ct__saved(node, SAVED_RSTD) : NULL;
@@ -98,7 +130,7 @@ static ct_status group_norm_backward(ct_node *node, ct_tensor *grad, ct_tensor *
 }
 
 static ct_tensor *run(ct_tensor *input, int64_t groups, ct_tensor *weight, ct_tensor *bias, double eps) {
-  group_norm_node_args g = {input->shape[0], input->shape[1], 1, groups};
+  group_norm_node_args g = {input->shape[0], input->shape[1], 1, groups, eps};
   for (int d = 2; d < input->ndim; d++) g.inner *= input->shape[d];
   // torch.group_norm hands native_group_norm input.contiguous() (and so for weight and
   // bias): a copy of a strided operand is in the graph (CloneBackward0), and is saved.

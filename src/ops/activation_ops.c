@@ -6,7 +6,9 @@
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
+#include "ctorch/index.h"
 #include "ctorch/nn_extra.h"
+#include "ctorch/ops.h"
 #include "ops/elementwise_internal.h"
 
 // What backward needs: the gradient loop and its parameters (elu's alpha, hardtanh's bounds).
@@ -15,8 +17,32 @@ typedef struct activation_args {
   double p0, p1;
 } activation_args;
 
+// Under create_graph: grad * f'(x) from recorded public ops (PyTorch's formulas), so that
+// it can be differentiated again.
+CT_CREATE_GRAPH_PATH static ct_tensor *activation_grad_recorded(const activation_args *a, ct_tensor *grad,
+                                                                 ct_tensor *x) {
+  switch (a->grad_op) {
+  case CT_EW_GRAD_SILU: { // s (1 + x (1 - s)), s = sigmoid(x)
+    ct_tensor *s = ct_sigmoid(x);
+    return ct_mul(grad, ct_mul(s, ct_add_scalar(ct_mul(x, ct_rsub_scalar(s, 1)), 1)));
+  }
+  case CT_EW_GRAD_MISH: { // t + x s (1 - t^2), t = tanh(softplus(x)), s = sigmoid(x)
+    ct_tensor *t = ct_tanh(ct_softplus(x, 1, 20));
+    return ct_mul(grad, ct_add(t, ct_mul(ct_mul(x, ct_sigmoid(x)), ct_rsub_scalar(ct_mul(t, t), 1))));
+  }
+  case CT_EW_GRAD_ELU: // x > 0 ? grad : grad alpha exp(x)
+    return ct_where(ct_gt_scalar(x, 0), grad, ct_mul(grad, ct_mul_scalar(ct_exp(x), a->p0)));
+  default: // hardtanh: grad where min < x < max, else 0
+    return ct_masked_fill(ct_masked_fill(grad, ct_le_scalar(x, a->p0), 0), ct_ge_scalar(x, a->p1), 0);
+  }
+}
+
 static ct_status activation_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   ct_tensor *input = ct__saved(node, 0);
+  if (input && ct__create_graph()) {
+    grad_in[0] = activation_grad_recorded(ct__node_args(node, activation_args), grad, input);
+    return grad_in[0] ? CT_OK : ct_last_status();
+  }
   if (!input) return ct_last_status();
   const activation_args *a = ct__node_args(node, activation_args);
   grad_in[0] = ct__ew_grad_for(node, 0, ct__ew_kernels(grad)->grad[a->grad_op], 2,

@@ -22,7 +22,11 @@ static ct_status remainder_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   if (node->next[1]) {
     ct_tensor *self = ct__saved(node, 0), *other = ct__saved(node, 1);
     if (!self || !other) return ct_last_status();
-    grad_in[1] = ct__ew_grad_for(node, 1, ct__ew_kernels(grad)->grad2[CT_EW_GRAD2_REM_OTHER], 3,
+    // create_graph: recorded; floor(self / other) has a zero derivative, as torch's
+    // div(rounding_mode='floor').
+    grad_in[1] = ct__create_graph()
+                     ? ct__grad_for_input(node, 1, ct_neg(ct_mul(grad, ct_floor(ct_div(self, other)))))
+                     : ct__ew_grad_for(node, 1, ct__ew_kernels(grad)->grad2[CT_EW_GRAD2_REM_OTHER], 3,
                                  (ct__ew_arg[]){CT__EW_T(grad), CT__EW_T(self), CT__EW_T(other)}, 0, 0);
     if (!grad_in[1]) return ct_last_status();
   }

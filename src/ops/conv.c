@@ -88,10 +88,18 @@ static ct_status weight_grad(const ct_node *node, const conv_args *c, const ct_c
   return *out ? CT_OK : ct_last_status();
 }
 
-// The bias gradient: the output gradient summed over the batch and spatial dims. With
-// groups PyTorch sums each group's contiguous slice of channels on its own (its group
-// loop), which orders the sums differently.
-static ct_tensor *bias_grad(ct_tensor *g, int64_t groups) {
+// The bias gradient: the output gradient summed over the batch and spatial dims; where
+// PyTorch runs oneDNN, by the kernels in its order (when they have one). With groups
+// PyTorch's slow paths sum each group's contiguous slice of channels on its own (their
+// group loop), which orders the sums differently.
+static ct_tensor *bias_grad(ct_tensor *g, const conv_args *c, const ct_conv_args *a) {
+  const ct_conv_kernels *k = ct__kernels(g->storage->device)->conv;
+  if (!c->exact && !c->transposed && k->bias_grad[g->dtype]) {
+    ct_tensor *out = ct__alloc(g->dtype, 1, &g->shape[1]);
+    if (out) k->bias_grad[g->dtype](a, ct__data(g), ct__data(out));
+    return out;
+  }
+  const int64_t groups = c->groups;
   const int dims[3] = {0, 2, 3};
   if (groups == 1) return ct_sum_dims(g, dims, g->ndim - 1, false);
   if (groups > INT_MAX) return ct__error_null(CT_ERR_ARG, "convolution: too many groups");
@@ -172,7 +180,7 @@ static ct_status conv_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   if (st == CT_OK && node->next[0]) st = input_grad(node, c, &a, g, weight, scratch, &grad_in[0]);
   if (st == CT_OK && node->next[1]) st = weight_grad(node, c, &a, g, input, scratch, &grad_in[1]);
   if (st == CT_OK && node->next[2]) {
-    grad_in[2] = ct__grad_for_input(node, 2, bias_grad(g, c->groups));
+    grad_in[2] = ct__grad_for_input(node, 2, bias_grad(g, c, &a));
     if (!grad_in[2]) st = ct_last_status();
   }
   ct__drop(work);

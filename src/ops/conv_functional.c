@@ -43,6 +43,12 @@ static ct_status check_bias_dtype(const ct_tensor *input, const ct_tensor *bias)
 // ConstantPadNdBackward0: the gradient of the input is the gradient's leading block.
 static ct_status pad_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   const ct_input_meta *in = &node->inputs[0];
+  if (ct__create_graph()) { // recorded: the block as narrowed views
+    ct_tensor *g = grad;
+    for (int d = 2; g && d < in->ndim; d++) g = ct_narrow(g, d, 0, in->shape[d]);
+    grad_in[0] = g;
+    return g ? CT_OK : ct_last_status();
+  }
   ct_tensor *block = ct__make_view(grad, in->ndim, in->shape, grad->strides, grad->offset);
   grad_in[0] = block ? ct__copy_as(block, grad->dtype) : NULL;
   ct__drop(block);

@@ -69,7 +69,9 @@ static ct_status copy_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) 
     if (!grad_in[0]) return ct_last_status();
   }
   if (node->next[1]) {
-    ct_tensor *converted = grad->dtype == node->inputs[1].dtype ? grad : ct__copy_as(grad, node->inputs[1].dtype);
+    ct_dtype dtype = node->inputs[1].dtype;
+    ct_tensor *converted = grad->dtype == dtype ? grad : ct__create_graph() ? ct_to_dtype(grad, dtype) // recorded
+                                                                           : ct__copy_as(grad, dtype);
     grad_in[1] = converted ? ct__grad_for_input(node, 1, converted) : NULL;
     if (!grad_in[1]) return ct_last_status();
   }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "autograd/linear_backward.h"
 #include "core/copy.h"
 #include "core/error_impl.h"
 #include "ctorch/autograd.h"
@@ -176,7 +177,20 @@ static void diagonal_geometry(const ct_tensor *t, int keep, int merged, int64_t 
   }
 }
 
+// The diagonal of v (a copy), for double backward (linear_backward.c).
+static ct_tensor *diagonal_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input, (void)out;
+  const diagonal_args *a = ct__node_args(node, diagonal_args);
+  ct_tensor *dense = ct_contiguous(v);
+  if (!dense) return NULL;
+  int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+  diagonal_geometry(dense, a->keep, a->merged, shape, strides);
+  ct_tensor *diag = ct__make_view(dense, dense->ndim - 1, shape, strides, dense->offset);
+  return diag ? ct_contiguous(diag) : NULL;
+}
+
 static ct_status diagonal_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, diagonal_jvp);
   const diagonal_args *a = ct__node_args(node, diagonal_args);
   ct_tensor *z = ct__zeros_for_input(node, 0, grad);
   if (!z) return ct_last_status();

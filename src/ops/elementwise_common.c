@@ -231,8 +231,13 @@ ct_tensor *ct__ew_compute_node(ct_loop_fn loop, int n_args, const ct__ew_arg *ar
   for (int i = 0; i < grad->n_saved && st == CT_OK; i++) {
     ct_tensor *t = grad->saved[i];
     if (t && dst && t->storage == dst->storage) {
+      ct_tensor *original = t;
       t = copies[i] = ct__ew_snapshot(t);
       if (!t) st = ct_last_status();
+      // torch's original_self: the copy carries the input's history before the write, so
+      // that a create_graph backward differentiates through it (ct__saved).
+      else if (original->requires_grad && !(t->grad_fn = ct__grad_edge(original, 0))) st = ct_last_status();
+      else t->requires_grad = original->requires_grad;
     }
     saved[i] = t;
   }

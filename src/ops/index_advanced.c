@@ -2,6 +2,7 @@
 // itself (aten::index, IndexBackward0).
 #include <stdio.h>
 #include <string.h>
+#include "autograd/linear_backward.h"
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
@@ -191,7 +192,18 @@ void ct__adv_put(ct_tensor *dst, const ct_tensor *offsets, const ct_tensor *valu
 
 // IndexBackward0: saved[0] = the row-major offsets. The gradient goes back to the
 // positions read, repeated ones adding up.
+// The forward on v (x-shaped): v's elements at the offsets, for double backward
+// (linear_backward.c).
+static ct_tensor *index_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  ct_tensor *offsets = ct__saved(node, 0), *src = offsets ? ct_contiguous(v) : NULL;
+  ct_tensor *r = src ? ct__alloc(v->dtype, out->ndim, out->shape) : NULL;
+  if (r) ct__adv_gather(r, src, offsets);
+  return r;
+}
+
 static ct_status index_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, index_jvp);
   ct_tensor *offsets = ct__saved(node, 0);
   if (!offsets) return ct_last_status();
   ct_tensor *gx = ct__zeros_for_input(node, 0, grad);

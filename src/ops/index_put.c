@@ -1,6 +1,7 @@
 // index_put / index_put_ (x[idx] = v, x[mask] = v; IndexPutBackward0) and masked_scatter
 // (MaskedScatterBackward0), written through the offsets of an advanced-index plan.
 #include <string.h>
+#include "autograd/linear_backward.h"
 #include "core/copy.h"
 #include "core/dtype_impl.h"
 #include "core/device.h"
@@ -41,9 +42,28 @@ typedef struct put_args {
   bool accumulate;
 } put_args;
 
+// Zeros of the op's output shape (a jvp's result) with v added at offsets.
+static ct_tensor *added_at(const ct_input_meta *out, ct_tensor *v, ct_tensor *offsets) {
+  ct_tensor *z = ct__alloc(v->dtype, out->ndim, out->shape);
+  if (z && ct__fill(z, 0.0) != CT_OK) return NULL;
+  if (z) ct__adv_put(z, offsets, v, true);
+  return z;
+}
+
+// The transpose of index_put's backward on v (input 0: x-shaped, 1: values-shaped), for
+// double backward (linear_backward.c).
+static ct_tensor *index_put_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  ct_tensor *offsets = ct__saved(node, 0);
+  if (!offsets) return NULL;
+  if (input == 0) return ct__node_args(node, put_args)->accumulate ? ct_clone(v) : zeros_at(v, offsets);
+  ct_tensor *e = ct_expand(v, offsets->ndim, offsets->shape);
+  return e ? added_at(out, e, offsets) : NULL;
+}
+
 // IndexPutBackward0: saved[0] = the row-major offsets written. x keeps the gradient of
 // what it kept (all of it when accumulating); values get the gradient of where they went.
 static ct_status index_put_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, index_put_jvp);
   ct_tensor *offsets = ct__saved(node, 0);
   if (!offsets) return ct_last_status();
   if (node->next[0]) {
@@ -140,7 +160,22 @@ ct_tensor *ct_index_put_scalar_(ct_tensor *x, int n, ct_tensor *const *indices, 
 // MaskedScatterBackward0: saved[0] = the row-major offsets of the mask's true elements
 // in the broadcast shape. x keeps the gradient where mask is false; source's first
 // elements get the gradient where they went, the rest zero.
+// The transpose of masked_scatter's backward on v (input 0: x-shaped, broadcast; 1:
+// source-shaped, its first elements placed), for double backward (linear_backward.c).
+static ct_tensor *masked_scatter_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  ct_tensor *offsets = ct__saved(node, 0);
+  if (!offsets) return NULL;
+  if (input == 0) {
+    ct_tensor *e = ct_expand(v, out->ndim, out->shape);
+    return e ? zeros_at(e, offsets) : NULL;
+  }
+  ct_tensor *src = dense(v);
+  ct_tensor *head = src ? ct__make_view(src, 1, offsets->shape, (int64_t[]){1}, src->offset) : NULL;
+  return head ? added_at(out, head, offsets) : NULL;
+}
+
 static ct_status masked_scatter_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, masked_scatter_jvp);
   ct_tensor *offsets = ct__saved(node, 0);
   if (!offsets) return ct_last_status();
   if (node->next[0]) {

@@ -8,6 +8,7 @@
 #include "ctorch/reduce.h"
 #include "kernels/dispatch.h"
 #include "ops/pool_internal.h"
+#include "ops/sum_to.h"
 
 static const ct_pool_kernels *pool_kernels(const ct_tensor *t) {
   return ct__kernels(t->storage->device)->pool;
@@ -116,8 +117,7 @@ static ct_status adaptive_avg_pool2d_backward(ct_node *node, ct_tensor *grad, ct
 
 // AsStridedBackward1 of the restrided mean: the same elements, so the same gradient.
 static ct_status restride_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
-  (void)node;
-  grad_in[0] = ct__alias(grad);
+  grad_in[0] = ct__create_graph() ? ct__grad_for_input(node, 0, grad) : ct__alias(grad); // recorded: grad itself
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

@@ -10,6 +10,7 @@
 #include "ctorch/index.h"
 #include "ctorch/scatter.h"
 #include "ops/index_internal.h"
+#include "ops/sum_to.h"
 #include "ops/view_internal.h"
 
 // ScatterBackward0/1 arguments.
@@ -50,7 +51,20 @@ static ct_tensor *grad_with_zeros_at(ct_node *node, ct_tensor *grad, ct_tensor *
 
 // ScatterBackward0 (src) / ScatterBackward1 (value): saved[0] = index. self's gradient
 // is grad with the overwritten positions zeroed; src's is grad gathered at index.
+// create_graph: grad.scatter(dim, index, 0) for self, grad.gather(dim, index) for src,
+// both recorded (PyTorch's formulas).
+CT_CREATE_GRAPH_PATH static ct_status scatter_back_recorded(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  ct_tensor *index = ct__saved(node, 0);
+  if (!index) return ct_last_status();
+  int d = ct__node_args(node, scatter_args)->dim;
+  if (node->next[0] && !(grad_in[0] = ct_scatter_value(grad, d, index, 0, CT_SCATTER_ASSIGN))) return ct_last_status();
+  if (node->num_next > 1 && node->next[1] && !(grad_in[1] = ct__grad_for_input(node, 1, ct_gather(grad, d, index))))
+    return ct_last_status();
+  return CT_OK;
+}
+
 static ct_status scatter_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return scatter_back_recorded(node, grad, grad_in);
   ct_tensor *index = ct__saved(node, 0);
   if (!index) return ct_last_status();
   if (node->next[0] && !(grad_in[0] = grad_with_zeros_at(node, grad, index))) return ct_last_status();

@@ -9,6 +9,7 @@
 #include "core/checked.h"
 #include "core/copy.h"
 #include "core/device.h"
+#include "autograd/linear_backward.h"
 #include "core/error_impl.h"
 #include "ctorch/shape_ops.h"
 #include "ctorch/view.h"
@@ -21,7 +22,16 @@ typedef struct piece_args {
   bool selected; // unbind: dim removed
 } piece_args;
 
+// The forward piece of v (a copy), for double backward (linear_backward.c).
+static ct_tensor *piece_jvp(ct_node *node, int input, ct_tensor *v, const ct_input_meta *out) {
+  (void)input;
+  const piece_args *a = ct__node_args(node, piece_args);
+  ct_tensor *region = a->selected ? ct_select(v, a->dim, a->start) : ct_narrow(v, a->dim, a->start, out->shape[a->dim]);
+  return region ? ct_contiguous(region) : NULL;
+}
+
 static ct_status piece_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return ct__linear_backward(node, grad, grad_in, piece_jvp);
   const piece_args *a = ct__node_args(node, piece_args);
   ct_tensor *z = ct__zeros_for_input(node, 0, grad);
   if (!z) return ct_last_status();

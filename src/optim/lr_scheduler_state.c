@@ -126,6 +126,18 @@ ct_lr_state *ct_lr_scheduler_state_dict(const ct_lr_scheduler *s) {
   return st;
 }
 
+ct_lr_state *ct_lr_state_new(void) {
+  ct_lr_state *st = calloc(1, sizeof *st);
+  return st ? st : ct__error_null(CT_ERR_MEMORY, "out of memory building a scheduler state");
+}
+
+ct_status ct_lr_state_add(ct_lr_state *st, const char *key, const double *values, int n) {
+  if (!st || !key || n < 0 || (n && !values)) return ct__error(CT_ERR_ARG, "lr_state_add: bad argument");
+  if (strlen(key) >= LR_KEY_CAP)
+    return ct__error(CT_ERR_ARG, "scheduler state key '%s' is longer than %d bytes", key, LR_KEY_CAP - 1);
+  return add_entry(st, "", &(lr_field){key, (double *)values, NULL, n});
+}
+
 // The field of s (or a child, by prefix) named key, or NULL.
 static bool find_field(ct_lr_scheduler *s, const char *key, lr_field *out) {
   lr_field f[16];

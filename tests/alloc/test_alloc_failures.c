@@ -1,7 +1,7 @@
 // Allocation-failure injection. This program is linked with the linker's --wrap for
 // malloc, calloc, realloc, aligned_alloc and strdup, so every allocation ctorch makes
 // passes through the wrappers below. For each workload (a training step, the data
-// pipeline, module save/load, every file loader) it first counts the allocations of a
+// pipeline, module save/load, every file loader, .pt / safetensors / checkpoints) it first counts the allocations of a
 // run, then runs it again once per N, failing exactly the Nth allocation, on a fresh
 // thread (cold block pools). Each run must fail with an out-of-memory error (or, where a
 // failure is absorbed, succeed with the undisturbed result), leak nothing (LeakSanitizer
@@ -203,6 +203,60 @@ static ct_status file_loaders(double *result) {
   return st;
 }
 
+// .pt and safetensors, both ways through memory, and a training checkpoint (model, Adam
+// over two groups, SequentialLR) through a file.
+static ct_status pt_and_safetensors(double *result) {
+  ct_scope *s = ct_scope_open();
+  ct_tensor *t = s ? ct_tensor_parse("[[1.5, 2], [3, 4]]") : NULL;
+  ct_value *tree = ct_value_dict(), *tensors = ct_value_dict(), *loaded = NULL, *st_loaded = NULL, *meta = NULL;
+  bool ok = t && ct_value_dict_set_str(tree, "w", ct_value_tensor(t)) == CT_OK &&
+            ct_value_dict_set_str(tree, "t", ct_value_tensor(ct_transpose(t, 0, 1))) == CT_OK &&
+            ct_value_dict_set_str(tree, "n", ct_value_int(3)) == CT_OK &&
+            ct_value_dict_set_str(tensors, "w", ct_value_tensor(t)) == CT_OK;
+  void *buffer = NULL;
+  size_t size = 0;
+  ok = ok && ct_save_pt_buffer(tree, &buffer, &size) == CT_OK && (loaded = ct_load_pt_buffer(buffer, size));
+  free(buffer);
+  buffer = NULL;
+  ok = ok && ct_save_safetensors_buffer(tensors, NULL, &buffer, &size) == CT_OK &&
+       (st_loaded = ct_load_safetensors_buffer(buffer, size, &meta));
+  free(buffer);
+  char path[300];
+  snprintf(path, sizeof path, "%s/c.pt", save_dir);
+  ct_manual_seed(0);
+  ct_module *m = ok ? ct_linear_new(2, 1, true) : NULL;
+  ct_tensor *w = m ? ct_module_parameter(m, "weight") : NULL, *b = m ? ct_module_parameter(m, "bias") : NULL;
+  ct_optimizer *opt = w ? ct_adam_new(&w, 1, ct_adam_defaults()) : NULL;
+  const ct_group_option betas = {.key = "betas", .value = 0.8, .value2 = 0.9};
+  ct_lr_scheduler *parts[2] = {NULL, NULL};
+  ok = opt && ct_optimizer_add_param_group(opt, &b, 1, &betas, 1) == CT_OK &&
+       (parts[0] = ct_linear_lr_new(opt, 0.5, 1.0, 2)) && (parts[1] = ct_exponential_lr_new(opt, 0.9));
+  ct_lr_scheduler *sched = ok ? ct_sequential_lr_new(opt, parts, 2, (int64_t[]){2}, 1) : NULL;
+  if (!ok) {
+    ct_lr_scheduler_free(parts[0]);
+    ct_lr_scheduler_free(parts[1]);
+  }
+  ct_checkpoint c = {.model = m, .optimizer = opt, .scheduler = sched, .epoch = 4};
+  ok = sched && ct_lr_scheduler_step(sched) == CT_OK && ct_save_checkpoint(path, &c) == CT_OK &&
+       ct_load_checkpoint(path, &c) == CT_OK;
+  double total = ok ? sum_of(ct_value_as_tensor(ct_value_get(loaded, "t"))) +
+                          sum_of(ct_value_as_tensor(ct_value_get(st_loaded, "w"))) + (double)c.epoch +
+                          sum_parameters(m) + ct_optimizer_get_lr(opt)
+                    : 0;
+  ct_status st = status_of(ok);
+  ct_lr_scheduler_free(sched);
+  ct_optimizer_free(opt);
+  ct_module_free(m);
+  ct_value_free(tree);
+  ct_value_free(tensors);
+  ct_value_free(loaded);
+  ct_value_free(st_loaded);
+  ct_value_free(meta);
+  if (s) ct_scope_close(s);
+  if (st == CT_OK) *result = total;
+  return st;
+}
+
 // Parameter groups, a scheduler and an optimizer state round trip: NAdam over two groups
 // under OneCycleLR for two steps, its state loaded into a fresh optimizer that steps once.
 static ct_status optimizer_groups(double *result) {
@@ -313,7 +367,8 @@ int main(void) {
   int failures = check_workload("training_step", training_step) + check_workload("data_pipeline", data_pipeline) +
                  check_workload("recurrent_step", recurrent_step) +
                  check_workload("module_save_load", module_save_load) + check_workload("file_loaders", file_loaders) +
-                 check_workload("optimizer_groups", optimizer_groups);
+                 check_workload("optimizer_groups", optimizer_groups) +
+                 check_workload("pt_and_safetensors", pt_and_safetensors);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", save_dir);
   if (system(cmd) != 0) failures++;

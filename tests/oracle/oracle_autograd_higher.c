@@ -90,6 +90,72 @@ static void hooks(const double *v) {
   print_tensor("grad_y", gy);
 }
 
+// ---- second derivatives of the issue-10 ops (sort, scans, split, flip/roll, einsum, the
+// extra activations and losses, group_norm, indexing, in-place writes on views) ----
+
+static ct_tensor *constant(const double *v, int ndim, const int64_t *shape) {
+  return ct_tensor_from_f64(v, ndim, shape);
+}
+static ct_tensor *idx(const int64_t *v, int ndim, const int64_t *shape) { return ct_tensor_from_i64(v, ndim, shape); }
+
+// The gradient of f with respect to xs (create_graph), then the Hessian-vector product of
+// its first entry with u, with respect to all of xs.
+static void grad_and_hvp(ct_tensor *f, int n, ct_tensor **xs, ct_tensor *u) {
+  ct_tensor *g[3], *h[3];
+  ct_autograd_grad(1, &f, NULL, n, xs, &(ct_grad_options){.create_graph = true}, g);
+  print_tensor("grad", g[0]);
+  ct_tensor *gu = ct_sum(ct_mul(g[0], u));
+  if (ct_autograd_grad(1, &gu, NULL, n, xs, NULL, h) != CT_OK) return;
+  char name[16];
+  for (int i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "hvp%d", i);
+    print_tensor(name, h[i]);
+  }
+}
+
+static void hvp_ops(const double *v) {
+  ct_tensor *x = from(v, 2, (int64_t[]){2, 5}), *u = constant(v + 10, 2, (int64_t[]){2, 5}), *p[3], *i;
+  ct_split(x, 2, 1, p, 3);
+  ct_tensor *f1 = ct_sum(ct_mul(ct_tanh(ct_cumprod(x, 1)), ct_silu(ct_flip(x, 1, (int[]){1}))));
+  ct_tensor *f2 = ct_sum(ct_mul(ct_mish(ct_sort(x, 1, false, false, &i)),
+                                ct_elu(ct_roll(x, 1, (int64_t[]){1}, 1, (int[]){1}), 0.7)));
+  ct_tensor *f3 = ct_sum(ct_mul(ct_hardtanh(x, -0.5, 0.5), ct_logcumsumexp(x, 0)));
+  ct_tensor *f4 = ct_sum(ct_mul(ct_mul(p[0], p[1]), ct_exp(p[2])));
+  ct_tensor *f5 = ct_sum(ct_tanh(ct_einsum("ij,kj->ik", 2, (ct_tensor *[]){x, x})));
+  grad_and_hvp(ct_add(ct_add(ct_add(ct_add(f1, f2), f3), f4), f5), 1, &x, u);
+}
+
+static void hvp_norm_loss(const double *v) {
+  ct_tensor *a = from(v, 3, (int64_t[]){2, 4, 3}), *w = from(v + 24, 1, (int64_t[]){4});
+  ct_tensor *u = constant(v + 28, 3, (int64_t[]){2, 4, 3});
+  ct_tensor *gn = ct_group_norm(a, 2, w, NULL, 1e-5);
+  ct_tensor *f = ct_add(ct_add(ct_smooth_l1_loss(gn, ct_tanh(a), CT_REDUCTION_MEAN, 0.7),
+                               ct_huber_loss(gn, ct_mul(a, a), CT_REDUCTION_SUM, 0.6)),
+                        ct_kl_div(ct_log_softmax(gn, 1), ct_softmax(a, 1), CT_REDUCTION_BATCHMEAN, false));
+  grad_and_hvp(f, 2, (ct_tensor *[]){a, w}, u);
+}
+
+static void hvp_index(const double *v) {
+  ct_tensor *x = from(v, 2, (int64_t[]){3, 4}), *s = from(v + 12, 2, (int64_t[]){2, 4});
+  ct_tensor *u = constant(v + 20, 2, (int64_t[]){3, 4});
+  ct_tensor *y = ct_index_put(ct_mul(x, x), 1, (ct_tensor *[]){idx((int64_t[]){2, 0}, 1, (int64_t[]){2})}, ct_exp(s),
+                              false);
+  ct_tensor *z = ct_index_tensors(y, 2, (ct_tensor *[]){NULL, idx((int64_t[]){2, 0, 2}, 1, (int64_t[]){3})});
+  z = ct_scatter(z, 0, idx((int64_t[]){0, 1, 2, 2, 0, 1}, 2, (int64_t[]){2, 3}), ct_narrow(s, 1, 0, 3),
+                 CT_SCATTER_ASSIGN);
+  ct_tensor *mask = ct_gt_scalar(constant((double[]){1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1}, 2, (int64_t[]){3, 4}), 0.5);
+  ct_tensor *m = ct_masked_scatter(x, mask, ct_mul(s, s));
+  grad_and_hvp(ct_add(ct_sum(ct_tanh(z)), ct_sum(ct_mul(m, m))), 2, (ct_tensor *[]){x, s}, u);
+}
+
+static void hvp_inplace_view(const double *v) {
+  ct_tensor *x = from(v, 2, (int64_t[]){3, 4}), *u = constant(v + 12, 2, (int64_t[]){3, 4});
+  ct_tensor *y = ct_mul_scalar(x, 1.5);
+  ct_mul_(ct_narrow(y, 0, 1, 2), ct_narrow(x, 0, 0, 2));
+  ct_copy_(ct_select(y, 1, 0), ct_exp(ct_select(x, 1, 1)));
+  grad_and_hvp(ct_sum(ct_mul(ct_sin(y), y)), 1, &x, u);
+}
+
 int main(void) {
   char line[1 << 16];
   while (fgets(line, sizeof line, stdin)) {
@@ -104,6 +170,10 @@ int main(void) {
     else if (!strcmp(name, "penalty")) penalty(v);
     else if (!strcmp(name, "backward_create_graph")) backward_create_graph(v);
     else if (!strcmp(name, "hooks")) hooks(v);
+    else if (!strcmp(name, "hvp_ops")) hvp_ops(v);
+    else if (!strcmp(name, "hvp_norm_loss")) hvp_norm_loss(v);
+    else if (!strcmp(name, "hvp_index")) hvp_index(v);
+    else if (!strcmp(name, "hvp_inplace_view")) hvp_inplace_view(v);
     const char *err = ct_last_error();
     if (err && *err) printf("error %s\n", err);
     printf("@@END@@\n");

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checker, close, run_c  # noqa: E402
 
-SIZES = {"hvp": 20, "penalty": 14, "backward_create_graph": 3, "hooks": 3}
+SIZES = {"hvp": 20, "penalty": 14, "backward_create_graph": 3, "hooks": 3, "hvp_ops": 20, "hvp_norm_loss": 52,
+         "hvp_index": 32, "hvp_inplace_view": 24}
 
 
 def t(v, *shape):
@@ -72,6 +73,54 @@ def hooks(v, out):
     out += [line("y.grad", y.grad), line("x.grad", x.grad)]
     gy, = torch.autograd.grad(y.exp().sum(), y)
     out.append(line("grad_y", gy))
+
+
+def grad_and_hvp(f, xs, u, out):
+    """Gradient of f with respect to xs (create_graph), then the Hessian-vector product of
+    its first entry with u, with respect to all of xs."""
+    g = torch.autograd.grad(f, xs, create_graph=True)
+    out.append(line("grad", g[0]))
+    for i, h in enumerate(torch.autograd.grad((g[0] * u).sum(), xs)):
+        out.append(line(f"hvp{i}", h))
+
+
+def hvp_ops(v, out):
+    x, u = t(v[:10], 2, 5), torch.tensor(v[10:20], dtype=torch.float64).reshape(2, 5)
+    p = x.split(2, 1)
+    f = (torch.tanh(torch.cumprod(x, 1)) * F.silu(x.flip([1]))).sum() \
+        + (F.mish(torch.sort(x, 1).values) * F.elu(x.roll(1, 1), 0.7)).sum() \
+        + (F.hardtanh(x, -0.5, 0.5) * torch.logcumsumexp(x, 0)).sum() \
+        + (p[0] * p[1] * p[2].exp()).sum() + torch.tanh(torch.einsum("ij,kj->ik", x, x)).sum()
+    grad_and_hvp(f, [x], u, out)
+
+
+def hvp_norm_loss(v, out):
+    a, w = t(v[:24], 2, 4, 3), t(v[24:28], 4)
+    u = torch.tensor(v[28:52], dtype=torch.float64).reshape(2, 4, 3)
+    gn = F.group_norm(a, 2, w, None, 1e-5)
+    f = F.smooth_l1_loss(gn, torch.tanh(a), beta=0.7) + F.huber_loss(gn, a * a, reduction="sum", delta=0.6) \
+        + F.kl_div(torch.log_softmax(gn, 1), torch.softmax(a, 1), reduction="batchmean")
+    grad_and_hvp(f, [a, w], u, out)
+
+
+MASK = torch.tensor([[1, 0, 1, 1], [0, 1, 0, 0], [1, 0, 0, 1]], dtype=torch.bool)
+
+
+def hvp_index(v, out):
+    x, s = t(v[:12], 3, 4), t(v[12:20], 2, 4)
+    u = torch.tensor(v[20:32], dtype=torch.float64).reshape(3, 4)
+    y = (x * x).index_put((torch.tensor([2, 0]),), s.exp())
+    z = y[:, torch.tensor([2, 0, 2])].scatter(0, torch.tensor([[0, 1, 2], [2, 0, 1]]), s[:, :3])
+    f = torch.tanh(z).sum() + (x.masked_scatter(MASK, s * s) ** 2).sum()
+    grad_and_hvp(f, [x, s], u, out)
+
+
+def hvp_inplace_view(v, out):
+    x, u = t(v[:12], 3, 4), torch.tensor(v[12:24], dtype=torch.float64).reshape(3, 4)
+    y = x * 1.5
+    y[1:3].mul_(x[0:2])
+    y[:, 0].copy_(x[:, 1].exp())
+    grad_and_hvp((torch.sin(y) * y).sum(), [x], u, out)
 
 
 def lines_close(got, want):

@@ -27,7 +27,8 @@ elements are bit-identical to PyTorch's by PyTorch backend: its slow paths (all 
 few small float32 shapes) make the same BLAS calls as ctorch's default GEMM, so those
 match bit for bit except where PyTorch takes its channels-last path (inputs or weights
 laid out that way) or a product degenerates to one row or column (PyTorch passes BLAS
-that shape as is, ctorch as torch.mm would).
+that shape as is, ctorch as torch.mm would). Then the float32 cases of conv_onednn.py,
+on one thread on both sides, must be bit-identical: there ctorch sums in oneDNN's order.
 """
 import math
 import os
@@ -40,6 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import conv_onednn  # noqa: E402
 from harness import (compare_op_answer, parse_op_answer, BITS, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
                      run_c, storage_size, strides_for, values)
 
@@ -537,6 +539,7 @@ def main():
     os.environ["OMP_NUM_THREADS"] = "1"
     for line, one, many in zip(lines, run_c(binary, lines), threaded):
         check.check(one == many, f"one thread and {torch.get_num_threads()} differ: case {line[:300]}")
+    conv_onednn.check(binary, rng, check, sys.modules[__name__])
     check.finish()
 
 

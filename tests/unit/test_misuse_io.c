@@ -396,6 +396,123 @@ static void test_sizes(void **state) {
   area_done(s);
 }
 
+// ---- .pt and safetensors files, and the value tree they load into ----
+
+static void test_serialize_files(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_value *list = ct_value_list(), *dict = ct_value_dict();
+  void *bytes = NULL;
+  size_t size = 0;
+  MISUSE(ct_load_pt(NULL), "ct_load_pt: path is NULL");
+  MISUSE(ct_load_pt(temp_path("absent.pt")), "absent.pt|No such file or directory");
+  MISUSE(ct_load_pt(temp_dir), "not a regular file");
+  MISUSE(ct_load_pt_buffer(NULL, 4), "data is NULL");
+  MISUSE(ct_load_pt_buffer("PK\x03\x04", 4), "cannot load .pt buffer|zip archive");
+  MISUSE_STATUS(ct_save_pt(NULL, list), "ct_save_pt: path is NULL");
+  MISUSE_STATUS(ct_save_pt(temp_path("absent/x.pt"), list), "absent/x.pt|No such file or directory");
+  MISUSE_STATUS(ct_save_pt(temp_path("x.pt"), NULL), "ct_save_pt: value is NULL");
+  MISUSE_STATUS(ct_save_pt_buffer(list, NULL, &size), "data or size is NULL");
+  MISUSE(ct_load_safetensors(NULL, NULL), "ct_load_safetensors: path is NULL");
+  MISUSE(ct_load_safetensors(temp_path("absent.safetensors"), NULL), "absent.safetensors|No such file");
+  MISUSE(ct_load_safetensors_buffer("{}", 2, NULL), "safetensors buffer|too short");
+  MISUSE_STATUS(ct_save_safetensors(temp_path("x.safetensors"), list, NULL), "tensors must be a dict");
+  MISUSE_STATUS(ct_save_safetensors(temp_path("x.safetensors"), NULL, NULL), "value is NULL");
+  MISUSE_STATUS(ct_save_safetensors_buffer(dict, list, &bytes, &size), "metadata must be a dict");
+  ct_value_dict_set_str(dict, "n", ct_value_int(3));
+  MISUSE_STATUS(ct_save_safetensors_buffer(dict, NULL, &bytes, &size), "entry 0 is not a (string name, tensor) pair");
+  ct_value *meta = ct_value_dict();
+  ct_value_dict_set_str(meta, "k", ct_value_int(1));
+  MISUSE_STATUS(ct_save_safetensors_buffer(ct_value_dict_set_str(dict, "n", ct_value_tensor(ct_ones(CT_SHAPE(2), CT_FLOAT32))) == CT_OK
+                                               ? dict : NULL, meta, &bytes, &size),
+                "metadata must map strings to strings");
+  ct_value_free(meta);
+  MISUSE_STATUS(ct_value_append(dict, ct_value_none()), "ct_value_append: the value is not a list or tuple");
+  MISUSE_STATUS(ct_value_append(NULL, ct_value_none()), "ct_value_append: value is NULL");
+  MISUSE_STATUS(ct_value_dict_set(list, ct_value_int(1), ct_value_none()), "ct_value_dict_set: the value is not a dict");
+  MISUSE_STATUS(ct_value_dict_set(dict, ct_value_float(1.5), ct_value_none()), "a key must be a string or an int");
+  MISUSE_STATUS(ct_value_dict_set_str(dict, NULL, ct_value_none()), "key is NULL");
+  MISUSE(ct_value_string(NULL), "ct_value_string: string is NULL");
+  NULL_PASSES(ct_value_tensor(NULL));
+  ct_module *lin = ct_linear_new(2, 1, true);
+  MISUSE_STATUS(ct_module_load_state_dict_pt(lin, temp_path("absent.pt"), true), "absent.pt");
+  MISUSE_STATUS(ct_module_load_state_dict_pt(NULL, temp_path("absent.pt"), true), "module is NULL");
+  MISUSE_STATUS(ct_save_state_dict_pt(lin, NULL), "path is NULL");
+  MISUSE_STATUS(ct_save_state_dict_pt(NULL, temp_path("x.pt")), "module is NULL");
+  ct_module_free(lin);
+  ct_value_free(list);
+  ct_value_free(dict);
+  area_done(s);
+}
+
+// ---- optimizer and scheduler state trees, checkpoints with a scheduler ----
+
+static ct_value *optimizer_tree(ct_value *group_option, ct_value *params, ct_value *state_value) {
+  ct_value *root = ct_value_dict(), *state = ct_value_dict(), *groups = ct_value_list(), *group = ct_value_dict();
+  ct_value *per = ct_value_dict();
+  ct_value_dict_set_str(group, "lr", group_option);
+  ct_value_dict_set_str(group, "params", params);
+  ct_value_append(groups, group);
+  ct_value_dict_set_str(per, "step", state_value);
+  ct_value_dict_set(state, ct_value_int(0), per);
+  ct_value_dict_set_str(root, "state", state);
+  ct_value_dict_set_str(root, "param_groups", groups);
+  return root;
+}
+
+static ct_value *index_list(int n) {
+  ct_value *l = ct_value_list();
+  for (int i = 0; i < n; i++) ct_value_append(l, ct_value_int(i));
+  return l;
+}
+
+static void test_state_trees(void **state) {
+  (void)state;
+  ct_scope *s = ct_scope_open();
+  ct_module *lin = ct_linear_new(2, 1, true);
+  int n = 0;
+  ct_tensor **params = ct_module_parameters(lin, &n);
+  ct_optimizer *opt = ct_adam_new(params, n, ct_adam_defaults());
+  free(params);
+  ct_lr_scheduler *sched = ct_step_lr_new(opt, 2, 0.5);
+  ct_value *list = ct_value_list(), *dict = ct_value_dict();
+  MISUSE(ct_lr_scheduler_state_value(NULL), "ct_lr_scheduler_state_value: scheduler is NULL");
+  MISUSE_STATUS(ct_lr_scheduler_load_state_value(NULL, dict), "scheduler is NULL");
+  MISUSE_STATUS(ct_lr_scheduler_load_state_value(sched, NULL), "value is NULL");
+  MISUSE_STATUS(ct_lr_scheduler_load_state_value(sched, list), "expected a dict of attributes");
+  ct_value_dict_set_str(dict, "gamma2", ct_value_float(0.5));
+  MISUSE_STATUS(ct_lr_scheduler_load_state_value(sched, dict), "scheduler state has key 'gamma2'");
+  ct_lr_state *lr_state = ct_lr_state_new();
+  MISUSE_STATUS(ct_lr_state_add(lr_state, "a_key_that_is_much_longer_than_forty_seven_bytes_", (double[]){1}, 1),
+                "longer than 47 bytes");
+  ct_lr_state_free(lr_state);
+  ct_value *tree = optimizer_tree(ct_value_string("fast"), index_list(2), ct_value_none());
+  MISUSE_STATUS(ct_optimizer_load_state_value(opt, tree), "param group option 'lr' is not a number");
+  ct_value_free(tree);
+  tree = optimizer_tree(ct_value_float(0.1), ct_value_int(2), ct_value_none());
+  MISUSE_STATUS(ct_optimizer_load_state_value(opt, tree), "each param group must be a dict with a 'params' list");
+  ct_value_free(tree);
+  tree = optimizer_tree(ct_value_float(0.1), index_list(2), ct_value_string("one"));
+  MISUSE_STATUS(ct_optimizer_load_state_value(opt, tree), "a state value is not a tensor or an int");
+  ct_value_free(tree);
+  tree = optimizer_tree(ct_value_float(0.1), index_list(1), ct_value_none());
+  MISUSE_STATUS(ct_optimizer_load_state_value(opt, tree),
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+  ct_value_free(tree);
+  ct_checkpoint c = {.model = lin, .optimizer = opt};
+  assert_int_equal(ct_save_checkpoint(temp_path("no_scheduler.pt"), &c), CT_OK);
+  c.scheduler = sched;
+  MISUSE_STATUS(ct_load_checkpoint(temp_path("no_scheduler.pt"), &c), "no_scheduler.pt': it holds no scheduler state");
+  MISUSE(ct_optimizer_state_value(NULL), "optimizer is NULL");
+  remove(temp_path("no_scheduler.pt"));
+  ct_value_free(list);
+  ct_value_free(dict);
+  ct_lr_scheduler_free(sched);
+  ct_optimizer_free(opt);
+  ct_module_free(lin);
+  area_done(s);
+}
+
 // ---- scopes ----
 
 static void test_scopes(void **state) {
@@ -425,7 +542,7 @@ static void test_scopes(void **state) {
 
 static void test_catalogue_size(void **state) {
   (void)state;
-  expect_cases_at_least(156);
+  expect_cases_at_least(196);
 }
 
 int main(void) {
@@ -433,6 +550,8 @@ int main(void) {
       cmocka_unit_test(test_data),
       cmocka_unit_test(test_npy),
       cmocka_unit_test(test_module_files),
+      cmocka_unit_test(test_serialize_files),
+      cmocka_unit_test(test_state_trees),
       cmocka_unit_test(test_printing),
       cmocka_unit_test(test_random),
       cmocka_unit_test(test_sizes),

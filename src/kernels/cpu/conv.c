@@ -85,9 +85,29 @@ static conv_span conv_valid_span(const ct_conv_args *a, int dim, int64_t j) {
 #define DT CT_FLOAT64
 #include "kernels/cpu/conv_tmpl.h"
 
+// oneDNN's bias gradient (its backward-weights driver, one thread): per channel, plain
+// additions from 0 over the images and positions in order. Eight channels at a time, so
+// that eight independent sums are in flight.
+static void bias_grad_f32(const ct_conv_args *a, const void *out_, void *grad_bias_) {
+  const float *out = out_;
+  float *grad_bias = grad_bias_;
+  const int64_t plane = a->out_size[0] * a->out_size[1], channels = a->out_channels;
+  for (int64_t c0 = 0; c0 < channels; c0 += 8) {
+    const int64_t n = channels - c0 < 8 ? channels - c0 : 8;
+    float sum[8] = {0};
+    for (int64_t b = 0; b < a->batch; b++) {
+      const float *g = out + (b * channels + c0) * plane;
+      for (int64_t p = 0; p < plane; p++)
+        for (int64_t t = 0; t < n; t++) sum[t] += g[t * plane + p];
+    }
+    memcpy(grad_bias + c0, sum, (size_t)n * sizeof(float));
+  }
+}
+
 const ct_conv_kernels ct__cpu_conv_kernels = {
     .workspace = workspace,
     .forward = DTYPE_ROW_NUMERIC(forward),
     .transpose = DTYPE_ROW_NUMERIC(transpose),
     .weight_grad = DTYPE_ROW_NUMERIC(weight_grad),
+    .bias_grad = {[CT_FLOAT32] = bias_grad_f32},
 };

@@ -1,18 +1,27 @@
-// Direct float32 convolution with AVX2 + FMA, for the cases whose order of sums is free
-// (PyTorch runs oneDNN there). No column matrix and no BLAS packing: each image (and
+// Direct float32 convolution with AVX2 + FMA for the cases where PyTorch runs oneDNN
+// (ct_conv_args.exact false). No column matrix and no BLAS packing: each image (and
 // group) is copied once into a zero-padded buffer whose rows the tiles read directly.
 //
-//   forward      output tiles of up to 6 channels × 16 columns of one row (or 8
-//                columns of two rows, for narrow outputs) accumulate in registers over
-//                every (input channel, kernel row, kernel column)
-//   transpose    for stride 1 the input gradient is a direct convolution of the padded
-//                output gradient with the flipped, transposed weight: the same tiles
-//   weight_grad  tiles of 4 output channels × 3 weight taps accumulate 8-lane partial
-//                sums over the output positions of a chunk of images, then add their
-//                lane sums
+// The sums follow oneDNN v2.6's JIT kernels on AVX-512 (PyTorch 1.13's build, run on one
+// thread): every result element is a chain of fused multiply-adds, so that for the
+// geometries of docs/DESIGN.md ("Convolutions in oneDNN's order") the bits are PyTorch's.
 //
-// Images run in parallel (channel blocks for the weight gradient, whose tiles add the
-// images in order), so results do not depend on the number of threads.
+//   forward      output tiles of up to 6 channels x 16 columns of one row (or 8
+//                columns of two rows, for narrow outputs) in registers; per block of 16
+//                input channels a chain from 0 over (kernel row, kernel column, input
+//                channel); the first block's chain plus the bias is stored, each later
+//                block's chain is added to what is stored
+//   transpose    for stride 1 the input gradient is a direct convolution of the padded
+//                output gradient with the flipped, transposed weight: the same tiles,
+//                chains over (kernel row, kernel column, output channel) in the
+//                weight's own kernel order, blocks of 16 output channels, no bias
+//   weight_grad  each weight's gradient is one chain from 0 over the images and output
+//                positions in order; tiles of 32 output channels (the lanes, from a
+//                channels-last copy of the gradient) x 3 weight taps
+//   bias_grad    each channel's gradient: plain additions from 0 in the same order
+//
+// Images run in parallel (tiles of the weight gradient), so results do not depend on
+// the number of threads.
 //
 // Column stride 1 only (rows may be strided); other geometries take the im2col path.
 #include "kernels/cpu/conv_direct.h"
@@ -26,7 +35,8 @@
 
 #define INLINE static inline __attribute__((always_inline))
 #define MAX_MR 6  // output channels of a forward tile
-#define GRAD_MR 4 // output channels of a weight-gradient tile
+#define BLOCK 16  // input channels of a forward chain, output channels of a transpose chain
+#define GRAD_MV 4 // 8-lane vectors of output channels of a weight-gradient tile
 #define GRAD_NR 3 // weight taps of a weight-gradient tile
 #define SLACK 16  // zeros after a padded buffer, for the lanes a last tile reads past it
 #define GRAD_CHUNK 8 // images padded at once for the weight gradient
@@ -86,19 +96,29 @@ typedef struct tile_pos {
   int64_t in[2], at[2], n[2];
 } tile_pos;
 
-// Output channels [0, mr) of a block with weights `wp` (packed [tap][mr], taps in
-// (plane, kernel row, kernel column) order) at the tile's positions: bias (or 0) plus
-// the sum over the taps.
-INLINE void conv_tile(const int mr, const float *restrict wp, const float *restrict img, const direct_shape *s,
-                      const tile_pos *p, const float *bias, float *restrict out) {
+// How a tile's chain reads the padded planes: planes [lo, hi) of the block, and whether
+// kernel tap (i, j) reads row kh-1-i and column kw-1-j (the transpose's flipped kernel).
+typedef struct chain_span {
+  int64_t lo, hi;
+  bool flip;
+} chain_span;
+
+// Output channels [0, mr) of a block at the tile's positions, one block of planes: a
+// chain from 0 over (kernel row i, kernel column j, plane) with weights `wp` packed in
+// that order ([tap][mr]); then the chain plus the bias (first block) or plus what `out`
+// holds (later blocks) is stored.
+INLINE void chain_tile(const int mr, const float *restrict wp, const float *restrict img, const direct_shape *s,
+                       const chain_span *span, const tile_pos *p, const float *bias, bool add_out,
+                       float *restrict out) {
   __m256 acc[MAX_MR][2];
-  for (int t = 0; t < mr; t++) acc[t][0] = acc[t][1] = bias ? _mm256_set1_ps(bias[t]) : _mm256_setzero_ps();
+  for (int t = 0; t < mr; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
   const float *first = img + p->in[0], *second = img + p->in[1];
-  for (int64_t c = 0; c < s->planes; c++)
-    for (int64_t i = 0; i < s->kh; i++) {
-      const int64_t row = (c * s->hp + i * s->dh) * s->wp;
-      for (int64_t j = 0; j < s->kw; j++, wp += mr) {
-        const __m256 b0 = _mm256_loadu_ps(first + row + j * s->dw), b1 = _mm256_loadu_ps(second + row + j * s->dw);
+  const int64_t plane_in = s->hp * s->wp;
+  for (int64_t i = 0; i < s->kh; i++)
+    for (int64_t j = 0; j < s->kw; j++) {
+      const int64_t row = (span->flip ? s->kh - 1 - i : i) * s->dh, col = (span->flip ? s->kw - 1 - j : j) * s->dw;
+      for (int64_t c = span->lo, at = c * plane_in + row * s->wp + col; c < span->hi; c++, at += plane_in, wp += mr) {
+        const __m256 b0 = _mm256_loadu_ps(first + at), b1 = _mm256_loadu_ps(second + at);
         for (int t = 0; t < mr; t++) {
           const __m256 a = _mm256_broadcast_ss(wp + t);
           acc[t][0] = _mm256_fmadd_ps(a, b0, acc[t][0]);
@@ -107,13 +127,24 @@ INLINE void conv_tile(const int mr, const float *restrict wp, const float *restr
       }
     }
   const int64_t plane = s->oh * s->ow;
+  // Unrolled, so that acc's indices are constants and it stays in registers.
+#pragma GCC unroll 2
   for (int k = 0; k < 2; k++) {
+    if (p->n[k] == 0) continue;
     float *dst = out + p->at[k];
-    if (p->n[k] == 8) {
-      for (int t = 0; t < mr; t++) _mm256_storeu_ps(dst + t * plane, acc[t][k]);
-    } else {
-      const __m256i m = lane_mask(p->n[k]);
-      for (int t = 0; t < mr; t++) _mm256_maskstore_ps(dst + t * plane, m, acc[t][k]);
+    const bool full = p->n[k] == 8; // masked moves are slow: whole vectors move plainly
+    const __m256i m = lane_mask(p->n[k]);
+#pragma GCC unroll 6
+    for (int t = 0; t < mr; t++) {
+      __m256 v = acc[t][k];
+      if (add_out)
+        v = _mm256_add_ps(v, full ? _mm256_loadu_ps(dst + t * plane) : _mm256_maskload_ps(dst + t * plane, m));
+      else if (bias)
+        v = _mm256_add_ps(v, _mm256_set1_ps(bias[t]));
+      if (full)
+        _mm256_storeu_ps(dst + t * plane, v);
+      else
+        _mm256_maskstore_ps(dst + t * plane, m, v);
     }
   }
 }
@@ -122,7 +153,7 @@ INLINE void conv_tile(const int mr, const float *restrict wp, const float *restr
 static int64_t tile_count(const direct_shape *s) {
   return s->ow > 8 ? s->oh * ((s->ow + 15) / 16) : (s->oh + 1) / 2;
 }
-static tile_pos tile_at(const direct_shape *s, int64_t index) {
+INLINE tile_pos tile_at(const direct_shape *s, int64_t index) {
   tile_pos p;
   if (s->ow > 8) { // 16 columns of one row
     const int64_t per_row = (s->ow + 15) / 16, y = index / per_row, x0 = index % per_row * 16;
@@ -139,132 +170,123 @@ static tile_pos tile_at(const direct_shape *s, int64_t index) {
   return p;
 }
 
-// out (count planes of oh × ow) = bias + the packed weights (block after block, see
-// channel_block) convolved with the padded image.
+// out (count planes of oh × ow) = the packed weights (channel block after block, see
+// channel_block) convolved with the padded image, block of BLOCK planes after block,
+// plus the bias after the first.
 static void conv_planes(const direct_shape *s, const float *img, const float *packed, const float *bias,
-                        int64_t count, float *out) {
-  const int64_t taps = s->planes * s->kh * s->kw, blocks = (count + MAX_MR - 1) / MAX_MR, tiles = tile_count(s);
+                        int64_t count, bool flip, float *out) {
+  const int64_t k = s->kh * s->kw, taps = s->planes * k, blocks = (count + MAX_MR - 1) / MAX_MR;
+  const int64_t tiles = tile_count(s);
   for (int64_t b = 0; b < blocks; b++) {
     int64_t c0, mr;
     channel_block(count, b, &c0, &mr);
-    const float *wp = packed + c0 * taps, *bb = bias ? bias + c0 : NULL;
+    const float *bb = bias ? bias + c0 : NULL;
     float *o = out + c0 * s->oh * s->ow;
     for (int64_t tile = 0; tile < tiles; tile++) {
       const tile_pos p = tile_at(s, tile);
-      switch (mr) { // a constant per call: each block height compiles to its own loop
-      case 6: conv_tile(6, wp, img, s, &p, bb, o); break;
-      case 5: conv_tile(5, wp, img, s, &p, bb, o); break;
-      case 4: conv_tile(4, wp, img, s, &p, bb, o); break;
-      case 3: conv_tile(3, wp, img, s, &p, bb, o); break;
-      case 2: conv_tile(2, wp, img, s, &p, bb, o); break;
-      default: conv_tile(1, wp, img, s, &p, bb, o); break;
+      for (int64_t lo = 0; lo < s->planes; lo += BLOCK) {
+        const chain_span span = {lo, min64(lo + BLOCK, s->planes), flip};
+        const float *wp = packed + c0 * taps + lo * k * mr;
+        switch (mr) { // a constant per call: each block height compiles to its own loop
+        case 6: chain_tile(6, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        case 5: chain_tile(5, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        case 4: chain_tile(4, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        case 3: chain_tile(3, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        case 2: chain_tile(2, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        default: chain_tile(1, wp, img, s, &span, &p, bb, lo > 0, o); break;
+        }
       }
     }
   }
 }
 
-// Packs a group's weights for conv_planes: block after block, [tap][channel in block].
-// Forward: channel co's taps are w[co][tap]. Flipped (the input gradient): channel c's
-// tap (co, i, j) is w[co][c][kh-1-i][kw-1-j], w being (count_w × count × kh × kw).
-static void pack_weights(const float *w, int64_t count, int64_t taps, bool flipped, int64_t kh, int64_t kw,
+// Packs weights for conv_planes: channel block after block, each as plane block after
+// plane block of [kernel row][kernel column][plane][channel in block]. Forward (w is
+// count × planes × kh × kw): channel co's tap (c, i, j) is w[co][c][i][j]. Transposed (w
+// is planes × count × kh × kw, the input gradient): channel c's tap (co, i, j) is
+// w[co][c][i][j]; the tiles read it at the flipped position.
+static void pack_weights(const float *w, int64_t count, int64_t planes, bool transposed, int64_t kh, int64_t kw,
                          float *packed) {
   const int64_t blocks = (count + MAX_MR - 1) / MAX_MR, k = kh * kw;
   for (int64_t b = 0; b < blocks; b++) {
     int64_t c0, mr;
     channel_block(count, b, &c0, &mr);
-    float *dst = packed + c0 * taps;
-    for (int64_t r = 0; r < taps; r++)
-      for (int64_t t = 0; t < mr; t++) {
-        if (!flipped) {
-          dst[r * mr + t] = w[(c0 + t) * taps + r];
-        } else { // r = (co, i, j); the weight (co, c0 + t, kh-1-i, kw-1-j)
-          const int64_t co = r / k, tap = k - 1 - r % k;
-          dst[r * mr + t] = w[(co * count + c0 + t) * k + tap];
-        }
-      }
+    float *dst = packed + c0 * planes * k;
+    for (int64_t lo = 0; lo < planes; lo += BLOCK)
+      for (int64_t tap = 0; tap < k; tap++)
+        for (int64_t c = lo; c < min64(lo + BLOCK, planes); c++)
+          for (int64_t t = 0; t < mr; t++)
+            *dst++ = transposed ? w[(c * count + c0 + t) * k + tap] : w[((c0 + t) * planes + c) * k + tap];
   }
 }
 
 // ---- weight-gradient tiles ----
 
-// For `images` images (gradient planes g_image apart, padded images img_image apart):
-// acc[t][q] = the sum over every output position of channel t's gradient (planes
-// g_plane apart) times image tap q (at off[q] in the padded image); then grad[t * taps +
-// q] += its lane sum.
-INLINE void grad_tile(const int mr, const int nr, const float *restrict g, int64_t g_plane, int64_t g_image,
-                      const float *restrict img, int64_t img_image, int64_t images, const int64_t *off,
-                      const direct_shape *s, float *restrict grad, int64_t taps) {
-  __m256 acc[GRAD_MR][GRAD_NR];
-  for (int t = 0; t < mr; t++)
-    for (int q = 0; q < nr; q++) acc[t][q] = _mm256_setzero_ps();
-  const int64_t full = s->ow / 8 * 8;
-  const __m256i tail = lane_mask(s->ow - full);
-  for (int64_t k = 0; k < images; k++)
+// Weight-gradient operands of a chunk of images: the padded images (img_image apart)
+// and their output gradients channels-last (gt: per image, per output position, `lanes`
+// channels, zeros past the group's channels).
+typedef struct grad_chunk {
+  const float *imgs, *gt;
+  int64_t img_image, images, lanes;
+} grad_chunk;
+
+// Lanes [8 v0, 8 (v0 + mv)) of taps [0, nr) of acc_t (taps × lanes, the weight
+// gradient channels-last; tap q at offset off[q] of the padded image) continue their
+// chains over the chunk's images and output positions in order.
+INLINE void grad_tile(const int mv, const int nr, const grad_chunk *c, const direct_shape *s, const int64_t *off,
+                      int64_t v0, float *restrict acc_t) {
+  __m256 acc[GRAD_MV][GRAD_NR];
+  acc_t += 8 * v0;
+  for (int m = 0; m < mv; m++)
+    for (int q = 0; q < nr; q++) acc[m][q] = _mm256_loadu_ps(acc_t + q * c->lanes + 8 * m);
+  for (int64_t k = 0; k < c->images; k++)
     for (int64_t y = 0; y < s->oh; y++) {
-      const float *grow = g + k * g_image + y * s->ow, *irow = img + k * img_image + y * s->sh * s->wp;
-      for (int64_t x = 0; x < full; x += 8) {
-        __m256 b[GRAD_NR];
-        for (int q = 0; q < nr; q++) b[q] = _mm256_loadu_ps(irow + off[q] + x);
-        for (int t = 0; t < mr; t++) {
-          const __m256 a = _mm256_loadu_ps(grow + t * g_plane + x);
-          for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
-        }
-      }
-      if (full < s->ow) { // the last columns: both operands masked, so lanes past the row add 0
-        __m256 b[GRAD_NR];
-        for (int q = 0; q < nr; q++) b[q] = _mm256_maskload_ps(irow + off[q] + full, tail);
-        for (int t = 0; t < mr; t++) {
-          const __m256 a = _mm256_maskload_ps(grow + t * g_plane + full, tail);
-          for (int q = 0; q < nr; q++) acc[t][q] = _mm256_fmadd_ps(a, b[q], acc[t][q]);
+      const float *irow = c->imgs + k * c->img_image + y * s->sh * s->wp;
+      const float *grow = c->gt + (k * s->oh + y) * s->ow * c->lanes + 8 * v0;
+      for (int64_t x = 0; x < s->ow; x++, grow += c->lanes) {
+        __m256 g[GRAD_MV];
+        for (int m = 0; m < mv; m++) g[m] = _mm256_loadu_ps(grow + 8 * m);
+        for (int q = 0; q < nr; q++) {
+          const __m256 v = _mm256_broadcast_ss(irow + x + off[q]);
+          for (int m = 0; m < mv; m++) acc[m][q] = _mm256_fmadd_ps(g[m], v, acc[m][q]);
         }
       }
     }
-  for (int t = 0; t < mr; t++)
-    for (int q = 0; q < nr; q++) {
-      const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[t][q]), _mm256_extractf128_ps(acc[t][q], 1));
-      const __m128 p = _mm_add_ps(h, _mm_movehl_ps(h, h));
-      grad[t * taps + q] += _mm_cvtss_f32(_mm_add_ss(p, _mm_shuffle_ps(p, p, 1)));
-    }
+  for (int m = 0; m < mv; m++)
+    for (int q = 0; q < nr; q++) _mm256_storeu_ps(acc_t + q * c->lanes + 8 * m, acc[m][q]);
 }
 
-// grad (count × taps) += for each of `images` padded images (img_image apart) the
-// gradient planes (count × oh × ow, g_image apart) correlated with it. Blocks of
-// channels run in parallel; a tile's sums run over the images in order, so they do not
-// depend on the number of threads.
-static void grad_planes(const direct_shape *s, const float *imgs, int64_t img_image, int64_t images, const float *g,
-                        int64_t g_image, int64_t count, float *grad, int threads) {
-  const int64_t taps = s->planes * s->kh * s->kw, g_plane = s->oh * s->ow;
-  const int64_t blocks = (count + GRAD_MR - 1) / GRAD_MR;
+// acc_t (taps × lanes) continues with the chunk: tiles of GRAD_MV vectors × GRAD_NR
+// taps, in parallel (each weight's chain is in one tile).
+static void grad_planes(const direct_shape *s, const grad_chunk *c, float *acc_t, int threads) {
+  const int64_t taps = s->planes * s->kh * s->kw, vectors = c->lanes / 8;
+  const int64_t col_tiles = (vectors + GRAD_MV - 1) / GRAD_MV, tap_tiles = (taps + GRAD_NR - 1) / GRAD_NR;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-  for (int64_t b = 0; b < blocks; b++) {
-    const int64_t c0 = b * GRAD_MR;
-    const int mr = (int)min64(GRAD_MR, count - c0);
-    for (int64_t r0 = 0; r0 < taps; r0 += GRAD_NR) {
-      const int nr = (int)min64(GRAD_NR, taps - r0);
-      int64_t off[GRAD_NR] = {0};
-      for (int q = 0; q < nr; q++) {
-        const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
-        off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
-      }
-      const float *gc = g + c0 * g_plane;
-      float *out = grad + c0 * taps + r0;
-#define GRAD_CASE(M, N) grad_tile(M, N, gc, g_plane, g_image, imgs, img_image, images, off, s, out, taps)
-      switch (mr * 4 + nr) { // constants per call: each tile shape compiles to its own loop
-      case 4 * 4 + 3: GRAD_CASE(4, 3); break;
-      case 4 * 4 + 2: GRAD_CASE(4, 2); break;
-      case 4 * 4 + 1: GRAD_CASE(4, 1); break;
-      case 3 * 4 + 3: GRAD_CASE(3, 3); break;
-      case 3 * 4 + 2: GRAD_CASE(3, 2); break;
-      case 3 * 4 + 1: GRAD_CASE(3, 1); break;
-      case 2 * 4 + 3: GRAD_CASE(2, 3); break;
-      case 2 * 4 + 2: GRAD_CASE(2, 2); break;
-      case 2 * 4 + 1: GRAD_CASE(2, 1); break;
-      case 1 * 4 + 3: GRAD_CASE(1, 3); break;
-      case 1 * 4 + 2: GRAD_CASE(1, 2); break;
-      default: GRAD_CASE(1, 1); break;
-      }
-#undef GRAD_CASE
+  for (int64_t tile = 0; tile < col_tiles * tap_tiles; tile++) {
+    const int64_t v0 = tile % col_tiles * GRAD_MV, r0 = tile / col_tiles * GRAD_NR;
+    const int mv = (int)min64(GRAD_MV, vectors - v0), nr = (int)min64(GRAD_NR, taps - r0);
+    int64_t off[GRAD_NR] = {0};
+    for (int q = 0; q < nr; q++) {
+      const int64_t r = r0 + q, plane = r / (s->kh * s->kw), i = r / s->kw % s->kh, j = r % s->kw;
+      off[q] = (plane * s->hp + i * s->dh) * s->wp + j * s->dw;
     }
+    float *out = acc_t + r0 * c->lanes;
+#define GRAD_CASE(M, N) grad_tile(M, N, c, s, off, v0, out)
+    switch (mv * 4 + nr) { // constants per call: each tile shape compiles to its own loop
+    case 4 * 4 + 3: GRAD_CASE(4, 3); break;
+    case 4 * 4 + 2: GRAD_CASE(4, 2); break;
+    case 4 * 4 + 1: GRAD_CASE(4, 1); break;
+    case 3 * 4 + 3: GRAD_CASE(3, 3); break;
+    case 3 * 4 + 2: GRAD_CASE(3, 2); break;
+    case 3 * 4 + 1: GRAD_CASE(3, 1); break;
+    case 2 * 4 + 3: GRAD_CASE(2, 3); break;
+    case 2 * 4 + 2: GRAD_CASE(2, 2); break;
+    case 2 * 4 + 1: GRAD_CASE(2, 1); break;
+    case 1 * 4 + 3: GRAD_CASE(1, 3); break;
+    case 1 * 4 + 2: GRAD_CASE(1, 2); break;
+    default: GRAD_CASE(1, 1); break;
+    }
+#undef GRAD_CASE
   }
 }
 
@@ -316,15 +338,20 @@ static int thread_id(void) {
 #endif
 }
 
+// The weight gradient's lanes: the group's output channels rounded up to whole vectors.
+static int64_t grad_lanes(const ct_conv_args *a) { return (a->out_channels / a->groups + 7) / 8 * 8; }
+
 int64_t ct__conv_direct_workspace(const ct_conv_args *a) {
   if (!handled(a)) return 0;
   const int64_t g_in = a->in_channels / a->groups, g_out = a->out_channels / a->groups;
   const int64_t weights = g_in * g_out * a->kernel[0] * a->kernel[1], threads = conv_threads(a);
   const direct_shape in = input_shape(a);
-  int64_t n = max64(weights + threads * padded_elems(&in), min64(GRAD_CHUNK, a->batch) * padded_elems(&in));
+  const int64_t chunk = min64(GRAD_CHUNK, a->batch), lanes = grad_lanes(a);
+  const int64_t grad = weights / g_out * lanes + chunk * (padded_elems(&in) + in.oh * in.ow * lanes);
+  int64_t n = max64(weights + threads * padded_elems(&in), grad);
   if (a->stride[0] == 1) {
-    const direct_shape grad = gradient_shape(a);
-    n = max64(n, weights + threads * padded_elems(&grad));
+    const direct_shape grad_shape = gradient_shape(a);
+    n = max64(n, weights + threads * padded_elems(&grad_shape));
   }
   return n;
 }
@@ -338,13 +365,13 @@ bool ct__conv_direct_forward(const ct_conv_args *a, const float *in, const float
   const int threads = conv_threads(a);
   float *packed = work, *imgs = work + g_out * taps; // then one padded image per thread
   for (int64_t g = 0; g < a->groups; g++) {
-    pack_weights(weight + g * g_out * taps, g_out, taps, false, s.kh, s.kw, packed);
+    pack_weights(weight + g * g_out * taps, g_out, g_in, false, s.kh, s.kw, packed);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t n = 0; n < a->batch; n++) {
       float *img = imgs + thread_id() * padded_elems(&s);
       pad_planes(in + (n * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1], a->padding[0],
                  a->padding[1], &s, img);
-      conv_planes(&s, img, packed, bias ? bias + g * g_out : NULL, g_out,
+      conv_planes(&s, img, packed, bias ? bias + g * g_out : NULL, g_out, false,
                   out + (n * a->out_channels + g * g_out) * out_plane);
     }
   }
@@ -361,16 +388,57 @@ bool ct__conv_direct_transpose(const ct_conv_args *a, const float *out, const fl
   const int threads = conv_threads(a);
   float *packed = work, *imgs = work + g_in * taps;
   for (int64_t g = 0; g < a->groups; g++) {
-    pack_weights(weight + g * g_out * g_in * s.kh * s.kw, g_in, taps, true, s.kh, s.kw, packed);
+    pack_weights(weight + g * g_out * g_in * s.kh * s.kw, g_in, g_out, true, s.kh, s.kw, packed);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t n = 0; n < a->batch; n++) {
       float *img = imgs + thread_id() * padded_elems(&s);
       pad_planes(out + (n * a->out_channels + g * g_out) * out_plane, a->out_size[0], a->out_size[1], top, left,
                  &s, img);
-      conv_planes(&s, img, packed, NULL, g_in, in + (n * a->in_channels + g * g_in) * in_plane);
+      conv_planes(&s, img, packed, NULL, g_in, true, in + (n * a->in_channels + g * g_in) * in_plane);
     }
   }
   return true;
+}
+
+// dst[q * ld + t] = src[t * plane + q] for t, q < 8: an 8 × 8 block transposed in
+// registers (pairs, then quads, then halves exchanged).
+static void transpose_8x8(const float *src, int64_t plane, float *dst, int64_t ld) {
+  __m256 r[8], u[8];
+  for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(src + t * plane);
+  for (int t = 0; t < 8; t += 2) {
+    u[t] = _mm256_unpacklo_ps(r[t], r[t + 1]);
+    u[t + 1] = _mm256_unpackhi_ps(r[t], r[t + 1]);
+  }
+  for (int t = 0; t < 8; t += 4)
+    for (int h = 0; h < 2; h++) {
+      r[t + h] = _mm256_shuffle_ps(u[t + h], u[t + h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[t + h + 2] = _mm256_shuffle_ps(u[t + h], u[t + h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+  // r[0..7] now hold, per 128-bit half, columns 0, 2, 1, 3 of rows 0-3 and 4-7 in turn
+  static const int order[4] = {0, 2, 1, 3};
+  for (int q = 0; q < 4; q++) {
+    _mm256_storeu_ps(dst + q * ld, _mm256_permute2f128_ps(r[order[q]], r[order[q] + 4], 0x20));
+    _mm256_storeu_ps(dst + (q + 4) * ld, _mm256_permute2f128_ps(r[order[q]], r[order[q] + 4], 0x31));
+  }
+}
+
+// gt (images × plane × lanes) = the gradient planes (count × plane per image, g_image
+// apart) channels-last, zeros in the lanes past count: 8 × 8 blocks in registers, the
+// edges element by element.
+static void to_channels_last(const float *g, int64_t g_image, int64_t images, int64_t count, int64_t plane,
+                             int64_t lanes, float *gt) {
+  const int64_t c8 = count / 8 * 8, p8 = plane / 8 * 8;
+  for (int64_t k = 0; k < images; k++) {
+    const float *src = g + k * g_image;
+    float *dst = gt + k * plane * lanes;
+    for (int64_t c0 = 0; c0 < c8; c0 += 8)
+      for (int64_t p0 = 0; p0 < p8; p0 += 8) transpose_8x8(src + c0 * plane + p0, plane, dst + p0 * lanes + c0, lanes);
+    for (int64_t p = 0; p < plane; p++) {
+      float *row = dst + p * lanes;
+      for (int64_t c = p < p8 ? c8 : 0; c < count; c++) row[c] = src[c * plane + p];
+      for (int64_t c = count; c < lanes; c++) row[c] = 0.0f;
+    }
+  }
 }
 
 bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const float *in, float *grad_weight,
@@ -379,18 +447,26 @@ bool ct__conv_direct_weight_grad(const ct_conv_args *a, const float *out, const 
   const direct_shape s = input_shape(a);
   const int64_t g_in = s.planes, g_out = a->out_channels / a->groups, taps = g_in * s.kh * s.kw;
   const int64_t in_plane = a->in_size[0] * a->in_size[1], out_plane = s.oh * s.ow, img = padded_elems(&s);
+  const int64_t lanes = grad_lanes(a), chunk = min64(GRAD_CHUNK, a->batch);
   const int threads = conv_threads(a);
-  memset(grad_weight, 0, (size_t)(a->out_channels * taps) * sizeof(float));
-  for (int64_t g = 0; g < a->groups; g++)
+  float *acc_t = work, *imgs = acc_t + taps * lanes, *gt = imgs + chunk * img;
+  for (int64_t g = 0; g < a->groups; g++) {
+    memset(acc_t, 0, (size_t)(taps * lanes) * sizeof(float));
     for (int64_t n0 = 0; n0 < a->batch; n0 += GRAD_CHUNK) { // pad a chunk of images, then correlate
       const int64_t images = min64(GRAD_CHUNK, a->batch - n0);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
       for (int64_t k = 0; k < images; k++)
         pad_planes(in + ((n0 + k) * a->in_channels + g * g_in) * in_plane, a->in_size[0], a->in_size[1],
-                   a->padding[0], a->padding[1], &s, work + k * img);
-      grad_planes(&s, work, img, images, out + (n0 * a->out_channels + g * g_out) * out_plane,
-                  a->out_channels * out_plane, g_out, grad_weight + g * g_out * taps, threads);
+                   a->padding[0], a->padding[1], &s, imgs + k * img);
+      to_channels_last(out + (n0 * a->out_channels + g * g_out) * out_plane, a->out_channels * out_plane, images,
+                       g_out, out_plane, lanes, gt);
+      const grad_chunk c = {.imgs = imgs, .gt = gt, .img_image = img, .images = images, .lanes = lanes};
+      grad_planes(&s, &c, acc_t, threads);
     }
+    float *dst = grad_weight + g * g_out * taps;
+    for (int64_t co = 0; co < g_out; co++)
+      for (int64_t r = 0; r < taps; r++) dst[co * taps + r] = acc_t[r * lanes + co];
+  }
   return true;
 }
 
