@@ -2,6 +2,7 @@
 // English word list of Debian's wamerican package, then asked for new words.
 //
 //   build/examples/char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]
+//                          [--logdir DIR]
 //
 // Words: each line lower-cased, kept when it is 1 to 15 letters a-z, repeats dropped
 // (first occurrence kept). Tokens: '.' = 0, a-z = 1-26. After ct_manual_seed(seed),
@@ -18,6 +19,9 @@
 // sampled from [0] with multinomial on the softmax of the last position, until '.' or 15
 // letters. Seeded alike, the lines equal those of the same PyTorch program
 // (tests/examples/compare_char_lm.py) to float32 rounding.
+// --logdir DIR logs to TensorBoard: loss/train every step, loss/val at step = steps, the
+// sampled words as one text (tag "samples", a line each) and the hyper-parameters (steps,
+// seed, lr, batch_size) with the validation loss as their metric "hparam/loss_val".
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -40,10 +44,12 @@ typedef struct options {
   unsigned long long seed;
   double lr;
   const char *data;
+  const char *logdir;
 } options;
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]\n");
+  fprintf(to, "usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]"
+              " [--logdir DIR]\n");
 }
 
 static void help(void) {
@@ -55,17 +61,20 @@ static void help(void) {
          "  --lr X          AdamW's learning rate, 0 or more (default 0.003)\n"
          "  --batch-size B  words per step, 1 or more (default 64)\n"
          "  --data FILE     the word list, one word per line (default %s, Debian's wamerican)\n"
-         "  --sample K      words to sample after training, 0 or more (default 10)\n",
+         "  --sample K      words to sample after training, 0 or more (default 10)\n"
+         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n",
          default_words);
 }
 
 // -1 when the program goes on; otherwise its exit status (cli_parse_options).
 static int parse_options(int argc, char **argv, options *o) {
-  *o = (options){.steps = 2000, .batch_size = 64, .sample = 10, .seed = 0, .lr = 3e-3, .data = default_words};
+  *o = (options){.steps = 2000, .batch_size = 64, .sample = 10, .seed = 0, .lr = 3e-3, .data = default_words,
+                 .logdir = NULL};
   const cli_option opts[] = {
       {"--steps", CLI_COUNT, 0, &o->steps}, {"--seed", CLI_SEED, 0, &o->seed},
       {"--lr", CLI_RATE, 0, &o->lr},        {"--batch-size", CLI_COUNT, 1, &o->batch_size},
       {"--data", CLI_TEXT, 0, &o->data},    {"--sample", CLI_COUNT, 0, &o->sample},
+      {"--logdir", CLI_DIR, 0, &o->logdir},
   };
   return cli_parse_options(argc, argv, "char_lm", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
@@ -218,6 +227,7 @@ typedef struct run {
   const words *w;
   const int64_t *train_ids; // the first n_train entries of perm
   int64_t n_train;
+  ct_summary_writer *log; // NULL without --logdir
 } run;
 
 static int train_step(run *r, long batch_size, double *loss_value) {
@@ -279,24 +289,89 @@ static int sample_word(run *r, char *out) {
   return status;
 }
 
+// ---------------------------------------------------------------------------------------
+// TensorBoard: what --logdir records.
+
+// The sampled words, one per line, as one TensorBoard text.
+typedef struct word_lines {
+  char *text; // "w1  \nw2  \n...": Markdown's hard line breaks, so TensorBoard shows a line each
+  size_t length, capacity, count;
+} word_lines;
+
+static int word_lines_append(word_lines *l, const char *word) {
+  size_t need = l->length + strlen(word) + 4;
+  if (need > l->capacity) {
+    size_t capacity = need > 2 * l->capacity ? need : 2 * l->capacity;
+    char *grown = realloc(l->text, capacity);
+    if (!grown) return -1;
+    l->text = grown;
+    l->capacity = capacity;
+  }
+  l->length += (size_t)sprintf(l->text + l->length, "%s%s", l->count++ ? "  \n" : "", word);
+  return 0;
+}
+
+// The run's hyper-parameters with the validation loss as their metric.
+static ct_status log_hparams(ct_summary_writer *log, const options *o, double val) {
+  const ct_hparam hparams[] = {
+      {.name = "steps", .number = (double)o->steps},
+      {.name = "seed", .number = (double)o->seed},
+      {.name = "lr", .number = o->lr},
+      {.name = "batch_size", .number = (double)o->batch_size},
+  };
+  const char *const metric = "hparam/loss_val";
+  return ct_summary_add_hparams(log, hparams, sizeof hparams / sizeof *hparams, &metric, &val, 1, NULL);
+}
+
+static int log_failed(void) {
+  fprintf(stderr, "char_lm: --logdir: %s\n", ct_last_error());
+  return 1;
+}
+
+static int training_failed(void) {
+  fprintf(stderr, "char_lm: training failed: %s\n", ct_last_error());
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------
+
+// Trains, validates and samples, printing the lines (and logging with --logdir). 0, or 1
+// after a message.
 static int train_and_report(run *r, const options *o, const int64_t *val_ids, int64_t n_val) {
   for (long step = 0; step < o->steps; step++) {
     double loss;
-    if (train_step(r, o->batch_size, &loss)) return -1;
+    if (train_step(r, o->batch_size, &loss)) return training_failed();
     if (step % 100 == 0) {
       printf("step %ld train_loss %.6f\n", step, loss);
       fflush(stdout);
     }
+    if (r->log && ct_summary_add_scalar(r->log, "loss/train", loss, step) != CT_OK) return log_failed();
   }
   double val;
-  if (validation_loss(r, val_ids, n_val, &val)) return -1;
+  if (validation_loss(r, val_ids, n_val, &val)) return training_failed();
   printf("val_loss %.6f\n", val);
-  for (long k = 0; k < o->sample; k++) {
+  fflush(stdout);
+  if (r->log && ct_summary_add_scalar(r->log, "loss/val", val, o->steps) != CT_OK) return log_failed();
+  word_lines lines = {0};
+  int status = 0;
+  for (long k = 0; status == 0 && k < o->sample; k++) {
     char word[CONTEXT];
-    if (sample_word(r, word)) return -1;
+    if (sample_word(r, word)) {
+      status = training_failed();
+      break;
+    }
     printf("%s\n", word);
+    if (r->log && word_lines_append(&lines, word)) {
+      fprintf(stderr, "char_lm: --logdir: out of memory for the sampled words' text\n");
+      status = 1;
+    }
   }
-  return 0;
+  if (status == 0 && r->log && o->sample > 0 &&
+      ct_summary_add_text(r->log, "samples", lines.text, o->steps) != CT_OK)
+    status = log_failed();
+  free(lines.text);
+  if (status == 0 && r->log && log_hparams(r->log, o, val) != CT_OK) status = log_failed();
+  return status;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,13 +408,13 @@ int main(int argc, char **argv) {
   if (!r.optimizer) {
     fprintf(stderr, "char_lm: setup failed: %s\n", ct_last_error());
     status = 1;
+  } else if (opt.logdir && !(r.log = ct_summary_writer_open(opt.logdir))) {
+    status = log_failed();
   } else {
     r.train_ids = ct_data_ptr(perm);
-    if (train_and_report(&r, &opt, r.train_ids + n_train, n_val)) {
-      fprintf(stderr, "char_lm: training failed: %s\n", ct_last_error());
-      status = 1;
-    }
+    status = train_and_report(&r, &opt, r.train_ids + n_train, n_val);
   }
+  if (r.log && ct_summary_writer_close(r.log) != CT_OK && status == 0) status = log_failed();
   ct_optimizer_free(r.optimizer);
   free(r.params);
   ct_module_free(r.model);

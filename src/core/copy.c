@@ -6,9 +6,6 @@
 #include "core/operand.h"
 #include "kernels/dispatch.h"
 #include "kernels/parallel.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 // A copy whose source walks the inner dim with a large stride but the next dim with
 // unit stride (a transpose) runs in TILE x TILE tiles: the TILE source lines a tile
@@ -30,7 +27,7 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
   const int64_t inner_strides[2] = {it->strides[0][in], it->strides[1][in]};
 #ifdef _OPENMP
   const bool parallel =
-      it->numel >= TILED_PARALLEL_MIN_ELEMENTS && jobs > 1 && !omp_in_parallel() && ct__parallel_threads() > 1;
+      it->numel >= TILED_PARALLEL_MIN_ELEMENTS && jobs > 1 && ct__parallel_may_fork();
 #pragma omp parallel for schedule(static) if (parallel)
 #endif
   for (int64_t job = 0; job < jobs; job++) {

@@ -4,8 +4,7 @@
 #include "ctorch/sampler.h"
 
 /// torch.multinomial(weights, num_samples, replacement, generator) over a 1-D float64
-/// distribution of `n` weights, with PyTorch 1.13's CPU draws and checks; the indices go
-/// to out[num_samples].
+/// distribution of `n` weights (ct_multinomial_gen); the indices go to out[num_samples].
 ct_status ct__weighted_draw(const double *weights, int64_t n, int64_t num_samples, bool replacement,
                             ct_generator *gen, int64_t *out);
 

@@ -27,6 +27,14 @@ int ct__parallel_threads(void) {
 int ct__parallel_threads(void) { return atomic_load_explicit(&budget, memory_order_relaxed); }
 #endif
 
+bool ct__parallel_may_fork(void) {
+#ifdef _OPENMP
+  return !omp_in_parallel() && ct__parallel_threads() > 1;
+#else
+  return false;
+#endif
+}
+
 void ct__parallel_set_threads(int n) {
   atomic_store_explicit(&budget, n, memory_order_relaxed);
   atomic_fetch_add_explicit(&generation, 1, memory_order_release);

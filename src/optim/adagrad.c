@@ -9,11 +9,6 @@
 
 enum { SUM };
 
-static bool adagrad_uses_buffer(const ct_optim_options *o, int b) {
-  (void)o;
-  return b == SUM;
-}
-
 // torch.full_like(p, initial_accumulator_value)
 static ct_status adagrad_init_buffer(const ct_optim_options *o, int b, ct_tensor *buf) {
   (void)b;
@@ -43,7 +38,6 @@ const ct_optim_algorithm ct__adagrad_algorithm = {
                FIELD("initial_accumulator_value", CT_OPTION_FLOAT, initial_accumulator_value),
                CT_OPTION_CONST("foreach", CT_OPTION_NONE, 0), FIELD("maximize", CT_OPTION_BOOL, maximize)},
     .update = adagrad_update,
-    .uses_buffer = adagrad_uses_buffer,
     .init_buffer = adagrad_init_buffer,
 };
 

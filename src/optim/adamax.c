@@ -8,11 +8,6 @@
 
 enum { EXP_AVG, EXP_INF };
 
-static bool adamax_uses_buffer(const ct_optim_options *o, int b) {
-  (void)o;
-  return b == EXP_AVG || b == EXP_INF;
-}
-
 static void adamax_update(const ct_optim_options *options, ct_param_state *st, ct_tensor *param,
                           const ct_tensor *grad) {
   const ct_adamax_options *o = &options->adamax;
@@ -33,7 +28,6 @@ const ct_optim_algorithm ct__adamax_algorithm = {
                FIELD("eps", CT_OPTION_FLOAT, eps), FIELD("weight_decay", CT_OPTION_FLOAT, weight_decay),
                CT_OPTION_CONST("foreach", CT_OPTION_NONE, 0), FIELD("maximize", CT_OPTION_BOOL, maximize)},
     .update = adamax_update,
-    .uses_buffer = adamax_uses_buffer,
 };
 
 ct_adamax_options ct_adamax_defaults(void) {

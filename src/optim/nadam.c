@@ -8,11 +8,6 @@
 
 enum { EXP_AVG, EXP_AVG_SQ };
 
-static bool nadam_uses_buffer(const ct_optim_options *o, int b) {
-  (void)o;
-  return b == EXP_AVG || b == EXP_AVG_SQ;
-}
-
 static void nadam_update(const ct_optim_options *options, ct_param_state *st, ct_tensor *param,
                          const ct_tensor *grad) {
   const ct_nadam_options *o = &options->nadam;
@@ -58,7 +53,6 @@ const ct_optim_algorithm ct__nadam_algorithm = {
                FIELD("momentum_decay", CT_OPTION_FLOAT, momentum_decay),
                CT_OPTION_CONST("foreach", CT_OPTION_NONE, 0)},
     .update = nadam_update,
-    .uses_buffer = nadam_uses_buffer,
 };
 
 ct_nadam_options ct_nadam_defaults(void) {

@@ -74,7 +74,8 @@ typedef struct ct_optim_algorithm {
   /// Updates one parameter (contiguous data) from its contiguous gradient, with its
   /// group's options; increments the step itself.
   void (*update)(const ct_optim_options *o, ct_param_state *st, ct_tensor *param, const ct_tensor *grad);
-  /// Which buffers a group's options use (e.g. max_exp_avg_sq only with amsgrad).
+  /// Which buffers a group's options use (e.g. max_exp_avg_sq only with amsgrad); NULL:
+  /// every buffer that has a key in buffer_keys, whatever the options.
   bool (*uses_buffer)(const ct_optim_options *o, int b);
   /// Fills a buffer just created (NULL: zeros are right). Adagrad's "sum" starts at
   /// initial_accumulator_value.

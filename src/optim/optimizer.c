@@ -69,7 +69,8 @@ static ct_status ensure_state(const ct_optim_algorithm *algo, const ct_optim_opt
   }
   for (int b = 0; b < CT_OPTIM_MAX_BUFFERS; b++) {
     st->fresh[b] = false;
-    if (!algo->uses_buffer(o, b) || st->buf[b]) continue;
+    const bool used = algo->uses_buffer ? algo->uses_buffer(o, b) : algo->buffer_keys[b] != NULL;
+    if (!used || st->buf[b]) continue;
     st->buf[b] = ct__optim_state_zeros(param, param->dtype);
     if (!st->buf[b]) return ct_last_status();
     if (algo->init_buffer && algo->init_buffer(o, b, st->buf[b]) != CT_OK) return ct_last_status();

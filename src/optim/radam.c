@@ -8,11 +8,6 @@
 
 enum { EXP_AVG, EXP_AVG_SQ };
 
-static bool radam_uses_buffer(const ct_optim_options *o, int b) {
-  (void)o;
-  return b == EXP_AVG || b == EXP_AVG_SQ;
-}
-
 static void radam_update(const ct_optim_options *options, ct_param_state *st, ct_tensor *param,
                          const ct_tensor *grad) {
   const ct_radam_options *o = &options->radam;
@@ -43,7 +38,6 @@ const ct_optim_algorithm ct__radam_algorithm = {
                FIELD("eps", CT_OPTION_FLOAT, eps), FIELD("weight_decay", CT_OPTION_FLOAT, weight_decay),
                CT_OPTION_CONST("foreach", CT_OPTION_NONE, 0)},
     .update = radam_update,
-    .uses_buffer = radam_uses_buffer,
 };
 
 ct_radam_options ct_radam_defaults(void) {

@@ -156,7 +156,8 @@ def compare(binary, failures, **kw):
 
 
 def check_errors(binary, failures):
-    usage = "usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]"
+    usage = ("usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]"
+             " [--logdir DIR]")
     for args, message in ((["--steps", "x"], "char_lm: --steps 'x': expected a whole number, 0 or more"),
                           (["--batch-size", "0"], "char_lm: --batch-size '0': expected a whole number, 1 or more"),
                           (["--lr", "-1"], "char_lm: --lr '-1': expected a number, 0 or more"),

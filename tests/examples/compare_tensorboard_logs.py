@@ -4,6 +4,9 @@ word_window: one "loss" scalar per epoch, equal (float32) to the printed losses.
 digits_cnn: "loss/train" and "accuracy/test" per epoch equal to the printed lines, a
 "conv1.weight" histogram per epoch over PyTorch's default bins (72 weights), and the first
 four test images, pixel for pixel what PyTorch's summary.image makes of the same tensors.
+char_lm: "loss/train" every step and "loss/val" at step = steps equal to the printed lines,
+the sampled words as the "samples" text (a line each), and add_hparams' run (steps, seed,
+lr, batch_size; the metric "hparam/loss_val" = the validation loss).
 Also the option errors: an empty --logdir (exit 2 with the usage line), a log dir that
 cannot be created (exit 1).
 
@@ -19,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 sys.path.insert(0, os.path.dirname(__file__))
 from compare_digits_cnn import default_data_path, load_digits  # noqa: E402
@@ -37,7 +41,7 @@ def run(args):
 
 
 def accumulate(logdir):
-    ea = EventAccumulator(logdir, size_guidance={"scalars": 0, "images": 0, "histograms": 0})
+    ea = EventAccumulator(logdir, size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0})
     ea.Reload()
     return ea
 
@@ -106,6 +110,67 @@ def digits(bindir, tmp):
     check(proc.returncode == 2 and "usage: digits_cnn" in proc.stderr, "digits_cnn --logdir without a value: exit 2")
 
 
+def char_lm_printed(stdout):
+    """({step: train loss}, val loss, [sampled words]) of char_lm's lines."""
+    train, val, samples = {}, None, []
+    for line in stdout.splitlines():
+        words = line.split()
+        if val is not None:
+            samples.append(line)
+        elif len(words) == 4 and words[0] == "step" and words[2] == "train_loss":
+            train[int(words[1])] = float(words[3])
+        elif len(words) == 2 and words[0] == "val_loss":
+            val = float(words[1])
+    return train, val, samples
+
+
+def char_lm(bindir, tmp):
+    if not os.path.exists("/usr/share/dict/words"):
+        check(False, "char_lm: /usr/share/dict/words is missing (apt-get install wamerican)")
+        return
+    binary = os.path.join(bindir, "char_lm")
+    logdir = os.path.join(tmp, "char_lm")
+    steps, seed, lr, batch_size = 101, 2, 0.002, 32  # prints the losses of steps 0 and 100
+    proc = run([binary, "--steps", str(steps), "--seed", str(seed), "--lr", str(lr), "--batch-size",
+                str(batch_size), "--sample", "3", "--logdir", logdir])
+    check(proc.returncode == 0, "char_lm --logdir: exit %d %s" % (proc.returncode, proc.stderr.strip()))
+    train, val, samples = char_lm_printed(proc.stdout)
+    ea = accumulate(logdir)
+    tags = ea.Tags()
+    check(sorted(tags["scalars"]) == ["loss/train", "loss/val"], "char_lm: scalar tags %s" % tags["scalars"])
+    events = ea.Scalars("loss/train")
+    check([e.step for e in events] == list(range(steps)), "char_lm: a train loss every step, steps 0-%d" % (steps - 1))
+    check(sorted(train) == [0, 100] and same_scalars(events, train),
+          "char_lm: logged train losses equal the printed ones (steps 0, 100)")
+    val_events = ea.Scalars("loss/val")
+    check([e.step for e in val_events] == [steps] and same_scalars(val_events, {steps: val}),
+          "char_lm: loss/val at step %d equals the printed val_loss" % steps)
+    texts = ea.Tensors("samples/text_summary") if "samples/text_summary" in tags["tensors"] else []
+    text = texts[0].tensor_proto.string_val[0].decode() if len(texts) == 1 else None
+    check(len(samples) == 3 and text is not None and [w.strip() for w in text.split("\n")] == samples
+          and texts[0].step == steps, "char_lm: the samples text holds the printed words %s: %r" % (samples, text))
+    check(ea.SummaryMetadata("samples/text_summary").plugin_data.plugin_name == "text", "char_lm: text plugin")
+    runs = [d for d in os.listdir(logdir) if os.path.isdir(os.path.join(logdir, d))]
+    check(len(runs) == 1, "char_lm: one add_hparams run directory: %s" % runs)
+    if len(runs) != 1:
+        return
+    hp = accumulate(os.path.join(logdir, runs[0]))
+    start = plugin_data_pb2.HParamsPluginData.FromString(
+        hp.SummaryMetadata("_hparams_/session_start_info").plugin_data.content).session_start_info
+    logged = {k: v.number_value for k, v in start.hparams.items()}
+    check(logged == {"steps": steps, "seed": seed, "lr": lr, "batch_size": batch_size},
+          "char_lm: hparams %s" % logged)
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(
+        hp.SummaryMetadata("_hparams_/experiment").plugin_data.content).experiment
+    check([m.name.tag for m in experiment.metric_infos] == ["hparam/loss_val"], "char_lm: the hparams metric")
+    check(same_scalars(hp.Scalars("hparam/loss_val"), {0: val}), "char_lm: hparam/loss_val equals the printed val_loss")
+    proc = run([binary, "--logdir", ""])
+    check(proc.returncode == 2 and "usage: char_lm" in proc.stderr, "char_lm --logdir '': exit 2 + usage")
+    proc = run([binary, "--steps", "1", "--logdir", "/proc/self/no/such"])
+    check(proc.returncode == 1 and "cannot create directory" in proc.stderr and not proc.stdout,
+          "char_lm: uncreatable log dir: exit 1 before training")
+
+
 def _default_bins():
     """SummaryWriter's default histogram bins, as its __init__ builds them."""
     v, buckets = 1e-12, []
@@ -120,6 +185,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         word_window(bindir, tmp)
         digits(bindir, tmp)
+        char_lm(bindir, tmp)
     print("%d passed, %d failed" % (sum(results), len(results) - sum(results)))
     sys.exit(0 if all(results) else 1)
 

@@ -258,6 +258,19 @@ def result_answer(out, graph_depth=-1):
             f"v{values(out)}\n")
 
 
+def flat(t):
+    """A tensor's values as a flat list (row-major)."""
+    return t.detach().reshape(-1).tolist()
+
+
+def gradients_with_magnitudes(specs, tensors, absolute):
+    """The "g" entry of an expected op answer (compare_op_answer) once backward has run on
+    tensors and, seeded with |w|, on absolute, their twins over absolute values: for each
+    input that requires grad, None or (its gradient, the twin's: the magnitudes)."""
+    return {k: None if t.grad is None else (flat(t.grad), flat(a.grad))
+            for k, (s, t, a) in enumerate(zip(specs, tensors, absolute)) if s.requires_grad}
+
+
 def gradient_answer(specs, tensors):
     """The "g<k>" lines of tu_run_op_case for the inputs that require grad."""
     text = ""
@@ -320,15 +333,21 @@ def rand_shape(rng, lo, hi, smax=4, zero_p=0.08):
     return [0 if rng.random() < zero_p else rng.randint(1, smax) for _ in range(nd)]
 
 
-def random_layout(rng, shape, p=0.5):
-    """(strides, offset) of a view of `shape`: with probability p its dims permuted in
-    memory, stepped by 1 or 2, after an offset of 0..2; else contiguous."""
-    nd = len(shape)
+def random_arrangement(rng, nd, p=0.5):
+    """(order, steps, offset) for strides_for/laid_out of an nd-dim view: with probability
+    p its dims permuted in memory, stepped by 1 or 2, after an offset of 0..2; else
+    contiguous."""
     order, steps, offset = list(range(nd)), [1] * nd, 0
     if nd > 0 and rng.random() < p:
         rng.shuffle(order)
         steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
         offset = rng.randrange(0, 3)
+    return order, steps, offset
+
+
+def random_layout(rng, shape, p=0.5):
+    """(strides, offset) of a view of `shape` arranged by random_arrangement."""
+    order, steps, offset = random_arrangement(rng, len(shape), p)
     return strides_for(shape, order, steps), offset
 
 

@@ -5,18 +5,13 @@ case (forward, then the gradients of sum(out * w)), and the comparison of all an
 import torch
 
 from harness import (Checker, close, compare_op_answer, error_text, gradient_answer, laid_out, op_inputs, parse_op_answer,
-                     result_answer, run_c)
+                     random_arrangement, result_answer, run_c)
 
 
 def shuffled_spec(rng, shape, dt, values, requires_grad=False, shuffle_p=0.5):
     """A Strided over values(); with probability shuffle_p its dims are permuted in
-    memory, some stepped by 2, behind an offset."""
-    nd = len(shape)
-    order, steps, offset = list(range(nd)), [1] * nd, 0
-    if nd > 0 and rng.random() < shuffle_p:
-        rng.shuffle(order)
-        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-        offset = rng.randrange(0, 3)
+    memory, some stepped by 2, behind an offset (harness.random_arrangement)."""
+    order, steps, offset = random_arrangement(rng, len(shape), shuffle_p)
     return laid_out(dt, shape, values, order, steps, offset, requires_grad)
 
 

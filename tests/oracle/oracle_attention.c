@@ -26,13 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_out(const char *tag, const ct_tensor *out) {
-  char shape[256];
-  ct_shape_str(out, shape, sizeof shape);
-  printf("%s %s %s", tag, ct_dtype_name(ct_get_dtype(out)), shape);
-  tu_print_line("", out, TU_BITS);
-}
-
 static void print_grad(const char *tag, const ct_tensor *t) {
   if (t && ct_grad(t)) tu_print_line(tag, ct_grad(t), TU_BITS);
 }
@@ -90,7 +83,7 @@ static void run_sdpa(char *line) {
     printf("ERR %s\n", ct_last_error());
     return;
   }
-  print_out("out", out);
+  tu_print_tensor_bits("out", out);
   if (ct_backward(ct_sum(ct_mul(out, c.g)), NULL) != CT_OK) printf("ERR %s\n", ct_last_error());
   static const char *const gtags[3] = {"gq", "gk", "gv"}, *const fdtags[3] = {"fdq", "fdk", "fdv"};
   for (int i = 0; i < 3; i++)
@@ -205,8 +198,8 @@ static void forward(tu_tokens *tok) {
     printf("ERR %s\n", ct_last_error());
     return;
   }
-  print_out("out", out);
-  if (w) print_out("w", w);
+  tu_print_tensor_bits("out", out);
+  if (w) tu_print_tensor_bits("w", w);
   ct_tensor *loss = ct_sum(ct_mul(out, f.g));
   if (w && f.gw) loss = ct_add(loss, ct_sum(ct_mul(w, f.gw)));
   if (ct_backward(loss, NULL) != CT_OK) printf("ERR %s\n", ct_last_error());
@@ -247,20 +240,9 @@ static void run_command(char *command) {
   } else if (!strcmp(cmd, "train") || !strcmp(cmd, "eval")) {
     ct_module_train(current, cmd[0] == 't');
   } else if (!strcmp(cmd, "state")) {
-    ct_named_list *sd = ct_module_state_dict(current);
-    for (int i = 0; sd && i < sd->count; i++) {
-      char name[300];
-      snprintf(name, sizeof name, "key %s", sd->items[i].name);
-      print_out(name, sd->items[i].tensor);
-    }
-    ct_named_list_free(sd);
+    tu_print_state_dict(current);
   } else if (!strcmp(cmd, "names")) {
-    ct_named_list *l = ct_module_named_parameters(current);
-    printf("params");
-    for (int i = 0; l && i < l->count; i++)
-      printf(" %s", l->items[i].name);
-    printf("\n");
-    ct_named_list_free(l);
+    tu_print_names("params", ct_module_named_parameters(current));
   } else if (!strcmp(cmd, "repr")) {
     printf("repr\n");
     ct_module_print(current);

@@ -42,8 +42,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_onednn  # noqa: E402
-from harness import (compare_op_answer, parse_op_answer, BITS, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
-                     run_c, storage_size, strides_for, values)
+from harness import (compare_op_answer, parse_op_answer, BITS, FLOATS, NAME, Checker, Strided, error_text, flat,  # noqa: E402
+                     gradients_with_magnitudes, graph, op_inputs, run_c, storage_size, strides_for, values)
 
 EPS = {"float32": 2.0 ** -24, "float64": 2.0 ** -53}
 OPS = ("conv1d", "conv2d", "conv_transpose2d")
@@ -127,10 +127,6 @@ def longest_sum(case, out):
                batch * math.prod(x[2:]), 1)
 
 
-def flat(t):
-    return t.detach().reshape(-1).tolist()
-
-
 def run_torch(case, rng):
     """Returns (case line, expected answer as a dict)."""
     ts = [s.view() for s in case.specs]
@@ -154,10 +150,7 @@ def run_torch(case, rng):
     line = head + op_inputs(case.specs, w, fd)
     out.backward(w)
     torch_op(case, absolute).backward(w.double().abs())
-    want["g"] = {}
-    for k, (s, t, a) in enumerate(zip(case.specs, ts, absolute)):
-        if s.requires_grad:
-            want["g"][k] = None if t.grad is None else (flat(t.grad), flat(a.grad))
+    want["g"] = gradients_with_magnitudes(case.specs, ts, absolute)
     want["fd"] = bool(fd)
     return line, want
 

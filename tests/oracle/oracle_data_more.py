@@ -169,6 +169,10 @@ for _ in range(80):
 add("weighted 0 0 5 -1 1 1 2 3", torch_weighted(0, 0, 5, -1, 1, [1.0, 2.0, 3.0]))
 add("weighted 0 1 5 -1 1 0 0", torch_weighted(0, 1, 5, -1, 1, [0.0, 0.0]))
 add("weighted 0 0 1 -1 1 1 -1", torch_weighted(0, 0, 1, -1, 1, [1.0, -1.0]))
+# One sample with replacement: torch.multinomial's with-replacement kernel, not its race.
+add("weighted 0 1 1 -1 3 0.1 0.5 0.2 0.2", torch_weighted(0, 1, 1, -1, 3, [0.1, 0.5, 0.2, 0.2]))
+add("weighted 7 1 1 5 2 1 1 1 1 1 1 1 1", torch_weighted(7, 1, 1, 5, 2, [1.0] * 8))
+add("weighted 0 1 1 -1 1", torch_weighted(0, 1, 1, -1, 1, []))
 for _ in range(20):
     indices = [rng.randint(0, 99) for _ in range(rng.randint(0, 30))]
     args = (seed(), gen_seed())

@@ -31,8 +31,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (compare_op_answer, parse_op_answer, FLOATS, NAME, Checker, Strided, error_text, graph, op_inputs,  # noqa: E402
-                     run_c, storage_size, strides_for)
+from harness import (compare_op_answer, parse_op_answer, FLOATS, NAME, Checker, Strided, error_text, flat,  # noqa: E402
+                     gradients_with_magnitudes, graph, op_inputs, random_arrangement, run_c, storage_size, strides_for)
 
 EPS = {"float32": 2.0 ** -24, "float64": 2.0 ** -53}
 
@@ -42,10 +42,8 @@ def make_spec(rng, shape, dt, requires_grad=False, layout="random", zero_stride=
     "mT" (last two dims transposed in memory), "T01" (first two dims transposed)."""
     nd = len(shape)
     order, steps, offset = list(range(nd)), [1] * nd, 0
-    if layout == "random" and nd > 0 and rng.random() < 0.5:
-        rng.shuffle(order)
-        steps = [rng.choice([1, 1, 2]) for _ in range(nd)]
-        offset = rng.randrange(0, 3)
+    if layout == "random":
+        order, steps, offset = random_arrangement(rng, nd)
     elif layout == "mT" and nd >= 2:
         order[-1], order[-2] = order[-2], order[-1]
     elif layout == "T01" and nd >= 2:
@@ -84,10 +82,6 @@ def torch_op(case, ts):
     raise ValueError(op)
 
 
-def flat(t):
-    return t.detach().reshape(-1).tolist()
-
-
 def run_torch(case, rng):
     """Returns (case line, expected answer as a dict)."""
     ts = [s.view() for s in case.specs]
@@ -114,10 +108,7 @@ def run_torch(case, rng):
     # Gradient magnitudes: the same backward on absolute values.
     absolute = [s.view(absolute=True) for s in case.specs]
     torch_op(Case(case.op, case.specs, abs(case.beta), abs(case.alpha)), absolute).backward(w.double().abs())
-    want["g"] = {}
-    for k, (s, t, a) in enumerate(zip(case.specs, ts, absolute)):
-        if s.requires_grad:
-            want["g"][k] = None if t.grad is None else (flat(t.grad), flat(a.grad))
+    want["g"] = gradients_with_magnitudes(case.specs, ts, absolute)
     want["fd"] = bool(fd)
     return line, want
 

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctorch.h"
+#include "oracle_io.h"
 
 // ---- custom modules ----
 
@@ -372,11 +373,7 @@ static void run_command(char *cmd) {
   } else if (!strcmp(op, "params")) {
     print_params();
   } else if (!strcmp(op, "keys")) {
-    ct_named_list *l = ct_module_state_dict(model);
-    printf("K");
-    for (int i = 0; l && i < l->count; i++) printf(" %s", l->items[i].name);
-    printf("\n");
-    ct_named_list_free(l);
+    tu_print_names("K", ct_module_state_dict(model));
   } else if (!strcmp(op, "modes")) {
     printf("M");
     print_modes(model);

@@ -96,13 +96,6 @@ static void print_fd(const char *tag, norm_case *c, ct_tensor *which) {
   tu_print_line(tag, fd, TU_BITS);
 }
 
-static void print_out(const char *tag, const ct_tensor *out) {
-  char shape[256];
-  ct_shape_str(out, shape, sizeof shape);
-  printf("%s %s %s", tag, ct_dtype_name(ct_get_dtype(out)), shape);
-  tu_print_line("", out, TU_BITS);
-}
-
 static void run_case_functional(char *line) {
   norm_case c = {0};
   read_case(line, &c);
@@ -117,7 +110,7 @@ static void run_case_functional(char *line) {
   printf("name ");
   tu_print_graph(ct_grad_fn(out), 1);
   printf("\n");
-  print_out("out", out);
+  tu_print_tensor_bits("out", out);
   if (c.rm) tu_print_line("rm", c.rm, TU_BITS);
   if (c.rv) tu_print_line("rv", c.rv, TU_BITS);
   if (c.gx || c.gw || c.gb) {
@@ -169,13 +162,6 @@ static ct_module *new_module(tu_tokens *tok) {
   tu_bad_case("unknown module", kind);
 }
 
-static void print_names(const char *tag, ct_named_list *l) {
-  printf("%s", tag);
-  for (int i = 0; l && i < l->count; i++) printf(" %s", l->items[i].name);
-  printf("\n");
-  ct_named_list_free(l);
-}
-
 static void run_command(char *command) {
   tu_tokens tok = tu_tokens_of(command);
   const char *cmd = tu_next(&tok);
@@ -196,19 +182,13 @@ static void run_command(char *command) {
     ct_manual_seed((uint64_t)tu_next_int(&tok));
   } else if (!strcmp(cmd, "fwd")) {
     ct_tensor *out = ct_module_forward(current, tu_read_tensor(&tok, TU_WRAP));
-    if (out) print_out("out", out);
+    if (out) tu_print_tensor_bits("out", out);
     else printf("ERR %s\n", ct_last_error());
   } else if (!strcmp(cmd, "state")) {
-    ct_named_list *sd = ct_module_state_dict(current);
-    for (int i = 0; sd && i < sd->count; i++) {
-      char name[300];
-      snprintf(name, sizeof name, "key %s", sd->items[i].name);
-      print_out(name, sd->items[i].tensor);
-    }
-    ct_named_list_free(sd);
+    tu_print_state_dict(current);
   } else if (!strcmp(cmd, "names")) {
-    print_names("params", ct_module_named_parameters(current));
-    print_names("buffers", ct_module_named_buffers(current));
+    tu_print_names("params", ct_module_named_parameters(current));
+    tu_print_names("buffers", ct_module_named_buffers(current));
   } else if (!strcmp(cmd, "repr")) {
     printf("repr\n");
     ct_module_print(current);

@@ -26,7 +26,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (FLOATS, NAME, Checker, Strided, compare_op_answer, error_text, graph,  # noqa: E402
+from harness import (FLOATS, NAME, Checker, Strided, compare_op_answer, error_text, flat, graph,  # noqa: E402
                      op_inputs, parse_op_answer, random_layout, run_c, storage_size, values)
 
 EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
@@ -59,10 +59,6 @@ def torch_op(c, x):
         "unique_consecutive": lambda: torch.unique_consecutive(x, return_inverse=True, return_counts=True),
     }
     return tuple(table[c.op]())
-
-
-def flat(t):
-    return t.detach().reshape(-1).tolist()
 
 
 def run_torch(c, rng):

@@ -208,6 +208,30 @@ void tu_print_line(const char *tag, const ct_tensor *t, tu_float_format fmt) {
   printf("\n");
 }
 
+void tu_print_tensor_bits(const char *tag, const ct_tensor *t) {
+  char shape[256];
+  ct_shape_str(t, shape, sizeof shape);
+  printf("%s %s %s", tag, ct_dtype_name(ct_get_dtype(t)), shape);
+  tu_print_line("", t, TU_BITS);
+}
+
+void tu_print_names(const char *tag, ct_named_list *l) {
+  printf("%s", tag);
+  for (int i = 0; l && i < l->count; i++) printf(" %s", l->items[i].name);
+  printf("\n");
+  ct_named_list_free(l);
+}
+
+void tu_print_state_dict(ct_module *m) {
+  ct_named_list *sd = ct_module_state_dict(m);
+  for (int i = 0; sd && i < sd->count; i++) {
+    char tag[300];
+    snprintf(tag, sizeof tag, "key %s", sd->items[i].name);
+    tu_print_tensor_bits(tag, sd->items[i].tensor);
+  }
+  ct_named_list_free(sd);
+}
+
 void tu_print_graph(const ct_node *node, int depth) {
   if (!node) {
     printf("None");

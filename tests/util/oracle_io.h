@@ -85,6 +85,12 @@ void tu_print_graph(const ct_node *node, int depth);
 /// Writes "err <message>" for a NULL result, else "ok <dtype> <torch.Size>", "fn <graph>"
 /// and "v <values>" (TU_HEX) lines: harness.result_answer. Returns out != NULL.
 bool tu_print_result(const ct_tensor *out, int graph_depth);
+/// Writes "<tag> <dtype> <shape>" (ct_shape_str) and the elements (TU_BITS) on one line.
+void tu_print_tensor_bits(const char *tag, const ct_tensor *t);
+/// Writes "<tag>" and the names of l on one line, then frees l (NULL: the tag alone).
+void tu_print_names(const char *tag, ct_named_list *l);
+/// Writes m's state dict: a tu_print_tensor_bits line tagged "key <name>" per entry.
+void tu_print_state_dict(ct_module *m);
 
 // ---- gradients ----
 

@@ -10,12 +10,12 @@
 
 // index_gather.c
 extern const ct_loop_fn ct__cpu_index_gather[CT_NUM_DTYPES];
-extern const ct_loop_fn ct__cpu_index_scatter_add[CT_NUM_DTYPES];
 void ct__cpu_index_gather_rows(char **data, const int64_t *s, int64_t n, void *ctx);
-extern const ct_loop_fn ct__cpu_index_scatter_add_rows[CT_NUM_DTYPES];
 // index_scatter.c
 extern const ct_loop_fn ct__cpu_index_scatter[CT_NUM_DTYPES];
+extern const ct_loop_fn ct__cpu_index_scatter_add[CT_NUM_DTYPES];
 extern const ct_loop_fn ct__cpu_index_scatter_mul[CT_NUM_DTYPES];
+extern const ct_loop_fn ct__cpu_index_scatter_add_rows[CT_NUM_DTYPES];
 void ct__cpu_repeat_positions(const int64_t *counts, int64_t n, int64_t *out);
 // index_mask.c
 extern const ct_loop_fn ct__cpu_index_masked_fill[CT_NUM_DTYPES];

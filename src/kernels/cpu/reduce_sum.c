@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include "kernels/cpu/reduce_impl.h"
 #include "kernels/parallel.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef double v4d __attribute__((vector_size(32)));
@@ -26,15 +23,6 @@ static inline int level_power(int64_t q) {
 // Contiguous runs of at least this many rows of 4 vectors (512K floats) may be summed by
 // several threads.
 #define PARALLEL_MIN_ROWS 16384
-
-// Whether a single long run may use the threaded cascade.
-static inline bool may_thread(void) {
-#ifdef _OPENMP
-  return !omp_in_parallel() && ct__parallel_threads() > 1;
-#else
-  return false;
-#endif
-}
 
 // The cascade on scalars (scalar paths) and on vectors (vector paths, threaded for long
 // runs).

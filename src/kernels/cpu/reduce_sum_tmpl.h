@@ -13,8 +13,9 @@
 static inline T NAME(run_sum)(const char *p, int64_t n, int64_t stride) {
   if (stride != (int64_t)sizeof(T) || n < W) return NAME(row_sum)(p, stride, n);
   int64_t nv = n / W;
-  VT vacc = nv / 4 >= PARALLEL_MIN_ROWS && may_thread() ? VNAME(row_sum_par)(p, W * (int64_t)sizeof(T), nv)
-                                                        : VNAME(row_sum)(p, W * (int64_t)sizeof(T), nv);
+  VT vacc = nv / 4 >= PARALLEL_MIN_ROWS && ct__parallel_may_fork()
+                ? VNAME(row_sum_par)(p, W * (int64_t)sizeof(T), nv)
+                : VNAME(row_sum)(p, W * (int64_t)sizeof(T), nv);
   T acc = 0;
   for (int64_t k = nv * W; k < n; k++)
     acc += NAME(ld)(p + k * (int64_t)sizeof(T));

@@ -6,19 +6,6 @@
 #include "kernels/iter.h"
 #include "kernels/parallel.h"
 #include "kernels/sort.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-// Whether a scan may split its rows across threads (not from inside a parallel region);
-// also sizes the team to the thread budget.
-static inline bool ct__scan_may_fork(void) {
-#ifdef _OPENMP
-  return !omp_in_parallel() && ct__parallel_threads() > 1;
-#else
-  return false;
-#endif
-}
 
 #define T int32_t
 #define ACC uint64_t

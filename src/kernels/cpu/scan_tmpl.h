@@ -22,7 +22,7 @@ static inline ACC NAME(log_add_exp)(ACC x, ACC y) {
 static inline __attribute__((always_inline)) void NAME(scan)(void *out, const void *in, ct_rows_shape s,
                                                               bool reverse, int kind) {
   const int64_t rows = s.outer * s.inner, n = s.n, inner = s.inner;
-  const bool parallel = rows > 1 && rows * n >= 2 * CT_PARALLEL_GRAIN && ct__scan_may_fork();
+  const bool parallel = rows > 1 && rows * n >= 2 * CT_PARALLEL_GRAIN && ct__parallel_may_fork();
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t r = 0; r < rows; r++) {
     const int64_t first = (r / inner) * n * inner + r % inner;
