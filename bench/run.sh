@@ -22,3 +22,8 @@ while read -r name secs; do
 done < "$ours"
 # sgemm_1024 prints its own line (OpenBLAS is its peer); skipped when not built.
 if [ -x "$build/bench/bench_sgemm" ]; then "$build/bench/bench_sgemm"; fi
+# ddp_allreduce_25mb prints its own line (a plain MPI_Allreduce is its peer), on 2 ranks;
+# skipped when ctorch was built without MPI.
+if [ -x "$build/bench/bench_ddp_allreduce" ] && command -v mpirun >/dev/null; then
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 "$build/bench/bench_ddp_allreduce"
+fi

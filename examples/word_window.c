@@ -2,7 +2,7 @@
 //
 //   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]
 //                              [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
-//                              [SENTENCE ...]
+//                              [--distributed] [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
@@ -10,6 +10,10 @@
 // tags each SENTENCE (default "She comes from Paris") with per-word probabilities.
 // Seeded with --seed (default 0), the loss curve and the predictions equal PyTorch's run of
 // the notebook. --logdir writes each epoch's loss as TensorBoard scalars (tag "loss").
+// --distributed (under mpirun -np N): each rank trains on its DistributedSampler shard (seed
+// 0, set_epoch every epoch) with batch size 1, gradients averaged by DDP; rank 0 prints the
+// epoch losses (each step's loss summed over the ranks) and the predictions, as the same
+// PyTorch DDP program on gloo does.
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -151,7 +155,9 @@ static void show_progress(const progress *p, long epoch, long epochs, double los
   if (epoch + 1 == epochs) fprintf(stderr, "\n");
 }
 
-static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader *loader, double *total_loss) {
+// One epoch; with `ddp` the forward goes through it and each step's loss is summed over the ranks.
+static int train_epoch(ct_module *model, ct_ddp *ddp, ct_optimizer *optimizer, ct_dataloader *loader,
+                       double *total_loss) {
   *total_loss = 0;
   ct_dataloader_start_epoch(loader);
   for (;;) {
@@ -164,10 +170,12 @@ static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader 
     }
     ct_tensor *batch_inputs = batch.fields[0], *batch_labels = batch.fields[1], *batch_lengths = batch.fields[2];
     ct_optimizer_zero_grad(optimizer, true);
-    ct_tensor *outputs = ct_module_forward(model, batch_inputs);
+    ct_tensor *outputs = ddp ? ct_ddp_forward(ddp, batch_inputs) : ct_module_forward(model, batch_inputs);
     ct_tensor *loss = loss_function(outputs, batch_labels, batch_lengths);
+    ct_tensor *reported = ddp ? ct_clone(ct_detach(loss)) : loss;
     double value;
-    int failed = ct_backward(loss, NULL) != CT_OK || ct_optimizer_step(optimizer) != CT_OK || ct_item(loss, &value) != CT_OK;
+    int failed = ct_backward(loss, NULL) != CT_OK || ct_optimizer_step(optimizer) != CT_OK ||
+                 (ddp && ct_dist_all_reduce(reported, CT_REDUCE_SUM, NULL) != CT_OK) || ct_item(reported, &value) != CT_OK;
     if (ct_scope_close(step) != CT_OK) failed = 1;
     if (failed) return -1;
     *total_loss += value;
@@ -220,13 +228,14 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 static void usage(FILE *to) {
   fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]\n"
               "                   [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]\n"
-              "                   [SENTENCE ...]\n");
+              "                   [--distributed] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
   long epochs = 1000;
   unsigned long long seed = 0;
   const char *corpus_path = NULL, *logdir = NULL;
+  bool distributed = false;
   const char *load_path = NULL, *save_path = NULL; // state dicts as .pt files PyTorch reads and writes
   const char *checkpoint_path = NULL, *resume_path = NULL; // training checkpoints
   long checkpoint_every = 100;
@@ -267,6 +276,8 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
       }
+    } else if (!strcmp(argv[i], "--distributed")) {
+      distributed = true;
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -280,6 +291,11 @@ int main(int argc, char **argv) {
     }
   }
   ct_manual_seed(seed);
+  if (distributed && ct_dist_init_process_group(0) != CT_OK) {
+    fprintf(stderr, "word_window: --distributed: %s\n", ct_last_error());
+    return 1;
+  }
+  bool printing = !distributed || ct_dist_get_rank(NULL) == 0; // rank 0 prints
 
   // Corpus, labels and vocabulary.
   corpus train_sentences = {0};
@@ -306,8 +322,15 @@ int main(int argc, char **argv) {
   int64_t window_size = 2;
   demo_data data = {&train_sentences, vocab, window_size};
   ct_dataset dataset = {&data, dataset_length, dataset_get};
-  ct_dataloader *loader = ct_dataloader_new(
-      &dataset, (ct_dataloader_options){.batch_size = 2, .shuffle = true, .collate = collate, .collate_ctx = &data});
+  // Distributed: DataLoader(data, batch_size=1, sampler=DistributedSampler(data), collate_fn=collate_fn).
+  ct_sampler *sampler = distributed ? ct_distributed_sampler_new(&dataset, -1, -1, true, 0, false) : NULL;
+  ct_dataloader *loader =
+      distributed && !sampler
+          ? NULL
+          : ct_dataloader_new(&dataset, distributed ? (ct_dataloader_options){.batch_size = 1, .sampler = sampler,
+                                                                              .collate = collate, .collate_ctx = &data}
+                                                    : (ct_dataloader_options){.batch_size = 2, .shuffle = true,
+                                                                              .collate = collate, .collate_ctx = &data});
 
   // Model, optimizer.
   ct_module *model = vocab ? word_window_classifier_new(window_size, 25, 25, ct_vocab_size(vocab),
@@ -317,9 +340,10 @@ int main(int argc, char **argv) {
   ct_tensor **params = model ? ct_module_parameters(model, &n_params) : NULL;
   ct_optimizer *optimizer = params ? ct_sgd_new(params, n_params, ct_sgd_defaults(0.01)) : NULL;
   free(params);
+  ct_ddp *ddp = distributed && model ? ct_ddp_new(model, NULL) : NULL;
 
   int status = 0;
-  if (!loader || !model || !optimizer) {
+  if (!loader || !model || !optimizer || (distributed && !ddp)) {
     fprintf(stderr, "word_window: setup failed: %s\n", ct_last_error());
     status = 1;
   }
@@ -352,7 +376,8 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &prog.start);
   for (long epoch = start_epoch; status == 0 && epoch < epochs; epoch++) {
     double epoch_loss;
-    if (train_epoch(model, optimizer, loader, &epoch_loss)) {
+    if (sampler) ct_distributed_sampler_set_epoch(sampler, epoch);
+    if (train_epoch(model, ddp, optimizer, loader, &epoch_loss)) {
       fprintf(stderr, "word_window: training failed: %s\n", ct_last_error());
       status = 1;
       break;
@@ -362,14 +387,14 @@ int main(int argc, char **argv) {
       status = 1;
       break;
     }
-    if (epoch % 100 == 0) {
+    if (epoch % 100 == 0 && printing) {
       if (prog.enabled) fprintf(stderr, "\r\033[K");
       printf("epoch %ld loss %.6f\n", epoch, epoch_loss);
       fflush(stdout);
     }
-    show_progress(&prog, epoch, epochs, epoch_loss);
+    if (printing) show_progress(&prog, epoch, epochs, epoch_loss);
     // --checkpoint: every N epochs and after the last, the state to resume from epoch + 1.
-    if (checkpoint_path && ((epoch + 1) % checkpoint_every == 0 || epoch + 1 == epochs)) {
+    if (printing && checkpoint_path && ((epoch + 1) % checkpoint_every == 0 || epoch + 1 == epochs)) {
       checkpoint.epoch = epoch + 1;
       if (ct_save_checkpoint(checkpoint_path, &checkpoint) != CT_OK) {
         fprintf(stderr, "word_window: --checkpoint: %s\n", ct_last_error());
@@ -379,12 +404,13 @@ int main(int argc, char **argv) {
   }
 
   // --save: torch.save(model.state_dict(), FILE).
-  if (status == 0 && save_path && ct_save_state_dict_pt(model, save_path) != CT_OK) {
+  if (status == 0 && printing && save_path && ct_save_state_dict_pt(model, save_path) != CT_OK) {
     fprintf(stderr, "word_window: --save: %s\n", ct_last_error());
     status = 1;
   }
 
   // Predict.
+  if (!printing) first_sentence = argc + 1; // rank 0 predicts
   if (status == 0 && first_sentence == argc) status = predict(model, &data, "She comes from Paris") ? 1 : 0;
   for (int i = first_sentence; status == 0 && i < argc; i++) status = predict(model, &data, argv[i]) ? 1 : 0;
 
@@ -392,9 +418,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "word_window: --logdir: %s\n", ct_last_error());
     status = 1;
   }
+  ct_ddp_free(ddp);
   ct_optimizer_free(optimizer);
   ct_module_free(model);
   ct_dataloader_free(loader);
+  ct_sampler_free(sampler);
+  if (distributed) ct_dist_destroy_process_group();
   ct_vocab_free(vocab);
   corpus_free(&train_sentences);
   return status;

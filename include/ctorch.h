@@ -38,6 +38,7 @@
 #include "ctorch/sampling.h"
 #include "ctorch/tensorboard.h"
 #include "ctorch/attention.h"
+#include "ctorch/distributed.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,7 @@
 set -e
 # OpenBLAS twice: ctorch links its OpenMP build (one thread team shared with ctorch's own
 # loops); the pthreads build stays the system default, the one PyTorch loads.
-PKGS="build-essential cmake pkg-config zlib1g-dev libpng-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev libzip-dev libcjson-dev python3-torch python3-numpy python3-pip wamerican"
+PKGS="build-essential cmake pkg-config zlib1g-dev libpng-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libopenblas-dev libopenblas-pthread-dev libopenblas-openmp-dev libsleef-dev openmpi-bin libopenmpi-dev libzip-dev libcjson-dev python3-torch python3-numpy python3-pip wamerican"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""

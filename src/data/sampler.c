@@ -13,7 +13,7 @@
 #include "ctorch/scope.h"
 #include "data/sampler_impl.h"
 
-typedef enum sampler_kind { SEQUENTIAL, RANDOM, WEIGHTED, SUBSET_RANDOM } sampler_kind;
+typedef enum sampler_kind { SEQUENTIAL, RANDOM, WEIGHTED, SUBSET_RANDOM, FROM_SOURCE } sampler_kind;
 
 #define REPLACEMENT_CHUNK 32 // RandomSampler draws randint 32 at a time
 
@@ -26,6 +26,8 @@ struct ct_sampler {
   double *values;           // WEIGHTED: the weights
   int64_t *indices;         // SUBSET_RANDOM: the indices
   int64_t count;            // number of weights or indices
+  const ct__sampler_source *list_source; // FROM_SOURCE: its callbacks and their ctx
+  void *list_ctx;
   // The iteration.
   bool started, finished;    // finished: no chunk is left to draw
   int64_t n;                 // len(source) when the iteration's first chunk was drawn
@@ -130,8 +132,24 @@ ct_sampler *ct_subset_random_sampler_new(const int64_t *indices, int64_t n, ct_g
   return s;
 }
 
+ct_sampler *ct__sampler_from_source(const ct__sampler_source *source, void *ctx) {
+  ct_sampler *s = new_sampler(FROM_SOURCE);
+  if (!s) {
+    source->free_ctx(ctx);
+    return NULL;
+  }
+  s->list_source = source;
+  s->list_ctx = ctx;
+  return s;
+}
+
+void *ct__sampler_source_ctx(const ct_sampler *s, const ct__sampler_source *source) {
+  return s && s->kind == FROM_SOURCE && s->list_source == source ? s->list_ctx : NULL;
+}
+
 void ct_sampler_free(ct_sampler *s) {
   if (!s) return;
+  if (s->kind == FROM_SOURCE) s->list_source->free_ctx(s->list_ctx);
   ct_generator_free(s->private_gen);
   free(s->values);
   free(s->indices);
@@ -149,6 +167,7 @@ int64_t ct_sampler_len(const ct_sampler *s) {
   case RANDOM: return s->num_samples ? s->num_samples : source_len(s->source);
   case WEIGHTED: return s->num_samples;
   case SUBSET_RANDOM: return s->count;
+  case FROM_SOURCE: return s->list_source->length(s->list_ctx);
   }
   return -1;
 }
@@ -235,6 +254,15 @@ static ct_status next_chunk(ct_sampler *s) {
     s->n = s->count;
     ct_status st = draw_chunk(s, true, s->count, s->count, s->generator);
     for (int64_t i = 0; st == CT_OK && i < s->count; i++) s->chunk[i] = s->indices[s->chunk[i]];
+    return st;
+  }
+  case FROM_SOURCE: {
+    s->finished = true;
+    int64_t len = s->list_source->length(s->list_ctx);
+    ct_status st = reserve_chunk(s, len);
+    if (st == CT_OK) st = s->list_source->draw(s->list_ctx, s->chunk);
+    s->chunk_len = st == CT_OK ? len : 0;
+    s->chunk_pos = 0;
     return st;
   }
   }
