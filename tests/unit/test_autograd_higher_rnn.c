@@ -6,9 +6,7 @@
 // [+ sum(tanh(c_n) * w'')], and grad(sum(G * u), p) must match (G(p + eps u) - G(p - eps u))
 // / 2 eps. The perturbed points are written into the leaves in place (under no_grad), so
 // the module's own parameters take part.
-#include "unit.h"
-#include <math.h>
-#include <stdio.h>
+#include "autograd_hvp.h"
 #include <stdlib.h>
 
 #define MAX_LEAVES 24
@@ -98,18 +96,7 @@ static void check_rnn_hvp(const rnn_case *c) {
   l = loss(c, m, q[0], q[1], lstm ? q[2] : NULL);
   assert_int_equal(ct_autograd_grad(1, &l, NULL, n, q, &plain, gm), CT_OK);
   move_to(q, base, u, n, 0);
-  for (int i = 0; i < n; i++) {
-    ct_tensor *numeric = ct_contiguous(ct_div_scalar(ct_sub(gp[i], gm[i]), 2 * eps));
-    const double *nv = ct_data_ptr(numeric), *hv = h[i] ? ct_data_ptr(ct_contiguous(h[i])) : NULL;
-    for (int64_t k = 0; k < ct_numel(numeric); k++) {
-      double want = nv[k], got = hv ? hv[k] : 0.0;
-      if (fabs(got - want) > 1e-5 * (1 + fabs(want))) {
-        fprintf(stderr, "%s: leaf %d element %lld: analytic %.10g numeric %.10g\n", c->name, i, (long long)k, got,
-                want);
-        fail();
-      }
-    }
-  }
+  for (int i = 0; i < n; i++) expect_hvp(c->name, i, h[i], ct_div_scalar(ct_sub(gp[i], gm[i]), 2 * eps));
   ct_module_free(m);
   ct_scope_close(s);
 }
