@@ -1,8 +1,9 @@
 """Higher-order gradients, autograd.grad and tensor hooks against PyTorch: Hessian-vector
-products, a gradient penalty backpropagated into weights (also through an LSTM), backward(create_graph=True)
-differentiated again, and the order and effect of tensor hooks and retain_grad. Values
-are float64; second derivatives are composed from other ops than PyTorch's fused double
-backward kernels, so they are compared to 1e-12 relative."""
+products, a gradient penalty backpropagated into weights (also through an LSTM),
+backward(create_graph=True) differentiated again, and the order and effect of tensor
+hooks and retain_grad. Values are float64; second derivatives are composed from other
+ops than PyTorch's fused double backward kernels, so they are compared to 1e-12
+relative."""
 import os
 import random
 import sys
