@@ -34,7 +34,7 @@ static const char *const SUPPORTED[] = {
     "NativeLayerNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLossBackward0", "NormBackward1",
     "NormalBackward0", "NormalBackward1", "NormalBackward2", "NormalBackward3", "PermuteBackward0",
     "PowBackward0", "PowBackward1", "ProdBackward0", "ProdBackward1", "RandomBackward0", "ReluBackward0",
-    "RemainderBackward1", "RepeatBackward0", "ReshapeAliasBackward0", "RollBackward0", "RoundBackward0",
+    "RemainderBackward1", "RepeatBackward0", "ReshapeAliasBackward0", "RnnLayerBackward", "RollBackward0", "RoundBackward0",
     "RsqrtBackward0", "RsubBackward0", "RsubBackward1", "ScatterAddBackward0", "ScatterBackward0",
     "ScatterBackward1", "SelectBackward0", "SigmoidBackward0", "SignBackward0", "SiluBackward0",
     "SinBackward0", "SliceBackward0", "SmoothL1LossBackward0", "SoftmaxBackward0", "SoftplusBackward0",
@@ -56,9 +56,6 @@ static const struct {
     // torch 1.13 refuses too, with these texts (weight, per_sample_weights).
     {"EmbeddingBagBackward0", 0, "derivative for _embedding_bag_dense_backward is not implemented"},
     {"EmbeddingBagBackward0", 1, "derivative for aten::_embedding_bag_per_sample_weights_backward is not implemented"},
-    // torch's CPU layers are composite ops and support it; ctorch's fused layer does not.
-    {"RnnLayerBackward", -1, "double backward through the fused RNN/LSTM/GRU layer (RnnLayerBackward) is not "
-                             "supported by ctorch"},
 };
 
 static int by_name(const void *key, const void *entry) { return strcmp(key, *(const char *const *)entry); }

@@ -17,11 +17,15 @@
 #include "kernels/blas.h"
 #include "kernels/dispatch.h"
 #include "ops/rnn_internal.h"
+#include "ops/rnn_recorded.h"
 #include <stdlib.h>
 #include <string.h>
 
 enum { SAVED_X, SAVED_W_IH, SAVED_W_HH, SAVED_WORK };
 enum { IN_X, IN_H0, IN_C0, IN_W_IH, IN_W_HH, IN_B_IH, IN_B_HH, N_INPUTS };
+// The tensors only the create_graph path reads, saved by a second node the layer's node
+// owns (extra->copy_fn; a node keeps at most 4): never run, only ct__saved from.
+enum { STATE_H0, STATE_C0, STATE_B_IH, STATE_B_HH };
 
 typedef struct rnn_layer_args {
   ct_rnn_mode mode;
@@ -58,7 +62,31 @@ static void gemm(const ct_kernel_table *k, ct_dtype dtype, int64_t m, int64_t n,
   k->blas->gemm[dtype](&g);
 }
 
+static ct_status rnn_state_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  (void)grad, (void)grad_in;
+  return ct__error(CT_ERR_RUNTIME, "%s is not run by the engine", node->name);
+}
+
+// create_graph: recomputes the direction's forward and BPTT from recorded public ops.
+CT_CREATE_GRAPH_PATH static ct_status rnn_layer_backward_recorded(ct_node *node, ct_tensor *grad,
+                                                                  ct_tensor **grad_in) {
+  const rnn_layer_args a = *ct__node_args(node, rnn_layer_args);
+  ct_node *state = node->extra ? node->extra->copy_fn : NULL;
+  if (!state) return ct__error(CT_ERR_RUNTIME, "RnnLayerBackward: its saved states are missing");
+  ct_rnn_recorded r = {.mode = a.mode, .reverse = a.reverse, .steps = a.steps, .batch = a.batch,
+                       .hidden = a.hidden, .plan = a.plan};
+  ct_tensor **got[] = {&r.x, &r.w_ih, &r.w_hh, &r.h0, &r.c0, &r.b_ih, &r.b_hh};
+  for (int i = 0; i < 7; i++) {
+    ct_node *from = i < 3 ? node : state;
+    const int slot = i < 3 ? (int[]){SAVED_X, SAVED_W_IH, SAVED_W_HH}[i] : i - 3;
+    if (from->saved[slot] && !(*got[i] = ct__saved(from, slot))) return ct_last_status();
+  }
+  for (int i = 0; i < N_INPUTS; i++) r.needed[i] = node->next[i] != NULL;
+  return ct__rnn_layer_backward_recorded(&r, ct_contiguous(grad), grad_in);
+}
+
 static ct_status rnn_layer_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
+  if (ct__create_graph()) return rnn_layer_backward_recorded(node, grad, grad_in);
   ct_tensor *x = ct__saved(node, SAVED_X);
   ct_tensor *w_ih = x ? ct__saved(node, SAVED_W_IH) : NULL;
   ct_tensor *w_hh = w_ih ? ct__saved(node, SAVED_W_HH) : NULL;
@@ -187,6 +215,20 @@ static ct_status check_devices(ct_tensor *x, ct_tensor *h0, ct_tensor *c0, const
   return ct__check_backend(d);
 }
 
+// The state node (see STATE_*): recorded on a throwaway alias with the layer node's
+// inputs, so that ct__saved hands its tensors back with their history.
+static ct_status record_state(ct_node *node, ct_tensor *comb, ct_tensor *x, ct_tensor *h0, ct_tensor *c0,
+                              const ct_rnn_weights *w) {
+  ct_tensor *anchor = ct__alias(comb);
+  ct_node *state = NULL;
+  if (!anchor || !ct__node_extra_of(node)) return ct_last_status();
+  ct_status st = ct__record(anchor, "RnnLayerState", rnn_state_backward, N_INPUTS,
+                            (ct_tensor *[]){x, h0, c0, w->w_ih, w->w_hh, w->b_ih, w->b_hh}, 4,
+                            (ct_tensor *[]){h0, c0, w->b_ih, w->b_hh}, &state);
+  if (st == CT_OK && state) node->extra->copy_fn = ct__node_retain(state);
+  return st;
+}
+
 static ct_status layer_in_scope(ct_rnn_mode mode, ct_tensor *x, const int64_t *batch_sizes, int64_t steps,
                                 ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w, bool reverse,
                                 ct_rnn_layer_out *out) {
@@ -208,6 +250,7 @@ static ct_status layer_in_scope(ct_rnn_mode mode, ct_tensor *x, const int64_t *b
     st = ct__record(comb, "RnnLayerBackward", rnn_layer_backward, N_INPUTS,
                     (ct_tensor *[]){x, h0, lstm ? c0 : NULL, w->w_ih, w->w_hh, w->b_ih, w->b_hh}, 4,
                     (ct_tensor *[]){x, w->w_ih, w->w_hh, work}, &node);
+  if (st == CT_OK && node) st = record_state(node, comb, x, h0, lstm ? c0 : NULL, w);
   if (st != CT_OK || !node) {
     free(plan);
   } else {

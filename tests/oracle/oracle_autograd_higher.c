@@ -156,6 +156,39 @@ static void hvp_inplace_view(const double *v) {
   grad_and_hvp(ct_sum(ct_mul(ct_sin(y), y)), 1, &x, u);
 }
 
+// Gradient penalty through an LSTM (T 2, B 1, I 2, H 2): double backward through the
+// fused layer; the parameters are filled from v in named_parameters order.
+static void lstm_penalty(const double *v) {
+  ct_tensor *x = from(v, 3, (int64_t[]){2, 1, 2});
+  ct_rnn_options o = ct_rnn_defaults();
+  o.dtype = CT_FLOAT64;
+  ct_module *m = ct_lstm_new(2, 2, o);
+  const char *names[4] = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"};
+  const int start[5] = {4, 20, 36, 44, 52};
+  bool prev = ct_no_grad_enter();
+  for (int i = 0; i < 4; i++) {
+    ct_tensor *p = ct_module_parameter(m, names[i]);
+    ct_copy_(p, ct_reshape(ct_tensor_from_f64(v + start[i], 1, (int64_t[]){start[i + 1] - start[i]}), ct_dim(p),
+                           ct_shape(p)));
+  }
+  ct_grad_mode_restore(prev);
+  ct_rnn_output r;
+  if (ct_rnn_forward(m, x, NULL, NULL, &r) == CT_OK) {
+    ct_tensor *f = ct_add(ct_sum(ct_tanh(r.output)), ct_sum(ct_mul(r.h_n, r.c_n))), *gx;
+    if (ct_autograd_grad(1, &f, NULL, 1, &x, &(ct_grad_options){.create_graph = true}, &gx) == CT_OK) {
+      ct_tensor *p = ct_sum(ct_mul(gx, gx));
+      ct_backward(p, NULL);
+      print_tensor("penalty", p);
+      print_tensor("x.grad", ct_grad(x));
+      for (int i = 0; i < 4; i++) {
+        printf("%s.grad", names[i]);
+        print_tensor("", ct_grad(ct_module_parameter(m, names[i])));
+      }
+    }
+  }
+  ct_module_free(m);
+}
+
 int main(void) {
   char line[1 << 16];
   while (fgets(line, sizeof line, stdin)) {
@@ -174,6 +207,7 @@ int main(void) {
     else if (!strcmp(name, "hvp_norm_loss")) hvp_norm_loss(v);
     else if (!strcmp(name, "hvp_index")) hvp_index(v);
     else if (!strcmp(name, "hvp_inplace_view")) hvp_inplace_view(v);
+    else if (!strcmp(name, "lstm_penalty")) lstm_penalty(v);
     const char *err = ct_last_error();
     if (err && *err) printf("error %s\n", err);
     printf("@@END@@\n");

@@ -1,8 +1,9 @@
 """Higher-order gradients, autograd.grad and tensor hooks against PyTorch: Hessian-vector
-products, a gradient penalty backpropagated into weights, backward(create_graph=True)
-differentiated again, and the order and effect of tensor hooks and retain_grad. Values
-are float64; second derivatives are composed from other ops than PyTorch's fused double
-backward kernels, so they are compared to 1e-12 relative."""
+products, a gradient penalty backpropagated into weights (also through an LSTM),
+backward(create_graph=True) differentiated again, and the order and effect of tensor
+hooks and retain_grad. Values are float64; second derivatives are composed from other
+ops than PyTorch's fused double backward kernels, so they are compared to 1e-12
+relative."""
 import os
 import random
 import sys
@@ -15,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checker, close, run_c  # noqa: E402
 
 SIZES = {"hvp": 20, "penalty": 14, "backward_create_graph": 3, "hooks": 3, "hvp_ops": 20, "hvp_norm_loss": 52,
-         "hvp_index": 32, "hvp_inplace_view": 24}
+         "hvp_index": 32, "hvp_inplace_view": 24, "lstm_penalty": 52}
 
 
 def t(v, *shape):
@@ -121,6 +122,21 @@ def hvp_inplace_view(v, out):
     y[1:3].mul_(x[0:2])
     y[:, 0].copy_(x[:, 1].exp())
     grad_and_hvp((torch.sin(y) * y).sum(), [x], u, out)
+
+
+def lstm_penalty(v, out):
+    """Gradient penalty through an LSTM (T 2, B 1, I 2, H 2): double backward through the layer."""
+    x = t(v[:4], 2, 1, 2)
+    lstm = torch.nn.LSTM(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        for (name, p), (a, b) in zip(lstm.named_parameters(), [(4, 20), (20, 36), (36, 44), (44, 52)]):
+            p.copy_(torch.tensor(v[a:b], dtype=torch.float64).reshape(p.shape))
+    o, (h, c) = lstm(x)
+    gx, = torch.autograd.grad(torch.tanh(o).sum() + (h * c).sum(), x, create_graph=True)
+    p = (gx * gx).sum()
+    p.backward()
+    out += [line("penalty", p), line("x.grad", x.grad)]
+    out += [line(name + ".grad", q.grad) for name, q in lstm.named_parameters()]
 
 
 def lines_close(got, want):

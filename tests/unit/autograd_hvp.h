@@ -1,5 +1,6 @@
 // The finite-difference Hessian-vector-product check shared by the second-derivative
-// tests (test_autograd_higher.c, test_autograd_higher_ops.c): for an op f and a fixed
+// tests (test_autograd_higher.c, test_autograd_higher_ops.c; expect_hvp also
+// test_autograd_higher_rnn.c): for an op f and a fixed
 // random weight w, G(x) = grad(sum(tanh(f(x)) * w), x, create_graph=True); the
 // Hessian-vector product grad(sum(G(x) * u), x) must match (G(x + eps u) - G(x - eps u))
 // / 2 eps in float64.
@@ -43,7 +44,22 @@ static void gradients(const op_case *c, ct_tensor **x, bool create_graph, ct_ten
 
 static ct_tensor *leaf(ct_tensor *t) { return ct_requires_grad_(t, true); }
 
-static void check_hvp(const op_case *c) {
+// The analytic Hessian-vector product of input i (NULL: unused, zero) against the
+// finite difference, element by element.
+static void expect_hvp(const char *name, int i, ct_tensor *analytic, ct_tensor *numeric) {
+  int64_t n = ct_numel(numeric);
+  const double *nv = ct_data_ptr(ct_contiguous(numeric));
+  const double *hv = analytic ? ct_data_ptr(ct_contiguous(analytic)) : NULL;
+  for (int64_t k = 0; k < n; k++) {
+    double want = nv[k], got = hv ? hv[k] : 0.0;
+    if (fabs(got - want) > 1e-5 * (1 + fabs(want))) {
+      fprintf(stderr, "%s: input %d element %lld: analytic %.10g numeric %.10g\n", name, i, (long long)k, got, want);
+      fail();
+    }
+  }
+}
+
+static inline void check_hvp(const op_case *c) {
   ct_scope *s = ct_scope_open();
   ct_manual_seed(3);
   ct_tensor *x[MAX_INPUTS], *u[MAX_INPUTS], *g[MAX_INPUTS], *h[MAX_INPUTS];
@@ -70,20 +86,7 @@ static void check_hvp(const op_case *c) {
   }
   gradients(c, xp, false, gp);
   gradients(c, xm, false, gm);
-  for (int i = 0; i < c->n; i++) {
-    ct_tensor *numeric = ct_div_scalar(ct_sub(gp[i], gm[i]), 2 * eps);
-    int64_t n = ct_numel(numeric);
-    const double *nv = ct_data_ptr(ct_contiguous(numeric));
-    const double *hv = h[i] ? ct_data_ptr(ct_contiguous(h[i])) : NULL;
-    for (int64_t k = 0; k < n; k++) {
-      double want = nv[k], got = hv ? hv[k] : 0.0;
-      if (fabs(got - want) > 1e-5 * (1 + fabs(want))) {
-        fprintf(stderr, "%s: input %d element %lld: analytic %.10g numeric %.10g\n", c->name, i, (long long)k, got,
-                want);
-        fail();
-      }
-    }
-  }
+  for (int i = 0; i < c->n; i++) expect_hvp(c->name, i, h[i], ct_div_scalar(ct_sub(gp[i], gm[i]), 2 * eps));
   ct_scope_close(s);
 }
 

@@ -256,33 +256,11 @@ static void test_refused_double_backward(void **state) {
   ct_scope_close(s);
 }
 
-// The fused recurrent layers: torch supports their double backward (composite ops), ctorch
-// refuses it with a clear error rather than a zero second derivative.
-static void test_rnn_refused(void **state) {
-  (void)state;
-  ct_scope *s = ct_scope_open();
-  ct_manual_seed(2);
-  ct_rnn_options o = ct_rnn_defaults();
-  o.dtype = CT_FLOAT64;
-  ct_module *(*make[3])(int64_t, int64_t, ct_rnn_options) = {ct_rnn_new, ct_lstm_new, ct_gru_new};
-  for (int k = 0; k < 3; k++) {
-    ct_module *m = make[k](3, 4, o);
-    assert_non_null(m);
-    ct_tensor *x = leaf(ct_randn(3, (int64_t[]){2, 1, 3}, CT_FLOAT64));
-    ct_rnn_output r;
-    assert_int_equal(ct_rnn_forward(m, x, NULL, NULL, &r), CT_OK);
-    expect_refused(ct_sum(ct_mul(r.output, r.output)), x, "is not supported by ctorch");
-    ct_module_free(m);
-  }
-  ct_scope_close(s);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_second_derivatives),
       cmocka_unit_test(test_cross_dtype_copy),
       cmocka_unit_test(test_refused_double_backward),
-      cmocka_unit_test(test_rnn_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
