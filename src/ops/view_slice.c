@@ -31,13 +31,15 @@ static int64_t picked_stride(int64_t stride, int64_t step, int64_t len, ct_dtype
   return stride;
 }
 
-// The region of a contiguous zero tensor `z` that the forward view picked.
+// The region of a contiguous tensor `z` (a fresh zero tensor, or the tangent of the
+// double backward, which may itself be a view at a storage offset) that the forward view
+// picked. The region's offset is absolute, so it starts from z's own.
 static ct_tensor *picked_region(ct_node *node, ct_tensor *z, int ndim, const int64_t *shape) {
   const pick_args *a = ct__node_args(node, pick_args);
   int d = a->dim;
   int64_t start = a->start;
   int64_t strides[CT_MAX_DIMS];
-  int64_t offset = z->ndim ? start * z->strides[d] : 0;
+  int64_t offset = z->offset + (z->ndim ? start * z->strides[d] : 0);
   if (z->ndim == 0) { // unfold of a 0-dim tensor: windows of size 0 or 1 over the one element
     strides[0] = 0;
   } else if (!strcmp(node->name, "SelectBackward0")) {

@@ -1,6 +1,6 @@
 // Second derivatives (create_graph) of the ops added with issue 10 (sort, scans, repeat,
 // split, flip/roll, scatter, advanced indexing, einsum, the extra activations and losses,
-// group_norm, copies and in-place writes on views), checked by finite-difference
+// group_norm, copies and in-place writes on views, views of views), checked by finite-difference
 // Hessian-vector products in float64 (autograd_hvp.h); and the backwards whose double
 // backward is refused (PyTorch's or ctorch's error when differentiated again).
 #include "autograd_hvp.h"
@@ -128,6 +128,17 @@ static ct_tensor *f_copy_into_view(ct_tensor **x) {
   assert_int_equal(ct_copy_(ct_select(y, 1, 0), ct_exp(x[1])), CT_OK);
   return y;
 }
+// Views of views: the inner view's tangent reaches the outer view's backward as a view
+// with a storage offset (x[1] of a contiguous x), which the outer one must honour.
+static ct_tensor *f_narrow_of_select(ct_tensor **x) { return ct_narrow(ct_select(x[0], 0, 1), 0, 0, 2); }
+static ct_tensor *f_select_of_narrow(ct_tensor **x) { return ct_select(ct_narrow(x[0], 0, 1, 2), 1, 2); }
+static ct_tensor *f_select_of_select(ct_tensor **x) { return ct_select(ct_select(x[0], 0, 2), 0, 1); }
+static ct_tensor *f_slice_of_slice(ct_tensor **x) { return ct_slice(ct_slice(x[0], 0, 1, 4, 1), 1, 1, 4, 2); }
+static ct_tensor *f_slice_of_transpose(ct_tensor **x) { return ct_slice(ct_transpose(x[0], 0, 1), 0, 1, 3, 1); }
+static ct_tensor *f_view_of_slice(ct_tensor **x) {
+  return ct_view(ct_slice(x[0], 0, 1, 3, 1), 1, (int64_t[]){8});
+}
+static ct_tensor *f_unfold_of_select(ct_tensor **x) { return ct_unfold(ct_select(x[0], 0, 2), 0, 2, 1); }
 static ct_tensor *f_remainder(ct_tensor **x) { return ct_mul(ct_remainder(ct_mul_scalar(x[0], 3), x[1]), x[0]); }
 
 static const op_case CASES[] = {
@@ -175,6 +186,13 @@ static const op_case CASES[] = {
     {"inplace_mul", f_inplace_mul, 1, {2}, {{3, 2}}, false},
     {"add_on_view", f_add_on_view, 1, {2}, {{3, 2}}, false},
     {"copy_into_view", f_copy_into_view, 2, {2, 1}, {{3, 2}, {3}}, false},
+    {"narrow_of_select", f_narrow_of_select, 1, {2}, {{3, 4}}, false},
+    {"select_of_narrow", f_select_of_narrow, 1, {2}, {{4, 3}}, false},
+    {"select_of_select", f_select_of_select, 1, {3}, {{3, 2, 4}}, false},
+    {"slice_of_slice", f_slice_of_slice, 1, {2}, {{5, 5}}, false},
+    {"slice_of_transpose", f_slice_of_transpose, 1, {2}, {{3, 4}}, false},
+    {"view_of_slice", f_view_of_slice, 1, {2}, {{4, 4}}, false},
+    {"unfold_of_select", f_unfold_of_select, 1, {2}, {{3, 4}}, false},
     {"remainder", f_remainder, 2, {1, 1}, {{5}, {5}}, true},
 };
 
