@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctorch.h"
+#include "index_dataset.h"
 
 static ct_generator *generator_for(long long seed) {
   return seed < 0 ? NULL : ct_generator_manual_seed(ct_generator_new(), (uint64_t)seed);
@@ -68,17 +69,7 @@ static int read_numbers(const char *s, double *out, int cap) {
 }
 
 static int64_t dataset_n;
-static int64_t range_length(void *ctx) {
-  (void)ctx;
-  return dataset_n;
-}
-static ct_status range_item(void *ctx, int64_t index, ct_batch *sample) {
-  (void)ctx;
-  sample->count = 1;
-  sample->fields[0] = ct_scalar((double)index, CT_INT64);
-  return sample->fields[0] ? CT_OK : ct_last_status();
-}
-static ct_dataset range_dataset = {.length = range_length, .get_item = range_item};
+static ct_dataset range_dataset = {.ctx = &dataset_n, .length = index_dataset_length, .get_item = scalar_sample};
 
 static void run_random(const char *args) {
   unsigned long long seed;

@@ -6,21 +6,12 @@
 //      (batch_size 2, "|" between batches); or "error: <message>"
 #include <stdio.h>
 #include "ctorch.h"
+#include "index_dataset.h"
 
 #define RECORD_END "@@END@@"
 
 static int64_t dataset_n;
-static int64_t range_length(void *ctx) {
-  (void)ctx;
-  return dataset_n;
-}
-static ct_status range_item(void *ctx, int64_t index, ct_batch *sample) {
-  (void)ctx;
-  sample->count = 1;
-  sample->fields[0] = ct_scalar((double)index, CT_INT64);
-  return sample->fields[0] ? CT_OK : ct_last_status();
-}
-static ct_dataset range_dataset = {.length = range_length, .get_item = range_item};
+static ct_dataset range_dataset = {.ctx = &dataset_n, .length = index_dataset_length, .get_item = scalar_sample};
 
 static void print_loader(ct_sampler *sampler) {
   ct_dataloader *loader = ct_dataloader_new(&range_dataset, (ct_dataloader_options){.batch_size = 2, .sampler = sampler});
