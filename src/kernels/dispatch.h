@@ -36,6 +36,33 @@ typedef struct ct_memory_hooks {
   void (*zero)(void *ptr, size_t nbytes);
 } ct_memory_hooks;
 
+/// Device-level services of a backend whose devices can be counted and selected (CUDA);
+/// NULL for the CPU. Core code (src/core) answers ct_cuda_is_available, device guards,
+/// memory statistics and pinned host memory through these; kernels never see them.
+/// Memory hooks and kernels act on the calling thread's current device (set_device).
+typedef struct ct_device_runtime {
+  /// How many devices are usable now. 0 when none is, with the reason in `why` (PyTorch's
+  /// text, e.g. "Found no NVIDIA driver on your system. ..."), NUL-terminated.
+  int (*device_count)(char *why, size_t why_size);
+  /// Makes device `index` current on the calling thread; 0 on success, else writes the
+  /// reason to `why`.
+  int (*set_device)(int index, char *why, size_t why_size);
+  int (*current_device)(void);
+  /// Waits until all work queued on device `index` is done.
+  void (*synchronize)(int index);
+  /// The caching allocator's counters for device `index`, in bytes: what live tensors
+  /// hold (sizes as rounded), and what the allocator holds from the driver.
+  int64_t (*memory_allocated)(int index);
+  int64_t (*memory_reserved)(int index);
+  /// Returns every cached, unused block to the driver.
+  void (*empty_cache)(void);
+  /// Page-locked host memory (copies from it may be asynchronous); NULL when out of memory.
+  void *(*host_alloc_pinned)(size_t nbytes);
+  void (*host_free_pinned)(void *ptr);
+  /// Copies host -> device without waiting when `host_src` is pinned (else like from_host).
+  void (*from_host_async)(void *dst, const void *host_src, size_t nbytes);
+} ct_device_runtime;
+
 struct ct_elementwise_kernels;
 struct ct_reduce_kernels;
 struct ct_blas_kernels;
@@ -66,6 +93,7 @@ typedef struct ct_kernel_table {
   const struct ct_sort_kernels *sort;               // kernels/sort.h
   const struct ct_rnn_kernels *rnn;                 // kernels/rnn.h
   const ct_memory_hooks *memory;
+  const ct_device_runtime *runtime; // NULL for the CPU
 } ct_kernel_table;
 
 /// Kernel table per device (kernels/dispatch.c); NULL where this build has no backend.

@@ -32,4 +32,5 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .sort = &ct__cpu_sort_kernels,
     .rnn = &ct__cpu_rnn_kernels,
     .memory = &ct__cpu_memory,
+    .runtime = NULL, // one host, nothing to count or select
 };
