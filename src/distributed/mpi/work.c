@@ -91,6 +91,7 @@ static ct_status poll(ct_work *w, bool block) {
     }
     if (rc != MPI_SUCCESS) {
       ct__dist_mark_broken(w->group);
+      if (w->ring) return ct__dist_mpi_error(rc, w->what); // other segments' messages may be in flight: abandon
       w->done = true;
       return w->status = ct__dist_mpi_error(rc, w->what);
     }
