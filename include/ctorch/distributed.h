@@ -143,7 +143,9 @@ typedef struct ct_ddp_options {
 } ct_ddp_options;
 /// PyTorch's defaults.
 CT_API ct_ddp_options ct_ddp_defaults(void);
-/// DistributedDataParallel(module): broadcasts rank 0's parameters and buffers into every
+/// DistributedDataParallel(module): checks that every rank's module has the same number of
+/// parameters, sizes and strides (every rank fails with PyTorch's message when one
+/// differs), broadcasts rank 0's parameters and buffers into every
 /// rank's module (collective) and buckets the parameters (PyTorch's order: reverse
 /// registration order, the first bucket 1 MiB, then bucket_cap_mb, one dtype per bucket).
 /// The module is borrowed. opts NULL: the defaults.

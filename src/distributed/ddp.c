@@ -42,6 +42,9 @@ ct_ddp *ct_ddp_new(ct_module *module, const ct_ddp_options *opts) {
   if (!(ddp->params = ct_module_parameters(module, &ddp->num_params))) goto fail;
   for (int i = 0; i < ddp->num_params; i++) ct_retain(ddp->params[i]);
   ddp->retained = true;
+  // Before the check for no parameters (PyTorch's order is the other way): a rank without
+  // parameters then fails with the others instead of leaving them waiting.
+  if (ct__ddp_verify_params(ddp) != CT_OK) goto fail;
   if (ddp->num_params == 0) {
     ct__error(CT_ERR_RUNTIME, "DistributedDataParallel is not needed when a module doesn't have any parameter that "
                               "requires a gradient.");

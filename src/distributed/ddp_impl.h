@@ -55,6 +55,9 @@ ct_status ct__ddp_make_buckets(ct_ddp *ddp, int64_t cap_bytes);
 /// Frees the buckets.
 void ct__ddp_free_buckets(ct_ddp *ddp);
 
+/// Checks that every rank of the group wraps parameters of the same number, sizes and
+/// strides (PyTorch's messages); every rank fails with the same error when one differs.
+ct_status ct__ddp_verify_params(ct_ddp *ddp);
 /// Starts the reduction of the next backward: nothing ready; with find_unused_parameters
 /// the parameters `output` does not depend on are marked unused (and ready).
 ct_status ct__ddp_prepare(ct_ddp *ddp, ct_tensor *output);

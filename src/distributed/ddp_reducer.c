@@ -14,6 +14,7 @@
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 #include "distributed/ddp_impl.h"
+#include "distributed/scaled_sum.h"
 
 // Parameter i's slice of its bucket, shaped like the parameter (in the current scope).
 static ct_tensor *bucket_view(ct_ddp *ddp, int i) {
@@ -133,16 +134,13 @@ static ct_status pack(ct_ddp *ddp, int i) {
   return st;
 }
 
-// Divides a full bucket by the world size (PyTorch 1.13 multiplies by 1 / world while
-// copying into the bucket: the same float products) and starts its all-reduce.
+// Starts a full bucket's all-reduce of its gradients times 1 / world (PyTorch 1.13
+// multiplies by 1 / world while copying into the bucket: the same float products; the
+// backend fuses the product into the reduction).
 static ct_status start_bucket(ct_ddp *ddp, ddp_bucket *b) {
-  if (ddp->world > 1) {
-    bool grad_mode = ct_no_grad_enter();
-    ct_tensor *scaled = ct_mul_scalar_(b->flat, 1.0 / ddp->world);
-    ct_grad_mode_restore(grad_mode);
-    if (!scaled) return ct_last_status();
-  }
-  return (b->work = ct_dist_all_reduce_async(b->flat, CT_REDUCE_SUM, ddp->opts.group)) ? CT_OK : ct_last_status();
+  b->work = ddp->world > 1 ? ct__dist_scaled_sum_async(b->flat, 1.0 / ddp->world, ddp->opts.group)
+                           : ct_dist_all_reduce_async(b->flat, CT_REDUCE_SUM, ddp->opts.group);
+  return b->work ? CT_OK : ct_last_status();
 }
 
 static ct_status start_ready_buckets(ct_ddp *ddp) {
@@ -153,6 +151,14 @@ static ct_status start_ready_buckets(ct_ddp *ddp) {
   return CT_OK;
 }
 
+// Advances the started buckets' all-reduces: a ring all-reduce moves on to its next step
+// only when its work is tested, so each gradient's hook gives the earlier buckets a turn
+// (communication keeps overlapping the rest of backward). Errors show at the final wait.
+static void progress_started_buckets(ct_ddp *ddp) {
+  for (int k = 0; k < ddp->next_bucket; k++)
+    if (ddp->buckets[k].work) ct_work_is_completed(ddp->buckets[k].work);
+}
+
 ct_status ct__ddp_mark_ready(ct_ddp *ddp, int i) {
   if (ddp->ready[i]) return CT_OK;
   ct_status st = pack(ddp, i);
@@ -160,6 +166,7 @@ ct_status ct__ddp_mark_ready(ct_ddp *ddp, int i) {
   ddp->ready[i] = true;
   ddp->num_ready++;
   ddp->buckets[ddp->bucket_of[i]].pending--;
+  progress_started_buckets(ddp);
   return start_ready_buckets(ddp);
 }
 

@@ -2,7 +2,11 @@
 // operations on a contiguous buffer of the tensor: the tensor itself, or a copy that the
 // work handle writes back when the operation completes.
 #include "core/error_impl.h"
+#include "ctorch/autograd.h"
+#include "ctorch/ops.h"
 #include "distributed/mpi/dist_mpi.h"
+#include "distributed/mpi/ring.h"
+#include "distributed/scaled_sum.h"
 
 ct_work *ct__dist_inplace_work(ct_tensor *t, ct_process_group **group, const char *what) {
   if (ct__dist_check_tensor(t, what, "tensor") != CT_OK || !(*group = ct__dist_resolve(*group, what))) return NULL;
@@ -16,15 +20,51 @@ ct_work *ct__dist_inplace_work(ct_tensor *t, ct_process_group **group, const cha
   return w;
 }
 
-ct_work *ct_dist_all_reduce_async(ct_tensor *t, ct_reduce_op op, ct_process_group *group) {
+// all_reduce of t with op, each rank's values first multiplied by `scale` (a floating SUM;
+// 0: no scaling): the ring for large buffers, MPI_Iallreduce for small ones.
+static ct_work *all_reduce(ct_tensor *t, ct_reduce_op op, double scale, ct_process_group *group) {
   const char *what = "all_reduce";
   MPI_Op mpi_op = t ? ct__dist_mpi_op(op, ct_get_dtype(t), what) : MPI_OP_NULL;
   if (t && mpi_op == MPI_OP_NULL) return NULL;
   ct_work *w = ct__dist_inplace_work(t, &group, what);
   if (!w) return NULL;
   if (op == CT_REDUCE_AVG) w->divisor = group->size;
-  return ct__work_started(w, MPI_Iallreduce(MPI_IN_PLACE, ct_data_ptr(w->keep[0]), (int)ct_numel(t),
-                                            ct__dist_mpi_type(ct_get_dtype(t)), mpi_op, group->comm, &w->request));
+  MPI_Datatype type = ct__dist_mpi_type(ct_get_dtype(t));
+  size_t elem_size = ct_dtype_size(ct_get_dtype(t));
+  if (group->size < 2 || (size_t)ct_numel(t) * elem_size < RING_MIN_BYTES) {
+    if (scale != 0) {
+      bool grad_mode = ct_no_grad_enter();
+      ct_tensor *scaled = ct_mul_scalar_(w->keep[0], scale);
+      ct_grad_mode_restore(grad_mode);
+      if (!scaled) {
+        ct__work_discard(w);
+        return NULL;
+      }
+    }
+    return ct__work_started(w, MPI_Iallreduce(MPI_IN_PLACE, ct_data_ptr(w->keep[0]), (int)ct_numel(t), type, mpi_op,
+                                              group->comm, &w->request));
+  }
+  if (!(w->ring = ct__ring_new_scaled(group, ct_data_ptr(w->keep[0]), ct_numel(t), elem_size, type, mpi_op, scale, what))) {
+    ct__work_discard(w);
+    return NULL;
+  }
+  int rc = ct__ring_begin(w->ring);
+  if (rc == MPI_SUCCESS) return w;
+  ct__dist_mpi_error(rc, what); // messages may be in flight: keep the buffers until finalize
+  ct__dist_mark_broken(group);
+  ct__work_abandon(w);
+  return NULL;
+}
+
+ct_work *ct_dist_all_reduce_async(ct_tensor *t, ct_reduce_op op, ct_process_group *group) {
+  return all_reduce(t, op, 0, group);
+}
+
+ct_work *ct__dist_scaled_sum_async(ct_tensor *t, double scale, ct_process_group *group) {
+  if (t && !ct_dtype_is_floating(ct_get_dtype(t)))
+    return ct__error_null(CT_ERR_ARG, "all_reduce: a scaled sum needs a floating tensor, got %s",
+                          ct_dtype_name(ct_get_dtype(t)));
+  return all_reduce(t, CT_REDUCE_SUM, scale, group);
 }
 
 // An in-place work whose operation has a root (global rank `root_global`, named `role`);

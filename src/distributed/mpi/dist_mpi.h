@@ -13,12 +13,18 @@ struct ct_process_group {
   double timeout;    // seconds an operation may wait
   bool broken;       // an operation timed out or failed: MPI may still use its buffers
   bool is_default;
+  MPI_Comm ring_comm;         // a duplicate of comm for the ring all-reduce's messages (ring.c)
+  unsigned ring_seq;          // rings started on the group (every rank counts the same)
+  unsigned ring_tag_slots;    // rings whose tags fit under MPI_TAG_UB at once
+  void *ring_scratch;         // a finished ring's receive buffer, reused by the next one
+  size_t ring_scratch_bytes;
 };
 
 struct ct_work {
   ct_process_group *group;
   const char *what; // the torch.distributed name, for messages
   MPI_Request request;
+  struct ct_ring *ring; // instead of request: the ring all-reduce (ring.c)
   bool done;
   ct_status status;      // of the completed operation
   ct_tensor *keep[2];    // contiguous buffers MPI reads or writes (retained until done)

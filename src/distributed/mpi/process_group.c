@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/error_impl.h"
 #include "distributed/mpi/dist_mpi.h"
+#include "distributed/mpi/ring.h"
 
 static ct_process_group *default_group;
 static bool we_initialized_mpi; // MPI_Finalize is ours to call
@@ -19,6 +20,15 @@ ct_status ct__dist_mpi_error(int code, const char *what) {
 }
 
 void ct__dist_mark_broken(ct_process_group *g) { g->broken = true; }
+
+static void free_group(ct_process_group *g) {
+  if (!g) return;
+  if (g->comm != MPI_COMM_NULL) MPI_Comm_free(&g->comm);
+  if (g->ring_comm != MPI_COMM_NULL) MPI_Comm_free(&g->ring_comm);
+  free(g->global_ranks);
+  free(g->ring_scratch);
+  free(g);
+}
 
 // A group around `comm` (owned; may be MPI_COMM_NULL) whose ranks map to global_ranks[n].
 static ct_process_group *wrap_comm(MPI_Comm comm, const int *global_ranks, int n, double timeout) {
@@ -36,18 +46,20 @@ static ct_process_group *wrap_comm(MPI_Comm comm, const int *global_ranks, int n
   g->size = n;
   g->rank = -1;
   g->timeout = timeout;
+  g->ring_comm = MPI_COMM_NULL;
   if (comm != MPI_COMM_NULL) {
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm, &g->rank);
+    int rc = MPI_Comm_dup(comm, &g->ring_comm); // the ring's tags never meet the user's
+    if (rc != MPI_SUCCESS) {
+      free_group(g);
+      return ct__dist_mpi_error(rc, "creating a process group"), NULL;
+    }
+    int *tag_ub = NULL, found = 0;
+    MPI_Comm_get_attr(comm, MPI_TAG_UB, &tag_ub, &found);
+    g->ring_tag_slots = (unsigned)(((found ? (int64_t)*tag_ub : 32767) + 1) / RING_MAX_SEGMENTS);
   }
   return g;
-}
-
-static void free_group(ct_process_group *g) {
-  if (!g) return;
-  if (g->comm != MPI_COMM_NULL) MPI_Comm_free(&g->comm);
-  free(g->global_ranks);
-  free(g);
 }
 
 ct_status ct_dist_init_process_group(double timeout_seconds) {
@@ -89,7 +101,7 @@ ct_status ct_dist_destroy_process_group(void) {
   if (!default_group) return ct__error(CT_ERR_RUNTIME, "Default process group has not been initialized, "
                                                        "please make sure to call init_process_group.");
   // A broken communicator may have operations MPI never finishes: freeing it could wait.
-  if (default_group->broken) default_group->comm = MPI_COMM_NULL;
+  if (default_group->broken) default_group->comm = default_group->ring_comm = MPI_COMM_NULL;
   free_group(default_group);
   default_group = NULL;
   if (we_initialized_mpi) MPI_Finalize();
@@ -193,6 +205,6 @@ ct_process_group *ct_dist_new_group(const int *ranks, int n) {
 
 void ct_dist_group_free(ct_process_group *group) {
   if (!group || group->is_default) return;
-  if (group->broken) group->comm = MPI_COMM_NULL; // see ct_dist_destroy_process_group
+  if (group->broken) group->comm = group->ring_comm = MPI_COMM_NULL; // see ct_dist_destroy_process_group
   free_group(group);
 }

@@ -1,13 +1,17 @@
-// Work handles: an MPI request polled until it completes or the group's timeout passes,
-// then the result's finishing steps (AVG's division, copies back into non-contiguous
-// tensors). Polling instead of MPI_Wait is what turns a dead peer into an error.
+// Work handles: an MPI request (or a ring all-reduce) polled until it completes or the
+// group's timeout passes, then the result's finishing steps (AVG's division, copies back
+// into non-contiguous tensors). Polling instead of MPI_Wait is what turns a dead peer
+// into an error.
 #define _POSIX_C_SOURCE 200809L // nanosleep
 #include <stdlib.h>
 #include <time.h>
 #include "core/error_impl.h"
 #include "distributed/mpi/dist_mpi.h"
+#include "distributed/mpi/ring.h"
 
-#define SPINS_BEFORE_SLEEP 2000 // MPI_Test calls before polling slows to every 50 us
+// MPI_Test calls without progress before polling slows to every 50 us. A ring's completed
+// step counts as progress: sleeping between the steps of a large transfer would stall it.
+#define SPINS_BEFORE_SLEEP 2000
 
 static ct_work *abandoned; // timed-out works: MPI may still write their buffers
 
@@ -43,6 +47,7 @@ static void release_kept(ct_work *w) {
 
 void ct__work_discard(ct_work *w) {
   if (!w) return;
+  ct__ring_free(w->ring);
   release_kept(w);
   free(w);
 }
@@ -75,9 +80,18 @@ static ct_status poll(ct_work *w, bool block) {
                      w->what);
   double start = MPI_Wtime();
   for (long spins = 0;; spins++) {
-    int flag = 0, rc = MPI_Test(&w->request, &flag, MPI_STATUS_IGNORE);
+    int flag = 0, rc;
+    if (w->ring) {
+      bool done = false, progressed = false;
+      rc = ct__ring_test(w->ring, &done, &progressed);
+      flag = done;
+      if (progressed) spins = 0;
+    } else {
+      rc = MPI_Test(&w->request, &flag, MPI_STATUS_IGNORE);
+    }
     if (rc != MPI_SUCCESS) {
       ct__dist_mark_broken(w->group);
+      if (w->ring) return ct__dist_mpi_error(rc, w->what); // other segments' messages may be in flight: abandon
       w->done = true;
       return w->status = ct__dist_mpi_error(rc, w->what);
     }

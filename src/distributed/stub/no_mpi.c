@@ -2,6 +2,7 @@
 // blocking calls in sync_ops.c fail through their asynchronous twins).
 #include "core/error_impl.h"
 #include "ctorch/distributed.h"
+#include "distributed/scaled_sum.h"
 
 #define UNAVAILABLE "ctorch was built without distributed support (MPI was not found at build time)"
 
@@ -41,6 +42,10 @@ ct_status ct_dist_set_timeout(ct_process_group *group, double seconds) {
 }
 ct_work *ct_dist_all_reduce_async(ct_tensor *t, ct_reduce_op op, ct_process_group *group) {
   (void)t, (void)op, (void)group;
+  return unavailable_null();
+}
+ct_work *ct__dist_scaled_sum_async(ct_tensor *t, double scale, ct_process_group *group) {
+  (void)t, (void)scale, (void)group;
   return unavailable_null();
 }
 ct_work *ct_dist_broadcast_async(ct_tensor *t, int src, ct_process_group *group) {
