@@ -83,8 +83,13 @@ def torch_ddp(seed, epochs, sentences):
     for p in procs:
         p.start()
     lines = results.get(timeout=600)
+    # A gloo worker can linger in destroy_process_group after rank 0 delivered its lines;
+    # end it rather than let the interpreter wait for it at exit.
     for p in procs:
         p.join(60)
+        if p.is_alive():
+            p.terminate()
+            p.join(10)
     return lines
 
 
