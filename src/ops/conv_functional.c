@@ -19,14 +19,14 @@ ct_conv_options ct_conv_defaults(void) {
 // check_input_same_type_as_parameters' wording for tensors on different devices, then
 // the device's backend.
 static ct_status check_devices(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias) {
-  const ct_device d = input->storage->device;
-  if (weight->storage->device != d)
+  const ct_storage *d = input->storage;
+  if (!ct__same_place(weight->storage, d))
     return ct__error(CT_ERR_ARG, "Input type (%s) and weight type (%s) should be the same", ct__tensor_type_name(input),
                      ct__tensor_type_name(weight));
-  if (bias && bias->storage->device != d)
+  if (bias && !ct__same_place(bias->storage, d))
     return ct__error(CT_ERR_ARG, "Input type (%s) and bias type (%s) should be the same", ct__tensor_type_name(input),
                      ct__tensor_type_name(bias));
-  return ct__check_backend(d);
+  return ct__check_device(input);
 }
 
 // conv2d's own bias check, which names dtypes as caffe2's TypeMeta does.
