@@ -25,6 +25,8 @@ extern "C" {
 
 /// torch.cuda.is_available(): this build has the CUDA backend and it sees a GPU.
 CT_API bool ct_cuda_is_available(void);
+/// torch.cuda.init(): CT_OK when CUDA is usable, else the reason (see the file comment).
+CT_API ct_status ct_cuda_init(void);
 /// torch.cuda.device_count(): usable GPUs (0 without the backend or a driver).
 CT_API int ct_cuda_device_count(void);
 /// torch.cuda.set_device(index): the calling thread's current GPU.
@@ -51,7 +53,8 @@ CT_API int ct_tensor_device_index(const ct_tensor *t);
 /// ToCopyBackward0 (the gradient goes back to t's device).
 CT_API ct_tensor *ct_to_device(ct_tensor *t, ct_device device, int index);
 /// t.to(device, non_blocking=True): as ct_to_device; a copy from pinned host memory to a
-/// GPU is queued without waiting (ct_cuda_synchronize waits for it).
+/// GPU is queued without waiting (ct_cuda_synchronize waits for it; keep the source alive
+/// until then).
 CT_API ct_tensor *ct_to_device_non_blocking(ct_tensor *t, ct_device device, int index);
 /// t.cuda(): ct_to_device(t, CT_CUDA, -1).
 CT_API ct_tensor *ct_cuda(ct_tensor *t);

@@ -22,6 +22,8 @@ static const ct_device_runtime *quiet_runtime(void) {
 
 bool ct_cuda_is_available(void) { return quiet_runtime() != NULL; }
 
+ct_status ct_cuda_init(void) { return runtime_for(-1, NULL) ? CT_OK : ct_last_status(); }
+
 int ct_cuda_device_count(void) {
   const ct_kernel_table *k = ct__kernels(CT_CUDA);
   char why[512];

@@ -42,6 +42,10 @@ static inline void ct__enter_device(ct_device device, int index) {
 static inline void ct__enter_device_of(const ct_tensor *t) {
   ct__enter_device(t->storage->device, t->storage->device_index);
 }
+/// True when s is on device `index` (resolved, >= 0) of `device`.
+static inline bool ct__is_on(const ct_storage *s, ct_device device, int index) {
+  return s->device == device && (device == CT_CPU || s->device_index == index);
+}
 static inline bool ct__same_place(const ct_storage *a, const ct_storage *b) {
   return a->device == b->device && a->device_index == b->device_index;
 }

@@ -83,24 +83,25 @@ static void storage_release(ct_storage *s) {
   ct__pool_free(s, sizeof *s);
 }
 
-void ct__storage_read(const ct_storage *s, void *host_dst, const void *p, size_t nbytes) {
+// n bytes from src to dst with the storage's hook (to_host or from_host) on its device,
+// or memcpy for host memory.
+static void storage_transfer(const ct_storage *s, void (*hook)(void *, const void *, size_t), void *dst,
+                             const void *src, size_t nbytes) {
   if (!nbytes) return;
   if (!s->memory) {
-    memcpy(host_dst, p, nbytes);
+    memcpy(dst, src, nbytes);
     return;
   }
   ct__select_runtime_device(s->device, s->device_index);
-  s->memory->to_host(host_dst, p, nbytes);
+  hook(dst, src, nbytes);
+}
+
+void ct__storage_read(const ct_storage *s, void *host_dst, const void *p, size_t nbytes) {
+  storage_transfer(s, s->memory ? s->memory->to_host : NULL, host_dst, p, nbytes);
 }
 
 void ct__storage_write(const ct_storage *s, void *p, const void *host_src, size_t nbytes) {
-  if (!nbytes) return;
-  if (!s->memory) {
-    memcpy(p, host_src, nbytes);
-    return;
-  }
-  ct__select_runtime_device(s->device, s->device_index);
-  s->memory->from_host(p, host_src, nbytes);
+  storage_transfer(s, s->memory ? s->memory->from_host : NULL, p, host_src, nbytes);
 }
 
 // A shape a tensor can have: at most CT_MAX_DIMS sizes, none negative, within the limits

@@ -87,8 +87,7 @@ static ct_status to_device_backward(ct_node *node, ct_tensor *grad, ct_tensor **
 static ct_tensor *to_device(ct_tensor *t, ct_device device, int index, bool non_blocking) {
   CT_CHECK_NULL(t);
   if (ct__check_usable(device, index, &index) != CT_OK) return NULL;
-  if (t->storage->device == device && (device == CT_CPU || t->storage->device_index == index))
-    return ct__register(ct_retain(t));
+  if (ct__is_on(t->storage, device, index)) return ct__register(ct_retain(t));
   ct_tensor *out = ct__alloc_on(t->dtype, t->ndim, t->shape, device, index);
   if (!out) return NULL;
   ct_status st;
@@ -113,6 +112,9 @@ ct_tensor *ct_to_device_non_blocking(ct_tensor *t, ct_device device, int index) 
 }
 ct_tensor *ct_cuda(ct_tensor *t) { return to_device(t, CT_CUDA, -1, false); }
 ct_tensor *ct_cpu(ct_tensor *t) { return to_device(t, CT_CPU, 0, false); }
+// module.cuda() / module.cpu() (nn/module_device.c moves modules).
+ct_status ct_module_cuda(struct ct_module *m) { return ct_module_to(m, CT_CUDA, -1); }
+ct_status ct_module_cpu(struct ct_module *m) { return ct_module_to(m, CT_CPU, 0); }
 
 // ---- pinned host memory ----
 

@@ -11,7 +11,7 @@
 
 // t.data = t.to(device), without autograd. Called inside the caller's scope.
 static ct_status move_data(ct_tensor *t, ct_device device, int index) {
-  if (!t || (t->storage->device == device && (device == CT_CPU || t->storage->device_index == index))) return CT_OK;
+  if (!t || ct__is_on(t->storage, device, index)) return CT_OK;
   ct_tensor *moved = ct__alloc_on(t->dtype, t->ndim, t->shape, device, index);
   if (!moved || ct__copy_across(moved, t) != CT_OK) return ct_last_status();
   ct__set_data(t, moved);
@@ -39,6 +39,3 @@ ct_status ct_module_to(ct_module *m, ct_device device, int index) {
   ct_status closed = ct_scope_close(s);
   return st != CT_OK ? st : closed;
 }
-
-ct_status ct_module_cuda(ct_module *m) { return ct_module_to(m, CT_CUDA, -1); }
-ct_status ct_module_cpu(ct_module *m) { return ct_module_to(m, CT_CPU, 0); }

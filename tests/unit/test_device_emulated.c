@@ -374,7 +374,6 @@ static void compare_training(bool adam) {
   assert_int_equal(ct_module_load_state_dict_pt(fresh, path, true), CT_OK);
   assert_int_equal(ct_module_cuda(fresh_dev), CT_OK);
   assert_int_equal(ct_module_load_state_dict_pt(fresh_dev, path, true), CT_OK);
-  unlink(path);
   pc = ct_module_named_parameters(fresh), pd = ct_module_named_parameters(fresh_dev);
   ct_named_list *trained = ct_module_named_parameters(cpu.model);
   for (int i = 0; i < pc->count; i++) {
@@ -385,6 +384,21 @@ static void compare_training(bool adam) {
   ct_named_list_free(pc);
   ct_named_list_free(pd);
   ct_named_list_free(trained);
+  // The device optimizer's state, saved and loaded into an optimizer over the device copy:
+  // the state lands on its parameters' device, so a step runs there.
+  assert_int_equal(ct_save_optimizer_state_pt(dev.opt, path), CT_OK);
+  int n;
+  ct_tensor **params = ct_module_parameters(fresh_dev, &n);
+  ct_optimizer *resumed = adam ? ct_adam_new(params, n, ct_adam_defaults()) : ct_sgd_new(params, n, ct_sgd_defaults(0.1));
+  free(params);
+  assert_int_equal(ct_optimizer_load_state_pt(resumed, path), CT_OK);
+  unlink(path);
+  ct_scope *s = ct_scope_open();
+  ct_tensor *x = ct_randn_on(CT_SHAPE(3, 4), CT_FLOAT32, CT_CUDA, 0);
+  assert_int_equal(ct_backward(ct_sum(ct_module_forward(fresh_dev, x)), NULL), CT_OK);
+  assert_int_equal(ct_optimizer_step(resumed), CT_OK);
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  ct_optimizer_free(resumed);
   // Back to the CPU: the same parameter tensors, now on the CPU.
   ct_tensor *w = ct_linear_weight(ct_module_child(fresh_dev, 0));
   assert_int_equal(ct_module_cpu(fresh_dev), CT_OK);
