@@ -96,21 +96,36 @@ static void autograd_suite(void) {
   ct_scope_close(s);
 }
 
-// A small CNN (conv, pool, layer norm, linear) trained 3 steps with Adam on each device.
-static void train(ct_device device, ct_tensor **out_loss, ct_named_list **out_params, ct_module **out_model,
-                  ct_optimizer **out_opt) {
-  ct_manual_seed(2);
-  ct_module *model = ct_sequential_new(
+// The models the nn suite trains: a small CNN (conv, pool, layer norm, linear), and a
+// sequence model (embedding, LSTM, batch norm with its running statistics, linear).
+static ct_module *cnn(void) {
+  return ct_sequential_new(
       6, (ct_module *[]){ct_conv2d_new(1, 4, (int64_t[]){3, 3}, ct_conv_defaults()), ct_relu_new(),
                          ct_max_pool2d_new((int64_t[]){2, 2}, ct_pool_defaults()), ct_flatten_new(1, -1),
                          ct_layer_norm_new(1, (int64_t[]){36}, 1e-5, true), ct_linear_new(36, 3, true)});
+}
+
+static ct_module *sequence_model(void) {
+  ct_rnn_options o = ct_rnn_defaults();
+  o.batch_first = true;
+  return ct_sequential_new(5, (ct_module *[]){ct_embedding_new(10, 6, -1), ct_lstm_new(6, 8, o), ct_flatten_new(1, -1),
+                                              ct_batch_norm1d_new(32, ct_batch_norm_defaults()),
+                                              ct_linear_new(32, 3, true)});
+}
+
+// The model trained 3 steps with Adam on one device; inputs drawn on the CPU, then moved.
+static void train(bool sequences, ct_device device, ct_tensor **out_loss, ct_named_list **out_params,
+                  ct_module **out_model, ct_optimizer **out_opt) {
+  ct_manual_seed(2);
+  ct_module *model = sequences ? sequence_model() : cnn();
   ct_module_to(model, device, -1);
   int n;
   ct_tensor **params = ct_module_parameters(model, &n);
   ct_optimizer *opt = ct_adam_new(params, n, ct_adam_defaults());
   free(params);
   ct_manual_seed(3);
-  ct_tensor *x = ct_to_device(ct_randn(CT_SHAPE(5, 1, 8, 8), CT_FLOAT32), device, -1);
+  ct_tensor *x = ct_to_device(sequences ? ct_randint(0, 10, CT_SHAPE(5, 4)) : ct_randn(CT_SHAPE(5, 1, 8, 8), CT_FLOAT32),
+                              device, -1);
   ct_tensor *y = ct_to_device(ct_randint(0, 3, CT_SHAPE(5)), device, -1);
   ct_tensor *loss = NULL;
   for (int step = 0; step < 3; step++) {
@@ -120,19 +135,19 @@ static void train(ct_device device, ct_tensor **out_loss, ct_named_list **out_pa
     ct_optimizer_step(opt);
   }
   *out_loss = loss;
-  *out_params = ct_module_named_parameters(model);
+  *out_params = ct_module_state_dict(model); // parameters and buffers
   *out_model = model;
   *out_opt = opt;
 }
 
-static void nn_optimizer_suite(void) {
+static void nn_optimizer_suite(bool sequences) {
   ct_scope *s = ct_scope_open();
   ct_tensor *loss[2];
   ct_named_list *params[2];
   ct_module *model[2];
   ct_optimizer *opt[2];
-  train(CT_CPU, &loss[0], &params[0], &model[0], &opt[0]);
-  train(CT_CUDA, &loss[1], &params[1], &model[1], &opt[1]);
+  train(sequences, CT_CPU, &loss[0], &params[0], &model[0], &opt[0]);
+  train(sequences, CT_CUDA, &loss[1], &params[1], &model[1], &opt[1]);
   check("nn loss", loss[1], loss[0], false);
   for (int i = 0; params[0] && params[1] && i < params[0]->count; i++) {
     char what[300];
@@ -163,7 +178,8 @@ int main(int argc, char **argv) {
   }
   op_suite();
   autograd_suite();
-  nn_optimizer_suite();
+  nn_optimizer_suite(false);
+  nn_optimizer_suite(true);
   if (!strcmp(device, "emulated")) emu_uninstall();
   printf("%s\n", failures ? "FAILED" : "all device suites passed");
   return failures ? 1 : 0;
