@@ -21,8 +21,8 @@ static ct_tensor *moved(ct_tensor *t, ct_device device, int index) {
 }
 
 ct_tensor *ct_full_on(int ndim, const int64_t *shape, double value, ct_dtype dtype, ct_device device, int index) {
-  if (ct__check_usable(device, index, &index) != CT_OK) return NULL;
-  return ct__full_on(ndim, shape, value, dtype, device, index);
+  return ct__check_usable(device, index, &index) == CT_OK ? ct__full_on(ndim, shape, value, dtype, device, index)
+                                                          : NULL;
 }
 ct_tensor *ct_empty_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index) {
   return ct_full_on(ndim, shape, 0.0, dtype, device, index);
@@ -37,36 +37,36 @@ ct_tensor *ct_scalar_on(double value, ct_dtype dtype, ct_device device, int inde
   return ct_full_on(0, NULL, value, dtype, device, index);
 }
 
-// The host-written creations: the device is checked before anything is made.
-#define MADE_ON_CPU_THEN_MOVED(make)                                                                                   \
-  do {                                                                                                                 \
-    if (ct__check_usable(device, index, &index) != CT_OK) return NULL;                                                \
-    return moved(make, device, index);                                                                                 \
-  } while (0)
+// The host-written creations check the device before anything is made, then move what
+// the CPU made. *index is resolved.
+static bool usable(ct_device device, int *index) { return ct__check_usable(device, *index, index) == CT_OK; }
 
 ct_tensor *ct_arange_on(double start, double end, double step, ct_dtype dtype, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_arange(start, end, step, dtype));
+  return usable(device, &index) ? moved(ct_arange(start, end, step, dtype), device, index) : NULL;
 }
 ct_tensor *ct_linspace_on(double start, double end, int64_t steps, ct_dtype dtype, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_linspace(start, end, steps, dtype));
+  return usable(device, &index) ? moved(ct_linspace(start, end, steps, dtype), device, index) : NULL;
 }
 ct_tensor *ct_eye_on(int64_t n, int64_t m, ct_dtype dtype, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_eye(n, m, dtype));
+  return usable(device, &index) ? moved(ct_eye(n, m, dtype), device, index) : NULL;
 }
 ct_tensor *ct_tensor_from_data_on(const void *data, ct_dtype src_dtype, ct_dtype dtype, int ndim,
                                   const int64_t *shape, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_tensor_from_data(data, src_dtype, dtype, ndim, shape));
+  return usable(device, &index) ? moved(ct_tensor_from_data(data, src_dtype, dtype, ndim, shape), device, index)
+                                : NULL;
 }
 ct_tensor *ct_rand_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_rand(ndim, shape, dtype));
+  return usable(device, &index) ? moved(ct_rand(ndim, shape, dtype), device, index) : NULL;
 }
 ct_tensor *ct_randn_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_randn(ndim, shape, dtype));
+  return usable(device, &index) ? moved(ct_randn(ndim, shape, dtype), device, index) : NULL;
 }
 ct_tensor *ct_randint_on(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_device device, int index) {
-  MADE_ON_CPU_THEN_MOVED(ct_randint(low, high, ndim, shape));
+  return usable(device, &index) ? moved(ct_randint(low, high, ndim, shape), device, index) : NULL;
 }
-ct_tensor *ct_randperm_on(int64_t n, ct_device device, int index) { MADE_ON_CPU_THEN_MOVED(ct_randperm(n)); }
+ct_tensor *ct_randperm_on(int64_t n, ct_device device, int index) {
+  return usable(device, &index) ? moved(ct_randperm(n), device, index) : NULL;
+}
 
 ct_tensor *ct_new_full(const ct_tensor *t, int ndim, const int64_t *shape, double value, ct_dtype dtype) {
   CT_CHECK_NULL(t);

@@ -38,6 +38,13 @@ static void assert_on(const ct_tensor *t, ct_device device, int index) {
   assert_int_equal(ct_tensor_device_index(t), index);
 }
 
+// Closes a test's scope: every block of device memory is freed; the emulation goes.
+static void finish(ct_scope *s) {
+  assert_int_equal(ct_scope_close(s), CT_OK);
+  assert_int_equal(emu_live_blocks(), 0);
+  emu_uninstall();
+}
+
 // Every CUDA entry point fails with `why` and leaves nothing behind.
 static void cuda_calls_fail(const char *why) {
   int64_t blocks = ct__pool_live_blocks();
@@ -175,9 +182,7 @@ static void test_printing(void **state) {
   assert_repr(g, "tensor([1., 2.], device='cuda:0', requires_grad=True)");
   assert_repr(ct_mul_scalar(g, 2), "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)");
   assert_repr(ct_cuda(ct_scalar(0.5, CT_FLOAT32)), "tensor(0.5000, device='cuda:0')");
-  assert_int_equal(ct_scope_close(s), CT_OK);
-  assert_int_equal(emu_live_blocks(), 0);
-  emu_uninstall();
+  finish(s);
 }
 
 static void test_creation_on_device(void **state) {
@@ -228,9 +233,7 @@ static void test_creation_on_device(void **state) {
   assert_on(ct_zeros(CT_SHAPE(2), CT_FLOAT32), CT_CPU, -1);
   assert_on(ct_tensor_parse("[1, 2]"), CT_CPU, -1);
   assert_on(ct_rand(CT_SHAPE(2), CT_FLOAT32), CT_CPU, -1);
-  assert_int_equal(ct_scope_close(s), CT_OK);
-  assert_int_equal(emu_live_blocks(), 0);
-  emu_uninstall();
+  finish(s);
 }
 
 static void test_mixed_devices(void **state) {
@@ -250,9 +253,7 @@ static void test_mixed_devices(void **state) {
   // One 0-d CPU tensor may join an op on a device.
   assert_on(ct_mul(g1, ct_scalar(2, CT_FLOAT32)), CT_CUDA, 1);
   assert_same_values(ct_mm(g1, g1), ct_mm(c, c));
-  assert_int_equal(ct_scope_close(s), CT_OK);
-  assert_int_equal(emu_live_blocks(), 0);
-  emu_uninstall();
+  finish(s);
 }
 
 // copy_ across devices: any layout on either side, broadcasting, dtype conversion.
@@ -281,9 +282,7 @@ static void test_copy_across(void **state) {
   assert_same_values(ints, ct_to_dtype(c, CT_INT64));
   EXPECT_STATUS(ct_copy_(g1, ct_ones(CT_SHAPE(4), CT_FLOAT32)), CT_ERR_ARG,
                 "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1");
-  assert_int_equal(ct_scope_close(s), CT_OK);
-  assert_int_equal(emu_live_blocks(), 0);
-  emu_uninstall();
+  finish(s);
 }
 
 // Backward on a device: gradients on the device of their tensor; through .to(device) the
@@ -305,9 +304,7 @@ static void test_backward_on_device(void **state) {
   assert_int_equal(ct_backward(ct_sum(ct_mul_scalar(ct_exp(moved), 2)), NULL), CT_OK);
   assert_on(ct_grad(leaf), CT_CPU, -1);
   assert_same_values(ct_grad(leaf), ct_mul_scalar(ct_exp(c), 2));
-  assert_int_equal(ct_scope_close(s), CT_OK);
-  assert_int_equal(emu_live_blocks(), 0);
-  emu_uninstall();
+  finish(s);
 }
 
 // A small MLP trained on the device gives the CPU's bits, step by step.
