@@ -70,7 +70,11 @@ static inline bool ct__one_device_with_kernels(const ct_tensor *out, int n, cons
   if (!first) return true;
   const ct_storage *d = first->storage;
   for (int i = 0; i < n; i++)
-    if (ts[i] && !ct__same_place(ts[i]->storage, d)) return false;
+    if (ts[i] && ts[i]->storage->device != d->device) return false;
+  if (d->device != CT_CPU) { // CPU storages all have index 0
+    for (int i = 0; i < n; i++)
+      if (ts[i] && ts[i]->storage->device_index != d->device_index) return false;
+  }
   if (!ct__kernels(d->device)) return false;
   ct__enter_device(d->device, d->device_index);
   return true;
