@@ -180,7 +180,7 @@ static bool tensor(writer *w, const ct_tensor *t) {
     return fail(w, "a storage of %zu bytes does not hold whole %s elements", t->storage->nbytes,
                 ct_dtype_name(t->dtype));
   const void *bytes = t->storage->data;
-  if (t->storage->memory) { // a device storage is saved as a CPU one, from a host copy the caller's scope holds
+  if (t->storage->memory) { // a device storage is saved as a CPU one, from a host copy the save's scope holds
     int64_t n = (int64_t)(t->storage->nbytes / elem);
     ct_tensor *host = ct__alloc_on(t->dtype, 1, &n, CT_CPU, 0);
     if (!host) return fail(w, "%s", ct_last_error());
