@@ -2,7 +2,7 @@
 // English word list of Debian's wamerican package, then asked for new words.
 //
 //   build/examples/char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]
-//                          [--logdir DIR]
+//                          [--logdir DIR] [--device cpu|cuda]
 //
 // Words: each line lower-cased, kept when it is 1 to 15 letters a-z, repeats dropped
 // (first occurrence kept). Tokens: '.' = 0, a-z = 1-26. After ct_manual_seed(seed),
@@ -36,6 +36,10 @@
 static const char *const default_words = "/usr/share/dict/words";
 enum { CONTEXT = 16, MAX_LETTERS = CONTEXT - 1, VOCAB = 27, D_MODEL = 64, VAL_CHUNK = 1024 };
 
+// --device: where the model and each batch live.
+static ct_device run_device = CT_CPU;
+static ct_tensor *on_run_device(ct_tensor *t) { return ct_to_device(t, run_device, -1); }
+
 // ---------------------------------------------------------------------------------------
 // Options.
 
@@ -45,11 +49,12 @@ typedef struct options {
   double lr;
   const char *data;
   const char *logdir;
+  bool cuda;
 } options;
 
 static void usage(FILE *to) {
   fprintf(to, "usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]"
-              " [--logdir DIR]\n");
+              " [--logdir DIR] [--device cpu|cuda]\n");
 }
 
 static void help(void) {
@@ -62,7 +67,8 @@ static void help(void) {
          "  --batch-size B  words per step, 1 or more (default 64)\n"
          "  --data FILE     the word list, one word per line (default %s, Debian's wamerican)\n"
          "  --sample K      words to sample after training, 0 or more (default 10)\n"
-         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n",
+         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n"
+         "  --device D      cpu (default) or cuda: where the model trains and samples\n",
          default_words);
 }
 
@@ -74,7 +80,7 @@ static int parse_options(int argc, char **argv, options *o) {
       {"--steps", CLI_COUNT, 0, &o->steps}, {"--seed", CLI_SEED, 0, &o->seed},
       {"--lr", CLI_RATE, 0, &o->lr},        {"--batch-size", CLI_COUNT, 1, &o->batch_size},
       {"--data", CLI_TEXT, 0, &o->data},    {"--sample", CLI_COUNT, 0, &o->sample},
-      {"--logdir", CLI_DIR, 0, &o->logdir},
+      {"--logdir", CLI_DIR, 0, &o->logdir}, {"--device", CLI_DEVICE, 0, &o->cuda},
   };
   return cli_parse_options(argc, argv, "char_lm", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
@@ -171,7 +177,8 @@ static ct_tensor *char_lm_forward(ct_module *self, ct_tensor *tokens) {
   char_lm *m = (char_lm *)self;
   int64_t T = ct_size(tokens, 1);
   ct_tensor *x = ct_add(ct_module_forward(m->tok, tokens),
-                        ct_module_forward(m->pos, ct_arange(0, (double)T, 1, CT_INT64)));
+                        ct_module_forward(m->pos, ct_arange_on(0, (double)T, 1, CT_INT64, ct_get_device(tokens),
+                                                               ct_tensor_device_index(tokens))));
   x = ct_transformer_encoder_forward(m->encoder, x, ct_generate_square_subsequent_mask(T), NULL);
   return ct_module_forward(m->head, ct_module_forward(m->norm, x));
 }
@@ -209,8 +216,8 @@ static ct_tensor *words_loss(ct_module *model, const words *w, const int64_t *id
   int64_t *rows = malloc((size_t)(2 * n * CONTEXT) * sizeof *rows);
   if (!rows) return NULL;
   fill_rows(w, ids, n, rows, rows + n * CONTEXT);
-  ct_tensor *input = ct_tensor_from_i64(rows, CT_SHAPE(n, CONTEXT));
-  ct_tensor *target = ct_tensor_from_i64(rows + n * CONTEXT, CT_SHAPE(n * CONTEXT));
+  ct_tensor *input = on_run_device(ct_tensor_from_i64(rows, CT_SHAPE(n, CONTEXT)));
+  ct_tensor *target = on_run_device(ct_tensor_from_i64(rows + n * CONTEXT, CT_SHAPE(n * CONTEXT)));
   free(rows);
   ct_tensor *logits = ct_view(ct_module_forward(model, input), 2, (int64_t[]){n * CONTEXT, VOCAB});
   return ct_cross_entropy(logits, target, NULL, -1, 0.0, how);
@@ -275,7 +282,7 @@ static int sample_word(run *r, char *out) {
   bool grad_mode = ct_no_grad_enter();
   while (status == 0 && len < MAX_LETTERS) {
     ct_scope *s = ct_scope_open();
-    ct_tensor *logits = ct_module_forward(r->model, ct_tensor_from_i64(seq, CT_SHAPE(1, len + 1)));
+    ct_tensor *logits = ct_module_forward(r->model, on_run_device(ct_tensor_from_i64(seq, CT_SHAPE(1, len + 1))));
     ct_tensor *probs = ct_softmax(ct_select(ct_select(logits, 0, 0), 0, len), -1);
     int64_t token = 0;
     if (ct_item_int(ct_multinomial(probs, 1, false), &token) != CT_OK) status = -1;
@@ -380,6 +387,11 @@ int main(int argc, char **argv) {
   options opt;
   int exit_status = parse_options(argc, argv, &opt);
   if (exit_status >= 0) return exit_status;
+  if (opt.cuda && ct_cuda_init() != CT_OK) {
+    fprintf(stderr, "char_lm: --device cuda: %s\n", ct_last_error());
+    return 1;
+  }
+  run_device = opt.cuda ? CT_CUDA : CT_CPU;
   words w = {.capacity = 1 << 17};
   w.text = malloc((size_t)w.capacity * sizeof *w.text);
   if (!w.text || load_words(opt.data, &w)) {
@@ -399,6 +411,10 @@ int main(int argc, char **argv) {
   ct_tensor *perm = ct_randperm(w.count);
   run r = {.w = &w, .n_train = n_train};
   r.model = perm ? char_lm_new() : NULL;
+  if (r.model && ct_module_to(r.model, run_device, -1) != CT_OK) {
+    ct_module_free(r.model);
+    r.model = NULL;
+  }
   r.params = r.model ? ct_module_parameters(r.model, &r.n_params) : NULL;
   ct_adam_options adamw = ct_adamw_defaults();
   adamw.lr = opt.lr;

@@ -50,6 +50,13 @@ static inline bool cli_parse_dir(const char *text, const char **out) {
   return true;
 }
 
+/// --device: "cpu" (false) or "cuda" (true).
+static inline bool cli_parse_device(const char *text, bool *cuda) {
+  if (strcmp(text, "cpu") && strcmp(text, "cuda")) return false;
+  *cuda = !strcmp(text, "cuda");
+  return true;
+}
+
 /// What an option's value is, and so which parser reads it.
 typedef enum cli_kind {
   CLI_COUNT, ///< a whole number >= min (long)
@@ -57,6 +64,7 @@ typedef enum cli_kind {
   CLI_RATE,  ///< a finite number >= 0 (double)
   CLI_TEXT,  ///< any text, such as a file name (const char *)
   CLI_DIR,   ///< a directory name: any non-empty text (const char *)
+  CLI_DEVICE, ///< cpu or cuda (bool *: true for cuda)
 } cli_kind;
 
 /// One "--name value" option of an example.
@@ -64,7 +72,7 @@ typedef struct cli_option {
   const char *name; ///< "--steps"
   cli_kind kind;
   long min;         ///< CLI_COUNT's smallest value
-  void *out;        ///< where the value goes: long *, unsigned long long *, double * or const char **
+  void *out;        ///< where the value goes: long *, unsigned long long *, double *, const char ** or bool *
 } cli_option;
 
 /// Reads argv's "--name value" pairs into opts. Returns -1 when the program goes on;
@@ -95,6 +103,8 @@ static inline int cli_parse_options(int argc, char **argv, const char *program, 
       snprintf(expected, sizeof expected, "a number, 0 or more");
     } else if (o->kind == CLI_DIR && !cli_parse_dir(value, (const char **)o->out)) {
       snprintf(expected, sizeof expected, "a directory");
+    } else if (o->kind == CLI_DEVICE && !cli_parse_device(value, (bool *)o->out)) {
+      snprintf(expected, sizeof expected, "cpu or cuda");
     } else if (o->kind == CLI_TEXT) {
       *(const char **)o->out = value;
     }

@@ -2,7 +2,7 @@
 // scikit-learn.
 //
 //   build/examples/digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE]
-//                             [--logdir DIR]
+//                             [--logdir DIR] [--device cpu|cuda]
 //
 // Conv2d(1, 8, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 3, padding=1) -> ReLU
 // -> MaxPool2d(2) -> Flatten -> Linear(64, 10), trained with Adam and cross-entropy on rows
@@ -10,7 +10,8 @@
 // test_acc <fraction of rows 1500-1796 classified right>". Seeded with --seed (default 0),
 // the lines equal those of the same PyTorch program (tests/examples/compare_digits_cnn.py).
 // --logdir DIR logs to TensorBoard: loss/train and accuracy/test per epoch, a histogram of
-// the first convolution's weights per epoch, and the first four test images.
+// the first convolution's weights per epoch, and the first four test images. --device cuda
+// trains and tests on the current GPU (exit status 1 with the reason where CUDA is unusable).
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +33,10 @@ static const char *const data_paths[] = {
 };
 enum { N_TRAIN = 1500 }; // rows 0-1499 train, the rest test
 
+// --device: where the model and each batch live (the data stays on the CPU).
+static ct_device run_device = CT_CPU;
+static ct_tensor *on_run_device(ct_tensor *t) { return ct_to_device(t, run_device, -1); }
+
 // ---------------------------------------------------------------------------------------
 // Options.
 
@@ -42,10 +47,12 @@ typedef struct options {
   long batch_size;
   const char *data;
   const char *logdir;
+  bool cuda;
 } options;
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--logdir DIR]\n");
+  fprintf(to, "usage: digits_cnn [--epochs N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--logdir DIR]\n"
+              "                  [--device cpu|cuda]\n");
 }
 
 static void help(void) {
@@ -58,7 +65,8 @@ static void help(void) {
          "  --batch-size B  images per batch, 1 or more (default 32)\n"
          "  --data FILE     the digits csv, gzip-compressed or plain: 64 pixels 0-16 then the\n"
          "                  label per line (default %s if present, else %s)\n"
-         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n",
+         "  --logdir DIR    write TensorBoard event files to DIR (tensorboard --logdir DIR)\n"
+         "  --device D      cpu (default) or cuda: where the model trains\n",
          data_paths[0], data_paths[1]);
 }
 
@@ -69,6 +77,7 @@ static int parse_options(int argc, char **argv, options *o) {
       {"--epochs", CLI_COUNT, 0, &o->epochs},         {"--seed", CLI_SEED, 0, &o->seed},
       {"--lr", CLI_RATE, 0, &o->lr},                  {"--batch-size", CLI_COUNT, 1, &o->batch_size},
       {"--data", CLI_TEXT, 0, &o->data},              {"--logdir", CLI_DIR, 0, &o->logdir},
+      {"--device", CLI_DEVICE, 0, &o->cuda},
   };
   return cli_parse_options(argc, argv, "digits_cnn", opts, (int)(sizeof opts / sizeof *opts), usage, help);
 }
@@ -139,7 +148,7 @@ static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader 
       *mean_loss = batches ? total / (double)batches : 0.0;
       return got == CT_BATCH_END ? 0 : -1;
     }
-    ct_tensor *images = batch.fields[0], *labels = batch.fields[1];
+    ct_tensor *images = on_run_device(batch.fields[0]), *labels = on_run_device(batch.fields[1]);
     ct_optimizer_zero_grad(optimizer, true);
     ct_tensor *logits = ct_module_forward(model, images);
     ct_tensor *loss = ct_cross_entropy(logits, labels, NULL, -100, 0.0, CT_REDUCTION_MEAN);
@@ -157,8 +166,8 @@ static int train_epoch(ct_module *model, ct_optimizer *optimizer, ct_dataloader 
 static int test_accuracy(ct_module *model, const split *s, double *accuracy) {
   ct_scope *scope = ct_scope_open();
   bool grad_mode = ct_no_grad_enter();
-  ct_tensor *logits = ct_module_forward(model, s->test_images);
-  ct_tensor *right = ct_sum(ct_eq(ct_argmax_dim(logits, 1, false), s->test_labels));
+  ct_tensor *logits = ct_module_forward(model, on_run_device(s->test_images));
+  ct_tensor *right = ct_sum(ct_eq(ct_argmax_dim(logits, 1, false), on_run_device(s->test_labels)));
   int64_t count = 0;
   int status = ct_item_int(right, &count) == CT_OK ? 0 : -1;
   ct_grad_mode_restore(grad_mode);
@@ -194,6 +203,11 @@ int main(int argc, char **argv) {
   options opt;
   int exit_status = parse_options(argc, argv, &opt);
   if (exit_status >= 0) return exit_status;
+  if (opt.cuda && ct_cuda_init() != CT_OK) {
+    fprintf(stderr, "digits_cnn: --device cuda: %s\n", ct_last_error());
+    return 1;
+  }
+  run_device = opt.cuda ? CT_CUDA : CT_CPU;
   const char *path = data_file(&opt);
   if (!path) return 1;
   digits data = {0};
@@ -222,6 +236,10 @@ int main(int argc, char **argv) {
   // Model and optimizer.
   ct_manual_seed(opt.seed);
   ct_module *model = loader ? digits_cnn_new() : NULL;
+  if (model && ct_module_to(model, run_device, -1) != CT_OK) {
+    ct_module_free(model);
+    model = NULL;
+  }
   int n_params = 0;
   ct_tensor **params = model ? ct_module_parameters(model, &n_params) : NULL;
   ct_adam_options adam = ct_adam_defaults();

@@ -2,14 +2,15 @@
 //
 //   build/examples/word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]
 //                              [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
-//                              [--distributed] [SENTENCE ...]
+//                              [--distributed] [--device cpu|cuda] [SENTENCE ...]
 //
 // Trains on the five-sentence corpus of the notebook (or on a CoNLL-style file given with
 // --corpus: "word<TAB>label" lines, labels containing LOC mark locations, blank lines
 // between sentences), prints "epoch <n> loss <sum of batch losses>" every 100 epochs, then
 // tags each SENTENCE (default "She comes from Paris") with per-word probabilities.
 // Seeded with --seed (default 0), the loss curve and the predictions equal PyTorch's run of
-// the notebook. --logdir writes each epoch's loss as TensorBoard scalars (tag "loss").
+// the notebook. --device cuda trains and predicts on the current GPU (exit status 1 with
+// the reason where CUDA is unusable). --logdir writes each epoch's loss as TensorBoard scalars (tag "loss").
 // --distributed (under mpirun -np N): each rank trains on its DistributedSampler shard (seed
 // 0, set_epoch every epoch) with batch size 1, gradients averaged by DDP; rank 0 prints the
 // epoch losses (each step's loss summed over the ranks) and the predictions, as the same
@@ -155,6 +156,10 @@ static void show_progress(const progress *p, long epoch, long epochs, double los
   if (epoch + 1 == epochs) fprintf(stderr, "\n");
 }
 
+// --device: where the model and each batch live (the data loader makes batches on the CPU).
+static ct_device run_device = CT_CPU;
+static ct_tensor *on_run_device(ct_tensor *t) { return ct_to_device(t, run_device, -1); }
+
 // One epoch; with `ddp` the forward goes through it and each step's loss is summed over the ranks.
 static int train_epoch(ct_module *model, ct_ddp *ddp, ct_optimizer *optimizer, ct_dataloader *loader,
                        double *total_loss) {
@@ -168,7 +173,8 @@ static int train_epoch(ct_module *model, ct_ddp *ddp, ct_optimizer *optimizer, c
       ct_scope_close(step);
       return got == CT_BATCH_END ? 0 : -1;
     }
-    ct_tensor *batch_inputs = batch.fields[0], *batch_labels = batch.fields[1], *batch_lengths = batch.fields[2];
+    ct_tensor *batch_inputs = on_run_device(batch.fields[0]), *batch_labels = on_run_device(batch.fields[1]),
+              *batch_lengths = on_run_device(batch.fields[2]);
     ct_optimizer_zero_grad(optimizer, true);
     ct_tensor *outputs = ddp ? ct_ddp_forward(ddp, batch_inputs) : ct_module_forward(model, batch_inputs);
     ct_tensor *loss = loss_function(outputs, batch_labels, batch_lengths);
@@ -201,7 +207,7 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
     bool grad_mode = ct_no_grad_enter();
     ct_batch batch;
     if (loader && ct_dataloader_next(loader, &batch) == CT_BATCH_READY) {
-      ct_tensor *outputs = ct_module_forward(model, batch.fields[0]);
+      ct_tensor *outputs = ct_module_forward(model, on_run_device(batch.fields[0]));
       double *probs = outputs ? malloc((size_t)ct_numel(outputs) * sizeof *probs) : NULL;
       if (probs && ct_to_f64_array(outputs, probs) == CT_OK) {
         for (int64_t i = 0; i < test.sentences[0].length; i++)
@@ -228,7 +234,7 @@ static int predict(ct_module *model, demo_data *data, const char *text) {
 static void usage(FILE *to) {
   fprintf(to, "usage: word_window [--epochs N] [--seed S] [--corpus FILE] [--logdir DIR] [--load FILE]\n"
               "                   [--save FILE] [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]\n"
-              "                   [--distributed] [SENTENCE ...]\n");
+              "                   [--distributed] [--device cpu|cuda] [SENTENCE ...]\n");
 }
 
 int main(int argc, char **argv) {
@@ -276,6 +282,14 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
       }
+    } else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+      bool cuda;
+      if (!cli_parse_device(argv[++i], &cuda)) {
+        fprintf(stderr, "word_window: --device '%s': expected cpu or cuda\n", argv[i]);
+        usage(stderr);
+        return 2;
+      }
+      run_device = cuda ? CT_CUDA : CT_CPU;
     } else if (!strcmp(argv[i], "--distributed")) {
       distributed = true;
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -289,6 +303,10 @@ int main(int argc, char **argv) {
       first_sentence = i;
       break;
     }
+  }
+  if (run_device == CT_CUDA && ct_cuda_init() != CT_OK) {
+    fprintf(stderr, "word_window: --device cuda: %s\n", ct_last_error());
+    return 1;
   }
   ct_manual_seed(seed);
   if (distributed && ct_dist_init_process_group(0) != CT_OK) {
@@ -336,6 +354,10 @@ int main(int argc, char **argv) {
   ct_module *model = vocab ? word_window_classifier_new(window_size, 25, 25, ct_vocab_size(vocab),
                                                         ct_vocab_index(vocab, "<pad>"))
                            : NULL;
+  if (model && ct_module_to(model, run_device, -1) != CT_OK) {
+    ct_module_free(model);
+    model = NULL;
+  }
   int n_params = 0;
   ct_tensor **params = model ? ct_module_parameters(model, &n_params) : NULL;
   ct_optimizer *optimizer = params ? ct_sgd_new(params, n_params, ct_sgd_defaults(0.01)) : NULL;

@@ -7,6 +7,7 @@
 #include "ctorch/error.h"
 #include "ctorch/dtype.h"
 #include "ctorch/tensor.h"
+#include "ctorch/device.h"
 #include "ctorch/scope.h"
 #include "ctorch/creation.h"
 #include "ctorch/view.h"

@@ -30,7 +30,7 @@ static ct_tensor *root_gradient(ct_tensor *output, ct_tensor *gradient, bool cre
   if (!gradient) {
     if (ct_numel(output) != 1)
       return ct__error_null(CT_ERR_RUNTIME, "grad can be implicitly created only for scalar outputs");
-    ct_tensor *ones = ct__alloc(output->dtype, output->ndim, output->shape);
+    ct_tensor *ones = ct__alloc_like(output, output->dtype, output->ndim, output->shape); // on the graph's device
     if (ones) ct__fill(ones, 1.0);
     return ones;
   }

@@ -176,6 +176,8 @@ ct_status ct__record(ct_tensor *out, const char *name, ct_backward_fn backward, 
     ct_tensor *in = inputs[i];
     if (!in) continue;
     n->inputs[i].dtype = in->dtype;
+    n->inputs[i].device = in->storage->device;
+    n->inputs[i].device_index = in->storage->device_index;
     n->inputs[i].ndim = in->ndim;
     memcpy(n->inputs[i].shape, in->shape, sizeof in->shape);
     if (!in->requires_grad) continue;

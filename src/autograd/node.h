@@ -24,6 +24,8 @@ typedef ct_status (*ct_backward_fn)(ct_node *node, ct_tensor *grad_out, ct_tenso
 
 typedef struct ct_input_meta {
   ct_dtype dtype;
+  ct_device device; // where the input's gradient must go (PyTorch's InputMetadata)
+  int device_index;
   int ndim;
   int64_t shape[CT_MAX_DIMS];
 } ct_input_meta;

@@ -64,7 +64,7 @@ static ct_status base_buffer(ct_node *node, const ct_tensor *like, bool zero, ct
                              ct_tensor **slot) {
   const view_geometry *g = geometry(node);
   const ct_input_meta *m = &node->inputs[0];
-  ct_tensor *buf = ct__alloc(like->dtype, 1, &g->extent);
+  ct_tensor *buf = ct__alloc_like(like, like->dtype, 1, &g->extent);
   if (!buf || (zero && ct__fill(buf, 0.0) != CT_OK)) return ct_last_status();
   *base_view = ct__make_view(buf, m->ndim, m->shape, g->base_strides, 0);
   *slot = ct__make_view(buf, g->view_ndim, g->view_shape, g->view_strides, g->view_offset);

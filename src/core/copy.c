@@ -60,7 +60,11 @@ static const ct_copy_kernels *copy_kernels(ct_device device) {
 }
 
 ct_status ct__copy_operands(const ct_operand *ops) {
-  if (ops[1].device != ops[0].device) return ct__check_copy_devices(ops[0].device, ops[1].device);
+  if (ops[1].device != ops[0].device) { // operands carry no device index: copies across go by tensor
+    ct_status st = ct__check_copy_devices(ops[0].device, ops[1].device);
+    return st != CT_OK ? st : ct__error(CT_ERR_RUNTIME, "copy_: copying from %s to %s is not supported here",
+                                        ct_device_name(ops[1].device), ct_device_name(ops[0].device));
+  }
   const ct_copy_kernels *k = copy_kernels(ops[0].device);
   if (!k) return ct_last_status();
   ct_iter it;
@@ -72,6 +76,8 @@ ct_status ct__copy_operands(const ct_operand *ops) {
 }
 
 ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
+  if (!ct__same_place(dst->storage, src->storage)) return ct__copy_across(dst, src);
+  ct__enter_device_of(dst);
   ct_operand ops[2];
   ct__operand_set(&ops[0], dst), ct__operand_set(&ops[1], src);
   return ct__copy_operands(ops);
@@ -89,13 +95,14 @@ ct_status ct__fill_operand(const ct_operand *dst, double value) {
 }
 
 ct_status ct__fill(ct_tensor *dst, double value) {
+  ct__enter_device_of(dst);
   ct_operand op;
   ct__operand_set(&op, dst);
   return ct__fill_operand(&op, value);
 }
 
 ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
-  ct_tensor *out = ct__alloc(dtype, src->ndim, src->shape);
+  ct_tensor *out = ct__alloc_like(src, dtype, src->ndim, src->shape);
   if (!out) return NULL;
   if (ct__copy_into(out, src) != CT_OK) {
     ct__drop(out);
@@ -106,9 +113,11 @@ ct_tensor *ct__copy_as(const ct_tensor *src, ct_dtype dtype) {
 
 static ct_status accumulate(ct_tensor *dst, const ct_tensor *src, bool allow_parallel) {
   if (dst->dtype != src->dtype) return ct__error(CT_ERR_ARG, "accumulate: dtype mismatch");
-  if (src->storage->device != dst->storage->device)
-    return ct__check_copy_devices(dst->storage->device, src->storage->device);
+  if (!ct__same_place(src->storage, dst->storage))
+    return ct__error(CT_ERR_ARG, "Expected all tensors to be on the same device, but found at least two devices, "
+                                 "%s and %s!", ct__storage_device(dst->storage).s, ct__storage_device(src->storage).s);
   const ct_copy_kernels *k = copy_kernels(dst->storage->device);
+  ct__enter_device_of(dst);
   if (!k) return ct_last_status();
   ct_iter it;
   ct_operand ops[2];

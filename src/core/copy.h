@@ -12,8 +12,16 @@ ct_status ct__copy_operands(const ct_operand *ops);
 /// Every element of *dst = value (converted to dst's dtype).
 ct_status ct__fill_operand(const ct_operand *dst, double value);
 
-/// dst = src, broadcasting src to dst's shape and converting dtypes.
+/// dst = src, broadcasting src to dst's shape and converting dtypes; across devices
+/// too (ct__copy_across).
 ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src);
+/// ct__copy_into for tensors on two devices (core/to_device.c): src, broadcast and made
+/// contiguous on its device, is read into host memory, converted there, and written to
+/// dst (through a contiguous buffer on dst's device when dst is not contiguous).
+ct_status ct__copy_across(ct_tensor *dst, const ct_tensor *src);
+/// A CPU tensor with t's values: t itself (a new reference in the scope) when t is on the
+/// CPU, else a contiguous host copy (printing, saving, host reads).
+ct_tensor *ct__on_host(const ct_tensor *t);
 /// Every element of dst = value (converted to dst's dtype).
 ct_status ct__fill(ct_tensor *dst, double value);
 /// New contiguous tensor of `dtype` with src's values (registered with the scope).

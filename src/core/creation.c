@@ -2,9 +2,13 @@
 #include <math.h>
 #include <string.h>
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
+
+// The ranges and eye are written from host code: made on the CPU (ct_arange_on moves them).
+#define ct__alloc_cpu(dtype, ndim, shape) ct__alloc_on(dtype, ndim, shape, CT_CPU, 0)
 
 // torch.tensor(floats, dtype=<integer>) refuses a value the integer type cannot hold (NaN
 // included), naming the dtype as torch.tensor does ("int32", "int64").
@@ -21,7 +25,7 @@ static ct_status check_float_data_fits(const void *data, ct_dtype src_dtype, ct_
 ct_tensor *ct_tensor_from_data(const void *data, ct_dtype src_dtype, ct_dtype dtype, int ndim,
                                const int64_t *shape) {
   if ((unsigned)src_dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid source dtype");
-  ct_tensor *out = ct__alloc(dtype, ndim, shape);
+  ct_tensor *out = ct__alloc_on(dtype, ndim, shape, CT_CPU, 0);
   if (!out) return NULL;
   int64_t n = ct__numel_of(ndim, shape);
   if (n == 0) return out;
@@ -67,14 +71,18 @@ ct_tensor *ct_tensor_from_bool(const bool *data, int ndim, const int64_t *shape)
 
 ct_tensor *ct_scalar(double value, ct_dtype dtype) { return ct_full(0, NULL, value, dtype); }
 
-ct_tensor *ct_full(int ndim, const int64_t *shape, double value, ct_dtype dtype) {
-  ct_tensor *out = ct__alloc(dtype, ndim, shape); // torch.full: empty, then fill_ (shape errors first)
+ct_tensor *ct__full_on(int ndim, const int64_t *shape, double value, ct_dtype dtype, ct_device device, int index) {
+  // torch.full: empty, then fill_ (shape errors first)
+  ct_tensor *out = ct__alloc_on(dtype, ndim, shape, device, index);
   ct__element checked;
   if (out && (ct__checked_element(value, dtype, &checked) != CT_OK || ct__fill(out, value) != CT_OK)) {
     ct__drop(out);
     return NULL;
   }
   return out;
+}
+ct_tensor *ct_full(int ndim, const int64_t *shape, double value, ct_dtype dtype) {
+  return ct__full_on(ndim, shape, value, dtype, CT_CPU, 0);
 }
 // ctorch zero-fills "uninitialised" tensors so programs are deterministic.
 ct_tensor *ct_empty(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_full(ndim, shape, 0.0, dtype); }
@@ -83,7 +91,7 @@ ct_tensor *ct_ones(int ndim, const int64_t *shape, ct_dtype dtype) { return ct_f
 
 ct_tensor *ct_full_like(const ct_tensor *like, double value) {
   CT_CHECK_NULL(like);
-  return ct_full(like->ndim, like->shape, value, like->dtype);
+  return ct__full_on(like->ndim, like->shape, value, like->dtype, like->storage->device, like->storage->device_index);
 }
 ct_tensor *ct_empty_like(const ct_tensor *like) { return ct_full_like(like, 0.0); }
 ct_tensor *ct_zeros_like(const ct_tensor *like) { return ct_full_like(like, 0.0); }
@@ -134,7 +142,7 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
                                   : ceil((end - start) / step);
   if (len > 1e15) return ct__error_null(CT_ERR_ARG, "arange: too many elements");
   int64_t n = len > 0 ? (int64_t)len : 0;
-  ct_tensor *out = ct__alloc(dtype, 1, &n);
+  ct_tensor *out = ct__alloc_cpu(dtype, 1, &n);
   if (!out) return NULL;
   char *p = ct__data(out);
   size_t es = ct_dtype_size(dtype);
@@ -183,7 +191,7 @@ ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype) 
     if (ct__checked_element(start, dtype, &checked) != CT_OK) return NULL;
     if (steps > 1 && ct__checked_element(end, dtype, &checked) != CT_OK) return NULL;
   }
-  ct_tensor *out = ct__alloc(dtype, 1, &steps);
+  ct_tensor *out = ct__alloc_cpu(dtype, 1, &steps);
   if (!out || steps == 0) return out;
   char *p = ct__data(out);
   size_t es = ct_dtype_size(dtype);

@@ -1,13 +1,50 @@
 // Device checks at op entry (see device.h).
 #include "core/device.h"
 #include "core/error_impl.h"
+#include <stdio.h>
 
-const char *ct__device_str(ct_device device) {
-  switch (device) {
-  case CT_CPU: return "cpu";
-  case CT_CUDA: return "cuda:0"; // one device of each type: index 0
-  default: return "unknown";
+_Thread_local ct_device ct__op_device = CT_CPU;
+_Thread_local int ct__op_device_index = 0;
+_Thread_local int ct__chosen_cuda_device = 0;
+
+ct__device_text ct__device_label(ct_device device, int index) {
+  ct__device_text t;
+  if (device == CT_CPU) snprintf(t.s, sizeof t.s, "cpu");
+  else snprintf(t.s, sizeof t.s, "%s:%d", ct_device_name(device), index);
+  return t;
+}
+
+void ct__select_runtime_device(ct_device device, int index) {
+  const ct_kernel_table *k = ct__kernels(device);
+  const ct_device_runtime *rt = k ? k->runtime : NULL;
+  if (!rt || rt->current_device() == index) return;
+  char why[256];
+  rt->set_device(index, why, sizeof why); // the index was valid when its tensor was made
+}
+
+ct_status ct__check_usable(ct_device device, int index, int *resolved) {
+  if ((unsigned)device >= CT_NUM_DEVICES) return ct__error(CT_ERR_ARG, "invalid device type %d", (int)device);
+  if (index < -1) return ct__error(CT_ERR_ARG, "Device index must not be negative");
+  if (device == CT_CPU) {
+    if (index > 0) return ct__error(CT_ERR_RUNTIME, "CPU device index must be -1 or zero, got %d", index);
+    if (resolved) *resolved = 0;
+    return CT_OK;
   }
+  ct_status st = ct__check_backend(device);
+  if (st != CT_OK) return st;
+  const ct_device_runtime *rt = ct__kernels(device)->runtime;
+  if (!rt) { // a backend with one device and nothing to select
+    if (index > 0) return ct__error(CT_ERR_RUNTIME, "%s error: invalid device ordinal", "CUDA");
+    if (resolved) *resolved = 0;
+    return CT_OK;
+  }
+  char why[512] = "";
+  int count = rt->device_count(why, sizeof why);
+  if (count <= 0) return ct__error(CT_ERR_RUNTIME, "%s", why[0] ? why : "No CUDA GPUs are available");
+  if (index == -1) index = ct__chosen_cuda_device;
+  if (index >= count) return ct__error(CT_ERR_RUNTIME, "CUDA error: invalid device ordinal");
+  if (resolved) *resolved = index;
+  return CT_OK;
 }
 
 ct_status ct__check_backend(ct_device device) {
@@ -16,27 +53,35 @@ ct_status ct__check_backend(ct_device device) {
   return ct__error(CT_ERR_RUNTIME, "ctorch was built without %s support", name);
 }
 
-static ct_status mismatch(ct_device common, ct_device other) {
+static ct_status mismatch(const ct_storage *common, const ct_storage *other) {
   return ct__error(CT_ERR_ARG, "Expected all tensors to be on the same device, but found at least two devices, %s and %s!",
-                   ct__device_str(common), ct__device_str(other));
+                   ct__storage_device(common).s, ct__storage_device(other).s);
+}
+
+// The backend check that ends every rule, entering the common device on success.
+static ct_status enter_common(const ct_storage *common) {
+  ct_status st = ct__check_backend(common->device);
+  if (st == CT_OK) ct__enter_device(common->device, common->device_index);
+  return st;
 }
 
 ct_status ct__same_device_rule(const ct_tensor *out, int n, const ct_tensor *const *inputs, bool cpu_scalar) {
-  ct_device common = out ? out->storage->device : CT_CPU;
-  for (int i = 0; i < n && common == CT_CPU; i++)
-    if (inputs[i]) common = inputs[i]->storage->device;
-  if (out && out->storage->device != common) return mismatch(common, out->storage->device);
+  const ct_storage *common = out ? out->storage : NULL;
+  for (int i = 0; i < n && (!common || common->device == CT_CPU); i++)
+    if (inputs[i]) common = inputs[i]->storage;
+  if (!common) return CT_OK;
+  if (out && !ct__same_place(out->storage, common)) return mismatch(common, out->storage);
   int cpu_scalars = 0;
   for (int i = 0; i < n; i++) {
     const ct_tensor *t = inputs[i];
-    if (!t || t->storage->device == common) continue;
+    if (!t || ct__same_place(t->storage, common)) continue;
     if (cpu_scalar && t->ndim == 0 && t->storage->device == CT_CPU) { // read by value by the kernel
       if (cpu_scalars++ == 0) continue;
       return ct__error(CT_ERR_ARG, "Trying to pass too many CPU scalars to non-CPU kernel!");
     }
-    return mismatch(common, t->storage->device);
+    return mismatch(common, t->storage);
   }
-  return ct__check_backend(common);
+  return enter_common(common);
 }
 
 ct_status ct__same_device_rule_args(const char *method, int n, const ct_tensor *const *args, const char *const *names,
@@ -47,43 +92,47 @@ ct_status ct__same_device_rule_args(const char *method, int n, const ct_tensor *
     if (!t) continue;
     if (!first) {
       first = t;
-    } else if (t->storage->device != first->storage->device) {
+    } else if (!ct__same_place(t->storage, first->storage)) {
       return ct__error(CT_ERR_ARG,
                        "Expected all tensors to be on the same device, but found at least two devices, %s and %s! "
                        "(when checking argument for argument %s in method %s)",
-                       ct__device_str(first->storage->device), ct__device_str(t->storage->device),
+                       ct__storage_device(first->storage).s, ct__storage_device(t->storage).s,
                        names[i < n_names ? i : n_names - 1], method);
     }
   }
-  return first ? ct__check_backend(first->storage->device) : CT_OK;
+  return first ? enter_common(first->storage) : CT_OK;
 }
 
 ct_status ct__check_index_device(const ct_tensor *self, const ct_tensor *index) {
-  const ct_device d = self->storage->device, i = index->storage->device;
-  if (i != CT_CPU && i != d)
+  if (index->storage->device != CT_CPU && !ct__same_place(index->storage, self->storage))
     return ct__error(CT_ERR_ARG, "indices should be either on %s or on the same device as the indexed tensor (%s)",
-                     ct__device_str(CT_CPU), ct__device_str(d));
-  return ct__check_backend(d);
+                     "cpu", ct__storage_device(self->storage).s);
+  return enter_common(self->storage);
 }
 
 ct_status ct__check_mask_device(const ct_tensor *self, const ct_tensor *mask) {
-  const ct_device d = self->storage->device, m = mask->storage->device;
-  if (m != d)
+  if (!ct__same_place(mask->storage, self->storage))
     return ct__error(CT_ERR_ARG, "expected self and mask to be on the same device, but got mask on %s and self on %s",
-                     ct__device_str(m), ct__device_str(d));
-  return ct__check_backend(d);
+                     ct__storage_device(mask->storage).s, ct__storage_device(self->storage).s);
+  return enter_common(self->storage);
 }
 
 ct_status ct__check_copy_devices(ct_device dst, ct_device src) {
   ct_status st = ct__check_backend(dst);
-  if (st == CT_OK) st = ct__check_backend(src);
-  if (st == CT_OK && dst != src)
-    st = ct__error(CT_ERR_RUNTIME, "copy_: copying from %s to %s is not supported", ct__device_str(src),
-                   ct__device_str(dst));
-  return st;
+  return st == CT_OK ? ct__check_backend(src) : st;
 }
 
 void ct__test_set_device(ct_tensor *t, ct_device device) { t->storage->device = device; }
+
+void ct__test_install_kernels(ct_device device, const ct_kernel_table *table) {
+  static const ct_kernel_table *built[CT_NUM_DEVICES];
+  static bool saved;
+  if (!saved) {
+    for (int d = 0; d < CT_NUM_DEVICES; d++) built[d] = ct__kernel_tables[d];
+    saved = true;
+  }
+  ct__kernel_tables[device] = table ? table : built[device];
+}
 
 const char *ct__tensor_type_name(const ct_tensor *t) {
   static const char *const cpu[CT_NUM_DTYPES] = {[CT_BOOL] = "torch.BoolTensor", [CT_INT32] = "torch.IntTensor",

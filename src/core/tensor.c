@@ -5,6 +5,7 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/checked.h"
+#include "core/device.h"
 #include "core/dtype_impl.h"
 #include "core/error_impl.h"
 #include "core/pool.h"
@@ -46,14 +47,61 @@ static ct_storage *storage_new(size_t nbytes) {
   return s;
 }
 
+// A storage on another device: the header from the pool, the data from the device's
+// memory hooks, allocated on device `index` (made current first).
+static ct_storage *device_storage_new(size_t nbytes, ct_device device, int index) {
+  const ct_memory_hooks *memory = ct__kernels(device)->memory;
+  ct_storage *s = ct__pool_alloc(sizeof *s);
+  if (!s) return NULL;
+  ct__zero(s, sizeof *s);
+  ct__enter_device(device, index);
+  s->data = memory->alloc(nbytes);
+  if (!s->data) {
+    ct__pool_free(s, sizeof *s);
+    return NULL;
+  }
+  s->refcount = 1;
+  s->nbytes = nbytes;
+  s->device = device;
+  s->device_index = index;
+  s->memory = memory;
+  return s;
+}
+
 static void storage_release(ct_storage *s) {
   if (!s || --s->refcount > 0) return;
   if (s->owns_data) {
     ct__pool_free(s, owned_block_size(s->nbytes));
     return;
   }
-  if (s->deleter) s->deleter(s->data, s->deleter_ctx);
+  if (s->memory) {
+    ct__select_runtime_device(s->device, s->device_index);
+    s->memory->free(s->data, s->nbytes);
+  } else if (s->deleter) {
+    s->deleter(s->data, s->deleter_ctx);
+  }
   ct__pool_free(s, sizeof *s);
+}
+
+// n bytes from src to dst with the storage's hook (to_host or from_host) on its device,
+// or memcpy for host memory.
+static void storage_transfer(const ct_storage *s, void (*hook)(void *, const void *, size_t), void *dst,
+                             const void *src, size_t nbytes) {
+  if (!nbytes) return;
+  if (!s->memory) {
+    memcpy(dst, src, nbytes);
+    return;
+  }
+  ct__select_runtime_device(s->device, s->device_index);
+  hook(dst, src, nbytes);
+}
+
+void ct__storage_read(const ct_storage *s, void *host_dst, const void *p, size_t nbytes) {
+  storage_transfer(s, s->memory ? s->memory->to_host : NULL, host_dst, p, nbytes);
+}
+
+void ct__storage_write(const ct_storage *s, void *p, const void *host_src, size_t nbytes) {
+  storage_transfer(s, s->memory ? s->memory->from_host : NULL, p, host_src, nbytes);
 }
 
 // A shape a tensor can have: at most CT_MAX_DIMS sizes, none negative, within the limits
@@ -91,6 +139,14 @@ static ct_tensor *tensor_shell(ct_dtype dtype, int ndim, const int64_t *shape) {
 }
 
 ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
+  return ct__alloc_on(dtype, ndim, shape, ct__op_device, ct__op_device_index);
+}
+
+ct_tensor *ct__alloc_like(const ct_tensor *like, ct_dtype dtype, int ndim, const int64_t *shape) {
+  return ct__alloc_on(dtype, ndim, shape, like->storage->device, like->storage->device_index);
+}
+
+ct_tensor *ct__alloc_on(ct_dtype dtype, int ndim, const int64_t *shape, ct_device device, int index) {
   if ((unsigned)dtype >= CT_NUM_DTYPES) return ct__error_null(CT_ERR_ARG, "invalid dtype %d", (int)dtype);
   int64_t numel;
   if (!valid_shape(ndim, shape, (int64_t)ct__dtype_size(dtype), &numel)) return NULL;
@@ -98,7 +154,11 @@ ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape) {
   if (!t) return NULL;
   ct__contiguous_strides(ndim, shape, t->strides);
   size_t nbytes = (size_t)numel * ct__dtype_size(dtype);
-  t->storage = storage_new(nbytes);
+  if (device != CT_CPU && ct__check_backend(device) != CT_OK) {
+    ct__pool_free(t, sizeof *t);
+    return NULL;
+  }
+  t->storage = device == CT_CPU ? storage_new(nbytes) : device_storage_new(nbytes, device, index);
   if (!t->storage) {
     ct__pool_free(t, sizeof *t);
     return ct__error_null(CT_ERR_MEMORY, "out of memory allocating %zu bytes", nbytes);
@@ -153,6 +213,14 @@ void ct_release(ct_tensor *t) {
     return;
   }
   ct__release(t);
+}
+
+void ct__set_data(ct_tensor *t, const ct_tensor *src) {
+  src->storage->refcount++;
+  storage_release(t->storage);
+  t->storage = src->storage;
+  t->offset = src->offset;
+  for (int d = 0; d < CT_MAX_DIMS; d++) t->strides[d] = src->strides[d];
 }
 
 void ct__bump_version(ct_tensor *t) {
@@ -299,23 +367,27 @@ ct_status ct_get(const ct_tensor *t, const int64_t *index, double *out) {
   ct_status st = CT_OK;
   const char *p = ct__element_ptr(t, index, &st);
   if (!p) return st;
-  *out = ct__load_f64(p, t->dtype);
+  ct__element e;
+  ct__storage_read(t->storage, &e, p, ct__dtype_size(t->dtype));
+  *out = ct__load_f64((const char *)&e, t->dtype);
   return CT_OK;
 }
 
 
-static ct_status item_ptr(const ct_tensor *t, const char **p) {
+// The one element of t, read into host memory at *e.
+static ct_status item_read(const ct_tensor *t, ct__element *e) {
   if (!t) return ct__null_tensor_status("item");
   int64_t n = ct_numel(t);
   if (n != 1)
     return ct__error(CT_ERR_ARG, "a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
-  *p = ct__data(t);
+  ct__storage_read(t->storage, e, ct__data(t), ct__dtype_size(t->dtype));
   return CT_OK;
 }
 
 ct_status ct_item(const ct_tensor *t, double *out) {
-  const char *p = NULL;
-  ct_status st = item_ptr(t, &p);
+  ct__element e;
+  const char *p = (const char *)&e;
+  ct_status st = item_read(t, &e);
   if (st != CT_OK) return st;
   if (!out) return ct__error(CT_ERR_ARG, "ct_item: out is NULL");
   *out = ct__load_f64(p, t->dtype);
@@ -325,8 +397,9 @@ ct_status ct_item(const ct_tensor *t, double *out) {
 // Python's int() of the item: NaN and infinities have no integer value, and a float
 // beyond int64 has no int64 one.
 ct_status ct_item_int(const ct_tensor *t, int64_t *out) {
-  const char *p = NULL;
-  ct_status st = item_ptr(t, &p);
+  ct__element e;
+  const char *p = (const char *)&e;
+  ct_status st = item_read(t, &e);
   if (st != CT_OK) return st;
   if (!out) return ct__error(CT_ERR_ARG, "ct_item_int: out is NULL");
   if (ct_dtype_is_floating(t->dtype)) {
@@ -340,13 +413,20 @@ ct_status ct_item_int(const ct_tensor *t, int64_t *out) {
   return CT_OK;
 }
 
-// Visits every element in row-major order, passing its address.
-static void for_each_element(const ct_tensor *t, void (*visit)(const char *p, ct_dtype dt, void *ctx, int64_t i),
-                             void *ctx) {
+// Visits every element in row-major order, passing its address in host memory (device
+// storages are read into a host copy first).
+static ct_status for_each_element(const ct_tensor *t, void (*visit)(const char *p, ct_dtype dt, void *ctx, int64_t i),
+                                  void *ctx) {
   int64_t n = ct_numel(t);
   int64_t idx[CT_MAX_DIMS] = {0};
   size_t es = ct_dtype_size(t->dtype);
   const char *base = (const char *)t->storage->data;
+  void *host = NULL;
+  if (t->storage->memory && n) {
+    if (!(host = malloc(t->storage->nbytes))) return ct__error(CT_ERR_MEMORY, "out of memory reading a tensor");
+    ct__storage_read(t->storage, host, t->storage->data, t->storage->nbytes);
+    base = host;
+  }
   for (int64_t i = 0; i < n; i++) {
     int64_t off = t->offset;
     for (int d = 0; d < t->ndim; d++) off += idx[d] * t->strides[d];
@@ -356,6 +436,8 @@ static void for_each_element(const ct_tensor *t, void (*visit)(const char *p, ct
       idx[d] = 0;
     }
   }
+  free(host);
+  return CT_OK;
 }
 
 static void visit_f64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((double *)ctx)[i] = ct__load_f64(p, dt); }
@@ -364,15 +446,13 @@ static void visit_i64(const char *p, ct_dtype dt, void *ctx, int64_t i) { ((int6
 ct_status ct_to_f64_array(const ct_tensor *t, double *out) {
   if (!t) return ct__null_tensor_status("ct_to_f64_array");
   if (!out) return ct__error(CT_ERR_ARG, "ct_to_f64_array: NULL argument");
-  for_each_element(t, visit_f64, out);
-  return CT_OK;
+  return for_each_element(t, visit_f64, out);
 }
 
 ct_status ct_to_i64_array(const ct_tensor *t, int64_t *out) {
   if (!t) return ct__null_tensor_status("ct_to_i64_array");
   if (!out) return ct__error(CT_ERR_ARG, "ct_to_i64_array: NULL argument");
-  for_each_element(t, visit_i64, out);
-  return CT_OK;
+  return for_each_element(t, visit_i64, out);
 }
 
 void ct__shape_to_str(int ndim, const int64_t *shape, char *buf, size_t cap) {

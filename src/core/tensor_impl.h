@@ -18,10 +18,16 @@ typedef struct ct_storage {
   void *data;
   size_t nbytes;
   ct_device device;
+  int device_index;   // which device of its type (cuda:1 is 1); 0 on the CPU
+  // Where data came from when it is not inline in the storage's pool block: the device's
+  // memory hooks (kernels/dispatch.h), which also read and write it for host code.
+  // NULL for CPU storages (inline or borrowed), whose data host code reads directly.
+  const struct ct_memory_hooks *memory;
   uint32_t version;   // torch's _version: bumped by every in-place write (ct__bump_version)
   ct_deleter deleter; // NULL: ctorch allocated data (freed with free) or borrowed
   void *deleter_ctx;
   bool owns_data;     // data was allocated by ctorch
+  bool pinned;        // page-locked host memory (ct_pin_memory)
   // The grad_fn name of the tensor the latest in-place write went to (set at writer_version):
   // what a saved-tensor version error names, as torch names the tensor's current grad_fn.
   uint32_t writer_version;
@@ -53,8 +59,21 @@ struct ct_tensor {
   ct_tensor *view_base;
 };
 
-/// New contiguous tensor with uninitialised data, registered with the current scope.
+/// New contiguous tensor with uninitialised data, registered with the current scope, on
+/// the device of the running op (the device guard of core/device.h: the device its
+/// operands' check entered; the CPU on a thread that has run no op elsewhere).
 ct_tensor *ct__alloc(ct_dtype dtype, int ndim, const int64_t *shape);
+/// New contiguous tensor with uninitialised data on a device (index >= 0), registered
+/// with the current scope. The device must have a backend (checked by the caller).
+ct_tensor *ct__alloc_on(ct_dtype dtype, int ndim, const int64_t *shape, ct_device device, int index);
+/// torch.full on a device (index resolved, backend checked by the caller).
+ct_tensor *ct__full_on(int ndim, const int64_t *shape, double value, ct_dtype dtype, ct_device device, int index);
+/// ct__alloc_on the device of `like`.
+ct_tensor *ct__alloc_like(const ct_tensor *like, ct_dtype dtype, int ndim, const int64_t *shape);
+/// Host reads and writes of a storage's bytes at device address p: memcpy for host memory,
+/// the device's to_host / from_host otherwise (printing, item, element access, saving).
+void ct__storage_read(const ct_storage *s, void *host_dst, const void *p, size_t nbytes);
+void ct__storage_write(const ct_storage *s, void *p, const void *host_src, size_t nbytes);
 /// New view of base's storage with the given geometry, registered with the scope.
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset);
@@ -76,6 +95,10 @@ ct_tensor *ct__register(ct_tensor *t);
 /// close's error, or out of memory) the results not handed over are released and set to
 /// NULL.
 ct_status ct__close_keeping(ct_scope *s, ct_tensor **results, int n);
+
+/// PyTorch's `t.data = src` (same shape): t keeps its identity and autograd fields and
+/// takes src's storage, offset and strides (module.to moving a parameter to a device).
+void ct__set_data(ct_tensor *t, const ct_tensor *src);
 
 /// Records an in-place write to t's data (every public in-place op calls it once, after
 /// writing and before recording its node): bumps the version counter t shares with every

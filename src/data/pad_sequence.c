@@ -3,11 +3,13 @@
 #include <string.h>
 #include "autograd/node.h"
 #include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "core/operand.h"
 #include "core/tensor_impl.h"
 #include "ctorch/creation.h"
 #include "ctorch/data.h"
+#include "ctorch/device.h"
 #include "ctorch/scope.h"
 #include "ctorch/view.h"
 
@@ -18,7 +20,7 @@ static bool plain_batch(ct_tensor *const *sequences, int n) {
   if (first->ndim + 1 > CT_MAX_DIMS || ct__needs_grad(n, sequences)) return false;
   for (int i = 1; i < n; i++) {
     const ct_tensor *s = sequences[i];
-    if (s->dtype != first->dtype ||
+    if (s->dtype != first->dtype || !ct__same_place(s->storage, first->storage) ||
         memcmp(s->shape + 1, first->shape + 1, (size_t)(first->ndim - 1) * sizeof(int64_t)))
       return false;
   }
@@ -34,7 +36,7 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
   shape[batch_dim] = n;
   shape[time_dim] = longest;
   memcpy(shape + 2, first->shape + 1, (size_t)(nd - 1) * sizeof *shape);
-  ct_tensor *out = ct__alloc(first->dtype, nd + 1, shape);
+  ct_tensor *out = ct__alloc_like(first, first->dtype, nd + 1, shape);
   if (!out) return NULL;
   ct_status st = ct__fill(out, value);
   // Slot i is out[i, :len] (batch_first) or out[:len, i]: out's dims without batch_dim.
@@ -46,7 +48,7 @@ static ct_tensor *pad_direct(ct_tensor *const *sequences, int n, int64_t longest
   const size_t es = ct_dtype_size(out->dtype);
   for (int i = 0; st == CT_OK && i < n; i++, slot.data += slot_step) {
     const ct_tensor *seq = sequences[i];
-    if (batch_first && ct_is_contiguous(seq)) { // both dense: a plain copy
+    if (batch_first && ct_is_contiguous(seq) && !seq->storage->memory) { // both dense in host memory: a plain copy
       const int64_t n_i = ct_numel(seq);
       if (n_i) memcpy(slot.data, ct__data(seq), (size_t)n_i * es);
     } else {
@@ -97,7 +99,7 @@ ct_tensor *ct_pad_sequence(ct_tensor *const *sequences, int n, bool batch_first,
     int64_t shape[CT_MAX_DIMS];
     for (int d = 0; d < ct_dim(seq); d++) shape[d] = ct_shape(seq)[d];
     shape[0] = missing;
-    ct_tensor *fill = ct_full(ct_dim(seq), shape, padding_value, ct_get_dtype(seq));
+    ct_tensor *fill = ct_new_full(seq, ct_dim(seq), shape, padding_value, ct_get_dtype(seq));
     padded[i] = ct_cat((ct_tensor *[]){seq, fill}, 2, 0);
     ok = padded[i] != NULL;
   }

@@ -166,7 +166,7 @@ static ct_tensor *load(source *s) {
       return load_error(s, "EOF: reading array data, expected %llu bytes got %zu", (unsigned long long)nbytes, got);
     }
   }
-  ct_tensor *t = ct__alloc(h.dtype, h.ndim, h.shape);
+  ct_tensor *t = ct__alloc_on(h.dtype, h.ndim, h.shape, CT_CPU, 0);
   if (!t) {
     free(streamed);
     return NULL;

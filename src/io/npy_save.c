@@ -24,15 +24,14 @@ typedef struct npy_image {
 } npy_image;
 
 static ct_status image_of(const ct_tensor *t, npy_image *im) {
-  if (t->storage->device != CT_CPU) return ct__error(CT_ERR_ARG, "save_npy: tensor is not on the CPU");
   im->header_len = ct__npy_format_header(t->dtype, t->ndim, t->shape, im->header, sizeof im->header);
   im->copy = NULL;
   im->data_len = (size_t)ct_numel(t) * ct_dtype_size(t->dtype);
-  if (ct_is_contiguous(t)) {
+  if (ct_is_contiguous(t) && !t->storage->memory) {
     im->data = ct__data(t);
     return CT_OK;
   }
-  im->copy = ct__copy_as(t, t->dtype);
+  im->copy = t->storage->memory ? ct__on_host(t) : ct__copy_as(t, t->dtype); // device values: a host copy
   if (!im->copy) return ct_last_status();
   im->data = ct__data(im->copy);
   return CT_OK;

@@ -175,13 +175,19 @@ static bool uint8_tensor(writer *w, const ct_value *v) {
 static bool tensor(writer *w, const ct_tensor *t) {
   for (int d = 0; d < t->ndim; d++)
     if (t->strides[d] < 0) return fail(w, "a tensor with negative strides cannot be saved");
-  if (t->storage->device != CT_CPU) return fail(w, "only CPU tensors can be saved");
   size_t elem = ct__dtype_size(t->dtype);
   if (t->storage->nbytes % elem)
     return fail(w, "a storage of %zu bytes does not hold whole %s elements", t->storage->nbytes,
                 ct_dtype_name(t->dtype));
-  int64_t key =
-      storage_key(w, (ct__saved_storage){t->storage, t->storage->data, t->storage->nbytes, t->dtype});
+  const void *bytes = t->storage->data;
+  if (t->storage->memory) { // a device storage is saved as a CPU one, from a host copy the save's scope holds
+    int64_t n = (int64_t)(t->storage->nbytes / elem);
+    ct_tensor *host = ct__alloc_on(t->dtype, 1, &n, CT_CPU, 0);
+    if (!host) return fail(w, "%s", ct_last_error());
+    ct__storage_read(t->storage, host->storage->data, t->storage->data, t->storage->nbytes);
+    bytes = host->storage->data;
+  }
+  int64_t key = storage_key(w, (ct__saved_storage){t->storage, bytes, t->storage->nbytes, t->dtype});
   if (key < 0) return false;
   if (t->is_param) put_global(w, "torch._utils", "_rebuild_parameter");
   rebuild_call(w, key, t->dtype, (int64_t)(t->storage->nbytes / elem), t->offset, t->ndim, t->shape,

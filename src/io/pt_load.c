@@ -110,7 +110,7 @@ static ct_tensor *load_storage(void *ctx, const char *key, ct_dtype dtype, int64
     a->cache = c;
     a->cap = ncap;
   }
-  ct_tensor *base = ct_retain(ct__alloc(dtype, 1, &numel)); // the load's scope holds the other reference
+  ct_tensor *base = ct_retain(ct__alloc_on(dtype, 1, &numel, CT_CPU, 0)); // the load's scope holds the other reference
   char *k = strdup(key);
   if (!base || !k) {
     ct__release(base);

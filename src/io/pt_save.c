@@ -2,6 +2,7 @@
 // storage in a zip archive built with libzip, every entry stored and its data starting
 // at a multiple of 64 bytes (padding in a local "FB" extra field, as PyTorch pads).
 #include "core/error_impl.h"
+#include "ctorch/scope.h"
 #include "io/io_util.h"
 #include "io/pickle.h"
 #include "io/pt_archive.h"
@@ -108,8 +109,11 @@ static bool zip_bytes(const ct__bytes *pickle, const ct__storage_list *storages,
 static bool build(const ct_value *v, void **data, size_t *size, char *err, size_t cap) {
   ct__bytes pickle = {0};
   ct__storage_list storages = {0};
-  bool ok = ct__pickle_write(v, &pickle, &storages, err, cap) &&
+  ct_scope *scope = ct_scope_open(); // host copies of device storages, until the archive is built
+  bool ok = scope && ct__pickle_write(v, &pickle, &storages, err, cap) &&
             zip_bytes(&pickle, &storages, data, size, err, cap);
+  if (!scope) snprintf(err, cap, "%s", ct_last_error());
+  else ct_scope_close(scope);
   free(pickle.p);
   free(storages.items);
   return ok;

@@ -204,7 +204,7 @@ static ct_tensor *make_tensor(loader *l, const entry *e) {
     if (!t) atomic_fetch_sub(&l->map->refs, 1); // not called on failure; the loader still holds one
     return t;
   }
-  ct_tensor *t = ct__alloc(e->dtype, e->ndim, e->shape);
+  ct_tensor *t = ct__alloc_on(e->dtype, e->ndim, e->shape, CT_CPU, 0);
   if (t && n) memcpy(t->storage->data, p, n);
   if (t && e->dtype == CT_BOOL)
     for (uint64_t i = 0; i < n; i++)

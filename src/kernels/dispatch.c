@@ -3,4 +3,4 @@
 
 extern const ct_kernel_table ct__cpu_kernel_table;
 
-const ct_kernel_table *const ct__kernel_tables[CT_NUM_DEVICES] = {[CT_CPU] = &ct__cpu_kernel_table};
+const ct_kernel_table *ct__kernel_tables[CT_NUM_DEVICES] = {[CT_CPU] = &ct__cpu_kernel_table};

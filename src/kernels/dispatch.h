@@ -97,7 +97,8 @@ typedef struct ct_kernel_table {
 } ct_kernel_table;
 
 /// Kernel table per device (kernels/dispatch.c); NULL where this build has no backend.
-extern const ct_kernel_table *const ct__kernel_tables[CT_NUM_DEVICES];
+/// Written only by the test hook ct__test_install_kernels (core/device.h).
+extern const ct_kernel_table *ct__kernel_tables[CT_NUM_DEVICES];
 
 /// The kernel table of a device, or NULL when this build has no backend for it (CUDA).
 /// Ops check their operands' devices first (core/device.h), which reports a missing

@@ -16,6 +16,7 @@
 #include "nn/module_impl.h"
 #include <math.h>
 #include <stdio.h>
+#include "ctorch/device.h"
 
 // c10's names of dtypes, as ATen's messages print them ("float", "long").
 static const char *aten_dtype_name(ct_dtype d) {
@@ -62,7 +63,7 @@ static ct_status check_inputs(const ct_tensor *q, const ct_tensor *k, const ct_t
 
 ct_tensor *ct__bool_mask_to_bias(ct_tensor *masked, ct_dtype dtype) {
   CT_CHECK_NULL(masked);
-  return ct_masked_fill(ct_zeros(masked->ndim, masked->shape, dtype), masked, -INFINITY);
+  return ct_masked_fill(ct_new_zeros(masked, masked->ndim, masked->shape, dtype), masked, -INFINITY);
 }
 
 // [L, S] bool: true where key j lies after query i (j > i), the positions causal attention hides.

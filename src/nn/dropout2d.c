@@ -11,6 +11,7 @@
 #include "ctorch/print.h"
 #include "ctorch/random.h"
 #include "ctorch/scope.h"
+#include "ctorch/device.h"
 
 // _dropout_impl<feature_dropout=true>: the input itself when not training, for p = 0 or an
 // empty input; input * 0 for p = 1; else input * noise, noise an (N, C, 1, ...) tensor of
@@ -28,13 +29,13 @@ ct_tensor *ct_dropout2d(ct_tensor *input, double p, bool training) {
   if (!s) return NULL;
   ct_tensor *out = NULL;
   if (p == 1) {
-    out = ct_mul(input, ct_zeros(0, NULL, input->dtype));
+    out = ct_mul(input, ct_new_zeros(input, 0, NULL, input->dtype));
   } else if (input->ndim < 2) {
     ct__error(CT_ERR_RUNTIME, "Feature dropout requires at least 2 dimensions in the input");
   } else {
     int64_t shape[CT_MAX_DIMS] = {input->shape[0], input->shape[1]};
     for (int d = 2; d < input->ndim; d++) shape[d] = 1;
-    ct_tensor *noise = ct_bernoulli_(ct_empty(input->ndim, shape, input->dtype), 1 - p);
+    ct_tensor *noise = ct_bernoulli_(ct_new_empty(input, input->ndim, shape, input->dtype), 1 - p);
     if (noise && !ct_dtype_is_floating(input->dtype))
       ct__error(CT_ERR_RUNTIME, "result type Float can't be cast to the desired output type %s",
                 ct__scalar_type_name(input->dtype));

@@ -11,6 +11,7 @@
 #include "ctorch/random.h"
 #include "ctorch/scope.h"
 #include "nn/module_impl.h"
+#include "ctorch/device.h"
 
 // ---- Linear ----
 
@@ -149,7 +150,7 @@ ct_tensor *ct__dropout(ct_tensor *x, double p, bool training) {
   if (p == 1) return ct_mul_scalar(x, 0.0);
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
-  ct_tensor *noise = ct_bernoulli_(ct_empty(x->ndim, x->shape, x->dtype), 1 - p);
+  ct_tensor *noise = ct_bernoulli_(ct_new_empty(x, x->ndim, x->shape, x->dtype), 1 - p);
   ct_tensor *out = ct_keep(ct_mul(x, ct_div_scalar(noise, 1 - p)));
   ct_scope_close(s);
   return out;

@@ -10,6 +10,7 @@
 #include "nn/rnn_internal.h"
 #include <stdio.h>
 #include <string.h>
+#include "ctorch/device.h"
 
 typedef struct cell_module {
   ct_module base;
@@ -96,7 +97,7 @@ static ct_status cell_step(cell_module *m, ct_tensor *input, ct_tensor *hx, ct_t
   if (!x) return ct_last_status();
   const int64_t B = x->shape[0];
   if (!hx) {
-    hx = ct_zeros(2, (int64_t[]){B, m->hidden_size}, x->dtype);
+    hx = ct_new_zeros(x, 2, (int64_t[]){B, m->hidden_size}, x->dtype);
     cx = lstm ? hx : NULL;
   } else if (!batched) {
     hx = ct_unsqueeze(hx, 0), cx = lstm ? ct_unsqueeze(cx, 0) : NULL;

@@ -16,6 +16,7 @@
 #include "nn/rnn_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include "ctorch/device.h"
 
 typedef struct rnn_module {
   ct_module base;
@@ -36,7 +37,7 @@ static int64_t directions(const rnn_module *m) { return m->o.bidirectional ? 2 :
 // x, divided by 1-p; x * 0 for p == 1.
 static ct_tensor *layer_dropout(ct_tensor *x, double p) {
   if (p == 1) return ct_mul_scalar(x, 0.0);
-  ct_tensor *noise = ct_bernoulli_(ct_empty(x->ndim, x->shape, x->dtype), 1 - p);
+  ct_tensor *noise = ct_bernoulli_(ct_new_empty(x, x->ndim, x->shape, x->dtype), 1 - p);
   return ct_mul(x, ct_div_scalar(noise, 1 - p));
 }
 
@@ -129,7 +130,7 @@ static ct_status start(ct_module *module, ct_tensor *h0, ct_tensor *c0, ct_rnn_o
 
 static ct_tensor *zero_states(const rnn_module *m, int64_t batch) {
   const int64_t shape[3] = {m->o.num_layers * directions(m), batch, m->hidden_size};
-  return ct_zeros(3, shape, m->layers[0].w_ih->dtype);
+  return ct_new_zeros(m->layers[0].w_ih, 3, shape, m->layers[0].w_ih->dtype);
 }
 
 // The padded-input forward in the current scope.

@@ -8,6 +8,7 @@
 #include "ops/elementwise_internal.h"
 #include "ops/sum_to.h"
 #include "ops/view_internal.h"
+#include "ctorch/device.h"
 
 // ---- backward ----
 
@@ -84,7 +85,7 @@ CT_CREATE_GRAPH_PATH static ct_status pow_backward_recorded(ct_node *node, ct_te
     ct_tensor *result = ct__saved(node, 2);
     ct_tensor *term = result ? ct_mul(grad, ct_mul(result, ct_log(self))) : NULL;
     ct_tensor *at_zero = ct_logical_and(ct_eq_scalar(self, 0), ct_ge_scalar(exponent, 0));
-    ct_tensor *zero = term ? ct_zeros(ct_dim(term), ct_shape(term), ct_get_dtype(term)) : NULL;
+    ct_tensor *zero = term ? ct_new_zeros(term, ct_dim(term), ct_shape(term), ct_get_dtype(term)) : NULL;
     if (!(grad_in[1] = ct__grad_for_input(node, 1, ct_where(at_zero, zero, term)))) return ct_last_status();
   }
   return CT_OK;

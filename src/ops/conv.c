@@ -13,6 +13,7 @@
 #include "ops/sum_to.h"
 #include <limits.h>
 #include <stdlib.h>
+#include "ctorch/device.h"
 
 // What ConvolutionBackward0 keeps: the parameters of the 2-D view (a 1-D convolution's
 // height has stride 1, padding 0, dilation 1), the backend's emptiness and whether the
@@ -162,7 +163,7 @@ static ct_status conv_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_
   if (c->empty) { // no element took part: every gradient is zero
     for (int i = 0; i < 3; i++) {
       if (!node->next[i]) continue;
-      grad_in[i] = ct_zeros(node->inputs[i].ndim, node->inputs[i].shape, node->inputs[i].dtype);
+      grad_in[i] = ct_new_zeros(grad, node->inputs[i].ndim, node->inputs[i].shape, node->inputs[i].dtype);
       if (!grad_in[i]) return ct_last_status();
     }
     return CT_OK;

@@ -11,6 +11,7 @@
 #include "ctorch/creation.h"
 #include "ctorch/view.h"
 #include "ops/conv_internal.h"
+#include "ctorch/device.h"
 
 ct_conv_options ct_conv_defaults(void) {
   return (ct_conv_options){.stride = {1, 1}, .dilation = {1, 1}, .groups = 1, .bias = true};
@@ -19,14 +20,14 @@ ct_conv_options ct_conv_defaults(void) {
 // check_input_same_type_as_parameters' wording for tensors on different devices, then
 // the device's backend.
 static ct_status check_devices(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias) {
-  const ct_device d = input->storage->device;
-  if (weight->storage->device != d)
+  const ct_storage *d = input->storage;
+  if (!ct__same_place(weight->storage, d))
     return ct__error(CT_ERR_ARG, "Input type (%s) and weight type (%s) should be the same", ct__tensor_type_name(input),
                      ct__tensor_type_name(weight));
-  if (bias && bias->storage->device != d)
+  if (bias && !ct__same_place(bias->storage, d))
     return ct__error(CT_ERR_ARG, "Input type (%s) and bias type (%s) should be the same", ct__tensor_type_name(input),
                      ct__tensor_type_name(bias));
-  return ct__check_backend(d);
+  return ct__check_device(input);
 }
 
 // conv2d's own bias check, which names dtypes as caffe2's TypeMeta does.
@@ -59,7 +60,7 @@ static ct_status pad_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_i
 static ct_tensor *pad_end(ct_tensor *x, const int64_t *extra) {
   int64_t shape[CT_MAX_DIMS];
   for (int d = 0; d < x->ndim; d++) shape[d] = x->shape[d] + (d >= 2 ? extra[d - 2] : 0);
-  ct_tensor *out = ct_zeros(x->ndim, shape, x->dtype);
+  ct_tensor *out = ct_new_zeros(x, x->ndim, shape, x->dtype);
   ct_tensor *inner = out ? ct__make_view(out, x->ndim, x->shape, out->strides, 0) : NULL;
   const ct_status st = inner ? ct__copy_into(inner, x) : ct_last_status();
   ct__drop(inner);

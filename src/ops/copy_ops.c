@@ -18,6 +18,7 @@ static ct_status pass_back(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) 
 
 // A copy of t as `dtype` with the given strides; records `name` for floating results.
 static ct_tensor *copy_recorded(ct_tensor *t, ct_dtype dtype, const int64_t *strides, const char *name) {
+  if (ct__check_device(t) != CT_OK) return NULL;
   ct_tensor *out = ct__alloc_strided(dtype, t->ndim, t->shape, strides);
   if (!out) return NULL;
   if (ct__copy_into(out, t) != CT_OK ||

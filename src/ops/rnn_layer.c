@@ -201,18 +201,18 @@ static ct_status run_forward(ct_rnn_mode mode, ct_tensor *x, const int64_t *plan
 // ATen's check_attributes (RNN.cpp): states and parameters on the input's device, then
 // that device's backend.
 static ct_status check_devices(ct_tensor *x, ct_tensor *h0, ct_tensor *c0, const ct_rnn_weights *w) {
-  const ct_device d = x->storage->device;
+  const ct_storage *d = x->storage;
   const ct_tensor *const hidden[2] = {h0, c0}, *const params[4] = {w->w_ih, w->w_hh, w->b_ih, w->b_hh};
   for (int i = 0; i < 6; i++) {
     const ct_tensor *t = i < 2 ? hidden[i] : params[i - 2];
     const char *name = i < 2 ? "hidden" : "parameter";
-    if (t && t->storage->device != d)
+    if (t && !ct__same_place(t->storage, d))
       return ct__error(CT_ERR_RUNTIME,
                        "Input and %s tensors are not at the same device, found input tensor at %s "
                        "and %s tensor at %s",
-                       name, ct__device_str(d), name, ct__device_str(t->storage->device));
+                       name, ct__storage_device(d).s, name, ct__storage_device(t->storage).s);
   }
-  return ct__check_backend(d);
+  return ct__check_device(x);
 }
 
 // The state node (see STATE_*): recorded on a throwaway alias with the layer node's

@@ -17,6 +17,7 @@
 #include "ctorch/sort.h"
 #include "ctorch/view.h"
 #include "ops/sort_internal.h"
+#include "ctorch/device.h"
 
 typedef enum scan_kind { SCAN_SUM, SCAN_PROD, SCAN_LOGSUMEXP } scan_kind;
 
@@ -77,7 +78,7 @@ static ct_tensor *cumprod_grad_with_zeros(ct_tensor *x, ct_tensor *grad, int d) 
   const int64_t n = x->shape[d];
   int64_t ones_shape[CT_MAX_DIMS];
   for (int i = 0; i < x->ndim; i++) ones_shape[i] = i == d ? 1 : x->shape[i];
-  ct_tensor *ones = ct_ones(x->ndim, ones_shape, x->dtype);
+  ct_tensor *ones = ct_new_ones(x, x->ndim, ones_shape, x->dtype);
   ct_tensor **cols = malloc((size_t)n * sizeof *cols);
   if (!cols) return ct__error_null(CT_ERR_MEMORY, "out of memory");
   for (int64_t k = 0; k < n; k++) {
@@ -116,8 +117,9 @@ static ct_status cumprod_backward(ct_node *node, ct_tensor *grad, ct_tensor **gr
     return g ? CT_OK : ct_last_status();
   }
   ct_tensor *has_zero = ct_any(ct_eq_scalar(x, 0));
-  if (!has_zero) return ct_last_status();
-  ct_tensor *gin = !*(const bool *)ct__data(has_zero) ? ct_div(reversed(ct_mul(out, g), a->dim, SCAN_SUM), x)
+  double any_zero;
+  if (!has_zero || ct_item(has_zero, &any_zero) != CT_OK) return ct_last_status(); // read back from x's device
+  ct_tensor *gin = !any_zero ? ct_div(reversed(ct_mul(out, g), a->dim, SCAN_SUM), x)
                     : ct_is_grad_enabled()                ? cumprod_grad_with_zeros(x, g, a->dim)
                                                           : cumprod_grad_masked(x, out, g, a->dim);
   // with dtype=, out (and so gin) may be wider than x: the gradient takes x's dtype

@@ -29,7 +29,7 @@ ct_status ct_set(ct_tensor *t, const int64_t *index, double value) {
   if (t->requires_grad && ct_is_grad_enabled()) return set_recorded(t, index, value);
   ct__element e;
   if ((st = ct__checked_element(value, t->dtype, &e)) != CT_OK) return st;
-  memcpy(p, &e, ct__dtype_size(t->dtype));
+  ct__storage_write(t->storage, p, &e, ct__dtype_size(t->dtype));
   ct__bump_version(t);
   return CT_OK;
 }

@@ -14,6 +14,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/sort.h"
 #include "ops/sort_internal.h"
+#include "ctorch/device.h"
 
 ct_rows_shape ct__rows_shape(const ct_tensor *t, int d) {
   ct_rows_shape s = {1, 1, 1};
@@ -48,7 +49,7 @@ static ct_status select_backward(ct_node *node, ct_tensor *grad, ct_tensor **gra
     grad = ct_unsqueeze(grad, a->dim);
     indices = ct_unsqueeze(indices, a->dim);
   }
-  grad_in[0] = ct_scatter_add(ct_zeros(in->ndim, in->shape, grad ? grad->dtype : in->dtype), a->dim, indices, grad);
+  grad_in[0] = ct_scatter_add(ct_new_zeros(indices, in->ndim, in->shape, grad ? grad->dtype : in->dtype), a->dim, indices, grad);
   return grad_in[0] ? CT_OK : ct_last_status();
 }
 

@@ -116,7 +116,7 @@ ct_tensor *ct__reshape_nograd(ct_tensor *t, int ndim, const int64_t *shape) {
 
 ct_tensor *ct__zeros_for_input(const ct_node *node, int i, const ct_tensor *like) {
   const ct_input_meta *m = &node->inputs[i];
-  ct_tensor *z = ct__alloc(like->dtype, m->ndim, m->shape);
+  ct_tensor *z = ct__alloc_like(like, like->dtype, m->ndim, m->shape);
   if (z && ct__fill(z, 0.0) != CT_OK) {
     ct__drop(z);
     return NULL;

@@ -35,7 +35,7 @@ ct_tensor *ct__optim_state_zeros(const ct_tensor *like, ct_dtype dtype) {
   // Created in a scope of its own and retained, so no scope of the caller owns it.
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
-  ct_tensor *t = ct_retain(ct__alloc(dtype, like->ndim, like->shape));
+  ct_tensor *t = ct_retain(ct__alloc_like(like, dtype, like->ndim, like->shape)); // on its parameter's device
   ct_scope_close(s);
   if (t) ct__kernels(t->storage->device)->memory->zero(ct__data(t), (size_t)ct_numel(t) * ct_dtype_size(dtype));
   return t;

@@ -118,13 +118,15 @@ ct_status ct_optim_state_group_params(const ct_optim_state *s, int g, const int 
   return CT_OK;
 }
 
-// A contiguous copy of t in dtype, owned by the caller (no scope holds it).
-static ct_tensor *owned_copy(const ct_tensor *t, ct_dtype dtype) {
+// A contiguous copy of t in dtype on the device of `place`, owned by the caller (no scope
+// holds it).
+static ct_tensor *owned_copy(const ct_tensor *t, ct_dtype dtype, const ct_tensor *place) {
   ct_scope *sc = ct_scope_open();
   if (!sc) return NULL;
-  ct_tensor *c = ct_retain(ct__copy_as(t, dtype));
+  ct_tensor *c = ct__alloc_like(place, dtype, t->ndim, t->shape);
+  ct_tensor *kept = c && ct__copy_into(c, t) == CT_OK ? ct_retain(c) : NULL;
   ct_scope_close(sc);
-  return c;
+  return kept;
 }
 
 static state_entry *find(const ct_optim_state *s, int param, const char *key) {
@@ -139,7 +141,7 @@ ct_status ct_optim_state_add(ct_optim_state *s, int param, const char *key, cons
   if (!key) return ct__error(CT_ERR_ARG, "optim_state_add: key is NULL");
   if (param < 0) return ct__error(CT_ERR_INDEX, "optim_state_add: negative parameter index %d", param);
   if (strlen(key) >= KEY_CAP) return ct__error(CT_ERR_ARG, "optim_state_add: unknown key '%s'", key);
-  ct_tensor *copy = owned_copy(value, value->dtype);
+  ct_tensor *copy = owned_copy(value, value->dtype, value);
   if (!copy) return ct_last_status();
   state_entry *e = find(s, param, key);
   if (e) {
@@ -290,7 +292,8 @@ static ct_status build_state(const ct_optimizer *opt, const ct_optim_state *s, c
       continue;
     }
     int b = buffer_index(opt, e->key);
-    ct_tensor *copy = owned_copy(e->value, opt->params[map[i]]->dtype);
+    // PyTorch's load_state_dict casts state to its parameter's dtype and device.
+    ct_tensor *copy = owned_copy(e->value, opt->params[map[i]]->dtype, opt->params[map[i]]);
     if (!copy) return ct_last_status();
     ct_release(st->buf[b]);
     st->buf[b] = copy;

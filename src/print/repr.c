@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/copy.h"
+#include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/print.h"
 #include "print/print_impl.h"
@@ -109,9 +111,11 @@ static void emit_suffixes(ct__strbuf *sb, char suffixes[][SUFFIX_MAX], int n) {
   }
 }
 
-// dtype=, size=, grad_fn= / requires_grad= in PyTorch's order. Returns the count.
-static int collect_suffixes(const ct_tensor *t, char suffixes[3][SUFFIX_MAX]) {
+// device=, size=, dtype=, grad_fn= / requires_grad= in PyTorch's order (device only
+// for a tensor off the CPU, the default device). Returns the count.
+static int collect_suffixes(const ct_tensor *t, char suffixes[4][SUFFIX_MAX]) {
   int n = 0;
+  if (t->storage->device != CT_CPU) snprintf(suffixes[n++], SUFFIX_MAX, "device='%s'", ct__storage_device(t->storage).s);
   bool empty = ct__numel_of(t->ndim, t->shape) == 0;
   if (empty && t->ndim != 1) {
     int len = snprintf(suffixes[n], SUFFIX_MAX, "size=(");
@@ -132,9 +136,17 @@ static int collect_suffixes(const ct_tensor *t, char suffixes[3][SUFFIX_MAX]) {
 static ct_status build_repr(const ct_tensor *t, ct__strbuf *sb) {
   if (t->is_param) ct__sb_puts(sb, "Parameter containing:\n");
   ct__sb_puts(sb, TENSOR_PREFIX);
-  ct_status st = emit_body(sb, t);
+  ct_status st;
+  if (t->storage->memory) { // a device tensor: its values from a host copy
+    ct_scope *scope = ct_scope_open();
+    const ct_tensor *values = scope ? ct__on_host(t) : NULL;
+    st = values ? emit_body(sb, values) : ct_last_status();
+    if (scope) ct_scope_close(scope);
+  } else {
+    st = emit_body(sb, t);
+  }
   if (st != CT_OK) return st;
-  char suffixes[3][SUFFIX_MAX];
+  char suffixes[4][SUFFIX_MAX];
   emit_suffixes(sb, suffixes, collect_suffixes(t, suffixes));
   ct__sb_append(sb, ")", 1);
   if (sb->failed) return ct__error(CT_ERR_MEMORY, "out of memory printing a tensor");

@@ -13,7 +13,7 @@ typedef ct_status (*fill_fn)(ct_tensor *t, double a, double b, ct_generator *g);
 // shape, dtype and memory layout (empty_like's preserve_format).
 static ct_tensor *create_filled(const ct_tensor *like, int ndim, const int64_t *shape, ct_dtype dtype,
                                 fill_fn fill, double a, double b, ct_generator *g) {
-  ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc(dtype, ndim, shape);
+  ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc_on(dtype, ndim, shape, CT_CPU, 0);
   if (!out) return NULL;
   if (fill(out, a, b, g) != CT_OK) {
     ct__drop(out);
@@ -58,7 +58,7 @@ ct_tensor *ct_bernoulli(const ct_tensor *t, double p) { return ct_bernoulli_gen(
 
 ct_tensor *ct_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_dtype dtype,
                           ct_generator *gen) {
-  ct_tensor *out = ct__alloc(dtype, ndim, shape);
+  ct_tensor *out = ct__alloc_on(dtype, ndim, shape, CT_CPU, 0);
   if (!out) return NULL;
   if (ct__random_fill(out, low, high, gen) != CT_OK) {
     ct__drop(out);
@@ -76,7 +76,7 @@ ct_tensor *ct_randperm_gen(int64_t n, ct_generator *gen) {
   if (n < 0)
     return ct__error_null(CT_ERR_ARG, "Trying to create tensor with negative dimension %lld: [%lld]",
                           (long long)n, (long long)n);
-  ct_tensor *out = ct__alloc(CT_INT64, 1, &n);
+  ct_tensor *out = ct__alloc_on(CT_INT64, 1, &n, CT_CPU, 0);
   if (!out) return NULL;
   ct_random_source src = ct__random_source(ct__generator_or_default(gen));
   ct__kernels(out->storage->device)->random->randperm((int64_t *)(void *)ct__data(out), n, &src);

@@ -11,7 +11,7 @@ ct_tensor *ct__empty_like_layout(const ct_tensor *t) {
     ct__infer_dense_strides(t, strides);
   }
   int64_t n = ct__numel_of(t->ndim, t->shape);
-  ct_tensor *base = ct__alloc(t->dtype, 1, &n);
+  ct_tensor *base = ct__alloc_like(t, t->dtype, 1, &n);
   if (!base) return NULL;
   ct_tensor *out = ct__make_view(base, t->ndim, t->shape, strides, 0);
   ct__drop(base);

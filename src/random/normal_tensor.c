@@ -14,12 +14,13 @@
 #include "ctorch/scope.h"
 #include "random/generator.h"
 #include "random/inplace.h"
+#include "ctorch/device.h"
 
 // Zeros for every input that requires grad, as PyTorch defines these derivatives.
 static ct_status zeros_backward(ct_node *node, ct_tensor *grad, ct_tensor **grad_in) {
   for (int i = 0; i < node->num_next; i++) {
     if (!node->next[i]) continue;
-    grad_in[i] = ct_zeros(node->inputs[i].ndim, node->inputs[i].shape, grad->dtype);
+    grad_in[i] = ct_new_zeros(grad, node->inputs[i].ndim, node->inputs[i].shape, grad->dtype);
     if (!grad_in[i]) return ct_last_status();
   }
   return CT_OK;

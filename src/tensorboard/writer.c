@@ -232,8 +232,9 @@ ct_status ct_summary_add_histogram_bins(ct_summary_writer *w, const char *tag, c
   if (num_bins < 0 || max_bins < 0)
     return ct__error(CT_ERR_ARG, "add_histogram: bins and max_bins must be >= 0, got %lld and %lld",
                      (long long)num_bins, (long long)max_bins);
-  if (values->storage->device != CT_CPU) return ct__error(CT_ERR_ARG, "add_histogram: values are not on the CPU");
-  ct_tensor *dense = ct__copy_as(values, CT_FLOAT64); // values.astype(float)
+  ct_tensor *host = ct__on_host(values); // a device tensor's values read back (tensor.cpu())
+  ct_tensor *dense = host ? ct__copy_as(host, CT_FLOAT64) : NULL; // values.astype(float)
+  ct__drop(host);
   if (!dense) return ct_last_status();
   ct__histogram h;
   st = ct__histogram_build((const double *)ct__data(dense), (size_t)ct_numel(dense), num_bins, max_bins, &h);

@@ -157,8 +157,9 @@ def compare(binary, failures, **kw):
 
 def check_errors(binary, failures):
     usage = ("usage: char_lm [--steps N] [--seed S] [--lr X] [--batch-size B] [--data FILE] [--sample K]"
-             " [--logdir DIR]")
+             " [--logdir DIR] [--device cpu|cuda]")
     for args, message in ((["--steps", "x"], "char_lm: --steps 'x': expected a whole number, 0 or more"),
+                          (["--device", "gpu"], "char_lm: --device 'gpu': expected cpu or cuda"),
                           (["--batch-size", "0"], "char_lm: --batch-size '0': expected a whole number, 1 or more"),
                           (["--lr", "-1"], "char_lm: --lr '-1': expected a number, 0 or more"),
                           (["--sample"], "char_lm: --sample needs a value"),
@@ -166,6 +167,9 @@ def check_errors(binary, failures):
         got = run(binary, args)
         if got.returncode != 2 or got.stderr != f"{message}\n{usage}\n" or got.stdout:
             failures.append(f"char_lm {args}: status {got.returncode}, stderr {got.stderr!r}")
+    got = run(binary, ["--device", "cuda", "--steps", "0", "--sample", "0"])  # without a GPU: the reason, status 1
+    if got.returncode not in (0, 1) or (got.returncode == 1 and "char_lm: --device cuda: " not in got.stderr):
+        failures.append(f"char_lm --device cuda: status {got.returncode}, stderr {got.stderr!r}")
     got = run(binary, ["--help"])
     if got.returncode != 0 or not got.stdout.startswith(usage) or got.stderr:
         failures.append(f"char_lm --help: status {got.returncode}, stdout {got.stdout[:100]!r}")

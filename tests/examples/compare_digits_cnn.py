@@ -186,10 +186,15 @@ def option_errors(binary):
         (["--epochs"], "--epochs needs a value"),
         (["--data"], "--data needs a value"),
         (["--frobnicate"], "unknown argument '--frobnicate'"),
+        (["--device", "gpu"], "--device 'gpu': expected cpu or cuda"),
         (["extra"], "unknown argument 'extra'"),
     ]
     results = [expect(binary, args, 2, [needle, USAGE], f"option error {args}") for args, needle in cases]
     results.append(expect(binary, ["--help"], 0, "", "--help", stdout_needle=USAGE))
+    proc = run(binary, ["--device", "cuda", "--epochs", "0"], timeout=60)  # without a GPU: the reason, status 1
+    ok = proc.returncode == 0 or (proc.returncode == 1 and "digits_cnn: --device cuda: " in proc.stderr)
+    print(("ok   " if ok else "FAIL ") + f"--device cuda: exit {proc.returncode}, stderr {proc.stderr.strip()!r}")
+    results.append(ok)
     return results
 
 

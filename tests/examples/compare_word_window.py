@@ -225,7 +225,12 @@ def main():
         expect_option_error(binary, ["--seed", "1x"], "--seed '1x': expected a whole number"),
         expect_option_error(binary, ["--bogus"], "unknown argument or missing value: '--bogus'"),
         expect_option_error(binary, ["--epochs"], "unknown argument or missing value: '--epochs'"),
+        expect_option_error(binary, ["--device", "gpu"], "--device 'gpu': expected cpu or cuda"),
     ]
+    proc = subprocess.run([binary, "--device", "cuda", "--epochs", "0"], capture_output=True, text=True)
+    ok = proc.returncode == 0 or (proc.returncode == 1 and "word_window: --device cuda: " in proc.stderr)
+    print(("ok   " if ok else "FAIL ") + f"--device cuda: exit {proc.returncode}, stderr {proc.stderr.strip()!r}")
+    results.append(ok)
     proc = subprocess.run([binary, "--help"], capture_output=True, text=True)
     ok = proc.returncode == 0 and proc.stdout.startswith("usage: word_window")
     print(("ok   " if ok else "FAIL ") + f"--help: exit {proc.returncode}, stdout {proc.stdout.strip()!r}")
