@@ -1,6 +1,8 @@
 // Device checks at op entry (see device.h).
 #include "core/device.h"
 #include "core/error_impl.h"
+#include <pthread.h>
+#include <stdio.h>
 
 const char *ct__device_str(ct_device device) {
   switch (device) {
@@ -10,10 +12,33 @@ const char *ct__device_str(ct_device device) {
   }
 }
 
+// Why each device cannot run kernels (NULL: it can), found once: a device needs a backend
+// in this build and, for a backend with a runtime (CUDA), at least one usable device;
+// otherwise the runtime's reason, PyTorch's ("Found no NVIDIA driver on your system. ...").
+static char unusable_text[CT_NUM_DEVICES][512];
+static const char *unusable[CT_NUM_DEVICES];
+static pthread_once_t unusable_once = PTHREAD_ONCE_INIT;
+
+static void find_unusable(void) {
+  for (int d = 0; d < CT_NUM_DEVICES; d++) {
+    const ct_kernel_table *k = ct__kernels((ct_device)d);
+    if (!k)
+      snprintf(unusable_text[d], sizeof unusable_text[d], "ctorch was built without %s support",
+               d == CT_CUDA ? "CUDA" : ct_device_name((ct_device)d));
+    else if (!k->runtime || k->runtime->device_count(unusable_text[d], sizeof unusable_text[d]) > 0)
+      continue;
+    unusable[d] = unusable_text[d];
+  }
+}
+
+const char *ct__device_unusable(ct_device device) {
+  pthread_once(&unusable_once, find_unusable);
+  return unusable[device];
+}
+
 ct_status ct__check_backend(ct_device device) {
-  if (ct__kernels(device)) return CT_OK;
-  const char *name = device == CT_CUDA ? "CUDA" : ct_device_name(device);
-  return ct__error(CT_ERR_RUNTIME, "ctorch was built without %s support", name);
+  const char *why = ct__device_unusable(device);
+  return why ? ct__error(CT_ERR_RUNTIME, "%s", why) : CT_OK;
 }
 
 static ct_status mismatch(ct_device common, ct_device other) {

@@ -15,8 +15,12 @@ const char *ct__tensor_to_string(ct_dtype dtype);
 /// The device as torch.device prints it: "cpu", "cuda:0".
 const char *ct__device_str(ct_device device);
 
-/// CT_OK when this build has kernels for `device`; otherwise records "ctorch was built
-/// without CUDA support" (CT_ERR_RUNTIME).
+/// NULL when `device` can run kernels: this build has its backend and, for CUDA, a GPU
+/// and driver are there (asked once). Otherwise why not: "ctorch was built without CUDA
+/// support", or the runtime's reason ("Found no NVIDIA driver on your system. ...").
+const char *ct__device_unusable(ct_device device);
+/// CT_OK when `device` can run kernels; otherwise records ct__device_unusable's reason
+/// (CT_ERR_RUNTIME).
 ct_status ct__check_backend(ct_device device);
 
 /// The check of an op on one tensor: its device's backend (ct__check_backend).
@@ -32,7 +36,7 @@ static inline bool ct__one_device_with_kernels(const ct_tensor *out, int n, cons
   const ct_device d = first->storage->device;
   for (int i = 0; i < n; i++)
     if (ts[i] && ts[i]->storage->device != d) return false;
-  return ct__kernels(d) != NULL;
+  return d == CT_CPU || !ct__device_unusable(d);
 }
 
 /// TensorIterator's rule (elementwise ops, where, comparisons, reductions): the common

@@ -1,0 +1,32 @@
+// The CUDA backend's kernel table (docs/DESIGN.md, "CUDA backend"). Families not written
+// yet stay NULL: ops report a missing loop before calling.
+#include "kernels/dispatch.h"
+
+extern "C" {
+extern const ct_copy_kernels ct__cuda_copy_kernels;
+extern const struct ct_elementwise_kernels ct__cuda_elementwise_kernels;
+extern const struct ct_reduce_kernels ct__cuda_reduce_kernels;
+extern const struct ct_blas_kernels ct__cuda_blas_kernels;
+extern const ct_memory_hooks ct__cuda_memory;
+extern const ct_device_runtime ct__cuda_runtime;
+
+extern const ct_kernel_table ct__cuda_kernel_table;
+const ct_kernel_table ct__cuda_kernel_table = {
+    /* name */ "cuda",
+    /* copy */ &ct__cuda_copy_kernels,
+    /* elementwise */ &ct__cuda_elementwise_kernels,
+    /* reduce */ &ct__cuda_reduce_kernels,
+    /* blas */ &ct__cuda_blas_kernels,
+    /* index */ nullptr,
+    /* optim */ nullptr,
+    /* loss */ nullptr,
+    /* random */ nullptr,
+    /* pool */ nullptr,
+    /* conv */ nullptr,
+    /* norm */ nullptr,
+    /* sort */ nullptr,
+    /* rnn */ nullptr,
+    /* memory */ &ct__cuda_memory,
+    /* runtime */ &ct__cuda_runtime,
+};
+}
