@@ -1,5 +1,5 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce and blas families, per dtype. Bitwise where both compute the same
+// elementwise, reduce, blas, optim and loss families, per dtype. Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
 // summation order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
@@ -12,6 +12,8 @@
 #include "kernels/blas.h"
 #include "kernels/dispatch.h"
 #include "kernels/elementwise.h"
+#include "kernels/loss.h"
+#include "kernels/optim.h"
 #include "kernels/reduce.h"
 
 static const ct_kernel_table *cpu, *gpu;
@@ -439,6 +441,211 @@ static void check_blas(void) {
   }
 }
 
+// ---- optim: param, grad and up to three state buffers of n elements ----
+
+enum { OPT_N = 1000 };
+typedef struct opt_buffers {
+  void *p, *g, *s[3];
+} opt_buffers;
+typedef void (*opt_call)(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *step);
+
+// Calls kernel `name` of the table on the buffers (states the kernel does not take: NULL).
+static void check_update(const char *what, ct_dtype dt, int nstates, opt_call call, const void *step) {
+  const size_t es = ct_elem_size(dt), bytes = OPT_N * es;
+  static char host[5][OPT_N * 8], back[OPT_N * 8];
+  opt_buffers h = {0}, d = {0};
+  for (int k = 0; k < 2 + nstates; k++) {
+    fill_values(host[k], dt, OPT_N, false, false);
+    if (k >= 2) // states: squared averages must not be negative
+      for (int i = 0; i < OPT_N; i++) {
+        if (dt == CT_FLOAT32) ((float *)host[k])[i] = fabsf(((float *)host[k])[i]);
+        else ((double *)host[k])[i] = fabs(((double *)host[k])[i]);
+      }
+  }
+  void **hp[5] = {&h.p, &h.g, &h.s[0], &h.s[1], &h.s[2]}, **dp[5] = {&d.p, &d.g, &d.s[0], &d.s[1], &d.s[2]};
+  for (int k = 0; k < 2 + nstates; k++) *hp[k] = host[k], *dp[k] = dev_copy_of(host[k], bytes);
+  call(cpu->optim, dt, &h, step);
+  call(gpu->optim, dt, &d, step);
+  for (int k = 0; k < 2 + nstates; k++) {
+    if (k != 1) { // the gradient is read only
+      gpu->memory->to_host(back, *dp[k], bytes);
+      compare(what, dt, back, host[k], OPT_N, 1, EXACT, 0);
+    }
+    gpu->memory->free(*dp[k], 0);
+  }
+}
+
+static void call_sgd(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->sgd[dt](b->p, b->g, b->s[0], OPT_N, s);
+}
+static void call_adam(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->adam[dt](b->p, b->g, b->s[0], b->s[1], b->s[2], OPT_N, s);
+}
+static void call_rmsprop(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->rmsprop[dt](b->p, b->g, b->s[0], b->s[1], b->s[2], OPT_N, s);
+}
+static void call_adagrad(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->adagrad[dt](b->p, b->g, b->s[0], OPT_N, s);
+}
+static void call_adamax(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->adamax[dt](b->p, b->g, b->s[0], b->s[1], OPT_N, s);
+}
+static void call_nadam(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->nadam[dt](b->p, b->g, b->s[0], b->s[1], OPT_N, s);
+}
+static void call_radam(const ct_optim_kernels *k, ct_dtype dt, const opt_buffers *b, const void *s) {
+  k->radam[dt](b->p, b->g, b->s[0], b->s[1], OPT_N, s);
+}
+
+// Optimizer updates: the same formulas and roundings on both devices, so the same bits.
+static void check_optim(void) {
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    const ct_sgd_step sgd_plain = {.lr = 0.1}, sgd_momentum = {.lr = 0.1, .momentum = 0.9, .dampening = 0.1,
+                                                              .weight_decay = 0.01, .nesterov = true};
+    check_update("sgd", dt, 0, call_sgd, &sgd_plain);
+    check_update("sgd momentum", dt, 1, call_sgd, &sgd_momentum);
+    const ct_adam_step adam = {.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01,
+                               .step = 3, .amsgrad = true};
+    check_update("adam", dt, 3, call_adam, &adam);
+    ct_adam_step adamw = adam;
+    adamw.decoupled = true, adamw.amsgrad = false;
+    check_update("adamw", dt, 2, call_adam, &adamw);
+    const ct_rmsprop_step rms = {.lr = 0.01, .alpha = 0.99, .eps = 1e-8, .weight_decay = 0.01, .momentum = 0.5,
+                                 .centered = true};
+    check_update("rmsprop", dt, 3, call_rmsprop, &rms);
+    const ct_adagrad_step ada = {.clr = 0.01, .eps = 1e-10, .weight_decay = 0.01};
+    check_update("adagrad", dt, 1, call_adagrad, &ada);
+    const ct_adamax_step amax = {.clr = 0.002, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    check_update("adamax", dt, 2, call_adamax, &amax);
+    const ct_nadam_step nad = {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .bias_correction2 = 0.002,
+                               .grad_value = -0.01, .avg_value = -0.02};
+    check_update("nadam", dt, 2, call_nadam, &nad);
+    const ct_radam_step rad = {.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .bias_correction1 = 0.27,
+                               .sqrt_bias_correction2 = 0.05, .rect = 0.3, .rectify = true};
+    check_update("radam", dt, 2, call_radam, &rad);
+  }
+}
+
+// ---- loss ----
+
+enum { LOSS_N = 300 };
+
+// n values of dt uniform in [lo, hi).
+static void fill_range(void *buf, ct_dtype dt, int64_t n, double lo, double hi) {
+  for (int64_t i = 0; i < n; i++) {
+    const double v = uniform(lo, hi);
+    if (dt == CT_FLOAT32) ((float *)buf)[i] = (float)v;
+    else ((double *)buf)[i] = v;
+  }
+}
+
+// Operands x, t, w, pw, g (n each) on the host and their device copies.
+typedef struct loss_inputs {
+  char host[5][LOSS_N * 8];
+  void *dev[5];
+} loss_inputs;
+
+static void check_pointwise_loss(int kind, ct_dtype dt, loss_inputs *in, bool weighted, bool g_scalar) {
+  const ct_pointwise_loss_loops *c = &cpu->loss->pointwise[kind][dt], *g = &gpu->loss->pointwise[kind][dt];
+  if (!c->forward) return;
+  const size_t es = ct_elem_size(dt), bytes = LOSS_N * es;
+  // Pure arithmetic (MSE, L1, smooth L1, Huber) gives the same bits; BCE's log and exp
+  // come from different libraries, and sums are in different orders.
+  const int elementwise_mode = kind == CT_LOSS_BCE || kind == CT_LOSS_BCE_LOGITS ? CLOSE : EXACT;
+  ct_pointwise_args hc = {.x = in->host[0], .t = in->host[1], .w = weighted ? in->host[2] : NULL,
+                          .pw = weighted && kind == CT_LOSS_BCE_LOGITS ? in->host[3] : NULL, .g = in->host[4],
+                          .g_scalar = g_scalar, .n = LOSS_N, .divisor = g_scalar ? LOSS_N : 1, .param = 0.7};
+  ct_pointwise_args hg = hc;
+  hg.x = in->dev[0], hg.t = in->dev[1], hg.w = hc.w ? in->dev[2] : NULL, hg.pw = hc.pw ? in->dev[3] : NULL;
+  hg.g = in->dev[4];
+  static char out_c[LOSS_N * 8], out_g[LOSS_N * 8];
+  void *dout = gpu->memory->alloc(bytes);
+  char what[64];
+  for (int r = CT_LOSS_REDUCE_NONE; r <= CT_LOSS_REDUCE_SUM; r++) {
+    snprintf(what, sizeof what, "loss %d forward (reduction %d)", kind, r);
+    const ct_loss_status sc = c->forward(&hc, (ct_loss_reduction)r, out_c), sg = g->forward(&hg, (ct_loss_reduction)r, dout);
+    checks++;
+    if (sc != sg) failures++, fprintf(stderr, "FAIL %s: status %d, cpu %d\n", what, sg, sc);
+    gpu->memory->to_host(out_g, dout, bytes);
+    compare(what, dt, out_g, out_c, r == CT_LOSS_REDUCE_NONE ? LOSS_N : 1, 1,
+            r == CT_LOSS_REDUCE_NONE ? elementwise_mode : CLOSE, 1);
+  }
+  for (int wrt_target = 0; wrt_target < 2; wrt_target++) {
+    const ct_pointwise_grad_fn fc = wrt_target ? c->target_grad : c->input_grad;
+    const ct_pointwise_grad_fn fg = wrt_target ? g->target_grad : g->input_grad;
+    if (!fc) continue;
+    snprintf(what, sizeof what, "loss %d %s gradient", kind, wrt_target ? "target" : "input");
+    fc(&hc, out_c);
+    fg(&hg, dout);
+    gpu->memory->to_host(out_g, dout, bytes);
+    compare(what, dt, out_g, out_c, LOSS_N, 1, elementwise_mode, 0);
+  }
+  gpu->memory->free(dout, bytes);
+}
+
+// nll_loss over (N, C, M) = (20, 7, 3) log-probabilities, some targets ignored.
+static void check_nll(ct_dtype dt, bool weighted, double smoothing, bool bad_target) {
+  enum { NN = 20, C = 7, NM = 3 }; // N, C, M
+  const size_t es = ct_elem_size(dt);
+  static char x[NN * C * NM * 8], w[C * 8], g[NN * NM * 8], out_c[NN * C * NM * 8], out_g[NN * C * NM * 8];
+  int64_t target[NN * NM];
+  fill_range(x, dt, NN * C * NM, -5, 0);
+  fill_range(w, dt, C, 0.5, 1.5);
+  fill_range(g, dt, NN * NM, -1, 1);
+  for (int i = 0; i < NN * NM; i++) target[i] = i % 5 == 0 ? -100 : (int64_t)(next_u32() % C);
+  if (bad_target) target[17] = C, target[31] = -3;
+  void *dx = dev_copy_of(x, sizeof x), *dw = dev_copy_of(w, C * es), *dg = dev_copy_of(g, NN * NM * es);
+  void *dt_ = dev_copy_of(target, sizeof target), *dout = gpu->memory->alloc(sizeof out_g);
+  for (int r = CT_LOSS_REDUCE_NONE; r <= CT_LOSS_REDUCE_SUM; r++) {
+    ct_nll_args a = {.x = x, .target = target, .w = weighted ? w : NULL, .n = NN, .c = C, .m = NM, .ignore = -100,
+                     .reduction = (ct_loss_reduction)r, .smoothing = smoothing};
+    ct_nll_args d = a;
+    d.x = dx, d.target = dt_, d.w = weighted ? dw : NULL;
+    double tw_c = 0, tw_g = 0;
+    const int64_t bad_c = cpu->loss->nll_forward[dt](&a, out_c, &tw_c);
+    const int64_t bad_g = gpu->loss->nll_forward[dt](&d, dout, &tw_g);
+    checks++;
+    if (bad_c != bad_g) {
+      failures++;
+      fprintf(stderr, "FAIL nll_loss first bad target: cuda %lld, cpu %lld\n", (long long)bad_g, (long long)bad_c);
+    }
+    if (bad_target) continue;
+    const int64_t nout = r == CT_LOSS_REDUCE_NONE ? NN * NM : 1;
+    gpu->memory->to_host(out_g, dout, (size_t)nout * es);
+    compare("nll_loss forward", dt, out_g, out_c, nout, 1, r == CT_LOSS_REDUCE_NONE && smoothing == 0 ? EXACT : CLOSE,
+            1);
+    checks++;
+    if (!close_enough(tw_g, tw_c, dt, 0)) failures++, fprintf(stderr, "FAIL nll_loss total weight\n");
+    cpu->loss->nll_backward[dt](&a, g, tw_c, out_c);
+    gpu->loss->nll_backward[dt](&d, dg, tw_c, dout);
+    gpu->memory->to_host(out_g, dout, sizeof out_g / 8 * es);
+    compare("nll_loss backward", dt, out_g, out_c, NN * C * NM, 1, EXACT, 0);
+  }
+  gpu->memory->free(dx, 0), gpu->memory->free(dw, 0), gpu->memory->free(dg, 0), gpu->memory->free(dt_, 0);
+  gpu->memory->free(dout, 0);
+}
+
+static void check_loss(void) {
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    loss_inputs in;
+    fill_range(in.host[0], dt, LOSS_N, 0.02, 0.98); // BCE inputs are probabilities
+    fill_range(in.host[1], dt, LOSS_N, 0, 1);
+    fill_range(in.host[2], dt, LOSS_N, 0.5, 1.5);
+    fill_range(in.host[3], dt, LOSS_N, 0.5, 2);
+    fill_range(in.host[4], dt, LOSS_N, -1, 1);
+    for (int k = 0; k < 5; k++) in.dev[k] = dev_copy_of(in.host[k], LOSS_N * ct_elem_size(dt));
+    for (int kind = 0; kind < CT_POINTWISE_LOSS_COUNT; kind++) {
+      check_pointwise_loss(kind, dt, &in, true, true);
+      check_pointwise_loss(kind, dt, &in, false, false);
+    }
+    for (int k = 0; k < 5; k++) gpu->memory->free(in.dev[k], 0);
+    check_nll(dt, false, 0, false);
+    check_nll(dt, true, 0, false);
+    check_nll(dt, true, 0.1, false);
+    check_nll(dt, false, 0, true);
+  }
+}
+
 // The runtime's allocator counters follow the caching allocator's rounding.
 static void check_memory(void) {
   const ct_device_runtime *rt = gpu->runtime;
@@ -499,6 +706,8 @@ int main(int argc, char **argv) {
     check_elementwise();
     check_reduce();
     check_blas();
+    check_optim();
+    check_loss();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -516,6 +725,8 @@ int main(int argc, char **argv) {
   check_elementwise();
   check_reduce();
   check_blas();
+  check_optim();
+  check_loss();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;

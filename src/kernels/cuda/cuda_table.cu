@@ -7,6 +7,8 @@ extern const ct_copy_kernels ct__cuda_copy_kernels;
 extern const struct ct_elementwise_kernels ct__cuda_elementwise_kernels;
 extern const struct ct_reduce_kernels ct__cuda_reduce_kernels;
 extern const struct ct_blas_kernels ct__cuda_blas_kernels;
+extern const struct ct_optim_kernels ct__cuda_optim_kernels;
+extern const struct ct_loss_kernels ct__cuda_loss_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -18,8 +20,8 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* reduce */ &ct__cuda_reduce_kernels,
     /* blas */ &ct__cuda_blas_kernels,
     /* index */ nullptr,
-    /* optim */ nullptr,
-    /* loss */ nullptr,
+    /* optim */ &ct__cuda_optim_kernels,
+    /* loss */ &ct__cuda_loss_kernels,
     /* random */ nullptr,
     /* pool */ nullptr,
     /* conv */ nullptr,
