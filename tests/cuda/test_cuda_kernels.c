@@ -1,5 +1,5 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim and loss families, per dtype. Bitwise where both compute the same
+// elementwise, reduce, blas, optim, loss and index families, per dtype. Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
 // summation order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
@@ -12,6 +12,7 @@
 #include "kernels/blas.h"
 #include "kernels/dispatch.h"
 #include "kernels/elementwise.h"
+#include "kernels/index.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
 #include "kernels/reduce.h"
@@ -441,6 +442,124 @@ static void check_blas(void) {
   }
 }
 
+// ---- index ----
+
+// Runs a 3-operand index loop (out/dst, src, int64 index) on both devices: dst of
+// dst_len elements (stride dst_step elements along the run), src of n, idx of n.
+static void check_index_loop(const char *what, ct_loop_fn c, ct_loop_fn g, ct_dtype dt, int64_t n, int64_t dst_len,
+                             int64_t dst_step, int64_t src_step, const int64_t *idx, int64_t index_step) {
+  const size_t es = ct_elem_size(dt);
+  static char dst_c[512 * 8], dst_g[512 * 8], src[512 * 8];
+  fill_values(dst_c, dt, dst_len, false, false);
+  fill_values(src, dt, n * (src_step ? src_step : 1) + dst_len, false, false);
+  void *ddst = dev_copy_of(dst_c, (size_t)dst_len * es), *dsrc = dev_copy_of(src, sizeof src / 8 * es);
+  void *didx = dev_copy_of(idx, (size_t)n * sizeof(int64_t));
+  ct_index_step step = {.stride = index_step * (int64_t)es};
+  const int64_t strides[3] = {dst_step * (int64_t)es, src_step * (int64_t)es, 8};
+  char *cdata[3] = {dst_c, src, (char *)idx}, *gdata[3] = {ddst, dsrc, didx};
+  c(cdata, strides, n, &step);
+  g(gdata, strides, n, &step);
+  gpu->memory->to_host(dst_g, ddst, (size_t)dst_len * es);
+  compare(what, dt, dst_g, dst_c, dst_len, 1, EXACT, 0);
+  gpu->memory->free(ddst, 0), gpu->memory->free(dsrc, 0), gpu->memory->free(didx, 0);
+}
+
+static void check_rows(ct_dtype dt) {
+  enum { ROWS = 20, COLS = 5, PICK = 12 };
+  const size_t es = ct_elem_size(dt), row_bytes = COLS * es;
+  static char table_c[ROWS * COLS * 8], table_g[ROWS * COLS * 8], rows_c[PICK * COLS * 8], rows_g[PICK * COLS * 8];
+  int64_t idx[PICK];
+  for (int k = 0; k < PICK; k++) idx[k] = (k * 7) % ROWS;
+  idx[4] = idx[9] = 3; // repeated, and the skipped row
+  fill_values(table_c, dt, ROWS * COLS, false, false);
+  memset(rows_c, 0, sizeof rows_c);
+  void *dtable = dev_copy_of(table_c, ROWS * row_bytes), *drows = dev_copy_of(rows_c, PICK * row_bytes);
+  void *didx = dev_copy_of(idx, sizeof idx);
+  const int64_t strides[2] = {(int64_t)row_bytes, 8};
+  // gather_rows with a limit: index 25 is out of range, its row stays untouched
+  idx[6] = 25;
+  gpu->memory->from_host(didx, idx, sizeof idx);
+  ct_index_rows rc = {.base = table_c, .stride = (int64_t)row_bytes, .row_bytes = (int64_t)row_bytes, .skip = -1,
+                      .limit = ROWS};
+  ct_index_rows rg = rc;
+  rg.base = dtable;
+  char *cdata[2] = {rows_c, (char *)idx}, *gdata[2] = {drows, didx};
+  cpu->index->gather_rows(cdata, strides, PICK, &rc);
+  gpu->index->gather_rows(gdata, strides, PICK, &rg);
+  gpu->memory->to_host(rows_g, drows, PICK * row_bytes);
+  compare("gather_rows", dt, rows_g, rows_c, PICK * COLS, 1, EXACT, 0);
+  checks++;
+  if (rg.bad_found != rc.bad_found || rg.bad != rc.bad) failures++, fprintf(stderr, "FAIL gather_rows bad index\n");
+  // scatter_add_rows: the rows back into the table, row 3 skipped, repeats added in order
+  idx[6] = 1;
+  gpu->memory->from_host(didx, idx, sizeof idx);
+  fill_values(rows_c, dt, PICK * COLS, false, false);
+  gpu->memory->from_host(drows, rows_c, PICK * row_bytes);
+  rc.skip = rg.skip = 3;
+  cpu->index->scatter_add_rows[dt](cdata, strides, PICK, &rc);
+  gpu->index->scatter_add_rows[dt](gdata, strides, PICK, &rg);
+  gpu->memory->to_host(table_g, dtable, ROWS * row_bytes);
+  compare("scatter_add_rows", dt, table_g, table_c, ROWS * COLS, 1, EXACT, 0);
+  gpu->memory->free(dtable, 0), gpu->memory->free(drows, 0), gpu->memory->free(didx, 0);
+}
+
+static void check_index(void) {
+  const ct_index_kernels *c = cpu->index, *g = gpu->index;
+  int64_t idx[50];
+  for (int k = 0; k < 50; k++) idx[k] = (k * 13) % 16; // repeats: scatters combine in order
+  for (int dt = 0; dt < CT_NUM_DTYPES; dt++) {
+    check_index_loop("gather", c->gather[dt], g->gather[dt], dt, 50, 50, 1, 0, idx, 1);
+    check_index_loop("scatter", c->scatter[dt], g->scatter[dt], dt, 50, 16, 0, 1, idx, 1);
+    check_index_loop("scatter_add", c->scatter_add[dt], g->scatter_add[dt], dt, 50, 16, 0, 1, idx, 1);
+    check_index_loop("scatter_mul", c->scatter_mul[dt], g->scatter_mul[dt], dt, 50, 16, 0, 1, idx, 1);
+    check_rows(dt);
+    // masked_fill: operands {out, x, mask (bool)}, the value in host memory
+    char value[8];
+    fill_values(value, dt, 1, false, false);
+    const ct_dtype mf[3] = {dt, dt, CT_BOOL};
+    check_variants("masked_fill", c->masked_fill[dt], g->masked_fill[dt], 3, mf, value, EXACT, false);
+  }
+  // scan and wrap_negative over int64 values in [-10, 30)
+  int64_t v[200];
+  for (int k = 0; k < 200; k++) v[k] = (int64_t)(next_u32() % 40) - 10;
+  void *dv = dev_copy_of(v, sizeof v), *dw = dev_copy_of(v, sizeof v);
+  ct_index_scan sc = {.lo = -10, .hi = 20, .min = INT64_MAX, .max = INT64_MIN}, sg = sc;
+  char *cdata[2] = {(char *)v, (char *)v}, *gdata[2] = {dv, dv};
+  const int64_t strides[2] = {8, 8};
+  c->scan(cdata, strides, 200, &sc);
+  g->scan(gdata, strides, 200, &sg);
+  checks++;
+  if (sc.min != sg.min || sc.max != sg.max || sc.bad_found != sg.bad_found || sc.bad != sg.bad)
+    failures++, fprintf(stderr, "FAIL index scan: cuda [%lld, %lld] bad %lld, cpu [%lld, %lld] bad %lld\n",
+                        (long long)sg.min, (long long)sg.max, (long long)sg.bad, (long long)sc.min, (long long)sc.max,
+                        (long long)sc.bad);
+  int64_t wrapped_c[200], wrapped_g[200], size = 10;
+  char *wc[2] = {(char *)wrapped_c, (char *)v}, *wg[2] = {dw, dv};
+  c->wrap_negative(wc, strides, 200, &size);
+  g->wrap_negative(wg, strides, 200, &size);
+  gpu->memory->to_host(wrapped_g, dw, sizeof wrapped_g);
+  compare("wrap_negative", CT_INT64, wrapped_g, wrapped_c, 200, 1, EXACT, 0);
+  // mask positions and repeat positions
+  bool mask[200];
+  for (int k = 0; k < 200; k++) mask[k] = next_u32() % 3 == 0;
+  void *dmask = dev_copy_of(mask, sizeof mask);
+  int64_t pos_c[200], pos_g[200];
+  const int64_t count_c = c->mask_positions(mask, 200, pos_c), count_g = g->mask_positions(dmask, 200, dw);
+  const int64_t only_count = g->mask_positions(dmask, 200, NULL);
+  checks++;
+  if (count_c != count_g || only_count != count_c) failures++, fprintf(stderr, "FAIL mask_positions count\n");
+  gpu->memory->to_host(pos_g, dw, (size_t)count_c * 8);
+  compare("mask_positions", CT_INT64, pos_g, pos_c, count_c, 1, EXACT, 0);
+  int64_t counts[20], total = 0;
+  for (int k = 0; k < 20; k++) total += counts[k] = next_u32() % 5;
+  void *dcounts = dev_copy_of(counts, sizeof counts);
+  c->repeat_positions(counts, 20, pos_c);
+  g->repeat_positions(dcounts, 20, dw);
+  gpu->memory->to_host(pos_g, dw, (size_t)total * 8);
+  compare("repeat_positions", CT_INT64, pos_g, pos_c, total, 1, EXACT, 0);
+  gpu->memory->free(dv, 0), gpu->memory->free(dw, 0), gpu->memory->free(dmask, 0), gpu->memory->free(dcounts, 0);
+}
+
 // ---- optim: param, grad and up to three state buffers of n elements ----
 
 enum { OPT_N = 1000 };
@@ -708,6 +827,7 @@ int main(int argc, char **argv) {
     check_blas();
     check_optim();
     check_loss();
+    check_index();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -727,6 +847,7 @@ int main(int argc, char **argv) {
   check_blas();
   check_optim();
   check_loss();
+  check_index();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;

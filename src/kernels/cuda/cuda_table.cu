@@ -9,6 +9,7 @@ extern const struct ct_reduce_kernels ct__cuda_reduce_kernels;
 extern const struct ct_blas_kernels ct__cuda_blas_kernels;
 extern const struct ct_optim_kernels ct__cuda_optim_kernels;
 extern const struct ct_loss_kernels ct__cuda_loss_kernels;
+extern const struct ct_index_kernels ct__cuda_index_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -19,7 +20,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* elementwise */ &ct__cuda_elementwise_kernels,
     /* reduce */ &ct__cuda_reduce_kernels,
     /* blas */ &ct__cuda_blas_kernels,
-    /* index */ nullptr,
+    /* index */ &ct__cuda_index_kernels,
     /* optim */ &ct__cuda_optim_kernels,
     /* loss */ &ct__cuda_loss_kernels,
     /* random */ nullptr,

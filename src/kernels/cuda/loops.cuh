@@ -22,14 +22,16 @@ template <class F> __global__ void run_serial_kernel(Run run, F f) {
 }
 
 // Queues f over the run data/strides/n of nops operands; sizes[k] is operand k's element
-// size (for reading a host scalar by value).
+// size (for reading a host scalar by value). `serial`: in index order on one thread (a
+// broadcast output, or scatters whose indices may repeat), as the CPU loop runs.
 template <class F>
-void launch_run(char **data, const int64_t *strides, int64_t n, int nops, const size_t *sizes, F f) {
+void launch_run(char **data, const int64_t *strides, int64_t n, int nops, const size_t *sizes, F f,
+                bool serial = false) {
   if (n <= 0) return;
   Run run;
   run.n = n;
   for (int k = 0; k < nops; k++) run.op[k] = make_operand(data, strides, k, sizes[k]);
-  if (strides[0] == 0 && n > 1)
+  if (serial || (strides[0] == 0 && n > 1))
     run_serial_kernel<<<1, 1, 0, CT_CUDA_STREAM>>>(run, f);
   else
     run_kernel<<<grid_for(n), kBlockThreads, 0, CT_CUDA_STREAM>>>(run, f);
