@@ -1,5 +1,6 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss and index families, per dtype. Bitwise where both compute the same
+// elementwise, reduce, blas, optim, loss, index and random families, per dtype (random:
+// against the same Philox blocks mapped on the host). Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
 // summation order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
@@ -15,7 +16,9 @@
 #include "kernels/index.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/random.h"
 #include "kernels/reduce.h"
+#include "kernels/cuda/philox.h"
 
 static const ct_kernel_table *cpu, *gpu;
 static int failures, checks;
@@ -765,6 +768,79 @@ static void check_loss(void) {
   }
 }
 
+// ---- random: the device fills against the same Philox blocks mapped on the host ----
+
+enum { RAND_N = 1000 };
+#define PI 3.14159265358979323846 // M_PI, which strict C11 headers leave out
+
+static void check_random_fill(const char *what, ct_dtype dt, const void *expected, int mode,
+                              void (*run)(void *out, const ct_random_source *src, ct_dtype dt)) {
+  const size_t es = ct_elem_size(dt);
+  ct_philox_state st = {.seed = 42, .offset = 7};
+  ct_random_source src = {.state = &st, .next_u32 = NULL, .normal = NULL};
+  void *d = gpu->memory->alloc(RAND_N * es);
+  static char got[RAND_N * 8];
+  run(d, &src, dt);
+  gpu->memory->to_host(got, d, RAND_N * es);
+  compare(what, dt, got, expected, RAND_N, 1, mode, 0);
+  checks++;
+  if (st.offset != 7 + RAND_N) failures++, fprintf(stderr, "FAIL %s: offset %llu\n", what, (unsigned long long)st.offset);
+  gpu->memory->free(d, 0);
+}
+static void run_uniform(void *out, const ct_random_source *src, ct_dtype dt) {
+  gpu->random->uniform[dt](out, RAND_N, -2, 3, src);
+}
+static void run_normal(void *out, const ct_random_source *src, ct_dtype dt) {
+  gpu->random->normal[dt](out, RAND_N, 1, 0.5, src);
+}
+static void run_bernoulli(void *out, const ct_random_source *src, ct_dtype dt) {
+  gpu->random->bernoulli[dt](out, RAND_N, 0.3, src);
+}
+static void run_integers(void *out, const ct_random_source *src, ct_dtype dt) {
+  gpu->random->integers[dt](out, RAND_N, 10, -5, src);
+}
+static void run_exponential(void *out, const ct_random_source *src, ct_dtype dt) {
+  gpu->random->exponential[dt](out, RAND_N, 2, src);
+}
+
+static void store(void *buf, ct_dtype dt, int64_t i, double v) {
+  switch (dt) {
+  case CT_BOOL: ((bool *)buf)[i] = v != 0; break;
+  case CT_INT32: ((int32_t *)buf)[i] = (int32_t)v; break;
+  case CT_INT64: ((int64_t *)buf)[i] = (int64_t)v; break;
+  case CT_FLOAT32: ((float *)buf)[i] = (float)v; break;
+  default: ((double *)buf)[i] = v;
+  }
+}
+
+static void check_random(void) {
+  static char expected[RAND_N * 8];
+  for (int dt = 0; dt < CT_NUM_DTYPES; dt++) {
+    uint32_t u[RAND_N][4];
+    for (int i = 0; i < RAND_N; i++) ct_philox_block(42, 7 + (uint64_t)i, u[i]);
+    if (dt >= CT_FLOAT32) {
+      for (int i = 0; i < RAND_N; i++) {
+        if (dt == CT_FLOAT32) ((float *)expected)[i] = fmaf(ct_philox_unit_f32(u[i][0]), 3.0f - -2.0f, -2.0f);
+        else ((double *)expected)[i] = fma(ct_philox_unit_f64(u[i][0], u[i][1]), 5.0, -2.0);
+      }
+      check_random_fill("uniform", dt, expected, EXACT, run_uniform);
+      for (int i = 0; i < RAND_N; i++) {
+        const double u1 = ct_philox_unit_f64(u[i][0], u[i][1]), u2 = ct_philox_unit_f64(u[i][2], u[i][3]);
+        store(expected, dt, i, 1 + 0.5 * (sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * PI * u2)));
+      }
+      check_random_fill("normal", dt, expected, CLOSE, run_normal);
+      for (int i = 0; i < RAND_N; i++) store(expected, dt, i, -1.0 / 2 * log(1.0 - ct_philox_unit_f64(u[i][0], u[i][1])));
+      check_random_fill("exponential", dt, expected, CLOSE, run_exponential);
+    }
+    for (int i = 0; i < RAND_N; i++) store(expected, dt, i, ct_philox_unit_f64(u[i][0], u[i][1]) < 0.3);
+    check_random_fill("bernoulli", dt, expected, EXACT, run_bernoulli);
+    if (dt != CT_BOOL) {
+      for (int i = 0; i < RAND_N; i++) store(expected, dt, i, -5 + (double)(u[i][0] % 10));
+      check_random_fill("random integers", dt, expected, EXACT, run_integers);
+    }
+  }
+}
+
 // The runtime's allocator counters follow the caching allocator's rounding.
 static void check_memory(void) {
   const ct_device_runtime *rt = gpu->runtime;
@@ -848,6 +924,7 @@ int main(int argc, char **argv) {
   check_optim();
   check_loss();
   check_index();
+  check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
