@@ -1,5 +1,5 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss, index and random families, per dtype (random:
+// elementwise, reduce, blas, optim, loss, index, pool and random families, per dtype (random:
 // against the same Philox blocks mapped on the host). Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
@@ -16,6 +16,7 @@
 #include "kernels/index.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/pool.h"
 #include "kernels/random.h"
 #include "kernels/reduce.h"
 #include "kernels/cuda/philox.h"
@@ -768,6 +769,97 @@ static void check_loss(void) {
   }
 }
 
+// ---- pool: (N, C, H, W) = (2, 3, 9, 8) inputs, contiguous ----
+
+enum { PN = 2, PC = 3, PH = 9, PW = 8 };
+
+static ct_operand pool_operand(void *data, ct_dtype dt, int64_t h, int64_t w) {
+  ct_operand op = {.data = data, .dtype = dt, .device = CT_CPU, .ndim = 4, .shape = {PN, PC, h, w}};
+  const int64_t es = (int64_t)ct_elem_size(dt);
+  op.strides[3] = es, op.strides[2] = w * es, op.strides[1] = h * w * es, op.strides[0] = PC * h * w * es;
+  return op;
+}
+
+// The same pooling call on host and device buffers: x (input-sized), y (output-sized),
+// i (int64 indices, output-sized); compares y (and i, and the backward's gx).
+typedef struct pool_bufs {
+  char x[PN * PC * PH * PW * 8], y[PN * PC * PH * PW * 8], i[PN * PC * PH * PW * 8];
+} pool_bufs;
+
+static void check_pool_dtype(ct_dtype dt) {
+  const ct_pool_kernels *c = cpu->pool, *g = gpu->pool;
+  const size_t es = ct_elem_size(dt), in_bytes = PN * PC * PH * PW * es;
+  static pool_bufs hc, hg;
+  fill_values(hc.x, dt, PN * PC * PH * PW, false, false);
+  if (dt == CT_FLOAT32) ((float *)hc.x)[5] = NAN; // max pooling's NaN rule
+  if (dt == CT_FLOAT64) ((double *)hc.x)[5] = NAN;
+  void *dx = dev_copy_of(hc.x, in_bytes), *dy = gpu->memory->alloc(in_bytes), *di = gpu->memory->alloc(PN * PC * PH * PW * 8);
+  void *dg = gpu->memory->alloc(in_bytes);
+  const ct_pool_window windows[2] = {{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .dilation = {1, 1}},
+                                     {.kernel = {2, 3}, .stride = {1, 2}, .padding = {1, 0}, .dilation = {2, 1}}};
+  for (int k = 0; k < 2; k++) {
+    const ct_pool_window *w = &windows[k];
+    const int64_t oh = (PH + 2 * w->padding[0] - w->dilation[0] * (w->kernel[0] - 1) - 1) / w->stride[0] + 1;
+    const int64_t ow = (PW + 2 * w->padding[1] - w->dilation[1] * (w->kernel[1] - 1) - 1) / w->stride[1] + 1;
+    const int64_t nout = PN * PC * oh * ow;
+    ct_operand cx = pool_operand(hc.x, dt, PH, PW), cy = pool_operand(hc.y, dt, oh, ow),
+               ci = pool_operand(hc.i, CT_INT64, oh, ow), gx = pool_operand(dx, dt, PH, PW),
+               gy = pool_operand(dy, dt, oh, ow), gi = pool_operand(di, CT_INT64, oh, ow);
+    if (c->max[dt]) {
+      c->max[dt](&cx, &cy, &ci, w);
+      g->max[dt](&gx, &gy, &gi, w);
+      gpu->memory->to_host(hg.y, dy, (size_t)nout * es);
+      gpu->memory->to_host(hg.i, di, (size_t)nout * 8);
+      compare("max_pool", dt, hg.y, hc.y, nout, 1, EXACT, 0);
+      compare("max_pool indices", CT_INT64, hg.i, hc.i, nout, 1, EXACT, 0);
+      // backward from the same gradient and the CPU's indices
+      fill_values(hc.y, dt, nout, false, false);
+      gpu->memory->from_host(dy, hc.y, (size_t)nout * es);
+      gpu->memory->from_host(di, hc.i, (size_t)nout * 8);
+      static char gin_c[PN * PC * PH * PW * 8];
+      ct_operand cgx = pool_operand(gin_c, dt, PH, PW), ggx = pool_operand(dg, dt, PH, PW);
+      c->max_backward[dt](&cy, &ci, &cgx);
+      g->max_backward[dt](&gy, &gi, &ggx);
+      gpu->memory->to_host(hg.x, dg, in_bytes);
+      compare("max_pool backward", dt, hg.x, gin_c, PN * PC * PH * PW, 1, EXACT, 0);
+    }
+    if (w->dilation[0] != 1 || !c->avg[dt]) continue; // average pooling has no dilation
+    for (int pad = 0; pad < 2; pad++) {
+      c->avg[dt](&cx, &cy, w, pad, pad);
+      g->avg[dt](&gx, &gy, w, pad, pad);
+      gpu->memory->to_host(hg.y, dy, (size_t)nout * es);
+      compare("avg_pool", dt, hg.y, hc.y, nout, 1, EXACT, 0);
+      if (!c->avg_backward[dt]) continue;
+      static char gin_c[PN * PC * PH * PW * 8];
+      ct_operand cgx = pool_operand(gin_c, dt, PH, PW), ggx = pool_operand(dg, dt, PH, PW);
+      c->avg_backward[dt](&cy, &cgx, w, pad);
+      g->avg_backward[dt](&gy, &ggx, w, pad);
+      gpu->memory->to_host(hg.x, dg, in_bytes);
+      compare("avg_pool backward", dt, hg.x, gin_c, PN * PC * PH * PW, 1, EXACT, 0);
+    }
+  }
+  if (c->adaptive_avg[dt])
+    for (int cl = 0; cl < 2; cl++) {
+      ct_operand cx = pool_operand(hc.x, dt, PH, PW), cy = pool_operand(hc.y, dt, 4, 3),
+                 gx = pool_operand(dx, dt, PH, PW), gy = pool_operand(dy, dt, 4, 3);
+      c->adaptive_avg[dt](&cx, &cy, cl);
+      g->adaptive_avg[dt](&gx, &gy, cl);
+      gpu->memory->to_host(hg.y, dy, PN * PC * 12 * es);
+      compare("adaptive_avg_pool", dt, hg.y, hc.y, PN * PC * 12, 1, EXACT, 0);
+      static char gin_c[PN * PC * PH * PW * 8];
+      ct_operand cgx = pool_operand(gin_c, dt, PH, PW), ggx = pool_operand(dg, dt, PH, PW);
+      c->adaptive_avg_backward[dt](&cy, &cgx, cl);
+      g->adaptive_avg_backward[dt](&gy, &ggx, cl);
+      gpu->memory->to_host(hg.x, dg, in_bytes);
+      compare("adaptive_avg_pool backward", dt, hg.x, gin_c, PN * PC * PH * PW, 1, EXACT, 0);
+    }
+  gpu->memory->free(dx, 0), gpu->memory->free(dy, 0), gpu->memory->free(di, 0), gpu->memory->free(dg, 0);
+}
+
+static void check_pool(void) {
+  for (int dt = 0; dt < CT_NUM_DTYPES; dt++) check_pool_dtype(dt);
+}
+
 // ---- random: the device fills against the same Philox blocks mapped on the host ----
 
 enum { RAND_N = 1000 };
@@ -904,6 +996,7 @@ int main(int argc, char **argv) {
     check_optim();
     check_loss();
     check_index();
+    check_pool();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -924,6 +1017,7 @@ int main(int argc, char **argv) {
   check_optim();
   check_loss();
   check_index();
+  check_pool();
   check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);

@@ -11,6 +11,7 @@ extern const struct ct_optim_kernels ct__cuda_optim_kernels;
 extern const struct ct_loss_kernels ct__cuda_loss_kernels;
 extern const struct ct_index_kernels ct__cuda_index_kernels;
 extern const struct ct_random_kernels ct__cuda_random_kernels;
+extern const struct ct_pool_kernels ct__cuda_pool_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -25,7 +26,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* optim */ &ct__cuda_optim_kernels,
     /* loss */ &ct__cuda_loss_kernels,
     /* random */ &ct__cuda_random_kernels,
-    /* pool */ nullptr,
+    /* pool */ &ct__cuda_pool_kernels,
     /* conv */ nullptr,
     /* norm */ nullptr,
     /* sort */ nullptr,
