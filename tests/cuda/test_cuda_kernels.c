@@ -1,5 +1,5 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss, index, pool and random families, per dtype (random:
+// elementwise, reduce, blas, optim, loss, index, pool, norm and random families, per dtype (random:
 // against the same Philox blocks mapped on the host). Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
@@ -15,6 +15,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/index.h"
 #include "kernels/loss.h"
+#include "kernels/norm.h"
 #include "kernels/optim.h"
 #include "kernels/pool.h"
 #include "kernels/random.h"
@@ -769,6 +770,117 @@ static void check_loss(void) {
   }
 }
 
+// ---- norm: batch (4, 3, 10), layer (6 rows of 50), group (2, 6, 5) in 3 groups ----
+
+// Host buffers and their device twins, one per operand slot.
+enum { NORM_SLOTS = 12, NORM_MAX = 600 };
+typedef struct norm_bufs {
+  char host[NORM_SLOTS][NORM_MAX * 8], back[NORM_MAX * 8];
+  void *dev[NORM_SLOTS];
+  ct_dtype dt;
+} norm_bufs;
+
+static void norm_setup(norm_bufs *b, ct_dtype dt) {
+  b->dt = dt;
+  for (int k = 0; k < NORM_SLOTS; k++) {
+    fill_range(b->host[k], dt, NORM_MAX, k == 5 ? 0.5 : -2, 2); // slot 5: a running variance
+    b->dev[k] = dev_copy_of(b->host[k], NORM_MAX * ct_elem_size(dt));
+  }
+}
+static void norm_compare(norm_bufs *b, const char *what, int slot, int64_t n) {
+  gpu->memory->to_host(b->back, b->dev[slot], (size_t)n * ct_elem_size(b->dt));
+  compare(what, b->dt, b->back, b->host[slot], n, 1, CLOSE, 1);
+}
+static void norm_teardown(norm_bufs *b) {
+  for (int k = 0; k < NORM_SLOTS; k++) gpu->memory->free(b->dev[k], 0);
+}
+
+// Slots: 0 x, 1 y, 2 weight, 3 bias, 4 running_mean, 5 running_var, 6 mean, 7 invstd,
+// 8 scratch, 9 dy, 10 dx, 11 dweight (dbias in the scratch slot for the backward).
+#define H(k) (void *)b.host[k]
+#define D(k) b.dev[k]
+static void check_norm(void) {
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    static norm_bufs b;
+    norm_setup(&b, dt);
+    for (int training = 1; training >= 0; training--) {
+      ct_batch_norm_args h = {.x = H(0), .y = H(1), .n = 4, .c = 3, .inner = 10, .weight = H(2), .bias = H(3),
+                              .running_mean = H(4), .running_var = H(5), .mean = H(6), .invstd = H(7),
+                              .scratch = H(8), .momentum = 0.1, .eps = 1e-5, .training = training};
+      ct_batch_norm_args d = h;
+      d.x = D(0), d.y = D(1), d.weight = D(2), d.bias = D(3), d.running_mean = D(4), d.running_var = D(5);
+      d.mean = D(6), d.invstd = D(7), d.scratch = D(8);
+      cpu->norm->batch_norm[dt](&h);
+      gpu->norm->batch_norm[dt](&d);
+      norm_compare(&b, "batch_norm", 1, 120);
+      norm_compare(&b, "batch_norm running_mean", 4, 3);
+      norm_compare(&b, "batch_norm running_var", 5, 3);
+      if (training) norm_compare(&b, "batch_norm mean", 6, 3), norm_compare(&b, "batch_norm invstd", 7, 3);
+      ct_batch_norm_grad_args hg = {.x = H(0), .dy = H(9), .n = 4, .c = 3, .inner = 10, .weight = H(2),
+                                    .mean = training ? H(6) : H(4), .var_or_invstd = training ? H(7) : H(5),
+                                    .eps = 1e-5, .training = training, .dx = H(10), .dweight = H(11), .dbias = H(8)};
+      ct_batch_norm_grad_args dg = hg;
+      dg.x = D(0), dg.dy = D(9), dg.weight = D(2), dg.mean = training ? D(6) : D(4);
+      dg.var_or_invstd = training ? D(7) : D(5), dg.dx = D(10), dg.dweight = D(11), dg.dbias = D(8);
+      cpu->norm->batch_norm_backward[dt](&hg);
+      gpu->norm->batch_norm_backward[dt](&dg);
+      norm_compare(&b, "batch_norm dx", 10, 120);
+      norm_compare(&b, "batch_norm dweight", 11, 3);
+      norm_compare(&b, "batch_norm dbias", 8, 3);
+    }
+    {
+      ct_layer_norm_args h = {.x = H(0), .y = H(1), .rows = 6, .cols = 50, .weight = H(2), .bias = H(3),
+                              .eps = 1e-5, .mean = H(6), .rstd = H(7)};
+      ct_layer_norm_args d = h;
+      d.x = D(0), d.y = D(1), d.weight = D(2), d.bias = D(3), d.mean = D(6), d.rstd = D(7);
+      cpu->norm->layer_norm[dt](&h);
+      gpu->norm->layer_norm[dt](&d);
+      norm_compare(&b, "layer_norm", 1, 300);
+      norm_compare(&b, "layer_norm mean", 6, 6);
+      norm_compare(&b, "layer_norm rstd", 7, 6);
+      ct_layer_norm_grad_args hg = {.x = H(0), .dy = H(9), .mean = H(6), .rstd = H(7), .weight = H(2), .rows = 6,
+                                    .cols = 50, .dx = H(10), .dweight = H(11), .dbias = H(8)};
+      ct_layer_norm_grad_args dg = hg;
+      dg.x = D(0), dg.dy = D(9), dg.mean = D(6), dg.rstd = D(7), dg.weight = D(2);
+      dg.dx = D(10), dg.dweight = D(11), dg.dbias = D(8);
+      gpu->memory->from_host(D(6), H(6), 6 * ct_elem_size(dt)); // the same statistics on both
+      gpu->memory->from_host(D(7), H(7), 6 * ct_elem_size(dt));
+      cpu->norm->layer_norm_backward[dt](&hg);
+      gpu->norm->layer_norm_backward[dt](&dg);
+      norm_compare(&b, "layer_norm dx", 10, 300);
+      norm_compare(&b, "layer_norm dweight", 11, 50);
+      norm_compare(&b, "layer_norm dbias", 8, 50);
+    }
+    {
+      ct_group_norm_args h = {.x = H(0), .y = H(1), .n = 2, .c = 6, .inner = 5, .groups = 3, .weight = H(2),
+                              .bias = H(3), .eps = 1e-5, .mean = H(6), .rstd = H(7)};
+      ct_group_norm_args d = h;
+      d.x = D(0), d.y = D(1), d.weight = D(2), d.bias = D(3), d.mean = D(6), d.rstd = D(7);
+      cpu->norm->group_norm[dt](&h);
+      gpu->norm->group_norm[dt](&d);
+      norm_compare(&b, "group_norm", 1, 60);
+      norm_compare(&b, "group_norm mean", 6, 6);
+      norm_compare(&b, "group_norm rstd", 7, 6);
+      gpu->memory->from_host(D(6), H(6), 6 * ct_elem_size(dt));
+      gpu->memory->from_host(D(7), H(7), 6 * ct_elem_size(dt));
+      ct_group_norm_grad_args hg = {.x = H(0), .dy = H(9), .mean = H(6), .rstd = H(7), .weight = H(2), .n = 2,
+                                    .c = 6, .inner = 5, .groups = 3, .dx = H(10), .dweight = H(11), .dbias = H(4),
+                                    .scratch = H(8)};
+      ct_group_norm_grad_args dg = hg;
+      dg.x = D(0), dg.dy = D(9), dg.mean = D(6), dg.rstd = D(7), dg.weight = D(2);
+      dg.dx = D(10), dg.dweight = D(11), dg.dbias = D(4), dg.scratch = D(8);
+      cpu->norm->group_norm_backward[dt](&hg);
+      gpu->norm->group_norm_backward[dt](&dg);
+      norm_compare(&b, "group_norm dx", 10, 60);
+      norm_compare(&b, "group_norm dweight", 11, 6);
+      norm_compare(&b, "group_norm dbias", 4, 6);
+    }
+    norm_teardown(&b);
+  }
+}
+#undef H
+#undef D
+
 // ---- pool: (N, C, H, W) = (2, 3, 9, 8) inputs, contiguous ----
 
 enum { PN = 2, PC = 3, PH = 9, PW = 8 };
@@ -997,6 +1109,7 @@ int main(int argc, char **argv) {
     check_loss();
     check_index();
     check_pool();
+    check_norm();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -1018,6 +1131,7 @@ int main(int argc, char **argv) {
   check_loss();
   check_index();
   check_pool();
+  check_norm();
   check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);

@@ -12,6 +12,7 @@ extern const struct ct_loss_kernels ct__cuda_loss_kernels;
 extern const struct ct_index_kernels ct__cuda_index_kernels;
 extern const struct ct_random_kernels ct__cuda_random_kernels;
 extern const struct ct_pool_kernels ct__cuda_pool_kernels;
+extern const struct ct_norm_kernels ct__cuda_norm_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -28,7 +29,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* random */ &ct__cuda_random_kernels,
     /* pool */ &ct__cuda_pool_kernels,
     /* conv */ nullptr,
-    /* norm */ nullptr,
+    /* norm */ &ct__cuda_norm_kernels,
     /* sort */ nullptr,
     /* rnn */ nullptr,
     /* memory */ &ct__cuda_memory,
