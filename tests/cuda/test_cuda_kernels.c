@@ -1,5 +1,5 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss, index, pool, norm and random families, per dtype (random:
+// elementwise, reduce, blas, optim, loss, index, pool, norm, rnn and random families, per dtype (random:
 // against the same Philox blocks mapped on the host). Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
@@ -20,6 +20,7 @@
 #include "kernels/pool.h"
 #include "kernels/random.h"
 #include "kernels/reduce.h"
+#include "kernels/rnn.h"
 #include "kernels/cuda/philox.h"
 
 static const ct_kernel_table *cpu, *gpu;
@@ -881,6 +882,56 @@ static void check_norm(void) {
 #undef H
 #undef D
 
+// ---- rnn: one step of each cell over 3 rows of 5 hidden units ----
+
+static void check_rnn(void) {
+  enum { R = 3, HID = 5, GMAX = 4 * HID, WMAX = 7 * HID, LD_GI = GMAX + 2, SLOT = R * WMAX }; // SLOT >= R * LD_GI
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++)
+    for (int mode = CT_RNN_MODE_TANH; mode <= CT_RNN_MODE_GRU; mode++) {
+      const size_t es = ct_elem_size(dt);
+      const int64_t G = ct_rnn_gates(mode) * HID, W = ct_rnn_saved_width(mode, HID);
+      // slots: gi, gh, b_ih, b_hh, h, c, y, saved, dy, dh, dc, dgi, dgh
+      enum { NSLOT = 13 };
+      static char hs[NSLOT][SLOT * 8], back[SLOT * 8];
+      void *ds[NSLOT];
+      for (int k = 0; k < NSLOT; k++) {
+        fill_range(hs[k], dt, SLOT, -1.5, 1.5);
+        ds[k] = dev_copy_of(hs[k], SLOT * es);
+      }
+      ct_rnn_step_args h = {.mode = mode, .rows = R, .hidden = HID, .gi = hs[0], .ld_gi = LD_GI, .gh = hs[1],
+                            .b_ih = hs[2], .b_hh = hs[3], .h = hs[4], .c = hs[5], .y = hs[6], .ld_y = HID,
+                            .saved = hs[7], .ld_saved = W};
+      ct_rnn_step_args d = h;
+      d.gi = ds[0], d.gh = ds[1], d.b_ih = ds[2], d.b_hh = ds[3], d.h = ds[4], d.c = ds[5], d.y = ds[6];
+      d.saved = ds[7];
+      cpu->rnn->step[dt](&h);
+      gpu->rnn->step[dt](&d);
+      const struct { int slot; int64_t n; const char *what; } fwd[] = {
+          {4, R * HID, "rnn step h"}, {5, R * HID, "rnn step c"}, {6, R * HID, "rnn step y"}, {7, R * W, "rnn step saved"}};
+      for (int k = 0; k < 4; k++) {
+        gpu->memory->to_host(back, ds[fwd[k].slot], (size_t)fwd[k].n * es);
+        compare(fwd[k].what, dt, back, hs[fwd[k].slot], fwd[k].n, 1, CLOSE, 1);
+      }
+      // backward from the CPU's saved row: pure arithmetic, the same bits
+      gpu->memory->from_host(ds[7], hs[7], (size_t)(R * W) * es);
+      ct_rnn_step_grad_args hg = {.mode = mode, .rows = R, .hidden = HID, .saved = hs[7], .ld_saved = W,
+                                  .dy = hs[8], .ld_dy = HID, .dh = hs[9], .dc = hs[10], .dgi = hs[11],
+                                  .dgh = mode == CT_RNN_MODE_GRU ? hs[12] : hs[11]};
+      ct_rnn_step_grad_args dg = hg;
+      dg.saved = ds[7], dg.dy = ds[8], dg.dh = ds[9], dg.dc = ds[10], dg.dgi = ds[11];
+      dg.dgh = mode == CT_RNN_MODE_GRU ? ds[12] : ds[11];
+      cpu->rnn->step_backward[dt](&hg);
+      gpu->rnn->step_backward[dt](&dg);
+      const struct { int slot; int64_t n; const char *what; } bwd[] = {
+          {11, R * G, "rnn step dgi"}, {12, R * G, "rnn step dgh"}, {9, R * HID, "rnn step dh"}, {10, R * HID, "rnn step dc"}};
+      for (int k = 0; k < 4; k++) {
+        gpu->memory->to_host(back, ds[bwd[k].slot], (size_t)bwd[k].n * es);
+        compare(bwd[k].what, dt, back, hs[bwd[k].slot], bwd[k].n, 1, EXACT, 0);
+      }
+      for (int k = 0; k < NSLOT; k++) gpu->memory->free(ds[k], 0);
+    }
+}
+
 // ---- pool: (N, C, H, W) = (2, 3, 9, 8) inputs, contiguous ----
 
 enum { PN = 2, PC = 3, PH = 9, PW = 8 };
@@ -1110,6 +1161,7 @@ int main(int argc, char **argv) {
     check_index();
     check_pool();
     check_norm();
+    check_rnn();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -1132,6 +1184,7 @@ int main(int argc, char **argv) {
   check_index();
   check_pool();
   check_norm();
+  check_rnn();
   check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);
