@@ -1,6 +1,6 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss, index, pool, norm, rnn and random families, per dtype (random:
-// against the same Philox blocks mapped on the host). Bitwise where both compute the same
+// elementwise, reduce, blas, optim, loss, index, pool, norm, rnn, sort and random families,
+// per dtype (random: against the same Philox blocks mapped on the host). Bitwise where both compute the same
 // IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
 // and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
 // summation order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
@@ -21,6 +21,7 @@
 #include "kernels/random.h"
 #include "kernels/reduce.h"
 #include "kernels/rnn.h"
+#include "kernels/sort.h"
 #include "kernels/cuda/philox.h"
 
 static const ct_kernel_table *cpu, *gpu;
@@ -932,6 +933,67 @@ static void check_rnn(void) {
     }
 }
 
+// ---- sort and scans over [outer, n, inner] = [3, 40, 2] blocks ----
+
+static void check_sort(void) {
+  enum { SO = 3, SN = 40, SI = 2, ST = SO * SN * SI };
+  const ct_rows_shape shape = {SO, SN, SI};
+  for (int dt = 0; dt < CT_NUM_DTYPES; dt++) {
+    const size_t es = ct_elem_size(dt);
+    static char x[ST * 8], v_c[ST * 8], v_g[ST * 8];
+    static int64_t i_c[ST], i_g[ST];
+    fill_values(x, dt, ST, false, false);
+    const double specials[3] = {NAN, INFINITY, -INFINITY}; // distinct, unlike 0 and -0
+    for (int k = 0; k < 3 && dt >= CT_FLOAT32; k++) {
+      if (dt == CT_FLOAT32) ((float *)x)[3 + 10 * k] = (float)specials[k];
+      else ((double *)x)[3 + 10 * k] = specials[k];
+    }
+    void *dx = dev_copy_of(x, ST * es), *dv = gpu->memory->alloc(ST * es), *di = gpu->memory->alloc(ST * 8);
+    // Floats are distinct (but for the specials): their indices match; integers repeat,
+    // so only stable sorts pin the index among equal values.
+    const struct { const ct_sort_fn *c, *g; int64_t k, m; bool descending, stable; const char *what; } cases[] = {
+        {cpu->sort->sort, gpu->sort->sort, 0, SN, false, true, "stable sort"},
+        {cpu->sort->sort, gpu->sort->sort, 0, SN, true, false, "sort descending"},
+        {cpu->sort->topk, gpu->sort->topk, 7, 7, true, true, "topk largest"},
+        {cpu->sort->topk, gpu->sort->topk, 5, 5, false, true, "topk smallest"},
+        {cpu->sort->kthvalue, gpu->sort->kthvalue, 12, 1, false, false, "kthvalue"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+      if (!cases[k].c[dt]) continue;
+      const ct_sort_args a = {.s = shape, .k = cases[k].k, .descending = cases[k].descending,
+                              .stable = cases[k].stable};
+      const int64_t n = SO * cases[k].m * SI;
+      checks++;
+      if (!cases[k].c[dt](v_c, i_c, x, &a) || !cases[k].g[dt](dv, di, dx, &a)) {
+        failures++, fprintf(stderr, "FAIL %s: out of memory\n", cases[k].what);
+        continue;
+      }
+      gpu->memory->to_host(v_g, dv, (size_t)n * es);
+      gpu->memory->to_host(i_g, di, (size_t)n * 8);
+      compare(cases[k].what, dt, v_g, v_c, n, 1, EXACT, 0);
+      const bool ties = dt < CT_FLOAT32;
+      if (!ties || (cases[k].stable && cases[k].c == cpu->sort->sort))
+        compare(cases[k].what, CT_INT64, i_g, i_c, n, 1, EXACT, 0);
+    }
+    const struct { const ct_scan_fn *c, *g; int mode; const char *what; } scans[] = {
+        {cpu->sort->cumsum, gpu->sort->cumsum, EXACT, "cumsum"},
+        {cpu->sort->cumprod, gpu->sort->cumprod, EXACT, "cumprod"},
+        {cpu->sort->logcumsumexp, gpu->sort->logcumsumexp, CLOSE, "logcumsumexp"},
+    };
+    fill_values(x, dt, ST, false, false);
+    gpu->memory->from_host(dx, x, ST * es);
+    for (size_t k = 0; k < 3; k++)
+      for (int reverse = 0; reverse < 2; reverse++) {
+        if (!scans[k].c[dt]) continue;
+        scans[k].c[dt](v_c, x, shape, reverse);
+        scans[k].g[dt](dv, dx, shape, reverse);
+        gpu->memory->to_host(v_g, dv, ST * es);
+        compare(scans[k].what, dt, v_g, v_c, ST, 1, scans[k].mode, 0);
+      }
+    gpu->memory->free(dx, 0), gpu->memory->free(dv, 0), gpu->memory->free(di, 0);
+  }
+}
+
 // ---- pool: (N, C, H, W) = (2, 3, 9, 8) inputs, contiguous ----
 
 enum { PN = 2, PC = 3, PH = 9, PW = 8 };
@@ -1162,6 +1224,7 @@ int main(int argc, char **argv) {
     check_pool();
     check_norm();
     check_rnn();
+    check_sort();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -1185,6 +1248,7 @@ int main(int argc, char **argv) {
   check_pool();
   check_norm();
   check_rnn();
+  check_sort();
   check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);

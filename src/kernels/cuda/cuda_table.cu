@@ -14,6 +14,7 @@ extern const struct ct_random_kernels ct__cuda_random_kernels;
 extern const struct ct_pool_kernels ct__cuda_pool_kernels;
 extern const struct ct_norm_kernels ct__cuda_norm_kernels;
 extern const struct ct_rnn_kernels ct__cuda_rnn_kernels;
+extern const struct ct_sort_kernels ct__cuda_sort_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -31,7 +32,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* pool */ &ct__cuda_pool_kernels,
     /* conv */ nullptr,
     /* norm */ &ct__cuda_norm_kernels,
-    /* sort */ nullptr,
+    /* sort */ &ct__cuda_sort_kernels,
     /* rnn */ &ct__cuda_rnn_kernels,
     /* memory */ &ct__cuda_memory,
     /* runtime */ &ct__cuda_runtime,
