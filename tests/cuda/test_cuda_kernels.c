@@ -1,9 +1,10 @@
 // The CUDA kernel table against the CPU table on the same inputs: memory hooks, copy,
-// elementwise, reduce, blas, optim, loss, index, pool, norm, rnn, sort and random families,
-// per dtype (random: against the same Philox blocks mapped on the host). Bitwise where both compute the same
-// IEEE operations in the same order (copies, arithmetic, comparisons, formulas of + - * /
-// and sqrt); within float tolerances where the libraries (SLEEF vs CUDA's libm) or the
-// summation order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
+// elementwise, reduce, blas, optim, loss, index, pool, norm, rnn, sort, conv and random
+// families, per dtype (random: against the same Philox blocks mapped on the host).
+// Bitwise where both compute the same IEEE operations in the same order (copies,
+// arithmetic, comparisons, formulas of + - * / and sqrt, optimizer updates, index moves);
+// within float tolerances where the libraries (SLEEF vs CUDA's libm) or the summation
+// order (cascade vs block tree, OpenBLAS vs cuBLAS) differ.
 // Exits 77 (skipped) when this build has no CUDA backend or the machine no usable GPU.
 #include <math.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernels/blas.h"
+#include "kernels/conv.h"
 #include "kernels/dispatch.h"
 #include "kernels/elementwise.h"
 #include "kernels/index.h"
@@ -994,6 +996,50 @@ static void check_sort(void) {
   }
 }
 
+// ---- conv: groups, strides, padding and dilation in one geometry ----
+
+static void check_conv(void) {
+  const ct_conv_args a = {.batch = 2, .groups = 2, .in_channels = 4, .out_channels = 6, .in_size = {7, 6},
+                          .out_size = {4, 6}, .kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 1},
+                          .dilation = {1, 2}, .exact = true};
+  const int64_t n_in = 2 * 4 * 7 * 6, n_out = 2 * 6 * 4 * 6, n_w = 6 * 2 * 3 * 2;
+  for (int dt = CT_INT32; dt < CT_NUM_DTYPES; dt++) {
+    if (!cpu->conv->forward[dt]) continue;
+    const size_t es = ct_elem_size(dt);
+    static char x[400 * 8], w[100 * 8], bias[8 * 8], y[400 * 8], back[400 * 8];
+    fill_values(x, dt, n_in, false, false);
+    fill_values(w, dt, n_w, false, false);
+    fill_values(bias, dt, 6, false, false);
+    const int64_t work_n = cpu->conv->workspace(&a);
+    void *work = malloc((size_t)(work_n > 0 ? work_n : 1) * es);
+    void *dx = dev_copy_of(x, (size_t)n_in * es), *dw = dev_copy_of(w, (size_t)n_w * es);
+    void *db = dev_copy_of(bias, 6 * es), *dy = gpu->memory->alloc((size_t)n_out * es);
+    const int64_t dwork_n = gpu->conv->workspace(&a);
+    void *dwork = gpu->memory->alloc((size_t)(dwork_n > 0 ? dwork_n : 1) * es);
+    const int mode = dt >= CT_FLOAT32 ? CLOSE : EXACT;
+    cpu->conv->forward[dt](&a, x, w, bias, y, work);
+    gpu->conv->forward[dt](&a, dx, dw, db, dy, dwork);
+    gpu->memory->to_host(back, dy, (size_t)n_out * es);
+    compare("conv forward", dt, back, y, n_out, 1, mode, 100);
+    // the input gradient and the weight gradient from the same output gradient
+    fill_values(y, dt, n_out, false, false);
+    gpu->memory->from_host(dy, y, (size_t)n_out * es);
+    cpu->conv->transpose[dt](&a, y, w, NULL, x, work);
+    gpu->conv->transpose[dt](&a, dy, dw, NULL, dx, dwork);
+    gpu->memory->to_host(back, dx, (size_t)n_in * es);
+    compare("conv transpose", dt, back, x, n_in, 1, mode, 100);
+    fill_values(x, dt, n_in, false, false);
+    gpu->memory->from_host(dx, x, (size_t)n_in * es);
+    cpu->conv->weight_grad[dt](&a, y, x, w, work);
+    gpu->conv->weight_grad[dt](&a, dy, dx, dw, dwork);
+    gpu->memory->to_host(back, dw, (size_t)n_w * es);
+    compare("conv weight_grad", dt, back, w, n_w, 1, mode, 300);
+    free(work);
+    gpu->memory->free(dwork, 0);
+    gpu->memory->free(dx, 0), gpu->memory->free(dw, 0), gpu->memory->free(db, 0), gpu->memory->free(dy, 0);
+  }
+}
+
 // ---- pool: (N, C, H, W) = (2, 3, 9, 8) inputs, contiguous ----
 
 enum { PN = 2, PC = 3, PH = 9, PW = 8 };
@@ -1225,6 +1271,7 @@ int main(int argc, char **argv) {
     check_norm();
     check_rnn();
     check_sort();
+    check_conv();
     printf("%d checks, %d failures (CPU against CPU)\n", checks, failures);
     return failures ? 1 : 0;
   }
@@ -1249,6 +1296,7 @@ int main(int argc, char **argv) {
   check_norm();
   check_rnn();
   check_sort();
+  check_conv();
   check_random();
   gpu->runtime->synchronize(gpu->runtime->current_device());
   printf("%d checks, %d failures\n", checks, failures);

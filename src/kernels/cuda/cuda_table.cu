@@ -1,5 +1,5 @@
-// The CUDA backend's kernel table (docs/DESIGN.md, "CUDA backend"). Families not written
-// yet stay NULL: ops report a missing loop before calling.
+// The CUDA backend's kernel table (docs/DESIGN.md, "CUDA backend"): every family, each
+// filled for the dtypes the CPU table fills except where its file says otherwise.
 #include "kernels/dispatch.h"
 
 extern "C" {
@@ -15,6 +15,7 @@ extern const struct ct_pool_kernels ct__cuda_pool_kernels;
 extern const struct ct_norm_kernels ct__cuda_norm_kernels;
 extern const struct ct_rnn_kernels ct__cuda_rnn_kernels;
 extern const struct ct_sort_kernels ct__cuda_sort_kernels;
+extern const struct ct_conv_kernels ct__cuda_conv_kernels;
 extern const ct_memory_hooks ct__cuda_memory;
 extern const ct_device_runtime ct__cuda_runtime;
 
@@ -30,7 +31,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* loss */ &ct__cuda_loss_kernels,
     /* random */ &ct__cuda_random_kernels,
     /* pool */ &ct__cuda_pool_kernels,
-    /* conv */ nullptr,
+    /* conv */ &ct__cuda_conv_kernels,
     /* norm */ &ct__cuda_norm_kernels,
     /* sort */ &ct__cuda_sort_kernels,
     /* rnn */ &ct__cuda_rnn_kernels,
