@@ -84,9 +84,9 @@ void check_elementwise(void) {
       snprintf(what, sizeof what, "grad2 op %d", op);
       check_variants(what, c->grad2[op][dt], g->grad2[op][dt], 4, same, &prm, grad2_mode(op), false);
     }
-    check_variants("where", c->where[dt], g->where[dt], 4, where_dt, NULL, EXACT, false);
+    check_variants("where", c->where[dt], g->where[dt], 4, where_dt, &prm, EXACT, false);
     const ct_dtype lnot[2] = {CT_BOOL, dt};
-    check_variants("logical_not", c->logical_not[dt], g->logical_not[dt], 2, lnot, NULL, EXACT, false);
+    check_variants("logical_not", c->logical_not[dt], g->logical_not[dt], 2, lnot, &prm, EXACT, false);
 
     // any_zero: a flag in host memory, with and without a zero among the elements.
     char buf[64 * 8];
