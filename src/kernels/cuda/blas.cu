@@ -11,19 +11,14 @@
 
 namespace {
 
-// One cuBLAS handle per host thread and device, bound to the backend's stream.
+// One cuBLAS handle per host thread and device (cuBLAS forbids sharing a handle between
+// threads at once), bound to the backend's stream. Handles are never destroyed: a
+// destructor at thread or process exit may run after the CUDA runtime has shut down.
 cublasHandle_t handle_for_current_device() {
-  struct Handles {
-    cublasHandle_t h[64] = {};
-    ~Handles() {
-      for (cublasHandle_t x : h)
-        if (x) cublasDestroy(x);
-    }
-  };
-  thread_local Handles handles;
+  thread_local cublasHandle_t handles[64];
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return nullptr;
-  cublasHandle_t &h = handles.h[device];
+  cublasHandle_t &h = handles[device];
   if (!h && cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) return h = nullptr;
   cublasSetStream(h, CT_CUDA_STREAM);
   return h;
