@@ -141,7 +141,30 @@ static void store(void *buf, ct_dtype dt, int64_t i, double v) {
   }
 }
 
+// randperm: the host's Fisher-Yates over the same blocks.
+static void check_randperm(void) {
+  enum { PERM_N = 300 };
+  int64_t expected[PERM_N], got[PERM_N];
+  for (int64_t i = 0; i < PERM_N; i++) expected[i] = i;
+  for (int64_t i = 0; i + 1 < PERM_N; i++) {
+    uint32_t u[4];
+    ct_philox_block(42, 7 + (uint64_t)i, u);
+    const int64_t j = i + (int64_t)(u[0] % (uint64_t)(PERM_N - i)), t = expected[i];
+    expected[i] = expected[j], expected[j] = t;
+  }
+  ct_philox_state st = {.seed = 42, .offset = 7};
+  ct_random_source src = {.state = &st, .next_u32 = NULL, .normal = NULL};
+  void *d = gpu->memory->alloc(sizeof got);
+  gpu->random->randperm(d, PERM_N, &src);
+  gpu->memory->to_host(got, d, sizeof got);
+  compare("randperm", CT_INT64, got, expected, PERM_N, 1, EXACT, 0);
+  checks++;
+  if (st.offset != 7 + PERM_N) failures++, fprintf(stderr, "FAIL randperm offset\n");
+  gpu->memory->free(d, 0);
+}
+
 void check_random(void) {
+  check_randperm();
   static char expected[RAND_N * 8];
   for (int dt = 0; dt < CT_NUM_DTYPES; dt++) {
     uint32_t u[RAND_N][4];

@@ -2,8 +2,8 @@
 // source's state is a ct_philox_state, element i takes block (offset + i) of the seed's
 // Philox4x32-10 stream (kernels/cuda/philox.h), and offset advances by n. The numbers are
 // therefore independent of the launch geometry, and differ from the CPU's mt19937 (as
-// PyTorch's CUDA numbers differ from its CPU numbers). Serial algorithms (randperm,
-// multinomial) are not written yet: their entries are NULL.
+// PyTorch's CUDA numbers differ from its CPU numbers). randperm is a serial Fisher-Yates
+// on one thread; multinomial is not written yet (NULL entries).
 #include <math.h>
 #include <type_traits>
 #include "kernels/cuda/cuda_common.cuh"
@@ -88,6 +88,27 @@ template <typename T> void exponential(void *out, int64_t n, double lambda, cons
   fill<T>(out, n, src, Exponential<T>{lambda}, "exponential");
 }
 
+// Fisher-Yates on one thread, the CPU's order of swaps: swap i takes u[0] of block
+// offset + i (64 bits of two outputs when n - i >= 2^32).
+__global__ void randperm_kernel(int64_t *out, int64_t n, uint64_t seed, uint64_t offset) {
+  for (int64_t i = 0; i < n; i++) out[i] = i;
+  for (int64_t i = 0; i + 1 < n; i++) {
+    uint32_t u[4];
+    ct_philox_block(seed, offset + (uint64_t)i, u);
+    const uint64_t range = (uint64_t)(n - i), draw = range < (1ull << 32) ? u[0] : (((uint64_t)u[0] << 32) | u[1]);
+    const int64_t j = i + (int64_t)(draw % range), t = out[i];
+    out[i] = out[j], out[j] = t;
+  }
+}
+void randperm(int64_t *out, int64_t n, const ct_random_source *src) {
+  ct_philox_state *s = static_cast<ct_philox_state *>(src->state);
+  if (n > 0) {
+    randperm_kernel<<<1, 1, 0, CT_CUDA_STREAM>>>(out, n, s->seed, s->offset);
+    CT_CUDA_CHECK_LAUNCH("randperm");
+  }
+  s->offset += (uint64_t)n;
+}
+
 ct_random_kernels make_random_kernels() {
   ct_random_kernels k = {};
   k.uniform[CT_FLOAT32] = uniform<float>, k.uniform[CT_FLOAT64] = uniform<double>;
@@ -100,7 +121,8 @@ ct_random_kernels make_random_kernels() {
   k.integers[CT_INT64] = integers<int64_t>, k.integers[CT_FLOAT32] = integers<float>;
   k.integers[CT_FLOAT64] = integers<double>;
   k.exponential[CT_FLOAT32] = exponential<float>, k.exponential[CT_FLOAT64] = exponential<double>;
-  return k; // randperm, multinomial, multinomial_pick: NULL (not written yet)
+  k.randperm = randperm;
+  return k; // multinomial, multinomial_pick: NULL (not written yet)
 }
 
 } // namespace
