@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps demo test bench sanitize fuzz install clean format
+.PHONY: all deps demo test test-cuda bench sanitize fuzz install clean format
 
 all: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
@@ -21,6 +21,10 @@ demo: all
 
 test: all
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The CUDA suites (ctest label cuda): they report themselves skipped without a GPU.
+test-cuda: all
+	@cd $(BUILD) && ctest --output-on-failure -L cuda
 
 bench: all
 	@sh bench/run.sh $(BUILD)

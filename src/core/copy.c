@@ -51,12 +51,9 @@ static bool copy_transposed(const ct_iter *it, ct_loop_fn loop, int64_t dst_es, 
   return true;
 }
 
-// The copy kernels of a device (NULL with the error recorded if none).
+// The copy kernels of a device (NULL with the error recorded if it cannot run them).
 static const ct_copy_kernels *copy_kernels(ct_device device) {
-  const ct_kernel_table *k = ct__kernels(device);
-  if (k) return k->copy;
-  ct__check_backend(device);
-  return NULL;
+  return ct__check_backend(device) == CT_OK ? ct__kernels(device)->copy : NULL;
 }
 
 ct_status ct__copy_operands(const ct_operand *ops) {

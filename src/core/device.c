@@ -1,6 +1,7 @@
 // Device checks at op entry (see device.h).
 #include "core/device.h"
 #include "core/error_impl.h"
+#include <pthread.h>
 #include <stdio.h>
 
 _Thread_local ct_device ct__op_device = CT_CPU;
@@ -47,10 +48,41 @@ ct_status ct__check_usable(ct_device device, int index, int *resolved) {
   return CT_OK;
 }
 
+// Why each device cannot run kernels (NULL: it can), found on first use and kept: a device
+// needs a backend in this build and, for a backend with a runtime (CUDA), at least one
+// usable device; otherwise the runtime's reason, PyTorch's ("Found no NVIDIA driver on
+// your system. ..."). ct__test_install_kernels forgets the answer for its device.
+static char unusable_text[CT_NUM_DEVICES][512];
+static const char *unusable[CT_NUM_DEVICES];
+static bool unusable_known[CT_NUM_DEVICES];
+static pthread_mutex_t unusable_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *find_unusable(ct_device d) {
+  const ct_kernel_table *k = ct__kernels(d);
+  if (!k) {
+    snprintf(unusable_text[d], sizeof unusable_text[d], "ctorch was built without %s support",
+             d == CT_CUDA ? "CUDA" : ct_device_name(d));
+    return unusable_text[d];
+  }
+  if (!k->runtime || k->runtime->device_count(unusable_text[d], sizeof unusable_text[d]) > 0) return NULL;
+  if (!unusable_text[d][0]) snprintf(unusable_text[d], sizeof unusable_text[d], "No CUDA GPUs are available");
+  return unusable_text[d];
+}
+
+const char *ct__device_unusable(ct_device device) {
+  if (__atomic_load_n(&unusable_known[device], __ATOMIC_ACQUIRE)) return unusable[device];
+  pthread_mutex_lock(&unusable_lock);
+  if (!unusable_known[device]) {
+    unusable[device] = find_unusable(device);
+    __atomic_store_n(&unusable_known[device], true, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&unusable_lock);
+  return unusable[device];
+}
+
 ct_status ct__check_backend(ct_device device) {
-  if (ct__kernels(device)) return CT_OK;
-  const char *name = device == CT_CUDA ? "CUDA" : ct_device_name(device);
-  return ct__error(CT_ERR_RUNTIME, "ctorch was built without %s support", name);
+  const char *why = ct__device_unusable(device);
+  return why ? ct__error(CT_ERR_RUNTIME, "%s", why) : CT_OK;
 }
 
 static ct_status mismatch(const ct_storage *common, const ct_storage *other) {
@@ -131,7 +163,11 @@ void ct__test_install_kernels(ct_device device, const ct_kernel_table *table) {
     for (int d = 0; d < CT_NUM_DEVICES; d++) built[d] = ct__kernel_tables[d];
     saved = true;
   }
+  pthread_mutex_lock(&unusable_lock);
   ct__kernel_tables[device] = table ? table : built[device];
+  unusable_text[device][0] = '\0';
+  __atomic_store_n(&unusable_known[device], false, __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&unusable_lock);
 }
 
 const char *ct__tensor_type_name(const ct_tensor *t) {

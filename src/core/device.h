@@ -50,8 +50,12 @@ static inline bool ct__same_place(const ct_storage *a, const ct_storage *b) {
   return a->device == b->device && a->device_index == b->device_index;
 }
 
-/// CT_OK when this build has kernels for `device`; otherwise records "ctorch was built
-/// without CUDA support" (CT_ERR_RUNTIME).
+/// NULL when `device` can run kernels: this build has its backend and, for CUDA, a GPU
+/// and driver are there (asked once). Otherwise why not: "ctorch was built without CUDA
+/// support", or the runtime's reason ("Found no NVIDIA driver on your system. ...").
+const char *ct__device_unusable(ct_device device);
+/// CT_OK when `device` can run kernels; otherwise records ct__device_unusable's reason
+/// (CT_ERR_RUNTIME).
 ct_status ct__check_backend(ct_device device);
 
 /// The check of an op on one tensor: its device's backend (ct__check_backend); enters it.
@@ -75,7 +79,7 @@ static inline bool ct__one_device_with_kernels(const ct_tensor *out, int n, cons
     for (int i = 0; i < n; i++)
       if (ts[i] && ts[i]->storage->device_index != d->device_index) return false;
   }
-  if (!ct__kernels(d->device)) return false;
+  if (d->device != CT_CPU && ct__device_unusable(d->device)) return false;
   ct__enter_device(d->device, d->device_index);
   return true;
 }

@@ -27,6 +27,16 @@ typedef struct ct_random_source {
   ct_normal_cache *normal; ///< the generator's serial-normal cache
 } ct_random_source;
 
+/// A device generator (CUDA): counter-based Philox4x32-10 (kernels/cuda/philox.h). Its
+/// ct_random_source has next_u32 NULL and `state` pointing to this struct, which the
+/// caller owns (one per device, like PyTorch's CUDA generators): element i of a fill
+/// draws the 128-bit block (offset + i) of the seed's stream and the kernel advances
+/// offset by n before returning. Seeding (cuda_manual_seed) sets seed and zeroes offset.
+typedef struct ct_philox_state {
+  uint64_t seed;
+  uint64_t offset; ///< 128-bit blocks drawn so far
+} ct_philox_state;
+
 /// out = from + (to - from) * U, U uniform on [0, 1): float32 from 24 bits of one draw,
 /// float64 from 53 bits of two (fma, with the bounds rounded to the dtype first).
 typedef void (*ct_random_uniform_fn)(void *out, int64_t n, double from, double to,
