@@ -98,7 +98,7 @@ static ct_tensor *extreme_dims(ct_tensor *t, const int *dims, int ndims, bool ke
   CT_CHECK_NULL(t);
   if (ct__check_device(t) != CT_OK) return NULL;
   const char *op = is_max ? "amax" : "amin";
-  uint32_t mask;
+  uint32_t mask = 0; // dim_mask sets it; the initialiser quiets -Wmaybe-uninitialized
   if (ct__reduce_mask(t, dims, ndims, &mask) != CT_OK) return NULL;
   if (ct_numel(t) == 0) {
     if (!dims || ndims <= 0)
@@ -186,7 +186,7 @@ static ct_tensor *extreme_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **i
   if (ct__check_device(t) != CT_OK) return NULL;
   ct_tensor *values, *indices;
   ct__reduce_plan p;
-  uint32_t mask;
+  uint32_t mask = 0; // dim_mask sets it; the initialiser quiets -Wmaybe-uninitialized
   if (dim_mask(t, dim, is_max ? "max" : "min", &mask) != CT_OK ||
       arg_reduce(t, mask, keepdim, is_max, &values, &indices, &p) != CT_OK)
     return NULL;
