@@ -22,6 +22,27 @@
 #define TILE_ROWS 4
 #define TILE_VECS 2 // a tile is TILE_ROWS × (TILE_VECS * LANES) elements of C
 
+// dst's 8 rows (stride ds) = the transpose of src's 8 rows (stride ss), 8 floats each.
+static inline void transpose_8x8(const float *src, int64_t ss, float *dst, int64_t ds) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++)
+    r[i] = _mm256_loadu_ps(src + i * ss);
+  for (int i = 0; i < 8; i += 2) { // pairs of rows interleaved
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) { // then quadruples: 4×4 blocks transposed in each half
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) { // and the 128-bit halves exchanged
+    _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
 // B of one product, k×n, as rows of n_pad (n rounded up to LANES) floats with zero
 // padding, or B itself when its rows already are such (unit column stride, n a multiple
 // of LANES). Returns the row stride of the rows to read.
@@ -31,9 +52,13 @@ static const float *rows_of_b(const float *b, int64_t rs, int64_t cs, int64_t k,
     *row_stride = rs;
     return b;
   }
-  if (rs == 1) { // columns are contiguous: read them in order
+  if (rs == 1) { // columns are contiguous: 8×8 blocks transposed in registers, then the rest
+    const int64_t n8 = n / LANES * LANES, k8 = k / LANES * LANES;
+    for (int64_t j = 0; j < n8; j += LANES)
+      for (int64_t p = 0; p < k8; p += LANES)
+        transpose_8x8(b + j * cs + p, cs, packed + p * n_pad + j, n_pad);
     for (int64_t j = 0; j < n; j++)
-      for (int64_t p = 0; p < k; p++)
+      for (int64_t p = j < n8 ? k8 : 0; p < k; p++)
         packed[p * n_pad + j] = b[j * cs + p];
   } else {
     for (int64_t p = 0; p < k; p++)
