@@ -3,7 +3,6 @@
 // call per product: every product must equal, bit for bit, ct_mm of the same two
 // matrices (one BLAS call, as PyTorch's bmm makes per product), for every operand
 // layout, at sizes around the batched path's bounds and its tile edges.
-#include "unit.h"
 #include "ctorch/creation.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
@@ -11,6 +10,7 @@
 #include "ctorch/scope.h"
 #include "ctorch/tensor.h"
 #include "ctorch/view.h"
+#include "unit.h"
 
 // [batch, rows, cols] float32 values of several magnitudes (so that the order of a sum
 // shows in its last bits), laid out as `layout` says: 0 row-major, 1 column-major
@@ -56,9 +56,9 @@ static void test_sizes_around_the_bounds(void **state) {
   ct_manual_seed(2);
   // m and n: tile edges (4 rows, 8 and 16 columns) and the batched path's bound (64);
   // k: 31 (the largest the batched path takes) and 32 (one BLAS call per product again).
-  static const int64_t sizes[][3] = {{1, 400, 1},  {5, 9, 31},   {3, 17, 13},  {64, 64, 31}, {65, 8, 8},
-                                     {8, 65, 8},   {7, 24, 32},  {13, 33, 5},  {2, 8, 25},   {64, 1, 31},
-                                     {16, 16, 1},  {1, 64, 7},   {4, 16, 30},  {31, 3, 29},  {9, 40, 2}};
+  static const int64_t sizes[][3] = {{1, 400, 1}, {5, 9, 31},  {3, 17, 13}, {64, 64, 31}, {65, 8, 8},
+                                     {8, 65, 8},  {7, 24, 32}, {13, 33, 5}, {2, 8, 25},   {64, 1, 31},
+                                     {16, 16, 1}, {1, 64, 7},  {4, 16, 30}, {31, 3, 29},  {9, 40, 2}};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
     for (int layout = 0; layout < 4; layout++)
       expect_as_mm(3, sizes[i][0], sizes[i][1], sizes[i][2], layout & 1, layout >> 1);

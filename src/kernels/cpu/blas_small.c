@@ -73,8 +73,9 @@ static const float *rows_of_b(const float *b, int64_t rs, int64_t cs, int64_t k,
 }
 
 // Stores `rows` rows of a tile's `vecs` accumulator vectors at C's columns j0.. (n in all).
-__attribute__((always_inline)) static inline void store_tile(__m256 acc[TILE_ROWS][TILE_VECS], int rows, int vecs, float *c, int64_t rs,
-                              int64_t cs, int64_t j0, int64_t n) {
+__attribute__((always_inline)) static inline void store_tile(__m256 acc[TILE_ROWS][TILE_VECS], int rows,
+                                                             int vecs, float *c, int64_t rs, int64_t cs,
+                                                             int64_t j0, int64_t n) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; r++)
 #pragma GCC unroll 2
@@ -94,9 +95,10 @@ __attribute__((always_inline)) static inline void store_tile(__m256 acc[TILE_ROW
 
 // C rows i0..i0+rows-1, columns j0..j0+vecs*LANES-1 (of the padded B rows): for each
 // element, acc = fma(a[i][p], b[p][j], acc) for p = 0..k-1 from acc = +0.
-__attribute__((always_inline)) static inline void tile(int rows, int vecs, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
-                        const float *brows, int64_t b_stride, float *c, int64_t c_rs, int64_t c_cs, int64_t j0,
-                        int64_t n) {
+__attribute__((always_inline)) static inline void tile(int rows, int vecs, int64_t k, const float *a,
+                                                       int64_t a_rs, int64_t a_cs, const float *brows,
+                                                       int64_t b_stride, float *c, int64_t c_rs, int64_t c_cs,
+                                                       int64_t j0, int64_t n) {
   // Fully unrolled loops over the tile, so that the accumulators stay in registers.
   __m256 acc[TILE_ROWS][TILE_VECS];
 #pragma GCC unroll 4

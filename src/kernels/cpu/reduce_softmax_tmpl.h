@@ -1,9 +1,10 @@
 // softmax / log_softmax and their gradients for one floating dtype, for reduce_softmax.c.
 // Included once per dtype with:
 //   T  the element type     SFX  its suffix (f32, f64)     W  lanes of PyTorch's vectors
-// The includer defines softmax_row_max_<SFX> (the max a softmax row subtracts), exp1_<SFX>, log1_<SFX> (one element with the vector functions'
-// bits), libm_exp_<SFX>, fma_<SFX>, and with HAVE_VEXP the vector helpers VEXP_<SFX>,
-// VLOADM_<SFX>, VSET1_<SFX>, VSTORE_<SFX>.
+// The includer defines softmax_row_max_<SFX> (the max a softmax row subtracts),
+// exp1_<SFX>, log1_<SFX> (one element with the vector functions' bits), libm_exp_<SFX>,
+// fma_<SFX>, and with HAVE_VEXP the vector helpers VEXP_<SFX>, VLOADM_<SFX>,
+// VSET1_<SFX>, VSTORE_<SFX>.
 #define NAME(x) CT_SUFFIXED(x, SFX)
 
 // Sum of the row in W lanes (PyTorch's vec reduce_all): the tail goes into the first
