@@ -13,6 +13,7 @@
 #include "kernels/cpu/blas_internal.h"
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(CTORCH_HAVE_CBLAS) && defined(__AVX2__) && defined(__FMA__)
@@ -187,7 +188,10 @@ static void small_products(const ct_gemm_args *g) {
 static bool reproduces_cblas(void) {
   enum { MAX = CT_BMM_SMALL_MAX_MN, K = CT_BMM_SMALL_MAX_K - 1 };
   static const int64_t sizes[][3] = {{16, 16, 16}, {7, 13, K}, {MAX, MAX, K}, {33, 9, 5}};
-  static float a[MAX * K], b[K * MAX], c_ours[MAX * MAX], c_blas[MAX * MAX];
+  // Buffers of the calling thread's own (threads may probe at the same time).
+  float *a = malloc(sizeof(float) * (2 * MAX * K + 2 * MAX * MAX));
+  if (!a) return false; // not probed: OpenBLAS computes every product
+  float *b = a + MAX * K, *c_ours = b + MAX * K, *c_blas = c_ours + MAX * MAX;
   uint32_t state = 12345;
   for (int i = 0; i < MAX * K; i++) {
     state = state * 1664525u + 1013904223u;
@@ -195,8 +199,9 @@ static bool reproduces_cblas(void) {
     state = state * 1664525u + 1013904223u;
     b[i] = ((float)(state >> 8) / 16777216.0f - 0.5f) * (float)(1 << (state & 7));
   }
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-    for (int layout = 0; layout < 8; layout++) {
+  bool same = true;
+  for (size_t s = 0; same && s < sizeof sizes / sizeof sizes[0]; s++)
+    for (int layout = 0; same && layout < 8; layout++) {
       const int64_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
       const bool at = layout & 1, bt = layout & 2, ct = layout & 4; // column-major when set
       ct_gemm_args g = {.batch = 1, .m = m, .n = n, .k = k, .a = a, .b = b, .alpha = 1, .beta = 0};
@@ -207,9 +212,10 @@ static bool reproduces_cblas(void) {
       small_products(&g);
       g.c = c_blas;
       ct__cblas_gemm(&g, sizeof(float));
-      if (memcmp(c_ours, c_blas, (size_t)(m * n) * sizeof(float)) != 0) return false;
+      same = memcmp(c_ours, c_blas, (size_t)(m * n) * sizeof(float)) == 0;
     }
-  return true;
+  free(a);
+  return same;
 }
 
 static bool available(void) {
