@@ -137,8 +137,9 @@ static ct_status add_pending_recorded(ct_node *n, ct_tensor *g) {
   return CT_OK;
 }
 
-// Adds g into the gradient waiting at node n.
-ENGINE_INLINE ct_status add_pending(ct_node *n, ct_tensor *g, bool create_graph) {
+// Adds g into the gradient waiting at node n. `g_private`: g goes to no other edge of the
+// node that made it, so that when nothing else holds it, it may take the sum.
+ENGINE_INLINE ct_status add_pending(ct_node *n, ct_tensor *g, bool create_graph, bool g_private) {
   if (!n->pending_grad) {
     n->pending_grad = ct_retain(g);
     return CT_OK;
@@ -147,6 +148,15 @@ ENGINE_INLINE ct_status add_pending(ct_node *n, ct_tensor *g, bool create_graph)
     return ct__error(CT_ERR_RUNTIME, "internal: gradients of different shapes reach %s", n->name);
   if (create_graph) return add_pending_recorded(n, g);
   if (n->pending_grad != g && reusable(n->pending_grad, 1)) return ct__accumulate_into(n->pending_grad, g);
+  if (g_private && n->pending_grad != g && g->dtype == n->pending_grad->dtype && reusable(g, 0)) {
+    // A shared pending gradient (a residual connection's, which both branches got) plus
+    // this node's own: g + pending has the bits of pending + g, without copying pending.
+    ct_status st = ct__accumulate_into(g, n->pending_grad);
+    if (st != CT_OK) return st;
+    ct_release(n->pending_grad);
+    n->pending_grad = ct_retain(g);
+    return CT_OK;
+  }
   ct_tensor *sum = ct__copy_as(n->pending_grad, n->pending_grad->dtype);
   if (!sum) return ct_last_status();
   ct_status st = ct__accumulate_into(sum, g);
@@ -233,6 +243,13 @@ static ct_status mark_needed(const ct__backward_task *task) {
   return st;
 }
 
+// Whether grad_in[i] is none of the node's other results.
+static bool only_once(ct_tensor *const *grad_in, int n, int i) {
+  for (int j = 0; j < n; j++)
+    if (j != i && grad_in[j] == grad_in[i]) return false;
+  return true;
+}
+
 // Runs node n on its gradient g, handing the results to its edges.
 ENGINE_INLINE ct_status run_node(ct_node *n, ct_tensor *g, node_list *ready, bool create_graph) {
   if (n->variable) return run_accumulate(n, g, create_graph);
@@ -247,7 +264,7 @@ ENGINE_INLINE ct_status run_node(ct_node *n, ct_tensor *g, node_list *ready, boo
   for (int i = 0; st == CT_OK && i < n->num_next; i++) {
     ct_node *c = n->next[i];
     if (!c) continue;
-    if (grad_in[i]) st = add_pending(c, grad_in[i], create_graph);
+    if (grad_in[i]) st = add_pending(c, grad_in[i], create_graph, only_once(grad_in, n->num_next, i));
     if (st == CT_OK && --c->dependencies == 0) {
       if (!list_push(ready, c)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
       else heap_push(ready, c);
@@ -279,7 +296,7 @@ ENGINE_INLINE ct_status run_pass(const ct__backward_task *task, bool general) {
     ct_node *root = task->roots[r];
     bool seen = false;
     for (int q = 0; q < r; q++) seen |= task->roots[q] == root;
-    st = add_pending(root, task->root_grads[r], create_graph);
+    st = add_pending(root, task->root_grads[r], create_graph, false);
     if (st != CT_OK || seen || root->dependencies) continue;
     if (!list_push(&ready, root)) st = ct__error(CT_ERR_MEMORY, "out of memory in backward");
     else heap_push(&ready, root);

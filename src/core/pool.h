@@ -16,7 +16,9 @@
 /// Largest block size served from the caches; larger requests go to aligned_alloc.
 #define CT_POOL_MAX_BLOCK ((size_t)4 << 20)
 /// A thread keeps at most this many bytes in its caches; beyond it, frees go to free().
-#define CT_POOL_CACHE_BYTES ((size_t)32 << 20)
+/// Large enough for all a training step of the bench models frees at its end: what goes
+/// back to glibc returns its pages, and the next step faults them in again.
+#define CT_POOL_CACHE_BYTES ((size_t)64 << 20)
 /// Larger blocks: a thread keeps the last few it freed (up to this many bytes in all),
 /// each handed again to a request at most a quarter smaller. Reusing a buffer that is
 /// already mapped saves the page faults of a fresh one (4096 per 16 MB).

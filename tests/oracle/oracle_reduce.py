@@ -415,6 +415,17 @@ def special_cases():
             ("sum_dims", "float32", [], {"dims": [0], "keep": 1}), ("mean_dims", "float32", [3, 4], {"dims": None}),
             ("std_ex", "float32", [0, 3], {"dims": [0], "corr": 1})):
         c.append(Case(op, dtype, shape, a=a, seed=s)); s += 1
+    # softmax rows of 8 to 63 floats take their max by lanes: values, ties, nans, signed
+    # zeros and -inf in such rows
+    for n in (8, 16, 17, 40, 63):
+        for kind in ("randn", "ties", "nan", "spread"):
+            c.append(Case("softmax", "float32", [6, n], kind=kind, a={"dim": -1}, seed=s)); s += 1
+    edges = Case("softmax", "float32", [4, 16], a={"dim": 1}, seed=s); s += 1
+    edges.storage[:16] = [0.0, -0.0] * 8
+    edges.storage[16:32] = [-np.inf] * 16
+    edges.storage[32:48] = [-np.inf] * 15 + [-0.0]
+    edges.storage[48:64] = [np.inf] + [1.0] * 15
+    c.append(edges)
     return c
 
 

@@ -135,19 +135,27 @@ INT_ENTRIES(i64, int64_t, uint64_t)
 FLOAT_ENTRIES(f32, float)
 FLOAT_ENTRIES(f64, double)
 
-// torch.bmm: small products by the plain loop (PyTorch's baddbmm_cpu_kernel), others as mm.
-#define BMM_ENTRY(N)                                                                                         \
+// torch.bmm: small products by the plain loop (PyTorch's baddbmm_cpu_kernel), others as mm;
+// float32 batches of products OpenBLAS would compute one call each in one call
+// (blas_small.c) when that gives OpenBLAS's results.
+static bool no_batched_path(const ct_gemm_args *g) {
+  (void)g;
+  return false;
+}
+static bool batched_f32(const ct_gemm_args *g) { return !use_fallback() && ct__bmm_small_f32(g); }
+
+#define BMM_ENTRY(N, BATCHED)                                                                                \
   static void bmm_##N(const ct_gemm_args *g) {                                                               \
     if (g->m == 0 || g->n == 0 || g->batch == 0) return;                                                     \
     if (g->k == 0 || g->m * g->n * g->k < CT_BMM_PLAIN_LOOP_LIMIT)                                           \
       plain_gemm_##N(g);                                                                                     \
-    else                                                                                                     \
+    else if (!BATCHED(g))                                                                                    \
       gemm_##N(g);                                                                                           \
   }
-BMM_ENTRY(i32)
-BMM_ENTRY(i64)
-BMM_ENTRY(f32)
-BMM_ENTRY(f64)
+BMM_ENTRY(i32, no_batched_path)
+BMM_ENTRY(i64, no_batched_path)
+BMM_ENTRY(f32, batched_f32)
+BMM_ENTRY(f64, no_batched_path)
 
 #define BY_DTYPE(prefix)                                                                                     \
   {                                                                                                          \

@@ -18,6 +18,14 @@ void ct__cblas_gemv(const ct_gemv_args *g, size_t elem);
 void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_t incy, void *out,
                    size_t elem);
 
+/// Batches of small float32 products (alpha 1, beta 0; k < CT_BMM_SMALL_MAX_K, m and n at
+/// most CT_BMM_SMALL_MAX_MN) in one call, with OpenBLAS's results bit for bit
+/// (blas_small.c). Returns false, computing nothing, for other products or when the
+/// OpenBLAS at hand does not sum the way it assumes.
+#define CT_BMM_SMALL_MAX_K 32
+#define CT_BMM_SMALL_MAX_MN 64
+bool ct__bmm_small_f32(const ct_gemm_args *g);
+
 /// Portable versions: cache-blocked GEMM over packed panels with a register-tiled,
 /// vectorised micro-kernel; vectorised GEMV and dot. Any strides, no copies of C.
 void ct__gemm_fallback_f32(const ct_gemm_args *g);

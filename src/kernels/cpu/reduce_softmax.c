@@ -27,6 +27,30 @@ static inline double log1_f64(double x) { return Sleef_logd1_u10purecfma(x); }
 #define VSTORE_f32(p, v) _mm256_storeu_ps((p), (v))
 #define VSTORE_f64(p, v) _mm256_storeu_pd((p), (v))
 #define HAVE_VEXP 1
+
+// The max of a softmax row of 8 to 63 floats (ct__max_run's loop is scalar below 64), by
+// lanes. Without a nan in the row the max is exact, and which of -0 / +0 it returns does
+// not matter: x - m is then a zero, and exp of either is 1 (log_softmax, where the sign
+// of x - m can show, keeps ct__max_run). Rows with a nan keep ct__max_run's choice.
+static inline float softmax_row_max_f32(const float *x, int64_t n) {
+  if (n < 8 || n >= 64) return ct__max_run_f32(x, n, x[0]);
+  __m256 m = _mm256_loadu_ps(x), nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
+  int64_t i = 8;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    m = _mm256_max_ps(m, v);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  float best = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+  bool has_nan = _mm256_movemask_ps(nan) != 0;
+  for (; i < n; i++) {
+    has_nan |= x[i] != x[i];
+    best = x[i] > best ? x[i] : best;
+  }
+  return has_nan ? ct__max_run_f32(x, n, x[0]) : best;
+}
 #else
 static inline float exp1_f32(float x) { return expf(x); }
 static inline double exp1_f64(double x) { return exp(x); }
@@ -34,6 +58,10 @@ static inline float log1_f32(float x) { return logf(x); }
 static inline double log1_f64(double x) { return log(x); }
 #define HAVE_VEXP 0
 #endif
+#if !HAVE_VEXP
+static inline float softmax_row_max_f32(const float *x, int64_t n) { return ct__max_run_f32(x, n, x[0]); }
+#endif
+static inline double softmax_row_max_f64(const double *x, int64_t n) { return ct__max_run_f64(x, n, x[0]); }
 #define fma_f32 fmaf
 #define fma_f64 fma
 static inline float libm_exp_f32(float x) { return expf(x); }

@@ -1,9 +1,10 @@
 // softmax / log_softmax and their gradients for one floating dtype, for reduce_softmax.c.
 // Included once per dtype with:
 //   T  the element type     SFX  its suffix (f32, f64)     W  lanes of PyTorch's vectors
-// The includer defines exp1_<SFX>, log1_<SFX> (one element with the vector functions'
-// bits), libm_exp_<SFX>, fma_<SFX>, and with HAVE_VEXP the vector helpers VEXP_<SFX>,
-// VLOADM_<SFX>, VSET1_<SFX>, VSTORE_<SFX>.
+// The includer defines softmax_row_max_<SFX> (the max a softmax row subtracts),
+// exp1_<SFX>, log1_<SFX> (one element with the vector functions' bits), libm_exp_<SFX>,
+// fma_<SFX>, and with HAVE_VEXP the vector helpers VEXP_<SFX>, VLOADM_<SFX>,
+// VSET1_<SFX>, VSTORE_<SFX>.
 #define NAME(x) CT_SUFFIXED(x, SFX)
 
 // Sum of the row in W lanes (PyTorch's vec reduce_all): the tail goes into the first
@@ -69,7 +70,7 @@ static void NAME(softmax_any)(char *out, const char *in, int64_t outer, int64_t 
   if (dim == 0) return;
   if (inner == 1) {
     for (int64_t o = 0; o < outer; o++, x += dim, y += dim) {
-      T m = CT_SUFFIXED(ct__max_run, SFX)(x, dim, x[0]);
+      T m = is_log ? CT_SUFFIXED(ct__max_run, SFX)(x, dim, x[0]) : NAME(softmax_row_max)(x, dim);
       NAME(exp_row)(x, m, y, dim); // log_softmax: y is scratch until the last loop
       T s = NAME(row_sum)(y, dim);
       if (is_log) {
