@@ -27,3 +27,7 @@ if [ -x "$build/bench/bench_sgemm" ]; then "$build/bench/bench_sgemm"; fi
 if [ -x "$build/bench/bench_ddp_allreduce" ] && command -v mpirun >/dev/null; then
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 "$build/bench/bench_ddp_allreduce"
 fi
+# The CUDA workloads print their own lines (ctorch on all CPU cores is their peer, and
+# sgemm 4096 against the GPU's float32 peak); they say why on stderr and print nothing
+# without a usable GPU, and are not built without the CUDA backend.
+if [ -x "$build/bench/bench_cuda" ]; then "$build/bench/bench_cuda"; fi
