@@ -111,6 +111,7 @@ void randperm(int64_t *out, int64_t n, const ct_random_source *src) {
 
 ct_random_kernels make_random_kernels() {
   ct_random_kernels k = {};
+  k.counter_based = true;
   k.uniform[CT_FLOAT32] = uniform<float>, k.uniform[CT_FLOAT64] = uniform<double>;
   k.normal[CT_FLOAT32] = normal<float>, k.normal[CT_FLOAT64] = normal<double>;
   k.normal_blocks[CT_FLOAT32] = normal<float>, k.normal_blocks[CT_FLOAT64] = normal<double>; // no blocks on a GPU
