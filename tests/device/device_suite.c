@@ -94,6 +94,35 @@ static void expect(const char *what, bool ok) {
   }
 }
 
+// multinomial on the device: samples only where the weights allow, repeatable after
+// seeding, bad rows reported.
+static void multinomial_suite(void) {
+  const float w[2][4] = {{0, 0, 1, 0}, {0, 1, 0, 3}};
+  ct_tensor *p = ct_tensor_from_data_on(w, CT_FLOAT32, CT_FLOAT32, 2, (int64_t[]){2, 4}, CT_CUDA, -1);
+  ct_cuda_manual_seed(8);
+  double *a = values(ct_multinomial(p, 50, true), 100);
+  ct_cuda_manual_seed(8);
+  double *b = values(ct_multinomial(p, 50, true), 100);
+  expect("multinomial with replacement on cuda", a && b);
+  if (a && b) {
+    bool ok = !memcmp(a, b, 100 * sizeof(double));
+    int threes = 0;
+    for (int i = 0; i < 50; i++) ok &= a[i] == 2 && (a[50 + i] == 1 || a[50 + i] == 3), threes += a[50 + i] == 3;
+    expect("multinomial with replacement: weights and repeat", ok && threes > 25);
+  }
+  free(a), free(b);
+  double *c = values(ct_multinomial(p, 2, false), 4);
+  expect("multinomial without replacement on cuda", c && (c[0] == 2) && (c[2] + c[3] == 4) && c[2] != c[3]);
+  free(c);
+  const float badw[4] = {0, -1, 1, 0};
+  ct_tensor *bad = ct_tensor_from_data_on(badw, CT_FLOAT32, CT_FLOAT32, 1, (int64_t[]){4}, CT_CUDA, -1);
+  ct_clear_error();
+  expect("multinomial of a negative weight fails",
+         !ct_multinomial(bad, 2, true) &&
+             !strcmp(ct_last_error(), "invalid multinomial distribution (encountering probability entry < 0)"));
+  ct_clear_error();
+}
+
 // Random draws on the device from its own generator. On a GPU: Philox numbers that repeat
 // after ct_cuda_manual_seed, move on otherwise and differ from the CPU generator's; on the
 // emulated device (the CPU's random family): the CPU generator's numbers, bitwise.
@@ -141,6 +170,7 @@ static void random_suite(bool gpu) {
              !strcmp(ct_last_error(), "Expected a 'cuda' device type for generator but found 'cpu'"));
   ct_generator_free(g);
   ct_clear_error();
+  multinomial_suite();
   ct_scope_close(s);
 }
 
