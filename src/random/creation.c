@@ -14,6 +14,12 @@
 
 typedef ct_status (*fill_fn)(ct_tensor *t, double a, double b, ct_generator *g);
 
+// Makes a fresh tensor's device the op's (the kernels run there); CPU creations leave the
+// thread's op device alone, as before.
+static void enter_device_of(const ct_tensor *t) {
+  if (t->storage->device != CT_CPU) ct__enter_device_of(t);
+}
+
 // New tensor of (ndim, shape, dtype) on device `index` of `device` (resolved) filled by
 // `fill`; when `like` is given, with like's shape, dtype, device and memory layout
 // (empty_like's preserve_format).
@@ -21,7 +27,7 @@ static ct_tensor *create_filled_on(const ct_tensor *like, int ndim, const int64_
                                    ct_device device, int index, fill_fn fill, double a, double b, ct_generator *g) {
   ct_tensor *out = like ? ct__empty_like_layout(like) : ct__alloc_on(dtype, ndim, shape, device, index);
   if (!out) return NULL;
-  ct__enter_device_of(out);
+  enter_device_of(out);
   if (fill(out, a, b, g) != CT_OK) {
     ct__drop(out);
     return NULL;
@@ -60,10 +66,12 @@ ct_tensor *ct_randn_like_gen(const ct_tensor *t, ct_generator *gen) {
 }
 ct_tensor *ct_randn_like(const ct_tensor *t) { return ct_randn_like_gen(t, NULL); }
 
-// torch.bernoulli(t, p) allocates a contiguous result (LEGACY_CONTIGUOUS_MEMORY_FORMAT).
+// torch.bernoulli(t, p) allocates a contiguous result (LEGACY_CONTIGUOUS_MEMORY_FORMAT) on
+// t's device.
 ct_tensor *ct_bernoulli_gen(const ct_tensor *t, double p, ct_generator *gen) {
   CT_CHECK_NULL(t);
-  return create_filled(NULL, t->ndim, t->shape, t->dtype, bernoulli_fill2, p, 0.0, gen);
+  return create_filled_on(NULL, t->ndim, t->shape, t->dtype, t->storage->device, t->storage->device_index,
+                          bernoulli_fill2, p, 0.0, gen);
 }
 ct_tensor *ct_bernoulli(const ct_tensor *t, double p) { return ct_bernoulli_gen(t, p, NULL); }
 
@@ -73,7 +81,7 @@ static ct_tensor *randint_on(int64_t low, int64_t high, int ndim, const int64_t 
                              ct_device device, int index, ct_generator *gen) {
   ct_tensor *out = ct__alloc_on(dtype, ndim, shape, device, index);
   if (!out) return NULL;
-  ct__enter_device_of(out);
+  enter_device_of(out);
   if (ct__random_fill(out, low, high, gen) != CT_OK) {
     ct__drop(out);
     return NULL;
@@ -96,7 +104,7 @@ static ct_tensor *randperm_on(int64_t n, ct_device device, int index, ct_generat
                           (long long)n, (long long)n);
   ct_tensor *out = ct__alloc_on(CT_INT64, 1, &n, device, index);
   if (!out) return NULL;
-  ct__enter_device_of(out);
+  enter_device_of(out);
   ct_random_lease lease;
   if (ct__random_begin(device, out->storage->device_index, gen, &lease) != CT_OK) {
     ct__drop(out);

@@ -169,6 +169,12 @@ static void test_strided_fill_and_creations(void **state) {
     assert_true(got[i] == (double)(-3 + (int64_t)(u[0] % 7)));
   }
   assert_state(0, 21, 14);
+  // rand_like is made on t's device and draws from its generator.
+  ct_tensor *like = ct_rand_like(r = ct_zeros_on(CT_SHAPE(4), CT_FLOAT32, CT_CUDA, 0));
+  assert_int_equal(ct_get_device(like), CT_CUDA);
+  expected_uniform(21, 14, 4, want);
+  assert_values_f32(like, want, 4);
+  assert_state(0, 21, 18);
   emu_uninstall();
 }
 
@@ -226,6 +232,14 @@ static void test_cpu_family_keeps_cpu_generator(void **state) {
   assert_int_equal(ct_to_f64_array(on, b), CT_OK);
   assert_memory_equal(a, b, sizeof a);
   assert_state(0, 3, 0); // the device generator is not advanced
+  ct_manual_seed(6); // bernoulli(t, p): on t's device
+  ct_tensor *bc = ct_bernoulli(cpu, 0.5);
+  ct_manual_seed(6);
+  ct_tensor *bd = ct_bernoulli(on, 0.5);
+  assert_int_equal(ct_get_device(bd), CT_CUDA);
+  assert_int_equal(ct_to_f64_array(bc, a), CT_OK);
+  assert_int_equal(ct_to_f64_array(bd, b), CT_OK);
+  assert_memory_equal(a, b, sizeof a);
   ct_generator *g = ct_generator_new(); // and an explicit CPU generator is accepted
   assert_non_null(ct_uniform_gen_(on, 0, 1, g));
   ct_generator_free(g);
