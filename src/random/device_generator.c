@@ -15,7 +15,8 @@ static pthread_once_t states_once = PTHREAD_ONCE_INIT;
 
 static void states_init(void) {
   for (int d = 0; d < CT_NUM_DEVICES; d++)
-    for (int i = 0; i < CT_MAX_DEVICE_GENERATORS; i++) states[d][i] = (ct_philox_state){CT_DEFAULT_DEVICE_SEED, 0};
+    for (int i = 0; i < CT_MAX_DEVICE_GENERATORS; i++)
+      states[d][i] = (ct_philox_state){CT_DEFAULT_DEVICE_SEED, 0};
 }
 
 static bool counter_based(ct_device device) {

@@ -4,9 +4,9 @@
 // generator, any other (the CPU, the emulated test device) from a CPU ct_generator.
 #ifndef CTORCH_SRC_RANDOM_DEVICE_GENERATOR_H
 #define CTORCH_SRC_RANDOM_DEVICE_GENERATOR_H
-#include <pthread.h>
 #include "ctorch/device.h"
 #include "random/generator.h"
+#include <pthread.h>
 
 /// Device indices that have a generator (PyTorch has one per visible GPU).
 #define CT_MAX_DEVICE_GENERATORS 64

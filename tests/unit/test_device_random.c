@@ -6,13 +6,13 @@
 // n), so the routing, the offsets, PyTorch's generator error and the missing multinomial
 // are checked without a GPU. With the CPU's random family the emulated device draws from
 // the CPU generator, as before.
-#include <math.h>
-#include <pthread.h>
 #include "emulated_device.h"
 #include "kernels/cuda/philox.h"
 #include "kernels/random.h"
 #include "random/device_generator.h"
 #include "unit.h"
+#include <math.h>
+#include <pthread.h>
 
 #define DEFAULT_SEED UINT64_C(67280421310721)
 
@@ -28,7 +28,8 @@ static void philox_uniform_f32(void *out, int64_t n, double from, double to, con
   }
   s->offset += (uint64_t)n;
 }
-static void philox_integers_i64(void *out, int64_t n, uint64_t range, int64_t base, const ct_random_source *src) {
+static void philox_integers_i64(void *out, int64_t n, uint64_t range, int64_t base,
+                                const ct_random_source *src) {
   ct_philox_state *s = src->state;
   for (int64_t i = 0; i < n; i++) {
     uint32_t u[4];
@@ -57,7 +58,8 @@ static void assert_values_f32(const ct_tensor *t, const float *expected, int64_t
   assert_int_equal(ct_numel(t), n);
   double got[64];
   assert_int_equal(ct_to_f64_array(t, got), CT_OK);
-  for (int64_t i = 0; i < n; i++) assert_true(got[i] == (double)expected[i]);
+  for (int64_t i = 0; i < n; i++)
+    assert_true(got[i] == (double)expected[i]);
 }
 
 static void assert_state(int index, uint64_t seed, uint64_t offset) {
@@ -149,7 +151,8 @@ static void test_strided_fill_and_creations(void **state) {
   float want[6], logical[6];
   expected_uniform(21, 0, 6, want);
   for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 2; j++) logical[i * 2 + j] = want[j * 3 + i];
+    for (int j = 0; j < 2; j++)
+      logical[i * 2 + j] = want[j * 3 + i];
   assert_values_f32(t, logical, 6);
   assert_state(0, 21, 6);
   // A column is not: drawn in its iteration order through a buffer on the device.
@@ -207,7 +210,8 @@ static void test_concurrent_fills(void **state) {
   emu_install(1);
   emu_set_random(&philox_family);
   ct_cuda_manual_seed(2);
-  ct_tensor *x = ct_zeros_on(CT_SHAPE(3), CT_FLOAT32, CT_CUDA, 0), *y = ct_zeros_on(CT_SHAPE(3), CT_FLOAT32, CT_CUDA, 0);
+  ct_tensor *x = ct_zeros_on(CT_SHAPE(3), CT_FLOAT32, CT_CUDA, 0),
+            *y = ct_zeros_on(CT_SHAPE(3), CT_FLOAT32, CT_CUDA, 0);
   pthread_t a, b;
   void *ra, *rb;
   assert_int_equal(pthread_create(&a, NULL, draw_many, x), 0);
@@ -232,7 +236,7 @@ static void test_cpu_family_keeps_cpu_generator(void **state) {
   assert_int_equal(ct_to_f64_array(on, b), CT_OK);
   assert_memory_equal(a, b, sizeof a);
   assert_state(0, 3, 0); // the device generator is not advanced
-  ct_manual_seed(6); // bernoulli(t, p): on t's device
+  ct_manual_seed(6);     // bernoulli(t, p): on t's device
   ct_tensor *bc = ct_bernoulli(cpu, 0.5);
   ct_manual_seed(6);
   ct_tensor *bd = ct_bernoulli(on, 0.5);
