@@ -44,6 +44,19 @@ CT_API int64_t ct_cuda_memory_reserved(int index);
 /// CUDA is unusable, as in PyTorch).
 CT_API void ct_cuda_empty_cache(void);
 
+// ---- torch.cuda's random generators ----
+// One default generator per GPU (Philox4x32-10: a seed, initially 67280421310721, and an
+// offset), drawn from by every random fill on that GPU. ct_manual_seed and ct_seed seed
+// them too (as torch.manual_seed does). Seeding never fails, with or without a GPU.
+
+/// torch.cuda.manual_seed(seed): seeds the current GPU's generator (offset back to 0).
+CT_API void ct_cuda_manual_seed(uint64_t seed);
+/// torch.cuda.manual_seed_all(seed): seeds every GPU's generator.
+CT_API void ct_cuda_manual_seed_all(uint64_t seed);
+/// torch.cuda.initial_seed(): the current GPU's seed; 0 with the error recorded where CUDA
+/// is unusable (PyTorch raises there).
+CT_API uint64_t ct_cuda_initial_seed(void);
+
 // ---- tensors and devices ----
 
 /// t.get_device(): the device index of t's storage, -1 for a CPU tensor (or NULL).
@@ -67,7 +80,8 @@ CT_API bool ct_is_pinned(const ct_tensor *t);
 
 // ---- creation on a device (torch.zeros(..., device=...)) ----
 // As the functions of creation.h and random.h without `_on`, made on device `index` of
-// `device` (-1: the current one). Random values are the CPU generator's, then moved.
+// `device` (-1: the current one). Random values are drawn on the device from its generator
+// (a GPU's Philox generator above; the CPU generator for the CPU).
 
 CT_API ct_tensor *ct_empty_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index);
 CT_API ct_tensor *ct_zeros_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index);

@@ -1,12 +1,11 @@
 // Creation on a device (ctorch/device.h): torch.zeros(..., device=...) and friends, and
 // t.new_zeros(...). Constants are filled on the device; values written by host code
-// (ranges, eye, C arrays, random draws of the CPU generator) are made on the CPU and
-// copied over.
+// (ranges, eye, C arrays) are made on the CPU and copied over. Random creations on a
+// device are src/random/creation.c's.
 #include "core/copy.h"
 #include "core/device.h"
 #include "core/error_impl.h"
 #include "ctorch/device.h"
-#include "ctorch/random.h"
 
 // t (a fresh CPU tensor, or NULL) on device `index` of `device`, resolved already.
 static ct_tensor *moved(ct_tensor *t, ct_device device, int index) {
@@ -54,18 +53,6 @@ ct_tensor *ct_tensor_from_data_on(const void *data, ct_dtype src_dtype, ct_dtype
                                   const int64_t *shape, ct_device device, int index) {
   return usable(device, &index) ? moved(ct_tensor_from_data(data, src_dtype, dtype, ndim, shape), device, index)
                                 : NULL;
-}
-ct_tensor *ct_rand_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index) {
-  return usable(device, &index) ? moved(ct_rand(ndim, shape, dtype), device, index) : NULL;
-}
-ct_tensor *ct_randn_on(int ndim, const int64_t *shape, ct_dtype dtype, ct_device device, int index) {
-  return usable(device, &index) ? moved(ct_randn(ndim, shape, dtype), device, index) : NULL;
-}
-ct_tensor *ct_randint_on(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_device device, int index) {
-  return usable(device, &index) ? moved(ct_randint(low, high, ndim, shape), device, index) : NULL;
-}
-ct_tensor *ct_randperm_on(int64_t n, ct_device device, int index) {
-  return usable(device, &index) ? moved(ct_randperm(n), device, index) : NULL;
 }
 
 ct_tensor *ct_new_full(const ct_tensor *t, int ndim, const int64_t *shape, double value, ct_dtype dtype) {

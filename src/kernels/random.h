@@ -79,6 +79,9 @@ typedef void (*ct_random_pick_largest_fn)(int64_t *out, const void *p, void *q, 
 #define CT_NORMAL_BLOCKS_MIN 16
 
 typedef struct ct_random_kernels {
+  /// The family draws from a ct_philox_state (the CUDA backend), not a CPU generator: the
+  /// random layer then passes the device's own generator (random/device_generator.h).
+  bool counter_based;
   ct_random_uniform_fn uniform[CT_NUM_DTYPES];      ///< floating dtypes
   ct_random_normal_fn normal[CT_NUM_DTYPES];        ///< floating dtypes
   ct_random_normal_fn normal_blocks[CT_NUM_DTYPES]; ///< floating dtypes

@@ -21,6 +21,7 @@ typedef struct ct_draw {
   int64_t base;
 } ct_draw;
 
-/// Fill every element of t (no internal overlap, checked by the caller) serially.
+/// Fill every element of t (no internal overlap, checked by the caller) serially, from `g`
+/// (NULL: the default generator of t's device; device_generator.h).
 ct_status ct__fill_serial(ct_tensor *t, const ct_draw *draw, ct_generator *g);
 #endif

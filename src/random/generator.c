@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/error_impl.h"
+#include "random/device_generator.h"
 #include "random/generator.h"
 
 // torch.Generator() starts from this seed (c10's default_rng_seed_val).
@@ -82,8 +83,16 @@ ct_random_source ct__random_source(ct_generator *g) {
   return (ct_random_source){.state = g, .next_u32 = next_u32, .normal = &g->normal};
 }
 
-void ct_manual_seed(uint64_t seed) { ct_generator_manual_seed(NULL, seed); }
-uint64_t ct_seed(void) { return ct_generator_seed(NULL); }
+// torch.manual_seed and torch.seed also seed every device's generator (manual_seed_all).
+void ct_manual_seed(uint64_t seed) {
+  ct_generator_manual_seed(NULL, seed);
+  ct__device_generators_seed(CT_NUM_DEVICES, -1, seed);
+}
+uint64_t ct_seed(void) {
+  uint64_t s = ct_generator_seed(NULL);
+  ct__device_generators_seed(CT_NUM_DEVICES, -1, s);
+  return s;
+}
 uint64_t ct_initial_seed(void) { return ct_generator_initial_seed(NULL); }
 
 // ---- state blob: PyTorch's CPUGeneratorImplState layout (see random.h) ----

@@ -9,6 +9,7 @@
 #include "ctorch/random.h"
 #include "kernels/dispatch.h"
 #include "kernels/random.h"
+#include "random/device_generator.h"
 #include "random/distributions.h"
 #include "random/fill_order.h"
 #include "random/inplace.h"
@@ -69,7 +70,7 @@ ct_status ct__uniform_fill(ct_tensor *t, double from, double to, ct_generator *g
   if (st == CT_OK) st = ct__check_no_internal_overlap(t);
   if (st != CT_OK) return st;
   ct_draw d = {.kind = CT_DRAW_UNIFORM, .a = from, .b = to};
-  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+  return ct__fill_serial(t, &d, g);
 }
 
 ct_tensor *ct_uniform_gen_(ct_tensor *t, double from, double to, ct_generator *gen) {
@@ -85,15 +86,16 @@ ct_status ct__normal_fill(ct_tensor *t, double mean, double std, ct_generator *g
   if (!ct_dtype_is_floating(t->dtype)) return not_implemented("normal_kernel_cpu", t->dtype);
   ct_status st = ct__check_no_internal_overlap(t);
   if (st != CT_OK) return st;
-  ct_generator *g = ct__generator_or_default(gen);
   int64_t n = ct__numel_of(t->ndim, t->shape);
   if (n >= CT_NORMAL_BLOCKS_MIN && ct_is_contiguous(t)) { // PyTorch's normal_fill
-    ct_random_source src = ct__random_source(g);
-    ct__kernels(t->storage->device)->random->normal_blocks[t->dtype](ct__data(t), n, mean, std, &src);
+    ct_random_lease lease;
+    if ((st = ct__random_begin(t->storage->device, t->storage->device_index, gen, &lease)) != CT_OK) return st;
+    ct__kernels(t->storage->device)->random->normal_blocks[t->dtype](ct__data(t), n, mean, std, &lease.src);
+    ct__random_end(&lease);
     return CT_OK;
   }
   ct_draw d = {.kind = CT_DRAW_NORMAL, .a = mean, .b = std};
-  return ct__fill_serial(t, &d, g);
+  return ct__fill_serial(t, &d, gen);
 }
 
 ct_tensor *ct_normal_gen_(ct_tensor *t, double mean, double std, ct_generator *gen) {
@@ -110,7 +112,7 @@ ct_status ct__bernoulli_fill(ct_tensor *t, double p, ct_generator *g) {
   ct_status st = ct__check_no_internal_overlap(t);
   if (st != CT_OK) return st;
   ct_draw d = {.kind = CT_DRAW_BERNOULLI, .a = p};
-  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+  return ct__fill_serial(t, &d, g);
 }
 
 ct_tensor *ct_bernoulli_gen_(ct_tensor *t, double p, ct_generator *gen) {
@@ -164,7 +166,7 @@ ct_status ct__random_fill(ct_tensor *t, int64_t from, int64_t to, ct_generator *
     return st;
   }
   ct_draw d = {.kind = CT_DRAW_RANGE, .range = (uint64_t)to - (uint64_t)from, .base = from};
-  return ct__fill_serial(t, &d, ct__generator_or_default(g));
+  return ct__fill_serial(t, &d, g);
 }
 
 ct_tensor *ct_random_gen_(ct_tensor *t, int64_t from, int64_t to, ct_generator *gen) {

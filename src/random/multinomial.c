@@ -13,6 +13,7 @@
 #include "ctorch/scope.h"
 #include "kernels/dispatch.h"
 #include "kernels/random.h"
+#include "random/device_generator.h"
 #include "random/distributions.h"
 #include "random/fill_order.h"
 #include "random/generator.h"
@@ -53,11 +54,17 @@ static ct_status sample_with_replacement(ct_tensor *out, ct_tensor *probs, int64
                                          int64_t n_sample, ct_generator *g) {
   void *cum = malloc((size_t)n_cat * ct__dtype_size(probs->dtype) + 1);
   if (!cum) return ct__error(CT_ERR_MEMORY, "out of memory");
-  ct_random_source src = ct__random_source(g);
+  ct_random_lease lease;
+  ct_status st = ct__random_begin(probs->storage->device, probs->storage->device_index, g, &lease);
+  if (st != CT_OK) {
+    free(cum);
+    return st;
+  }
   int64_t row = probs->ndim == 2 ? probs->strides[0] : 0, col = probs->strides[probs->ndim - 1];
   int bad = ct__kernels(probs->storage->device)
                 ->random->multinomial[probs->dtype]((int64_t *)ct__data(out), ct__data(probs), n_dist, n_cat, row, col,
-                                                    n_sample, cum, &src);
+                                                    n_sample, cum, &lease.src);
+  ct__random_end(&lease);
   free(cum);
   static const char *const why[] = {"", "encountering probability entry < 0",
                                     "encountering probability entry = infinity or NaN", "sum of probabilities <= 0"};
@@ -76,12 +83,16 @@ ct_tensor *ct_multinomial_gen(ct_tensor *probs, int64_t n_sample, bool replaceme
   if (!replacement && n_sample > n_cat)
     return ct__error_null(CT_ERR_ARG, "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
   if (n_cat > (INT64_C(1) << 24)) return ct__error_null(CT_ERR_ARG, "number of categories cannot exceed 2^24");
+  const ct_random_kernels *k = ct__kernels(probs->storage->device)->random;
+  if (replacement ? !k->multinomial[probs->dtype] : !k->multinomial_pick[probs->dtype])
+    return ct__error_null(CT_ERR_RUNTIME, "multinomial is not implemented for %s tensors in ctorch yet",
+                          ct_device_name(probs->storage->device));
   int64_t shape[2] = {n_dist, n_sample};
   ct_tensor *out = probs->ndim == 1 ? ct__alloc(CT_INT64, 1, &n_sample) : ct__alloc(CT_INT64, 2, shape);
   if (!out || ct_numel(out) == 0) return out;
   bool was = ct_no_grad_enter();
   ct_scope *s = ct_scope_open(); // the temporaries
-  ct_generator *g = ct__generator_or_default(gen);
+  ct_generator *g = gen; // NULL: the device's default generator
   ct_status st = !s                             ? ct_last_status()
                  : !replacement                  ? sample_race(out, probs, n_dist, n_cat, n_sample, g)
                                                  : sample_with_replacement(out, probs, n_dist, n_cat, n_sample, g);

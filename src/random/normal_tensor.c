@@ -72,7 +72,7 @@ static ct_tensor *normal_impl(ct_tensor *mean, double mean_value, ct_tensor *std
   memcpy(shape, like->shape, sizeof shape);
   if (s && (!std || check_std_tensor(std) == CT_OK) &&
       (!mean || !std || ct__broadcast_shapes(mean->ndim, mean->shape, std->ndim, std->shape, &ndim, shape) == CT_OK))
-    out = draw(like->dtype, ndim, shape, mean, mean_value, std, std_value, ct__generator_or_default(gen));
+    out = draw(like->dtype, ndim, shape, mean, mean_value, std, std_value, gen);
   ct_grad_mode_restore(was);
   if (!s || ct__close_keeping(s, &out, 1) != CT_OK || !out) return NULL;
   ct_tensor *inputs[2];

@@ -77,6 +77,103 @@ static void op_suite(void) {
   ct_scope_close(s);
 }
 
+// n values of t as doubles (caller frees).
+static double *values(ct_tensor *t, int64_t n) {
+  double *v = calloc((size_t)n, sizeof *v);
+  if (!t || ct_numel(t) != n || ct_to_f64_array(t, v) != CT_OK) {
+    free(v);
+    return NULL;
+  }
+  return v;
+}
+
+static void expect(const char *what, bool ok) {
+  if (!ok) {
+    printf("FAIL %s%s%s\n", what, *ct_last_error() ? ": " : "", ct_last_error());
+    failures++;
+  }
+}
+
+// multinomial on the device: samples only where the weights allow, repeatable after
+// seeding, bad rows reported.
+static void multinomial_suite(void) {
+  const float w[2][4] = {{0, 0, 1, 0}, {0, 1, 0, 3}};
+  ct_tensor *p = ct_tensor_from_data_on(w, CT_FLOAT32, CT_FLOAT32, 2, (int64_t[]){2, 4}, CT_CUDA, -1);
+  ct_cuda_manual_seed(8);
+  double *a = values(ct_multinomial(p, 50, true), 100);
+  ct_cuda_manual_seed(8);
+  double *b = values(ct_multinomial(p, 50, true), 100);
+  expect("multinomial with replacement on cuda", a && b);
+  if (a && b) {
+    bool ok = !memcmp(a, b, 100 * sizeof(double));
+    int threes = 0;
+    for (int i = 0; i < 50; i++) ok &= a[i] == 2 && (a[50 + i] == 1 || a[50 + i] == 3), threes += a[50 + i] == 3;
+    expect("multinomial with replacement: weights and repeat", ok && threes > 25);
+  }
+  free(a), free(b);
+  double *c = values(ct_multinomial(p, 2, false), 4);
+  expect("multinomial without replacement on cuda", c && (c[0] == 2) && (c[2] + c[3] == 4) && c[2] != c[3]);
+  free(c);
+  const float badw[4] = {0, -1, 1, 0};
+  ct_tensor *bad = ct_tensor_from_data_on(badw, CT_FLOAT32, CT_FLOAT32, 1, (int64_t[]){4}, CT_CUDA, -1);
+  ct_clear_error();
+  expect("multinomial of a negative weight fails",
+         !ct_multinomial(bad, 2, true) &&
+             !strcmp(ct_last_error(), "invalid multinomial distribution (encountering probability entry < 0)"));
+  ct_clear_error();
+}
+
+// Random draws on the device from its own generator. On a GPU: Philox numbers that repeat
+// after ct_cuda_manual_seed, move on otherwise and differ from the CPU generator's; on the
+// emulated device (the CPU's random family): the CPU generator's numbers, bitwise.
+static void random_suite(bool gpu) {
+  ct_scope *s = ct_scope_open();
+  enum { N = 1000 };
+  if (!gpu) {
+    ct_manual_seed(4);
+    ct_tensor *d = ct_rand_on(CT_SHAPE(N), CT_FLOAT32, CT_CUDA, -1);
+    ct_manual_seed(4);
+    check("rand_on (emulated: the CPU generator)", d, ct_rand(CT_SHAPE(N), CT_FLOAT32), true);
+    ct_scope_close(s);
+    return;
+  }
+  ct_cuda_manual_seed(5);
+  expect("cuda initial_seed", ct_cuda_initial_seed() == 5);
+  double *a = values(ct_rand_on(CT_SHAPE(N), CT_FLOAT32, CT_CUDA, -1), N);
+  ct_cuda_manual_seed(5);
+  double *b = values(ct_rand_on(CT_SHAPE(N), CT_FLOAT32, CT_CUDA, -1), N);
+  double *c = values(ct_rand_on(CT_SHAPE(N), CT_FLOAT32, CT_CUDA, -1), N);
+  ct_manual_seed(5); // seeds the GPUs too
+  double *cpu = values(ct_rand(CT_SHAPE(N), CT_FLOAT32), N);
+  double *d = values(ct_rand_on(CT_SHAPE(N), CT_FLOAT32, CT_CUDA, -1), N);
+  expect("rand on cuda", a && b && c && cpu && d);
+  if (a && b && c && cpu && d) {
+    bool in_range = true;
+    for (int i = 0; i < N; i++) in_range &= a[i] >= 0 && a[i] < 1;
+    expect("rand on cuda in [0, 1)", in_range);
+    expect("rand on cuda repeats after cuda_manual_seed", !memcmp(a, b, sizeof(double) * N));
+    expect("rand on cuda moves on", memcmp(b, c, sizeof(double) * N) != 0);
+    expect("manual_seed seeds cuda", !memcmp(a, d, sizeof(double) * N));
+    expect("rand on cuda differs from the CPU's", memcmp(a, cpu, sizeof(double) * N) != 0);
+  }
+  free(a), free(b), free(c), free(cpu), free(d);
+  double *n = values(ct_randn_on(CT_SHAPE(N), CT_FLOAT64, CT_CUDA, -1), N), mean = 0;
+  for (int i = 0; n && i < N; i++) mean += n[i] / N;
+  expect("randn on cuda (mean near 0)", n && fabs(mean) < 0.15);
+  free(n);
+  ct_tensor *p = ct_sort(ct_randperm_on(N, CT_CUDA, -1), 0, false, false, NULL);
+  check("randperm on cuda is a permutation", p, ct_arange(0, N, 1, CT_INT64), true);
+  ct_generator *g = ct_generator_new();
+  ct_clear_error();
+  expect("a CPU generator on cuda fails",
+         !ct_uniform_gen_(ct_zeros_on(CT_SHAPE(3), CT_FLOAT32, CT_CUDA, -1), 0, 1, g) &&
+             !strcmp(ct_last_error(), "Expected a 'cuda' device type for generator but found 'cpu'"));
+  ct_generator_free(g);
+  ct_clear_error();
+  multinomial_suite();
+  ct_scope_close(s);
+}
+
 static void autograd_suite(void) {
   ct_scope *s = ct_scope_open();
   ct_manual_seed(1);
@@ -177,6 +274,7 @@ int main(int argc, char **argv) {
     return SKIP;
   }
   op_suite();
+  random_suite(strcmp(device, "cuda") == 0);
   autograd_suite();
   nn_optimizer_suite(false);
   nn_optimizer_suite(true);

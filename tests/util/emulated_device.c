@@ -136,6 +136,11 @@ void emu_install(int devices) {
   ct__test_install_kernels(CT_CUDA, &table);
 }
 
+void emu_set_random(const struct ct_random_kernels *random) {
+  table.random = random ? random : ct__cpu_kernel_table.random;
+  ct__test_install_kernels(CT_CUDA, &table);
+}
+
 void emu_uninstall(void) { ct__test_install_kernels(CT_CUDA, NULL); }
 int64_t emu_live_blocks(void) { return live_count; }
 int64_t emu_host_transfers(void) { return transfers; }

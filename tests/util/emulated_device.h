@@ -11,6 +11,10 @@
 /// Serves CT_CUDA with the emulated device, `devices` of them (0: the runtime reports
 /// none, with the no-driver reason PyTorch gives). Replaces any earlier installation.
 void emu_install(int devices);
+/// Serves the installed emulated device's random kernels from `random` instead of the
+/// CPU's (NULL: the CPU's again), e.g. a host family with the counter-based contract.
+struct ct_random_kernels;
+void emu_set_random(const struct ct_random_kernels *random);
 /// Gives CT_CUDA back to the build's own table (NULL without the CUDA backend).
 void emu_uninstall(void);
 /// Blocks of emulated device memory alive now, over all devices.

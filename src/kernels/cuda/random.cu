@@ -3,12 +3,17 @@
 // Philox4x32-10 stream (kernels/cuda/philox.h), and offset advances by n. The numbers are
 // therefore independent of the launch geometry, and differ from the CPU's mt19937 (as
 // PyTorch's CUDA numbers differ from its CPU numbers). randperm is a serial Fisher-Yates
-// on one thread; multinomial is not written yet (NULL entries).
+// on one thread; multinomial is random_multinomial.cu's.
 #include <math.h>
 #include <type_traits>
 #include "kernels/cuda/cuda_common.cuh"
 #include "kernels/cuda/philox.h"
 #include "kernels/random.h"
+
+extern "C" {
+extern const ct_random_multinomial_fn ct__cuda_multinomial[CT_NUM_DTYPES];      // random_multinomial.cu
+extern const ct_random_pick_largest_fn ct__cuda_multinomial_pick[CT_NUM_DTYPES]; // random_multinomial.cu
+}
 
 namespace {
 
@@ -111,6 +116,7 @@ void randperm(int64_t *out, int64_t n, const ct_random_source *src) {
 
 ct_random_kernels make_random_kernels() {
   ct_random_kernels k = {};
+  k.counter_based = true;
   k.uniform[CT_FLOAT32] = uniform<float>, k.uniform[CT_FLOAT64] = uniform<double>;
   k.normal[CT_FLOAT32] = normal<float>, k.normal[CT_FLOAT64] = normal<double>;
   k.normal_blocks[CT_FLOAT32] = normal<float>, k.normal_blocks[CT_FLOAT64] = normal<double>; // no blocks on a GPU
@@ -122,7 +128,9 @@ ct_random_kernels make_random_kernels() {
   k.integers[CT_FLOAT64] = integers<double>;
   k.exponential[CT_FLOAT32] = exponential<float>, k.exponential[CT_FLOAT64] = exponential<double>;
   k.randperm = randperm;
-  return k; // multinomial, multinomial_pick: NULL (not written yet)
+  for (int d = 0; d < CT_NUM_DTYPES; d++)
+    k.multinomial[d] = ct__cuda_multinomial[d], k.multinomial_pick[d] = ct__cuda_multinomial_pick[d];
+  return k;
 }
 
 } // namespace
