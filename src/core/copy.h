@@ -19,6 +19,10 @@ ct_status ct__copy_into(ct_tensor *dst, const ct_tensor *src);
 /// contiguous on its device, is read into host memory, converted there, and written to
 /// dst (through a contiguous buffer on dst's device when dst is not contiguous).
 ct_status ct__copy_across(ct_tensor *dst, const ct_tensor *src);
+/// A new contiguous tensor with t's dtype and values on device `index` of `device`
+/// (resolved already; core/to_device.c), registered with the scope, without autograd.
+/// On failure returns NULL with the error recorded (the copy is dropped).
+ct_tensor *ct__copy_to(const ct_tensor *t, ct_device device, int index);
 /// A CPU tensor with t's values: t itself (a new reference in the scope) when t is on the
 /// CPU, else a contiguous host copy (printing, saving, host reads).
 ct_tensor *ct__on_host(const ct_tensor *t);

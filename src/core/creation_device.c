@@ -10,11 +10,7 @@
 // t (a fresh CPU tensor, or NULL) on device `index` of `device`, resolved already.
 static ct_tensor *moved(ct_tensor *t, ct_device device, int index) {
   if (!t || device == CT_CPU) return t;
-  ct_tensor *out = ct__alloc_on(t->dtype, t->ndim, t->shape, device, index);
-  if (out && ct__copy_across(out, t) != CT_OK) {
-    ct__drop(out);
-    out = NULL;
-  }
+  ct_tensor *out = ct__copy_to(t, device, index);
   ct__drop(t);
   return out;
 }

@@ -15,12 +15,16 @@ static const ct_device_runtime *usable_runtime(void) {
   return rt;
 }
 
+ct_tensor *ct__copy_to(const ct_tensor *t, ct_device device, int index) {
+  ct_tensor *out = ct__alloc_on(t->dtype, t->ndim, t->shape, device, index);
+  if (!out || ct__copy_across(out, t) == CT_OK) return out;
+  ct__drop(out);
+  return NULL;
+}
+
 ct_tensor *ct__on_host(const ct_tensor *t) {
   if (!t->storage->memory) return ct__register(ct_retain((ct_tensor *)t));
-  ct_tensor *host = ct__alloc_on(t->dtype, t->ndim, t->shape, CT_CPU, 0);
-  if (!host || ct__copy_across(host, t) == CT_OK) return host;
-  ct__drop(host);
-  return NULL;
+  return ct__copy_to(t, CT_CPU, 0);
 }
 
 // src seen with dst's shape (broadcast: stride 0 along the dims it is repeated on).

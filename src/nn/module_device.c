@@ -12,8 +12,8 @@
 // t.data = t.to(device), without autograd. Called inside the caller's scope.
 static ct_status move_data(ct_tensor *t, ct_device device, int index) {
   if (!t || ct__is_on(t->storage, device, index)) return CT_OK;
-  ct_tensor *moved = ct__alloc_on(t->dtype, t->ndim, t->shape, device, index);
-  if (!moved || ct__copy_across(moved, t) != CT_OK) return ct_last_status();
+  ct_tensor *moved = ct__copy_to(t, device, index);
+  if (!moved) return ct_last_status();
   ct__set_data(t, moved);
   return CT_OK;
 }

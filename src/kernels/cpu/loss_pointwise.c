@@ -3,25 +3,14 @@
 // order) from a scratch buffer of the per-element losses.
 #include "kernels/cpu/reduce_impl.h"
 #include "kernels/loss.h"
+#include "kernels/loss_elems.h"
 #include <math.h>
 #include <stdlib.h>
 
 // Reduced losses of up to this many bytes of per-element losses use a stack buffer.
 #define STACK_BYTES 4096
 
-// PyTorch's BCE backward clamp is a float constant, also for float64 inputs.
-#define BCE_EPSILON 1e-12f
-// std::max(a, b) as PyTorch calls it: b only when a < b.
-#define MAX_LIKE_STD(a, b) ((a) < (b) ? (b) : (a))
-#define SIGN(T, v) (T)(((v) > 0) - ((v) < 0))
 #define INLINE static inline __attribute__((always_inline))
-
-#define EXP_f32 expf
-#define EXP_f64 exp
-#define LOG_f32 logf
-#define LOG_f64 log
-#define LOG1P_f32 log1pf
-#define LOG1P_f64 log1p
 
 typedef ct_loss_status (*losses_fn)(const ct_pointwise_args *a, void *out);
 

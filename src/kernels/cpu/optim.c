@@ -1,8 +1,9 @@
-// The CPU optimizer kernel family (kernels/optim.h): optim_tmpl.h once per floating
-// dtype. Elements are independent, so very large parameters are split across OpenMP
+// The CPU optimizer kernel family (kernels/optim.h): optim_tmpl.h and optim_more_tmpl.h
+// once per floating dtype. Elements are independent, so very large parameters are split across OpenMP
 // threads without changing any result.
 #include "kernels/optim.h"
 #include "kernels/cpu/dtype_rows.h"
+#include "kernels/optim_steps.h"
 #include "kernels/parallel.h"
 #include <math.h>
 
@@ -29,23 +30,19 @@ INLINE void for_chunks(int64_t n, void (*range)(int64_t lo, int64_t hi, const vo
   }
 }
 
-#define FMA_f32 fmaf
-#define FMA_f64 fma
-#define SQRT_f32 sqrtf
-#define SQRT_f64 sqrt
-
-#define T float
-#define SFX f32
-#include "kernels/cpu/optim_tmpl.h"
-#define T double
-#define SFX f64
-#include "kernels/cpu/optim_tmpl.h"
+// The CPU loops over the shared per-element steps, per dtype.
 #define T float
 #define SFX f32
 #include "kernels/cpu/optim_more_tmpl.h"
+#include "kernels/cpu/optim_tmpl.h"
+#undef T
+#undef SFX
 #define T double
 #define SFX f64
 #include "kernels/cpu/optim_more_tmpl.h"
+#include "kernels/cpu/optim_tmpl.h"
+#undef T
+#undef SFX
 
 const ct_optim_kernels ct__cpu_optim_kernels = {
     .sgd = DTYPE_ROW_FLOAT(sgd),

@@ -5,6 +5,7 @@
 // kernel compiles it (the CPU fuses on its vector blocks).
 #include <type_traits>
 #include "kernels/cuda/elementwise_ops.cuh"
+#include "kernels/cuda/dtype_rows.cuh"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/elementwise.h"
 
@@ -136,13 +137,9 @@ const ct_loop_fn grad2_table[CT_EW_GRAD2_COUNT][CT_NUM_DTYPES] = {
     FLOAT_ROW(grad2_loop, Grad2DivOther), FLOAT_ROW(grad2_loop, Grad2PowSelf), FLOAT_ROW(grad2_loop, Grad2PowExponent),
     FLOAT_ROW(grad2_loop, Grad2MaxA),     FLOAT_ROW(grad2_loop, Grad2MaxB),    FLOAT_ROW(grad2_loop, Grad2RemOther),
 };
-const ct_loop_fn where_row[CT_NUM_DTYPES] = {where_loop<bool>, where_loop<int32_t>, where_loop<int64_t>,
-                                             where_loop<float>, where_loop<double>};
-const ct_loop_fn logical_not_row[CT_NUM_DTYPES] = {logical_not_loop<bool>, logical_not_loop<int32_t>,
-                                                   logical_not_loop<int64_t>, logical_not_loop<float>,
-                                                   logical_not_loop<double>};
-const ct_loop_fn any_zero_row[CT_NUM_DTYPES] = {any_zero_loop<bool>, any_zero_loop<int32_t>, any_zero_loop<int64_t>,
-                                                any_zero_loop<float>, any_zero_loop<double>};
+const ct_loop_fn where_row[CT_NUM_DTYPES] = CUDA_ROW_ALL(where_loop);
+const ct_loop_fn logical_not_row[CT_NUM_DTYPES] = CUDA_ROW_ALL(logical_not_loop);
+const ct_loop_fn any_zero_row[CT_NUM_DTYPES] = CUDA_ROW_ALL(any_zero_loop);
 
 } // namespace
 

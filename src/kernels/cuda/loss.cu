@@ -1,46 +1,17 @@
-// Loss loops (kernels/loss.h) on the device, with the CPU loops' formulas
-// (kernels/cpu/loss_pointwise_tmpl.h, loss_nll_tmpl.h): per-element kernels, and reduced
+// Loss loops (kernels/loss.h) on the device: per-element kernels running the elementwise
+// losses' formulas that the CPU loops run too (kernels/loss_elem_tmpl.h), nll with the
+// CPU loops' formulas (kernels/cpu/loss_nll_tmpl.h), and reduced
 // losses summed by one block in a fixed tree (the CPU sums in PyTorch's cascade: the
 // same to rounding). What the host must know comes back before returning: BCE's input
 // range error, nll's first out-of-range target and total weight.
 #include <math.h>
 #include "kernels/cuda/cuda_common.cuh"
 #include "kernels/loss.h"
+#include "kernels/loss_elems.h"
 
 namespace {
 
 constexpr int kSumThreads = 256;
-
-template <typename T> __device__ T max_like_std(T a, T b) { return a < b ? b : a; }
-template <typename T> __device__ T sign_of(T v) { return (T)((v > 0) - (v < 0)); }
-
-template <typename T>
-__device__ T loss_of(int kind, const T *x, const T *t, const T *pw, int64_t i, T param) {
-  switch (kind) {
-  case CT_LOSS_BCE: {
-    const T xi = x[i], log_x = max_like_std(log(xi), T(-100)), log_1mx = max_like_std(log(1 - xi), T(-100));
-    return (t[i] - 1) * log_1mx - t[i] * log_x;
-  }
-  case CT_LOSS_BCE_LOGITS: {
-    const T m = -x[i] > 0 ? -x[i] : T(0), softplus = log(exp(-m) + exp(-x[i] - m));
-    if (pw) return (1 - t[i]) * x[i] + ((pw[i] - 1) * t[i] + 1) * (softplus + m);
-    return (1 - t[i]) * x[i] + m + softplus;
-  }
-  case CT_LOSS_MSE: {
-    const T d = x[i] - t[i];
-    return d * d;
-  }
-  case CT_LOSS_SMOOTH_L1: {
-    const T z = fabs(x[i] - t[i]);
-    return z < param ? T(0.5) * z * z / param : z - T(0.5) * param;
-  }
-  case CT_LOSS_HUBER: {
-    const T z = fabs(x[i] - t[i]);
-    return z < param ? T(0.5) * z * z : param * (z - T(0.5) * param);
-  }
-  default: return fabs(x[i] - t[i]); // CT_LOSS_L1
-  }
-}
 
 // out[i] = the weighted loss; *range_error = 1 for a BCE input outside [0, 1].
 template <typename T>
@@ -107,44 +78,6 @@ ct_loss_status forward(const ct_pointwise_args *a, ct_loss_reduction reduction, 
     cudaFreeAsync(scratch, CT_CUDA_STREAM);
   }
   return status;
-}
-
-template <typename T>
-__device__ T grad_of(int kind, bool wrt_target, const T *x, const T *t, const T *pw, int64_t i, T gi, T k, T param) {
-  switch (kind) {
-  case CT_LOSS_BCE:
-    if (wrt_target) return -log(x[i] / (1 - x[i])) * gi;
-    return gi * (x[i] - t[i]) / max_like_std((1 - x[i]) * x[i], T(1e-12f));
-  case CT_LOSS_BCE_LOGITS:
-    if (wrt_target) {
-      if (pw) {
-        const T tail = log1p(exp(-(x[i] < 0 ? -x[i] : x[i])));
-        const T ls_pos = (x[i] < 0 ? x[i] : T(0)) - tail, ls_neg = (x[i] > 0 ? -x[i] : T(0)) - tail;
-        return (ls_neg - ls_pos * pw[i]) * gi;
-      }
-      return -x[i] * gi;
-    } else {
-      const T sig = 1 / (1 + exp(-x[i]));
-      if (pw) {
-        const T pt = pw[i] * t[i];
-        return ((pt + 1 - t[i]) * sig - pt) * gi;
-      }
-      return (sig - t[i]) * gi;
-    }
-  case CT_LOSS_MSE:
-    if (wrt_target) return k * (t[i] - x[i]) * gi;
-    return k * (x[i] - t[i]) * gi;
-  case CT_LOSS_SMOOTH_L1:
-  case CT_LOSS_HUBER: {
-    const T d = wrt_target ? t[i] - x[i] : x[i] - t[i];
-    const T big = kind == CT_LOSS_HUBER ? param : T(1);
-    const T s = fabs(d) >= param ? (d > 0 ? big : -big) : kind == CT_LOSS_HUBER ? d : d / param;
-    return k * s * gi;
-  }
-  default: // CT_LOSS_L1
-    if (wrt_target) return -((gi / k) * sign_of(x[i] - t[i]));
-    return (gi / k) * sign_of(x[i] - t[i]);
-  }
 }
 
 template <typename T>

@@ -5,6 +5,7 @@
 // them to float rounding, not to the bit.
 #include <math.h>
 #include "kernels/cuda/cuda_common.cuh"
+#include "kernels/cuda/dtype_rows.cuh"
 #include "kernels/norm.h"
 
 namespace {
@@ -250,13 +251,12 @@ template <typename T> void group_norm_backward(const ct_group_norm_grad_args *a)
   CT_CUDA_CHECK_LAUNCH("group_norm backward");
 }
 
-#define FLOAT_ROW(F) {nullptr, nullptr, nullptr, F<float>, F<double>}
-const ct_batch_norm_fn bn_row[CT_NUM_DTYPES] = FLOAT_ROW(batch_norm);
-const ct_batch_norm_backward_fn bn_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(batch_norm_backward);
-const ct_layer_norm_fn ln_row[CT_NUM_DTYPES] = FLOAT_ROW(layer_norm);
-const ct_layer_norm_backward_fn ln_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(layer_norm_backward);
-const ct_group_norm_fn gn_row[CT_NUM_DTYPES] = FLOAT_ROW(group_norm);
-const ct_group_norm_backward_fn gn_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(group_norm_backward);
+const ct_batch_norm_fn bn_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(batch_norm);
+const ct_batch_norm_backward_fn bn_backward_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(batch_norm_backward);
+const ct_layer_norm_fn ln_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(layer_norm);
+const ct_layer_norm_backward_fn ln_backward_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(layer_norm_backward);
+const ct_group_norm_fn gn_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(group_norm);
+const ct_group_norm_backward_fn gn_backward_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(group_norm_backward);
 
 } // namespace
 

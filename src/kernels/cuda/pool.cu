@@ -5,6 +5,7 @@
 #include <math.h>
 #include <type_traits>
 #include "kernels/cuda/cuda_common.cuh"
+#include "kernels/cuda/dtype_rows.cuh"
 #include "kernels/pool.h"
 
 namespace {
@@ -215,13 +216,13 @@ void adaptive_avg_pool_backward(const ct_operand *grad_out, const ct_operand *gr
   CT_CUDA_CHECK_LAUNCH("adaptive_avg_pool backward");
 }
 
-#define FLOAT_ROW(F) {nullptr, nullptr, nullptr, F<float>, F<double>}
-const ct_max_pool_fn max_row[CT_NUM_DTYPES] = FLOAT_ROW(max_pool);
-const ct_max_pool_backward_fn max_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(max_pool_backward);
+const ct_max_pool_fn max_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(max_pool);
+const ct_max_pool_backward_fn max_backward_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(max_pool_backward);
 const ct_avg_pool_fn avg_row[CT_NUM_DTYPES] = {nullptr, nullptr, avg_pool<int64_t>, avg_pool<float>, avg_pool<double>};
-const ct_avg_pool_backward_fn avg_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(avg_pool_backward);
-const ct_adaptive_avg_pool_fn adaptive_row[CT_NUM_DTYPES] = FLOAT_ROW(adaptive_avg_pool);
-const ct_adaptive_avg_pool_backward_fn adaptive_backward_row[CT_NUM_DTYPES] = FLOAT_ROW(adaptive_avg_pool_backward);
+const ct_avg_pool_backward_fn avg_backward_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(avg_pool_backward);
+const ct_adaptive_avg_pool_fn adaptive_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(adaptive_avg_pool);
+const ct_adaptive_avg_pool_backward_fn adaptive_backward_row[CT_NUM_DTYPES] =
+    CUDA_ROW_FLOAT(adaptive_avg_pool_backward);
 
 } // namespace
 

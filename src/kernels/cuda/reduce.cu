@@ -6,6 +6,7 @@
 // (outer, inner) position, walking the dim in order.
 #include <type_traits>
 #include "kernels/cuda/loops.cuh"
+#include "kernels/cuda/dtype_rows.cuh"
 #include "kernels/reduce.h"
 
 namespace {
@@ -428,8 +429,6 @@ void softmax_backward_loop(char *gin, const char *g, const char *y, int64_t oute
 }
 
 // ---- table rows ----
-#define ALL_ROW(F) {F<bool>, F<int32_t>, F<int64_t>, F<float>, F<double>}
-#define FLOAT_ROW(F) {nullptr, nullptr, nullptr, F<float>, F<double>}
 template <typename T> constexpr ct_loop_fn max_of = extreme_loop<T, true>;
 template <typename T> constexpr ct_loop_fn min_of = extreme_loop<T, false>;
 template <typename T> constexpr ct_loop_fn argmax_of = arg_extreme_loop<T, true>;
@@ -443,16 +442,17 @@ template <typename T> constexpr ct_loop_fn select_grad_of = reduce_ew_loop<T, kS
 template <typename T> constexpr ct_loop_fn exp_grad_of = reduce_ew_loop<T, kExpGrad>;
 template <typename T> constexpr ct_loop_fn norm_grad_of_loop = reduce_ew_loop<T, kNormGrad>;
 
-const ct_loop_fn sum_row[] = ALL_ROW(sum_loop), prod_row[] = ALL_ROW(prod_loop), max_row[] = ALL_ROW(max_of),
-                 min_row[] = ALL_ROW(min_of), argmax_row[] = ALL_ROW(argmax_of), argmin_row[] = ALL_ROW(argmin_of),
-                 var_row[] = FLOAT_ROW(var_loop), sq_dev_sum_row[] = FLOAT_ROW(sq_dev_sum_loop),
-                 norm_row[] = FLOAT_ROW(norm_loop), select_count_row[] = FLOAT_ROW(select_count_loop),
-                 scatter_index_row[] = FLOAT_ROW(scatter_index_loop),
-                 prod_backward_row[] = FLOAT_ROW(prod_backward_loop), div_scalar_row[] = FLOAT_ROW(div_scalar_of),
-                 exp_sub_row[] = FLOAT_ROW(exp_sub_of), log_add_row[] = FLOAT_ROW(log_add_of),
-                 var_coef_row[] = FLOAT_ROW(var_coef_of), sub_mul_row[] = FLOAT_ROW(sub_mul_of),
-                 select_grad_row[] = FLOAT_ROW(select_grad_of), exp_grad_row[] = FLOAT_ROW(exp_grad_of),
-                 norm_grad_row[] = FLOAT_ROW(norm_grad_of_loop);
+const ct_loop_fn sum_row[] = CUDA_ROW_ALL(sum_loop), prod_row[] = CUDA_ROW_ALL(prod_loop),
+                 max_row[] = CUDA_ROW_ALL(max_of), min_row[] = CUDA_ROW_ALL(min_of),
+                 argmax_row[] = CUDA_ROW_ALL(argmax_of), argmin_row[] = CUDA_ROW_ALL(argmin_of),
+                 var_row[] = CUDA_ROW_FLOAT(var_loop), sq_dev_sum_row[] = CUDA_ROW_FLOAT(sq_dev_sum_loop),
+                 norm_row[] = CUDA_ROW_FLOAT(norm_loop), select_count_row[] = CUDA_ROW_FLOAT(select_count_loop),
+                 scatter_index_row[] = CUDA_ROW_FLOAT(scatter_index_loop),
+                 prod_backward_row[] = CUDA_ROW_FLOAT(prod_backward_loop),
+                 div_scalar_row[] = CUDA_ROW_FLOAT(div_scalar_of), exp_sub_row[] = CUDA_ROW_FLOAT(exp_sub_of),
+                 log_add_row[] = CUDA_ROW_FLOAT(log_add_of), var_coef_row[] = CUDA_ROW_FLOAT(var_coef_of),
+                 sub_mul_row[] = CUDA_ROW_FLOAT(sub_mul_of), select_grad_row[] = CUDA_ROW_FLOAT(select_grad_of),
+                 exp_grad_row[] = CUDA_ROW_FLOAT(exp_grad_of), norm_grad_row[] = CUDA_ROW_FLOAT(norm_grad_of_loop);
 const ct_softmax_fn softmax_row[] = {nullptr, nullptr, nullptr, softmax_loop<float, false>, softmax_loop<double, false>};
 const ct_softmax_fn log_softmax_row[] = {nullptr, nullptr, nullptr, softmax_loop<float, true>,
                                          softmax_loop<double, true>};

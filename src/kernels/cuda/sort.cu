@@ -8,6 +8,7 @@
 #include <math.h>
 #include <type_traits>
 #include "kernels/cuda/cuda_common.cuh"
+#include "kernels/cuda/dtype_rows.cuh"
 #include "kernels/sort.h"
 
 namespace {
@@ -126,16 +127,14 @@ template <typename T> bool kthvalue(void *values, int64_t *indices, const void *
   return sort_and_take<T>(values, indices, in, a->s, false, a->k - 1, 1);
 }
 
-#define ALL_ROW(F) {F<bool>, F<int32_t>, F<int64_t>, F<float>, F<double>}
-#define NUMERIC_ROW(F) {nullptr, F<int32_t>, F<int64_t>, F<float>, F<double>}
 template <typename T> constexpr ct_scan_fn cumsum_of = scan<T, kSum>;
 template <typename T> constexpr ct_scan_fn cumprod_of = scan<T, kProd>;
 template <typename T> constexpr ct_scan_fn logcumsumexp_of = scan<T, kLogSumExp>;
-const ct_sort_fn sort_row[CT_NUM_DTYPES] = ALL_ROW(sort), topk_row[CT_NUM_DTYPES] = NUMERIC_ROW(topk),
-                 kthvalue_row[CT_NUM_DTYPES] = NUMERIC_ROW(kthvalue);
-const ct_scan_fn cumsum_row[CT_NUM_DTYPES] = NUMERIC_ROW(cumsum_of), cumprod_row[CT_NUM_DTYPES] = NUMERIC_ROW(cumprod_of),
-                 logcumsumexp_row[CT_NUM_DTYPES] = {nullptr, nullptr, nullptr, logcumsumexp_of<float>,
-                                                    logcumsumexp_of<double>};
+const ct_sort_fn sort_row[CT_NUM_DTYPES] = CUDA_ROW_ALL(sort), topk_row[CT_NUM_DTYPES] = CUDA_ROW_NUMERIC(topk),
+                 kthvalue_row[CT_NUM_DTYPES] = CUDA_ROW_NUMERIC(kthvalue);
+const ct_scan_fn cumsum_row[CT_NUM_DTYPES] = CUDA_ROW_NUMERIC(cumsum_of),
+                 cumprod_row[CT_NUM_DTYPES] = CUDA_ROW_NUMERIC(cumprod_of),
+                 logcumsumexp_row[CT_NUM_DTYPES] = CUDA_ROW_FLOAT(logcumsumexp_of);
 
 } // namespace
 
