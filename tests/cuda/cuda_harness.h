@@ -72,5 +72,7 @@ void check_sort(void);
 void check_conv(void);
 void check_pool(void);
 void check_random(void);
+/// Which table entries are filled, CUDA against CPU (check_tables.c; needs no GPU).
+void check_tables(void);
 
 #endif
