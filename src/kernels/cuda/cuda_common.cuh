@@ -12,8 +12,8 @@
 // freed block out again at once, and copies to the host (cudaMemcpy) wait for it.
 #define CT_CUDA_STREAM ((cudaStream_t)0)
 
-// Launch errors have no channel back to the op (loops return void): they are recorded
-// by the runtime and reported by the next synchronize (see runtime.cu).
+// Launch errors have no channel back to the op (loops return void): the runtime prints
+// them to stderr when they are noted (ct__cuda_note_error, runtime.cu).
 void ct__cuda_note_error(cudaError_t err, const char *where);
 #define CT_CUDA_CHECK_LAUNCH(where) ct__cuda_note_error(cudaGetLastError(), where)
 
