@@ -13,6 +13,7 @@ static void check_families(void) {
   check_copy();
   check_elementwise();
   check_reduce();
+  check_reduce_loops();
   check_blas();
   check_optim();
   check_loss();
