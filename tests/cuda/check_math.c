@@ -239,6 +239,9 @@ void check_blas(void) {
     ct_gemm_args z = g;
     z.k = 0, z.beta = 0.5;
     check_gemm_case("gemm k=0", dt, z, 1, 1, m * n, false);
+    // k == 0 and beta 0: zeros, with no alpha term (a nan alpha must not reach C)
+    z.beta = 0, z.alpha = dt >= CT_FLOAT32 ? NAN : -1;
+    check_gemm_case("gemm k=0 beta=0", dt, z, 1, 1, m * n, false);
     // batched, B broadcast over the batch
     ct_gemm_args b = g;
     b.batch = 3, b.a_bs = m * k, b.b_bs = 0, b.c_bs = m * n;

@@ -62,6 +62,8 @@ void check_memory(void);
 void check_copy(void);
 void check_elementwise(void);
 void check_reduce(void);
+/// The reduce family's backward/elementwise loops and value reductions (check_reduce_loops.c).
+void check_reduce_loops(void);
 void check_blas(void);
 void check_optim(void);
 void check_loss(void);
@@ -72,5 +74,7 @@ void check_sort(void);
 void check_conv(void);
 void check_pool(void);
 void check_random(void);
+/// Which table entries are filled, CUDA against CPU (check_tables.c; needs no GPU).
+void check_tables(void);
 
 #endif

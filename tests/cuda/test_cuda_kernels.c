@@ -13,6 +13,7 @@ static void check_families(void) {
   check_copy();
   check_elementwise();
   check_reduce();
+  check_reduce_loops();
   check_blas();
   check_optim();
   check_loss();
@@ -39,11 +40,18 @@ int main(int argc, char **argv) {
     printf("skipped: this build has no CUDA backend\n");
     return 77;
   }
+  // --tables: only which entries are filled (plain data, no GPU needed).
+  if (argc > 1 && strcmp(argv[1], "--tables") == 0) {
+    check_tables();
+    printf("%d checks, %d failures (table entries)\n", checks, failures);
+    return failures ? 1 : 0;
+  }
   char why[512];
   if (gpu->runtime->device_count(why, sizeof why) == 0) {
     printf("skipped: %s\n", why);
     return 77;
   }
+  check_tables();
   check_memory();
   check_families();
   check_random();

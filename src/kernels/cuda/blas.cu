@@ -93,11 +93,15 @@ template <typename T> __global__ void plain_gemm_kernel(ct_gemm_args g, T alpha,
   const int64_t per = g.m * g.n;
   CT_GRID_STRIDE(t, g.batch * per) {
     const int64_t bi = t / per, i = (t % per) / g.n, j = t % g.n;
+    T *c = static_cast<T *>(g.c) + bi * g.c_bs + i * g.c_rs + j * g.c_cs;
+    if (g.k == 0) { // C = beta * C, no alpha term (alpha * 0 would be -0 or nan), as the CPU
+      *c = beta == T(0) ? T(0) : (T)((acc_t<T>)*c * (acc_t<T>)beta);
+      continue;
+    }
     const T *a = static_cast<const T *>(g.a) + bi * g.a_bs + i * g.a_rs;
     const T *b = static_cast<const T *>(g.b) + bi * g.b_bs + j * g.b_cs;
     acc_t<T> acc = 0;
     for (int64_t p = 0; p < g.k; p++) acc += (acc_t<T>)a[p * g.a_cs] * (acc_t<T>)b[p * g.b_rs];
-    T *c = static_cast<T *>(g.c) + bi * g.c_bs + i * g.c_rs + j * g.c_cs;
     const acc_t<T> r = (acc_t<T>)alpha * acc;
     *c = beta == T(0) ? (T)r : (T)(r + (acc_t<T>)beta * (acc_t<T>)*c);
   }

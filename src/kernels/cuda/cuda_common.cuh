@@ -12,8 +12,8 @@
 // freed block out again at once, and copies to the host (cudaMemcpy) wait for it.
 #define CT_CUDA_STREAM ((cudaStream_t)0)
 
-// Launch errors have no channel back to the op (loops return void): they are recorded
-// by the runtime and reported by the next synchronize (see runtime.cu).
+// Launch errors have no channel back to the op (loops return void): the runtime prints
+// them to stderr when they are noted (ct__cuda_note_error, runtime.cu).
 void ct__cuda_note_error(cudaError_t err, const char *where);
 #define CT_CUDA_CHECK_LAUNCH(where) ct__cuda_note_error(cudaGetLastError(), where)
 
@@ -31,12 +31,16 @@ static inline unsigned grid_for(int64_t n) {
 
 // Whether ptr is host memory (a 0-d operand over a C scalar or a CPU 0-d tensor's
 // value, see kernels/operand.h): under unified addressing the driver knows every device
-// allocation; anything else is host memory and is read by value.
+// allocation; anything else is host memory and is read by value. A failed query counts
+// as host memory only for cudaErrorInvalidValue (how CUDA before 11 answered unregistered
+// host memory): after a sticky error (a kernel's fault) every query fails, and reading
+// a device pointer on the host would crash the process instead of reporting the error.
 static inline bool ct_cuda_is_host_pointer(const void *ptr) {
   cudaPointerAttributes attr;
-  if (cudaPointerGetAttributes(&attr, ptr) != cudaSuccess) {
+  const cudaError_t err = cudaPointerGetAttributes(&attr, ptr);
+  if (err != cudaSuccess) {
     (void)cudaGetLastError();
-    return true;
+    return err == cudaErrorInvalidValue;
   }
   return attr.type == cudaMemoryTypeUnregistered || attr.type == cudaMemoryTypeHost;
 }

@@ -190,21 +190,24 @@ __global__ void scan_kernel(Operand x, int64_t n, int64_t lo, int64_t hi, ScanRe
 void scan(char **d, const int64_t *s, int64_t n, void *ctx) {
   ct_index_scan *r = static_cast<ct_index_scan *>(ctx);
   if (n <= 0) return;
-  ScanResult *dres = nullptr, res;
+  ScanResult *dres = nullptr, res = {INT64_MAX, INT64_MIN, ~0ull}; // unchanged if the copy back fails
   if (cudaMallocAsync(&dres, sizeof *dres, CT_CUDA_STREAM) != cudaSuccess) {
     ct__cuda_note_error(cudaGetLastError(), "index scan");
     return;
   }
-  scan_kernel<<<1, kScanThreads, 0, CT_CUDA_STREAM>>>(make_operand(d, s, 0, sizeof(int64_t)), n, r->lo, r->hi, dres);
+  const Operand x = make_operand(d, s, 0, sizeof(int64_t));
+  scan_kernel<<<1, kScanThreads, 0, CT_CUDA_STREAM>>>(x, n, r->lo, r->hi, dres);
   CT_CUDA_CHECK_LAUNCH("index scan");
   cudaMemcpyAsync(&res, dres, sizeof res, cudaMemcpyDeviceToHost, CT_CUDA_STREAM);
   cudaFreeAsync(dres, CT_CUDA_STREAM);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "index scan");
   r->min = res.min < r->min ? res.min : r->min;
   r->max = res.max > r->max ? res.max : r->max;
-  if (!r->bad_found && res.first_bad != ~0ull) {
+  if (!r->bad_found && res.first_bad != ~0ull) { // the value, for the message (a host scalar has it by value)
     int64_t v = 0;
-    cudaMemcpy(&v, d[0] + (int64_t)res.first_bad * s[0], sizeof v, cudaMemcpyDeviceToHost);
+    if (x.by_value) memcpy(&v, x.value, sizeof v);
+    else ct__cuda_note_error(cudaMemcpy(&v, d[0] + (int64_t)res.first_bad * s[0], sizeof v, cudaMemcpyDeviceToHost),
+                             "index scan");
     r->bad_found = true, r->bad = v;
   }
 }

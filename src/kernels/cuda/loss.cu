@@ -106,8 +106,9 @@ template <typename T, int Kind, bool WrtTarget> void grad(const ct_pointwise_arg
 
 // ---- nll_loss ----
 
-// Per target i: its weighted loss (or 'none' output), weight and smoothing term; the
-// first out-of-range target's index (atomicMin: the smallest, whatever the order).
+// Per target i: its weighted loss, weight and smoothing term (and, for 'none', its
+// output); the first out-of-range target's index (atomicMin: the smallest, whatever the
+// order).
 template <typename T>
 __global__ void nll_terms_kernel(ct_nll_args a, T *out, T *loss, T *weight, T *smooth,
                                  unsigned long long *first_bad) {
@@ -127,15 +128,14 @@ __global__ void nll_terms_kernel(ct_nll_args a, T *out, T *loss, T *weight, T *s
       if (smoothing)
         for (int64_t k = 0; k < a.c; k++) si -= w ? row[k * a.m] * w[k] : row[k * a.m];
     }
-    if (none) {
+    if (none)
       out[i] = smoothing && t != a.ignore ? (T)(1 - a.smoothing) * li + si * (T)(a.smoothing / (double)a.c) : li;
-    } else {
-      loss[i] = li, weight[i] = wi, smooth[i] = si;
-    }
+    loss[i] = li, weight[i] = wi, smooth[i] = si;
   }
 }
 
-// One block: the reduced loss into out[0] and the total weight into *total.
+// One block: the total weight into *total (every reduction: the contract's 'mean'
+// denominator) and, unless 'none', the reduced loss into out[0].
 template <typename T>
 __global__ void nll_reduce_kernel(ct_nll_args a, const T *loss, const T *weight, const T *smooth, T *out,
                                   double *total) {
@@ -153,6 +153,7 @@ __global__ void nll_reduce_kernel(ct_nll_args a, const T *loss, const T *weight,
   if (threadIdx.x != 0) return;
   T lsum = part[0][0], tw = part[1][0], ssum = part[2][0];
   *total = tw;
+  if (a.reduction == CT_LOSS_REDUCE_NONE) return;
   if (count == 0 && a.reduction == CT_LOSS_REDUCE_MEAN) { // PyTorch fills a positive nan
     out[0] = T(NAN);
     return;
@@ -164,14 +165,13 @@ __global__ void nll_reduce_kernel(ct_nll_args a, const T *loss, const T *weight,
 
 template <typename T> int64_t nll_forward(const ct_nll_args *a, void *out, double *total_weight) {
   const int64_t count = a->n * a->m;
-  const bool none = a->reduction == CT_LOSS_REDUCE_NONE;
   // Device scratch: the first bad index, the total weight, then 3 * count terms.
   struct Header {
     unsigned long long first_bad;
     double total;
   };
   char *scratch = nullptr;
-  const size_t bytes = sizeof(Header) + (none ? 0 : 3 * (size_t)count * sizeof(T));
+  const size_t bytes = sizeof(Header) + 3 * (size_t)count * sizeof(T);
   if (cudaMallocAsync(&scratch, bytes, CT_CUDA_STREAM) != cudaSuccess) {
     ct__cuda_note_error(cudaGetLastError(), "nll_loss");
     *total_weight = 0;
@@ -185,11 +185,9 @@ template <typename T> int64_t nll_forward(const ct_nll_args *a, void *out, doubl
     nll_terms_kernel<T><<<grid_for(count), kBlockThreads, 0, CT_CUDA_STREAM>>>(
         *a, static_cast<T *>(out), terms, terms + count, terms + 2 * count, &dh->first_bad);
   CT_CUDA_CHECK_LAUNCH("nll_loss");
-  if (!none) {
-    nll_reduce_kernel<T><<<1, kSumThreads, 0, CT_CUDA_STREAM>>>(*a, terms, terms + count, terms + 2 * count,
-                                                               static_cast<T *>(out), &dh->total);
-    CT_CUDA_CHECK_LAUNCH("nll_loss sum");
-  }
+  nll_reduce_kernel<T><<<1, kSumThreads, 0, CT_CUDA_STREAM>>>(*a, terms, terms + count, terms + 2 * count,
+                                                             static_cast<T *>(out), &dh->total);
+  CT_CUDA_CHECK_LAUNCH("nll_loss sum");
   ct__cuda_note_error(cudaMemcpyAsync(&h, scratch, sizeof h, cudaMemcpyDeviceToHost, CT_CUDA_STREAM), "nll_loss");
   cudaFreeAsync(scratch, CT_CUDA_STREAM);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "nll_loss");
