@@ -19,8 +19,7 @@
 // Entries the CUDA backend leaves NULL on purpose (docs/DESIGN.md, "CUDA backend"): the
 // ops fall back to another family or report that the function is not written yet.
 static bool known_missing(const char *family) {
-  return strcmp(family, "random.multinomial") == 0 || strcmp(family, "random.multinomial_pick") == 0 ||
-         strcmp(family, "conv.bias_grad") == 0 || strcmp(family, "rnn.hidden_product") == 0;
+  return strcmp(family, "conv.bias_grad") == 0 || strcmp(family, "rnn.hidden_product") == 0;
 }
 
 static void slot(const char *family, int row, int dt, bool on_cpu, bool on_gpu) {
