@@ -17,6 +17,15 @@
 void ct__cuda_note_error(cudaError_t err, const char *where);
 #define CT_CUDA_CHECK_LAUNCH(where) ct__cuda_note_error(cudaGetLastError(), where)
 
+// A kernel call's device temporaries (flags, scratch, results read back), from the
+// current device's caching allocator for CT_CUDA_STREAM, as PyTorch's kernels take
+// theirs: counted by memory_allocated/reserved, no stream-ordered pool needed. NULL
+// when out of memory, with no CUDA error left pending. Free the block after queueing
+// the work that uses it: the allocator hands it out again only to work queued later on
+// the same stream, which runs after it (runtime.cu).
+void *ct__cuda_temp_alloc(size_t nbytes);
+void ct__cuda_temp_free(void *ptr);
+
 constexpr int kBlockThreads = 256;
 
 // Blocks for a grid-stride loop over n elements (bounded: the loop strides over the rest).

@@ -81,16 +81,16 @@ template <typename T> __global__ void any_zero_kernel(const char *x, int64_t str
 }
 template <typename T> void any_zero_loop(char **data, const int64_t *s, int64_t n, void *ctx) {
   if (n <= 0) return;
-  int *flag = nullptr, found = 0;
-  if (cudaMallocAsync(&flag, sizeof(int), CT_CUDA_STREAM) != cudaSuccess) {
-    ct__cuda_note_error(cudaGetLastError(), "any_zero");
+  int *flag = static_cast<int *>(ct__cuda_temp_alloc(sizeof(int))), found = 0;
+  if (!flag) {
+    ct__cuda_note_error(cudaErrorMemoryAllocation, "any_zero");
     return;
   }
   cudaMemsetAsync(flag, 0, sizeof(int), CT_CUDA_STREAM);
   any_zero_kernel<T><<<grid_for(n), kBlockThreads, 0, CT_CUDA_STREAM>>>(data[0], s[0], n, flag);
   CT_CUDA_CHECK_LAUNCH("any_zero");
   ct__cuda_note_error(cudaMemcpyAsync(&found, flag, sizeof(int), cudaMemcpyDeviceToHost, CT_CUDA_STREAM), "any_zero");
-  cudaFreeAsync(flag, CT_CUDA_STREAM);
+  ct__cuda_temp_free(flag);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "any_zero");
   if (found) *static_cast<bool *>(ctx) = true;
 }

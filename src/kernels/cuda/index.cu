@@ -83,8 +83,9 @@ void gather_rows(char **d, const int64_t *s, int64_t n, void *ctx) {
   run.op[1] = make_operand(d, s, 1, sizeof(int64_t));
   unsigned long long *bad = nullptr;
   if (r->limit >= 0) {
-    if (cudaMallocAsync(&bad, sizeof *bad, CT_CUDA_STREAM) != cudaSuccess) {
-      ct__cuda_note_error(cudaGetLastError(), "gather_rows");
+    bad = static_cast<unsigned long long *>(ct__cuda_temp_alloc(sizeof *bad));
+    if (!bad) {
+      ct__cuda_note_error(cudaErrorMemoryAllocation, "gather_rows");
       return;
     }
     cudaMemsetAsync(bad, 0xff, sizeof *bad, CT_CUDA_STREAM);
@@ -96,7 +97,7 @@ void gather_rows(char **d, const int64_t *s, int64_t n, void *ctx) {
   if (!bad) return;
   unsigned long long first = ~0ull;
   cudaMemcpyAsync(&first, bad, sizeof first, cudaMemcpyDeviceToHost, CT_CUDA_STREAM);
-  cudaFreeAsync(bad, CT_CUDA_STREAM);
+  ct__cuda_temp_free(bad);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "gather_rows");
   if (first != ~0ull && !r->bad_found) { // the index value at that position, for the message
     int64_t ix = 0;
@@ -190,16 +191,17 @@ __global__ void scan_kernel(Operand x, int64_t n, int64_t lo, int64_t hi, ScanRe
 void scan(char **d, const int64_t *s, int64_t n, void *ctx) {
   ct_index_scan *r = static_cast<ct_index_scan *>(ctx);
   if (n <= 0) return;
-  ScanResult *dres = nullptr, res = {INT64_MAX, INT64_MIN, ~0ull}; // unchanged if the copy back fails
-  if (cudaMallocAsync(&dres, sizeof *dres, CT_CUDA_STREAM) != cudaSuccess) {
-    ct__cuda_note_error(cudaGetLastError(), "index scan");
+  ScanResult res = {INT64_MAX, INT64_MIN, ~0ull}; // unchanged if the copy back fails
+  ScanResult *dres = static_cast<ScanResult *>(ct__cuda_temp_alloc(sizeof *dres));
+  if (!dres) {
+    ct__cuda_note_error(cudaErrorMemoryAllocation, "index scan");
     return;
   }
   const Operand x = make_operand(d, s, 0, sizeof(int64_t));
   scan_kernel<<<1, kScanThreads, 0, CT_CUDA_STREAM>>>(x, n, r->lo, r->hi, dres);
   CT_CUDA_CHECK_LAUNCH("index scan");
   cudaMemcpyAsync(&res, dres, sizeof res, cudaMemcpyDeviceToHost, CT_CUDA_STREAM);
-  cudaFreeAsync(dres, CT_CUDA_STREAM);
+  ct__cuda_temp_free(dres);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "index scan");
   r->min = res.min < r->min ? res.min : r->min;
   r->max = res.max > r->max ? res.max : r->max;
@@ -245,8 +247,8 @@ __global__ void repeat_kernel(const int64_t *counts, const int64_t *starts, int6
 void repeat_positions(const int64_t *counts, int64_t n, int64_t *out) {
   if (n <= 0) return;
   int64_t *h = static_cast<int64_t *>(malloc((size_t)n * sizeof(int64_t)));
-  int64_t *starts = nullptr;
-  if (!h || cudaMallocAsync(&starts, (size_t)n * sizeof(int64_t), CT_CUDA_STREAM) != cudaSuccess) {
+  int64_t *starts = h ? static_cast<int64_t *>(ct__cuda_temp_alloc((size_t)n * sizeof(int64_t))) : nullptr;
+  if (!starts) {
     free(h);
     ct__cuda_note_error(cudaErrorMemoryAllocation, "repeat_positions");
     return;
@@ -260,7 +262,7 @@ void repeat_positions(const int64_t *counts, int64_t n, int64_t *out) {
   cudaMemcpyAsync(starts, h, (size_t)n * sizeof(int64_t), cudaMemcpyHostToDevice, CT_CUDA_STREAM);
   repeat_kernel<<<grid_for(n), kBlockThreads, 0, CT_CUDA_STREAM>>>(counts, starts, n, out);
   CT_CUDA_CHECK_LAUNCH("repeat_positions");
-  cudaFreeAsync(starts, CT_CUDA_STREAM);
+  ct__cuda_temp_free(starts);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "repeat_positions"); // h is read by the copy
   free(h);
 }

@@ -44,14 +44,16 @@ template <typename T, int Kind>
 ct_loss_status forward(const ct_pointwise_args *a, ct_loss_reduction reduction, void *out) {
   T *losses = static_cast<T *>(out), *scratch = nullptr;
   int *flag = nullptr;
-  if (reduction != CT_LOSS_REDUCE_NONE &&
-      cudaMallocAsync(&scratch, (size_t)(a->n > 0 ? a->n : 1) * sizeof(T), CT_CUDA_STREAM) != cudaSuccess)
-    return (void)cudaGetLastError(), CT_LOSS_NO_MEMORY;
-  if (scratch) losses = scratch;
+  if (reduction != CT_LOSS_REDUCE_NONE) {
+    scratch = static_cast<T *>(ct__cuda_temp_alloc((size_t)(a->n > 0 ? a->n : 1) * sizeof(T)));
+    if (!scratch) return CT_LOSS_NO_MEMORY;
+    losses = scratch;
+  }
   if (Kind == CT_LOSS_BCE) {
-    if (cudaMallocAsync(&flag, sizeof(int), CT_CUDA_STREAM) != cudaSuccess) {
-      if (scratch) cudaFreeAsync(scratch, CT_CUDA_STREAM);
-      return (void)cudaGetLastError(), CT_LOSS_NO_MEMORY;
+    flag = static_cast<int *>(ct__cuda_temp_alloc(sizeof(int)));
+    if (!flag) {
+      if (scratch) ct__cuda_temp_free(scratch);
+      return CT_LOSS_NO_MEMORY;
     }
     cudaMemsetAsync(flag, 0, sizeof(int), CT_CUDA_STREAM);
   }
@@ -65,7 +67,7 @@ ct_loss_status forward(const ct_pointwise_args *a, ct_loss_reduction reduction, 
     int range_error = 0;
     ct__cuda_note_error(cudaMemcpyAsync(&range_error, flag, sizeof(int), cudaMemcpyDeviceToHost, CT_CUDA_STREAM),
                         "loss");
-    cudaFreeAsync(flag, CT_CUDA_STREAM);
+    ct__cuda_temp_free(flag);
     ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "loss");
     if (range_error) status = CT_LOSS_INPUT_RANGE;
   }
@@ -75,7 +77,7 @@ ct_loss_status forward(const ct_pointwise_args *a, ct_loss_reduction reduction, 
                                                            static_cast<T *>(out));
       CT_CUDA_CHECK_LAUNCH("loss sum");
     }
-    cudaFreeAsync(scratch, CT_CUDA_STREAM);
+    ct__cuda_temp_free(scratch);
   }
   return status;
 }
@@ -170,10 +172,10 @@ template <typename T> int64_t nll_forward(const ct_nll_args *a, void *out, doubl
     unsigned long long first_bad;
     double total;
   };
-  char *scratch = nullptr;
   const size_t bytes = sizeof(Header) + 3 * (size_t)count * sizeof(T);
-  if (cudaMallocAsync(&scratch, bytes, CT_CUDA_STREAM) != cudaSuccess) {
-    ct__cuda_note_error(cudaGetLastError(), "nll_loss");
+  char *scratch = static_cast<char *>(ct__cuda_temp_alloc(bytes));
+  if (!scratch) {
+    ct__cuda_note_error(cudaErrorMemoryAllocation, "nll_loss");
     *total_weight = 0;
     return -1;
   }
@@ -189,7 +191,7 @@ template <typename T> int64_t nll_forward(const ct_nll_args *a, void *out, doubl
                                                              static_cast<T *>(out), &dh->total);
   CT_CUDA_CHECK_LAUNCH("nll_loss sum");
   ct__cuda_note_error(cudaMemcpyAsync(&h, scratch, sizeof h, cudaMemcpyDeviceToHost, CT_CUDA_STREAM), "nll_loss");
-  cudaFreeAsync(scratch, CT_CUDA_STREAM);
+  ct__cuda_temp_free(scratch);
   ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "nll_loss");
   *total_weight = h.total;
   return h.first_bad == ~0ull ? -1 : (int64_t)h.first_bad;
@@ -224,15 +226,15 @@ template <typename T> void nll_backward(const ct_nll_args *a, const void *g, dou
   if (count == 0) return;
   T scaled = 0;
   if (a->reduction != CT_LOSS_REDUCE_NONE) { // g is one device value: scale it on the device, read it back
-    T *d = nullptr;
-    if (cudaMallocAsync(&d, sizeof(T), CT_CUDA_STREAM) != cudaSuccess) {
-      ct__cuda_note_error(cudaGetLastError(), "nll_loss backward");
+    T *d = static_cast<T *>(ct__cuda_temp_alloc(sizeof(T)));
+    if (!d) {
+      ct__cuda_note_error(cudaErrorMemoryAllocation, "nll_loss backward");
       return;
     }
     nll_scale_kernel<T><<<1, 1, 0, CT_CUDA_STREAM>>>(static_cast<const T *>(g), a->reduction == CT_LOSS_REDUCE_MEAN,
                                                       (T)total_weight, d);
     cudaMemcpyAsync(&scaled, d, sizeof(T), cudaMemcpyDeviceToHost, CT_CUDA_STREAM);
-    cudaFreeAsync(d, CT_CUDA_STREAM);
+    ct__cuda_temp_free(d);
     ct__cuda_note_error(cudaStreamSynchronize(CT_CUDA_STREAM), "nll_loss backward");
   }
   nll_backward_kernel<T><<<grid_for(count), kBlockThreads, 0, CT_CUDA_STREAM>>>(*a, static_cast<const T *>(g), scaled,

@@ -61,9 +61,9 @@ int with_replacement(int64_t *out, const void *probs, int64_t n_dist, int64_t n_
   st->offset += (uint64_t)(n_dist * n_sample);
   if (n_dist <= 0) return 0;
   const size_t cum_bytes = ((size_t)(n_dist * n_cat) * sizeof(T) + 7) / 8 * 8;
-  char *scratch = nullptr;
-  if (cudaMallocAsync(&scratch, cum_bytes + (size_t)n_dist * sizeof(int), CT_CUDA_STREAM) != cudaSuccess) {
-    ct__cuda_note_error(cudaGetLastError(), "multinomial");
+  char *scratch = static_cast<char *>(ct__cuda_temp_alloc(cum_bytes + (size_t)n_dist * sizeof(int)));
+  if (!scratch) {
+    ct__cuda_note_error(cudaErrorMemoryAllocation, "multinomial");
     return 0;
   }
   int *bad = reinterpret_cast<int *>(scratch + cum_bytes);
@@ -81,7 +81,7 @@ int with_replacement(int64_t *out, const void *probs, int64_t n_dist, int64_t n_
       first = codes[r];
     free(codes);
   }
-  cudaFreeAsync(scratch, CT_CUDA_STREAM);
+  ct__cuda_temp_free(scratch);
   return first;
 }
 

@@ -185,6 +185,10 @@ void ct__cuda_note_error(cudaError_t err, const char *where) {
   fprintf(stderr, "ctorch: CUDA error in %s: %s\n", where, cudaGetErrorString(err));
 }
 
+void *ct__cuda_temp_alloc(size_t nbytes) { return device_alloc(nbytes); }
+
+void ct__cuda_temp_free(void *ptr) { device_free(ptr, 0); }
+
 extern "C" {
 extern const ct_device_runtime ct__cuda_runtime;
 const ct_device_runtime ct__cuda_runtime = {

@@ -100,12 +100,9 @@ bool sort_and_take(void *values, int64_t *indices, const void *in, ct_rows_shape
                    int64_t m) {
   const int64_t rows = s.outer * s.inner, total = rows * s.n;
   if (rows <= 0 || m <= 0) return true;
-  char *scratch = nullptr;
   const size_t bytes = (size_t)total * 2 * (sizeof(T) + sizeof(int64_t));
-  if (cudaMallocAsync(&scratch, bytes, CT_CUDA_STREAM) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
+  char *scratch = static_cast<char *>(ct__cuda_temp_alloc(bytes));
+  if (!scratch) return false;
   T *keys = reinterpret_cast<T *>(scratch), *tmp_k = keys + total;
   int64_t *idx = reinterpret_cast<int64_t *>(scratch + (size_t)total * 2 * sizeof(T)), *tmp_i = idx + total;
   sort_rows_kernel<T><<<grid_for(rows), kBlockThreads, 0, CT_CUDA_STREAM>>>(static_cast<const T *>(in), s, descending,
@@ -113,7 +110,7 @@ bool sort_and_take(void *values, int64_t *indices, const void *in, ct_rows_shape
   take_kernel<T><<<grid_for(rows * m), kBlockThreads, 0, CT_CUDA_STREAM>>>(keys, idx, s, from, m,
                                                                            static_cast<T *>(values), indices);
   CT_CUDA_CHECK_LAUNCH("sort");
-  cudaFreeAsync(scratch, CT_CUDA_STREAM);
+  ct__cuda_temp_free(scratch);
   return true;
 }
 
