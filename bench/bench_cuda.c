@@ -5,9 +5,9 @@
 // `sgemm_4096_cuda seconds=<s> tflops=<x> peak_tflops=<y> fraction=<x/y>`; on a machine
 // without a usable GPU it says why on stderr and prints nothing.
 #define _POSIX_C_SOURCE 200809L
+#include "bench_steps.h"
 #include <cuda_runtime_api.h>
 #include <unistd.h>
-#include "bench_steps.h"
 
 static ct_device bench_device = CT_CPU; // where the workload under measurement runs
 
@@ -107,7 +107,8 @@ int main(int argc, char **argv) {
   struct {
     const char *name;
     double (*run)(void);
-  } workloads[] = {{"mlp784_step", mlp784_step}, {"conv2d_step", conv2d_step}, {"char_lm_step", char_lm_step}};
+  } workloads[] = {
+      {"mlp784_step", mlp784_step}, {"conv2d_step", conv2d_step}, {"char_lm_step", char_lm_step}};
   for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
     bench_device = CT_CUDA, bench_settle = synchronize;
     double gpu = workloads[i].run();

@@ -3,13 +3,13 @@
 // and the examples run as programs. Included once per program.
 #ifndef CTORCH_BENCH_STEPS_H
 #define CTORCH_BENCH_STEPS_H
+#include "bench_timing.h"
+#include <ctorch.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <ctorch.h>
-#include "bench_timing.h"
 
 extern char **environ;
 
@@ -26,7 +26,8 @@ static inline double median_time(workload_fn fn, void *ctx, int repeats, int inn
   if (bench_settle) bench_settle();
   for (int r = 0; r < repeats; r++) {
     double t0 = bench_now();
-    for (int i = 0; i < inner; i++) fn(ctx);
+    for (int i = 0; i < inner; i++)
+      fn(ctx);
     if (bench_settle) bench_settle();
     times[r] = (bench_now() - t0) / inner;
   }
@@ -57,8 +58,8 @@ static inline void train_step(void *ctx) {
 }
 
 /// Seconds per train_step of `model` with Adam(lr) (median_time's median).
-static inline double time_training(ct_module *model, ct_tensor *x, ct_tensor *target, bool cross_entropy, double lr,
-                                   int repeats, int inner) {
+static inline double time_training(ct_module *model, ct_tensor *x, ct_tensor *target, bool cross_entropy,
+                                   double lr, int repeats, int inner) {
   int n;
   ct_tensor **params = ct_module_parameters(model, &n);
   ct_adam_options options = ct_adam_defaults();
@@ -73,8 +74,8 @@ static inline double time_training(ct_module *model, ct_tensor *x, ct_tensor *ta
 /// mlp784_step's model: Linear(784, 512), ReLU, Linear(512, 512), ReLU, Linear(512, 10).
 static inline ct_module *mlp784_model(void) {
   return ct_sequential_new(5, (ct_module *[]){ct_linear_new(784, 512, true), ct_relu_new(),
-                                             ct_linear_new(512, 512, true), ct_relu_new(),
-                                             ct_linear_new(512, 10, true)});
+                                              ct_linear_new(512, 512, true), ct_relu_new(),
+                                              ct_linear_new(512, 10, true)});
 }
 
 // ---- a convolution layer's forward and backward ----
@@ -103,7 +104,8 @@ static inline void conv_step(void *ctx) {
 static inline conv_setup conv2d_setup(ct_tensor *(*place)(ct_tensor *)) {
   ct_conv_options o = ct_conv_defaults();
   o.padding[0] = o.padding[1] = 1;
-  conv_setup c = {ct_conv2d_new(16, 32, (const int64_t[]){3, 3}, o), ct_randn(CT_SHAPE(32, 16, 32, 32), CT_FLOAT32),
+  conv_setup c = {ct_conv2d_new(16, 32, (const int64_t[]){3, 3}, o),
+                  ct_randn(CT_SHAPE(32, 16, 32, 32), CT_FLOAT32),
                   ct_randn(CT_SHAPE(32, 32, 32, 32), CT_FLOAT32)};
   if (place) c.x = place(c.x), c.grad_out = place(c.grad_out);
   ct_set_requires_grad(c.x, true);
@@ -135,8 +137,9 @@ typedef struct example_run {
 static inline int spawn_example(const example_run *run) {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", examples_dir, run->program);
-  char *argv[] = {path, (char *)run->option, (char *)run->count, run->device ? "--device" : NULL,
-                  (char *)run->device, NULL};
+  char *argv[] = {
+      path, (char *)run->option, (char *)run->count, run->device ? "--device" : NULL, (char *)run->device,
+      NULL};
   pid_t pid;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -157,8 +160,8 @@ static inline void run_example(void *ctx) {
 
 /// Seconds of `count` training epochs (or steps) of an example on `device` (NULL: its
 /// default): its run with them less its run without.
-static inline double example_epochs(const char *program, const char *option, const char *count, const char *device,
-                                    int repeats) {
+static inline double example_epochs(const char *program, const char *option, const char *count,
+                                    const char *device, int repeats) {
   example_run full = {program, option, count, device}, startup = {program, option, "0", device};
   double with = median_time(run_example, &full, repeats, 1);
   double without = median_time(run_example, &startup, repeats, 1);

@@ -10,8 +10,8 @@ static double seed_mlp_step(void) {
   ct_scope *data = ct_scope_open();
   ct_tensor *y = ct_ones(CT_SHAPE(10, 5), CT_FLOAT32);
   ct_tensor *x = ct_add(y, ct_randn_like(y));
-  ct_module *model = ct_sequential_new(
-      4, (ct_module *[]){ct_linear_new(5, 3, true), ct_relu_new(), ct_linear_new(3, 5, true), ct_sigmoid_new()});
+  ct_module *model = ct_sequential_new(4, (ct_module *[]){ct_linear_new(5, 3, true), ct_relu_new(),
+                                                          ct_linear_new(3, 5, true), ct_sigmoid_new()});
   double secs = time_training(model, x, y, false, 0.1, 15, 200);
   ct_module_free(model);
   ct_scope_close(data);
@@ -153,7 +153,8 @@ int main(int argc, char **argv) {
                    {"char_lm_step", char_lm_step}};
   for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++) {
     bool wanted = argc < 2;
-    for (int k = 1; k < argc; k++) wanted |= !strcmp(argv[k], workloads[i].name);
+    for (int k = 1; k < argc; k++)
+      wanted |= !strcmp(argv[k], workloads[i].name);
     if (wanted) {
       double secs = workloads[i].run();
       if (secs >= 0) printf("%s %.9f\n", workloads[i].name, secs);
