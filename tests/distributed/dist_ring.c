@@ -1,12 +1,13 @@
 // The ring all-reduce (buffers of 256 KiB and more) on 2 or 3 ranks against the
 // single-process reference computed from every rank's inputs: every dtype and reduce op,
 // an element count that no rank count divides, contiguous, transposed and async tensors,
-// the same bits on every rank, and DDP's pre-scaled bucket sum. With 2 ranks a float sum
-// is one addition, whose order does not matter: those compare exactly.
+// the same bits on every rank, and DDP's pre-scaled bucket sum (both floating dtypes). With 2 ranks a float
+// sum is one addition, whose order does not matter: those compare exactly.
+#include "dist_check.h"
+#include "distributed/scaled_sum.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dist_check.h"
 
 #define ROWS 547
 #define COLS 557
@@ -19,7 +20,8 @@ static int world;
 // AVG, values whose sums round.
 static double value(ct_dtype dt, ct_reduce_op op, int r, int64_t i) {
   if (dt == CT_BOOL) return (r + i) % 3 != 0;
-  if (op == CT_REDUCE_PRODUCT) return (double)((r + i) % 3 + 1) * (i % 7 == 0 ? -1 : 1) * (ct_dtype_is_floating(dt) ? 0.5 : 1);
+  if (op == CT_REDUCE_PRODUCT)
+    return (double)((r + i) % 3 + 1) * (i % 7 == 0 ? -1 : 1) * (ct_dtype_is_floating(dt) ? 0.5 : 1);
   if (ct_dtype_is_floating(dt)) return sin(0.37 * (double)i + 1.1 * r) * (1 + (i % 11));
   return (double)((r + 1) * (i % 5 + 1) - (i % 2) * 3);
 }
@@ -28,8 +30,10 @@ static double value(ct_dtype dt, ct_reduce_op op, int r, int64_t i) {
 static ct_tensor *input(ct_dtype dt, ct_reduce_op op, int r, bool transposed) {
   double *v = malloc(sizeof(double) * NUMEL);
   for (int64_t i = 0; i < ROWS; i++)
-    for (int64_t j = 0; j < COLS; j++) v[transposed ? j * ROWS + i : i * COLS + j] = value(dt, op, r, i * COLS + j);
-  ct_tensor *t = ct_to_dtype(ct_tensor_from_f64(v, 2, transposed ? (int64_t[]){COLS, ROWS} : (int64_t[]){ROWS, COLS}), dt);
+    for (int64_t j = 0; j < COLS; j++)
+      v[transposed ? j * ROWS + i : i * COLS + j] = value(dt, op, r, i * COLS + j);
+  ct_tensor *t = ct_to_dtype(
+      ct_tensor_from_f64(v, 2, transposed ? (int64_t[]){COLS, ROWS} : (int64_t[]){ROWS, COLS}), dt);
   free(v);
   return transposed ? ct_t(t) : t;
 }
@@ -39,11 +43,16 @@ static double reduce_ref(ct_dtype dt, ct_reduce_op op, int64_t i) {
   double acc = dt == CT_FLOAT32 ? (float)value(dt, op, 0, i) : value(dt, op, 0, i);
   for (int r = 1; r < world; r++) {
     double x = dt == CT_FLOAT32 ? (float)value(dt, op, r, i) : value(dt, op, r, i);
-    if (dt == CT_BOOL) acc = (op == CT_REDUCE_SUM || op == CT_REDUCE_MAX) ? (acc || x) : (acc && x);
-    else if (op == CT_REDUCE_SUM || op == CT_REDUCE_AVG) acc = dt == CT_FLOAT32 ? (float)((float)acc + (float)x) : acc + x;
-    else if (op == CT_REDUCE_PRODUCT) acc *= x;
-    else if (op == CT_REDUCE_MIN) acc = fmin(acc, x);
-    else acc = fmax(acc, x);
+    if (dt == CT_BOOL)
+      acc = (op == CT_REDUCE_SUM || op == CT_REDUCE_MAX) ? (acc || x) : (acc && x);
+    else if (op == CT_REDUCE_SUM || op == CT_REDUCE_AVG)
+      acc = dt == CT_FLOAT32 ? (float)((float)acc + (float)x) : acc + x;
+    else if (op == CT_REDUCE_PRODUCT)
+      acc *= x;
+    else if (op == CT_REDUCE_MIN)
+      acc = fmin(acc, x);
+    else
+      acc = fmax(acc, x);
   }
   return op != CT_REDUCE_AVG ? acc : dt == CT_FLOAT32 ? (float)acc / (float)world : acc / world;
 }
@@ -64,7 +73,8 @@ static bool matches(const ct_tensor *t, ct_dtype dt, ct_reduce_op op, double tol
 static bool same_on_every_rank(ct_tensor *t) {
   ct_tensor *mine = ct_contiguous(t), *rank0 = ct_clone(mine);
   CHECK_OK(ct_dist_broadcast(rank0, 0, NULL));
-  bool same = memcmp(ct_data_ptr(mine), ct_data_ptr(rank0), (size_t)NUMEL * ct_dtype_size(ct_get_dtype(t))) == 0;
+  bool same =
+      memcmp(ct_data_ptr(mine), ct_data_ptr(rank0), (size_t)NUMEL * ct_dtype_size(ct_get_dtype(t))) == 0;
   int64_t one = 1;
   ct_tensor *all_same = ct_full(1, &one, same, CT_INT32);
   CHECK_OK(ct_dist_all_reduce(all_same, CT_REDUCE_MIN, NULL));
@@ -81,7 +91,8 @@ static void test_ops_and_dtypes(void) {
         if (layout == 2) {
           ct_work *w = ct_dist_all_reduce_async(t, op, NULL);
           CHECK(w != NULL, "all_reduce_async");
-          while (w && !ct_work_is_completed(w) && ct_last_status() == CT_OK) continue; // polled to the end
+          while (w && !ct_work_is_completed(w) && ct_last_status() == CT_OK)
+            continue; // polled to the end
           CHECK_OK(ct_work_wait(w));
           ct_work_free(w);
         } else {
@@ -100,8 +111,9 @@ static void test_concurrent(void) {
   enum { K = 3 };
   ct_tensor *t[K];
   ct_work *w[K];
-  for (int k = 0; k < K; k++) w[k] = ct_dist_all_reduce_async(t[k] = input(CT_FLOAT64, CT_REDUCE_MAX, dist_rank + k, false),
-                                                              CT_REDUCE_MAX, NULL);
+  for (int k = 0; k < K; k++)
+    w[k] = ct_dist_all_reduce_async(t[k] = input(CT_FLOAT64, CT_REDUCE_MAX, dist_rank + k, false),
+                                    CT_REDUCE_MAX, NULL);
   for (int k = K - 1; k >= 0; k--) {
     CHECK_OK(ct_work_wait(w[k]));
     ct_work_free(w[k]);
@@ -112,7 +124,8 @@ static void test_concurrent(void) {
     bool ok = true;
     for (int64_t i = 0; ok && i < NUMEL; i++) {
       double want = value(CT_FLOAT64, CT_REDUCE_MAX, k, i);
-      for (int r = 1; r < world; r++) want = fmax(want, value(CT_FLOAT64, CT_REDUCE_MAX, r + k, i));
+      for (int r = 1; r < world; r++)
+        want = fmax(want, value(CT_FLOAT64, CT_REDUCE_MAX, r + k, i));
       ok = got[i] == want;
     }
     CHECK(ok, "concurrent ring %d", k);
@@ -149,6 +162,28 @@ static void test_ddp_bucket(void) {
   }
 }
 
+// The pre-scaled sum itself in both floating dtypes, on a contiguous buffer (a ring) and a
+// small one (one MPI_Iallreduce): bit for bit ct_mul_scalar_ then an all_reduce SUM.
+static void test_scaled_sum(void) {
+  const ct_dtype floating[] = {CT_FLOAT32, CT_FLOAT64};
+  for (int d = 0; d < 2; d++) {
+    for (int small = 0; small < 2; small++) {
+      ct_tensor *values = input(floating[d], CT_REDUCE_SUM, dist_rank, false);
+      if (small) values = ct_contiguous(ct_narrow(values, 0, 0, 3));
+      ct_tensor *got = ct_clone(values), *expected = ct_mul_scalar_(ct_clone(values), 1.0 / world);
+      ct_work *work = ct__dist_scaled_sum_async(got, 1.0 / world, NULL);
+      CHECK(work != NULL, "scaled_sum_async: %s", ct_last_error());
+      CHECK_OK(ct_work_wait(work));
+      ct_work_free(work);
+      CHECK_OK(ct_dist_all_reduce(expected, CT_REDUCE_SUM, NULL));
+      size_t bytes = (size_t)ct_numel(got) * (floating[d] == CT_FLOAT32 ? 4 : 8);
+      CHECK(memcmp(ct_data_ptr(got), ct_data_ptr(expected), bytes) == 0,
+            "scaled sum differs from mul_scalar_ then all_reduce (%s, %s)", ct_dtype_name(floating[d]),
+            small ? "small" : "ring");
+    }
+  }
+}
+
 int main(void) {
   if ((world = dist_start(60)) < 0) return 1;
   CHECK(world >= 2 && world <= 3, "run with mpirun -np 2 or 3 (world %d)", world);
@@ -156,6 +191,7 @@ int main(void) {
   test_ops_and_dtypes();
   test_concurrent();
   test_ddp_bucket();
+  test_scaled_sum();
   ct_scope_close(scope);
   return dist_finish("dist_ring");
 }

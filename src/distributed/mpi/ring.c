@@ -15,12 +15,13 @@
 // others. Each chunk is reduced on one rank and copied to the others, so every rank ends
 // with the same bits. The reduction is MPI_Reduce_local, MPI's own operator for the pair;
 // a pre-scaled sum (DDP's average: each rank's gradient times 1 / world, then the sum)
-// scales this rank's chunk before its first send and fuses the scaling of the others into
-// their reduction (ring_scale_tmpl.h).
+// fuses the scaling into the reductions (ring_scale_tmpl.h): a chunk's first send carries
+// the sender's unscaled values, so its receiver scales both sides; later steps receive
+// partial sums that are scaled already.
+#include "distributed/mpi/ring.h"
+#include "core/error_impl.h"
 #include <stdlib.h>
 #include <string.h>
-#include "core/error_impl.h"
-#include "distributed/mpi/ring.h"
 
 #define SEGMENT_BYTES ((int64_t)1024 * 1024) // fits in L2 between its transfer and its reduction
 
@@ -38,9 +39,9 @@ struct ct_ring {
   size_t scratch_bytes, elem_size;
   MPI_Datatype type;
   MPI_Op op;
-  double scale;                      // a pre-scaled sum: each rank's values times scale
-  ring_scale_fn *scale_own, *scale_add; // its loops for the dtype; NULL: a plain reduction
-  int n, rank, next, prev, steps; // steps: 2 (n - 1)
+  double scale;                           // a pre-scaled sum: each rank's values times scale
+  ring_scale_fn *scale_first, *scale_add; // its loops for the dtype (step 0, later); NULL: a plain reduction
+  int n, rank, next, prev, steps;         // steps: 2 (n - 1)
   int64_t chunk_base, chunk_extra, segment_len; // chunk c: chunk_base + (c < chunk_extra) elements
   int segments, remaining, tag_base;            // segments per chunk; those not finished
   int *step;                                    // segment k's step in flight
@@ -60,7 +61,9 @@ static int piece_len(const ct_ring *ring, int c, int k) {
   return (int)(len < 0 ? 0 : len < ring->segment_len ? len : ring->segment_len);
 }
 
-static char *at(const ct_ring *ring, char *base, int64_t element) { return base + element * (int64_t)ring->elem_size; }
+static char *at(const ct_ring *ring, char *base, int64_t element) {
+  return base + element * (int64_t)ring->elem_size;
+}
 
 // Posts segment k's step s: the receive first, then the send.
 static int post_step(ct_ring *ring, int k) {
@@ -68,14 +71,14 @@ static int post_step(ct_ring *ring, int k) {
   bool scatter = s < n - 1;
   int send_chunk = scatter ? mod(r - s, n) : mod(r + 1 - (s - (n - 1)), n);
   int recv_chunk = scatter ? mod(r - s - 1, n) : mod(r - (s - (n - 1)), n);
-  char *into = scatter ? at(ring, ring->scratch, k * ring->segment_len) : at(ring, ring->data, piece_start(ring, recv_chunk, k));
+  char *into = scatter ? at(ring, ring->scratch, k * ring->segment_len)
+                       : at(ring, ring->data, piece_start(ring, recv_chunk, k));
   MPI_Comm comm = ring->group->ring_comm;
-  if (s == 0 && ring->scale_own) // this rank's own chunk leaves scaled
-    ring->scale_own(at(ring, ring->data, piece_start(ring, send_chunk, k)), NULL, piece_len(ring, send_chunk, k), ring->scale);
-  int rc = MPI_Irecv(into, piece_len(ring, recv_chunk, k), ring->type, ring->prev, tag, comm, &ring->requests[2 * k]);
+  int rc = MPI_Irecv(into, piece_len(ring, recv_chunk, k), ring->type, ring->prev, tag, comm,
+                     &ring->requests[2 * k]);
   if (rc != MPI_SUCCESS) return rc;
-  return MPI_Isend(at(ring, ring->data, piece_start(ring, send_chunk, k)), piece_len(ring, send_chunk, k), ring->type,
-                   ring->next, tag, comm, &ring->requests[2 * k + 1]);
+  return MPI_Isend(at(ring, ring->data, piece_start(ring, send_chunk, k)), piece_len(ring, send_chunk, k),
+                   ring->type, ring->next, tag, comm, &ring->requests[2 * k + 1]);
 }
 
 // Segment k's step is done: reduce what a reduce-scatter step received, post the next step.
@@ -83,9 +86,11 @@ static int finish_step(ct_ring *ring, int k) {
   int s = ring->step[k], n = ring->n;
   if (s < n - 1) {
     int c = mod(ring->rank - s - 1, n);
-    char *received = at(ring, ring->scratch, k * ring->segment_len), *into = at(ring, ring->data, piece_start(ring, c, k));
+    char *received = at(ring, ring->scratch, k * ring->segment_len),
+         *into = at(ring, ring->data, piece_start(ring, c, k));
     if (ring->scale_add) {
-      ring->scale_add(into, received, piece_len(ring, c, k), ring->scale);
+      ring_scale_fn *reduce = s == 0 ? ring->scale_first : ring->scale_add;
+      reduce(into, received, piece_len(ring, c, k), ring->scale);
     } else {
       int rc = MPI_Reduce_local(received, into, piece_len(ring, c, k), ring->type, ring->op);
       if (rc != MPI_SUCCESS) return rc;
@@ -119,21 +124,31 @@ static void return_scratch(ct_ring *ring) {
   ring->scratch = NULL;
 }
 
-ct_ring *ct__ring_new(ct_process_group *g, void *data, int64_t numel, size_t elem_size, MPI_Datatype type, MPI_Op op,
-                      const char *what) {
+ct_ring *ct__ring_new(ct_process_group *g, void *data, int64_t numel, size_t elem_size, MPI_Datatype type,
+                      MPI_Op op, const char *what) {
   return ct__ring_new_scaled(g, data, numel, elem_size, type, op, 0, what);
 }
 
-ct_ring *ct__ring_new_scaled(ct_process_group *g, void *data, int64_t numel, size_t elem_size, MPI_Datatype type,
-                             MPI_Op op, double scale, const char *what) {
+ct_ring *ct__ring_new_scaled(ct_process_group *g, void *data, int64_t numel, size_t elem_size,
+                             MPI_Datatype type, MPI_Op op, double scale, const char *what) {
   ct_ring *ring = calloc(1, sizeof *ring);
   if (!ring) return ct__error_null(CT_ERR_MEMORY, "%s: out of memory", what);
   int n = g->size;
-  *ring = (ct_ring){.group = g, .data = data, .elem_size = elem_size, .type = type, .op = op, .n = n, .rank = g->rank,
-                    .next = mod(g->rank + 1, n), .prev = mod(g->rank - 1, n), .steps = 2 * (n - 1),
-                    .chunk_base = numel / n, .chunk_extra = numel % n, .scale = scale};
+  *ring = (ct_ring){.group = g,
+                    .data = data,
+                    .elem_size = elem_size,
+                    .type = type,
+                    .op = op,
+                    .n = n,
+                    .rank = g->rank,
+                    .next = mod(g->rank + 1, n),
+                    .prev = mod(g->rank - 1, n),
+                    .steps = 2 * (n - 1),
+                    .chunk_base = numel / n,
+                    .chunk_extra = numel % n,
+                    .scale = scale};
   if (scale != 0) { // a pre-scaled sum: float32 or float64
-    ring->scale_own = type == MPI_FLOAT ? scale_f32 : scale_f64;
+    ring->scale_first = type == MPI_FLOAT ? scale_both_add_f32 : scale_both_add_f64;
     ring->scale_add = type == MPI_FLOAT ? scale_add_f32 : scale_add_f64;
   }
   int64_t longest = ring->chunk_base + (ring->chunk_extra > 0);
@@ -151,7 +166,8 @@ ct_ring *ct__ring_new_scaled(ct_process_group *g, void *data, int64_t numel, siz
     ct__ring_free(ring);
     return ct__error_null(CT_ERR_MEMORY, "%s: out of memory", what);
   }
-  for (int i = 0; i < 2 * segments; i++) ring->requests[i] = MPI_REQUEST_NULL;
+  for (int i = 0; i < 2 * segments; i++)
+    ring->requests[i] = MPI_REQUEST_NULL;
   return ring;
 }
 
@@ -168,7 +184,8 @@ int ct__ring_begin(ct_ring *ring) {
 int ct__ring_test(ct_ring *ring, bool *done, bool *progressed) {
   *progressed = false;
   int count = 0, rc = MPI_SUCCESS;
-  if (ring->remaining > 0) rc = MPI_Testsome(2 * ring->segments, ring->requests, &count, ring->completed, MPI_STATUSES_IGNORE);
+  if (ring->remaining > 0)
+    rc = MPI_Testsome(2 * ring->segments, ring->requests, &count, ring->completed, MPI_STATUSES_IGNORE);
   for (int i = 0; rc == MPI_SUCCESS && count != MPI_UNDEFINED && i < count; i++) {
     int k = ring->completed[i] / 2;
     // Both messages done, and this step not already finished through its other message.

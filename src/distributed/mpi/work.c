@@ -3,15 +3,18 @@
 // into non-contiguous tensors). Polling instead of MPI_Wait is what turns a dead peer
 // into an error.
 #define _POSIX_C_SOURCE 200809L // nanosleep
-#include <stdlib.h>
-#include <time.h>
 #include "core/error_impl.h"
 #include "distributed/mpi/dist_mpi.h"
 #include "distributed/mpi/ring.h"
+#include <stdlib.h>
+#include <time.h>
 
-// MPI_Test calls without progress before polling slows to every 50 us. A ring's completed
-// step counts as progress: sleeping between the steps of a large transfer would stall it.
-#define SPINS_BEFORE_SLEEP 2000
+// Seconds of polling without progress before polling slows to every 50 us (a peer that is
+// late, or more ranks than cores). A ring's completed step counts as progress. The spell
+// is long enough for a peer to reduce its part of a ring step: a rank asleep moves no data
+// (the receiver performs a shared-memory transfer), so sleeping inside a large transfer
+// stalls both ranks.
+#define SPIN_SECONDS 2e-3
 
 static ct_work *abandoned; // timed-out works: MPI may still write their buffers
 
@@ -27,7 +30,8 @@ ct_work *ct__work_new(ct_process_group *g, const char *what) {
 ct_status ct__work_set_targets(ct_work *w, ct_tensor *const *targets, int n) {
   if (!(w->targets = calloc((size_t)(n ? n : 1), sizeof *w->targets)))
     return ct__error(CT_ERR_MEMORY, "%s: out of memory", w->what);
-  for (int i = 0; i < n; i++) w->targets[i] = ct_retain(targets[i]);
+  for (int i = 0; i < n; i++)
+    w->targets[i] = ct_retain(targets[i]);
   w->num_targets = n;
   return CT_OK;
 }
@@ -40,8 +44,10 @@ ct_work *ct__work_started(ct_work *w, int rc) {
 }
 
 static void release_kept(ct_work *w) {
-  for (int i = 0; i < 2; i++) ct_release(w->keep[i]);
-  for (int i = 0; i < w->num_targets; i++) ct_release(w->targets[i]);
+  for (int i = 0; i < 2; i++)
+    ct_release(w->keep[i]);
+  for (int i = 0; i < w->num_targets; i++)
+    ct_release(w->targets[i]);
   free(w->targets);
 }
 
@@ -76,35 +82,38 @@ static ct_status finish(ct_work *w) {
 static ct_status poll(ct_work *w, bool block) {
   if (w->done) return w->status;
   if (w->group->broken)
-    return ct__error(CT_ERR_RUNTIME, "%s: the process group is unusable: an earlier operation on it failed or timed out",
+    return ct__error(CT_ERR_RUNTIME,
+                     "%s: the process group is unusable: an earlier operation on it failed or timed out",
                      w->what);
-  double start = MPI_Wtime();
-  for (long spins = 0;; spins++) {
+  double start = MPI_Wtime(), last_progress = start;
+  for (;;) {
     int flag = 0, rc;
     if (w->ring) {
       bool done = false, progressed = false;
       rc = ct__ring_test(w->ring, &done, &progressed);
       flag = done;
-      if (progressed) spins = 0;
+      if (progressed) last_progress = MPI_Wtime();
     } else {
       rc = MPI_Test(&w->request, &flag, MPI_STATUS_IGNORE);
     }
     if (rc != MPI_SUCCESS) {
       ct__dist_mark_broken(w->group);
-      if (w->ring) return ct__dist_mpi_error(rc, w->what); // other segments' messages may be in flight: abandon
+      if (w->ring)
+        return ct__dist_mpi_error(rc, w->what); // other segments' messages may be in flight: abandon
       w->done = true;
       return w->status = ct__dist_mpi_error(rc, w->what);
     }
     if (flag) break;
     if (!block) return CT_OK;
-    if (MPI_Wtime() - start > w->group->timeout) {
+    double now = MPI_Wtime();
+    if (now - start > w->group->timeout) {
       ct__dist_mark_broken(w->group);
       return ct__error(CT_ERR_RUNTIME,
                        "%s: timed out after %g s waiting for the other ranks (one failed or exited early?); "
                        "the process group is unusable now",
                        w->what, w->group->timeout);
     }
-    if (spins > SPINS_BEFORE_SLEEP) nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
+    if (now - last_progress > SPIN_SECONDS) nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
   }
   w->done = true;
   return w->status = finish(w);
