@@ -4,7 +4,7 @@
 // The op (src/ops/rnn_layer.c) does the matrix products: the input projections of all
 // time steps in one GEMM up front (blas family), the hidden projection of each step in
 // one product (`hidden_product`, or the blas family's gemm), the hidden-state gradient
-// of each backward step in one GEMM. Everything between those products is one call here
+// of each backward step in one more. Everything between those products is one call here
 // per step.
 //
 // Gate widths G: RNN H, LSTM 4H (gates i, f, g, o), GRU 3H (gates r, z, n). Each step
@@ -71,8 +71,8 @@ typedef struct ct_rnn_step_grad_args {
 } ct_rnn_step_grad_args;
 
 /// C (m × n, row stride ldc) = A (m × k, row stride lda) @ B (k × n, dense row-major):
-/// a step's hidden projection h @ W_hh^T with B = W_hh^T laid out once per layer. C is
-/// overwritten; m, n, k >= 1.
+/// a step's hidden projection h @ W_hh^T with B = W_hh^T laid out once per layer, and a
+/// backward step's dh = dgates @ W_hh with B = W_hh. C is overwritten; m, n, k >= 1.
 typedef struct ct_rnn_product_args {
   int64_t m, n, k;
   const void *a;
@@ -90,8 +90,9 @@ typedef struct ct_rnn_kernels {
   /// Entries by dtype; NULL where a dtype is not supported (float32/float64 only).
   ct_rnn_step_fn step[CT_NUM_DTYPES];
   ct_rnn_step_grad_fn step_backward[CT_NUM_DTYPES];
-  /// The hidden projection of a forward step where the backend has a faster one than
-  /// its general GEMM; NULL entries: the op uses the blas family's gemm.
+  /// The hidden projection of a forward step (and the hidden-state gradient of a backward
+  /// one, but GRU's, which accumulates) where the backend has a faster one than its
+  /// general GEMM; NULL entries: the op uses the blas family's gemm.
   const ct_rnn_product_fn *hidden_product;
 } ct_rnn_kernels;
 

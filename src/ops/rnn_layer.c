@@ -1,7 +1,7 @@
 // One recurrent layer in one direction, fused: the input projections of every step in
 // one GEMM, then per step one GEMM for the hidden projection and one call of the rnn
 // kernel family for the gates. Backward (BPTT) walks the steps the other way with one
-// kernel call and one GEMM per step, then forms the weight, bias and input gradients
+// kernel call and one product per step, then forms the weight, bias and input gradients
 // with one product each over all steps.
 //
 // The node's one output is (N + B [+ B], H): the per-step outputs, then h_n, then c_n
@@ -73,15 +73,20 @@ CT_CREATE_GRAPH_PATH static ct_status rnn_layer_backward_recorded(ct_node *node,
   const rnn_layer_args a = *ct__node_args(node, rnn_layer_args);
   ct_node *state = node->extra ? node->extra->copy_fn : NULL;
   if (!state) return ct__error(CT_ERR_RUNTIME, "RnnLayerBackward: its saved states are missing");
-  ct_rnn_recorded r = {.mode = a.mode, .reverse = a.reverse, .steps = a.steps, .batch = a.batch,
-                       .hidden = a.hidden, .plan = a.plan};
+  ct_rnn_recorded r = {.mode = a.mode,
+                       .reverse = a.reverse,
+                       .steps = a.steps,
+                       .batch = a.batch,
+                       .hidden = a.hidden,
+                       .plan = a.plan};
   ct_tensor **got[] = {&r.x, &r.w_ih, &r.w_hh, &r.h0, &r.c0, &r.b_ih, &r.b_hh};
   for (int i = 0; i < 7; i++) {
     ct_node *from = i < 3 ? node : state;
     const int slot = i < 3 ? (int[]){SAVED_X, SAVED_W_IH, SAVED_W_HH}[i] : i - 3;
     if (from->saved[slot] && !(*got[i] = ct__saved(from, slot))) return ct_last_status();
   }
-  for (int i = 0; i < N_INPUTS; i++) r.needed[i] = node->next[i] != NULL;
+  for (int i = 0; i < N_INPUTS; i++)
+    r.needed[i] = node->next[i] != NULL;
   return ct__rnn_layer_backward_recorded(&r, ct_contiguous(grad), grad_in);
 }
 
@@ -106,6 +111,7 @@ static ct_status rnn_layer_backward(ct_node *node, ct_tensor *grad, ct_tensor **
   if (!dh || (lstm && !dc) || !dgi || !dgh) return ct_last_status();
   const ct_kernel_table *k = ct__kernels(x->storage->device);
   const ct_rnn_step_grad_fn step_backward = k->rnn->step_backward[dt];
+  const ct_rnn_product_fn product = k->rnn->hidden_product[dt];
   const char *gd = ct__data(g), *wd = ct__data(work), *whh = ct__data(w_hh);
   char *dgid = ct__data(dgi), *dghd = ct__data(dgh);
   for (int64_t i = 0; i < a.steps; i++) { // the forward order, backwards
@@ -122,9 +128,15 @@ static ct_status rnn_layer_backward(ct_node *node, ct_tensor *grad, ct_tensor **
                                      .dgi = dgid + off * G * es,
                                      .dgh = dghd + off * G * es};
     step_backward(&s);
-    // dh += dgh @ W_hh; after the last step processed it would only be h0's gradient.
-    if (i + 1 < a.steps || node->next[IN_H0])
-      gemm(k, dt, bs, H, G, s.dgh, whh, H, 1, ct__data(dh), gru ? 1.0 : 0.0);
+    // dh = dgh @ W_hh (GRU: dh +=); after the last step processed it would only be h0's
+    // gradient. W_hh (G × H, row-major) is the product's B as it is.
+    if (i + 1 < a.steps || node->next[IN_H0]) {
+      if (product && !gru)
+        product(&(ct_rnn_product_args){
+            .m = bs, .n = H, .k = G, .a = s.dgh, .lda = G, .b = whh, .c = ct__data(dh), .ldc = H});
+      else
+        gemm(k, dt, bs, H, G, s.dgh, whh, H, 1, ct__data(dh), gru ? 1.0 : 0.0);
+    }
   }
   if (node->next[IN_X]) grad_in[IN_X] = ct_mm(dgi, w_ih);
   grad_in[IN_H0] = node->next[IN_H0] ? dh : NULL;
