@@ -88,11 +88,11 @@ static ct_status poll(ct_work *w, bool block) {
   double start = MPI_Wtime(), last_progress = start;
   for (;;) {
     int flag = 0, rc;
+    bool progressed = false;
     if (w->ring) {
-      bool done = false, progressed = false;
+      bool done = false;
       rc = ct__ring_test(w->ring, &done, &progressed);
       flag = done;
-      if (progressed) last_progress = MPI_Wtime();
     } else {
       rc = MPI_Test(&w->request, &flag, MPI_STATUS_IGNORE);
     }
@@ -106,6 +106,7 @@ static ct_status poll(ct_work *w, bool block) {
     if (flag) break;
     if (!block) return CT_OK;
     double now = MPI_Wtime();
+    if (progressed) last_progress = now;
     if (now - start > w->group->timeout) {
       ct__dist_mark_broken(w->group);
       return ct__error(CT_ERR_RUNTIME,
