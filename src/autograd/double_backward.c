@@ -30,7 +30,7 @@ static const char *const SUPPORTED[] = {
     "LogcumsumexpBackward0", "LogsumexpBackward0", "MaskedFillBackward0", "MaskedScatterBackward0",
     "MaxBackward0", "MaxBackward1", "MaxPool2DWithIndicesBackward0", "MaximumBackward0", "MeanBackward0",
     "MeanBackward1", "MinBackward0", "MinBackward1", "MinimumBackward0", "MishBackward0", "MmBackward0",
-    "MseLossBackward0", "MulBackward0", "MvBackward0", "NativeBatchNormBackward0", "NativeGroupNormBackward0",
+    "MseLossBackward0", "MulBackward0", "MultiheadAttentionCoreBackward", "MvBackward0", "NativeBatchNormBackward0", "NativeGroupNormBackward0",
     "NativeLayerNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLossBackward0", "NormBackward1",
     "NormalBackward0", "NormalBackward1", "NormalBackward2", "NormalBackward3", "PermuteBackward0",
     "PowBackward0", "PowBackward1", "ProdBackward0", "ProdBackward1", "RandomBackward0", "ReluBackward0",

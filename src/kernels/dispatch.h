@@ -75,6 +75,7 @@ struct ct_conv_kernels;
 struct ct_norm_kernels;
 struct ct_sort_kernels;
 struct ct_rnn_kernels;
+struct ct_attention_kernels;
 
 /// Everything a backend provides (docs/DESIGN.md, "Writing a backend").
 typedef struct ct_kernel_table {
@@ -92,6 +93,7 @@ typedef struct ct_kernel_table {
   const struct ct_norm_kernels *norm;               // kernels/norm.h
   const struct ct_sort_kernels *sort;               // kernels/sort.h
   const struct ct_rnn_kernels *rnn;                 // kernels/rnn.h
+  const struct ct_attention_kernels *attention;     // kernels/attention.h (NULL: the composed ops run)
   const ct_memory_hooks *memory;
   const ct_device_runtime *runtime; // NULL for the CPU
 } ct_kernel_table;

@@ -13,6 +13,7 @@
 #include "ctorch/view.h"
 #include "nn/attention_internal.h"
 #include "nn/module_impl.h"
+#include "ops/attention_heads.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,18 +80,19 @@ ct_module *ct_multihead_attention_new(int64_t embed_dim, int64_t num_heads,
   ct_module *b = &m->base;
   bool ok;
   if (m->same_embed_dim) {
-    ok = (m->in_proj_weight =
-              ct__module_new_parameter(b, "in_proj_weight", 2, (int64_t[]){3 * embed_dim, embed_dim}, CT_FLOAT32));
+    ok = (m->in_proj_weight = ct__module_new_parameter(b, "in_proj_weight", 2,
+                                                       (int64_t[]){3 * embed_dim, embed_dim}, CT_FLOAT32));
   } else {
-    ok =
-        (m->q_proj_weight =
-             ct__module_new_parameter(b, "q_proj_weight", 2, (int64_t[]){embed_dim, embed_dim}, CT_FLOAT32)) &&
-        (m->k_proj_weight =
-             ct__module_new_parameter(b, "k_proj_weight", 2, (int64_t[]){embed_dim, m->kdim}, CT_FLOAT32)) &&
-        (m->v_proj_weight = ct__module_new_parameter(b, "v_proj_weight", 2, (int64_t[]){embed_dim, m->vdim}, CT_FLOAT32));
+    ok = (m->q_proj_weight = ct__module_new_parameter(b, "q_proj_weight", 2,
+                                                      (int64_t[]){embed_dim, embed_dim}, CT_FLOAT32)) &&
+         (m->k_proj_weight =
+              ct__module_new_parameter(b, "k_proj_weight", 2, (int64_t[]){embed_dim, m->kdim}, CT_FLOAT32)) &&
+         (m->v_proj_weight =
+              ct__module_new_parameter(b, "v_proj_weight", 2, (int64_t[]){embed_dim, m->vdim}, CT_FLOAT32));
   }
   if (ok && o.bias)
-    ok = (m->in_proj_bias = ct__module_new_parameter(b, "in_proj_bias", 1, (int64_t[]){3 * embed_dim}, CT_FLOAT32));
+    ok = (m->in_proj_bias =
+              ct__module_new_parameter(b, "in_proj_bias", 1, (int64_t[]){3 * embed_dim}, CT_FLOAT32));
   if (ok)
     ok = (m->out_proj = ct_module_register_module(
               b, "out_proj", ct__nondynamically_quantizable_linear_new(embed_dim, embed_dim, o.bias)));
@@ -183,31 +185,42 @@ static ct_status check_sizes(const mha_module *m, const ct_tensor *q, const ct_t
   return ct__error(CT_ERR_ARG, "key shape %s does not match value shape %s", ks, vs);
 }
 
-// The projected q, k, v ([len, batch, E] each): _in_projection_packed (one product for
-// self attention, two when key is value) or _in_projection with separate weights.
-static void in_projection(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_tensor **out) {
+// The projected q, k, v: _in_projection_packed (one product for self attention, two
+// when key is value) or _in_projection with separate weights, as sources of
+// ct__attention_heads_in (the caller's `mask` and heads fields stay to fill).
+static void in_projection(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_tensor *v,
+                          ct__attention_heads_in *in) {
   const int64_t E = m->embed_dim;
   ct_tensor *b = m->in_proj_bias;
+  *in = (ct__attention_heads_in){.embed_dim = E, .num_heads = m->num_heads};
   if (!m->same_embed_dim) {
     ct_tensor *w[3] = {m->q_proj_weight, m->k_proj_weight, m->v_proj_weight}, *x[3] = {q, k, v};
-    for (int i = 0; i < 3; i++)
-      out[i] = ct_linear(x[i], w[i], b ? ct_narrow(b, 0, i * E, E) : NULL);
+    for (int i = 0; i < 3; i++) {
+      in->sources[i] = ct_linear(x[i], w[i], b ? ct_narrow(b, 0, i * E, E) : NULL);
+      in->source_of[i] = i;
+    }
+    in->n_sources = 3;
     return;
   }
   ct_tensor *w = m->in_proj_weight;
   if (k == v && q == k) {
-    ct_tensor *proj = ct_linear(q, w, b);
+    in->sources[0] = ct_linear(q, w, b);
+    in->n_sources = 1;
     for (int i = 0; i < 3; i++)
-      out[i] = ct_narrow(proj, -1, i * E, E);
+      in->column_of[i] = i * E;
   } else if (k == v) {
-    out[0] = ct_linear(q, ct_narrow(w, 0, 0, E), b ? ct_narrow(b, 0, 0, E) : NULL);
-    ct_tensor *kv = ct_linear(k, ct_narrow(w, 0, E, 2 * E), b ? ct_narrow(b, 0, E, 2 * E) : NULL);
-    out[1] = ct_narrow(kv, -1, 0, E);
-    out[2] = ct_narrow(kv, -1, E, E);
+    in->sources[0] = ct_linear(q, ct_narrow(w, 0, 0, E), b ? ct_narrow(b, 0, 0, E) : NULL);
+    in->sources[1] = ct_linear(k, ct_narrow(w, 0, E, 2 * E), b ? ct_narrow(b, 0, E, 2 * E) : NULL);
+    in->n_sources = 2;
+    in->source_of[1] = in->source_of[2] = 1;
+    in->column_of[2] = E;
   } else {
     ct_tensor *x[3] = {q, k, v};
-    for (int i = 0; i < 3; i++)
-      out[i] = ct_linear(x[i], ct_narrow(w, 0, i * E, E), b ? ct_narrow(b, 0, i * E, E) : NULL);
+    for (int i = 0; i < 3; i++) {
+      in->sources[i] = ct_linear(x[i], ct_narrow(w, 0, i * E, E), b ? ct_narrow(b, 0, i * E, E) : NULL);
+      in->source_of[i] = i;
+    }
+    in->n_sources = 3;
   }
 }
 
@@ -259,23 +272,46 @@ static ct_tensor *split_heads(const mha_module *m, ct_tensor *x, int64_t len, in
   return ct_transpose(ct_view(ct_contiguous(x), 3, (int64_t[]){len, bsz * m->num_heads, m->head_dim}), 0, 1);
 }
 
+// q, k and v, [len, batch, E] each: a projection of its own, or a chunk of a shared one
+// (narrow has chunk's values and gradients). Like PyTorch, a projection of one role's
+// width is used as it is: a narrow would make its gradient contiguous, and the bias
+// gradient's sum follows the gradient's layout.
+static void projected(const ct__attention_heads_in *in, ct_tensor **out) {
+  for (int r = 0; r < 3; r++) {
+    ct_tensor *source = in->sources[in->source_of[r]];
+    out[r] =
+        source->shape[2] == in->embed_dim ? source : ct_narrow(source, -1, in->column_of[r], in->embed_dim);
+  }
+}
+
 // F.multi_head_attention_forward on [len, batch, E] inputs (batched view): the output
-// [tgt, bsz, E]; *weights as PyTorch returns them when wanted.
+// [tgt, bsz, E]; *weights as PyTorch returns them when wanted. Without weights or dropout
+// the heads' part runs as one op (ct__attention_heads) where it can.
 static ct_tensor *attend(const mha_module *m, ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_tensor *kpm,
                          ct_tensor *mask, const ct_multihead_attention_args *a, ct_tensor **weights) {
   const int64_t tgt = q->shape[0], bsz = q->shape[1], src = k->shape[0], E = m->embed_dim, H = m->num_heads;
-  ct_tensor *proj[3];
-  in_projection(m, q, k, v, proj);
+  ct__attention_heads_in in;
+  in_projection(m, q, k, v, &in);
+  for (int i = 0; i < in.n_sources; i++)
+    if (!in.sources[i]) return NULL;
   if (mask && !(mask = checked_attn_mask(m, mask, tgt, src, bsz))) return NULL;
-  ct_tensor *qh = split_heads(m, proj[0], tgt, bsz), *kh = split_heads(m, proj[1], src, bsz);
-  ct_tensor *vh = split_heads(m, proj[2], src, bsz);
-  if (!qh || !kh || !vh) return NULL;
   if (kpm && !(mask = merge_key_padding(m, mask, kpm, bsz, src))) return NULL;
-  if (mask && mask->dtype == CT_BOOL) mask = ct__bool_mask_to_bias(mask, qh->dtype);
-  ct_tensor *scores = ct_bmm(ct_div_scalar(qh, sqrt((double)m->head_dim)), ct_transpose(kh, -2, -1));
-  if (mask) scores = ct_add(mask, scores); // baddbmm(mask, q, kᵀ)
-  ct_tensor *w = ct__dropout(ct_softmax(scores, -1), m->dropout, m->base.training);
-  ct_tensor *out = ct_contiguous(ct_transpose(ct_bmm(w, vh), 0, 1));
+  if (mask && mask->dtype == CT_BOOL) mask = ct__bool_mask_to_bias(mask, in.sources[0]->dtype);
+  in.mask = mask;
+  ct_tensor *out, *w = NULL;
+  const bool plain = !(a->need_weights && weights) && !(m->dropout > 0 && m->base.training);
+  if (plain && ct__attention_heads_fit(&in)) {
+    out = ct__attention_heads(&in);
+  } else {
+    ct_tensor *proj[3];
+    projected(&in, proj);
+    ct_tensor *qh = split_heads(m, proj[0], tgt, bsz), *kh = split_heads(m, proj[1], src, bsz);
+    ct_tensor *vh = split_heads(m, proj[2], src, bsz);
+    ct_tensor *scores = ct_bmm(ct_div_scalar(qh, sqrt((double)m->head_dim)), ct_transpose(kh, -2, -1));
+    if (mask) scores = ct_add(mask, scores); // baddbmm(mask, q, kᵀ)
+    w = ct__dropout(ct_softmax(scores, -1), m->dropout, m->base.training);
+    out = ct_contiguous(ct_transpose(ct_bmm(w, vh), 0, 1));
+  }
   out = ct_linear(ct_view(out, 2, (int64_t[]){tgt * bsz, E}), ct_linear_weight(m->out_proj),
                   ct_linear_bias(m->out_proj));
   out = ct_view(out, 3, (int64_t[]){tgt, bsz, E});

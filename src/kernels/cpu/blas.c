@@ -144,6 +144,10 @@ static bool no_batched_path(const ct_gemm_args *g) {
 }
 static bool batched_f32(const ct_gemm_args *g) { return !use_fallback() && ct__bmm_small_f32(g); }
 
+bool ct__cpu_bmm_f32_layout_free(int64_t m, int64_t n, int64_t k) {
+  return m * n * k < CT_BMM_PLAIN_LOOP_LIMIT || (!use_fallback() && ct__bmm_small_f32_fits(m, n, k));
+}
+
 #define BMM_ENTRY(N, BATCHED)                                                                                \
   static void bmm_##N(const ct_gemm_args *g) {                                                               \
     if (g->m == 0 || g->n == 0 || g->batch == 0) return;                                                     \

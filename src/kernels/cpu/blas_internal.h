@@ -25,6 +25,15 @@ void ct__cblas_dot(int64_t n, const void *x, int64_t incx, const void *y, int64_
 #define CT_BMM_SMALL_MAX_K 32
 #define CT_BMM_SMALL_MAX_MN 64
 bool ct__bmm_small_f32(const ct_gemm_args *g);
+/// Whether ct__bmm_small_f32 computes m×n×k products (alpha 1, beta 0).
+bool ct__bmm_small_f32_fits(int64_t m, int64_t n, int64_t k);
+
+/// The CPU blas family (blas.c), for CPU kernels of other families that run products.
+extern const ct_blas_kernels ct__cpu_blas_kernels;
+/// Whether the CPU bmm's float32 m×n×k products are the same bits whatever the operands'
+/// strides: the plain loop, or the small-product kernel (OpenBLAS's results for other
+/// sizes may depend on the transposes a layout maps to).
+bool ct__cpu_bmm_f32_layout_free(int64_t m, int64_t n, int64_t k);
 
 /// Portable versions: cache-blocked GEMM over packed panels with a register-tiled,
 /// vectorised micro-kernel; vectorised GEMV and dot. Any strides, no copies of C.

@@ -228,15 +228,23 @@ static bool available(void) {
   return s;
 }
 
+bool ct__bmm_small_f32_fits(int64_t m, int64_t n, int64_t k) {
+  return k >= 1 && k < CT_BMM_SMALL_MAX_K && m <= CT_BMM_SMALL_MAX_MN && n <= CT_BMM_SMALL_MAX_MN &&
+         available();
+}
+
 bool ct__bmm_small_f32(const ct_gemm_args *g) {
-  if (g->alpha != 1 || g->beta != 0 || g->k >= CT_BMM_SMALL_MAX_K || g->m > CT_BMM_SMALL_MAX_MN ||
-      g->n > CT_BMM_SMALL_MAX_MN || g->k < 1 || !available())
-    return false;
+  if (g->alpha != 1 || g->beta != 0 || !ct__bmm_small_f32_fits(g->m, g->n, g->k)) return false;
   small_products(g);
   return true;
 }
 
 #else
+
+bool ct__bmm_small_f32_fits(int64_t m, int64_t n, int64_t k) {
+  (void)m, (void)n, (void)k;
+  return false;
+}
 
 bool ct__bmm_small_f32(const ct_gemm_args *g) {
   (void)g;

@@ -14,6 +14,7 @@ extern const struct ct_conv_kernels ct__cpu_conv_kernels;
 extern const struct ct_norm_kernels ct__cpu_norm_kernels;
 extern const struct ct_sort_kernels ct__cpu_sort_kernels;
 extern const struct ct_rnn_kernels ct__cpu_rnn_kernels;
+extern const struct ct_attention_kernels ct__cpu_attention_kernels;
 extern const ct_memory_hooks ct__cpu_memory;
 
 const ct_kernel_table ct__cpu_kernel_table = {
@@ -31,6 +32,7 @@ const ct_kernel_table ct__cpu_kernel_table = {
     .norm = &ct__cpu_norm_kernels,
     .sort = &ct__cpu_sort_kernels,
     .rnn = &ct__cpu_rnn_kernels,
+    .attention = &ct__cpu_attention_kernels,
     .memory = &ct__cpu_memory,
     .runtime = NULL, // one host, nothing to count or select
 };

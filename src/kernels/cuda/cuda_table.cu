@@ -35,6 +35,7 @@ const ct_kernel_table ct__cuda_kernel_table = {
     /* norm */ &ct__cuda_norm_kernels,
     /* sort */ &ct__cuda_sort_kernels,
     /* rnn */ &ct__cuda_rnn_kernels,
+    /* attention */ NULL, // the composed ops
     /* memory */ &ct__cuda_memory,
     /* runtime */ &ct__cuda_runtime,
 };

@@ -1,0 +1,37 @@
+// Multi-head attention's core as one recorded op (kernels/attention.h): from the
+// in-projection's outputs to the heads' weighted values, in F.multi_head_attention_forward's
+// layout ([len, batch, embed_dim], heads side by side in the last dim).
+#ifndef CTORCH_SRC_OPS_ATTENTION_HEADS_H
+#define CTORCH_SRC_OPS_ATTENTION_HEADS_H
+#include "core/tensor_impl.h"
+#include <stdbool.h>
+
+/// Where q, k and v lie: role r (0 q, 1 k, 2 v) is the embed_dim columns from
+/// column_of[r] of sources[source_of[r]], a [len, batch, width] tensor. The roles of one
+/// source follow each other from its column 0 and cover it (self attention: one source
+/// holding q, k, v; key is value: two).
+typedef struct ct__attention_heads_in {
+  ct_tensor *sources[3];
+  int n_sources;
+  int source_of[3];
+  int64_t column_of[3];
+  int64_t embed_dim, num_heads;
+  ct_tensor *mask; // float bias added to the scores, 3-D, broadcastable to [batch * heads, tgt, src]; or NULL
+} ct__attention_heads_in;
+
+/// Whether ct__attention_heads takes this input: the device has attention kernels whose
+/// results are the composed ops' bits for these sizes, float32 throughout, a mask that
+/// needs no gradient, sources laid out as described. Otherwise the caller runs the ops.
+bool ct__attention_heads_fit(const ct__attention_heads_in *in);
+
+/// softmax(mask + (q / sqrt(head_dim)) kᵀ) v for each head, as [tgt, batch, embed_dim]:
+/// what F.multi_head_attention_forward computes from the projections up to its output
+/// projection (dropout off), with its bits. Recorded as one node
+/// (MultiheadAttentionCoreBackward) whose inputs are the sources.
+ct_tensor *ct__attention_heads(const ct__attention_heads_in *in);
+
+/// Tests: false makes ct__attention_heads_fit refuse everything (the composed ops run),
+/// so that both paths can be compared.
+void ct__attention_heads_enable(bool on);
+
+#endif
