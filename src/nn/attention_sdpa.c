@@ -1,11 +1,12 @@
 // scaled_dot_product_attention with PyTorch 2's semantics (its math reference path), and
-// the causal mask of nn.Transformer. Composed of differentiable ops: the products go
-// through matmul (the bmm GEMM path), the softmax through its kernels, so the gradients
-// are those of the pieces.
+// the causal mask of nn.Transformer. Without dropout or an explicit mask it runs the fused
+// attention core (ops/attention_heads.h, one head), which gives the bits of the composed
+// ops the rest runs: matmul (the bmm GEMM path), the softmax kernels, their gradients.
 #include "core/error_impl.h"
 #include "core/tensor_impl.h"
 #include "ctorch/attention.h"
 #include "ctorch/creation.h"
+#include "ctorch/device.h"
 #include "ctorch/index.h"
 #include "ctorch/linalg.h"
 #include "ctorch/ops.h"
@@ -14,9 +15,10 @@
 #include "ctorch/view.h"
 #include "nn/attention_internal.h"
 #include "nn/module_impl.h"
+#include "ops/attention_heads.h"
 #include <math.h>
 #include <stdio.h>
-#include "ctorch/device.h"
+#include <string.h>
 
 // c10's names of dtypes, as ATen's messages print them ("float", "long").
 static const char *aten_dtype_name(ct_dtype d) {
@@ -73,6 +75,44 @@ static ct_tensor *future_positions(int64_t L, int64_t S) {
   return ct_gt(cols, rows);
 }
 
+// The same leading (batch) dims.
+static bool same_batch(const ct_tensor *a, const ct_tensor *b) {
+  return a->ndim == b->ndim && !memcmp(a->shape, b->shape, (size_t)(a->ndim - 2) * sizeof *a->shape);
+}
+
+// Without dropout or an explicit mask, on batches of matrices with the same batch dims,
+// the fused core (ct__attention_heads, one head, batch first) where it fits: the composed
+// ops' bits. NULL (no error) when it does not apply.
+static ct_tensor *attention_heads(ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_tensor *mask, double dropout_p,
+                                  bool is_causal) {
+  if (dropout_p != 0 || mask || q->ndim < 3 || !same_batch(q, k) || !same_batch(q, v) ||
+      k->shape[k->ndim - 1] != q->shape[q->ndim - 1] || v->shape[v->ndim - 2] != k->shape[k->ndim - 2])
+    return NULL;
+  const int n = q->ndim;
+  const int64_t L = q->shape[n - 2], S = k->shape[n - 2], E = q->shape[n - 1], Ev = v->shape[n - 1];
+  const int64_t N = ct_numel(q) / (L * E > 0 ? L * E : 1);
+  const bool flat = n == 3; // batches of matrices already
+  ct__attention_heads_in in = {.sources = {flat ? q : ct_reshape(q, 3, (int64_t[]){N, L, E}),
+                                           flat ? k : ct_reshape(k, 3, (int64_t[]){N, S, E}),
+                                           flat ? v : ct_reshape(v, 3, (int64_t[]){N, S, Ev})},
+                               .n_sources = 3,
+                               .source_of = {0, 1, 2},
+                               .embed_dim = E,
+                               .value_dim = Ev,
+                               .num_heads = 1,
+                               .batch_first = true,
+                               .mask = is_causal ? ct__causal_bias(L, S) : NULL,
+                               .causal = is_causal};
+  if (!in.sources[0] || !in.sources[1] || !in.sources[2] || (is_causal && !in.mask)) return NULL;
+  if (!ct__attention_heads_fit(&in)) return NULL;
+  ct_tensor *out = ct__attention_heads(&in);
+  if (flat) return out;
+  int64_t shape[CT_MAX_DIMS];
+  memcpy(shape, q->shape, (size_t)n * sizeof *shape);
+  shape[n - 1] = Ev;
+  return ct_reshape(out, n, shape);
+}
+
 ct_tensor *ct_scaled_dot_product_attention(ct_tensor *query, ct_tensor *key, ct_tensor *value,
                                            ct_tensor *attn_mask, double dropout_p, bool is_causal) {
   CT_CHECK_NULL(query);
@@ -87,6 +127,12 @@ ct_tensor *ct_scaled_dot_product_attention(ct_tensor *query, ct_tensor *key, ct_
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
   const int64_t L = query->shape[query->ndim - 2], S = key->shape[key->ndim - 2];
+  ct_tensor *fused = attention_heads(query, key, value, attn_mask, dropout_p, is_causal);
+  if (fused) {
+    fused = ct_keep(fused);
+    ct_scope_close(s);
+    return fused;
+  }
   ct_tensor *bias = NULL;
   if (is_causal)
     bias = ct__bool_mask_to_bias(future_positions(L, S), query->dtype);

@@ -6,25 +6,33 @@
 #include "core/tensor_impl.h"
 #include <stdbool.h>
 
-/// Where q, k and v lie: role r (0 q, 1 k, 2 v) is the embed_dim columns from
-/// column_of[r] of sources[source_of[r]], a [len, batch, width] tensor. The roles of one
-/// source follow each other from its column 0 and cover it (self attention: one source
-/// holding q, k, v; key is value: two).
+/// Where q, k and v lie: role r (0 q, 1 k, 2 v) is the columns from column_of[r] of
+/// sources[source_of[r]], a [len, batch, width] tensor ([batch, len, width] with
+/// batch_first); q and k have embed_dim columns, v value_dim (0: embed_dim). The roles of
+/// one source follow each other from its column 0 and cover it (self attention: one
+/// source holding q, k, v; key is value: two).
 typedef struct ct__attention_heads_in {
   ct_tensor *sources[3];
   int n_sources;
   int source_of[3];
   int64_t column_of[3];
-  int64_t embed_dim, num_heads;
+  int64_t embed_dim, value_dim, num_heads;
+  bool batch_first;
   ct_tensor *mask; // float bias added to the scores, 3-D, broadcastable to [batch * heads, tgt, src]; or NULL
+  bool causal;     // mask is ct__causal_bias(tgt, src) (not saved: rebuilt if needed)
 } ct__attention_heads_in;
+
+/// [1, tgt, src] float32: -inf where key j lies after query i (j > i), else 0: the bias
+/// of causal attention.
+ct_tensor *ct__causal_bias(int64_t tgt, int64_t src);
 
 /// Whether ct__attention_heads takes this input: the device has attention kernels whose
 /// results are the composed ops' bits for these sizes, float32 throughout, a mask that
 /// needs no gradient, sources laid out as described. Otherwise the caller runs the ops.
 bool ct__attention_heads_fit(const ct__attention_heads_in *in);
 
-/// softmax(mask + (q / sqrt(head_dim)) kᵀ) v for each head, as [tgt, batch, embed_dim]:
+/// softmax(mask + (q / sqrt(head_dim)) kᵀ) v for each head, as [tgt, batch, value_dim]
+/// (contiguous; [batch, tgt, value_dim] with batch_first):
 /// what F.multi_head_attention_forward computes from the projections up to its output
 /// projection (dropout off), with its bits. Recorded as one node
 /// (MultiheadAttentionCoreBackward) whose inputs are the sources.

@@ -1,7 +1,7 @@
-// MultiheadAttention's fused core (src/ops/attention_heads.c) against the composed ops it
-// replaces (the path PyTorch's F.multi_head_attention_forward takes op by op, which
-// oracle_attention checks against torch): outputs, input gradients and parameter
-// gradients bit for bit, over self attention, key-is-value and separate projections,
+// MultiheadAttention's and scaled_dot_product_attention's fused core
+// (src/ops/attention_heads.c) against the composed ops it replaces (the path PyTorch's
+// F.multi_head_attention_forward takes op by op, which oracle_attention checks against torch): outputs, input
+// gradients and parameter gradients bit for bit, over self attention, key-is-value and separate projections,
 // float and bool masks, key padding, batch_first, uneven sizes; and second derivatives
 // (create_graph) against the composed ops' own.
 #include "ops/attention_heads.h"
@@ -144,6 +144,50 @@ static void test_fused_encoder_layer(void **state) {
   }
 }
 
+// scaled_dot_product_attention (one head, batch first): output and gradients, fused
+// against composed, over 3-D and 4-D batches, causal or not, L != S, Ev != E.
+static mha_result run_sdpa(int ndim, int64_t L, int64_t S, int64_t E, int64_t Ev, bool causal, bool fused) {
+  ct__attention_heads_enable(fused);
+  ct_manual_seed(21);
+  const int64_t qs[4] = {2, 3, L, E}, ks[4] = {2, 3, S, E}, vs[4] = {2, 3, S, Ev};
+  const int skip = 4 - ndim;
+  ct_tensor *q = ct_randn(ndim, qs + skip, CT_FLOAT32), *k = ct_randn(ndim, ks + skip, CT_FLOAT32);
+  ct_tensor *v = ct_randn(ndim, vs + skip, CT_FLOAT32);
+  ct_tensor *in[3] = {q, k, v};
+  for (int i = 0; i < 3; i++)
+    ct_set_requires_grad(in[i], true);
+  mha_result r = {.out = ct_scaled_dot_product_attention(q, k, v, NULL, 0, causal)};
+  assert_non_null(r.out);
+  assert_int_equal(ct_backward(ct_sum(ct_mul(r.out, ct_randn_like(r.out))), NULL), CT_OK);
+  for (int i = 0; i < 3; i++)
+    r.grads[r.n++] = ct_grad(in[i]);
+  ct__attention_heads_enable(true);
+  return r;
+}
+
+static void test_fused_sdpa(void **state) {
+  (void)state;
+  const struct {
+    int ndim;
+    int64_t L, S, E, Ev;
+    bool causal;
+  } cases[] = {
+      {3, 5, 7, 4, 3, false}, {3, 6, 6, 8, 8, true}, {4, 4, 9, 5, 6, true}, {4, 16, 16, 16, 16, false}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ct_scope *s = ct_scope_open();
+    mha_result fused =
+        run_sdpa(cases[i].ndim, cases[i].L, cases[i].S, cases[i].E, cases[i].Ev, cases[i].causal, true);
+    mha_result composed =
+        run_sdpa(cases[i].ndim, cases[i].L, cases[i].S, cases[i].E, cases[i].Ev, cases[i].causal, false);
+    if (cases[i].ndim == 3)
+      assert_string_equal(ct_node_name(ct_grad_fn(fused.out)), "MultiheadAttentionCoreBackward");
+    assert_same_bits(fused.out, composed.out);
+    for (int k = 0; k < 3; k++)
+      assert_same_bits(fused.grads[k], composed.grads[k]);
+    ct_scope_close(s);
+  }
+}
+
 // The fused node is what self attention records (so the test above compares two paths).
 static void test_fused_node_recorded(void **state) {
   (void)state;
@@ -166,8 +210,9 @@ static void test_fused_node_recorded(void **state) {
 }
 
 // Second derivatives: the gradient of sum(grad_q²) with respect to q, through a
-// create_graph backward, equals the composed ops' to float32 rounding.
-static ct_tensor *second_derivative(bool fused) {
+// create_graph backward, equals the composed ops' to float32 rounding (self attention
+// with a mask; sdpa, causal, batch first, with k and v made from q).
+static ct_tensor *second_derivative(bool fused, bool sdpa) {
   ct__attention_heads_enable(fused);
   ct_manual_seed(5);
   ct_module *m = ct_multihead_attention_new(8, 2, ct_multihead_attention_defaults());
@@ -176,7 +221,8 @@ static ct_tensor *second_derivative(bool fused) {
   ct_multihead_attention_args a = ct_multihead_attention_forward_defaults();
   a.need_weights = false;
   a.attn_mask = ct_generate_square_subsequent_mask(5);
-  ct_tensor *out = ct_multihead_attention_forward(m, q, q, q, &a, NULL);
+  ct_tensor *out = sdpa ? ct_scaled_dot_product_attention(q, ct_mul_scalar(q, 0.5), ct_sin(q), NULL, 0, true)
+                        : ct_multihead_attention_forward(m, q, q, q, &a, NULL);
   ct_tensor *g = ct_randn_like(out);
   ct_grad_options opts = {.create_graph = true, .retain_graph = true};
   ct_tensor *gq = NULL, *ggq = NULL;
@@ -193,22 +239,25 @@ static ct_tensor *second_derivative(bool fused) {
 
 static void test_fused_double_backward(void **state) {
   (void)state;
-  ct_scope *s = ct_scope_open();
-  ct_tensor *a = second_derivative(true), *b = second_derivative(false);
-  assert_non_null(a);
-  assert_non_null(b);
-  double scale = 0, diff = 0;
-  assert_int_equal(ct_item(ct_amax(ct_abs(b), NULL, 0, false), &scale), CT_OK);
-  assert_int_equal(ct_item(ct_amax(ct_abs(ct_sub(a, b)), NULL, 0, false), &diff), CT_OK);
-  assert_true(scale > 0);
-  assert_true(diff <= 1e-5 * scale);
-  ct_scope_close(s);
+  for (int sdpa = 0; sdpa < 2; sdpa++) {
+    ct_scope *s = ct_scope_open();
+    ct_tensor *a = second_derivative(true, sdpa), *b = second_derivative(false, sdpa);
+    assert_non_null(a);
+    assert_non_null(b);
+    double scale = 0, diff = 0;
+    assert_int_equal(ct_item(ct_amax(ct_abs(b), NULL, 0, false), &scale), CT_OK);
+    assert_int_equal(ct_item(ct_amax(ct_abs(ct_sub(a, b)), NULL, 0, false), &diff), CT_OK);
+    assert_true(scale > 0);
+    assert_true(diff <= 1e-5 * scale);
+    ct_scope_close(s);
+  }
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fused_matches_composed),
       cmocka_unit_test(test_fused_encoder_layer),
+      cmocka_unit_test(test_fused_sdpa),
       cmocka_unit_test(test_fused_node_recorded),
       cmocka_unit_test(test_fused_double_backward),
   };
