@@ -68,13 +68,6 @@ ct_tensor *ct__bool_mask_to_bias(ct_tensor *masked, ct_dtype dtype) {
   return ct_masked_fill(ct_new_zeros(masked, masked->ndim, masked->shape, dtype), masked, -INFINITY);
 }
 
-// [L, S] bool: true where key j lies after query i (j > i), the positions causal attention hides.
-static ct_tensor *future_positions(int64_t L, int64_t S) {
-  ct_tensor *cols = ct_unsqueeze(ct_arange(0, (double)S, 1, CT_INT64), 0);
-  ct_tensor *rows = ct_unsqueeze(ct_arange(0, (double)L, 1, CT_INT64), 1);
-  return ct_gt(cols, rows);
-}
-
 // The same leading (batch) dims.
 static bool same_batch(const ct_tensor *a, const ct_tensor *b) {
   return a->ndim == b->ndim && !memcmp(a->shape, b->shape, (size_t)(a->ndim - 2) * sizeof *a->shape);
@@ -101,7 +94,7 @@ static ct_tensor *attention_heads(ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_t
                                .value_dim = Ev,
                                .num_heads = 1,
                                .batch_first = true,
-                               .mask = is_causal ? ct__causal_bias(L, S) : NULL,
+                               .mask = is_causal ? ct_unsqueeze(ct__causal_bias(L, S, CT_FLOAT32), 0) : NULL,
                                .causal = is_causal};
   if (!in.sources[0] || !in.sources[1] || !in.sources[2] || (is_causal && !in.mask)) return NULL;
   if (!ct__attention_heads_fit(&in)) return NULL;
@@ -135,7 +128,7 @@ ct_tensor *ct_scaled_dot_product_attention(ct_tensor *query, ct_tensor *key, ct_
   }
   ct_tensor *bias = NULL;
   if (is_causal)
-    bias = ct__bool_mask_to_bias(future_positions(L, S), query->dtype);
+    bias = ct__causal_bias(L, S, query->dtype);
   else if (attn_mask && attn_mask->dtype == CT_BOOL)
     bias = ct__bool_mask_to_bias(ct_logical_not(attn_mask), query->dtype);
   else
@@ -155,7 +148,7 @@ ct_tensor *ct_generate_square_subsequent_mask(int64_t sz) {
                           (long long)sz, (long long)sz, (long long)sz);
   ct_scope *s = ct_scope_open();
   if (!s) return NULL;
-  ct_tensor *out = ct_keep(ct__bool_mask_to_bias(future_positions(sz, sz), CT_FLOAT32));
+  ct_tensor *out = ct_keep(ct__causal_bias(sz, sz, CT_FLOAT32));
   ct_scope_close(s);
   return out;
 }

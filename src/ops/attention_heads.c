@@ -35,12 +35,11 @@ typedef struct heads_args {
 
 enum { SAVED_WEIGHTS = 0, SAVED_SOURCES = 1 };
 
-ct_tensor *ct__causal_bias(int64_t tgt, int64_t src) {
+ct_tensor *ct__causal_bias(int64_t tgt, int64_t src, ct_dtype dtype) {
   ct_tensor *cols = ct_unsqueeze(ct_arange(0, (double)src, 1, CT_INT64), 0);
   ct_tensor *rows = ct_unsqueeze(ct_arange(0, (double)tgt, 1, CT_INT64), 1);
   ct_tensor *future = ct_gt(cols, rows);
-  if (!future) return NULL;
-  return ct_unsqueeze(ct_masked_fill(ct_zeros(2, (int64_t[]){tgt, src}, CT_FLOAT32), future, -INFINITY), 0);
+  return future ? ct_masked_fill(ct_zeros(2, (int64_t[]){tgt, src}, dtype), future, -INFINITY) : NULL;
 }
 
 // The width of role r's columns, and of each of its heads.
@@ -144,7 +143,8 @@ CT_CREATE_GRAPH_PATH static ct_status heads_backward_recorded(ct_node *node, ct_
   for (int r = 0; r < 3; r++)
     h[r] = composed_heads(sources[a.source_of[r]], r, a.column_of[r], &a);
   if (!h[0] || !h[1] || !h[2]) return ct_last_status();
-  if (a.causal && !(mask = ct__causal_bias(h[0]->shape[1], h[1]->shape[1]))) return ct_last_status();
+  if (a.causal && !(mask = ct__causal_bias(h[0]->shape[1], h[1]->shape[1], CT_FLOAT32)))
+    return ct_last_status();
   if (a.masked && !a.causal && !(mask = ct__saved(node, SAVED_SOURCES + a.n_sources)))
     return ct_last_status();
   const int64_t batch = sources[0]->shape[!a.batch_first];

@@ -19,12 +19,12 @@ typedef struct ct__attention_heads_in {
   int64_t embed_dim, value_dim, num_heads;
   bool batch_first;
   ct_tensor *mask; // float bias added to the scores, 3-D, broadcastable to [batch * heads, tgt, src]; or NULL
-  bool causal;     // mask is ct__causal_bias(tgt, src) (not saved: rebuilt if needed)
+  bool causal;     // mask is ct__causal_bias(tgt, src) as [1, tgt, src] (not saved: rebuilt if needed)
 } ct__attention_heads_in;
 
-/// [1, tgt, src] float32: -inf where key j lies after query i (j > i), else 0: the bias
-/// of causal attention.
-ct_tensor *ct__causal_bias(int64_t tgt, int64_t src);
+/// [tgt, src]: -inf where key j lies after query i (j > i), else 0: the bias of causal
+/// attention (nn.Transformer.generate_square_subsequent_mask for a square one).
+ct_tensor *ct__causal_bias(int64_t tgt, int64_t src, ct_dtype dtype);
 
 /// Whether ct__attention_heads takes this input: the device has attention kernels whose
 /// results are the composed ops' bits for these sizes, float32 throughout, a mask that

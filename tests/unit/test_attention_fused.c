@@ -19,7 +19,7 @@ typedef struct mha_case {
 } mha_case;
 
 typedef struct mha_result {
-  ct_tensor *out, *grads[12]; // gq, gk, gv, then the parameters' gradients
+  ct_tensor *out, *grads[16]; // gq, gk, gv, then the parameters' gradients
   int n;
 } mha_result;
 
@@ -28,6 +28,16 @@ static ct_tensor *input(const mha_case *c, int64_t len, int64_t width) {
                                 : ct_randn(CT_SHAPE(len, c->N, width), CT_FLOAT32);
   ct_set_requires_grad(t, true);
   return t;
+}
+
+// Appends copies of m's parameters' gradients (they go with the module).
+static void add_parameter_grads(mha_result *r, ct_module *m) {
+  int count = 0;
+  ct_tensor **params = ct_module_parameters(m, &count);
+  assert_true(r->n + count <= (int)(sizeof r->grads / sizeof *r->grads));
+  for (int i = 0; i < count; i++)
+    r->grads[r->n++] = ct_clone(ct_grad(params[i]));
+  free(params);
 }
 
 // One forward and backward of a fresh module (seed 7) on fresh inputs (seed 11).
@@ -60,11 +70,7 @@ static mha_result run_case(const mha_case *c, bool fused) {
   ct_tensor *inputs[3] = {q, k, v};
   for (int i = 0; i < 3; i++)
     if (i == 0 || inputs[i] != inputs[i - 1]) r.grads[r.n++] = ct_grad(inputs[i]);
-  int count = 0;
-  ct_tensor **params = ct_module_parameters(m, &count);
-  for (int i = 0; i < count; i++)
-    r.grads[r.n++] = ct_clone(ct_grad(params[i]));
-  free(params);
+  add_parameter_grads(&r, m);
   ct_module_free(m);
   ct__attention_heads_enable(true);
   return r;
@@ -119,11 +125,7 @@ static mha_result run_layer(bool norm_first, bool batch_first, bool fused) {
   assert_non_null(r.out);
   assert_int_equal(ct_backward(ct_sum(ct_mul(r.out, ct_randn_like(r.out))), NULL), CT_OK);
   r.grads[r.n++] = ct_grad(x);
-  int count = 0;
-  ct_tensor **params = ct_module_parameters(m, &count);
-  for (int i = 0; i < count && r.n < 12; i++)
-    r.grads[r.n++] = ct_clone(ct_grad(params[i]));
-  free(params);
+  add_parameter_grads(&r, m);
   ct_module_free(m);
   ct__attention_heads_enable(true);
   return r;
